@@ -1,0 +1,511 @@
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ini.h>
+
+#include "xalloc.h"
+
+enum section_kind {
+	SECTION_PLAZO,
+	SECTION_PLAN,
+	SECTION_OFFICE,
+	SECTION_GROUP,
+	SECTION_UNKNOWN,
+};
+
+struct parse_ctx {
+	struct config *cfg;
+	struct diag_list *diags;
+	FILE *file;
+	unsigned line;          /* line most recently read */
+	unsigned section_line;  /* line of the latest [section] header */
+	char *section;          /* the section the handler saw last */
+	enum section_kind kind;
+	bool section_ok;        /* a valid office/group entry is open */
+	bool line_indented;     /* the line just read starts with white space */
+	bool continuation;      /* the handler's call continues the previous key's value */
+	char last_key[64];
+	unsigned syntax_errors; /* syntax errors the reader reported itself */
+};
+
+typedef void (*key_parser)(struct parse_ctx *ctx, const char *key, const char *value);
+
+struct key_rule {
+	enum section_kind kind;
+	const char *key;
+	key_parser parse;
+};
+
+static void list_push(struct config_list *l, const char *s)
+{
+	l->items = xgrow(l->items, &l->cap, l->len + 1, sizeof(*l->items));
+	l->items[l->len++] = xstrdup(s);
+}
+
+static void list_finish(struct config_list *l)
+{
+	for (size_t i = 0; i < l->len; i++)
+		free(l->items[i]);
+	free(l->items);
+	memset(l, 0, sizeof(*l));
+}
+
+static void error_at(struct parse_ctx *ctx, const char *code, const char *fmt, const char *a,
+		     const char *b)
+{
+	diag_add(ctx->diags, DIAG_ERROR, code, ctx->cfg->path, ctx->line, 0, fmt, a, b);
+}
+
+static void section_error(struct parse_ctx *ctx, const char *code, const char *fmt,
+			  const char *a, const char *b)
+{
+	diag_add(ctx->diags, DIAG_ERROR, code, ctx->cfg->path, ctx->section_line, 0, fmt, a, b);
+}
+
+/* Splits value at commas and white space into list items. */
+static void push_words(struct config_list *l, const char *value)
+{
+	const char *p = value;
+	while (*p) {
+		p += strspn(p, ", \t");
+		size_t n = strcspn(p, ", \t");
+		if (n > 0) {
+			char *w = xstrndup(p, n);
+			list_push(l, w);
+			free(w);
+		}
+		p += n;
+	}
+}
+
+/* A scalar key may appear once; an indented continuation line extends its value. */
+static bool set_scalar(struct parse_ctx *ctx, char **field, const char *key, const char *value)
+{
+	if (*field != NULL && ctx->continuation) {
+		char *joined = xasprintf("%s %s", *field, value);
+		free(*field);
+		*field = joined;
+		return true;
+	}
+	if (*field != NULL) {
+		error_at(ctx, "config-duplicate", "key '%s' is set twice in [%s]", key,
+			 ctx->section);
+		return false;
+	}
+	*field = xstrdup(value);
+	return true;
+}
+
+static struct config_office *cur_office(struct parse_ctx *ctx)
+{
+	return &ctx->cfg->offices[ctx->cfg->n_offices - 1];
+}
+
+static struct config_group *cur_group(struct parse_ctx *ctx)
+{
+	return &ctx->cfg->groups[ctx->cfg->n_groups - 1];
+}
+
+static void parse_state_dir(struct parse_ctx *ctx, const char *key, const char *value)
+{
+	if (set_scalar(ctx, &ctx->cfg->state_dir, key, value)) {
+		char *abs = config_resolve_path(ctx->cfg, value);
+		free(ctx->cfg->state_dir);
+		ctx->cfg->state_dir = abs;
+	}
+}
+
+static void parse_base_url(struct parse_ctx *ctx, const char *key, const char *value)
+{
+	if (strncmp(value, "http://", 7) != 0 && strncmp(value, "https://", 8) != 0)
+		error_at(ctx, "config-bad-value", "%s must start with http:// or https://, not '%s'",
+			 key, value);
+	else
+		set_scalar(ctx, &ctx->cfg->base_url, key, value);
+}
+
+static void parse_plan_file(struct parse_ctx *ctx, const char *key, const char *value)
+{
+	if (set_scalar(ctx, &ctx->cfg->plan_file, key, value)) {
+		char *abs = config_resolve_path(ctx->cfg, value);
+		free(ctx->cfg->plan_file);
+		ctx->cfg->plan_file = abs;
+	}
+}
+
+static void parse_plan_timezone(struct parse_ctx *ctx, const char *key, const char *value)
+{
+	set_scalar(ctx, &ctx->cfg->timezone, key, value);
+}
+
+static void parse_office_name(struct parse_ctx *ctx, const char *key, const char *value)
+{
+	set_scalar(ctx, &cur_office(ctx)->name, key, value);
+}
+
+/* Each `alias` line adds a name; an indented continuation line extends the last one. */
+static void push_alias(struct parse_ctx *ctx, struct config_list *l, const char *value)
+{
+	if (ctx->continuation && l->len > 0) {
+		char *joined = xasprintf("%s %s", l->items[l->len - 1], value);
+		free(l->items[l->len - 1]);
+		l->items[l->len - 1] = joined;
+		return;
+	}
+	list_push(l, value);
+}
+
+static void parse_office_alias(struct parse_ctx *ctx, const char *key, const char *value)
+{
+	push_alias(ctx, &cur_office(ctx)->aliases, value);
+}
+
+static bool valid_address(const char *a);
+
+static void parse_office_email(struct parse_ctx *ctx, const char *key, const char *value)
+{
+	struct config_list *l = &cur_office(ctx)->emails;
+	size_t before = l->len;
+	push_words(l, value);
+	for (size_t i = before; i < l->len; i++)
+		if (!valid_address(l->items[i]))
+			error_at(ctx, "config-bad-value", "%s: '%s' is not an e-mail address", key,
+				 l->items[i]);
+}
+
+static void parse_office_manager(struct parse_ctx *ctx, const char *key, const char *value)
+{
+	if (!valid_address(value))
+		error_at(ctx, "config-bad-value", "%s: '%s' is not an e-mail address", key, value);
+	else
+		set_scalar(ctx, &cur_office(ctx)->manager, key, value);
+}
+
+static void parse_office_timezone(struct parse_ctx *ctx, const char *key, const char *value)
+{
+	set_scalar(ctx, &cur_office(ctx)->timezone, key, value);
+}
+
+static void parse_group_name(struct parse_ctx *ctx, const char *key, const char *value)
+{
+	set_scalar(ctx, &cur_group(ctx)->name, key, value);
+}
+
+static void parse_group_alias(struct parse_ctx *ctx, const char *key, const char *value)
+{
+	push_alias(ctx, &cur_group(ctx)->aliases, value);
+}
+
+static void parse_group_members(struct parse_ctx *ctx, const char *key, const char *value)
+{
+	push_words(&cur_group(ctx)->members, value);
+}
+
+static const struct key_rule rules[] = {
+	{SECTION_PLAZO, "state_dir", parse_state_dir},
+	{SECTION_PLAZO, "base_url", parse_base_url},
+	{SECTION_PLAN, "file", parse_plan_file},
+	{SECTION_PLAN, "timezone", parse_plan_timezone},
+	{SECTION_OFFICE, "name", parse_office_name},
+	{SECTION_OFFICE, "alias", parse_office_alias},
+	{SECTION_OFFICE, "email", parse_office_email},
+	{SECTION_OFFICE, "manager", parse_office_manager},
+	{SECTION_OFFICE, "timezone", parse_office_timezone},
+	{SECTION_GROUP, "name", parse_group_name},
+	{SECTION_GROUP, "alias", parse_group_alias},
+	{SECTION_GROUP, "members", parse_group_members},
+};
+
+static const char *const kind_names[] = {"plazo", "plan", "office", "group", "?"};
+
+bool config_key_name(size_t i, char *buf, size_t size)
+{
+	if (i >= sizeof(rules) / sizeof(rules[0]))
+		return false;
+	snprintf(buf, size, "%s.%s", kind_names[rules[i].kind], rules[i].key);
+	return true;
+}
+
+static bool valid_id(const char *id)
+{
+	if (*id == '\0')
+		return false;
+	for (const char *p = id; *p; p++)
+		if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '-' ||
+		      *p == '_'))
+			return false;
+	return true;
+}
+
+static void open_entry(struct parse_ctx *ctx, enum section_kind kind, const char *id)
+{
+	struct config *cfg = ctx->cfg;
+	ctx->section_ok = false;
+	if (!valid_id(id)) {
+		section_error(ctx, "config-bad-value",
+			 "[%s %s]: an id is lower-case letters, digits, '-' and '_'",
+			 kind_names[kind], id);
+		return;
+	}
+	bool dup = kind == SECTION_OFFICE ? config_find_office(cfg, id) >= 0 : false;
+	for (size_t i = 0; kind == SECTION_GROUP && i < cfg->n_groups; i++)
+		dup = dup || strcmp(cfg->groups[i].id, id) == 0;
+	if (dup) {
+		section_error(ctx, "config-duplicate", "[%s %s] is defined twice", kind_names[kind],
+			      id);
+		return;
+	}
+	if (kind == SECTION_OFFICE) {
+		cfg->offices = xgrow(cfg->offices, &cfg->cap_offices, cfg->n_offices + 1,
+				     sizeof(*cfg->offices));
+		struct config_office *o = &cfg->offices[cfg->n_offices++];
+		memset(o, 0, sizeof(*o));
+		o->id = xstrdup(id);
+		o->line = ctx->section_line;
+	} else {
+		cfg->groups = xgrow(cfg->groups, &cfg->cap_groups, cfg->n_groups + 1,
+				    sizeof(*cfg->groups));
+		struct config_group *g = &cfg->groups[cfg->n_groups++];
+		memset(g, 0, sizeof(*g));
+		g->id = xstrdup(id);
+		g->line = ctx->section_line;
+	}
+	ctx->section_ok = true;
+}
+
+/* Called when the handler sees a section name for the first time. */
+static void enter_section(struct parse_ctx *ctx, const char *section)
+{
+	free(ctx->section);
+	ctx->section = xstrdup(section);
+	ctx->kind = SECTION_UNKNOWN;
+	ctx->section_ok = false;
+	if (strcmp(section, "plazo") == 0 || strcmp(section, "plan") == 0) {
+		ctx->kind = section[2] == 'a' ? SECTION_PLAZO : SECTION_PLAN;
+		ctx->section_ok = true;
+		return;
+	}
+	const char *space = strchr(section, ' ');
+	size_t n = space ? (size_t)(space - section) : strlen(section);
+	if (space && n == 6 && strncmp(section, "office", 6) == 0)
+		ctx->kind = SECTION_OFFICE;
+	else if (space && n == 5 && strncmp(section, "group", 5) == 0)
+		ctx->kind = SECTION_GROUP;
+	if (ctx->kind == SECTION_UNKNOWN) {
+		section_error(ctx, "config-unknown-section",
+			 "unknown section [%s]%s (expected [plazo], [plan], [office ID] or [group ID])",
+			 section, "");
+		return;
+	}
+	open_entry(ctx, ctx->kind, space + 1 + strspn(space + 1, " "));
+}
+
+static int handler(void *user, const char *section, const char *key, const char *value)
+{
+	struct parse_ctx *ctx = user;
+	if (ctx->section == NULL || strcmp(ctx->section, section) != 0)
+		enter_section(ctx, section);
+	if (!ctx->section_ok)
+		return 1; /* the section was already reported */
+	/* inih calls again with the same key for an indented continuation line */
+	ctx->continuation = ctx->line_indented && strcmp(ctx->last_key, key) == 0;
+	snprintf(ctx->last_key, sizeof(ctx->last_key), "%s", key);
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+		if (rules[i].kind == ctx->kind && strcmp(rules[i].key, key) == 0) {
+			rules[i].parse(ctx, key, value);
+			return 1;
+		}
+	}
+	error_at(ctx, "config-unknown-key", "unknown key '%s' in [%s]", key, section);
+	return 1;
+}
+
+/* fgets-style reader for inih that counts lines, notes [section] headers and indentation,
+ * and reports a line longer than inih's buffer instead of letting it split silently. */
+static char *reader(char *str, int num, void *stream)
+{
+	struct parse_ctx *ctx = stream;
+	if (fgets(str, num, ctx->file) == NULL)
+		return NULL;
+	ctx->line++;
+	size_t n = strlen(str);
+	if (n > 0 && str[n - 1] != '\n' && !feof(ctx->file)) {
+		int c;
+		while ((c = fgetc(ctx->file)) != EOF && c != '\n')
+			;
+		diag_add(ctx->diags, DIAG_ERROR, "config-line-too-long", ctx->cfg->path, ctx->line,
+			 0, "line longer than %d characters; it was ignored", num - 3);
+		str[0] = '\n';
+		str[1] = '\0';
+		return str;
+	}
+	ctx->line_indented = str[0] == ' ' || str[0] == '\t';
+	const char *p = str + strspn(str, " \t\r\n");
+	if (*p == '[')
+		ctx->section_line = ctx->line;
+	else if (*p != '\0' && *p != ';' && *p != '#' && !ctx->line_indented &&
+		 strpbrk(p, "=:") == NULL) {
+		diag_add(ctx->diags, DIAG_ERROR, "config-syntax", ctx->cfg->path, ctx->line, 0,
+			 "expected [section], key = value, or a comment");
+		ctx->syntax_errors++;
+	}
+	return str;
+}
+
+static bool valid_address(const char *a)
+{
+	const char *at = strchr(a, '@');
+	if (at == NULL || at == a || at[1] == '\0' || strchr(at + 1, '@') != NULL)
+		return false;
+	for (const char *p = a; *p; p++)
+		if ((unsigned char)*p <= ' ' || strchr("<>()[]\\,;:\"", *p) != NULL)
+			return false;
+	return strchr(at + 1, '.') != NULL;
+}
+
+static void validate_office(struct config *cfg, struct config_office *o, struct diag_list *d)
+{
+	if (o->name == NULL || o->name[0] == '\0')
+		diag_add(d, DIAG_ERROR, "config-missing", cfg->path, o->line, 0,
+			 "[office %s] has no name", o->id);
+	if (o->emails.len == 0)
+		diag_add(d, DIAG_WARNING, "config-no-email", cfg->path, o->line, 0,
+			 "[office %s] has no email: its reminders cannot be delivered", o->id);
+	if (o->timezone == NULL)
+		o->timezone = xstrdup(cfg->timezone);
+}
+
+static void validate_group(struct config *cfg, struct config_group *g, struct diag_list *d)
+{
+	if (g->name == NULL || g->name[0] == '\0')
+		diag_add(d, DIAG_ERROR, "config-missing", cfg->path, g->line, 0,
+			 "[group %s] has no name", g->id);
+	if (g->members.len == 0)
+		diag_add(d, DIAG_ERROR, "config-missing", cfg->path, g->line, 0,
+			 "[group %s] has no members", g->id);
+	bool all = g->members.len == 1 && strcmp(g->members.items[0], "*") == 0;
+	size_t n = all ? cfg->n_offices : g->members.len;
+	g->member_index = xcalloc(n, sizeof(*g->member_index));
+	for (size_t i = 0; i < n; i++) {
+		long k = all ? (long)i : config_find_office(cfg, g->members.items[i]);
+		if (k < 0) {
+			diag_add(d, DIAG_ERROR, "config-unknown-office", cfg->path, g->line, 0,
+				 "[group %s]: member '%s' is not an [office]", g->id,
+				 g->members.items[i]);
+			continue;
+		}
+		g->member_index[g->n_members++] = (size_t)k;
+	}
+}
+
+static void validate(struct config *cfg, struct diag_list *diags)
+{
+	if (cfg->timezone == NULL)
+		cfg->timezone = xstrdup("America/Bogota");
+	if (cfg->state_dir == NULL)
+		cfg->state_dir = xstrdup("/var/lib/plazo");
+	if (cfg->base_url == NULL)
+		cfg->base_url = xstrdup("http://127.0.0.1:8080");
+	for (size_t i = 0; i < cfg->n_offices; i++)
+		validate_office(cfg, &cfg->offices[i], diags);
+	for (size_t i = 0; i < cfg->n_groups; i++)
+		validate_group(cfg, &cfg->groups[i], diags);
+	if (cfg->n_offices == 0)
+		diag_add(diags, DIAG_ERROR, "config-missing", cfg->path, 0, 0,
+			 "no [office ID] section: plazo needs the office directory");
+}
+
+static char *dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	if (slash == NULL)
+		return xstrdup(".");
+	if (slash == path)
+		return xstrdup("/");
+	return xstrndup(path, (size_t)(slash - path));
+}
+
+int config_load(struct config *cfg, const char *path, struct diag_list *diags,
+		struct pz_error *err)
+{
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return PZ_FAIL(err, PZ_EIO, path, "open config %s: %s", path, strerror(errno));
+	cfg->path = xstrdup(path);
+	cfg->dir = dir_of(path);
+	struct parse_ctx ctx = {.cfg = cfg, .diags = diags, .file = f};
+	int rc = ini_parse_stream(reader, &ctx, handler, &ctx);
+	int read_error = ferror(f);
+	fclose(f);
+	free(ctx.section);
+	if (read_error)
+		return PZ_FAIL(err, PZ_EIO, path, "read config %s: input/output error", path);
+	if (rc > 0 && ctx.syntax_errors == 0)
+		diag_add(diags, DIAG_ERROR, "config-syntax", path, (unsigned)rc, 0,
+			 "expected [section], key = value, or a comment");
+	validate(cfg, diags);
+	return 0;
+}
+
+static void office_finish(struct config_office *o)
+{
+	free(o->id);
+	free(o->name);
+	list_finish(&o->aliases);
+	list_finish(&o->emails);
+	free(o->manager);
+	free(o->timezone);
+}
+
+static void group_finish(struct config_group *g)
+{
+	free(g->id);
+	free(g->name);
+	list_finish(&g->aliases);
+	list_finish(&g->members);
+	free(g->member_index);
+}
+
+void config_init(struct config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+void config_finish(struct config *cfg)
+{
+	if (cfg == NULL)
+		return;
+	for (size_t i = 0; i < cfg->n_offices; i++)
+		office_finish(&cfg->offices[i]);
+	for (size_t i = 0; i < cfg->n_groups; i++)
+		group_finish(&cfg->groups[i]);
+	free(cfg->offices);
+	free(cfg->groups);
+	free(cfg->path);
+	free(cfg->dir);
+	free(cfg->plan_file);
+	free(cfg->timezone);
+	free(cfg->state_dir);
+	free(cfg->base_url);
+	config_init(cfg);
+}
+
+long config_find_office(const struct config *cfg, const char *id)
+{
+	for (size_t i = 0; i < cfg->n_offices; i++)
+		if (strcmp(cfg->offices[i].id, id) == 0)
+			return (long)i;
+	return -1;
+}
+
+char *config_resolve_path(const struct config *cfg, const char *path)
+{
+	if (path[0] == '/' || cfg->dir == NULL)
+		return xstrdup(path);
+	return xasprintf("%s/%s", cfg->dir, path);
+}

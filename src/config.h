@@ -1,0 +1,77 @@
+/* config.h - the INI configuration: plan location, office directory, groups.
+ *
+ * Parsed with inih through a line-counting reader (Debian's libinih 55 passes no line
+ * numbers), dispatched through a table of {section, key, parser}. Every problem becomes a
+ * diagnostic "plazo.ini:LINE: error[config-...]" and parsing goes on, so `plazo check` shows
+ * them all at once. Sections: [plazo], [plan], [office ID] (one per office) and [group ID]
+ * (a name such as "de cada dependencia" that stands for several offices).
+ */
+#ifndef PLAZO_CONFIG_H
+#define PLAZO_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "diag.h"
+#include "error.h"
+
+struct config_list {
+	char **items; /* owned strings */
+	size_t len;
+	size_t cap;
+};
+
+struct config_office {
+	char *id;                  /* [office ID]: lower case letters, digits, '-' */
+	char *name;                /* display name, also matched in responsible cells */
+	struct config_list aliases; /* other spellings matched in responsible cells */
+	struct config_list emails; /* recipients of the digest */
+	char *manager;             /* Cc address, or NULL */
+	char *timezone;            /* IANA zone; defaults to [plan] timezone */
+	unsigned line;             /* line of the section header */
+};
+
+struct config_group {
+	char *id;
+	char *name;
+	struct config_list aliases;
+	struct config_list members; /* office ids, or the single item "*" for every office */
+	size_t *member_index;       /* resolved by validation: indices into offices */
+	size_t n_members;
+	unsigned line;
+};
+
+struct config {
+	char *path;      /* the file as given */
+	char *dir;       /* its folder, for relative paths */
+	char *plan_file; /* [plan] file, resolved against dir; NULL when unset */
+	char *timezone;  /* [plan] timezone: default zone of offices ("America/Bogota") */
+	char *state_dir; /* [plazo] state_dir ("/var/lib/plazo") */
+	char *base_url;  /* [plazo] base_url ("http://127.0.0.1:8080") */
+	struct config_office *offices;
+	size_t n_offices;
+	size_t cap_offices;
+	struct config_group *groups;
+	size_t n_groups;
+	size_t cap_groups;
+};
+
+void config_init(struct config *cfg);
+void config_finish(struct config *cfg);
+
+/* Reads and validates path. Problems in the file are diagnostics (severity error);
+ * returns -1 with err filled only when the file cannot be read at all (PZ_EIO). */
+int config_load(struct config *cfg, const char *path, struct diag_list *diags,
+		struct pz_error *err);
+
+/* Index of the office with that id, or -1. */
+long config_find_office(const struct config *cfg, const char *id);
+
+/* Resolves path against the config's folder; returns an owned string. */
+char *config_resolve_path(const struct config *cfg, const char *path);
+
+/* Writes the i-th key the parser accepts as "section.key" ("plan.file", "office.email"...)
+ * into buf; returns false past the last one. For the documentation test. */
+bool config_key_name(size_t i, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,55 @@
+/* diag.h - diagnostics: doubts about the input, reported with file:line and a stable code.
+ *
+ * Readers (table, date, office, config, plan) append to a struct diag_list and never print.
+ * Codes are stable kebab-case words listed in docs/diagnostics.md. A diagnostic is not an
+ * error return: the reader keeps going and the caller decides what the severities mean.
+ */
+#ifndef PLAZO_DIAG_H
+#define PLAZO_DIAG_H
+
+#include <stddef.h>
+
+#include "strbuf.h"
+
+enum diag_severity {
+	DIAG_NOTE,
+	DIAG_WARNING,
+	DIAG_ERROR,
+};
+
+struct diag {
+	const char *code;            /* static string, e.g. "invalid-date" */
+	enum diag_severity severity;
+	char *path;                  /* owned copy of the file the diagnostic is about */
+	unsigned line;               /* 1-based; 0 when about the whole file */
+	unsigned column;             /* 1-based field index in the row; 0 when unknown */
+	char *message;               /* owned, English, no trailing period */
+};
+
+struct diag_list {
+	struct diag *items;
+	size_t len;
+	size_t cap;
+};
+
+void diag_list_init(struct diag_list *list);
+void diag_list_finish(struct diag_list *list);
+
+/* Appends a diagnostic; code must be a string literal (it is not copied). */
+void diag_add(struct diag_list *list, enum diag_severity severity, const char *code,
+	      const char *path, unsigned line, unsigned column, const char *fmt, ...)
+	__attribute__((format(printf, 7, 8)));
+
+/* Number of diagnostics of exactly that severity. */
+size_t diag_count(const struct diag_list *list, enum diag_severity severity);
+
+/* Sorts by path, then line, then column; equal items keep their order. */
+void diag_sort(struct diag_list *list);
+
+/* "error", "warning" or "note". */
+const char *diag_severity_name(enum diag_severity severity);
+
+/* Appends "FILE:LINE: SEVERITY[CODE]: message\n" (FILE: alone when line is 0). */
+void diag_format(struct strbuf *out, const struct diag *d);
+
+#endif

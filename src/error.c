@@ -1,0 +1,58 @@
+#include "error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+int pz_error_set(struct pz_error *err, enum pz_errc code, const char *src, int src_line,
+		 const char *where, const char *fmt, ...)
+{
+	if (err == NULL)
+		return -1;
+	err->code = code;
+	err->src = src;
+	err->src_line = src_line;
+	snprintf(err->where, sizeof(err->where), "%s", where ? where : "");
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+void pz_error_prefix(struct pz_error *err, const char *fmt, ...)
+{
+	if (err == NULL)
+		return;
+	char prefix[sizeof(err->msg)];
+	char old[sizeof(err->msg)];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(prefix, sizeof(prefix), fmt, ap);
+	va_end(ap);
+	memcpy(old, err->msg, sizeof(old));
+	snprintf(err->msg, sizeof(err->msg), "%.*s: %s", (int)(sizeof(prefix) / 2), prefix, old);
+}
+
+const char *pz_errc_name(enum pz_errc code)
+{
+	switch (code) {
+	case PZ_OK:
+		return "ok";
+	case PZ_EIO:
+		return "io";
+	case PZ_ECONFIG:
+		return "config";
+	case PZ_EDATA:
+		return "data";
+	case PZ_ETEMP:
+		return "temporary";
+	case PZ_EPERM:
+		return "permanent";
+	case PZ_EUSAGE:
+		return "usage";
+	case PZ_ESTATE:
+		return "state";
+	}
+	return "unknown";
+}

@@ -1,0 +1,74 @@
+/* plan.h - the normalized plan: activities with their offices and milestones.
+ *
+ * plan_load reads the table (table.h), resolves each responsible cell against the office
+ * directory of the config (office.h) and each date cell (date.h) in two passes: first the
+ * day/month order the file's unambiguous dates vote for, then every cell with that order.
+ * Activities are never dropped: a row whose dates or offices cannot be read is kept with an
+ * error diagnostic on its line. Strings point into the table's text and live as long as
+ * the plan.
+ */
+#ifndef PLAZO_PLAN_H
+#define PLAZO_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+#include "date.h"
+#include "diag.h"
+#include "error.h"
+#include "table.h"
+
+struct milestone {
+	bool has_start;
+	struct date start; /* valid when has_start: a range's first day */
+	struct date due;   /* the deadline: the end of this day in the office's zone */
+};
+
+struct activity {
+	unsigned number;                /* the plan's "#"; 0 when the row had none */
+	unsigned line;                  /* the row's line in the plan file */
+	unsigned subcomponent;          /* "Subcomponente 3 ..." -> 3; 0 when none */
+	const char *subcomponent_title; /* "Responsabilidad"; "" when none */
+	const char *text;               /* the activity */
+	const char *goal;               /* "Meta" */
+	const char *responsible_text;   /* the responsible cell as written */
+	size_t office_first;            /* offices: plan->office_refs[first .. first+count) */
+	size_t office_count;
+	size_t milestone_first;         /* plan->milestones[first .. first+count) */
+	size_t milestone_count;
+};
+
+struct plan {
+	char *source;                 /* the plan file's path */
+	struct table table;           /* owns the text the activities point into */
+	struct activity *activities;
+	size_t n_activities;
+	size_t cap_activities;
+	struct milestone *milestones;
+	size_t n_milestones;
+	size_t cap_milestones;
+	size_t *office_refs;          /* indices into config->offices, sorted per activity */
+	size_t n_office_refs;
+	size_t cap_office_refs;
+	enum date_order date_order;   /* the order the file's dates vote for */
+	int year_first;               /* the plan's span (years outside get outside-plan-year) */
+	int year_last;
+};
+
+void plan_init(struct plan *p);
+void plan_finish(struct plan *p);
+
+/* Loads the plan at path, matching offices against cfg (borrowed; offices are indices into
+ * cfg->offices). Doubts go to diags, with path and line. Returns -1 with err filled (PZ_EIO)
+ * only when the file cannot be read; a table without a usable header loads as an empty plan
+ * with an error diagnostic. */
+int plan_load(struct plan *p, const char *path, const struct config *cfg,
+	      struct diag_list *diags, struct pz_error *err);
+
+/* Same, from a malloc'ed buffer of len bytes (room for len + 1) whose ownership passes to
+ * the plan. For tests and the fuzzer. */
+void plan_load_buffer(struct plan *p, const char *path, char *data, size_t len,
+		      const struct config *cfg, struct diag_list *diags);
+
+#endif

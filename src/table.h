@@ -1,0 +1,66 @@
+/* table.h - the plan table as organizations export it: TSV or CSV, found by its header.
+ *
+ * Detects, never configured: encoding (UTF-8 with or without byte-order mark, else
+ * Windows-1252), delimiter (tab, ';' or ','), RFC 4180 quoting (delimiters, doubled quotes and
+ * line breaks inside quoted fields), CRLF or LF. The header row is found by its column names
+ * in any order, case- and accent-insensitive, with Spanish synonyms; title lines before it,
+ * blank lines and repeated header rows are skipped; unknown columns are ignored; HTML tags
+ * such as <b> are stripped and the common entities decoded; fields are trimmed.
+ */
+#ifndef PLAZO_TABLE_H
+#define PLAZO_TABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "diag.h"
+#include "error.h"
+
+enum table_field {
+	TABLE_SUBCOMPONENT, /* "Subcomponente" */
+	TABLE_NUMBER,       /* "#", "N°", "No.", "Número" */
+	TABLE_ACTIVITY,     /* "Actividad(es)" */
+	TABLE_GOAL,         /* "Meta", "Meta / Producto", "Producto" */
+	TABLE_RESPONSIBLE,  /* "Responsable(s)", "Dependencia responsable" */
+	TABLE_DATE,         /* "Fecha Programada", "Fecha", "Fecha límite", "Fecha de entrega" */
+	TABLE_NFIELDS,
+};
+
+/* A data row below the header: neither blank nor a repeated header. */
+struct table_record {
+	unsigned line;                      /* physical line where the row starts, 1-based */
+	const char *field[TABLE_NFIELDS];   /* UTF-8, NUL-terminated, "" when absent or empty */
+	unsigned column[TABLE_NFIELDS];     /* 1-based column of each field; 0 when absent */
+};
+
+struct table {
+	char *text;                    /* owned UTF-8 text; record fields point into it */
+	struct table_record *records;  /* owned */
+	size_t n_records;
+	size_t cap_records;
+	const char *encoding;          /* "UTF-8", "UTF-8 (BOM)" or "Windows-1252"; static */
+	char delimiter;                /* '\t', ';' or ',' */
+	unsigned header_line;          /* 0 when no header was found */
+	bool has_field[TABLE_NFIELDS]; /* columns present in the header */
+};
+
+void table_init(struct table *t);
+void table_finish(struct table *t);
+
+/* Parses len bytes of data. Takes ownership of data, which must come from malloc and have
+ * room for len + 1 bytes (the text is decoded and unquoted in place where possible).
+ * Diagnostics (path:line) go to diags: empty-input, binary-input, no-header and
+ * missing-column (errors: no usable table), unterminated-quote (error), invalid-utf8
+ * (warning: bytes replaced by U+FFFD), encoding-windows-1252 (note), long-cell (warning).
+ * Returns true when a header was found and records can be used. */
+bool table_parse(struct table *t, const char *path, char *data, size_t len,
+		 struct diag_list *diags);
+
+/* Reads the file at path and parses it. Returns 0, or -1 with err filled when the file cannot
+ * be read (PZ_EIO); the table's own doubts are diagnostics, not errors. */
+int table_load(struct table *t, const char *path, struct diag_list *diags, struct pz_error *err);
+
+/* Field name for messages and JSON: "subcomponent", "number", ... */
+const char *table_field_name(enum table_field field);
+
+#endif

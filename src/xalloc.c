@@ -1,0 +1,69 @@
+#include "xalloc.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+static void *check(void *p)
+{
+	if (p == NULL) {
+		log_error("out of memory");
+		exit(EXIT_FAILURE);
+	}
+	return p;
+}
+
+void *xmalloc(size_t size)
+{
+	return check(malloc(size ? size : 1));
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+	return check(calloc(n ? n : 1, size ? size : 1));
+}
+
+void *xrealloc(void *ptr, size_t size)
+{
+	return check(realloc(ptr, size ? size : 1));
+}
+
+void *xgrow(void *ptr, size_t *cap, size_t need, size_t size)
+{
+	if (need <= *cap)
+		return ptr;
+	size_t ncap = *cap ? *cap : 8;
+	while (ncap < need) {
+		if (ncap > SIZE_MAX / 2 / size)
+			check(NULL);
+		ncap *= 2;
+	}
+	*cap = ncap;
+	return xrealloc(ptr, ncap * size);
+}
+
+char *xstrdup(const char *s)
+{
+	return check(strdup(s));
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+	return check(strndup(s, n));
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *out = NULL;
+	int n = vasprintf(&out, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		check(NULL);
+	return out;
+}

@@ -1,0 +1,215 @@
+/* test-plan.c - the seed plan read with the shipped config, against a golden reading written
+ * by hand; the same plan in other shapes (Excel CSV, reordered TSV with BOM) reads alike. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "plan.h"
+#include "test.h"
+
+struct fixture {
+	struct config cfg;
+	struct plan plan;
+	struct diag_list diags;
+};
+
+static char *config_path(void)
+{
+	const char *p = getenv("PLAZO_CONFIG");
+	return strdup(p ? p : "config/plazo.ini");
+}
+
+static int load(struct fixture *f, const char *plan_name)
+{
+	struct pz_error err = {0};
+	char *cpath = config_path();
+	config_init(&f->cfg);
+	plan_init(&f->plan);
+	diag_list_init(&f->diags);
+	int rc = config_load(&f->cfg, cpath, &f->diags, &err);
+	free(cpath);
+	if (rc < 0) {
+		fprintf(stderr, "config: %s\n", err.msg);
+		return -1;
+	}
+	char *path = test_data_path(plan_name);
+	rc = plan_load(&f->plan, path, &f->cfg, &f->diags, &err);
+	free(path);
+	if (rc < 0)
+		fprintf(stderr, "plan: %s\n", err.msg);
+	diag_sort(&f->diags);
+	return rc;
+}
+
+static void unload(struct fixture *f)
+{
+	plan_finish(&f->plan);
+	config_finish(&f->cfg);
+	diag_list_finish(&f->diags);
+}
+
+/* "a c b" and the activity's offices as sorted ids must hold the same set. */
+static int compare_words(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void sorted_words(char *s, char **words, size_t *n)
+{
+	*n = 0;
+	for (char *w = strtok(s, " "); w && *n < 16; w = strtok(NULL, " "))
+		words[(*n)++] = w;
+	qsort(words, *n, sizeof(*words), compare_words);
+}
+
+static void check_offices(struct test_state *ts, const struct fixture *f,
+			  const struct activity *a, char *expected)
+{
+	char *want[16], *got[16];
+	size_t n_want, n_got = 0;
+	sorted_words(expected, want, &n_want);
+	for (size_t k = 0; k < a->office_count && n_got < 16; k++)
+		got[n_got++] = f->cfg.offices[f->plan.office_refs[a->office_first + k]].id;
+	qsort(got, n_got, sizeof(*got), compare_words);
+	CHECK_INT_EQ(ts, n_got, n_want);
+	for (size_t k = 0; k < n_want && k < n_got; k++)
+		CHECK_STR_EQ(ts, got[k], want[k]);
+}
+
+static void check_milestones(struct test_state *ts, const struct fixture *f,
+			     const struct activity *a, char *expected)
+{
+	size_t k = 0;
+	for (char *w = strtok(expected, " \n"); w; w = strtok(NULL, " \n"), k++) {
+		if (k >= a->milestone_count)
+			break;
+		const struct milestone *m = &f->plan.milestones[a->milestone_first + k];
+		char got[32], due[11], start[11];
+		date_format_iso(m->due, due);
+		date_format_iso(m->start, start);
+		snprintf(got, sizeof(got), "%s%s%s", m->has_start ? start : "",
+			 m->has_start ? ".." : "", due);
+		CHECK_STR_EQ(ts, got, w);
+	}
+	CHECK_INT_EQ(ts, a->milestone_count, k);
+}
+
+static void check_golden(struct test_state *ts, const struct fixture *f, bool lines)
+{
+	char *path = test_data_path("seed-golden.txt");
+	FILE *g = fopen(path, "r");
+	free(path);
+	CHECK(ts, g != NULL);
+	if (g == NULL)
+		return;
+	char buf[1024];
+	size_t i = 0;
+	while (fgets(buf, sizeof(buf), g)) {
+		if (buf[0] == '#')
+			continue;
+		unsigned number, line, sub;
+		char offices[512], dates[256];
+		if (sscanf(buf, "%u|%u|%u|%511[^|]|%255[^\n]", &number, &line, &sub, offices,
+			   dates) != 5) {
+			CHECK(ts, !"malformed golden line");
+			continue;
+		}
+		CHECK(ts, i < f->plan.n_activities);
+		if (i >= f->plan.n_activities)
+			break;
+		const struct activity *a = &f->plan.activities[i++];
+		CHECK_INT_EQ(ts, a->number, number);
+		if (lines)
+			CHECK_INT_EQ(ts, a->line, line);
+		CHECK_INT_EQ(ts, a->subcomponent, sub);
+		check_offices(ts, f, a, offices);
+		check_milestones(ts, f, a, dates);
+	}
+	fclose(g);
+	CHECK_INT_EQ(ts, f->plan.n_activities, i);
+}
+
+static void seed_golden(struct test_state *ts)
+{
+	struct fixture f;
+	CHECK(ts, load(&f, "estrategia-rendicion-cuentas-2023.tsv") == 0);
+	CHECK_INT_EQ(ts, f.plan.n_activities, 65);
+	check_golden(ts, &f, true);
+	const struct activity *a = &f.plan.activities[0];
+	CHECK_STR_EQ(ts, a->subcomponent_title, "Información de calidad y en lenguaje comprensible");
+	CHECK_STR_EQ(ts, f.plan.activities[24].subcomponent_title, "Responsabilidad");
+	CHECK_STR_EQ(ts, f.plan.activities[0].responsible_text, "Secretaría General");
+	CHECK_INT_EQ(ts, f.plan.year_first, 2023);
+	CHECK_INT_EQ(ts, f.plan.year_last, 2024);
+	unload(&f);
+}
+
+/* The diagnostics are exactly the hand-written list: the plan's three doubtful cells. */
+static void seed_diagnostics(struct test_state *ts)
+{
+	struct fixture f;
+	CHECK(ts, load(&f, "estrategia-rendicion-cuentas-2023.tsv") == 0);
+	char *path = test_data_path("seed-diagnostics.txt");
+	FILE *g = fopen(path, "r");
+	free(path);
+	CHECK(ts, g != NULL);
+	char buf[256];
+	size_t i = 0;
+	while (g && fgets(buf, sizeof(buf), g)) {
+		unsigned line;
+		char code[64];
+		if (buf[0] == '#' || sscanf(buf, "%u %63s", &line, code) != 2)
+			continue;
+		CHECK(ts, i < f.diags.len);
+		if (i >= f.diags.len)
+			break;
+		CHECK_INT_EQ(ts, f.diags.items[i].line, line);
+		CHECK_STR_EQ(ts, f.diags.items[i].code, code);
+		CHECK(ts, f.diags.items[i].severity == DIAG_WARNING);
+		i++;
+	}
+	if (g)
+		fclose(g);
+	CHECK_INT_EQ(ts, f.diags.len, i);
+	for (size_t k = 0; k < f.diags.len; k++)
+		fprintf(stderr, "  seen: %s:%u %s %s\n", f.diags.items[k].path,
+			f.diags.items[k].line, f.diags.items[k].code, f.diags.items[k].message);
+	unload(&f);
+}
+
+/* Another shape of the same table gives the same activities, texts included. */
+static void same_as_seed(struct test_state *ts, const char *name, bool same_lines)
+{
+	struct fixture seed, other;
+	CHECK(ts, load(&seed, "estrategia-rendicion-cuentas-2023.tsv") == 0);
+	CHECK(ts, load(&other, name) == 0);
+	CHECK_INT_EQ(ts, other.plan.n_activities, seed.plan.n_activities);
+	check_golden(ts, &other, same_lines);
+	size_t n = seed.plan.n_activities < other.plan.n_activities ? seed.plan.n_activities
+								    : other.plan.n_activities;
+	for (size_t i = 0; i < n; i++) {
+		const struct activity *a = &seed.plan.activities[i], *b = &other.plan.activities[i];
+		CHECK_STR_EQ(ts, b->text, a->text);
+		CHECK_STR_EQ(ts, b->goal, a->goal);
+		CHECK_STR_EQ(ts, b->responsible_text, a->responsible_text);
+		CHECK_STR_EQ(ts, b->subcomponent_title, a->subcomponent_title);
+	}
+	size_t warnings = diag_count(&other.diags, DIAG_WARNING);
+	CHECK_INT_EQ(ts, warnings, diag_count(&seed.diags, DIAG_WARNING));
+	CHECK_INT_EQ(ts, diag_count(&other.diags, DIAG_ERROR), 0);
+	unload(&seed);
+	unload(&other);
+}
+
+static void excel_csv(struct test_state *ts)
+{
+	same_as_seed(ts, "seed-excel-es.csv", true);
+}
+
+static void reordered_bom(struct test_state *ts)
+{
+	same_as_seed(ts, "seed-reordered-bom.tsv", false);
+}
+
+TEST_MAIN(TEST(seed_golden), TEST(seed_diagnostics), TEST(excel_csv), TEST(reordered_bom))
