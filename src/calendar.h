@@ -24,13 +24,17 @@ struct holiday {
 #define CALENDAR_MAX_HOLIDAYS 24
 
 /* Fills out with the holidays of year (1984..9999 meaningful), sorted by date, one entry per
- * day (a second holiday on the same day goes in .also), and returns how many. */
+ * day (a second holiday on the same day goes in .also; .name is the one whose date before
+ * moving is earlier, e.g. 2025-06-30 Sagrado Corazón also San Pedro), and returns how many. */
 size_t calendar_holidays(int year, struct holiday out[static CALENDAR_MAX_HOLIDAYS]);
 
 /* Name of the holiday on d, or NULL. */
 const char *calendar_holiday_name(struct date d);
 
-/* An office's working days: weekdays plus exceptions. Embedded by callers. */
+/* An office's working days: weekdays plus exceptions. Embedded by callers. A closed day never
+ * works; else an open day works; else a day works when its weekday does and it is not a
+ * national holiday (when holidays is set). The add functions keep closed and open sorted and
+ * without duplicates; add to them only through those. */
 struct workdays {
 	bool weekday[7];          /* index 0 = Monday; default Monday..Friday */
 	bool holidays;            /* national holidays are closed (default true) */
@@ -48,14 +52,17 @@ void workdays_add_open(struct workdays *w, struct date d);
 bool workdays_is_working(const struct workdays *w, struct date d);
 /* Working days strictly after from up to and including to (negative when to < from). */
 long workdays_between(const struct workdays *w, struct date from, struct date to);
-/* The date n working days after d (n > 0), or before it (n < 0); n == 0 returns d. */
+/* The date n working days after d (n > 0), or before it (n < 0); n == 0 returns d, and so
+ * does a date that lies beyond about 10000 years (a week without working days). */
 struct date workdays_add(const struct workdays *w, struct date d, long n);
 
-/* Checks that tz names a zone of the system tz database. */
+/* Checks that tz names a zone of the system tz database (through libical, which reads
+ * /usr/share/zoneinfo). PZ_ECONFIG "unknown time zone 'X'" otherwise; the tz functions below
+ * fail the same way. */
 int calendar_tz_check(const char *tz, struct pz_error *err);
 /* The instant of local date d at hour:minute in zone tz. A local time that does not exist
  * (spring-forward gap) maps to the first instant after the gap; an ambiguous one to the
- * earlier instant. */
+ * earlier instant. PZ_EUSAGE for an invalid date, hour (0..23) or minute (0..59). */
 int calendar_local_to_utc(const char *tz, struct date d, int hour, int minute, time_t *out,
 			  struct pz_error *err);
 /* The local date and minutes since midnight of instant t in zone tz. */

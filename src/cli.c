@@ -1,6 +1,7 @@
 #include "cli.h"
 
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,11 +27,15 @@ struct loaded {
 	const char *plan_path;
 };
 
-static int usage_error(const char *cmd, const char *fmt, const char *arg)
+__attribute__((format(printf, 2, 3))) static int usage_error(const char *cmd, const char *fmt,
+								...)
 {
+	va_list ap;
+	va_start(ap, fmt);
 	fprintf(stderr, "plazo %s: ", cmd);
-	fprintf(stderr, fmt, arg);
+	vfprintf(stderr, fmt, ap);
 	fprintf(stderr, "\nTry 'plazo %s --help'.\n", cmd);
+	va_end(ap);
 	return CLI_USAGE;
 }
 
@@ -153,7 +158,7 @@ static int cmd_check(const struct cli_globals *g, int argc, char **argv)
 		else if (c == 'h')
 			return fputs(check_help, stdout), CLI_OK;
 		else if (c == '?')
-			return usage_error("check", "%s", "bad option");
+			return CLI_USAGE; /* getopt printed why */
 	}
 	if (argc - optind > 1)
 		return usage_error("check", "too many arguments: '%s'", argv[optind + 1]);
@@ -338,7 +343,7 @@ static int cmd_schedule(const struct cli_globals *g, int argc, char **argv)
 		else if (c == 'h')
 			return fputs(schedule_help, stdout), CLI_OK;
 		else if (c == '?')
-			return usage_error("schedule", "%s", "bad option");
+			return CLI_USAGE; /* getopt printed why */
 	}
 	if (argc - optind > 1)
 		return usage_error("schedule", "too many arguments: '%s'", argv[optind + 1]);
@@ -370,10 +375,10 @@ static int cmd_init(const struct cli_globals *g, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
 		if (c == 'h')
 			return fputs(init_help, stdout), CLI_OK;
-		return usage_error("init", "%s", "bad option");
+		return CLI_USAGE; /* getopt printed why */
 	}
 	if (argc - optind != 1)
-		return usage_error("init", "%s", "expected exactly one PLAN");
+		return usage_error("init", "expected exactly one PLAN");
 	struct diag_list diags;
 	struct pz_error err = {0};
 	struct strbuf out;

@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,12 +19,16 @@ enum section_kind {
 	SECTION_UNKNOWN,
 };
 
+/* inih keeps section names in a 50-byte buffer and cuts longer ones silently. */
+enum { SECTION_MAX = 50 };
+
 struct parse_ctx {
 	struct config *cfg;
 	struct diag_list *diags;
 	FILE *file;
 	unsigned line;          /* line most recently read */
 	unsigned section_line;  /* line of the latest [section] header */
+	unsigned entered_line;  /* section_line when the handler last entered a section */
 	char *section;          /* the section the handler saw last */
 	enum section_kind kind;
 	bool section_ok;        /* a valid office/group entry is open */
@@ -55,16 +60,23 @@ static void list_finish(struct config_list *l)
 	memset(l, 0, sizeof(*l));
 }
 
-static void error_at(struct parse_ctx *ctx, const char *code, const char *fmt, const char *a,
-		     const char *b)
+__attribute__((format(printf, 3, 4))) static void error_at(struct parse_ctx *ctx,
+							   const char *code, const char *fmt, ...)
 {
-	diag_add(ctx->diags, DIAG_ERROR, code, ctx->cfg->path, ctx->line, 0, fmt, a, b);
+	va_list ap;
+	va_start(ap, fmt);
+	diag_vadd(ctx->diags, DIAG_ERROR, code, ctx->cfg->path, ctx->line, 0, fmt, ap);
+	va_end(ap);
 }
 
-static void section_error(struct parse_ctx *ctx, const char *code, const char *fmt,
-			  const char *a, const char *b)
+__attribute__((format(printf, 3, 4))) static void section_error(struct parse_ctx *ctx,
+								const char *code,
+								const char *fmt, ...)
 {
-	diag_add(ctx->diags, DIAG_ERROR, code, ctx->cfg->path, ctx->section_line, 0, fmt, a, b);
+	va_list ap;
+	va_start(ap, fmt);
+	diag_vadd(ctx->diags, DIAG_ERROR, code, ctx->cfg->path, ctx->section_line, 0, fmt, ap);
+	va_end(ap);
 }
 
 /* Splits value at commas and white space into list items. */
@@ -286,7 +298,7 @@ static void enter_section(struct parse_ctx *ctx, const char *section)
 	ctx->kind = SECTION_UNKNOWN;
 	ctx->section_ok = false;
 	if (strcmp(section, "plazo") == 0 || strcmp(section, "plan") == 0) {
-		ctx->kind = section[2] == 'a' ? SECTION_PLAZO : SECTION_PLAN;
+		ctx->kind = strcmp(section, "plazo") == 0 ? SECTION_PLAZO : SECTION_PLAN;
 		ctx->section_ok = true;
 		return;
 	}
@@ -298,8 +310,8 @@ static void enter_section(struct parse_ctx *ctx, const char *section)
 		ctx->kind = SECTION_GROUP;
 	if (ctx->kind == SECTION_UNKNOWN) {
 		section_error(ctx, "config-unknown-section",
-			 "unknown section [%s]%s (expected [plazo], [plan], [office ID] or [group ID])",
-			 section, "");
+			      "unknown section [%s] (expected [plazo], [plan], [office ID] or [group ID])",
+			      section);
 		return;
 	}
 	open_entry(ctx, ctx->kind, space + 1 + strspn(space + 1, " "));
@@ -308,8 +320,11 @@ static void enter_section(struct parse_ctx *ctx, const char *section)
 static int handler(void *user, const char *section, const char *key, const char *value)
 {
 	struct parse_ctx *ctx = user;
-	if (ctx->section == NULL || strcmp(ctx->section, section) != 0)
+	/* a header seen since the last call opens a section, even one named as before */
+	if (ctx->section == NULL || ctx->entered_line != ctx->section_line) {
+		ctx->entered_line = ctx->section_line;
 		enter_section(ctx, section);
+	}
 	if (!ctx->section_ok)
 		return 1; /* the section was already reported */
 	/* inih calls again with the same key for an indented continuation line */
@@ -346,8 +361,13 @@ static char *reader(char *str, int num, void *stream)
 	}
 	ctx->line_indented = str[0] == ' ' || str[0] == '\t';
 	const char *p = str + strspn(str, " \t\r\n");
-	if (*p == '[')
+	if (*p == '[') {
 		ctx->section_line = ctx->line;
+		size_t len = strcspn(p + 1, "]\n");
+		if (len >= SECTION_MAX)
+			diag_add(ctx->diags, DIAG_ERROR, "config-bad-value", ctx->cfg->path,
+				 ctx->line, 0, "section name longer than %d characters", SECTION_MAX - 1);
+	}
 	else if (*p != '\0' && *p != ';' && *p != '#' && !ctx->line_indented &&
 		 strpbrk(p, "=:") == NULL) {
 		diag_add(ctx->diags, DIAG_ERROR, "config-syntax", ctx->cfg->path, ctx->line, 0,

@@ -1,12 +1,17 @@
 /* date.h - civil dates and the date cells of a plan.
  *
- * A date cell holds one date, several dates (separated by spaces, ";", ",", "y") or ranges
- * ("A a B", "A - B", "del A al B"). Numeric dates are D/M/Y or M/D/Y: a component over 12
- * decides; otherwise the other dates of the same cell decide; otherwise the order that
- * dominates the file (warning ambiguous-date naming both readings). Two-digit years are 20YY.
- * ISO dates (2023-03-30) and Spanish month names ("30 de noviembre de 2023", "30-nov-2023")
- * are read too. Reading a file is two passes: date_vote over every cell, then date_parse_cell
- * with the winning order.
+ * A date cell holds one date, several dates (separated by spaces, line breaks, ";", ",", "y",
+ * "e") or ranges ("A a B", "A al B", "del A al B", "desde A hasta B", "entre A y B", "A - B",
+ * "A – B"; a range start may omit what the end gives: "del 1 al 30 de noviembre de 2023",
+ * "enero a diciembre de 2023"). Numeric dates use '/', '-' or '.' inside; D/M/Y or M/D/Y: a
+ * component over 12 decides; otherwise the other dates of the same cell decide; otherwise the
+ * order that dominates the file (warning ambiguous-date naming both readings), except when
+ * both readings are the same date. Two-digit years are 20YY; a date without a year is not a
+ * date. ISO dates (2023-03-30) and Spanish month names ("30 de noviembre de 2023",
+ * "30-nov-2023", "noviembre 30 de 2023"; case and accents ignored) are read too. A month and
+ * year alone ("diciembre de 2023") is due on the last day of that month (a range start: the
+ * first day), with a month-only-date note. Reading a file is two passes: date_vote over every
+ * cell, then date_parse_cell with the winning order.
  */
 #ifndef PLAZO_DATE_H
 #define PLAZO_DATE_H
@@ -56,16 +61,16 @@ struct date_where {
 
 bool date_valid(struct date d);
 int date_days_in_month(int year, int month);
-/* Days since 1970-01-01 (negative before); and back. */
+/* Days since 1970-01-01 (negative before), proleptic Gregorian; and back. */
 long date_to_days(struct date d);
 struct date date_from_days(long days);
 /* 0 = Monday .. 6 = Sunday. */
 int date_weekday(struct date d);
 /* strcmp-like ordering. */
 int date_compare(struct date a, struct date b);
-/* Parses exactly "YYYY-MM-DD". */
+/* Parses exactly "YYYY-MM-DD" (a real date, nothing after it). */
 bool date_parse_iso(const char *s, struct date *out);
-/* Writes "YYYY-MM-DD" into buf (at least 11 bytes). */
+/* Writes "YYYY-MM-DD" into buf (at least 11 bytes); fields out of range are clamped. */
 void date_format_iso(struct date d, char buf[static 11]);
 
 /* Adds the order votes of the numeric dates in cell to votes. */
@@ -77,10 +82,12 @@ void date_cell_init(struct date_cell *cell);
 void date_cell_finish(struct date_cell *cell);
 
 /* Reads every date of text into cell (appending), resolving ambiguous numeric dates with
- * file_order. Doubts go to diags: ambiguous-date and invalid-date (warnings; an impossible
- * day becomes the last day of its month), no-date (error: nothing readable),
- * unreadable-date-text (warning: part of the cell is not a date and was ignored),
- * reversed-range (warning: the start is after the end; the two are swapped).
+ * file_order (DATE_ORDER_UNKNOWN counts as DMY). Doubts go to diags (NULL: dropped), each at
+ * where (may be NULL): ambiguous-date and invalid-date (warnings; an impossible day becomes
+ * the last day of its month), no-date (error: empty cell or nothing readable),
+ * unreadable-date-text (warning: part of the cell is not a date and was ignored; one per
+ * cell), reversed-range (warning: the start is after the end; the two are swapped),
+ * month-only-date (note: no day given). Linear in the length of text; text may be NULL.
  * Returns the number of items appended. */
 size_t date_parse_cell(const char *text, enum date_order file_order, const struct date_where *where,
 		       struct date_cell *cell, struct diag_list *diags);

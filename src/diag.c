@@ -28,6 +28,15 @@ void diag_list_finish(struct diag_list *list)
 void diag_add(struct diag_list *list, enum diag_severity severity, const char *code,
 	      const char *path, unsigned line, unsigned column, const char *fmt, ...)
 {
+	va_list ap;
+	va_start(ap, fmt);
+	diag_vadd(list, severity, code, path, line, column, fmt, ap);
+	va_end(ap);
+}
+
+void diag_vadd(struct diag_list *list, enum diag_severity severity, const char *code,
+	       const char *path, unsigned line, unsigned column, const char *fmt, va_list ap)
+{
 	list->items = xgrow(list->items, &list->cap, list->len + 1, sizeof(*list->items));
 	struct diag *d = &list->items[list->len++];
 	d->code = code;
@@ -37,10 +46,7 @@ void diag_add(struct diag_list *list, enum diag_severity severity, const char *c
 	d->column = column;
 	struct strbuf msg;
 	strbuf_init(&msg);
-	va_list ap;
-	va_start(ap, fmt);
 	strbuf_vprintf(&msg, fmt, ap);
-	va_end(ap);
 	d->message = strbuf_steal(&msg);
 }
 

@@ -7,6 +7,7 @@
 #ifndef PLAZO_DIAG_H
 #define PLAZO_DIAG_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 #include "strbuf.h"
@@ -39,6 +40,11 @@ void diag_list_finish(struct diag_list *list);
 void diag_add(struct diag_list *list, enum diag_severity severity, const char *code,
 	      const char *path, unsigned line, unsigned column, const char *fmt, ...)
 	__attribute__((format(printf, 7, 8)));
+
+/* Same, with a va_list. */
+void diag_vadd(struct diag_list *list, enum diag_severity severity, const char *code,
+	       const char *path, unsigned line, unsigned column, const char *fmt, va_list ap)
+	__attribute__((format(printf, 7, 0)));
 
 /* Number of diagnostics of exactly that severity. */
 size_t diag_count(const struct diag_list *list, enum diag_severity severity);

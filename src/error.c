@@ -31,7 +31,16 @@ void pz_error_prefix(struct pz_error *err, const char *fmt, ...)
 	vsnprintf(prefix, sizeof(prefix), fmt, ap);
 	va_end(ap);
 	memcpy(old, err->msg, sizeof(old));
-	snprintf(err->msg, sizeof(err->msg), "%.*s: %s", (int)(sizeof(prefix) / 2), prefix, old);
+	size_t cap = sizeof(err->msg) - 1;
+	size_t n = strnlen(prefix, cap);
+	memcpy(err->msg, prefix, n);
+	size_t sep = n + 2 <= cap ? 2 : cap - n;
+	memcpy(err->msg + n, ": ", sep);
+	n += sep;
+	size_t rest = strnlen(old, sizeof(old) - 1);
+	rest = rest < cap - n ? rest : cap - n;
+	memcpy(err->msg + n, old, rest);
+	err->msg[n + rest] = '\0';
 }
 
 const char *pz_errc_name(enum pz_errc code)

@@ -29,30 +29,42 @@ struct office_pieces {
 
 /* Returns a newly allocated normalized key: lower case ASCII words without accents,
  * punctuation and stop words, separated by one space ("Secretaría de Desarrollo Social y
- * Participación." -> "secretaria desarrollo social participacion"). */
+ * Participación." -> "secretaria desarrollo social participacion"). Latin-1 letters fold to
+ * their base letter (ñ -> n, ß -> ss); combining marks are dropped; other code points and
+ * invalid UTF-8 bytes separate words. NULL reads as "". The result may be "". */
 char *office_normalize(const char *name);
 
 struct office_matcher *office_matcher_new(void);
 void office_matcher_free(struct office_matcher *m);
 /* Adds a name for target. Returns false when the normalized name is empty or already
- * names a different target (the caller reports the clash). */
+ * names a different target (the caller reports the clash); true, keeping the first
+ * spelling, when it already names the same target. */
 bool office_matcher_add(struct office_matcher *m, const char *name, size_t target);
 
 void office_pieces_init(struct office_pieces *p);
 void office_pieces_finish(struct office_pieces *p);
 
-/* Segments cell into pieces, in order: the longest known name at each word, and runs of
- * unknown words between them as unmatched pieces. Connecting punctuation ("-", ",", ";",
- * "/", "y", "e") between names is dropped. */
+/* Appends the pieces of cell to out, in order: known names, and each run of unknown words
+ * between them as one unmatched piece. Of all segmentations it picks the one leaving the
+ * fewest words unmatched, then the one with the fewest names (so the longest names), then
+ * the earliest match. A piece's text is the original substring from its first to its last
+ * word: connecting punctuation ("-", ",", ";", "/") and stop words ("y", "e", "de") around
+ * it are dropped, and so are pieces made only of them. */
 void office_split(const struct office_matcher *m, const char *cell, struct office_pieces *out);
 
-/* The known name closest to text (by word overlap and edit distance), as it was added;
- * NULL when nothing is reasonably close. The pointer lives until office_matcher_free. */
+/* The known name closest to text, as it was added: the highest Jaccard index of normalized
+ * words (a word one edit away, two from 8 letters, counts as shared), ties to the smallest
+ * edit distance; with no shared word, the smallest edit distance if at most half the longer
+ * length. NULL when nothing is close. Only the first 32 distinct words of text and strings
+ * up to 200 bytes are compared. The pointer lives until office_matcher_free. */
 const char *office_suggest(const struct office_matcher *m, const char *text);
 
 /* Heuristic segmentation without a directory, for `plazo init`: splits a cell at the words
- * that start an office name (Secretaría, Oficina, Departamento, Dirección, Equipo, ...),
- * keeping "Equipo comunicaciones X" as one name. Appends owned strings to out. */
+ * that start an office name (Secretaría, Oficina, Departamento, Dirección, Equipo, ...) and
+ * at double spaces or line breaks. A name starting with Equipo(s), Grupo(s), Enlace(s) or
+ * Protocolo that has at most 2 words absorbs the next office once ("Equipo comunicaciones
+ * Secretaría General"); "- Equipo ..." stays with what precedes. Names are trimmed like
+ * office_split pieces. Appends owned strings to *out, growing it through xgrow. */
 void office_guess_split(const char *cell, char ***out, size_t *n_out, size_t *cap_out);
 
 #endif

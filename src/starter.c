@@ -72,13 +72,14 @@ static bool is_group_key(const char *key)
 }
 
 /* "equipo comunicaciones secretaria general" -> "equipo-comunicaciones-secretaria-general",
- * cut at a word boundary after 48 characters, made unique with a suffix. */
+ * cut at a word boundary within 36 characters (a section name "office ID" must fit inih's
+ * 50 bytes, suffix included), made unique with a suffix. */
 static char *make_id(const char *key, const struct inferred *done, size_t n_done)
 {
 	size_t len = strlen(key);
-	if (len > 48) {
-		const char *cut = memrchr(key, ' ', 48);
-		len = cut ? (size_t)(cut - key) : 48;
+	if (len > 36) {
+		const char *cut = memrchr(key, ' ', 37);
+		len = cut ? (size_t)(cut - key) : 36;
 	}
 	char *base = xstrndup(key, len);
 	for (char *p = base; *p; p++)
@@ -150,13 +151,16 @@ int starter_config(const char *plan_path, struct strbuf *out, struct diag_list *
 	collect(&t, &s);
 	struct inferred *v;
 	size_t n = infer(&s, &v);
+	/* the config resolves relative paths against its own folder, wherever it is saved */
+	char *abs = realpath(plan_path, NULL);
 	strbuf_printf(out,
 		      "# plazo configuration started by `plazo init` from %s.\n"
 		      "# The offices below were inferred from the responsible cells: merge the\n"
 		      "# ones that are the same office (move a name to `alias =`), fill in every\n"
 		      "# `email =`, then run `plazo -c THIS_FILE check`.\n"
 		      "\n[plan]\nfile = %s\ntimezone = America/Bogota\n",
-		      plan_path, plan_path);
+		      plan_path, abs ? abs : plan_path);
+	free(abs);
 	for (size_t i = 0; i < n; i++)
 		write_entry(out, &s, &v[i]);
 	for (size_t i = 0; i < n; i++)

@@ -47,12 +47,13 @@ struct table {
 void table_init(struct table *t);
 void table_finish(struct table *t);
 
-/* Parses len bytes of data. Takes ownership of data, which must come from malloc and have
- * room for len + 1 bytes (the text is decoded and unquoted in place where possible).
- * Diagnostics (path:line) go to diags: empty-input, binary-input, no-header and
- * missing-column (errors: no usable table), unterminated-quote (error), invalid-utf8
- * (warning: bytes replaced by U+FFFD), encoding-windows-1252 (note), long-cell (warning).
- * Returns true when a header was found and records can be used. */
+/* Parses len bytes of data, replacing whatever t held. Takes ownership of data, which must
+ * come from malloc and have room for len + 1 bytes (the text is decoded and unquoted in place
+ * where possible). Diagnostics (path:line) go to diags: empty-input, binary-input, no-header
+ * and missing-column (errors: no usable table), unterminated-quote (error), invalid-utf8
+ * (warning: bytes replaced by U+FFFD), undefined-byte (warning: a byte Windows-1252 leaves
+ * undefined, replaced by U+FFFD), encoding-windows-1252 (note), long-cell (warning).
+ * Returns true when a header was found and records can be used; when false, n_records is 0. */
 bool table_parse(struct table *t, const char *path, char *data, size_t len,
 		 struct diag_list *diags);
 

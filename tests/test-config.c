@@ -30,7 +30,7 @@ static void good(struct test_state *ts)
 	CHECK_STR_EQ(ts, cfg.offices[0].timezone, "Europe/Madrid");
 	CHECK_STR_EQ(ts, cfg.offices[1].name, "Secretaría General de la Gobernación");
 	CHECK_STR_EQ(ts, cfg.offices[1].timezone, "America/Bogota");
-	CHECK_INT_EQ(ts, cfg.offices[1].line, 13);
+	CHECK_INT_EQ(ts, cfg.offices[1].line, 14);
 	CHECK_INT_EQ(ts, cfg.n_groups, 1);
 	CHECK_INT_EQ(ts, cfg.groups[0].n_members, 2);
 	CHECK_INT_EQ(ts, config_find_office(&cfg, "b"), 1);

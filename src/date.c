@@ -1,0 +1,1180 @@
+/* date.c - civil dates and the date cells of a plan.
+ *
+ * A cell is read in two passes. The scan lexes the text into tokens (numbers, words,
+ * punctuation) through a small lookahead ring, turns token runs into elements (a date, a
+ * partial date such as "1" in "del 1 al 30 de noviembre", a range connector, a prefix word, a
+ * separator, ignorable punctuation, or garbage) and groups the elements into raw items. The
+ * resolve pass decides D/M against M/D with the whole cell in view, clamps impossible days and
+ * reports doubts. Every token is lexed once and every element looks at most 7 tokens ahead, so
+ * the work is linear in the length of the cell.
+ */
+#include "date.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "strbuf.h"
+#include "xalloc.h"
+
+/* ---- civil dates (proleptic Gregorian, Howard Hinnant's algorithms) ---- */
+
+static bool is_leap(long long y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+int date_days_in_month(int year, int month)
+{
+	static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	if (month < 1 || month > 12)
+		return 0;
+	if (month == 2 && is_leap(year))
+		return 29;
+	return days[month - 1];
+}
+
+bool date_valid(struct date d)
+{
+	return d.day >= 1 && d.day <= date_days_in_month(d.year, d.month);
+}
+
+long date_to_days(struct date d)
+{
+	long long m = d.month, day = d.day;
+	long long y = (long long)d.year - (m <= 2);
+	long long era = (y >= 0 ? y : y - 399) / 400;
+	long long yoe = y - era * 400;
+	long long doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + day - 1;
+	long long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return (long)(era * 146097 + doe - 719468);
+}
+
+struct date date_from_days(long days)
+{
+	/* Beyond about a billion years the year would not fit an int anyway. */
+	const long long limit = 1LL << 38;
+	long long z = days > limit ? limit : days < -limit ? -limit : days;
+	z += 719468;
+	long long era = (z >= 0 ? z : z - 146096) / 146097;
+	long long doe = z - era * 146097;
+	long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	long long mp = (5 * doy + 2) / 153;
+	struct date d;
+	d.day = (int)(doy - (153 * mp + 2) / 5 + 1);
+	d.month = (int)(mp < 10 ? mp + 3 : mp - 9);
+	d.year = (int)(yoe + era * 400 + (d.month <= 2));
+	return d;
+}
+
+int date_weekday(struct date d)
+{
+	long long days = date_to_days(d);
+	return (int)(((days % 7) + 7 + 3) % 7); /* 1970-01-01 was a Thursday */
+}
+
+int date_compare(struct date a, struct date b)
+{
+	if (a.year != b.year)
+		return a.year < b.year ? -1 : 1;
+	if (a.month != b.month)
+		return a.month < b.month ? -1 : 1;
+	if (a.day != b.day)
+		return a.day < b.day ? -1 : 1;
+	return 0;
+}
+
+static bool is_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+bool date_parse_iso(const char *s, struct date *out)
+{
+	static const char shape[] = "dddd-dd-dd";
+	int v[3] = {0, 0, 0};
+	if (s == NULL)
+		return false;
+	for (size_t i = 0, f = 0; i < sizeof(shape) - 1; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (shape[i] == '-') {
+			if (c != '-')
+				return false;
+			f++;
+		} else if (!is_digit(c)) {
+			return false;
+		} else {
+			v[f] = v[f] * 10 + (c - '0');
+		}
+	}
+	struct date d = {v[0], v[1], v[2]};
+	if (s[sizeof(shape) - 1] != '\0' || !date_valid(d))
+		return false;
+	if (out != NULL)
+		*out = d;
+	return true;
+}
+
+static void put_digits(char *p, int value, int width)
+{
+	for (int i = width - 1; i >= 0; i--) {
+		p[i] = (char)('0' + value % 10);
+		value /= 10;
+	}
+}
+
+void date_format_iso(struct date d, char buf[static 11])
+{
+	/* Out-of-range fields are clamped so the output is always 10 characters. */
+	put_digits(buf, d.year < 0 ? 0 : d.year > 9999 ? 9999 : d.year, 4);
+	buf[4] = '-';
+	put_digits(buf + 5, d.month < 0 ? 0 : d.month > 99 ? 99 : d.month, 2);
+	buf[7] = '-';
+	put_digits(buf + 8, d.day < 0 ? 0 : d.day > 99 ? 99 : d.day, 2);
+	buf[10] = '\0';
+}
+
+/* ---- lexer ---- */
+
+enum { LOOKAHEAD = 8, NUM_CAP = 1000000, FOLD_MAX = 16 };
+
+enum tok_kind { TOK_END, TOK_NUM, TOK_WORD, TOK_PUNCT };
+
+struct tok {
+	enum tok_kind kind;
+	size_t off, len;
+	bool space_before; /* whitespace separates it from the previous token */
+	bool newline_before; /* that whitespace held a line break */
+	bool line_start; /* first token of the cell or of a line */
+	int ch; /* TOK_PUNCT: the byte, or U+2013, U+2014, U+2022 */
+	long value; /* TOK_NUM: the value, capped a little over NUM_CAP */
+	char fold[FOLD_MAX]; /* TOK_WORD: lower case without accents; "" when too long */
+};
+
+struct lexer {
+	const unsigned char *s;
+	size_t pos;
+	bool line_start;
+	struct tok ring[LOOKAHEAD];
+	size_t head, count;
+};
+
+static bool is_alpha(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* A multi-byte no-break space, en dash, em dash or bullet at p: its length and code point. */
+static size_t special_len(const unsigned char *p, int *cp)
+{
+	if (p[0] == 0xC2 && p[1] == 0xA0) {
+		*cp = 0xA0;
+		return 2;
+	}
+	if (p[0] == 0xE2 && p[1] == 0x80 && (p[2] == 0x93 || p[2] == 0x94 || p[2] == 0xA2)) {
+		*cp = 0x2000 | (p[2] - 0x80);
+		return 3;
+	}
+	return 0;
+}
+
+static bool is_word_byte(const unsigned char *p)
+{
+	int cp;
+	return is_alpha(p[0]) || (p[0] >= 0x80 && special_len(p, &cp) == 0);
+}
+
+/* Folds the letter at p to lower-case ASCII; returns the bytes used. Latin-1 letters in UTF-8
+ * lose their accent; any other byte folds to '?'. */
+static size_t fold_at(const unsigned char *p, char *out)
+{
+	static const char latin[] = "aaaaaa?ceeeeiiii?nooooo?ouuuuy?y";
+	if (is_alpha(p[0])) {
+		*out = (char)(p[0] | 0x20);
+		return 1;
+	}
+	if (p[0] == 0xC3 && p[1] >= 0x80 && p[1] <= 0xBF && p[1] != 0x9F) {
+		*out = latin[(p[1] | 0x20) - 0xA0];
+		return *out == '?' ? 1 : 2;
+	}
+	*out = '?';
+	return 1;
+}
+
+static void skip_space(struct lexer *lx, struct tok *t)
+{
+	for (;;) {
+		const unsigned char *p = lx->s + lx->pos;
+		int cp;
+		bool plain = *p == ' ' || *p == '\t' || *p == '\v' || *p == '\f';
+		size_t n = 1;
+		if (*p == '\n' || *p == '\r') {
+			t->newline_before = true;
+			lx->line_start = true;
+		} else if (!plain && (n = special_len(p, &cp)) != 2) {
+			return; /* not whitespace (a no-break space is) */
+		}
+		t->space_before = true;
+		lx->pos += n;
+	}
+}
+
+static void lex_num(struct lexer *lx, struct tok *t)
+{
+	t->kind = TOK_NUM;
+	while (is_digit(lx->s[lx->pos])) {
+		if (t->value < NUM_CAP)
+			t->value = t->value * 10 + (lx->s[lx->pos] - '0');
+		lx->pos++;
+	}
+}
+
+static void lex_word(struct lexer *lx, struct tok *t)
+{
+	size_t n = 0;
+	bool too_long = false;
+	t->kind = TOK_WORD;
+	while (is_word_byte(lx->s + lx->pos)) {
+		char c;
+		lx->pos += fold_at(lx->s + lx->pos, &c);
+		if (n + 1 < FOLD_MAX)
+			t->fold[n++] = c;
+		else
+			too_long = true;
+	}
+	t->fold[too_long ? 0 : n] = '\0';
+}
+
+static void lex_one(struct lexer *lx, struct tok *t)
+{
+	memset(t, 0, sizeof(*t));
+	skip_space(lx, t);
+	t->line_start = lx->line_start;
+	lx->line_start = false;
+	t->off = lx->pos;
+	const unsigned char *p = lx->s + lx->pos;
+	int cp;
+	size_t n;
+	if (*p == '\0') {
+		t->kind = TOK_END;
+	} else if (is_digit(*p)) {
+		lex_num(lx, t);
+	} else if ((n = special_len(p, &cp)) != 0) {
+		t->kind = TOK_PUNCT;
+		t->ch = cp;
+		lx->pos += n;
+	} else if (is_word_byte(p)) {
+		lex_word(lx, t);
+	} else {
+		t->kind = TOK_PUNCT;
+		t->ch = *p;
+		lx->pos++;
+	}
+	t->len = lx->pos - t->off;
+}
+
+static void lexer_init(struct lexer *lx, const char *s)
+{
+	memset(lx, 0, sizeof(*lx));
+	lx->s = (const unsigned char *)s;
+	lx->line_start = true;
+}
+
+/* The token i places ahead (i < LOOKAHEAD); valid until drop. */
+static const struct tok *peek(struct lexer *lx, size_t i)
+{
+	while (lx->count <= i) {
+		lex_one(lx, &lx->ring[(lx->head + lx->count) % LOOKAHEAD]);
+		lx->count++;
+	}
+	return &lx->ring[(lx->head + i) % LOOKAHEAD];
+}
+
+static void drop(struct lexer *lx, size_t n)
+{
+	lx->head = (lx->head + n) % LOOKAHEAD;
+	lx->count -= n;
+}
+
+/* ---- token predicates ---- */
+
+static bool is_punct(const struct tok *t, int ch)
+{
+	return t->kind == TOK_PUNCT && t->ch == ch;
+}
+
+static bool is_word(const struct tok *t, const char *w)
+{
+	return t->kind == TOK_WORD && strcmp(t->fold, w) == 0;
+}
+
+static bool is_de(const struct tok *t)
+{
+	return is_word(t, "de") || is_word(t, "del");
+}
+
+/* A one- or two-digit number, or -1. */
+static int small_num(const struct tok *t)
+{
+	return t->kind == TOK_NUM && t->len <= 2 ? (int)t->value : -1;
+}
+
+/* A year: two digits are 20YY, four digits from 1000; otherwise -1. */
+static int year_num(const struct tok *t)
+{
+	if (t->kind != TOK_NUM)
+		return -1;
+	if (t->len == 2)
+		return 2000 + (int)t->value;
+	if (t->len == 4 && t->value >= 1000)
+		return (int)t->value;
+	return -1;
+}
+
+static int month_of(const struct tok *t)
+{
+	static const struct {
+		const char *name;
+		int month;
+	} names[] = {
+		{"enero", 1},	   {"ene", 1},	      {"febrero", 2}, {"feb", 2},
+		{"marzo", 3},	   {"mar", 3},	      {"abril", 4},   {"abr", 4},
+		{"mayo", 5},	   {"may", 5},	      {"junio", 6},   {"jun", 6},
+		{"julio", 7},	   {"jul", 7},	      {"agosto", 8},  {"ago", 8},
+		{"septiembre", 9}, {"setiembre", 9},  {"sept", 9},    {"sep", 9},
+		{"set", 9},	   {"octubre", 10},   {"oct", 10},    {"noviembre", 11},
+		{"nov", 11},	   {"diciembre", 12}, {"dic", 12},
+	};
+	if (t->kind != TOK_WORD)
+		return 0;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(t->fold, names[i].name) == 0)
+			return names[i].month;
+	return 0;
+}
+
+/* A month name at i, with an abbreviation dot: tokens used (0: none) and *month. */
+static size_t month_at(struct lexer *lx, size_t i, int *month)
+{
+	*month = month_of(peek(lx, i));
+	if (*month == 0)
+		return 0;
+	const struct tok *dot = peek(lx, i + 1);
+	return is_punct(dot, '.') && !dot->space_before ? 2 : 1;
+}
+
+/* A year at i; a two-digit number followed by "de" or a month is the day of the next date. */
+static int year_at(struct lexer *lx, size_t i)
+{
+	const struct tok *t = peek(lx, i);
+	int y = year_num(t);
+	if (y >= 0 && t->len == 2) {
+		const struct tok *next = peek(lx, i + 1);
+		if (is_word(next, "de") || month_of(next) != 0)
+			return -1;
+	}
+	return y;
+}
+
+/* ---- matching token runs to dates ---- */
+
+enum raw_kind { RAW_NUMERIC, RAW_EXACT, RAW_MONTH_YEAR, RAW_DAY, RAW_MONTH, RAW_DAY_MONTH };
+
+/* A date as written, before D/M resolution; the last three kinds only start a range. */
+struct raw {
+	enum raw_kind kind;
+	int a, b; /* RAW_NUMERIC: first and second components */
+	int year, month, day;
+	size_t off, len; /* the text in the cell */
+};
+
+/* YYYY-MM-DD or YYYY/MM/DD, once the separators were checked. */
+static size_t match_ymd(const struct tok *t[5], struct raw *r)
+{
+	int m = small_num(t[2]), d = small_num(t[4]);
+	if (t[0]->value < 1000 || m < 1 || m > 12 || d < 1 || d > 31)
+		return 0;
+	r->kind = RAW_EXACT;
+	r->year = (int)t[0]->value;
+	r->month = m;
+	r->day = d;
+	return 5;
+}
+
+/* D/M/Y, M/D/Y, D-mon-Y, Y-M-D: three parts glued by the same '/', '-' or '.'. */
+static size_t match_numeric(struct lexer *lx, struct raw *r)
+{
+	const struct tok *t[5];
+	for (size_t i = 0; i < 5; i++)
+		t[i] = peek(lx, i);
+	int sep = t[1]->ch;
+	if (t[1]->kind != TOK_PUNCT || (sep != '/' && sep != '-' && sep != '.'))
+		return 0;
+	if (!is_punct(t[3], sep))
+		return 0;
+	for (size_t i = 1; i < 5; i++)
+		if (t[i]->space_before)
+			return 0;
+	if (t[0]->len == 4)
+		return match_ymd(t, r);
+	int a = small_num(t[0]), y = year_num(t[4]), m = month_of(t[2]);
+	if (a < 1 || a > 31 || y < 0)
+		return 0;
+	r->year = y;
+	if (m != 0) {
+		r->kind = RAW_EXACT;
+		r->month = m;
+		r->day = a;
+		return 5;
+	}
+	int b = small_num(t[2]);
+	if (b < 1 || b > 31 || (a > 12 && b > 12))
+		return 0;
+	r->kind = RAW_NUMERIC;
+	r->a = a;
+	r->b = b;
+	return 5;
+}
+
+/* "30 de noviembre de 2023", "30 nov. 2023"; without a year, a partial "30 de noviembre". */
+static size_t match_day_name(struct lexer *lx, struct raw *r)
+{
+	int day = small_num(peek(lx, 0)), month;
+	if (day < 1 || day > 31)
+		return 0;
+	size_t i = is_word(peek(lx, 1), "de") ? 2 : 1;
+	size_t k = month_at(lx, i, &month);
+	if (k == 0)
+		return 0;
+	i += k;
+	size_t end = i;
+	if (is_de(peek(lx, i)))
+		i++;
+	int year = year_at(lx, i);
+	r->day = day;
+	r->month = month;
+	if (year < 0) {
+		r->kind = RAW_DAY_MONTH;
+		return end;
+	}
+	r->kind = RAW_EXACT;
+	r->year = year;
+	return i + 1;
+}
+
+/* "noviembre 30 de 2023", "nov. 30, 2023". */
+static size_t match_name_day(struct lexer *lx, struct raw *r)
+{
+	int month;
+	size_t i = month_at(lx, 0, &month);
+	int day = small_num(peek(lx, i));
+	if (i == 0 || day < 1 || day > 31)
+		return 0;
+	i++;
+	if (is_punct(peek(lx, i), ','))
+		i++;
+	if (is_de(peek(lx, i)))
+		i++;
+	int year = year_at(lx, i);
+	if (year < 0)
+		return 0;
+	r->kind = RAW_EXACT;
+	r->year = year;
+	r->month = month;
+	r->day = day;
+	return i + 1;
+}
+
+/* "diciembre de 2023", "dic-2023", "dic. 2023": a month without a day (four-digit year). */
+static size_t match_month_year(struct lexer *lx, struct raw *r)
+{
+	int month;
+	size_t i = month_at(lx, 0, &month);
+	if (i == 0)
+		return 0;
+	const struct tok *t = peek(lx, i);
+	if (is_de(t) || ((is_punct(t, '-') || is_punct(t, '/')) && !t->space_before))
+		i++;
+	t = peek(lx, i);
+	if (t->kind != TOK_NUM || t->len != 4 || t->value < 1000)
+		return 0;
+	r->kind = RAW_MONTH_YEAR;
+	r->year = (int)t->value;
+	r->month = month;
+	return i + 1;
+}
+
+/* ---- elements ---- */
+
+enum elem_kind {
+	EL_END,
+	EL_DATE, /* a full date */
+	EL_PARTIAL, /* a day, a month or a day and month: only the start of a range */
+	EL_RANGE, /* a, al, hasta, -, en dash, em dash */
+	EL_PREFIX, /* de, del, desde, el, entre: fine before a date */
+	EL_SEP, /* ; , y e */
+	EL_QUIET, /* punctuation that means nothing here: . : ( ) / quotes, line bullets */
+	EL_GARBAGE,
+};
+
+struct elem {
+	enum elem_kind kind;
+	size_t off, len;
+	bool newline;
+	bool between; /* "entre": the next "y" joins a range */
+	bool conj; /* "y" or "e" */
+	struct raw raw;
+};
+
+static enum elem_kind classify_num(struct lexer *lx, struct elem *el, size_t *n)
+{
+	if ((*n = match_numeric(lx, &el->raw)) != 0)
+		return EL_DATE;
+	if ((*n = match_day_name(lx, &el->raw)) != 0)
+		return el->raw.kind == RAW_DAY_MONTH ? EL_PARTIAL : EL_DATE;
+	int day = small_num(peek(lx, 0));
+	*n = 1;
+	if (day < 1 || day > 31)
+		return EL_GARBAGE;
+	el->raw.kind = RAW_DAY;
+	el->raw.day = day;
+	return EL_PARTIAL;
+}
+
+static enum elem_kind classify_word(struct lexer *lx, struct elem *el, size_t *n)
+{
+	static const struct {
+		const char *word;
+		enum elem_kind kind;
+	} words[] = {
+		{"a", EL_RANGE},    {"al", EL_RANGE},	  {"hasta", EL_RANGE}, {"de", EL_PREFIX},
+		{"del", EL_PREFIX}, {"desde", EL_PREFIX}, {"el", EL_PREFIX},   {"entre", EL_PREFIX},
+		{"y", EL_SEP},	    {"e", EL_SEP},
+	};
+	const struct tok *t = peek(lx, 0);
+	*n = 1;
+	if (month_of(t) != 0) {
+		if ((*n = match_name_day(lx, &el->raw)) || (*n = match_month_year(lx, &el->raw)))
+			return EL_DATE;
+		*n = month_at(lx, 0, &el->raw.month);
+		el->raw.kind = RAW_MONTH;
+		return EL_PARTIAL;
+	}
+	el->between = is_word(t, "entre");
+	el->conj = is_word(t, "y") || is_word(t, "e");
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (is_word(t, words[i].word))
+			return words[i].kind;
+	return EL_GARBAGE;
+}
+
+static enum elem_kind classify_punct(const struct tok *t)
+{
+	switch (t->ch) {
+	case ';':
+	case ',':
+		return EL_SEP;
+	case '-':
+	case 0x2013:
+	case 0x2014:
+		return t->line_start ? EL_QUIET : EL_RANGE;
+	case '*':
+		return t->line_start ? EL_QUIET : EL_GARBAGE;
+	case '.':
+	case ':':
+	case '(':
+	case ')':
+	case '[':
+	case ']':
+	case '"':
+	case '\'':
+	case '/':
+	case 0x2022:
+		return EL_QUIET;
+	default:
+		return EL_GARBAGE;
+	}
+}
+
+/* Reads the next element; returns the tokens it used (0 at the end). */
+static size_t next_elem(struct lexer *lx, struct elem *el)
+{
+	const struct tok *t = peek(lx, 0);
+	size_t n = 1;
+	memset(el, 0, sizeof(*el));
+	el->off = t->off;
+	el->newline = t->newline_before;
+	switch (t->kind) {
+	case TOK_END:
+		el->kind = EL_END;
+		return 0;
+	case TOK_NUM:
+		el->kind = classify_num(lx, el, &n);
+		break;
+	case TOK_WORD:
+		el->kind = classify_word(lx, el, &n);
+		break;
+	case TOK_PUNCT:
+		el->kind = classify_punct(t);
+		break;
+	}
+	const struct tok *last = peek(lx, n - 1);
+	el->len = last->off + last->len - el->off;
+	el->raw.off = el->off;
+	el->raw.len = el->len;
+	return n;
+}
+
+/* ---- grouping elements into items ---- */
+
+enum { GARBAGE_SHOWN = 4 };
+
+struct raw_item {
+	bool has_start;
+	struct raw start, due;
+};
+
+struct span {
+	size_t off, end;
+};
+
+enum scan_state {
+	ST_NONE,
+	ST_DATE, /* the last item is a single date that a connector may extend */
+	ST_CONN, /* ... followed by a connector (pending) */
+	ST_PARTIAL, /* a partial date is pending */
+	ST_PCONN, /* a partial date and a connector are pending */
+	ST_PREFIX, /* prefix words are pending */
+};
+
+struct scan {
+	struct raw_item *items;
+	size_t len, cap;
+	struct span garbage[GARBAGE_SHOWN]; /* the first ignored spans */
+	size_t garbage_count;
+	/* grouping state */
+	enum scan_state st;
+	struct span pending;
+	struct raw partial;
+	bool between;
+	bool gopen;
+	struct span gcur;
+};
+
+static void push(struct scan *sc, const struct raw *start, const struct raw *due)
+{
+	sc->items = xgrow(sc->items, &sc->cap, sc->len + 1, sizeof(*sc->items));
+	struct raw_item *it = &sc->items[sc->len++];
+	memset(it, 0, sizeof(*it));
+	it->has_start = start != NULL;
+	if (start != NULL)
+		it->start = *start;
+	it->due = *due;
+}
+
+static void add_garbage(struct scan *sc, size_t off, size_t end)
+{
+	if (!sc->gopen) {
+		sc->gopen = true;
+		sc->gcur.off = off;
+	}
+	sc->gcur.end = end;
+}
+
+static void close_garbage(struct scan *sc)
+{
+	if (!sc->gopen)
+		return;
+	if (sc->garbage_count < GARBAGE_SHOWN)
+		sc->garbage[sc->garbage_count] = sc->gcur;
+	sc->garbage_count++;
+	sc->gopen = false;
+}
+
+static void set_pending(struct scan *sc, enum scan_state st, const struct elem *el, bool extend)
+{
+	if (!extend)
+		sc->pending.off = el->off;
+	sc->pending.end = el->off + el->len;
+	sc->st = st;
+}
+
+/* Pending words that did not lead to a date are ignored text. */
+static void flush(struct scan *sc)
+{
+	if (sc->st != ST_NONE && sc->st != ST_DATE)
+		add_garbage(sc, sc->pending.off, sc->pending.end);
+	sc->st = ST_NONE;
+}
+
+static void end_group(struct scan *sc)
+{
+	flush(sc);
+	close_garbage(sc);
+	sc->between = false;
+}
+
+static void feed_date(struct scan *sc, const struct elem *el)
+{
+	if (sc->st == ST_CONN) {
+		struct raw_item *it = &sc->items[sc->len - 1];
+		it->has_start = true;
+		it->start = it->due;
+		it->due = el->raw;
+		sc->st = ST_NONE;
+		sc->between = false;
+	} else if (sc->st == ST_PCONN) {
+		push(sc, &sc->partial, &el->raw);
+		sc->st = ST_NONE;
+		sc->between = false;
+	} else {
+		if (sc->st != ST_PREFIX)
+			flush(sc);
+		push(sc, NULL, &el->raw);
+		sc->st = ST_DATE;
+	}
+	close_garbage(sc);
+}
+
+static void feed_range(struct scan *sc, const struct elem *el)
+{
+	switch (sc->st) {
+	case ST_DATE:
+		set_pending(sc, ST_CONN, el, false);
+		break;
+	case ST_PARTIAL:
+		set_pending(sc, ST_PCONN, el, true);
+		break;
+	case ST_PREFIX:
+		set_pending(sc, ST_PREFIX, el, true);
+		break;
+	default: /* "hasta 30/11/2023": a connector with nothing before it is a prefix */
+		flush(sc);
+		set_pending(sc, ST_PREFIX, el, false);
+		break;
+	}
+}
+
+/* "de", "el", "entre": before a date, or after a connector ("hasta el 30/11/2023"). */
+static void feed_prefix(struct scan *sc, const struct elem *el)
+{
+	if (sc->st == ST_PREFIX || sc->st == ST_CONN || sc->st == ST_PCONN) {
+		set_pending(sc, sc->st, el, true);
+	} else {
+		flush(sc);
+		set_pending(sc, ST_PREFIX, el, false);
+	}
+	sc->between = sc->between || el->between;
+}
+
+static void feed(struct scan *sc, const struct elem *el)
+{
+	if (el->newline)
+		end_group(sc);
+	switch (el->kind) {
+	case EL_DATE:
+		feed_date(sc, el);
+		break;
+	case EL_PARTIAL: /* "del 1 al ...": the prefix stays pending with the partial date */
+		if (sc->st != ST_PREFIX)
+			flush(sc);
+		sc->partial = el->raw;
+		set_pending(sc, ST_PARTIAL, el, sc->st == ST_PREFIX);
+		break;
+	case EL_RANGE:
+		feed_range(sc, el);
+		break;
+	case EL_PREFIX:
+		feed_prefix(sc, el);
+		break;
+	case EL_SEP:
+		if (el->conj && sc->between && sc->st == ST_DATE)
+			feed_range(sc, el);
+		else
+			end_group(sc);
+		break;
+	case EL_QUIET:
+		break;
+	case EL_GARBAGE:
+		flush(sc);
+		add_garbage(sc, el->off, el->off + el->len);
+		break;
+	case EL_END:
+		end_group(sc);
+		break;
+	}
+}
+
+static void scan_cell(const char *text, struct scan *sc)
+{
+	struct lexer lx;
+	memset(sc, 0, sizeof(*sc));
+	lexer_init(&lx, text);
+	for (;;) {
+		struct elem el;
+		size_t n = next_elem(&lx, &el);
+		feed(sc, &el);
+		if (el.kind == EL_END)
+			break;
+		drop(&lx, n);
+	}
+}
+
+static void scan_finish(struct scan *sc)
+{
+	free(sc->items);
+	sc->items = NULL;
+}
+
+/* ---- votes ---- */
+
+/* The order a numeric date decides by itself (a component over 12), or unknown. */
+static enum date_order own_order(const struct raw *r)
+{
+	if (r->kind != RAW_NUMERIC)
+		return DATE_ORDER_UNKNOWN;
+	if (r->a > 12)
+		return DATE_ORDER_DMY;
+	if (r->b > 12)
+		return DATE_ORDER_MDY;
+	return DATE_ORDER_UNKNOWN;
+}
+
+static void count_vote(const struct raw *r, struct date_votes *votes)
+{
+	enum date_order o = own_order(r);
+	if (o == DATE_ORDER_DMY)
+		votes->dmy++;
+	else if (o == DATE_ORDER_MDY)
+		votes->mdy++;
+}
+
+void date_vote(const char *cell, struct date_votes *votes)
+{
+	struct scan sc;
+	if (cell == NULL || votes == NULL)
+		return;
+	scan_cell(cell, &sc);
+	for (size_t i = 0; i < sc.len; i++) {
+		if (sc.items[i].has_start)
+			count_vote(&sc.items[i].start, votes);
+		count_vote(&sc.items[i].due, votes);
+	}
+	scan_finish(&sc);
+}
+
+enum date_order date_votes_winner(const struct date_votes *votes)
+{
+	return votes != NULL && votes->mdy > votes->dmy ? DATE_ORDER_MDY : DATE_ORDER_DMY;
+}
+
+/* ---- cells ---- */
+
+void date_cell_init(struct date_cell *cell)
+{
+	cell->items = NULL;
+	cell->len = 0;
+	cell->cap = 0;
+}
+
+void date_cell_finish(struct date_cell *cell)
+{
+	if (cell == NULL)
+		return;
+	free(cell->items);
+	date_cell_init(cell);
+}
+
+enum { QUOTE_MAX = 120, PIECE_MAX = 60 };
+
+struct resolver {
+	const char *text;
+	enum date_order cell_order; /* decided by the dates of the cell, or unknown */
+	enum date_order file_order;
+	const struct date_where *where;
+	struct diag_list *diags;
+};
+
+/* Length of a valid UTF-8 sequence of two to four bytes at p, or 0. */
+static size_t utf8_seq(const unsigned char *p, size_t avail)
+{
+	size_t n = p[0] >= 0xF5 ? 0 : p[0] >= 0xF0 ? 4 : p[0] >= 0xE0 ? 3 : p[0] >= 0xC2 ? 2 : 0;
+	if (n == 0 || n > avail)
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if ((p[i] & 0xC0) != 0x80)
+			return 0;
+	if ((p[0] == 0xE0 && p[1] < 0xA0) || (p[0] == 0xED && p[1] >= 0xA0) ||
+	    (p[0] == 0xF0 && p[1] < 0x90) || (p[0] == 0xF4 && p[1] >= 0x90))
+		return 0;
+	return n;
+}
+
+/* Appends text for a message: control bytes become spaces, invalid UTF-8 becomes '?', and
+ * text over max bytes is cut at a character boundary and marked with "...". */
+static void put_text(struct strbuf *out, const char *text, size_t len, size_t max)
+{
+	size_t used = 0;
+	for (size_t i = 0; i < len;) {
+		const unsigned char *p = (const unsigned char *)text + i;
+		size_t n = *p < 0x80 ? 1 : utf8_seq(p, len - i);
+		if (used + (n ? n : 1) > max) {
+			strbuf_puts(out, "...");
+			return;
+		}
+		if (*p < 0x20 || *p == 0x7F)
+			strbuf_putc(out, ' ');
+		else if (n == 0)
+			strbuf_putc(out, '?');
+		else
+			strbuf_append(out, (const char *)p, n);
+		n = n ? n : 1;
+		used += n;
+		i += n;
+	}
+}
+
+/* Emits msg (then empties it) as a diagnostic about the cell. */
+static void report(const struct resolver *rs, enum diag_severity sev, const char *code,
+		   struct strbuf *msg)
+{
+	const struct date_where *w = rs->where;
+	if (rs->diags != NULL)
+		diag_add(rs->diags, sev, code, w ? w->path : NULL, w ? w->line : 0,
+			 w ? w->column : 0, "%s", msg->data);
+	strbuf_finish(msg);
+}
+
+static void put_raw(struct strbuf *m, const struct resolver *rs, const struct raw *r)
+{
+	put_text(m, rs->text + r->off, r->len, QUOTE_MAX);
+}
+
+static void put_iso(struct strbuf *m, struct date d)
+{
+	char iso[11];
+	date_format_iso(d, iso);
+	strbuf_puts(m, iso);
+}
+
+/* The date as written, with an impossible day moved to the last day of its month. */
+static struct date clamp_day(const struct resolver *rs, const struct raw *r, int year, int month,
+			     int day)
+{
+	struct date d = {year, month, day};
+	int last = date_days_in_month(year, month);
+	if (day <= last)
+		return d;
+	d.day = last;
+	struct strbuf m;
+	strbuf_init(&m);
+	put_raw(&m, rs, r);
+	strbuf_puts(&m, " does not exist; read as ");
+	put_iso(&m, d);
+	report(rs, DIAG_WARNING, "invalid-date", &m);
+	return d;
+}
+
+static void warn_ambiguous(const struct resolver *rs, const struct raw *r, enum date_order o)
+{
+	struct date dmy = {r->year, r->b, r->a}, mdy = {r->year, r->a, r->b};
+	bool is_dmy = o == DATE_ORDER_DMY;
+	struct strbuf m;
+	strbuf_init(&m);
+	put_raw(&m, rs, r);
+	strbuf_puts(&m, " read as ");
+	put_iso(&m, is_dmy ? dmy : mdy);
+	strbuf_puts(&m, is_dmy ? " (day/month, " : " (month/day, ");
+	strbuf_puts(&m, rs->file_order == DATE_ORDER_UNKNOWN
+				? "the default order"
+				: "the order most dates in the file use");
+	strbuf_puts(&m, "); could be ");
+	put_iso(&m, is_dmy ? mdy : dmy);
+	report(rs, DIAG_WARNING, "ambiguous-date", &m);
+}
+
+static struct date resolve_numeric(const struct resolver *rs, const struct raw *r)
+{
+	enum date_order o = own_order(r);
+	if (o == DATE_ORDER_UNKNOWN) {
+		if (r->a == r->b) {
+			o = DATE_ORDER_DMY; /* both readings are the same date */
+		} else if (rs->cell_order != DATE_ORDER_UNKNOWN) {
+			o = rs->cell_order;
+		} else {
+			o = rs->file_order == DATE_ORDER_MDY ? DATE_ORDER_MDY : DATE_ORDER_DMY;
+			warn_ambiguous(rs, r, o);
+		}
+	}
+	if (o == DATE_ORDER_DMY)
+		return clamp_day(rs, r, r->year, r->b, r->a);
+	return clamp_day(rs, r, r->year, r->a, r->b);
+}
+
+static struct date resolve_month_year(const struct resolver *rs, const struct raw *r, bool start)
+{
+	struct date d = {r->year, r->month, start ? 1 : date_days_in_month(r->year, r->month)};
+	struct strbuf m;
+	strbuf_init(&m);
+	put_raw(&m, rs, r);
+	strbuf_puts(&m, " has no day; read as ");
+	put_iso(&m, d);
+	strbuf_puts(&m, start ? " (the first day of the month)" : " (the last day of the month)");
+	report(rs, DIAG_NOTE, "month-only-date", &m);
+	return d;
+}
+
+/* A full date: numeric, exact or month and year. */
+static struct date resolve_full(const struct resolver *rs, const struct raw *r, bool start)
+{
+	switch (r->kind) {
+	case RAW_NUMERIC:
+		return resolve_numeric(rs, r);
+	case RAW_EXACT:
+		return clamp_day(rs, r, r->year, r->month, r->day);
+	case RAW_MONTH_YEAR:
+		return resolve_month_year(rs, r, start);
+	default:
+		break;
+	}
+	struct date none = {0, 0, 0};
+	return none;
+}
+
+/* A range start that borrows what it lacks from the due date, staying before it. */
+static struct date resolve_partial(const struct resolver *rs, const struct raw *r, struct date due)
+{
+	int year = due.year, month = r->kind == RAW_DAY ? due.month : r->month;
+	if (r->kind == RAW_MONTH) {
+		struct date d = {month > due.month ? year - 1 : year, month, 1};
+		return d;
+	}
+	if (month > due.month || (month == due.month && r->day > due.day)) {
+		if (r->kind == RAW_DAY) /* "del 25 al 5 de diciembre": November */
+			month--;
+		if (r->kind == RAW_DAY_MONTH || month == 0)
+			year--;
+		if (month == 0)
+			month = 12;
+	}
+	return clamp_day(rs, r, year, month, r->day);
+}
+
+static bool is_partial(enum raw_kind kind)
+{
+	return kind == RAW_DAY || kind == RAW_MONTH || kind == RAW_DAY_MONTH;
+}
+
+static void warn_reversed(const struct resolver *rs, const struct raw_item *it,
+			  const struct date_item *out)
+{
+	struct strbuf m;
+	strbuf_init(&m);
+	put_text(&m, rs->text + it->start.off, it->due.off + it->due.len - it->start.off,
+		 QUOTE_MAX);
+	strbuf_puts(&m, " starts after it ends; read as ");
+	put_iso(&m, out->start);
+	strbuf_puts(&m, " to ");
+	put_iso(&m, out->due);
+	report(rs, DIAG_WARNING, "reversed-range", &m);
+}
+
+static struct date_item resolve_item(const struct resolver *rs, const struct raw_item *it)
+{
+	struct date_item out;
+	memset(&out, 0, sizeof(out));
+	out.has_start = it->has_start;
+	bool partial = it->has_start && is_partial(it->start.kind);
+	if (it->has_start && !partial)
+		out.start = resolve_full(rs, &it->start, true);
+	out.due = resolve_full(rs, &it->due, false);
+	if (partial)
+		out.start = resolve_partial(rs, &it->start, out.due);
+	if (it->has_start && date_compare(out.start, out.due) > 0) {
+		struct date t = out.start;
+		out.start = out.due;
+		out.due = t;
+		warn_reversed(rs, it, &out);
+	}
+	return out;
+}
+
+/* The order the decided numeric dates of the cell agree on, or unknown (none, or both). */
+static enum date_order order_of_cell(const struct scan *sc)
+{
+	bool dmy = false, mdy = false;
+	for (size_t i = 0; i < sc->len; i++) {
+		enum date_order a = own_order(&sc->items[i].due);
+		enum date_order b = sc->items[i].has_start ? own_order(&sc->items[i].start)
+							   : DATE_ORDER_UNKNOWN;
+		dmy = dmy || a == DATE_ORDER_DMY || b == DATE_ORDER_DMY;
+		mdy = mdy || a == DATE_ORDER_MDY || b == DATE_ORDER_MDY;
+	}
+	if (dmy != mdy)
+		return dmy ? DATE_ORDER_DMY : DATE_ORDER_MDY;
+	return DATE_ORDER_UNKNOWN;
+}
+
+static void warn_garbage(const struct resolver *rs, const struct scan *sc)
+{
+	struct strbuf m;
+	strbuf_init(&m);
+	strbuf_puts(&m, "ignored text that is not a date: ");
+	for (size_t i = 0; i < sc->garbage_count && i < GARBAGE_SHOWN; i++) {
+		const struct span *s = &sc->garbage[i];
+		strbuf_puts(&m, i ? ", \"" : "\"");
+		put_text(&m, rs->text + s->off, s->end - s->off, PIECE_MAX);
+		strbuf_putc(&m, '"');
+	}
+	if (sc->garbage_count > GARBAGE_SHOWN)
+		strbuf_printf(&m, " and %zu more", sc->garbage_count - GARBAGE_SHOWN);
+	report(rs, DIAG_WARNING, "unreadable-date-text", &m);
+}
+
+static void error_no_date(const struct resolver *rs, bool blank)
+{
+	struct strbuf m;
+	strbuf_init(&m);
+	if (blank) {
+		strbuf_puts(&m, "empty date cell");
+	} else {
+		strbuf_puts(&m, "no date in \"");
+		put_text(&m, rs->text, strlen(rs->text), QUOTE_MAX);
+		strbuf_putc(&m, '"');
+	}
+	report(rs, DIAG_ERROR, "no-date", &m);
+}
+
+static bool is_blank(const char *text)
+{
+	struct lexer lx;
+	lexer_init(&lx, text);
+	return peek(&lx, 0)->kind == TOK_END;
+}
+
+size_t date_parse_cell(const char *text, enum date_order file_order, const struct date_where *where,
+		       struct date_cell *cell, struct diag_list *diags)
+{
+	struct resolver rs = {text ? text : "", DATE_ORDER_UNKNOWN, file_order, where, diags};
+	struct scan sc;
+	if (is_blank(rs.text)) {
+		error_no_date(&rs, true);
+		return 0;
+	}
+	scan_cell(rs.text, &sc);
+	if (sc.len == 0) {
+		error_no_date(&rs, false);
+		scan_finish(&sc);
+		return 0;
+	}
+	rs.cell_order = order_of_cell(&sc);
+	cell->items = xgrow(cell->items, &cell->cap, cell->len + sc.len, sizeof(*cell->items));
+	for (size_t i = 0; i < sc.len; i++)
+		cell->items[cell->len++] = resolve_item(&rs, &sc.items[i]);
+	if (sc.garbage_count > 0)
+		warn_garbage(&rs, &sc);
+	size_t n = sc.len;
+	scan_finish(&sc);
+	return n;
+}

@@ -1,0 +1,727 @@
+#include "office.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "strbuf.h"
+#include "xalloc.h"
+
+#define NONE SIZE_MAX
+#define BAD_CP UINT32_MAX
+#define LEV_MAX 200 /* longest string office_suggest runs an edit distance on */
+#define SUGGEST_WORDS 32 /* distinct words of a text office_suggest looks at */
+
+/* One word of a text: where it is in the original and its folded form. */
+struct token {
+	size_t start; /* byte offsets of the word in the original */
+	size_t end;
+	size_t norm; /* offset of the NUL-terminated folded word in pool */
+	bool stop;
+};
+
+struct tokens {
+	struct token *items;
+	size_t len;
+	size_t cap;
+	size_t text_len; /* strlen of the original */
+	struct strbuf pool;
+};
+
+struct name {
+	char *orig;
+	char *norm;
+	size_t target;
+	size_t *words; /* word ids */
+	size_t n_words;
+};
+
+/* A trie edge in an open-addressing table; child 0 marks a free slot (the root is never one). */
+struct edge {
+	size_t parent;
+	size_t word;
+	size_t child;
+};
+
+struct office_matcher {
+	struct name *names;
+	size_t n_names, cap_names;
+	char **words; /* interned words, id = index */
+	size_t n_words, cap_words;
+	size_t *word_slots; /* id + 1, 0 when free; power-of-two size */
+	size_t n_word_slots;
+	size_t *node_name; /* per trie node: index into names, or NONE */
+	size_t n_nodes, cap_nodes;
+	struct edge *edges;
+	size_t n_edges, n_edge_slots;
+};
+
+static const char *const stop_words[] = {"de",	 "del", "la", "las", "el", "los",
+					 "para", "y",	"e",  "a",   "en", "al"};
+
+/* ---- UTF-8 decoding and folding ---- */
+
+/* Decodes one UTF-8 sequence at s into a code point, BAD_CP for an invalid byte (overlong,
+ * surrogate, truncated or out of range). *len receives the bytes consumed. */
+static uint32_t decode(const unsigned char *s, size_t *len)
+{
+	uint32_t cp, min;
+	int n;
+	*len = 1;
+	if (s[0] < 0x80)
+		return s[0];
+	if (s[0] >= 0xC2 && s[0] <= 0xDF) {
+		n = 1, cp = s[0] & 0x1F, min = 0x80;
+	} else if ((s[0] & 0xF0) == 0xE0) {
+		n = 2, cp = s[0] & 0x0F, min = 0x800;
+	} else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
+		n = 3, cp = s[0] & 0x07, min = 0x10000;
+	} else {
+		return BAD_CP;
+	}
+	for (int i = 1; i <= n; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return BAD_CP;
+		cp = cp << 6 | (s[i] & 0x3F);
+	}
+	if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+		return BAD_CP;
+	*len = (size_t)n + 1;
+	return cp;
+}
+
+/* Folds a code point into lower-case ASCII letters or digits in out and returns how many;
+ * 0 for a separator, -1 for a combining mark (it belongs to the word it follows, so NFD
+ * input folds like NFC). U+00C0..U+00FF go through a table of their base letters. */
+static int fold(uint32_t cp, char out[2])
+{
+	static const char latin1[] = "aaaaaa*ceeeeiiiidnooooo.ouuuuy**";
+	if (cp < 0x80) {
+		if ((cp >= 'a' && cp <= 'z') || (cp >= '0' && cp <= '9'))
+			return out[0] = (char)cp, 1;
+		if (cp >= 'A' && cp <= 'Z')
+			return out[0] = (char)(cp - 'A' + 'a'), 1;
+		return 0;
+	}
+	if (cp >= 0x300 && cp <= 0x36F)
+		return -1;
+	if (cp < 0xC0 || cp > 0xFF)
+		return 0;
+	if (cp == 0xC6 || cp == 0xE6)
+		return out[0] = 'a', out[1] = 'e', 2;
+	if (cp == 0xDE || cp == 0xFE)
+		return out[0] = 't', out[1] = 'h', 2;
+	if (cp == 0xDF)
+		return out[0] = 's', out[1] = 's', 2;
+	if (cp == 0xFF)
+		return out[0] = 'y', 1;
+	char c = latin1[(cp - 0xC0) & 0x1F];
+	return c == '.' ? 0 : (out[0] = c, 1);
+}
+
+/* ---- tokens ---- */
+
+static bool is_stop(const char *w)
+{
+	for (size_t i = 0; i < sizeof(stop_words) / sizeof(stop_words[0]); i++)
+		if (strcmp(w, stop_words[i]) == 0)
+			return true;
+	return false;
+}
+
+static void tokens_finish(struct tokens *t)
+{
+	free(t->items);
+	strbuf_finish(&t->pool);
+}
+
+static const char *word_of(const struct tokens *t, size_t i)
+{
+	return t->pool.data + t->items[i].norm;
+}
+
+static void begin_word(struct tokens *t, size_t at)
+{
+	t->items = xgrow(t->items, &t->cap, t->len + 1, sizeof(*t->items));
+	t->items[t->len++] = (struct token){.start = at, .norm = t->pool.len};
+}
+
+static void end_word(struct tokens *t, size_t at)
+{
+	struct token *tok = &t->items[t->len - 1];
+	tok->end = at;
+	strbuf_putc(&t->pool, '\0');
+	tok->stop = is_stop(t->pool.data + tok->norm);
+}
+
+/* Splits s into folded words, stop words included and flagged. */
+static void tokenize(const char *s, struct tokens *t)
+{
+	const unsigned char *u = (const unsigned char *)(s ? s : "");
+	size_t i = 0, len;
+	bool in_word = false;
+	*t = (struct tokens){0};
+	strbuf_init(&t->pool);
+	while (u[i]) {
+		char buf[2];
+		int n = fold(decode(u + i, &len), buf);
+		if (n == 0 || (n < 0 && !in_word)) {
+			if (in_word)
+				end_word(t, i);
+			in_word = false;
+		} else if (n > 0) {
+			if (!in_word)
+				begin_word(t, i);
+			in_word = true;
+			strbuf_append(&t->pool, buf, (size_t)n);
+		}
+		i += len;
+	}
+	if (in_word)
+		end_word(t, i);
+	t->text_len = i;
+}
+
+/* The non-stop words joined by single spaces. */
+static char *join_words(const struct tokens *t)
+{
+	struct strbuf b;
+	strbuf_init(&b);
+	for (size_t i = 0; i < t->len; i++) {
+		if (t->items[i].stop)
+			continue;
+		if (b.len)
+			strbuf_putc(&b, ' ');
+		strbuf_puts(&b, word_of(t, i));
+	}
+	return b.cap ? strbuf_steal(&b) : xstrdup("");
+}
+
+char *office_normalize(const char *name)
+{
+	struct tokens t;
+	tokenize(name, &t);
+	char *out = join_words(&t);
+	tokens_finish(&t);
+	return out;
+}
+
+/* The original text from token first to token last. A ")" right after the last word is kept
+ * when the piece opened more parentheses than it closed: "Oficina Jurídica (OAJ)". */
+static char *slice(const char *text, const struct tokens *t, size_t first, size_t last)
+{
+	size_t start = t->items[first].start, end = t->items[last].end;
+	size_t limit = last + 1 < t->len ? t->items[last + 1].start : t->text_len;
+	long open = 0;
+	for (size_t i = start; i < end; i++)
+		open += text[i] == '(' ? 1 : text[i] == ')' ? -1 : 0;
+	size_t j = end;
+	while (open > 0 && j < limit && (text[j] == ' ' || text[j] == ')')) {
+		if (text[j++] == ')') {
+			end = j;
+			open--;
+		}
+	}
+	return xstrndup(text + start, end - start);
+}
+
+/* ---- hash tables: interned words and trie edges ---- */
+
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+static uint64_t hash_edge(size_t parent, size_t word)
+{
+	uint64_t x = (uint64_t)parent * 0x9E3779B97F4A7C15ULL ^ (uint64_t)word;
+	x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+	return x ^ (x >> 31);
+}
+
+static size_t word_slot(const struct office_matcher *m, const char *w)
+{
+	size_t mask = m->n_word_slots - 1, i = hash_str(w) & mask;
+	while (m->word_slots[i] && strcmp(m->words[m->word_slots[i] - 1], w) != 0)
+		i = (i + 1) & mask;
+	return i;
+}
+
+static size_t word_find(const struct office_matcher *m, const char *w)
+{
+	size_t id = m->word_slots[word_slot(m, w)];
+	return id ? id - 1 : NONE;
+}
+
+static void words_rehash(struct office_matcher *m)
+{
+	free(m->word_slots);
+	m->n_word_slots *= 2;
+	m->word_slots = xcalloc(m->n_word_slots, sizeof(*m->word_slots));
+	for (size_t id = 0; id < m->n_words; id++)
+		m->word_slots[word_slot(m, m->words[id])] = id + 1;
+}
+
+static size_t word_intern(struct office_matcher *m, const char *w)
+{
+	size_t id = word_find(m, w);
+	if (id != NONE)
+		return id;
+	if (2 * (m->n_words + 1) > m->n_word_slots)
+		words_rehash(m);
+	m->words = xgrow(m->words, &m->cap_words, m->n_words + 1, sizeof(*m->words));
+	m->words[m->n_words] = xstrdup(w);
+	m->word_slots[word_slot(m, w)] = ++m->n_words;
+	return m->n_words - 1;
+}
+
+static size_t edge_slot(const struct edge *slots, size_t n_slots, size_t parent, size_t word)
+{
+	size_t mask = n_slots - 1, i = hash_edge(parent, word) & mask;
+	while (slots[i].child && (slots[i].parent != parent || slots[i].word != word))
+		i = (i + 1) & mask;
+	return i;
+}
+
+/* The child of parent through word, 0 when there is none. */
+static size_t edge_find(const struct office_matcher *m, size_t parent, size_t word)
+{
+	if (word == NONE)
+		return 0;
+	return m->edges[edge_slot(m->edges, m->n_edge_slots, parent, word)].child;
+}
+
+static void edges_rehash(struct office_matcher *m)
+{
+	size_t n = m->n_edge_slots * 2;
+	struct edge *slots = xcalloc(n, sizeof(*slots));
+	for (size_t i = 0; i < m->n_edge_slots; i++) {
+		const struct edge *e = &m->edges[i];
+		if (e->child)
+			slots[edge_slot(slots, n, e->parent, e->word)] = *e;
+	}
+	free(m->edges);
+	m->edges = slots;
+	m->n_edge_slots = n;
+}
+
+static size_t node_new(struct office_matcher *m)
+{
+	m->node_name = xgrow(m->node_name, &m->cap_nodes, m->n_nodes + 1, sizeof(*m->node_name));
+	m->node_name[m->n_nodes] = NONE;
+	return m->n_nodes++;
+}
+
+/* The child of parent through word, created when missing. */
+static size_t edge_child(struct office_matcher *m, size_t parent, size_t word)
+{
+	size_t child = edge_find(m, parent, word);
+	if (child)
+		return child;
+	if (2 * (m->n_edges + 1) > m->n_edge_slots)
+		edges_rehash(m);
+	child = node_new(m);
+	m->edges[edge_slot(m->edges, m->n_edge_slots, parent, word)] =
+		(struct edge){.parent = parent, .word = word, .child = child};
+	m->n_edges++;
+	return child;
+}
+
+/* ---- matcher ---- */
+
+struct office_matcher *office_matcher_new(void)
+{
+	struct office_matcher *m = xcalloc(1, sizeof(*m));
+	m->n_word_slots = 16;
+	m->word_slots = xcalloc(m->n_word_slots, sizeof(*m->word_slots));
+	m->n_edge_slots = 16;
+	m->edges = xcalloc(m->n_edge_slots, sizeof(*m->edges));
+	node_new(m); /* the root */
+	return m;
+}
+
+void office_matcher_free(struct office_matcher *m)
+{
+	if (m == NULL)
+		return;
+	for (size_t i = 0; i < m->n_names; i++) {
+		free(m->names[i].orig);
+		free(m->names[i].norm);
+		free(m->names[i].words);
+	}
+	for (size_t i = 0; i < m->n_words; i++)
+		free(m->words[i]);
+	free(m->names);
+	free(m->words);
+	free(m->word_slots);
+	free(m->node_name);
+	free(m->edges);
+	free(m);
+}
+
+bool office_matcher_add(struct office_matcher *m, const char *name, size_t target)
+{
+	struct tokens t;
+	tokenize(name, &t);
+	size_t *ids = xcalloc(t.len, sizeof(*ids)), n = 0, node = 0;
+	for (size_t i = 0; i < t.len; i++) {
+		if (t.items[i].stop)
+			continue;
+		ids[n] = word_intern(m, word_of(&t, i));
+		node = edge_child(m, node, ids[n++]);
+	}
+	bool ok;
+	if (n == 0 || m->node_name[node] != NONE) {
+		ok = n > 0 && m->names[m->node_name[node]].target == target;
+		free(ids);
+	} else {
+		m->names = xgrow(m->names, &m->cap_names, m->n_names + 1, sizeof(*m->names));
+		m->names[m->n_names] = (struct name){.orig = xstrdup(name),
+						     .norm = join_words(&t),
+						     .target = target,
+						     .words = ids,
+						     .n_words = n};
+		m->node_name[node] = m->n_names++;
+		ok = true;
+	}
+	tokens_finish(&t);
+	return ok;
+}
+
+/* ---- pieces and split ---- */
+
+void office_pieces_init(struct office_pieces *p)
+{
+	*p = (struct office_pieces){0};
+}
+
+void office_pieces_finish(struct office_pieces *p)
+{
+	if (p == NULL)
+		return;
+	for (size_t i = 0; i < p->len; i++)
+		free(p->items[i].text);
+	free(p->items);
+	office_pieces_init(p);
+}
+
+static void push_piece(struct office_pieces *p, bool matched, size_t target, char *text)
+{
+	p->items = xgrow(p->items, &p->cap, p->len + 1, sizeof(*p->items));
+	p->items[p->len++] = (struct office_piece){matched, target, text};
+}
+
+/* Per word position i of the cell, the best segmentation of words i..n: fewest unmatched
+ * words, then fewest names; take[i] is 0 when word i is left unmatched, else the length of
+ * the name matched there (name[i]). */
+struct plan {
+	size_t *unmatched, *names, *take, *name;
+};
+
+static void plan_split(const struct office_matcher *m, const size_t *ids, size_t n, struct plan *p)
+{
+	p->unmatched[n] = p->names[n] = 0;
+	for (size_t i = n; i-- > 0;) {
+		p->unmatched[i] = p->unmatched[i + 1] + 1;
+		p->names[i] = p->names[i + 1];
+		p->take[i] = 0;
+		size_t node = 0;
+		for (size_t j = i; j < n && (node = edge_find(m, node, ids[j])) != 0; j++) {
+			size_t k = m->node_name[node], u = p->unmatched[j + 1];
+			if (k == NONE)
+				continue;
+			/* <=: at equal cost a match beats a skip and a longer match a shorter */
+			if (u < p->unmatched[i] ||
+			    (u == p->unmatched[i] && p->names[j + 1] + 1 <= p->names[i])) {
+				p->unmatched[i] = u;
+				p->names[i] = p->names[j + 1] + 1;
+				p->take[i] = j - i + 1;
+				p->name[i] = k;
+			}
+		}
+	}
+}
+
+/* Turns the plan into pieces; w maps word positions to token indices. */
+static void emit_pieces(const struct office_matcher *m, const char *cell, const struct tokens *t,
+			const size_t *w, size_t n, const struct plan *p, struct office_pieces *out)
+{
+	size_t run = NONE;
+	for (size_t i = 0; i < n;) {
+		if (p->take[i] == 0) {
+			if (run == NONE)
+				run = i;
+			i++;
+			continue;
+		}
+		if (run != NONE)
+			push_piece(out, false, 0, slice(cell, t, w[run], w[i - 1]));
+		run = NONE;
+		size_t target = m->names[p->name[i]].target;
+		push_piece(out, true, target, slice(cell, t, w[i], w[i + p->take[i] - 1]));
+		i += p->take[i];
+	}
+	if (run != NONE)
+		push_piece(out, false, 0, slice(cell, t, w[run], w[n - 1]));
+}
+
+void office_split(const struct office_matcher *m, const char *cell, struct office_pieces *out)
+{
+	struct tokens t;
+	tokenize(cell, &t);
+	size_t *w = xcalloc(t.len, sizeof(*w)), *ids = xcalloc(t.len, sizeof(*ids)), n = 0;
+	for (size_t i = 0; i < t.len; i++) {
+		if (t.items[i].stop)
+			continue;
+		w[n] = i;
+		ids[n++] = word_find(m, word_of(&t, i));
+	}
+	size_t *block = xcalloc(4 * (n + 1), sizeof(*block));
+	struct plan p = {block, block + (n + 1), block + 2 * (n + 1), block + 3 * (n + 1)};
+	plan_split(m, ids, n, &p);
+	emit_pieces(m, cell, &t, w, n, &p, out);
+	free(block);
+	free(ids);
+	free(w);
+	tokens_finish(&t);
+}
+
+/* ---- suggest ---- */
+
+/* Levenshtein distance; both lengths are at most LEV_MAX. */
+static size_t lev(const char *a, size_t la, const char *b, size_t lb)
+{
+	size_t row[LEV_MAX + 1];
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+/* Edit distance of two strings, SIZE_MAX when either is too long to compare. */
+static size_t distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	return la > LEV_MAX || lb > LEV_MAX ? SIZE_MAX : lev(a, la, b, lb);
+}
+
+/* Same word, or a typo of it: one edit from 4 letters on, two from 8. */
+static bool word_close(const char *a, const char *b)
+{
+	if (strcmp(a, b) == 0)
+		return true;
+	size_t la = strlen(a), lb = strlen(b), min = la < lb ? la : lb;
+	if (min < 4 || la > LEV_MAX || lb > LEV_MAX)
+		return false;
+	size_t allow = min >= 8 ? 2 : 1, diff = la > lb ? la - lb : lb - la;
+	return diff <= allow && lev(a, la, b, lb) <= allow;
+}
+
+/* How many of the words in ws have a close word in the name. */
+static size_t shared_words(const struct office_matcher *m, const struct name *nm,
+			   const char *const *ws, size_t n)
+{
+	size_t shared = 0;
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = 0; j < nm->n_words; j++) {
+			if (word_close(ws[i], m->words[nm->words[j]])) {
+				shared++;
+				break;
+			}
+		}
+	}
+	return shared < nm->n_words ? shared : nm->n_words;
+}
+
+/* The first SUGGEST_WORDS distinct non-stop words of t. */
+static size_t distinct_words(const struct tokens *t, const char **ws)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < t->len && n < SUGGEST_WORDS; i++) {
+		size_t j = 0;
+		while (j < n && strcmp(ws[j], word_of(t, i)) != 0)
+			j++;
+		if (!t->items[i].stop && j == n)
+			ws[n++] = word_of(t, i);
+	}
+	return n;
+}
+
+/* The name with the highest Jaccard index of (close) words, then the smallest distance. */
+static size_t best_by_words(const struct office_matcher *m, const char **ws, size_t n,
+			    const char *norm)
+{
+	size_t best = NONE, best_shared = 0, best_union = 1, best_dist = SIZE_MAX;
+	for (size_t k = 0; k < m->n_names; k++) {
+		const struct name *nm = &m->names[k];
+		size_t shared = shared_words(m, nm, ws, n);
+		if (shared == 0)
+			continue;
+		size_t uni = n + nm->n_words - shared;
+		size_t lhs = shared * best_union, rhs = best_shared * uni;
+		if (lhs < rhs)
+			continue;
+		size_t dist = distance(norm, nm->norm);
+		if (lhs > rhs || dist < best_dist) {
+			best = k, best_shared = shared, best_union = uni, best_dist = dist;
+		}
+	}
+	return best;
+}
+
+/* The name at the smallest edit distance, if that is at most half the longer length. */
+static size_t best_by_distance(const struct office_matcher *m, const char *norm)
+{
+	size_t best = NONE, best_dist = SIZE_MAX;
+	size_t len = strlen(norm);
+	for (size_t k = 0; k < m->n_names; k++) {
+		size_t dist = distance(norm, m->names[k].norm), other = strlen(m->names[k].norm);
+		size_t longer = len > other ? len : other;
+		if (dist < best_dist && dist <= longer / 2)
+			best = k, best_dist = dist;
+	}
+	return best;
+}
+
+const char *office_suggest(const struct office_matcher *m, const char *text)
+{
+	struct tokens t;
+	const char *ws[SUGGEST_WORDS];
+	tokenize(text, &t);
+	size_t n = distinct_words(&t, ws);
+	char *norm = join_words(&t);
+	size_t best = NONE;
+	if (n > 0) {
+		best = best_by_words(m, ws, n, norm);
+		if (best == NONE)
+			best = best_by_distance(m, norm);
+	}
+	free(norm);
+	tokens_finish(&t);
+	return best == NONE ? NULL : m->names[best].orig;
+}
+
+/* ---- guess split ---- */
+
+static bool in_list(const char *w, const char *const *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(w, list[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Words that name a team inside an organisation rather than the organisation itself. */
+static bool is_team(const char *w)
+{
+	static const char *const team[] = {"equipo", "equipos", "grupo",    "grupos",
+					   "enlace", "enlaces", "protocolo"};
+	return in_list(w, team, sizeof(team) / sizeof(team[0]));
+}
+
+/* Words that start an office name. */
+static bool is_head(const char *w)
+{
+	static const char *const head[] = {
+		"secretaria",  "subsecretaria", "oficina",	"departamento",
+		"direccion",   "subdireccion",	"gerencia",	"despacho",
+		"unidad",      "area",		"coordinacion", "comite",
+		"gobernacion", "alcaldia",	"jefatura",	"instituto"};
+	return is_team(w) || in_list(w, head, sizeof(head) / sizeof(head[0]));
+}
+
+/* A run of two white-space characters, or a line break, between two words. */
+static bool strong_gap(const char *s, size_t from, size_t to)
+{
+	int run = 0;
+	for (size_t i = from; i < to; i++) {
+		if (s[i] == '\n' || s[i] == '\r')
+			return true;
+		run = s[i] == ' ' || s[i] == '\t' ? run + 1 : 0;
+		if (run >= 2)
+			return true;
+	}
+	return false;
+}
+
+/* A hyphen, en dash or em dash between two words. */
+static bool dash_gap(const char *s, size_t from, size_t to)
+{
+	for (size_t i = from; i < to; i++) {
+		if (s[i] == '-')
+			return true;
+		if (i + 2 < to && memcmp(s + i, "\xe2\x80", 2) == 0 &&
+		    (s[i + 2] == '\x93' || s[i + 2] == '\x94'))
+			return true;
+	}
+	return false;
+}
+
+struct guess {
+	size_t first, last; /* token indices of the segment's first and last words */
+	size_t words;
+	bool team; /* the segment starts with a team word */
+	bool absorbed; /* ... and already took in the organisation after it */
+};
+
+/* Whether the word at token i starts a new name after the segment g. */
+static bool starts_name(const char *cell, const struct tokens *t, size_t i, struct guess *g)
+{
+	const char *w = word_of(t, i);
+	size_t from = t->items[g->last].end, to = t->items[i].start;
+	if (is_team(w) && dash_gap(cell, from, to))
+		return false;
+	if (strong_gap(cell, from, to))
+		return true;
+	if (!is_head(w))
+		return false;
+	if (g->team && !g->absorbed && g->words <= 2 && !is_team(w)) {
+		g->absorbed = true;
+		return false;
+	}
+	return true;
+}
+
+static void push_name(char ***out, size_t *n_out, size_t *cap_out, char *name)
+{
+	*out = xgrow(*out, cap_out, *n_out + 1, sizeof(**out));
+	(*out)[(*n_out)++] = name;
+}
+
+void office_guess_split(const char *cell, char ***out, size_t *n_out, size_t *cap_out)
+{
+	struct tokens t;
+	struct guess g = {.first = NONE};
+	tokenize(cell, &t);
+	for (size_t i = 0; i < t.len; i++) {
+		if (t.items[i].stop)
+			continue;
+		if (g.first != NONE && starts_name(cell, &t, i, &g)) {
+			push_name(out, n_out, cap_out, slice(cell, &t, g.first, g.last));
+			g.first = NONE;
+		}
+		if (g.first == NONE)
+			g = (struct guess){.first = i, .team = is_team(word_of(&t, i))};
+		g.last = i;
+		g.words++;
+	}
+	if (g.first != NONE)
+		push_name(out, n_out, cap_out, slice(cell, &t, g.first, g.last));
+	tokens_finish(&t);
+}

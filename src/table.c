@@ -1,0 +1,833 @@
+/* table.c - schedule table reader: encoding, BOM, delimiter, header rows.
+ *
+ * The whole file is one buffer (t->text). Decoding to UTF-8 makes at most one new buffer; the
+ * final pass unquotes, strips markup and NUL-terminates fields in place, so every record field
+ * points into t->text. Header detection scans the first rows once per candidate delimiter
+ * without writing.
+ */
+#include "table.h"
+
+#include <errno.h>
+#include <iconv.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "xalloc.h"
+
+enum {
+	HEADER_ROWS = 200, /* rows searched for the header */
+	HEADER_MIN_FIELDS = 3, /* known columns that make a header */
+	LONG_CELL = 64 * 1024, /* long-cell threshold, bytes */
+	KEY_MAX = 48, /* folded column name, NUL included */
+	KEY_SOURCE_MAX = 256, /* longer cells are never column names */
+	TAG_MAX = 100, /* longest HTML tag stripped */
+	BYTE_WARNINGS_MAX = 100, /* lines reported for invalid-utf8 or undefined-byte */
+};
+
+static const char replacement[] = "\xEF\xBF\xBD"; /* U+FFFD */
+
+static const char *const field_names[TABLE_NFIELDS] = {
+	"subcomponent", "number", "activity", "goal", "responsible", "date",
+};
+
+/* Column names as fold_key() leaves them: lower case, no accents, only [a-z0-9#]. */
+static const struct synonym {
+	const char *key;
+	enum table_field field;
+} synonyms[] = {
+	{"subcomponente", TABLE_SUBCOMPONENT},
+	{"componente", TABLE_SUBCOMPONENT},
+	{"#", TABLE_NUMBER},
+	{"n", TABLE_NUMBER}, /* "N°", "Nº" */
+	{"no", TABLE_NUMBER},
+	{"numero", TABLE_NUMBER},
+	{"num", TABLE_NUMBER},
+	{"item", TABLE_NUMBER},
+	{"actividad", TABLE_ACTIVITY},
+	{"actividades", TABLE_ACTIVITY},
+	{"meta", TABLE_GOAL},
+	{"metas", TABLE_GOAL},
+	{"metaproducto", TABLE_GOAL},
+	{"producto", TABLE_GOAL},
+	{"productos", TABLE_GOAL},
+	{"entregable", TABLE_GOAL},
+	{"responsable", TABLE_RESPONSIBLE},
+	{"responsables", TABLE_RESPONSIBLE},
+	{"dependenciaresponsable", TABLE_RESPONSIBLE},
+	{"dependencia", TABLE_RESPONSIBLE},
+	{"arearesponsable", TABLE_RESPONSIBLE},
+	{"fechaprogramada", TABLE_DATE},
+	{"fecha", TABLE_DATE},
+	{"fechalimite", TABLE_DATE},
+	{"fechadeentrega", TABLE_DATE},
+	{"fechas", TABLE_DATE},
+	{"fechaprogramadadeentrega", TABLE_DATE},
+	{"plazo", TABLE_DATE},
+};
+
+/* Names shown in missing-column messages. */
+static const char *const looked_for[TABLE_NFIELDS] = {
+	"Subcomponente",
+	"#, N°, No., Número, Ítem",
+	"Actividad, Actividades",
+	"Meta, Meta / Producto, Producto, Entregable",
+	"Responsable, Dependencia responsable, Área responsable",
+	"Fecha Programada, Fecha, Fecha límite, Fecha de entrega, Plazo",
+};
+
+/* Reports bad bytes, at most once per line and BYTE_WARNINGS_MAX lines per file. */
+struct warner {
+	const char *path;
+	struct diag_list *diags;
+	const char *code; /* string literal */
+	const char *what;
+	unsigned last_line;
+	unsigned lines;
+};
+
+/* Cursor over the text; *end is a NUL byte. */
+struct scanner {
+	char *p;
+	char *end;
+	unsigned line; /* physical line of p, 1-based */
+	char stops[4]; /* delimiter, CR, LF */
+	bool write; /* unquote in place (final pass) */
+	unsigned quote_line; /* where an unterminated quote opened; 0 if none */
+};
+
+struct cell {
+	char *s;
+	size_t len; /* raw length when the scanner does not write */
+	bool last; /* the cell ends its record */
+};
+
+struct header {
+	unsigned col[TABLE_NFIELDS]; /* 1-based column; 0 when absent */
+	char key[TABLE_NFIELDS][KEY_MAX]; /* folded names, to spot repeated headers */
+	unsigned n; /* known columns */
+	bool strong; /* has a date and an activity or responsible */
+	unsigned line;
+	char *after; /* first byte after the header row */
+	unsigned after_line;
+};
+
+/* ---- encoding ---- */
+
+static bool is_break_at(const char *p, const char *limit)
+{
+	return *p == '\n' || (*p == '\r' && (p + 1 >= limit || p[1] != '\n'));
+}
+
+/* Line breaks (LF, CRLF, lone CR) in [p, e); limit bounds the look-ahead past e. */
+static unsigned count_breaks(const char *p, const char *e, const char *limit)
+{
+	unsigned n = 0;
+	for (; p < e; p++)
+		n += is_break_at(p, limit);
+	return n;
+}
+
+/* Length of the well-formed UTF-8 sequence at p (RFC 3629), 0 if ill-formed. */
+static size_t utf8_seq(const unsigned char *p, const unsigned char *e)
+{
+	unsigned c = p[0], lo = 0x80, hi = 0xBF;
+	size_t n;
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF) {
+		n = 2;
+	} else if (c >= 0xE0 && c <= 0xEF) {
+		n = 3;
+		lo = c == 0xE0 ? 0xA0 : lo;
+		hi = c == 0xED ? 0x9F : hi;
+	} else if (c >= 0xF0 && c <= 0xF4) {
+		n = 4;
+		lo = c == 0xF0 ? 0x90 : lo;
+		hi = c == 0xF4 ? 0x8F : hi;
+	} else {
+		return 0;
+	}
+	if ((size_t)(e - p) < n || p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if (p[i] < 0x80 || p[i] > 0xBF)
+			return 0;
+	return n;
+}
+
+static void utf8_census(const char *text, size_t len, size_t *multibyte, size_t *invalid)
+{
+	const unsigned char *p = (const unsigned char *)text, *e = p + len;
+	*multibyte = *invalid = 0;
+	while (p < e) {
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		size_t n = utf8_seq(p, e);
+		*multibyte += n > 0;
+		*invalid += n == 0;
+		p += n ? n : 1;
+	}
+}
+
+static void warn_byte(struct warner *w, unsigned line, unsigned char byte)
+{
+	if (line == w->last_line)
+		return;
+	w->last_line = line;
+	w->lines++;
+	if (w->lines <= BYTE_WARNINGS_MAX)
+		diag_add(w->diags, DIAG_WARNING, w->code, w->path, line, 0,
+			 "%s 0x%02X replaced by U+FFFD", w->what, byte);
+	else if (w->lines == BYTE_WARNINGS_MAX + 1)
+		diag_add(w->diags, DIAG_WARNING, w->code, w->path, line, 0,
+			 "more lines with bad bytes follow; not reported");
+}
+
+/* Replaces each byte that starts no well-formed sequence with U+FFFD. */
+static void repair_utf8(struct table *t, size_t *len, size_t invalid, struct warner *w)
+{
+	const unsigned char *in = (const unsigned char *)t->text, *end = in + *len;
+	char *out = xmalloc(*len + 2 * invalid + 1), *o = out;
+	unsigned line = 1;
+	while (in < end) {
+		size_t n = utf8_seq(in, end);
+		if (n == 0) {
+			warn_byte(w, line, *in++);
+			memcpy(o, replacement, 3);
+			o += 3;
+			continue;
+		}
+		line += is_break_at((const char *)in, (const char *)end);
+		memcpy(o, in, n);
+		o += n;
+		in += n;
+	}
+	*o = '\0';
+	free(t->text);
+	t->text = out;
+	*len = (size_t)(o - out);
+}
+
+/* Converts with iconv; bytes it refuses (undefined in Windows-1252) become U+FFFD. */
+static bool from_cp1252(struct table *t, size_t *len, struct warner *w)
+{
+	iconv_t cd = iconv_open("UTF-8", "WINDOWS-1252");
+	if (cd == (iconv_t)-1)
+		return false;
+	char *in = t->text, *limit = t->text + *len, *counted = in;
+	size_t inleft = *len, cap = *len + *len / 4 + 16, used = 0;
+	char *out = xmalloc(cap);
+	unsigned line = 1;
+	while (inleft > 0) {
+		char *o = out + used;
+		size_t oleft = cap - used - 1;
+		size_t r = iconv(cd, &in, &inleft, &o, &oleft);
+		int e = errno;
+		used = (size_t)(o - out);
+		if (r != (size_t)-1)
+			break;
+		if (e == E2BIG || cap - used < 4) {
+			out = xgrow(out, &cap, cap + 1, 1);
+			continue;
+		}
+		line += count_breaks(counted, in, limit);
+		counted = in;
+		warn_byte(w, line, (unsigned char)*in);
+		memcpy(out + used, replacement, 3);
+		used += 3;
+		in++;
+		inleft--;
+	}
+	iconv_close(cd);
+	out[used] = '\0';
+	free(t->text);
+	t->text = out;
+	*len = used;
+	return true;
+}
+
+/* Leaves UTF-8 in t->text (NUL-terminated at *len) and sets t->encoding. */
+static void decode(struct table *t, size_t *len, const char *path, struct diag_list *diags)
+{
+	bool bom = *len >= 3 && memcmp(t->text, "\xEF\xBB\xBF", 3) == 0;
+	if (bom) {
+		memmove(t->text, t->text + 3, *len - 3 + 1);
+		*len -= 3;
+	}
+	t->encoding = bom ? "UTF-8 (BOM)" : "UTF-8";
+	size_t multibyte, invalid;
+	utf8_census(t->text, *len, &multibyte, &invalid);
+	if (invalid == 0)
+		return;
+	struct warner w = {path, diags, "invalid-utf8", "invalid UTF-8 byte", 0, 0};
+	if (!bom && invalid >= multibyte) {
+		struct warner u = {path, diags, "undefined-byte", "byte undefined in Windows-1252",
+				   0,	 0};
+		if (from_cp1252(t, len, &u)) {
+			t->encoding = "Windows-1252";
+			diag_add(diags, DIAG_NOTE, "encoding-windows-1252", path, 0, 0,
+				 "text is not UTF-8; read as Windows-1252");
+			return;
+		}
+	}
+	repair_utf8(t, len, invalid, &w);
+}
+
+/* ---- scanning ---- */
+
+static void scanner_start(struct scanner *sc, char *p, char *end, unsigned line, char delim,
+			  bool write)
+{
+	sc->p = p;
+	sc->end = end;
+	sc->line = line;
+	sc->stops[0] = delim;
+	sc->stops[1] = '\r';
+	sc->stops[2] = '\n';
+	sc->stops[3] = '\0';
+	sc->write = write;
+	sc->quote_line = 0;
+}
+
+/* Steps over the line break at p: CRLF, LF or a lone CR. */
+static char *skip_break(char *p, const char *end, unsigned *line)
+{
+	if (p[0] == '\r' && p + 1 < end && p[1] == '\n')
+		p++;
+	(*line)++;
+	return p + 1;
+}
+
+static void put(const struct scanner *sc, char **w, const char *r, size_t n)
+{
+	if (sc->write && *w != r)
+		memmove(*w, r, n);
+	*w += n;
+}
+
+/* Reads the quoted field opening at *r; the unquoted text goes to *w when the scanner
+ * writes. Stops after the closing quote, or at the end when the quote never closes. */
+static void scan_quoted(struct scanner *sc, char **r, char **w)
+{
+	unsigned open = sc->line;
+	char *in = *r + 1;
+	for (;;) {
+		size_t n = strcspn(in, "\"\r\n");
+		put(sc, w, in, n);
+		in += n;
+		if (in >= sc->end) {
+			if (sc->quote_line == 0)
+				sc->quote_line = open;
+			break;
+		}
+		if (*in == '"' && in[1] != '"') {
+			in++;
+			break;
+		}
+		char *next = *in == '"' ? in + 2 : skip_break(in, sc->end, &sc->line);
+		put(sc, w, in, *in == '"' ? 1 : (size_t)(next - in));
+		in = next;
+	}
+	*r = in;
+}
+
+/* Reads one cell; at the end of the text it returns an empty last cell. */
+static void scan_cell(struct scanner *sc, struct cell *c)
+{
+	char *r = sc->p, *w = sc->p;
+	c->s = sc->p;
+	if (r < sc->end && *r == '"') {
+		scan_quoted(sc, &r, &w);
+		if (!sc->write)
+			w = r;
+	}
+	size_t n = strcspn(r, sc->stops);
+	put(sc, &w, r, n);
+	c->len = (size_t)(w - c->s);
+	r += n;
+	c->last = r >= sc->end || *r != sc->stops[0];
+	if (r >= sc->end)
+		sc->p = sc->end;
+	else if (!c->last)
+		sc->p = r + 1;
+	else
+		sc->p = skip_break(r, sc->end, &sc->line);
+}
+
+/* ---- cleaning: tags, entities, trimming ---- */
+
+static size_t put_utf8(unsigned long cp, char *out)
+{
+	if (cp == 0 || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) {
+		memcpy(out, replacement, 3);
+		return 3;
+	}
+	if (cp < 0x80) {
+		out[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		out[0] = (char)(0xC0 | cp >> 6);
+		out[1] = (char)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		out[0] = (char)(0xE0 | cp >> 12);
+		out[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+		out[2] = (char)(0x80 | (cp & 0x3F));
+		return 3;
+	}
+	out[0] = (char)(0xF0 | cp >> 18);
+	out[1] = (char)(0x80 | (cp >> 12 & 0x3F));
+	out[2] = (char)(0x80 | (cp >> 6 & 0x3F));
+	out[3] = (char)(0x80 | (cp & 0x3F));
+	return 4;
+}
+
+/* Numeric entity "&#233;" or "&#xE9;" at s: its length, or 0. */
+static size_t numeric_entity(const char *s, const char *end, unsigned long *cp)
+{
+	const char *p = s + 2;
+	bool hex = p < end && (*p == 'x' || *p == 'X');
+	p += hex;
+	const char *digits = p;
+	*cp = 0;
+	for (; p < end && p - digits < 8; p++) {
+		int d = *p >= '0' && *p <= '9' ? *p - '0' : -1;
+		if (hex && d < 0 && ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'f'))
+			d = (*p | 0x20) - 'a' + 10;
+		if (d < 0)
+			break;
+		*cp = *cp * (hex ? 16 : 10) + (unsigned long)d;
+	}
+	if (p == digits || p >= end || *p != ';')
+		return 0;
+	return (size_t)(p + 1 - s);
+}
+
+/* Entity at s (s[0] == '&'): returns its length and its UTF-8 text in out (*n bytes, never
+ * more than the entity's length), or 0 when s starts no known entity. */
+static size_t entity(const char *s, const char *end, char out[4], size_t *n)
+{
+	static const struct {
+		const char *name, *text;
+	} named[] = {{"&amp;", "&"},   {"&lt;", "<"},	{"&gt;", ">"},
+		     {"&quot;", "\""}, {"&apos;", "'"}, {"&nbsp;", "\xC2\xA0"}};
+	for (size_t i = 0; i < sizeof(named) / sizeof(named[0]); i++) {
+		size_t k = strlen(named[i].name);
+		if ((size_t)(end - s) >= k && memcmp(s, named[i].name, k) == 0) {
+			*n = strlen(named[i].text);
+			memcpy(out, named[i].text, *n);
+			return k;
+		}
+	}
+	unsigned long cp;
+	size_t k = end - s > 2 && s[1] == '#' ? numeric_entity(s, end, &cp) : 0;
+	if (k > 0)
+		*n = put_utf8(cp, out);
+	return k;
+}
+
+static bool is_letter(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* Length of the HTML tag at s (s[0] == '<'), or 0. */
+static size_t tag(const char *s, const char *end)
+{
+	if (end - s < 3 || !(is_letter(s[1]) || s[1] == '/'))
+		return 0;
+	for (const char *p = s + 1; p < end && p - s <= TAG_MAX; p++) {
+		if (*p == '>')
+			return (size_t)(p + 1 - s);
+		if (*p == '<')
+			return 0;
+	}
+	return 0;
+}
+
+/* Strips tags and decodes entities in place; returns the new length. */
+static size_t strip_markup(char *s, size_t len)
+{
+	const char *r = s, *end = s + len;
+	char *w = s;
+	while (r < end) {
+		size_t k = *r == '<' ? tag(r, end) : 0;
+		if (k > 0) {
+			r += k;
+			continue;
+		}
+		char text[4];
+		size_t n = 0;
+		k = *r == '&' ? entity(r, end, text, &n) : 0;
+		if (k > 0) {
+			memcpy(w, text, n);
+			w += n;
+			r += k;
+			continue;
+		}
+		*w++ = *r++;
+	}
+	return (size_t)(w - s);
+}
+
+static bool is_blank_byte(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* Trims spaces, tabs, CR, LF and U+00A0 at both ends. */
+static char *trim(char *s, size_t *len)
+{
+	for (;;) {
+		if (*len > 0 && is_blank_byte(s[0])) {
+			s++, (*len)--;
+		} else if (*len > 1 && s[0] == '\xC2' && s[1] == '\xA0') {
+			s += 2, *len -= 2;
+		} else {
+			break;
+		}
+	}
+	for (;;) {
+		if (*len > 0 && is_blank_byte(s[*len - 1]))
+			(*len)--;
+		else if (*len > 1 && s[*len - 2] == '\xC2' && s[*len - 1] == '\xA0')
+			*len -= 2;
+		else
+			break;
+	}
+	return s;
+}
+
+/* Cleans the cell in place and NUL-terminates it (s[len] must be writable). */
+static char *clean(char *s, size_t len, size_t *out_len)
+{
+	len = strip_markup(s, len);
+	s = trim(s, &len);
+	s[len] = '\0';
+	*out_len = len;
+	return s;
+}
+
+/* ---- column names ---- */
+
+/* Lower case, accents folded, only [a-z0-9#] kept. False when empty or too long. */
+static bool fold_key(const char *s, size_t len, char key[KEY_MAX])
+{
+	/* U+00C0..U+00FF; '.' drops the character. */
+	static const char latin1[] =
+		"aaaaaaaceeeeiiiidnooooo.ouuuuy.saaaaaaaceeeeiiiidnooooo.ouuuuy.y";
+	size_t k = 0;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i], f = 0;
+		if (c >= 'A' && c <= 'Z')
+			f = (unsigned char)(c - 'A' + 'a');
+		else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '#')
+			f = c;
+		else if (c == 0xC3 && i + 1 < len && (s[i + 1] & 0xC0) == 0x80)
+			f = (unsigned char)latin1[s[++i] & 0x3F];
+		if (f == 0 || f == '.')
+			continue;
+		if (k + 1 >= KEY_MAX)
+			return false;
+		key[k++] = (char)f;
+	}
+	key[k] = '\0';
+	return k > 0;
+}
+
+/* Folded name of a (possibly raw, quoted) cell; false for long or empty cells. */
+static bool header_key(const char *s, size_t len, char key[KEY_MAX])
+{
+	char tmp[KEY_SOURCE_MAX + 1];
+	if (len > KEY_SOURCE_MAX)
+		return false;
+	memcpy(tmp, s, len);
+	size_t n;
+	const char *c = clean(tmp, len, &n);
+	return fold_key(c, n, key);
+}
+
+static int lookup_field(const char *key)
+{
+	for (size_t i = 0; i < sizeof(synonyms) / sizeof(synonyms[0]); i++)
+		if (strcmp(key, synonyms[i].key) == 0)
+			return (int)synonyms[i].field;
+	return -1;
+}
+
+/* ---- header detection ---- */
+
+static void read_header_row(struct scanner *sc, struct header *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->line = sc->line;
+	unsigned col = 0;
+	struct cell c;
+	do {
+		scan_cell(sc, &c);
+		col += col < UINT_MAX;
+		char key[KEY_MAX];
+		int f = header_key(c.s, c.len, key) ? lookup_field(key) : -1;
+		if (f >= 0 && h->col[f] == 0) {
+			h->col[f] = col;
+			memcpy(h->key[f], key, KEY_MAX);
+			h->n++;
+		}
+	} while (!c.last);
+	h->after = sc->p;
+	h->after_line = sc->line;
+	h->strong = h->col[TABLE_DATE] && (h->col[TABLE_ACTIVITY] || h->col[TABLE_RESPONSIBLE]);
+}
+
+/* The first strong header row in the first rows, else the first weak one (n == 0: none). */
+static void find_header(char *text, char *end, char delim, struct header *best)
+{
+	struct scanner sc;
+	struct header h;
+	scanner_start(&sc, text, end, 1, delim, false);
+	best->n = 0;
+	best->strong = false;
+	for (unsigned row = 0; row < HEADER_ROWS && sc.p < sc.end && !best->strong; row++) {
+		read_header_row(&sc, &h);
+		if (h.n >= HEADER_MIN_FIELDS && (best->n == 0 || h.strong))
+			*best = h;
+	}
+}
+
+static bool better(const struct header *a, const struct header *b)
+{
+	if (a->n == 0 || b->n == 0)
+		return a->n > 0;
+	if (a->strong != b->strong)
+		return a->strong;
+	return a->n > b->n;
+}
+
+/* Picks the delimiter whose header is best; ties go to tab, then ';', then ','. */
+static bool detect(struct table *t, size_t len, struct header *h)
+{
+	static const char delims[] = {'\t', ';', ','};
+	struct header cand;
+	memset(h, 0, sizeof(*h));
+	for (size_t i = 0; i < sizeof(delims); i++) {
+		find_header(t->text, t->text + len, delims[i], &cand);
+		if (better(&cand, h)) {
+			*h = cand;
+			t->delimiter = delims[i];
+		}
+	}
+	return h->n > 0;
+}
+
+/* Reports missing columns; true when the header is usable. */
+static bool check_header(const struct header *h, const char *path, struct diag_list *diags)
+{
+	static const enum table_field needed[] = {TABLE_ACTIVITY, TABLE_RESPONSIBLE, TABLE_DATE};
+	for (size_t i = 0; i < sizeof(needed) / sizeof(needed[0]); i++) {
+		enum table_field f = needed[i];
+		if (h->col[f] == 0)
+			diag_add(diags, DIAG_ERROR, "missing-column", path, h->line, 0,
+				 "header has no %s column (looked for %s)", field_names[f],
+				 looked_for[f]);
+	}
+	return h->strong;
+}
+
+/* ---- records ---- */
+
+static int field_at(const struct header *h, unsigned col)
+{
+	for (int f = 0; f < TABLE_NFIELDS; f++)
+		if (h->col[f] == col)
+			return f;
+	return -1;
+}
+
+static void read_record(struct scanner *sc, const struct header *h, struct table_record *rec,
+			const char *path, struct diag_list *diags)
+{
+	rec->line = sc->line;
+	for (int f = 0; f < TABLE_NFIELDS; f++) {
+		rec->field[f] = "";
+		rec->column[f] = h->col[f];
+	}
+	unsigned col = 0;
+	struct cell c;
+	do {
+		scan_cell(sc, &c);
+		col += col < UINT_MAX;
+		int f = field_at(h, col);
+		if (f < 0)
+			continue;
+		size_t n;
+		rec->field[f] = clean(c.s, c.len, &n);
+		if (n > LONG_CELL)
+			diag_add(diags, DIAG_WARNING, "long-cell", path, rec->line, col,
+				 "%s cell of %zu bytes (over 64 KiB)", field_names[f], n);
+	} while (!c.last);
+}
+
+static bool is_blank(const struct table_record *rec)
+{
+	for (int f = 0; f < TABLE_NFIELDS; f++)
+		if (rec->field[f][0] != '\0')
+			return false;
+	return true;
+}
+
+static bool is_repeated_header(const struct table_record *rec, const struct header *h)
+{
+	for (int f = 0; f < TABLE_NFIELDS; f++) {
+		if (h->col[f] == 0)
+			continue;
+		char key[KEY_MAX];
+		const char *s = rec->field[f];
+		if (!header_key(s, strnlen(s, KEY_SOURCE_MAX + 1), key) ||
+		    strcmp(key, h->key[f]) != 0)
+			return false;
+	}
+	return true;
+}
+
+static void read_records(struct table *t, const struct header *h, size_t len, const char *path,
+			 struct diag_list *diags)
+{
+	struct scanner sc;
+	scanner_start(&sc, h->after, t->text + len, h->after_line, t->delimiter, true);
+	while (sc.p < sc.end) {
+		struct table_record rec;
+		read_record(&sc, h, &rec, path, diags);
+		if (is_blank(&rec) || is_repeated_header(&rec, h))
+			continue;
+		t->records = xgrow(t->records, &t->cap_records, t->n_records + 1, sizeof(rec));
+		t->records[t->n_records++] = rec;
+	}
+	if (sc.quote_line > 0)
+		diag_add(diags, DIAG_ERROR, "unterminated-quote", path, sc.quote_line, 0,
+			 "quoted field never closes; the rest of the file was read as one field");
+}
+
+/* ---- public ---- */
+
+void table_init(struct table *t)
+{
+	memset(t, 0, sizeof(*t));
+}
+
+void table_finish(struct table *t)
+{
+	if (t == NULL)
+		return;
+	free(t->text);
+	free(t->records);
+	table_init(t);
+}
+
+/* Rejects empty, whitespace-only (a BOM aside) and binary input. */
+static bool check_input(const char *data, size_t len, const char *path, struct diag_list *diags)
+{
+	size_t i = len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+	while (i < len && (is_blank_byte(data[i]) || data[i] == '\f' || data[i] == '\v'))
+		i++;
+	if (i == len) {
+		diag_add(diags, DIAG_ERROR, "empty-input", path, 0, 0, "the table is empty");
+		return false;
+	}
+	const char *nul = memchr(data, '\0', len);
+	if (nul != NULL) {
+		diag_add(diags, DIAG_ERROR, "binary-input", path,
+			 1 + count_breaks(data, nul, data + len), 0,
+			 "NUL byte at offset %zu: not a text table", (size_t)(nul - data));
+		return false;
+	}
+	return true;
+}
+
+bool table_parse(struct table *t, const char *path, char *data, size_t len, struct diag_list *diags)
+{
+	table_finish(t);
+	t->encoding = "UTF-8";
+	t->delimiter = '\t';
+	if (data == NULL)
+		len = 0;
+	else
+		data[len] = '\0';
+	t->text = data;
+	if (!check_input(data ? data : "", len, path, diags))
+		return false;
+	decode(t, &len, path, diags);
+	struct header h;
+	if (!detect(t, len, &h)) {
+		diag_add(
+			diags, DIAG_ERROR, "no-header", path, 0, 0,
+			"no header row in the first %d rows; looked for at least %d of the columns "
+			"Subcomponente, #, Actividades, Meta, Responsable, Fecha Programada (or "
+			"synonyms), including a date and an activity or responsible column",
+			HEADER_ROWS, HEADER_MIN_FIELDS);
+		return false;
+	}
+	t->header_line = h.line;
+	for (int f = 0; f < TABLE_NFIELDS; f++)
+		t->has_field[f] = h.col[f] != 0;
+	if (!check_header(&h, path, diags))
+		return false;
+	read_records(t, &h, len, path, diags);
+	return true;
+}
+
+/* Reads the whole stream into a malloc'ed buffer with one spare byte. */
+static bool read_all(FILE *f, char **out, size_t *out_len)
+{
+	struct stat st;
+	size_t cap = 4096, len = 0;
+	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    (uintmax_t)st.st_size < SIZE_MAX / 2)
+		cap = (size_t)st.st_size + 2;
+	char *data = xmalloc(cap);
+	for (;;) {
+		data = xgrow(data, &cap, len + 2, 1);
+		size_t want = cap - len - 1;
+		size_t n = fread(data + len, 1, want, f);
+		len += n;
+		if (n < want)
+			break;
+	}
+	if (ferror(f)) {
+		free(data);
+		return false;
+	}
+	*out = data;
+	*out_len = len;
+	return true;
+}
+
+int table_load(struct table *t, const char *path, struct diag_list *diags, struct pz_error *err)
+{
+	FILE *f = fopen(path, "rb");
+	if (f == NULL)
+		return PZ_FAIL(err, PZ_EIO, path, "open %s: %s", path, strerror(errno));
+	char *data;
+	size_t len;
+	bool ok = read_all(f, &data, &len);
+	int e = errno;
+	fclose(f);
+	if (!ok)
+		return PZ_FAIL(err, PZ_EIO, path, "read %s: %s", path, strerror(e));
+	table_parse(t, path, data, len, diags);
+	return 0;
+}
+
+const char *table_field_name(enum table_field field)
+{
+	if ((unsigned)field >= TABLE_NFIELDS)
+		return "unknown";
+	return field_names[field];
+}

@@ -1,0 +1,693 @@
+/* test-table.c - the plan table reader: seed, fixtures, quoting, encodings, hostile input. */
+#include "table.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "test.h"
+
+#define SEED "estrategia-rendicion-cuentas-2023.tsv"
+#define FFFD "\xEF\xBF\xBD"
+
+static bool parse_bytes(struct table *t, struct diag_list *diags, const char *s, size_t len)
+{
+	char *data = malloc(len + 1);
+	if (data == NULL)
+		abort();
+	memcpy(data, s, len);
+	return table_parse(t, "mem.tsv", data, len, diags);
+}
+
+static bool parse_str(struct table *t, struct diag_list *diags, const char *s)
+{
+	return parse_bytes(t, diags, s, strlen(s));
+}
+
+static const struct diag *find_diag(const struct diag_list *diags, const char *code)
+{
+	for (size_t i = 0; i < diags->len; i++)
+		if (strcmp(diags->items[i].code, code) == 0)
+			return &diags->items[i];
+	return NULL;
+}
+
+static size_t count_diag(const struct diag_list *diags, const char *code)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < diags->len; i++)
+		n += strcmp(diags->items[i].code, code) == 0;
+	return n;
+}
+
+static int load(struct table *t, struct diag_list *diags, const char *name)
+{
+	char *path = test_data_path(name);
+	struct pz_error err = {0};
+	int rc = table_load(t, path, diags, &err);
+	if (rc != 0)
+		fprintf(stderr, "load %s: %s\n", path, err.msg);
+	free(path);
+	return rc;
+}
+
+static void setup(struct table *t, struct diag_list *d)
+{
+	table_init(t);
+	diag_list_init(d);
+}
+
+static void teardown(struct table *t, struct diag_list *d)
+{
+	table_finish(t);
+	diag_list_finish(d);
+}
+
+static void test_field_names(struct test_state *ts)
+{
+	CHECK_STR_EQ(ts, table_field_name(TABLE_SUBCOMPONENT), "subcomponent");
+	CHECK_STR_EQ(ts, table_field_name(TABLE_NUMBER), "number");
+	CHECK_STR_EQ(ts, table_field_name(TABLE_ACTIVITY), "activity");
+	CHECK_STR_EQ(ts, table_field_name(TABLE_GOAL), "goal");
+	CHECK_STR_EQ(ts, table_field_name(TABLE_RESPONSIBLE), "responsible");
+	CHECK_STR_EQ(ts, table_field_name(TABLE_DATE), "date");
+}
+
+static void check_seed_records(struct test_state *ts, const struct table *t)
+{
+	CHECK_INT_EQ(ts, t->header_line, 5);
+	CHECK_INT_EQ(ts, t->n_records, 65);
+	if (t->n_records != 65)
+		return;
+	const struct table_record *r = &t->records[0];
+	CHECK_INT_EQ(ts, r->line, 6);
+	CHECK_STR_EQ(ts, r->field[TABLE_SUBCOMPONENT],
+		     "Subcomponente 1 Información de calidad y en lenguaje comprensible");
+	CHECK_STR_EQ(ts, r->field[TABLE_NUMBER], "1");
+	CHECK_STR_EQ(ts, r->field[TABLE_ACTIVITY],
+		     "Publicar en la sede electrónica Institucional el informe de evaluación anual "
+		     "de la rendición de cuentas de la vigencia anterior.");
+	CHECK_STR_EQ(ts, r->field[TABLE_RESPONSIBLE], "Secretaría General");
+	CHECK_STR_EQ(ts, r->field[TABLE_DATE], "3/30/2023");
+	r = &t->records[3];
+	CHECK_INT_EQ(ts, r->line, 9);
+	CHECK_STR_EQ(ts, r->field[TABLE_NUMBER], "4");
+	CHECK_STR_EQ(ts, r->field[TABLE_SUBCOMPONENT], "");
+	CHECK_STR_EQ(ts, r->field[TABLE_RESPONSIBLE],
+		     "Equipo comunicaciones Oficina para la Transparencia de la Gestión Pública  "
+		     "Oficina de Comunicaciones - Equipo de Redes");
+	r = &t->records[5]; /* after a blank line (11) and a repeated header (12) */
+	CHECK_INT_EQ(ts, r->line, 13);
+	CHECK_STR_EQ(ts, r->field[TABLE_DATE], "01/02/2023 a 30/11/2023");
+	CHECK(ts, strstr(t->records[8].field[TABLE_ACTIVITY], "\"Valle Invencible\"") != NULL);
+	CHECK_INT_EQ(ts, t->records[19].line, 35);
+	CHECK_STR_EQ(ts, t->records[19].field[TABLE_SUBCOMPONENT],
+		     "Subcomponente 2 Diálogo de doble vía con la ciudadanía y sus organizaciones");
+	CHECK_INT_EQ(ts, t->records[24].line, 44);
+	CHECK_STR_EQ(ts, t->records[24].field[TABLE_SUBCOMPONENT],
+		     "Subcomponente 3 Responsabilidad");
+	r = &t->records[64];
+	CHECK_INT_EQ(ts, r->line, 106); /* 105 newlines, the last line has none */
+	CHECK_STR_EQ(ts, r->field[TABLE_NUMBER], "65");
+	CHECK_STR_EQ(ts, r->field[TABLE_RESPONSIBLE], "Equipo comunicaciones Secretaría General");
+	CHECK_STR_EQ(ts, r->field[TABLE_DATE], "31/10/2023");
+	int numbered = 0;
+	for (size_t i = 0; i < t->n_records; i++) {
+		char want[24];
+		snprintf(want, sizeof(want), "%zu", i + 1);
+		numbered += strcmp(t->records[i].field[TABLE_NUMBER], want) == 0;
+	}
+	CHECK_INT_EQ(ts, numbered, 65);
+}
+
+static void test_seed(struct test_state *ts)
+{
+	struct table t;
+	struct diag_list d;
+	setup(&t, &d);
+	CHECK_INT_EQ(ts, load(&t, &d, SEED), 0);
+	CHECK_STR_EQ(ts, t.encoding, "UTF-8");
+	CHECK_INT_EQ(ts, t.delimiter, '\t');
+	CHECK_INT_EQ(ts, d.len, 0);
+	for (int f = 0; f < TABLE_NFIELDS; f++)
+		CHECK(ts, t.has_field[f]);
+	check_seed_records(ts, &t);
+	if (t.n_records > 0) {
+		CHECK_INT_EQ(ts, t.records[0].column[TABLE_SUBCOMPONENT], 1);
+		CHECK_INT_EQ(ts, t.records[0].column[TABLE_DATE], 6);
+	}
+	teardown(&t, &d);
+}
+
+/* Same records as the seed, field by field; same lines when same_lines. */
+static void check_same_as_seed(struct test_state *ts, const struct table *t, bool same_lines)
+{
+	struct table seed;
+	struct diag_list d;
+	setup(&seed, &d);
+	CHECK_INT_EQ(ts, load(&seed, &d, SEED), 0);
+	CHECK_INT_EQ(ts, t->n_records, seed.n_records);
+	size_t n = t->n_records < seed.n_records ? t->n_records : seed.n_records;
+	int same = 0;
+	for (size_t i = 0; i < n; i++) {
+		bool eq = !same_lines || t->records[i].line == seed.records[i].line;
+		for (int f = 0; f < TABLE_NFIELDS; f++)
+			eq = eq && strcmp(t->records[i].field[f], seed.records[i].field[f]) == 0;
+		if (!eq)
+			fprintf(stderr, "record %zu (line %u) differs from the seed\n", i,
+				t->records[i].line);
+		same += eq;
+	}
+	CHECK_INT_EQ(ts, same, 65);
+	teardown(&seed, &d);
+}
+
+static void test_seed_excel(struct test_state *ts)
+{
+	struct table t;
+	struct diag_list d;
+	setup(&t, &d);
+	CHECK_INT_EQ(ts, load(&t, &d, "seed-excel-es.csv"), 0);
+	CHECK_STR_EQ(ts, t.encoding, "Windows-1252");
+	CHECK_INT_EQ(ts, t.delimiter, ';');
+	CHECK_INT_EQ(ts, d.len, 1);
+	const struct diag *n = find_diag(&d, "encoding-windows-1252");
+	CHECK(ts, n != NULL && n->severity == DIAG_NOTE && n->line == 0);
+	check_seed_records(ts, &t);
+	check_same_as_seed(ts, &t, true);
+	teardown(&t, &d);
+}
+
+static void test_seed_reordered_bom(struct test_state *ts)
+{
+	struct table t;
+	struct diag_list d;
+	setup(&t, &d);
+	CHECK_INT_EQ(ts, load(&t, &d, "seed-reordered-bom.tsv"), 0);
+	CHECK_STR_EQ(ts, t.encoding, "UTF-8 (BOM)");
+	CHECK_INT_EQ(ts, t.delimiter, '\t');
+	CHECK_INT_EQ(ts, d.len, 0);
+	check_seed_records(ts, &t);
+	check_same_as_seed(ts, &t, true);
+	if (t.n_records > 0) {
+		const unsigned *col = t.records[0].column;
+		CHECK_INT_EQ(ts, col[TABLE_DATE], 1);
+		CHECK_INT_EQ(ts, col[TABLE_RESPONSIBLE], 2);
+		CHECK_INT_EQ(ts, col[TABLE_NUMBER], 3);
+		CHECK_INT_EQ(ts, col[TABLE_ACTIVITY], 4);
+		CHECK_INT_EQ(ts, col[TABLE_SUBCOMPONENT], 5);
+		CHECK_INT_EQ(ts, col[TABLE_GOAL], 6);
+	}
+	teardown(&t, &d);
+}
+
+static void test_quoted_fixture(struct test_state *ts)
+{
+	struct table t;
+	struct diag_list d;
+	setup(&t, &d);
+	CHECK_INT_EQ(ts, load(&t, &d, "table-quoted.csv"), 0);
+	CHECK_INT_EQ(ts, t.delimiter, ',');
+	CHECK_INT_EQ(ts, t.header_line, 3);
+	CHECK_INT_EQ(ts, d.len, 0);
+	CHECK(ts, !t.has_field[TABLE_GOAL] && t.has_field[TABLE_NUMBER]);
+	CHECK_INT_EQ(ts, t.n_records, 4);
+	if (t.n_records == 4) {
+		CHECK_STR_EQ(ts, t.records[0].field[TABLE_ACTIVITY], "Revisar, aprobar y publicar");
+		CHECK_STR_EQ(ts, t.records[1].field[TABLE_ACTIVITY], "Informe \"final\"");
+		CHECK_STR_EQ(ts, t.records[2].field[TABLE_ACTIVITY],
+			     "Primera línea\r\nSegunda línea");
+		CHECK_STR_EQ(ts, t.records[3].field[TABLE_RESPONSIBLE], "Oficina D");
+		CHECK_STR_EQ(ts, t.records[3].field[TABLE_DATE], "4/2/2024");
+		CHECK_STR_EQ(ts, t.records[3].field[TABLE_GOAL], "");
+		CHECK_INT_EQ(ts, t.records[0].line, 4);
+		CHECK_INT_EQ(ts, t.records[1].line, 5);
+		CHECK_INT_EQ(ts, t.records[2].line, 6);
+		CHECK_INT_EQ(ts, t.records[3].line, 8);
+	}
+	teardown(&t, &d);
+}
+
+static void test_quoting(struct test_state *ts)
+{
+	struct table t;
+	struct diag_list d;
+	setup(&t, &d);
+	CHECK(ts, parse_str(&t, &d,
+			    "Actividad,Responsable,Fecha\n"
+			    "\"Uno, dos\",Oficina A,1/2/2023\n"
+			    "\"Dice \"\"hola\"\"\",Oficina B,2/2/2023\n"
+			    "\"Línea uno\nLínea dos\",Oficina C,3/2/2023\n"
+			    "Texto \"con\" comillas,Oficina D,4/2/2023\n"
+			    "\"Cita\"final,Oficina E,5/2/2023\n"
+			    ",,\n"
+			    "\"\",Oficina F,\"\""));
+	CHECK_INT_EQ(ts, d.len, 0);
+	CHECK_INT_EQ(ts, t.n_records, 6);
+	if (t.n_records == 6) {
+		static const unsigned lines[] = {2, 3, 4, 6, 7, 9};
+		for (int i = 0; i < 6; i++)
+			CHECK_INT_EQ(ts, t.records[i].line, lines[i]);
+		CHECK_STR_EQ(ts, t.records[0].field[TABLE_ACTIVITY], "Uno, dos");
+		CHECK_STR_EQ(ts, t.records[1].field[TABLE_ACTIVITY], "Dice \"hola\"");
+		CHECK_STR_EQ(ts, t.records[2].field[TABLE_ACTIVITY], "Línea uno\nLínea dos");
+		CHECK_STR_EQ(ts, t.records[2].field[TABLE_RESPONSIBLE], "Oficina C");
+		CHECK_STR_EQ(ts, t.records[3].field[TABLE_ACTIVITY], "Texto \"con\" comillas");
+		CHECK_STR_EQ(ts, t.records[4].field[TABLE_ACTIVITY], "Citafinal");
+		CHECK_STR_EQ(ts, t.records[5].field[TABLE_ACTIVITY], "");
+		CHECK_STR_EQ(ts, t.records[5].field[TABLE_RESPONSIBLE], "Oficina F");
+		CHECK_STR_EQ(ts, t.records[5].field[TABLE_DATE], "");
+	}
+	teardown(&t, &d);
+}
+
+static void test_line_endings(struct test_state *ts)
+{
+	struct table t;
+	struct diag_list d;
+	setup(&t, &d);
+	CHECK(ts, parse_str(&t, &d,
+			    "Actividad\tResponsable\tFecha\r\nA\tB\t1/1/2023\r\n\r\n"
+			    "C\tD\t2/1/2023\r\n"));
+	CHECK_INT_EQ(ts, t.n_records, 2);
+	if (t.n_records == 2) {
+		CHECK_INT_EQ(ts, t.records[0].line, 2);
+		CHECK_STR_EQ(ts, t.records[0].field[TABLE_DATE], "1/1/2023");
+		CHECK_INT_EQ(ts, t.records[1].line, 4);
+		CHECK_STR_EQ(ts, t.records[1].field[TABLE_DATE], "2/1/2023");
+	}
+	/* Old Mac line ends: lone CR. */
+	CHECK(ts, parse_str(&t, &d, "Actividad;Responsable;Fecha\rX;Y;Z\r\rW;V;U"));
+	CHECK_INT_EQ(ts, t.delimiter, ';');
+	CHECK_INT_EQ(ts, t.n_records, 2);
+	if (t.n_records == 2) {
+		CHECK_INT_EQ(ts, t.records[0].line, 2);
+		CHECK_STR_EQ(ts, t.records[0].field[TABLE_DATE], "Z");
+		CHECK_INT_EQ(ts, t.records[1].line, 4);
+		CHECK_STR_EQ(ts, t.records[1].field[TABLE_ACTIVITY], "W");
+	}
+	CHECK_INT_EQ(ts, d.len, 0);
+	teardown(&t, &d);
+}
+
+static void test_delimiters(struct test_state *ts)
+{
+	struct table t;
+	struct diag_list d;
+	setup(&t, &d);
+	CHECK(ts,
+	      parse_str(&t, &d, "Actividad;Responsable;Fecha\nHacer a, b, c;Oficina, sede;1/1\n"));
+	CHECK_INT_EQ(ts, t.delimiter, ';');
+	CHECK(ts,
+	      t.n_records == 1 && strcmp(t.records[0].field[TABLE_ACTIVITY], "Hacer a, b, c") == 0);
+	CHECK(ts, parse_str(&t, &d, "Actividad,Responsable,Fecha\nUno; dos,Oficina;sede,1/1\n"));
+	CHECK_INT_EQ(ts, t.delimiter, ',');
+	CHECK(ts, t.n_records == 1 && strcmp(t.records[0].field[TABLE_ACTIVITY], "Uno; dos") == 0);
+	/* A header under both: equal column counts go to tab. */
+	CHECK(ts,
+	      parse_str(&t, &d, "Actividad\tResponsable\tFecha\nActividad;Responsable;Fecha\n"));
+	CHECK_INT_EQ(ts, t.delimiter, '\t');
+	CHECK_INT_EQ(ts, t.header_line, 1);
+	/* ... but more known columns win. */
+	CHECK(ts, parse_str(&t, &d,
+			    "Actividad\tResponsable\tFecha\n#;Actividad;Meta;Responsable;Fecha\n"));
+	CHECK_INT_EQ(ts, t.delimiter, ';');
+	CHECK_INT_EQ(ts, t.header_line, 2);
+	CHECK_INT_EQ(ts, d.len, 0);
+	teardown(&t, &d);
+}
+
+static void test_bom(struct test_state *ts)
+{
+	struct table t;
+	struct diag_list d;
+	setup(&t, &d);
+	CHECK(ts, parse_str(&t, &d,
+			    "\xEF\xBB\xBF"
+			    "Actividad,Responsable,Fecha\nA,B,C\n"));
+	CHECK_STR_EQ(ts, t.encoding, "UTF-8 (BOM)");
+	CHECK_INT_EQ(ts, t.header_line, 1);
+	CHECK(ts, t.n_records == 1 && strcmp(t.records[0].field[TABLE_ACTIVITY], "A") == 0);
+	CHECK(ts, t.n_records == 1 && t.records[0].column[TABLE_ACTIVITY] == 1);
+	teardown(&t, &d);
+}
+
+static void test_header_forms(struct test_state *ts)
+{
+	struct table t;
+	struct diag_list d;
+	setup(&t, &d);
+	CHECK(ts,
+	      parse_str(
+		      &t, &d,
+		      "Informe de seguimiento\n\n"
+		      "<b>NUMERO</b>\tACTIVIDADES\tRESPONSABLES\tFECHA PROGRAMADA\tObservaciones\n"
+		      "1\tUno\tOficina A\t1/1/2023\tnada\n"
+		      "numero\tactividades\tresponsables\tfecha programada\tObservaciones\n"
+		      "2\tDos\tOficina B\t2/1/2023\n"
+		      "Número\tActividades\tResponsables\tFecha Programada\n"
+		      "3\tTres\tOficina C\n"));
+	CHECK_INT_EQ(ts, t.header_line, 3);
+	CHECK(ts, !t.has_field[TABLE_GOAL] && !t.has_field[TABLE_SUBCOMPONENT]);
+	CHECK_INT_EQ(ts, t.n_records, 3);
+	if (t.n_records == 3) {
+		CHECK_INT_EQ(ts, t.records[0].line, 4);
+		CHECK_INT_EQ(ts, t.records[1].line, 6);
+		CHECK_INT_EQ(ts, t.records[2].line, 8);
+		CHECK_STR_EQ(ts, t.records[2].field[TABLE_RESPONSIBLE], "Oficina C");
+		CHECK_STR_EQ(ts, t.records[2].field[TABLE_DATE], "");
+		CHECK_STR_EQ(ts, t.records[2].field[TABLE_GOAL], "");
+		CHECK_INT_EQ(ts, t.records[2].column[TABLE_DATE], 4);
+		CHECK_INT_EQ(ts, t.records[2].column[TABLE_GOAL], 0);
+	}
+	CHECK(ts, parse_str(&t, &d,
+			    "No.\tActividad\tArea Responsable\tFecha limite\tMETA/PRODUCTO\tÍtem\n"
+			    "1\tA\tR\tF\tM\t9\n"));
+	const unsigned *col = t.n_records == 1 ? t.records[0].column : NULL;
+	CHECK(ts, col != NULL && col[TABLE_NUMBER] == 1 && col[TABLE_RESPONSIBLE] == 3 &&
+			  col[TABLE_DATE] == 4 && col[TABLE_GOAL] == 5);
+	/* The same field twice: the first column wins. */
+	CHECK(ts,
+	      parse_str(&t, &d, "Fecha\tActividad\tFecha de entrega\tResponsable\nD1\tA\tD2\tR"));
+	CHECK(ts, t.n_records == 1 && strcmp(t.records[0].field[TABLE_DATE], "D1") == 0);
+	CHECK_INT_EQ(ts, d.len, 0);
+	teardown(&t, &d);
+}
+
+/* n title rows, then a header. */
+static bool parse_after_titles(struct table *t, struct diag_list *d, int n)
+{
+	struct strbuf b;
+	strbuf_init(&b);
+	for (int i = 0; i < n; i++)
+		strbuf_puts(&b, "x\n");
+	strbuf_puts(&b, "Actividad,Responsable,Fecha\n");
+	bool ok = parse_bytes(t, d, b.data, b.len);
+	strbuf_finish(&b);
+	return ok;
+}
+
+static void test_header_row_limit(struct test_state *ts)
+{
+	struct table t;
+	struct diag_list d;
+	setup(&t, &d);
+	CHECK(ts, parse_after_titles(&t, &d, 199));
+	CHECK_INT_EQ(ts, t.header_line, 200);
+	CHECK_INT_EQ(ts, d.len, 0);
+	CHECK(ts, !parse_after_titles(&t, &d, 200));
+	CHECK_INT_EQ(ts, count_diag(&d, "no-header"), 1);
+	teardown(&t, &d);
+}
+
+static void test_markup(struct test_state *ts)
+{
+	struct table t;
+	struct diag_list d;
+	setup(&t, &d);
+	CHECK(ts,
+	      parse_str(&t, &d,
+			"Actividad\tResponsable\tFecha\n"
+			"<b>Hacer</b> &amp; publicar &lt;informe&gt; &quot;final&quot; &#39;ya&#39;"
+			"\t&nbsp; Oficina  de  Control &nbsp;\t&#49;/&#x31;/2023\n"
+			"a < b y c<d\t<br/>Ofi<span class=\"x\">cina</span>\tx &unknown; &#; &\n"
+			"&#233;xito&#0;\t\xC2\xA0"
+			"A\xC2\xA0\tB\n"));
+	CHECK_INT_EQ(ts, t.n_records, 3);
+	if (t.n_records == 3) {
+		CHECK_STR_EQ(ts, t.records[0].field[TABLE_ACTIVITY],
+			     "Hacer & publicar <informe> \"final\" 'ya'");
+		CHECK_STR_EQ(ts, t.records[0].field[TABLE_RESPONSIBLE], "Oficina  de  Control");
+		CHECK_STR_EQ(ts, t.records[0].field[TABLE_DATE], "1/1/2023");
+		CHECK_STR_EQ(ts, t.records[1].field[TABLE_ACTIVITY], "a < b y c<d");
+		CHECK_STR_EQ(ts, t.records[1].field[TABLE_RESPONSIBLE], "Oficina");
+		CHECK_STR_EQ(ts, t.records[1].field[TABLE_DATE], "x &unknown; &#; &");
+		CHECK_STR_EQ(ts, t.records[2].field[TABLE_ACTIVITY], "éxito" FFFD);
+		CHECK_STR_EQ(ts, t.records[2].field[TABLE_RESPONSIBLE], "A");
+	}
+	teardown(&t, &d);
+}
+
+static void test_missing_column(struct test_state *ts)
+{
+	struct table t;
+	struct diag_list d;
+	setup(&t, &d);
+	CHECK(ts, parse_str(&t, &d, "Actividad;Meta;Fecha\nA;B;C\n"));
+	const struct diag *m = find_diag(&d, "missing-column");
+	CHECK(ts, m != NULL && m->severity == DIAG_ERROR && m->line == 1 &&
+			  strstr(m->message, "responsible") != NULL);
+	CHECK_INT_EQ(ts, d.len, 1);
+	CHECK(ts, !t.has_field[TABLE_RESPONSIBLE] && t.n_records == 1);
+	diag_list_finish(&d);
+	CHECK(ts, !parse_str(&t, &d,
+			     "Titulo\nSubcomponente;#;Actividad;Meta;Responsable\nS;1;A;M;R\n"));
+	m = find_diag(&d, "missing-column");
+	CHECK(ts, m != NULL && m->line == 2 && strstr(m->message, "date") != NULL);
+	CHECK_INT_EQ(ts, d.len, 1);
+	CHECK_INT_EQ(ts, t.header_line, 2);
+	CHECK_INT_EQ(ts, t.n_records, 0);
+	diag_list_finish(&d);
+	CHECK(ts, !parse_str(&t, &d, "Subcomponente;#;Meta;Fecha\nS;1;M;F\n"));
+	CHECK_INT_EQ(ts, count_diag(&d, "missing-column"), 2);
+	CHECK_INT_EQ(ts, d.len, 2);
+	teardown(&t, &d);
+}
+
+static void test_no_header(struct test_state *ts)
+{
+	struct table t;
+	struct diag_list d;
+	setup(&t, &d);
+	CHECK(ts, !parse_str(&t, &d, "a,b,c\n1,2,3\n"));
+	const struct diag *m = find_diag(&d, "no-header");
+	CHECK(ts, m != NULL && m->severity == DIAG_ERROR && m->line == 0 &&
+			  strstr(m->message, "Fecha Programada") != NULL);
+	CHECK_INT_EQ(ts, d.len, 1);
+	CHECK_INT_EQ(ts, t.header_line, 0);
+	CHECK_INT_EQ(ts, t.n_records, 0);
+	teardown(&t, &d);
+}
+
+static void test_empty(struct test_state *ts)
+{
+	struct table t;
+	struct diag_list d;
+	setup(&t, &d);
+	CHECK(ts, !parse_str(&t, &d, ""));
+	CHECK(ts, !parse_str(&t, &d, "  \r\n\t\n"));
+	CHECK(ts, !parse_str(&t, &d, "\xEF\xBB\xBF\n"));
+	CHECK_INT_EQ(ts, count_diag(&d, "empty-input"), 3);
+	CHECK_INT_EQ(ts, d.len, 3);
+	CHECK(ts, d.len > 0 && d.items[0].severity == DIAG_ERROR && d.items[0].line == 0);
+	teardown(&t, &d);
+}
+
+/* Deterministic pseudo-random bytes. */
+static unsigned char next_byte(uint32_t *s)
+{
+	*s = *s * 1103515245u + 12345u;
+	return (unsigned char)(*s >> 16);
+}
+
+static void test_binary(struct test_state *ts)
+{
+	struct table t;
+	struct diag_list d;
+	setup(&t, &d);
+	static const char text[] = "Actividad\tResponsable\tFecha\nabc\0def\n";
+	CHECK(ts, !parse_bytes(&t, &d, text, sizeof(text) - 1));
+	const struct diag *m = find_diag(&d, "binary-input");
+	CHECK(ts, m != NULL && m->severity == DIAG_ERROR && m->line == 2);
+	diag_list_finish(&d);
+	static const char crs[] = "a\r\nb\rc\n\r\0";
+	CHECK(ts, !parse_bytes(&t, &d, crs, sizeof(crs) - 1));
+	m = find_diag(&d, "binary-input");
+	CHECK(ts, m != NULL && m->line == 5);
+	diag_list_finish(&d);
+	unsigned char garbage[8192];
+	uint32_t seed = 42;
+	for (size_t i = 0; i < sizeof(garbage); i++)
+		garbage[i] = next_byte(&seed);
+	garbage[100] = 0;
+	CHECK(ts, !parse_bytes(&t, &d, (const char *)garbage, sizeof(garbage)));
+	CHECK_INT_EQ(ts, count_diag(&d, "binary-input"), 1);
+	CHECK_INT_EQ(ts, t.n_records, 0);
+	teardown(&t, &d);
+}
+
+static void test_high_bytes(struct test_state *ts)
+{
+	struct table t;
+	struct diag_list d;
+	setup(&t, &d);
+	char buf[4096];
+	uint32_t seed = 7;
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = (char)(i % 64 == 63 ? '\n' : 0x80 | next_byte(&seed));
+	CHECK(ts, !parse_bytes(&t, &d, buf, sizeof(buf)));
+	CHECK_STR_EQ(ts, t.encoding, "Windows-1252");
+	CHECK_INT_EQ(ts, count_diag(&d, "no-header"), 1);
+	size_t undefined = count_diag(&d, "undefined-byte");
+	CHECK(ts, undefined >= 1 && undefined <= 64);
+	for (size_t i = 1; i < d.len; i++)
+		CHECK(ts, strcmp(d.items[i].code, "undefined-byte") != 0 ||
+				  d.items[i].line > d.items[i - 1].line);
+	teardown(&t, &d);
+}
+
+static void test_long_line(struct test_state *ts)
+{
+	struct table t;
+	struct diag_list d;
+	setup(&t, &d);
+	size_t n = 1u << 20;
+	char *buf = malloc(n + 64);
+	memset(buf, 'x', n);
+	CHECK(ts, !parse_bytes(&t, &d, buf, n));
+	CHECK_INT_EQ(ts, count_diag(&d, "no-header"), 1);
+	diag_list_finish(&d);
+	static const char head[] = "Actividad\tResponsable\tFecha\n";
+	memcpy(buf, head, sizeof(head) - 1);
+	memset(buf + sizeof(head) - 1, 'y', n);
+	memcpy(buf + sizeof(head) - 1 + n, "\tR\tF\n", 5);
+	CHECK(ts, parse_bytes(&t, &d, buf, sizeof(head) - 1 + n + 5));
+	const struct diag *m = find_diag(&d, "long-cell");
+	CHECK(ts, m != NULL && m->severity == DIAG_WARNING && m->line == 2 && m->column == 1);
+	CHECK(ts, t.n_records == 1 && strlen(t.records[0].field[TABLE_ACTIVITY]) == n);
+	CHECK(ts, t.n_records == 1 && strcmp(t.records[0].field[TABLE_DATE], "F") == 0);
+	free(buf);
+	teardown(&t, &d);
+}
+
+static void test_unterminated_quote(struct test_state *ts)
+{
+	struct table t;
+	struct diag_list d;
+	setup(&t, &d);
+	CHECK(ts,
+	      parse_str(
+		      &t, &d,
+		      "Actividad,Responsable,Fecha\nA,B,1/1/2023\n\"C,D,2/1/2023\nE,F,3/1/2023\n"));
+	const struct diag *m = find_diag(&d, "unterminated-quote");
+	CHECK(ts, m != NULL && m->severity == DIAG_ERROR && m->line == 3);
+	CHECK_INT_EQ(ts, d.len, 1);
+	CHECK_INT_EQ(ts, t.n_records, 2);
+	if (t.n_records == 2) {
+		CHECK_INT_EQ(ts, t.records[1].line, 3);
+		CHECK_STR_EQ(ts, t.records[1].field[TABLE_ACTIVITY], "C,D,2/1/2023\nE,F,3/1/2023");
+		CHECK_STR_EQ(ts, t.records[1].field[TABLE_DATE], "");
+	}
+	teardown(&t, &d);
+}
+
+static void test_many_columns(struct test_state *ts)
+{
+	struct table t;
+	struct diag_list d;
+	setup(&t, &d);
+	enum { COLS = 100000 };
+	struct strbuf b;
+	strbuf_init(&b);
+	strbuf_puts(&b, "Actividad\tResponsable");
+	for (int i = 3; i < COLS; i++)
+		strbuf_printf(&b, "\tc%d", i);
+	strbuf_puts(&b, "\tFecha\n");
+	for (int row = 0; row < 2; row++) {
+		strbuf_puts(&b, "A\tB");
+		for (int i = 3; i < COLS; i++)
+			strbuf_puts(&b, "\tx");
+		strbuf_puts(&b, "\t1/1/2023\n");
+	}
+	CHECK(ts, parse_bytes(&t, &d, b.data, b.len));
+	CHECK_INT_EQ(ts, t.n_records, 2);
+	if (t.n_records == 2) {
+		CHECK_INT_EQ(ts, t.records[1].column[TABLE_DATE], COLS);
+		CHECK_STR_EQ(ts, t.records[1].field[TABLE_DATE], "1/1/2023");
+		CHECK_INT_EQ(ts, t.records[1].line, 3);
+	}
+	strbuf_finish(&b);
+	teardown(&t, &d);
+}
+
+static void test_invalid_utf8(struct test_state *ts)
+{
+	struct table t;
+	struct diag_list d;
+	setup(&t, &d);
+	CHECK(ts, parse_str(&t, &d,
+			    "Actividad\tResponsable\tFecha\nPublicación\tSecretaría\t1/1/2023\n"
+			    "Bad\xFF byte\xFE\tInformación\t2/1/2023\n"
+			    "Over\xE0\x80\x80long\tÁrea de Niñez y Educación\t3/1/2023\n"));
+	/* 6 well-formed multibyte sequences, 5 bad bytes (E0 80 80 is overlong): UTF-8. */
+	CHECK_STR_EQ(ts, t.encoding, "UTF-8");
+	CHECK_INT_EQ(ts, count_diag(&d, "invalid-utf8"), 2);
+	const struct diag *m = find_diag(&d, "invalid-utf8");
+	CHECK(ts, m != NULL && m->severity == DIAG_WARNING && m->line == 3);
+	CHECK(ts, d.len == 2 && d.items[1].line == 4);
+	CHECK_INT_EQ(ts, t.n_records, 3);
+	if (t.n_records == 3) {
+		CHECK_STR_EQ(ts, t.records[0].field[TABLE_RESPONSIBLE], "Secretaría");
+		CHECK_STR_EQ(ts, t.records[1].field[TABLE_ACTIVITY], "Bad" FFFD " byte" FFFD);
+		CHECK_STR_EQ(ts, t.records[2].field[TABLE_ACTIVITY], "Over" FFFD FFFD FFFD "long");
+	}
+	diag_list_finish(&d);
+	/* As many bad bytes as good sequences: the file reads as Windows-1252. */
+	CHECK(ts, parse_str(&t, &d, "Actividad,Responsable,Fecha\nA\xE9,Educación,1\n"));
+	CHECK_STR_EQ(ts, t.encoding, "Windows-1252");
+	CHECK(ts, t.n_records == 1 && strcmp(t.records[0].field[TABLE_ACTIVITY], "Aé") == 0);
+	CHECK(ts,
+	      t.n_records == 1 && strcmp(t.records[0].field[TABLE_RESPONSIBLE], "EducaciÃ³n") == 0);
+	teardown(&t, &d);
+}
+
+static void test_windows_1252(struct test_state *ts)
+{
+	struct table t;
+	struct diag_list d;
+	setup(&t, &d);
+	CHECK(ts, parse_str(&t, &d,
+			    "Actividad;Responsable;Fecha\r\nPublicaci\xF3n;Secretar\xED"
+			    "a;1/1/2023\r\n"
+			    "Costo \x80 5\x81;Oficina;2/1/2023\r\n\r\r\x8D;Oficina;3/1/2023"));
+	CHECK_STR_EQ(ts, t.encoding, "Windows-1252");
+	CHECK_INT_EQ(ts, count_diag(&d, "encoding-windows-1252"), 1);
+	const struct diag *m = find_diag(&d, "undefined-byte");
+	CHECK(ts, m != NULL && m->severity == DIAG_WARNING && m->line == 3);
+	CHECK_INT_EQ(ts, count_diag(&d, "undefined-byte"), 2);
+	CHECK(ts, m != NULL && m + 1 < d.items + d.len && m[1].line == 6); /* lone CRs count */
+	CHECK_INT_EQ(ts, d.len, 3);
+	CHECK_INT_EQ(ts, t.n_records, 3);
+	if (t.n_records == 3) {
+		CHECK_INT_EQ(ts, t.records[2].line, 6);
+		CHECK_STR_EQ(ts, t.records[2].field[TABLE_ACTIVITY], FFFD);
+		CHECK_STR_EQ(ts, t.records[0].field[TABLE_ACTIVITY], "Publicación");
+		CHECK_STR_EQ(ts, t.records[0].field[TABLE_RESPONSIBLE], "Secretaría");
+		CHECK_STR_EQ(ts, t.records[1].field[TABLE_ACTIVITY], "Costo € 5" FFFD);
+	}
+	teardown(&t, &d);
+}
+
+static void test_load_errors(struct test_state *ts)
+{
+	struct table t;
+	struct diag_list d;
+	setup(&t, &d);
+	struct pz_error err = {0};
+	CHECK_INT_EQ(ts, table_load(&t, "/nonexistent/plan.tsv", &d, &err), -1);
+	CHECK_INT_EQ(ts, err.code, PZ_EIO);
+	CHECK(ts, strstr(err.msg, "/nonexistent/plan.tsv") != NULL);
+	CHECK(ts, strstr(err.msg, "No such file") != NULL);
+	CHECK_INT_EQ(ts, table_load(&t, "/", &d, &err), -1);
+	CHECK_INT_EQ(ts, err.code, PZ_EIO);
+	CHECK_INT_EQ(ts, d.len, 0);
+	teardown(&t, &d);
+}
+
+TEST_MAIN(TEST(test_field_names), TEST(test_seed), TEST(test_seed_excel),
+	  TEST(test_seed_reordered_bom), TEST(test_quoted_fixture), TEST(test_quoting),
+	  TEST(test_line_endings), TEST(test_delimiters), TEST(test_bom), TEST(test_header_forms),
+	  TEST(test_header_row_limit), TEST(test_markup), TEST(test_missing_column),
+	  TEST(test_no_header), TEST(test_empty), TEST(test_binary), TEST(test_high_bytes),
+	  TEST(test_long_line), TEST(test_unterminated_quote), TEST(test_many_columns),
+	  TEST(test_invalid_utf8), TEST(test_windows_1252), TEST(test_load_errors))
