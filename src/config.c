@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <ini.h>
 
@@ -16,6 +17,7 @@ enum section_kind {
 	SECTION_PLAN,
 	SECTION_OFFICE,
 	SECTION_GROUP,
+	SECTION_REMINDERS,
 	SECTION_UNKNOWN,
 };
 
@@ -218,22 +220,241 @@ static void parse_group_members(struct parse_ctx *ctx, const char *key, const ch
 	push_words(&cur_group(ctx)->members, value);
 }
 
+
+static bool parse_bool(const char *v, bool *out)
+{
+	static const char *const yes[] = {"yes", "true", "on", "1"};
+	static const char *const no[] = {"no", "false", "off", "0"};
+	for (size_t i = 0; i < 4; i++) {
+		if (strcasecmp(v, yes[i]) == 0)
+			return *out = true, true;
+		if (strcasecmp(v, no[i]) == 0)
+			return *out = false, true;
+	}
+	return false;
+}
+
+static bool parse_uint(const char *v, unsigned max, unsigned *out)
+{
+	char *end;
+	if (!isdigit((unsigned char)*v))
+		return false;
+	unsigned long n = strtoul(v, &end, 10);
+	if (*end != '\0' || n > max)
+		return false;
+	*out = (unsigned)n;
+	return true;
+}
+
+/* "mon" .. "sun" (English or Spanish abbreviations) -> 0..6, else -1. */
+static int weekday_index(const char *w, size_t n)
+{
+	static const char *const names[][3] = {
+		{"mon", "lun", "lun"}, {"tue", "mar", "mar"}, {"wed", "mie", "mié"},
+		{"thu", "jue", "jue"}, {"fri", "vie", "vie"}, {"sat", "sab", "sáb"},
+		{"sun", "dom", "dom"},
+	};
+	for (int d = 0; d < 7; d++)
+		for (int k = 0; k < 3; k++)
+			if (n >= 3 && strncasecmp(w, names[d][k], strlen(names[d][k])) == 0)
+				return d;
+	return -1;
+}
+
+/* "mon tue wed thu fri", "mon-fri", "lun-vie sab". */
+static bool parse_weekdays(const char *v, bool out[7])
+{
+	bool set[7] = {false};
+	const char *p = v;
+	while (*(p += strspn(p, ", \t"))) {
+		size_t n = strcspn(p, ", \t-");
+		int a = weekday_index(p, n), b = a;
+		p += n;
+		if (*p == '-') {
+			p++;
+			n = strcspn(p, ", \t");
+			b = weekday_index(p, n);
+			p += n;
+		}
+		if (a < 0 || b < 0)
+			return false;
+		for (int d = a;; d = (d + 1) % 7) {
+			set[d] = true;
+			if (d == b)
+				break;
+		}
+	}
+	memcpy(out, set, sizeof(set));
+	return true;
+}
+
+/* Calls add for each ISO date of v; false at the first word that is not one. */
+static bool parse_dates(const char *v, struct workdays *w,
+			void (*add)(struct workdays *w, struct date d))
+{
+	const char *p = v;
+	while (*(p += strspn(p, ", \t"))) {
+		size_t n = strcspn(p, ", \t");
+		char word[16];
+		struct date d;
+		if (n >= sizeof(word))
+			return false;
+		memcpy(word, p, n);
+		word[n] = '\0';
+		if (!date_parse_iso(word, &d))
+			return false;
+		add(w, d);
+		p += n;
+	}
+	return true;
+}
+
+/* "15d" or "3wd"; a bare number means days. */
+static bool parse_lead(const char *w, size_t n, struct config_lead *out)
+{
+	char buf[16];
+	if (n == 0 || n >= sizeof(buf))
+		return false;
+	memcpy(buf, w, n);
+	buf[n] = '\0';
+	char *end;
+	if (!isdigit((unsigned char)buf[0]))
+		return false;
+	unsigned long days = strtoul(buf, &end, 10);
+	out->working = strcmp(end, "wd") == 0;
+	if (!(out->working || strcmp(end, "d") == 0 || *end == '\0') || days > 366)
+		return false;
+	out->n = (unsigned)days;
+	return true;
+}
+
+static struct workdays *section_workdays(struct parse_ctx *ctx)
+{
+	return ctx->kind == SECTION_OFFICE ? &cur_office(ctx)->workdays : &ctx->cfg->workdays;
+}
+
+static void parse_workdays(struct parse_ctx *ctx, const char *key, const char *value)
+{
+	struct workdays *w = section_workdays(ctx);
+	if (!parse_weekdays(value, w->weekday))
+		error_at(ctx, "config-bad-value",
+			 "%s: '%s' is not a list of weekdays such as 'mon-fri' or 'mon tue wed'",
+			 key, value);
+	else if (ctx->kind == SECTION_OFFICE)
+		cur_office(ctx)->weekdays_set = true;
+}
+
+static void parse_closed(struct parse_ctx *ctx, const char *key, const char *value)
+{
+	if (!parse_dates(value, section_workdays(ctx), workdays_add_closed))
+		error_at(ctx, "config-bad-value", "%s: '%s' is not a list of YYYY-MM-DD dates", key,
+			 value);
+}
+
+static void parse_open(struct parse_ctx *ctx, const char *key, const char *value)
+{
+	if (!parse_dates(value, section_workdays(ctx), workdays_add_open))
+		error_at(ctx, "config-bad-value", "%s: '%s' is not a list of YYYY-MM-DD dates", key,
+			 value);
+}
+
+static void parse_holidays(struct parse_ctx *ctx, const char *key, const char *value)
+{
+	if (!parse_bool(value, &ctx->cfg->workdays.holidays))
+		error_at(ctx, "config-bad-value", "%s: '%s' is not yes or no", key, value);
+}
+
+static void parse_leads(struct parse_ctx *ctx, const char *key, const char *value)
+{
+	struct config_policy *pol = &ctx->cfg->policy;
+	if (!ctx->cfg->policy_leads_set)
+		pol->n_leads = 0;
+	ctx->cfg->policy_leads_set = true;
+	const char *p = value;
+	while (*(p += strspn(p, ", \t"))) {
+		size_t n = strcspn(p, ", \t");
+		struct config_lead lead;
+		if (!parse_lead(p, n, &lead))
+			error_at(ctx, "config-bad-value", "%s: '%.*s' is not a lead such as 15d or 3wd",
+				 key, (int)n, p);
+		else if (pol->n_leads == CONFIG_MAX_LEADS)
+			error_at(ctx, "config-bad-value", "%s: at most %d lead times", key,
+				 CONFIG_MAX_LEADS);
+		else
+			pol->leads[pol->n_leads++] = lead;
+		p += n;
+	}
+}
+
+static void parse_policy_bool(struct parse_ctx *ctx, const char *key, const char *value)
+{
+	struct config_policy *pol = &ctx->cfg->policy;
+	bool *field = strcmp(key, "due_day") == 0	     ? &pol->due_day
+		      : strcmp(key, "announce_start") == 0 ? &pol->announce_start
+							   : &pol->working_days_only;
+	if (!parse_bool(value, field))
+		error_at(ctx, "config-bad-value", "%s: '%s' is not yes or no", key, value);
+}
+
+static void parse_overdue_every(struct parse_ctx *ctx, const char *key, const char *value)
+{
+	struct config_lead lead;
+	if (!parse_lead(value, strlen(value), &lead) || lead.working)
+		error_at(ctx, "config-bad-value", "%s: '%s' is not a number of days such as 7d", key,
+			 value);
+	else
+		ctx->cfg->policy.overdue_every = lead.n;
+}
+
+static void parse_overdue_max(struct parse_ctx *ctx, const char *key, const char *value)
+{
+	if (!parse_uint(value, CONFIG_MAX_OVERDUE, &ctx->cfg->policy.overdue_max))
+		error_at(ctx, "config-bad-value", "%s: '%s' is not a number from 0 to %d", key,
+			 value, CONFIG_MAX_OVERDUE);
+}
+
+static void parse_send_time(struct parse_ctx *ctx, const char *key, const char *value)
+{
+	unsigned h, m;
+	int used = 0;
+	if (sscanf(value, "%2u:%2u%n", &h, &m, &used) != 2 || value[used] != '\0' || h > 23 ||
+	    m > 59)
+		error_at(ctx, "config-bad-value", "%s: '%s' is not a time such as 08:00", key,
+			 value);
+	else
+		ctx->cfg->policy.send_minute = (int)(h * 60 + m);
+}
+
 static const struct key_rule rules[] = {
 	{SECTION_PLAZO, "state_dir", parse_state_dir},
 	{SECTION_PLAZO, "base_url", parse_base_url},
 	{SECTION_PLAN, "file", parse_plan_file},
 	{SECTION_PLAN, "timezone", parse_plan_timezone},
+	{SECTION_PLAN, "workdays", parse_workdays},
+	{SECTION_PLAN, "holidays", parse_holidays},
+	{SECTION_PLAN, "closed", parse_closed},
+	{SECTION_PLAN, "open", parse_open},
+	{SECTION_REMINDERS, "lead", parse_leads},
+	{SECTION_REMINDERS, "due_day", parse_policy_bool},
+	{SECTION_REMINDERS, "overdue_every", parse_overdue_every},
+	{SECTION_REMINDERS, "overdue_max", parse_overdue_max},
+	{SECTION_REMINDERS, "send_time", parse_send_time},
+	{SECTION_REMINDERS, "working_days_only", parse_policy_bool},
+	{SECTION_REMINDERS, "announce_start", parse_policy_bool},
 	{SECTION_OFFICE, "name", parse_office_name},
 	{SECTION_OFFICE, "alias", parse_office_alias},
 	{SECTION_OFFICE, "email", parse_office_email},
 	{SECTION_OFFICE, "manager", parse_office_manager},
 	{SECTION_OFFICE, "timezone", parse_office_timezone},
+	{SECTION_OFFICE, "workdays", parse_workdays},
+	{SECTION_OFFICE, "closed", parse_closed},
+	{SECTION_OFFICE, "open", parse_open},
 	{SECTION_GROUP, "name", parse_group_name},
 	{SECTION_GROUP, "alias", parse_group_alias},
 	{SECTION_GROUP, "members", parse_group_members},
 };
 
-static const char *const kind_names[] = {"plazo", "plan", "office", "group", "?"};
+static const char *const kind_names[] = {"plazo", "plan", "office", "group", "reminders", "?"};
 
 bool config_key_name(size_t i, char *buf, size_t size)
 {
@@ -279,6 +500,7 @@ static void open_entry(struct parse_ctx *ctx, enum section_kind kind, const char
 		memset(o, 0, sizeof(*o));
 		o->id = xstrdup(id);
 		o->line = ctx->section_line;
+		workdays_init(&o->workdays);
 	} else {
 		cfg->groups = xgrow(cfg->groups, &cfg->cap_groups, cfg->n_groups + 1,
 				    sizeof(*cfg->groups));
@@ -297,10 +519,13 @@ static void enter_section(struct parse_ctx *ctx, const char *section)
 	ctx->section = xstrdup(section);
 	ctx->kind = SECTION_UNKNOWN;
 	ctx->section_ok = false;
-	if (strcmp(section, "plazo") == 0 || strcmp(section, "plan") == 0) {
-		ctx->kind = strcmp(section, "plazo") == 0 ? SECTION_PLAZO : SECTION_PLAN;
-		ctx->section_ok = true;
-		return;
+	static const enum section_kind plain[] = {SECTION_PLAZO, SECTION_PLAN, SECTION_REMINDERS};
+	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++) {
+		if (strcmp(section, kind_names[plain[i]]) == 0) {
+			ctx->kind = plain[i];
+			ctx->section_ok = true;
+			return;
+		}
 	}
 	const char *space = strchr(section, ' ');
 	size_t n = space ? (size_t)(space - section) : strlen(section);
@@ -310,7 +535,8 @@ static void enter_section(struct parse_ctx *ctx, const char *section)
 		ctx->kind = SECTION_GROUP;
 	if (ctx->kind == SECTION_UNKNOWN) {
 		section_error(ctx, "config-unknown-section",
-			      "unknown section [%s] (expected [plazo], [plan], [office ID] or [group ID])",
+			      "unknown section [%s] (expected [plazo], [plan], [reminders], [office ID] "
+			      "or [group ID])",
 			      section);
 		return;
 	}
@@ -388,6 +614,19 @@ static bool valid_address(const char *a)
 	return strchr(at + 1, '.') != NULL;
 }
 
+/* An office works the [plan]'s weekdays unless it set its own, and adds the [plan]'s
+ * closed and open days to its own. */
+static void inherit_workdays(struct workdays *w, bool weekdays_set, const struct workdays *plan)
+{
+	if (!weekdays_set)
+		memcpy(w->weekday, plan->weekday, sizeof(w->weekday));
+	w->holidays = plan->holidays;
+	for (size_t i = 0; i < plan->n_closed; i++)
+		workdays_add_closed(w, plan->closed[i]);
+	for (size_t i = 0; i < plan->n_open; i++)
+		workdays_add_open(w, plan->open[i]);
+}
+
 static void validate_office(struct config *cfg, struct config_office *o, struct diag_list *d)
 {
 	if (o->name == NULL || o->name[0] == '\0')
@@ -398,6 +637,11 @@ static void validate_office(struct config *cfg, struct config_office *o, struct 
 			 "[office %s] has no email: its reminders cannot be delivered", o->id);
 	if (o->timezone == NULL)
 		o->timezone = xstrdup(cfg->timezone);
+	struct pz_error err;
+	if (calendar_tz_check(o->timezone, &err) < 0)
+		diag_add(d, DIAG_ERROR, "config-bad-value", cfg->path, o->line, 0,
+			 "[office %s]: %s", o->id, err.msg);
+	inherit_workdays(&o->workdays, o->weekdays_set, &cfg->workdays);
 }
 
 static void validate_group(struct config *cfg, struct config_group *g, struct diag_list *d)
@@ -427,6 +671,14 @@ static void validate(struct config *cfg, struct diag_list *diags)
 {
 	if (cfg->timezone == NULL)
 		cfg->timezone = xstrdup("America/Bogota");
+	struct pz_error err;
+	if (calendar_tz_check(cfg->timezone, &err) < 0)
+		diag_add(diags, DIAG_ERROR, "config-bad-value", cfg->path, 0, 0, "[plan]: %s",
+			 err.msg);
+	if (cfg->policy.n_leads == 0 && !cfg->policy.due_day && cfg->policy.overdue_max == 0)
+		diag_add(diags, DIAG_WARNING, "config-no-reminders", cfg->path, 0, 0,
+			 "[reminders]: no lead, no due_day and no overdue reminders: nothing will be "
+			 "sent");
 	if (cfg->state_dir == NULL)
 		cfg->state_dir = xstrdup("/var/lib/plazo");
 	if (cfg->base_url == NULL)
@@ -474,6 +726,7 @@ int config_load(struct config *cfg, const char *path, struct diag_list *diags,
 
 static void office_finish(struct config_office *o)
 {
+	workdays_finish(&o->workdays);
 	free(o->id);
 	free(o->name);
 	list_finish(&o->aliases);
@@ -494,6 +747,17 @@ static void group_finish(struct config_group *g)
 void config_init(struct config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
+	workdays_init(&cfg->workdays);
+	cfg->policy = (struct config_policy){
+		.leads = {{15, false}, {3, true}},
+		.n_leads = 2,
+		.due_day = true,
+		.overdue_every = 7,
+		.overdue_max = 4,
+		.send_minute = 8 * 60,
+		.working_days_only = true,
+		.announce_start = true,
+	};
 }
 
 void config_finish(struct config *cfg)
@@ -512,6 +776,7 @@ void config_finish(struct config *cfg)
 	free(cfg->timezone);
 	free(cfg->state_dir);
 	free(cfg->base_url);
+	workdays_finish(&cfg->workdays);
 	config_init(cfg);
 }
 

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "calendar.h"
 #include "diag.h"
 #include "error.h"
 
@@ -28,6 +29,8 @@ struct config_office {
 	struct config_list emails; /* recipients of the digest */
 	char *manager;             /* Cc address, or NULL */
 	char *timezone;            /* IANA zone; defaults to [plan] timezone */
+	struct workdays workdays;  /* [plan]'s, with the office's own weekdays and exceptions */
+	bool weekdays_set;         /* the office set `workdays` itself */
 	unsigned line;             /* line of the section header */
 };
 
@@ -41,6 +44,27 @@ struct config_group {
 	unsigned line;
 };
 
+#define CONFIG_MAX_LEADS 8
+#define CONFIG_MAX_OVERDUE 52
+
+/* A lead time before a due date: 15d (calendar days) or 3wd (working days). */
+struct config_lead {
+	unsigned n;
+	bool working;
+};
+
+/* [reminders]: when reminders go out. */
+struct config_policy {
+	struct config_lead leads[CONFIG_MAX_LEADS]; /* default 15d, 3wd */
+	size_t n_leads;
+	bool due_day;           /* remind on the due day (default yes) */
+	unsigned overdue_every; /* days between overdue reminders (default 7; 0 = none) */
+	unsigned overdue_max;   /* at most this many (default 4) */
+	int send_minute;        /* local send time, minutes after midnight (default 08:00) */
+	bool working_days_only; /* send on working days only (default yes) */
+	bool announce_start;    /* announce a range's start (default yes) */
+};
+
 struct config {
 	char *path;      /* the file as given */
 	char *dir;       /* its folder, for relative paths */
@@ -48,6 +72,9 @@ struct config {
 	char *timezone;  /* [plan] timezone: default zone of offices ("America/Bogota") */
 	char *state_dir; /* [plazo] state_dir ("/var/lib/plazo") */
 	char *base_url;  /* [plazo] base_url ("http://127.0.0.1:8080") */
+	struct workdays workdays;     /* [plan] workdays, holidays, closed, open */
+	struct config_policy policy;  /* [reminders] */
+	bool policy_leads_set;        /* `lead` was given (else the defaults apply) */
 	struct config_office *offices;
 	size_t n_offices;
 	size_t cap_offices;

@@ -63,9 +63,12 @@ void strbuf_putc(struct strbuf *s, char c)
 
 void strbuf_vprintf(struct strbuf *s, const char *fmt, va_list ap)
 {
+	if (fmt == NULL)
+		return;
+	char probe[1];
 	va_list copy;
 	va_copy(copy, ap);
-	int n = vsnprintf(NULL, 0, fmt, copy);
+	int n = vsnprintf(probe, sizeof(probe), fmt, copy);
 	va_end(copy);
 	if (n <= 0)
 		return;

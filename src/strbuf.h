@@ -22,7 +22,8 @@ void strbuf_append(struct strbuf *s, const char *data, size_t len);
 void strbuf_puts(struct strbuf *s, const char *str);
 void strbuf_putc(struct strbuf *s, char c);
 void strbuf_printf(struct strbuf *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void strbuf_vprintf(struct strbuf *s, const char *fmt, va_list ap);
+void strbuf_vprintf(struct strbuf *s, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 /* Hands the buffer to the caller (free() it) and leaves s empty. */
 char *strbuf_steal(struct strbuf *s);
 
