@@ -1,5 +1,6 @@
 #include "calendar.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -466,5 +467,52 @@ int calendar_utc_to_local(const char *tz, time_t t, struct date *d, int *minutes
 	long days = floor_div(local, 86400);
 	*d = date_from_days(days);
 	*minutes = (int)((local - days * 86400) / 60);
+	return 0;
+}
+
+/* "+05:00", "-0500", "Z" -> seconds east of UTC; false when s is not an offset. */
+static bool parse_offset(const char *s, long *out)
+{
+	if (strcmp(s, "Z") == 0 || strcmp(s, "z") == 0)
+		return *out = 0, true;
+	unsigned h, m;
+	int used = 0;
+	if ((s[0] != '+' && s[0] != '-') ||
+	    (sscanf(s + 1, "%2u:%2u%n", &h, &m, &used) != 2 &&
+	     sscanf(s + 1, "%2u%2u%n", &h, &m, &used) != 2) ||
+	    s[1 + used] != '\0' || h > 23 || m > 59)
+		return false;
+	*out = (s[0] == '-' ? -1 : 1) * (long)(h * 3600 + m * 60);
+	return true;
+}
+
+int calendar_parse_instant(const char *s, const char *tz, time_t *out, struct pz_error *err)
+{
+	char day[11];
+	struct date d;
+	unsigned h = 0, m = 0, sec = 0;
+	int used = 0;
+	if (strlen(s) < 10 || (memcpy(day, s, 10), day[10] = '\0', !date_parse_iso(day, &d)))
+		return PZ_FAIL(err, PZ_EUSAGE, s, "'%s' is not a date-time such as 2023-03-01T08:00",
+			       s);
+	const char *rest = s + 10;
+	if ((*rest == 'T' || *rest == ' ') &&
+	    sscanf(rest + 1, "%2u:%2u%n", &h, &m, &used) == 2) {
+		rest += 1 + used;
+		if (*rest == ':' && sscanf(rest + 1, "%2u%n", &sec, &used) == 1)
+			rest += 1 + used;
+	}
+	long offset = 0;
+	bool zoned = *rest != '\0' && parse_offset(rest, &offset);
+	if ((*rest != '\0' && !zoned) || h > 23 || m > 59 || sec > 59)
+		return PZ_FAIL(err, PZ_EUSAGE, s, "'%s' is not a date-time such as 2023-03-01T08:00",
+			       s);
+	if (zoned) {
+		*out = (time_t)(date_to_days(d) * 86400L + h * 3600L + m * 60L + sec - offset);
+		return 0;
+	}
+	if (calendar_local_to_utc(tz, d, (int)h, (int)m, out, err) < 0)
+		return -1;
+	*out += sec;
 	return 0;
 }

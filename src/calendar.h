@@ -69,4 +69,9 @@ int calendar_local_to_utc(const char *tz, struct date d, int hour, int minute, t
 int calendar_utc_to_local(const char *tz, time_t t, struct date *d, int *minutes,
 			  struct pz_error *err);
 
+/* Reads an ISO 8601 instant for --at: "2023-03-01", "2023-03-01T08:00", "...T08:00:30",
+ * local to zone tz, or with an offset ("...Z", "...-05:00") that then wins. PZ_EUSAGE when
+ * s is not such a date-time. */
+int calendar_parse_instant(const char *s, const char *tz, time_t *out, struct pz_error *err);
+
 #endif

@@ -792,5 +792,10 @@ char *config_resolve_path(const struct config *cfg, const char *path)
 {
 	if (path[0] == '/' || cfg->dir == NULL)
 		return xstrdup(path);
-	return xasprintf("%s/%s", cfg->dir, path);
+	char *joined = xasprintf("%s/%s", cfg->dir, path);
+	char *real = realpath(joined, NULL); /* "config/../plan.tsv" reads better resolved */
+	if (real == NULL)
+		return joined;
+	free(joined);
+	return real;
 }

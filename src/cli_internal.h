@@ -1,0 +1,46 @@
+/* cli_internal.h - what the subcommand files share: loading, formats, usage errors.
+ * Not a public contract: only cli*.c include it. */
+#ifndef PLAZO_CLI_INTERNAL_H
+#define PLAZO_CLI_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "cli.h"
+#include "config.h"
+#include "diag.h"
+#include "plan.h"
+
+enum format {
+	FORMAT_TEXT,
+	FORMAT_JSON,
+};
+
+/* What most commands share: the config, the plan and every diagnostic. */
+struct loaded {
+	struct config cfg;
+	struct plan plan;
+	struct diag_list diags;
+	const char *plan_path;
+};
+
+/* Prints "plazo CMD: message" and a hint to stderr; returns CLI_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+bool cli_parse_format(const char *s, enum format *out);
+/* Loads config and plan (from plan_arg, else the config); CLI_OK when both could be read,
+ * their diagnostics may still hold errors. Always pair with cli_loaded_finish. */
+int cli_load(const struct cli_globals *g, const char *cmd, const char *plan_arg,
+	     struct loaded *l);
+void cli_loaded_finish(struct loaded *l);
+/* Prints the diagnostics in the compiler form. */
+void cli_print_diags(FILE *out, const struct diag_list *diags);
+/* For commands other than check: prints the errors, and one line counting the warnings. */
+void cli_print_diag_summary(const char *cmd, const struct diag_list *diags);
+
+int cli_cmd_check(const struct cli_globals *g, int argc, char **argv);
+int cli_cmd_schedule(const struct cli_globals *g, int argc, char **argv);
+int cli_cmd_init(const struct cli_globals *g, int argc, char **argv);
+int cli_cmd_holidays(const struct cli_globals *g, int argc, char **argv);
+int cli_cmd_upcoming(const struct cli_globals *g, int argc, char **argv);
+
+#endif

@@ -1,0 +1,313 @@
+/* cli_plan.c - the plan commands: check, schedule, init. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli_internal.h"
+#include "json.h"
+#include "starter.h"
+#include "strbuf.h"
+#include "xalloc.h"
+
+static void summary_text(const struct loaded *l)
+{
+	size_t e = diag_count(&l->diags, DIAG_ERROR), w = diag_count(&l->diags, DIAG_WARNING);
+	size_t n = diag_count(&l->diags, DIAG_NOTE);
+	printf("%s: %zu activities, %zu milestones, %zu offices; %zu error%s, %zu warning%s, "
+	       "%zu note%s\n",
+	       l->plan_path, l->plan.n_activities, l->plan.n_milestones, l->cfg.n_offices, e,
+	       e == 1 ? "" : "s", w, w == 1 ? "" : "s", n, n == 1 ? "" : "s");
+}
+
+static void summary_json(const struct loaded *l)
+{
+	struct strbuf s;
+	strbuf_init(&s);
+	strbuf_putc(&s, '{');
+	json_key(&s, true, "config");
+	json_string(&s, l->cfg.path);
+	json_key(&s, false, "plan");
+	json_string(&s, l->plan_path);
+	strbuf_printf(&s, ",\"activities\":%zu,\"milestones\":%zu,\"offices\":%zu",
+		      l->plan.n_activities, l->plan.n_milestones, l->cfg.n_offices);
+	strbuf_printf(&s, ",\"errors\":%zu,\"warnings\":%zu,\"notes\":%zu",
+		      diag_count(&l->diags, DIAG_ERROR), diag_count(&l->diags, DIAG_WARNING),
+		      diag_count(&l->diags, DIAG_NOTE));
+	json_key(&s, false, "diagnostics");
+	strbuf_putc(&s, '[');
+	for (size_t i = 0; i < l->diags.len; i++) {
+		if (i > 0)
+			strbuf_putc(&s, ',');
+		json_diag(&s, &l->diags.items[i]);
+	}
+	strbuf_puts(&s, "]}\n");
+	fputs(s.data, stdout);
+	strbuf_finish(&s);
+}
+
+static const char check_help[] =
+	"Usage: plazo [-c CONFIG] check [--strict] [--format text|json] [PLAN]\n"
+	"Validate the configuration and the plan; print every doubt as\n"
+	"FILE:LINE: SEVERITY[CODE]: message, then a summary.\n"
+	"  --strict        count warnings as errors\n"
+	"  --format FMT    text (default) or json\n"
+	"Exit status: 0 no errors, 1 errors, 2 usage error.\n";
+
+int cli_cmd_check(const struct cli_globals *g, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"strict", no_argument, NULL, 's'},
+		{"format", required_argument, NULL, 'f'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	bool strict = false;
+	enum format fmt = FORMAT_TEXT;
+	int c;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "+sf:h", longopts, NULL)) != -1) {
+		if (c == 's')
+			strict = true;
+		else if (c == 'f' && !cli_parse_format(optarg, &fmt))
+			return cli_usage_error("check", "unknown format '%s'", optarg);
+		else if (c == 'h')
+			return fputs(check_help, stdout), CLI_OK;
+		else if (c == '?')
+			return CLI_USAGE; /* getopt printed why */
+	}
+	if (argc - optind > 1)
+		return cli_usage_error("check", "too many arguments: '%s'", argv[optind + 1]);
+	struct loaded l;
+	int rc = cli_load(g, "check", optind < argc ? argv[optind] : NULL, &l);
+	if (rc == CLI_OK) {
+		if (fmt == FORMAT_JSON) {
+			summary_json(&l);
+		} else {
+			cli_print_diags(stdout, &l.diags);
+			summary_text(&l);
+		}
+		size_t bad = diag_count(&l.diags, DIAG_ERROR);
+		if (strict)
+			bad += diag_count(&l.diags, DIAG_WARNING);
+		rc = bad > 0 ? CLI_FAIL : CLI_OK;
+	}
+	cli_loaded_finish(&l);
+	return rc;
+}
+
+static void milestone_json(struct strbuf *s, const struct milestone *m)
+{
+	char iso[11];
+	strbuf_puts(s, "{\"start\":");
+	if (m->has_start) {
+		date_format_iso(m->start, iso);
+		json_string(s, iso);
+	} else {
+		strbuf_puts(s, "null");
+	}
+	date_format_iso(m->due, iso);
+	strbuf_puts(s, ",\"due\":");
+	json_string(s, iso);
+	strbuf_putc(s, '}');
+}
+
+/* The plan file's diagnostics in line order, walked once alongside the activities. */
+struct diag_cursor {
+	size_t *index; /* into l->diags.items */
+	size_t len;
+	size_t pos;
+	bool *used;    /* per diagnostic: shown under an activity */
+};
+
+static void activity_diags_json(struct strbuf *s, const struct loaded *l, unsigned line,
+				struct diag_cursor *cur)
+{
+	while (cur->pos < cur->len && l->diags.items[cur->index[cur->pos]].line < line)
+		cur->pos++;
+	strbuf_putc(s, '[');
+	for (size_t i = cur->pos; i < cur->len; i++) {
+		const struct diag *d = &l->diags.items[cur->index[i]];
+		if (d->line != line)
+			break;
+		if (i > cur->pos)
+			strbuf_putc(s, ',');
+		json_diag(s, d);
+		cur->used[cur->index[i]] = true;
+	}
+	strbuf_putc(s, ']');
+}
+
+static void activity_json(struct strbuf *s, const struct loaded *l, const struct activity *a,
+			  struct diag_cursor *cur)
+{
+	strbuf_printf(s, "{\"number\":%u,\"subcomponent\":%u,", a->number, a->subcomponent);
+	json_key(s, true, "subcomponent_title");
+	json_string(s, a->subcomponent_title);
+	json_key(s, false, "activity");
+	json_string(s, a->text);
+	json_key(s, false, "goal");
+	json_string(s, a->goal);
+	strbuf_printf(s, ",\"line\":%u", a->line);
+	json_key(s, false, "responsible_text");
+	json_string(s, a->responsible_text);
+	strbuf_puts(s, ",\"offices\":[");
+	for (size_t k = 0; k < a->office_count; k++) {
+		if (k > 0)
+			strbuf_putc(s, ',');
+		json_string(s, l->cfg.offices[l->plan.office_refs[a->office_first + k]].id);
+	}
+	strbuf_puts(s, "],\"milestones\":[");
+	for (size_t k = 0; k < a->milestone_count; k++) {
+		if (k > 0)
+			strbuf_putc(s, ',');
+		milestone_json(s, &l->plan.milestones[a->milestone_first + k]);
+	}
+	strbuf_puts(s, "],\"diagnostics\":");
+	activity_diags_json(s, l, a->line, cur);
+	strbuf_putc(s, '}');
+}
+
+static void schedule_json(const struct loaded *l)
+{
+	struct diag_cursor cur = {xcalloc(l->diags.len, sizeof(size_t)), 0, 0,
+				  xcalloc(l->diags.len, sizeof(bool))};
+	for (size_t i = 0; i < l->diags.len; i++)
+		if (strcmp(l->diags.items[i].path, l->plan_path) == 0)
+			cur.index[cur.len++] = i;
+	struct strbuf s;
+	strbuf_init(&s);
+	strbuf_puts(&s, "{\"source\":");
+	json_string(&s, l->plan_path);
+	strbuf_puts(&s, ",\"date_order\":");
+	json_string(&s, l->plan.date_order == DATE_ORDER_MDY ? "month/day" : "day/month");
+	strbuf_printf(&s, ",\"years\":[%d,%d],\"activities\":[", l->plan.year_first,
+		      l->plan.year_last);
+	for (size_t i = 0; i < l->plan.n_activities; i++) {
+		if (i > 0)
+			strbuf_putc(&s, ',');
+		strbuf_putc(&s, '\n');
+		activity_json(&s, l, &l->plan.activities[i], &cur);
+		if (s.len > (1 << 20)) {
+			fwrite(s.data, 1, s.len, stdout);
+			strbuf_reset(&s);
+		}
+	}
+	strbuf_puts(&s, "],\n\"diagnostics\":[");
+	bool first = true;
+	for (size_t i = 0; i < l->diags.len; i++) {
+		if (cur.used[i])
+			continue;
+		if (!first)
+			strbuf_putc(&s, ',');
+		json_diag(&s, &l->diags.items[i]);
+		first = false;
+	}
+	strbuf_puts(&s, "]}\n");
+	fwrite(s.data, 1, s.len, stdout);
+	strbuf_finish(&s);
+	free(cur.index);
+	free(cur.used);
+}
+
+static void schedule_text(const struct loaded *l)
+{
+	struct strbuf s;
+	strbuf_init(&s);
+	for (size_t i = 0; i < l->plan.n_activities; i++) {
+		const struct activity *a = &l->plan.activities[i];
+		strbuf_printf(&s, "#%u  %s:%u  subcomponent %u\n  %s\n  offices:", a->number,
+			      l->plan_path, a->line, a->subcomponent, a->text);
+		for (size_t k = 0; k < a->office_count; k++)
+			strbuf_printf(&s, " %s",
+				      l->cfg.offices[l->plan.office_refs[a->office_first + k]].id);
+		strbuf_puts(&s, a->office_count ? "\n" : " (none)\n");
+		for (size_t k = 0; k < a->milestone_count; k++) {
+			const struct milestone *m = &l->plan.milestones[a->milestone_first + k];
+			char due[11], start[11];
+			date_format_iso(m->due, due);
+			date_format_iso(m->start, start);
+			strbuf_printf(&s, "  due %s%s%s%s\n", due, m->has_start ? " (from " : "",
+				      m->has_start ? start : "", m->has_start ? ")" : "");
+		}
+		fwrite(s.data, 1, s.len, stdout);
+		strbuf_reset(&s);
+	}
+	strbuf_finish(&s);
+}
+
+static const char schedule_help[] =
+	"Usage: plazo [-c CONFIG] schedule [--format text|json] [PLAN]\n"
+	"Print the normalized plan: each activity with its offices and milestones.\n"
+	"Diagnostics go to standard error in text mode and into the JSON otherwise.\n"
+	"  --format FMT    text (default) or json\n"
+	"Exit status: 0 the plan was read, 1 it could not be read, 2 usage error.\n";
+
+int cli_cmd_schedule(const struct cli_globals *g, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"format", required_argument, NULL, 'f'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	enum format fmt = FORMAT_TEXT;
+	int c;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "+f:h", longopts, NULL)) != -1) {
+		if (c == 'f' && !cli_parse_format(optarg, &fmt))
+			return cli_usage_error("schedule", "unknown format '%s'", optarg);
+		else if (c == 'h')
+			return fputs(schedule_help, stdout), CLI_OK;
+		else if (c == '?')
+			return CLI_USAGE; /* getopt printed why */
+	}
+	if (argc - optind > 1)
+		return cli_usage_error("schedule", "too many arguments: '%s'", argv[optind + 1]);
+	struct loaded l;
+	int rc = cli_load(g, "schedule", optind < argc ? argv[optind] : NULL, &l);
+	if (rc == CLI_OK && fmt == FORMAT_JSON) {
+		schedule_json(&l);
+	} else if (rc == CLI_OK) {
+		cli_print_diags(stderr, &l.diags);
+		schedule_text(&l);
+	}
+	cli_loaded_finish(&l);
+	return rc;
+}
+
+static const char init_help[] =
+	"Usage: plazo init PLAN\n"
+	"Print a starter configuration for PLAN: the offices named in its responsible\n"
+	"cells, each with an id, the spellings seen as aliases and an e-mail to fill in.\n";
+
+int cli_cmd_init(const struct cli_globals *g, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+		if (c == 'h')
+			return fputs(init_help, stdout), CLI_OK;
+		return CLI_USAGE; /* getopt printed why */
+	}
+	if (argc - optind != 1)
+		return cli_usage_error("init", "expected exactly one PLAN");
+	struct diag_list diags;
+	struct pz_error err = {0};
+	struct strbuf out;
+	diag_list_init(&diags);
+	strbuf_init(&out);
+	int rc = starter_config(argv[optind], &out, &diags, &err);
+	if (rc < 0)
+		fprintf(stderr, "plazo init: %s\n", err.msg);
+	diag_sort(&diags);
+	cli_print_diags(stderr, &diags);
+	fputs(out.data, stdout);
+	strbuf_finish(&out);
+	diag_list_finish(&diags);
+	return rc < 0 ? CLI_FAIL : CLI_OK;
+}
+

@@ -1,0 +1,55 @@
+#include "spanish.h"
+
+#include <stdbool.h>
+#include <string.h>
+
+static const char *const months[] = {
+	"enero", "febrero", "marzo",	 "abril",   "mayo",	"junio",
+	"julio", "agosto",  "septiembre", "octubre", "noviembre", "diciembre",
+};
+
+static const char *const weekdays[] = {
+	"lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo",
+};
+
+const char *spanish_month(int month)
+{
+	return month >= 1 && month <= 12 ? months[month - 1] : "?";
+}
+
+const char *spanish_weekday(int weekday)
+{
+	return weekday >= 0 && weekday <= 6 ? weekdays[weekday] : "?";
+}
+
+void spanish_date(struct strbuf *out, struct date d)
+{
+	strbuf_printf(out, "%s %d de %s de %d", spanish_weekday(date_weekday(d)), d.day,
+		      spanish_month(d.month), d.year);
+}
+
+void spanish_days(struct strbuf *out, long n, bool working)
+{
+	bool one = n == 1 || n == -1;
+	if (working)
+		strbuf_printf(out, "%ld %s", n, one ? "día hábil" : "días hábiles");
+	else
+		strbuf_printf(out, "%ld %s", n, one ? "día" : "días");
+}
+
+void spanish_excerpt(struct strbuf *out, const char *text, size_t max)
+{
+	size_t n = strlen(text);
+	if (n <= max) {
+		strbuf_append(out, text, n);
+		return;
+	}
+	size_t cut = max;
+	while (cut > max / 2 && text[cut] != ' ')
+		cut--;
+	if (text[cut] != ' ') /* no space: back off to a UTF-8 boundary */
+		while (cut > 0 && ((unsigned char)text[cut] & 0xC0) == 0x80)
+			cut--;
+	strbuf_append(out, text, cut);
+	strbuf_puts(out, "…");
+}

@@ -1,0 +1,26 @@
+/* spanish.h - Spanish words for what people read: dates, weekdays, counts.
+ *
+ * Used by `plazo upcoming`, the e-mail digests, the feeds and the office pages, so that all
+ * of them say "jueves 30 de marzo de 2023" the same way.
+ */
+#ifndef PLAZO_SPANISH_H
+#define PLAZO_SPANISH_H
+
+#include <stdbool.h>
+
+#include "date.h"
+#include "strbuf.h"
+
+/* "enero" .. "diciembre"; "?" outside 1..12. */
+const char *spanish_month(int month);
+/* "lunes" .. "domingo" for 0 (Monday) .. 6. */
+const char *spanish_weekday(int weekday);
+/* Appends "jueves 30 de marzo de 2023". */
+void spanish_date(struct strbuf *out, struct date d);
+/* Appends "1 día" / "3 días", or with working days "1 día hábil" / "3 días hábiles". */
+void spanish_days(struct strbuf *out, long n, bool working);
+
+/* Appends text, cut at a word before max bytes with "…" when longer. */
+void spanish_excerpt(struct strbuf *out, const char *text, size_t max);
+
+#endif
