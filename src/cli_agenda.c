@@ -228,6 +228,16 @@ static const char upcoming_help[] =
 	"  --days N       how far ahead to look (default 30)\n"
 	"  --format FMT   text (default, Spanish) or json\n";
 
+static bool parse_days(const char *s, unsigned *out)
+{
+	char *end;
+	unsigned long n = strtoul(s, &end, 10);
+	if (*s < '0' || *s > '9' || *end != '\0' || n > 36600)
+		return false;
+	*out = (unsigned)n;
+	return true;
+}
+
 static int upcoming_parse(int argc, char **argv, struct upcoming_opts *opt)
 {
 	static const struct option longopts[] = {
@@ -236,16 +246,13 @@ static int upcoming_parse(int argc, char **argv, struct upcoming_opts *opt)
 		{"help", no_argument, NULL, 'h'},	  {NULL, 0, NULL, 0},
 	};
 	int c;
-	char *end;
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "+o:a:d:f:h", longopts, NULL)) != -1) {
 		if (c == 'o')
 			opt->office = optarg;
 		else if (c == 'a')
 			opt->at = optarg;
-		else if (c == 'd' && (opt->days = (unsigned)strtoul(optarg, &end, 10), *end ||
-				      !*optarg || strtol(optarg, NULL, 10) < 0 ||
-				      opt->days > 36600))
+		else if (c == 'd' && !parse_days(optarg, &opt->days))
 			return cli_usage_error("upcoming", "'%s' is not a number of days", optarg);
 		else if (c == 'f' && !cli_parse_format(optarg, &opt->fmt))
 			return cli_usage_error("upcoming", "unknown format '%s'", optarg);

@@ -152,9 +152,20 @@ static void parse_plan_file(struct parse_ctx *ctx, const char *key, const char *
 	}
 }
 
+/* A zone is checked where it is written, so the error names its line. */
+static bool check_zone(struct parse_ctx *ctx, const char *key, const char *value)
+{
+	struct pz_error err;
+	if (calendar_tz_check(value, &err) == 0)
+		return true;
+	error_at(ctx, "config-bad-value", "%s: %s", key, err.msg);
+	return false;
+}
+
 static void parse_plan_timezone(struct parse_ctx *ctx, const char *key, const char *value)
 {
-	set_scalar(ctx, &ctx->cfg->timezone, key, value);
+	if (check_zone(ctx, key, value))
+		set_scalar(ctx, &ctx->cfg->timezone, key, value);
 }
 
 static void parse_office_name(struct parse_ctx *ctx, const char *key, const char *value)
@@ -202,7 +213,8 @@ static void parse_office_manager(struct parse_ctx *ctx, const char *key, const c
 
 static void parse_office_timezone(struct parse_ctx *ctx, const char *key, const char *value)
 {
-	set_scalar(ctx, &cur_office(ctx)->timezone, key, value);
+	if (check_zone(ctx, key, value))
+		set_scalar(ctx, &cur_office(ctx)->timezone, key, value);
 }
 
 static void parse_group_name(struct parse_ctx *ctx, const char *key, const char *value)
@@ -637,10 +649,6 @@ static void validate_office(struct config *cfg, struct config_office *o, struct 
 			 "[office %s] has no email: its reminders cannot be delivered", o->id);
 	if (o->timezone == NULL)
 		o->timezone = xstrdup(cfg->timezone);
-	struct pz_error err;
-	if (calendar_tz_check(o->timezone, &err) < 0)
-		diag_add(d, DIAG_ERROR, "config-bad-value", cfg->path, o->line, 0,
-			 "[office %s]: %s", o->id, err.msg);
 	inherit_workdays(&o->workdays, o->weekdays_set, &cfg->workdays);
 }
 
@@ -671,10 +679,6 @@ static void validate(struct config *cfg, struct diag_list *diags)
 {
 	if (cfg->timezone == NULL)
 		cfg->timezone = xstrdup("America/Bogota");
-	struct pz_error err;
-	if (calendar_tz_check(cfg->timezone, &err) < 0)
-		diag_add(diags, DIAG_ERROR, "config-bad-value", cfg->path, 0, 0, "[plan]: %s",
-			 err.msg);
 	if (cfg->policy.n_leads == 0 && !cfg->policy.due_day && cfg->policy.overdue_max == 0)
 		diag_add(diags, DIAG_WARNING, "config-no-reminders", cfg->path, 0, 0,
 			 "[reminders]: no lead, no due_day and no overdue reminders: nothing will be "

@@ -91,4 +91,60 @@ static void missing_file(struct test_state *ts)
 	diag_list_finish(&d);
 }
 
-TEST_MAIN(TEST(good), TEST(bad), TEST(missing_file))
+/* [reminders] and working days: values, inheritance from [plan], and bad values. */
+static void policy(struct test_state *ts)
+{
+	struct config cfg;
+	struct diag_list d;
+	struct pz_error err = {0};
+	char *path = test_data_path("config-policy.ini");
+	config_init(&cfg);
+	diag_list_init(&d);
+	CHECK(ts, config_load(&cfg, path, &d, &err) == 0);
+	diag_sort(&d);
+	const struct config_policy *p = &cfg.policy;
+	CHECK_INT_EQ(ts, p->n_leads, 3);
+	CHECK_INT_EQ(ts, p->leads[0].n, 10);
+	CHECK(ts, !p->leads[0].working);
+	CHECK_INT_EQ(ts, p->leads[2].n, 1);
+	CHECK(ts, p->leads[2].working);
+	CHECK(ts, !p->due_day && !p->working_days_only && !p->announce_start);
+	CHECK_INT_EQ(ts, p->overdue_every, 3);
+	CHECK_INT_EQ(ts, p->overdue_max, 2);
+	CHECK_INT_EQ(ts, p->send_minute, 7 * 60 + 30);
+	const struct config_office *m = &cfg.offices[0];
+	CHECK_STR_EQ(ts, m->timezone, "Europe/Madrid");
+	CHECK(ts, m->workdays.weekday[5] && !m->workdays.weekday[6]);
+	/* the office keeps its own closed day and inherits the plan's */
+	CHECK(ts, !workdays_is_working(&m->workdays, (struct date){2023, 8, 15}));
+	CHECK(ts, !workdays_is_working(&m->workdays, (struct date){2023, 12, 26}));
+	CHECK(ts, workdays_is_working(&m->workdays, (struct date){2023, 12, 27}));
+	CHECK(ts, workdays_is_working(&cfg.workdays, (struct date){2023, 3, 4}));
+	CHECK(ts, !workdays_is_working(&cfg.workdays, (struct date){2023, 3, 5}));
+	/* the broken office: its zone and its weekdays, each reported on its line */
+	CHECK_INT_EQ(ts, d.len, 2);
+	if (d.len == 2) {
+		CHECK_INT_EQ(ts, d.items[0].line, 26);
+		CHECK(ts, strstr(d.items[0].message, "Mars/Olympus") != NULL);
+		CHECK_INT_EQ(ts, d.items[1].line, 27);
+		CHECK_STR_EQ(ts, d.items[1].code, "config-bad-value");
+	}
+	free(path);
+	config_finish(&cfg);
+	diag_list_finish(&d);
+}
+
+static void defaults(struct test_state *ts)
+{
+	struct config cfg;
+	config_init(&cfg);
+	CHECK_INT_EQ(ts, cfg.policy.n_leads, 2);
+	CHECK_INT_EQ(ts, cfg.policy.leads[0].n, 15);
+	CHECK(ts, cfg.policy.leads[1].working && cfg.policy.leads[1].n == 3);
+	CHECK(ts, cfg.policy.due_day && cfg.policy.working_days_only);
+	CHECK_INT_EQ(ts, cfg.policy.send_minute, 480);
+	CHECK(ts, cfg.workdays.weekday[0] && !cfg.workdays.weekday[5]);
+	config_finish(&cfg);
+}
+
+TEST_MAIN(TEST(good), TEST(bad), TEST(missing_file), TEST(policy), TEST(defaults))

@@ -71,13 +71,60 @@ expect_grep "init has a group" "^\[group .*cada-dependencia" "$tmp/starter.ini"
 expect_status "check with starter config" 0 "$PLAZO" -c "$tmp/starter.ini" check
 if grep -q "unknown-office" "$tmp/out"; then bad "starter config leaves unknown offices"; cat "$tmp/out"; else ok "starter config covers every office"; fi
 
+# holidays: 2025 as published (17 days: San Pedro and Sagrado Corazón share 2025-06-30)
+cat >"$tmp/2025" <<'LIST'
+2025-01-01
+2025-01-06
+2025-03-24
+2025-04-17
+2025-04-18
+2025-05-01
+2025-06-02
+2025-06-23
+2025-06-30
+2025-07-20
+2025-08-07
+2025-08-18
+2025-10-13
+2025-11-03
+2025-11-17
+2025-12-08
+2025-12-25
+LIST
+expect_status "holidays 2025" 0 "$PLAZO" holidays 2025
+cut -c1-10 "$tmp/out" | diff - "$tmp/2025" >/dev/null && ok "holidays 2025 dates" || bad "holidays 2025 dates"
+expect_grep "holidays shared day" "^2025-06-30  Sagrado Corazón de Jesús; San Pedro y San Pablo$" "$tmp/out"
+expect_status "holidays json" 0 "$PLAZO" holidays --format json 2023
+$PY -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d)==18 and d[2]=={"date":"2023-03-20","name":"Día de San José"}, d' "$tmp/out" \
+    && ok "holidays json content" || bad "holidays json content"
+expect_status "holidays before the law" 2 "$PLAZO" holidays 1983
+expect_status "holidays not a year" 2 "$PLAZO" holidays next
+
+# upcoming: Secretaría General on 2023-03-01 08:00
+expect_status "upcoming" 0 $P upcoming --at 2023-03-01T08:00 --office secretaria-general
+expect_grep "upcoming overdue" "#9   martes 28 de febrero de 2023 — 1 día de retraso (1 día hábil)" "$tmp/out"
+expect_grep "upcoming next" "#1   jueves 30 de marzo de 2023 — faltan 29 días (20 días hábiles)" "$tmp/out"
+expect_grep "upcoming counts" "Vencidas (2)" "$tmp/out"
+expect_status "upcoming json" 0 $P upcoming --at 2023-03-01T08:00 --format json
+$PY - "$tmp/out" <<'PY' && ok "upcoming json content" || bad "upcoming json content"
+import json, sys
+d = json.load(open(sys.argv[1]))
+sg = [o for o in d["offices"] if o["id"] == "secretaria-general"][0]
+assert [(i["number"], i["due"], i["days"]) for i in sg["overdue"]] == [(9, "2023-02-28", -1), (59, "2023-02-28", -1)], sg
+assert [(i["number"], i["due"]) for i in sg["upcoming"]] == [(1, "2023-03-30")], sg
+assert len(d["offices"]) == 13
+PY
+expect_status "upcoming bad --at" 2 $P upcoming --at tomorrow
+expect_status "upcoming unknown office" 2 $P upcoming --office nadie
+expect_status "upcoming bad --days" 2 $P upcoming --days -3
+
 # usage errors and help
 expect_status "no command" 2 "$PLAZO"
 expect_status "unknown command" 2 "$PLAZO" frobnicate
 expect_status "unknown option" 2 $P check --bogus
 expect_status "bad format" 2 $P schedule --format xml
 expect_status "init without plan" 2 "$PLAZO" init
-for cmd in check schedule init; do expect_status "$cmd --help" 0 "$PLAZO" $cmd --help; done
+for cmd in check schedule init holidays upcoming; do expect_status "$cmd --help" 0 "$PLAZO" $cmd --help; done
 expect_status "--help" 0 "$PLAZO" --help
 expect_status "missing config" 1 "$PLAZO" -c "$tmp/none.ini" check "$seed"
 expect_grep "missing config message" "none.ini" "$tmp/err"
