@@ -103,6 +103,8 @@ static const struct command commands[] = {
 	{"init", cli_cmd_init, "print a starter configuration for a plan"},
 	{"holidays", cli_cmd_holidays, "list the public holidays of a year"},
 	{"upcoming", cli_cmd_upcoming, "what each office has overdue and coming up"},
+	{"send", cli_cmd_send, "send the reminders that are due, then exit"},
+	{"status", cli_cmd_status, "counts of pending, sent and failed reminders"},
 };
 
 void cli_usage(bool to_stderr)

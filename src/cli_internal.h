@@ -42,5 +42,7 @@ int cli_cmd_schedule(const struct cli_globals *g, int argc, char **argv);
 int cli_cmd_init(const struct cli_globals *g, int argc, char **argv);
 int cli_cmd_holidays(const struct cli_globals *g, int argc, char **argv);
 int cli_cmd_upcoming(const struct cli_globals *g, int argc, char **argv);
+int cli_cmd_send(const struct cli_globals *g, int argc, char **argv);
+int cli_cmd_status(const struct cli_globals *g, int argc, char **argv);
 
 #endif

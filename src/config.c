@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,8 @@ enum section_kind {
 	SECTION_OFFICE,
 	SECTION_GROUP,
 	SECTION_REMINDERS,
+	SECTION_MAIL,
+	SECTION_SMTP,
 	SECTION_UNKNOWN,
 };
 
@@ -46,6 +49,7 @@ struct key_rule {
 	enum section_kind kind;
 	const char *key;
 	key_parser parse;
+	size_t field; /* for the generic parsers: offset of a char * in struct config */
 };
 
 static void list_push(struct config_list *l, const char *s)
@@ -437,36 +441,137 @@ static void parse_send_time(struct parse_ctx *ctx, const char *key, const char *
 		ctx->cfg->policy.send_minute = (int)(h * 60 + m);
 }
 
+static const struct key_rule *current_rule(const char *key, enum section_kind kind);
+
+static char **rule_field(struct parse_ctx *ctx, const char *key)
+{
+	return (char **)((char *)ctx->cfg + current_rule(key, ctx->kind)->field);
+}
+
+static void parse_string(struct parse_ctx *ctx, const char *key, const char *value)
+{
+	set_scalar(ctx, rule_field(ctx, key), key, value);
+}
+
+/* A file name, resolved against the config's folder. */
+static void parse_path(struct parse_ctx *ctx, const char *key, const char *value)
+{
+	char **field = rule_field(ctx, key);
+	if (set_scalar(ctx, field, key, value)) {
+		char *abs = config_resolve_path(ctx->cfg, *field);
+		free(*field);
+		*field = abs;
+	}
+}
+
+static void parse_address(struct parse_ctx *ctx, const char *key, const char *value)
+{
+	if (!valid_address(value))
+		error_at(ctx, "config-bad-value", "%s: '%s' is not an e-mail address", key, value);
+	else
+		parse_string(ctx, key, value);
+}
+
+static void parse_smtp_url(struct parse_ctx *ctx, const char *key, const char *value)
+{
+	if (strncmp(value, "smtp://", 7) != 0 && strncmp(value, "smtps://", 8) != 0)
+		error_at(ctx, "config-bad-value",
+			 "%s: '%s' must start with smtp:// (STARTTLS) or smtps:// (TLS)", key,
+			 value);
+	else
+		parse_string(ctx, key, value);
+}
+
+static void parse_tls(struct parse_ctx *ctx, const char *key, const char *value)
+{
+	static const char *const modes[] = {"required", "opportunistic", "off"};
+	for (int i = 0; i < 3; i++)
+		if (strcmp(value, modes[i]) == 0) {
+			ctx->cfg->mail.smtp_tls = i;
+			return;
+		}
+	error_at(ctx, "config-bad-value", "%s: '%s' is not required, opportunistic or off", key,
+		 value);
+}
+
+/* "2d", "36h", "90m", "45s" or plain seconds. */
+static bool parse_seconds(const char *v, unsigned *out)
+{
+	char *end;
+	if (!isdigit((unsigned char)*v))
+		return false;
+	unsigned long n = strtoul(v, &end, 10);
+	unsigned long unit = strcmp(end, "d") == 0   ? 86400
+			     : strcmp(end, "h") == 0 ? 3600
+			     : strcmp(end, "m") == 0 ? 60
+			     : (*end == '\0' || strcmp(end, "s") == 0) ? 1
+								      : 0;
+	if (unit == 0 || n > 400UL * 86400 / unit)
+		return false;
+	*out = (unsigned)(n * unit);
+	return true;
+}
+
+static void parse_duration(struct parse_ctx *ctx, const char *key, const char *value)
+{
+	unsigned *field = strcmp(key, "retry_for") == 0 ? &ctx->cfg->mail.retry_for
+							 : &ctx->cfg->mail.smtp_timeout;
+	if (!parse_seconds(value, field))
+		error_at(ctx, "config-bad-value", "%s: '%s' is not a duration such as 2d, 36h, 90s",
+			 key, value);
+}
+
+#define MAILF(f) offsetof(struct config, mail.f)
+
 static const struct key_rule rules[] = {
-	{SECTION_PLAZO, "state_dir", parse_state_dir},
-	{SECTION_PLAZO, "base_url", parse_base_url},
-	{SECTION_PLAN, "file", parse_plan_file},
-	{SECTION_PLAN, "timezone", parse_plan_timezone},
-	{SECTION_PLAN, "workdays", parse_workdays},
-	{SECTION_PLAN, "holidays", parse_holidays},
-	{SECTION_PLAN, "closed", parse_closed},
-	{SECTION_PLAN, "open", parse_open},
-	{SECTION_REMINDERS, "lead", parse_leads},
-	{SECTION_REMINDERS, "due_day", parse_policy_bool},
-	{SECTION_REMINDERS, "overdue_every", parse_overdue_every},
-	{SECTION_REMINDERS, "overdue_max", parse_overdue_max},
-	{SECTION_REMINDERS, "send_time", parse_send_time},
-	{SECTION_REMINDERS, "working_days_only", parse_policy_bool},
-	{SECTION_REMINDERS, "announce_start", parse_policy_bool},
-	{SECTION_OFFICE, "name", parse_office_name},
-	{SECTION_OFFICE, "alias", parse_office_alias},
-	{SECTION_OFFICE, "email", parse_office_email},
-	{SECTION_OFFICE, "manager", parse_office_manager},
-	{SECTION_OFFICE, "timezone", parse_office_timezone},
-	{SECTION_OFFICE, "workdays", parse_workdays},
-	{SECTION_OFFICE, "closed", parse_closed},
-	{SECTION_OFFICE, "open", parse_open},
-	{SECTION_GROUP, "name", parse_group_name},
-	{SECTION_GROUP, "alias", parse_group_alias},
-	{SECTION_GROUP, "members", parse_group_members},
+	{SECTION_PLAZO, "state_dir", parse_state_dir, 0},
+	{SECTION_PLAZO, "base_url", parse_base_url, 0},
+	{SECTION_PLAN, "file", parse_plan_file, 0},
+	{SECTION_PLAN, "timezone", parse_plan_timezone, 0},
+	{SECTION_PLAN, "workdays", parse_workdays, 0},
+	{SECTION_PLAN, "holidays", parse_holidays, 0},
+	{SECTION_PLAN, "closed", parse_closed, 0},
+	{SECTION_PLAN, "open", parse_open, 0},
+	{SECTION_REMINDERS, "lead", parse_leads, 0},
+	{SECTION_REMINDERS, "due_day", parse_policy_bool, 0},
+	{SECTION_REMINDERS, "overdue_every", parse_overdue_every, 0},
+	{SECTION_REMINDERS, "overdue_max", parse_overdue_max, 0},
+	{SECTION_REMINDERS, "send_time", parse_send_time, 0},
+	{SECTION_REMINDERS, "working_days_only", parse_policy_bool, 0},
+	{SECTION_REMINDERS, "announce_start", parse_policy_bool, 0},
+	{SECTION_MAIL, "from", parse_address, MAILF(from)},
+	{SECTION_MAIL, "from_name", parse_string, MAILF(from_name)},
+	{SECTION_MAIL, "maildir", parse_path, MAILF(maildir)},
+	{SECTION_MAIL, "retry_for", parse_duration, 0},
+	{SECTION_SMTP, "url", parse_smtp_url, MAILF(smtp_url)},
+	{SECTION_SMTP, "tls", parse_tls, 0},
+	{SECTION_SMTP, "user", parse_string, MAILF(smtp_user)},
+	{SECTION_SMTP, "password_file", parse_path, MAILF(smtp_password_file)},
+	{SECTION_SMTP, "ca_file", parse_path, MAILF(smtp_ca_file)},
+	{SECTION_SMTP, "timeout", parse_duration, 0},
+	{SECTION_OFFICE, "name", parse_office_name, 0},
+	{SECTION_OFFICE, "alias", parse_office_alias, 0},
+	{SECTION_OFFICE, "email", parse_office_email, 0},
+	{SECTION_OFFICE, "manager", parse_office_manager, 0},
+	{SECTION_OFFICE, "timezone", parse_office_timezone, 0},
+	{SECTION_OFFICE, "workdays", parse_workdays, 0},
+	{SECTION_OFFICE, "closed", parse_closed, 0},
+	{SECTION_OFFICE, "open", parse_open, 0},
+	{SECTION_GROUP, "name", parse_group_name, 0},
+	{SECTION_GROUP, "alias", parse_group_alias, 0},
+	{SECTION_GROUP, "members", parse_group_members, 0},
 };
 
-static const char *const kind_names[] = {"plazo", "plan", "office", "group", "reminders", "?"};
+static const char *const kind_names[] = {"plazo", "plan",	"office", "group",
+					 "reminders", "mail", "smtp", "?"};
+
+static const struct key_rule *current_rule(const char *key, enum section_kind kind)
+{
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
+		if (rules[i].kind == kind && strcmp(rules[i].key, key) == 0)
+			return &rules[i];
+	return NULL;
+}
 
 bool config_key_name(size_t i, char *buf, size_t size)
 {
@@ -531,7 +636,8 @@ static void enter_section(struct parse_ctx *ctx, const char *section)
 	ctx->section = xstrdup(section);
 	ctx->kind = SECTION_UNKNOWN;
 	ctx->section_ok = false;
-	static const enum section_kind plain[] = {SECTION_PLAZO, SECTION_PLAN, SECTION_REMINDERS};
+	static const enum section_kind plain[] = {SECTION_PLAZO, SECTION_PLAN, SECTION_REMINDERS,
+						  SECTION_MAIL, SECTION_SMTP};
 	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++) {
 		if (strcmp(section, kind_names[plain[i]]) == 0) {
 			ctx->kind = plain[i];
@@ -547,8 +653,8 @@ static void enter_section(struct parse_ctx *ctx, const char *section)
 		ctx->kind = SECTION_GROUP;
 	if (ctx->kind == SECTION_UNKNOWN) {
 		section_error(ctx, "config-unknown-section",
-			      "unknown section [%s] (expected [plazo], [plan], [reminders], [office ID] "
-			      "or [group ID])",
+			      "unknown section [%s] (expected [plazo], [plan], [reminders], [mail], "
+			      "[smtp], [office ID] or [group ID])",
 			      section);
 		return;
 	}
@@ -568,13 +674,11 @@ static int handler(void *user, const char *section, const char *key, const char 
 	/* inih calls again with the same key for an indented continuation line */
 	ctx->continuation = ctx->line_indented && strcmp(ctx->last_key, key) == 0;
 	snprintf(ctx->last_key, sizeof(ctx->last_key), "%s", key);
-	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
-		if (rules[i].kind == ctx->kind && strcmp(rules[i].key, key) == 0) {
-			rules[i].parse(ctx, key, value);
-			return 1;
-		}
-	}
-	error_at(ctx, "config-unknown-key", "unknown key '%s' in [%s]", key, section);
+	const struct key_rule *rule = current_rule(key, ctx->kind);
+	if (rule)
+		rule->parse(ctx, key, value);
+	else
+		error_at(ctx, "config-unknown-key", "unknown key '%s' in [%s]", key, section);
 	return 1;
 }
 
@@ -687,6 +791,15 @@ static void validate(struct config *cfg, struct diag_list *diags)
 		cfg->state_dir = xstrdup("/var/lib/plazo");
 	if (cfg->base_url == NULL)
 		cfg->base_url = xstrdup("http://127.0.0.1:8080");
+	if (cfg->mail.from == NULL)
+		cfg->mail.from = xstrdup("plazo@localhost");
+	if (cfg->mail.from_name == NULL)
+		cfg->mail.from_name = xstrdup("Plazos");
+	if (cfg->mail.maildir == NULL)
+		cfg->mail.maildir = xasprintf("%s/maildir", cfg->state_dir);
+	if (cfg->mail.smtp_user && cfg->mail.smtp_password_file == NULL)
+		diag_add(diags, DIAG_ERROR, "config-missing", cfg->path, 0, 0,
+			 "[smtp] user is set but password_file is not");
 	for (size_t i = 0; i < cfg->n_offices; i++)
 		validate_office(cfg, &cfg->offices[i], diags);
 	for (size_t i = 0; i < cfg->n_groups; i++)
@@ -762,6 +875,8 @@ void config_init(struct config *cfg)
 		.working_days_only = true,
 		.announce_start = true,
 	};
+	cfg->mail.retry_for = 2 * 86400;
+	cfg->mail.smtp_timeout = 60;
 }
 
 void config_finish(struct config *cfg)
@@ -781,6 +896,13 @@ void config_finish(struct config *cfg)
 	free(cfg->state_dir);
 	free(cfg->base_url);
 	workdays_finish(&cfg->workdays);
+	free(cfg->mail.from);
+	free(cfg->mail.from_name);
+	free(cfg->mail.maildir);
+	free(cfg->mail.smtp_url);
+	free(cfg->mail.smtp_user);
+	free(cfg->mail.smtp_password_file);
+	free(cfg->mail.smtp_ca_file);
 	config_init(cfg);
 }
 

@@ -65,6 +65,21 @@ struct config_policy {
 	bool announce_start;    /* announce a range's start (default yes) */
 };
 
+/* [mail] and [smtp]: how digests leave. With no [smtp] url they go into a Maildir per
+ * office under maildir. */
+struct config_mail {
+	char *from;           /* envelope and From address ("plazo@localhost") */
+	char *from_name;      /* From display name ("Plazos") */
+	char *maildir;        /* used when smtp_url is NULL (state_dir/maildir) */
+	unsigned retry_for;   /* seconds a temporary failure is retried (2 days) */
+	char *smtp_url;       /* smtp://host:587 or smtps://host:465, or NULL */
+	int smtp_tls;         /* enum smtp_tls: 0 required, 1 opportunistic, 2 off */
+	char *smtp_user;
+	char *smtp_password_file; /* resolved against the config's folder */
+	char *smtp_ca_file;
+	unsigned smtp_timeout;    /* seconds per message (60) */
+};
+
 struct config {
 	char *path;      /* the file as given */
 	char *dir;       /* its folder, for relative paths */
@@ -74,6 +89,7 @@ struct config {
 	char *base_url;  /* [plazo] base_url ("http://127.0.0.1:8080") */
 	struct workdays workdays;     /* [plan] workdays, holidays, closed, open */
 	struct config_policy policy;  /* [reminders] */
+	struct config_mail mail;      /* [mail], [smtp] */
 	bool policy_leads_set;        /* `lead` was given (else the defaults apply) */
 	struct config_office *offices;
 	size_t n_offices;

@@ -1,0 +1,68 @@
+/* mail.h - the e-mail digest: one message per office per send slot, in Spanish.
+ *
+ * A real MIME message: UTF-8, multipart/alternative with text/plain and a simple HTML part
+ * that say the same, RFC 2047-encoded headers, Date, a Message-ID derived from the digest's
+ * identity (a resend carries the same one), Auto-Submitted: auto-generated,
+ * X-Auto-Response-Suppress: All, List-Id, and links to the office's feed and page. Header
+ * values built from plan text cannot inject headers (no raw CR/LF ever reaches a header).
+ * Lines end in CRLF, as SMTP wants; maildir.c stores them as they are.
+ */
+#ifndef PLAZO_MAIL_H
+#define PLAZO_MAIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "date.h"
+#include "strbuf.h"
+
+/* One deliverable in a digest. Strings are borrowed. */
+struct mail_item {
+	unsigned number;          /* activity number */
+	const char *activity;     /* full activity text */
+	const char *goal;         /* "Meta" */
+	struct date due;
+	bool has_start;
+	struct date start;
+	long days;                /* days left (>= 0) or late (< 0) at the digest's date */
+	long workdays;            /* the same in working days */
+	const char *due_closed;   /* why the due date is not a working day ("domingo",
+				   * "Día de San José"), or NULL when it is one */
+	const char *stage;        /* "start", "lead-15d", "lead-3wd", "due", "overdue-2" */
+	bool late;                /* its slot passed while plazo was not running */
+	const char *others;       /* the other responsible offices' names, ", "-joined, or "" */
+	const char *source;       /* "plan.tsv:24" */
+};
+
+struct mail_digest {
+	const char *office_id;
+	const char *office_name;
+	const char *from;           /* address only: "plazo@example.gov.co" */
+	const char *from_name;      /* display name, e.g. "Plazos" */
+	const char *const *to;      /* addresses */
+	size_t n_to;
+	const char *cc;             /* the office's manager, or NULL */
+	const char *feed_url;       /* https URL of the office's feed, or NULL */
+	const char *page_url;       /* the office's page, or NULL */
+	const char *list_domain;    /* List-Id becomes <office_id.list_domain> */
+	const char *identity;       /* stable identity of this digest (office, slot, items) */
+	time_t date;                /* the Date header's instant */
+	const char *timezone;       /* the office's zone, for the Date offset */
+	struct date today;          /* the office's local date at `date` */
+	const struct mail_item *items; /* overdue first (most late first), then by due date */
+	size_t n_items;
+};
+
+/* "<plazo.0123456789abcdef.0123456789abcdef@domain>" from identity: a resend of the same
+ * digest has the same Message-ID. Writes into buf (at least 96 bytes). */
+void mail_message_id(const char *identity, const char *domain, char *buf, size_t size);
+
+/* The Subject text, e.g. "Plazos: 1 vencida, 2 próximas — Secretaría General" (UTF-8,
+ * before encoding). Appends to out. */
+void mail_subject(const struct mail_digest *d, struct strbuf *out);
+
+/* Appends the whole RFC 5322 message to out. Returns 0, or -1 when the zone is unusable. */
+int mail_compose(const struct mail_digest *d, struct strbuf *out);
+
+#endif

@@ -1,0 +1,50 @@
+/* send.h - one send pass: enqueue the reminders that came due, then deliver the pending
+ * ones as one digest per office.
+ *
+ * Enqueueing walks the reminder policy (remind.h) from the store's cursor to `at`, so a pass
+ * after downtime catches up: the stages a milestone missed collapse into the latest, marked
+ * late. Delivery groups every pending reminder of an office into one digest (mail.h), sends
+ * it over SMTP (smtp.h) or into the office's Maildir (maildir.h), and marks the reminders
+ * sent only once the message was accepted. A temporary failure waits with exponential
+ * backoff and jitter until [mail] retry_for has passed since the slot, then fails; a
+ * permanent one fails at once. One office's failure never holds back the others.
+ */
+#ifndef PLAZO_SEND_H
+#define PLAZO_SEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "config.h"
+#include "error.h"
+#include "plan.h"
+#include "store.h"
+#include "strbuf.h"
+
+enum send_event {
+	SEND_DELIVERED, /* detail: Message-ID */
+	SEND_RETRY,     /* detail: the temporary failure */
+	SEND_FAILED,    /* detail: the permanent failure */
+};
+
+struct send_report {
+	size_t enqueued;   /* reminders that came due in this pass */
+	size_t digests;    /* digests delivered */
+	size_t reminders;  /* reminders in them */
+	size_t retrying;   /* digests that failed temporarily */
+	size_t failed;     /* digests that failed for good */
+	/* Called for each digest's outcome, for the caller to log; may be NULL. */
+	void (*event)(void *user, enum send_event ev, const char *office, size_t items,
+		      const char *detail);
+	void *user;
+};
+
+/* Runs one pass at instant at. With dry_run, nothing is delivered or recorded: the digests
+ * are appended to dry_out instead. Returns 0 (delivery failures are in the report), or -1
+ * with err filled when the store fails. */
+int send_run(const struct plan *p, const struct config *cfg, struct store *st, time_t at,
+	     bool dry_run, struct strbuf *dry_out, struct send_report *rep,
+	     struct pz_error *err);
+
+#endif

@@ -1,0 +1,349 @@
+#include "store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "xalloc.h"
+
+struct store {
+	sqlite3 *db;
+	char *path;
+};
+
+/* Each entry moves the schema one version up; never edit one that has shipped. */
+static const char *const migrations[] = {
+	/* 1 */
+	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"CREATE TABLE reminder ("
+	"  id INTEGER PRIMARY KEY,"
+	"  office TEXT NOT NULL, activity TEXT NOT NULL, milestone INTEGER NOT NULL,"
+	"  due TEXT NOT NULL, stage TEXT NOT NULL, slot INTEGER NOT NULL,"
+	"  state TEXT NOT NULL CHECK (state IN"
+	"    ('pending', 'sent', 'failed', 'superseded', 'obsolete')),"
+	"  late INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_attempt INTEGER NOT NULL, last_error TEXT, message_id TEXT,"
+	"  done INTEGER,"
+	"  UNIQUE (office, activity, milestone, due, stage));"
+	"CREATE INDEX reminder_pending ON reminder (state, next_attempt);",
+};
+
+static const char *const state_names[] = {"pending", "sent", "failed", "superseded",
+					  "obsolete"};
+
+const char *store_state_name(enum store_state st)
+{
+	return (size_t)st < sizeof(state_names) / sizeof(state_names[0]) ? state_names[st] : "?";
+}
+
+static enum store_state state_from(const char *name)
+{
+	for (size_t i = 0; i < sizeof(state_names) / sizeof(state_names[0]); i++)
+		if (name && strcmp(name, state_names[i]) == 0)
+			return (enum store_state)i;
+	return STORE_FAILED;
+}
+
+static int db_fail(struct store *s, struct pz_error *err, const char *what)
+{
+	int code = sqlite3_extended_errcode(s->db);
+	enum pz_errc c = (code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED
+				 ? PZ_ETEMP
+				 : PZ_ESTATE;
+	return PZ_FAIL(err, c, s->path, "%s %s: %s (code %d)", what, s->path,
+		       sqlite3_errmsg(s->db), code);
+}
+
+static int exec(struct store *s, const char *sql, struct pz_error *err)
+{
+	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return db_fail(s, err, "database");
+	return 0;
+}
+
+static int prepare(struct store *s, const char *sql, sqlite3_stmt **st, struct pz_error *err)
+{
+	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK)
+		return db_fail(s, err, "database");
+	return 0;
+}
+
+/* Steps a statement that returns no rows, then finalizes it. */
+static int run(struct store *s, sqlite3_stmt *st, struct pz_error *err)
+{
+	int rc = sqlite3_step(st);
+	int out = rc == SQLITE_DONE ? 0 : db_fail(s, err, "database");
+	sqlite3_finalize(st);
+	return out;
+}
+
+static int migrate(struct store *s, struct pz_error *err)
+{
+	sqlite3_stmt *st;
+	if (prepare(s, "PRAGMA user_version", &st, err) < 0)
+		return -1;
+	int version = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_finalize(st);
+	int latest = (int)(sizeof(migrations) / sizeof(migrations[0]));
+	if (version > latest)
+		return PZ_FAIL(err, PZ_ESTATE, s->path,
+			       "database %s has schema %d, newer than this plazo (%d)", s->path,
+			       version, latest);
+	for (int v = version; v < latest; v++) {
+		char pragma[48];
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", v + 1);
+		if (exec(s, "BEGIN IMMEDIATE", err) < 0)
+			return -1;
+		if (exec(s, migrations[v], err) < 0 || exec(s, pragma, err) < 0) {
+			store_rollback(s);
+			return -1;
+		}
+		if (exec(s, "COMMIT", err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int store_open(struct store **out, const char *path, struct pz_error *err)
+{
+	struct store *s = xcalloc(1, sizeof(*s));
+	s->path = xstrdup(path);
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	    SQLITE_OK) {
+		PZ_FAIL(err, PZ_ESTATE, path, "open database %s: %s", path,
+			s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		store_close(s);
+		return -1;
+	}
+	sqlite3_busy_timeout(s->db, 5000);
+	if (exec(s, "PRAGMA journal_mode = WAL", err) < 0 ||
+	    exec(s, "PRAGMA synchronous = NORMAL", err) < 0 ||
+	    exec(s, "PRAGMA foreign_keys = ON", err) < 0 || migrate(s, err) < 0) {
+		store_close(s);
+		return -1;
+	}
+	*out = s;
+	return 0;
+}
+
+void store_close(struct store *s)
+{
+	if (s == NULL)
+		return;
+	sqlite3_close(s->db);
+	free(s->path);
+	free(s);
+}
+
+int store_begin(struct store *s, struct pz_error *err)
+{
+	return exec(s, "BEGIN IMMEDIATE", err);
+}
+
+int store_commit(struct store *s, struct pz_error *err)
+{
+	return exec(s, "COMMIT", err);
+}
+
+void store_rollback(struct store *s)
+{
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int store_cursor(struct store *s, bool *has, time_t *at, struct pz_error *err)
+{
+	sqlite3_stmt *st;
+	if (prepare(s, "SELECT value FROM meta WHERE key = 'cursor'", &st, err) < 0)
+		return -1;
+	int rc = sqlite3_step(st);
+	*has = rc == SQLITE_ROW;
+	if (*has)
+		*at = (time_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(s, err, "read cursor from");
+	return 0;
+}
+
+int store_set_cursor(struct store *s, time_t at, struct pz_error *err)
+{
+	sqlite3_stmt *st;
+	if (prepare(s, "INSERT INTO meta (key, value) VALUES ('cursor', ?1) "
+		       "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+		    &st, err) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)at);
+	return run(s, st, err);
+}
+
+int store_enqueue(struct store *s, const struct store_reminder *r, bool *added,
+		  struct pz_error *err)
+{
+	sqlite3_stmt *st;
+	if (prepare(s, "INSERT OR IGNORE INTO reminder (office, activity, milestone, due, stage,"
+		       " slot, state, late, next_attempt) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+		    &st, err) < 0)
+		return -1;
+	sqlite3_bind_text(st, 1, r->office, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, r->activity, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, r->milestone);
+	sqlite3_bind_text(st, 4, r->due, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, r->stage, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, r->slot);
+	sqlite3_bind_text(st, 7, store_state_name(r->state), -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 8, r->late);
+	sqlite3_bind_int64(st, 9, r->next_attempt);
+	if (run(s, st, err) < 0)
+		return -1;
+	if (added)
+		*added = sqlite3_changes(s->db) > 0;
+	return 0;
+}
+
+static void copy_text(char *dst, size_t size, const unsigned char *src)
+{
+	snprintf(dst, size, "%s", src ? (const char *)src : "");
+}
+
+#define ROW_COLUMNS                                                                        \
+	"id, office, activity, milestone, due, stage, slot, late, attempts, next_attempt, " \
+	"state, last_error"
+
+static void read_row(sqlite3_stmt *st, struct store_reminder *r)
+{
+	r->id = sqlite3_column_int64(st, 0);
+	copy_text(r->office, sizeof(r->office), sqlite3_column_text(st, 1));
+	copy_text(r->activity, sizeof(r->activity), sqlite3_column_text(st, 2));
+	r->milestone = sqlite3_column_int(st, 3);
+	copy_text(r->due, sizeof(r->due), sqlite3_column_text(st, 4));
+	copy_text(r->stage, sizeof(r->stage), sqlite3_column_text(st, 5));
+	r->slot = sqlite3_column_int64(st, 6);
+	r->late = sqlite3_column_int(st, 7) != 0;
+	r->attempts = sqlite3_column_int(st, 8);
+	r->next_attempt = sqlite3_column_int64(st, 9);
+	r->state = state_from((const char *)sqlite3_column_text(st, 10));
+	copy_text(r->last_error, sizeof(r->last_error), sqlite3_column_text(st, 11));
+}
+
+/* Runs a query of ROW_COLUMNS with one integer parameter into an allocated array. */
+static int select_rows(struct store *s, const char *sql, long long param,
+		       struct store_reminder **out, size_t *n, struct pz_error *err)
+{
+	sqlite3_stmt *st;
+	*out = NULL;
+	*n = 0;
+	if (prepare(s, sql, &st, err) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, param);
+	size_t cap = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*out = xgrow(*out, &cap, *n + 1, sizeof(**out));
+		read_row(st, &(*out)[(*n)++]);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+		return db_fail(s, err, "read reminders from");
+	}
+	return 0;
+}
+
+int store_pending(struct store *s, time_t now, struct store_reminder **out, size_t *n,
+		  struct pz_error *err)
+{
+	return select_rows(s,
+			   "SELECT " ROW_COLUMNS " FROM reminder WHERE state = 'pending' AND "
+			   "next_attempt <= ?1 ORDER BY office, slot, id",
+			   (long long)now, out, n, err);
+}
+
+int store_failures(struct store *s, size_t max, struct store_reminder **out, size_t *n,
+		   struct pz_error *err)
+{
+	return select_rows(s,
+			   "SELECT " ROW_COLUMNS " FROM reminder WHERE state = 'failed' "
+			   "ORDER BY done DESC, id DESC LIMIT ?1",
+			   (long long)max, out, n, err);
+}
+
+/* UPDATE reminder SET ... WHERE id = ?1, with ?2 an integer and ?3 a text. */
+static int update(struct store *s, const char *sql, long long id, long long num,
+		  const char *text, struct pz_error *err)
+{
+	sqlite3_stmt *st;
+	if (prepare(s, sql, &st, err) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, num);
+	sqlite3_bind_text(st, 3, text ? text : "", -1, SQLITE_TRANSIENT);
+	return run(s, st, err);
+}
+
+int store_mark_sent(struct store *s, long long id, time_t at, const char *message_id,
+		    struct pz_error *err)
+{
+	return update(s,
+		      "UPDATE reminder SET state = 'sent', done = ?2, message_id = ?3 "
+		      "WHERE id = ?1",
+		      id, (long long)at, message_id, err);
+}
+
+int store_mark_retry(struct store *s, long long id, time_t next, const char *reply,
+		     struct pz_error *err)
+{
+	return update(s,
+		      "UPDATE reminder SET attempts = attempts + 1, next_attempt = ?2, "
+		      "last_error = ?3 WHERE id = ?1",
+		      id, (long long)next, reply, err);
+}
+
+int store_mark_failed(struct store *s, long long id, time_t at, const char *reply,
+		      struct pz_error *err)
+{
+	return update(s,
+		      "UPDATE reminder SET state = 'failed', attempts = attempts + 1, done = ?2, "
+		      "last_error = ?3 WHERE id = ?1",
+		      id, (long long)at, reply, err);
+}
+
+int store_mark_obsolete(struct store *s, long long id, struct pz_error *err)
+{
+	return update(s, "UPDATE reminder SET state = 'obsolete', done = ?2 WHERE id = ?1",
+		      id, 0, "", err);
+}
+
+int store_counts(struct store *s, struct store_counts *c, struct pz_error *err)
+{
+	sqlite3_stmt *st;
+	memset(c, 0, sizeof(*c));
+	if (prepare(s, "SELECT state, count(*) FROM reminder GROUP BY state", &st, err) < 0)
+		return -1;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		long n = (long)sqlite3_column_int64(st, 1);
+		switch (state_from((const char *)sqlite3_column_text(st, 0))) {
+		case STORE_PENDING:
+			c->pending = n;
+			break;
+		case STORE_SENT:
+			c->sent = n;
+			break;
+		case STORE_FAILED:
+			c->failed = n;
+			break;
+		case STORE_SUPERSEDED:
+			c->superseded = n;
+			break;
+		case STORE_OBSOLETE:
+			c->obsolete = n;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(s, err, "count reminders in");
+}

@@ -1,0 +1,89 @@
+/* store.h - plazo's state in SQLite: the reminder ledger and the run cursor.
+ *
+ * One row per reminder, keyed by (office, activity, milestone, due date, stage): pending,
+ * then sent (only after the server accepted the message), failed (with the server's reply),
+ * superseded (a later stage of the same milestone went out instead after downtime) or
+ * obsolete (the plan no longer has that milestone on that date). The cursor is the instant up
+ * to which reminders were enqueued, so downtime loses nothing. WAL journal; the schema is
+ * versioned with PRAGMA user_version and migrated on open. Every call is bounded by a busy
+ * timeout; SQLITE_BUSY is PZ_ETEMP, other database failures PZ_ESTATE.
+ */
+#ifndef PLAZO_STORE_H
+#define PLAZO_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "error.h"
+
+struct store;
+
+enum store_state {
+	STORE_PENDING,
+	STORE_SENT,
+	STORE_FAILED,
+	STORE_SUPERSEDED,
+	STORE_OBSOLETE,
+};
+
+struct store_reminder {
+	long long id;            /* set by the store */
+	char office[64];         /* office id */
+	char activity[24];       /* activity number, or "L<line>" when it has none */
+	int milestone;           /* 1-based position of the milestone in its activity */
+	char due[11];            /* YYYY-MM-DD */
+	char stage[24];          /* "lead-15d", "due", ... */
+	long long slot;          /* when it was due to go out */
+	bool late;               /* it was enqueued after its slot had passed (downtime) */
+	int attempts;            /* delivery attempts that failed temporarily */
+	long long next_attempt;  /* not before this instant */
+	enum store_state state;
+	char last_error[256];    /* the last failure's text, "" when none */
+};
+
+struct store_counts {
+	long pending, sent, failed, superseded, obsolete;
+};
+
+/* Opens (creating if needed) the database at path and migrates it. */
+int store_open(struct store **out, const char *path, struct pz_error *err);
+/* Closes the database; NULL is fine. */
+void store_close(struct store *s);
+
+int store_begin(struct store *s, struct pz_error *err);
+int store_commit(struct store *s, struct pz_error *err);
+void store_rollback(struct store *s);
+
+/* The instant up to which reminders were enqueued; *has is false before the first run. */
+int store_cursor(struct store *s, bool *has, time_t *at, struct pz_error *err);
+int store_set_cursor(struct store *s, time_t at, struct pz_error *err);
+
+/* Adds r (state and next_attempt as given) unless its key is already there; *added says
+ * which. */
+int store_enqueue(struct store *s, const struct store_reminder *r, bool *added,
+		  struct pz_error *err);
+
+/* Pending reminders whose next attempt is due at now, by office then slot; *out is
+ * allocated (free() it). */
+int store_pending(struct store *s, time_t now, struct store_reminder **out, size_t *n,
+		  struct pz_error *err);
+
+int store_mark_sent(struct store *s, long long id, time_t at, const char *message_id,
+		    struct pz_error *err);
+/* A temporary failure: counts the attempt, waits until next. */
+int store_mark_retry(struct store *s, long long id, time_t next, const char *reply,
+		     struct pz_error *err);
+/* A permanent failure, or one that lasted too long. */
+int store_mark_failed(struct store *s, long long id, time_t at, const char *reply,
+		      struct pz_error *err);
+int store_mark_obsolete(struct store *s, long long id, struct pz_error *err);
+
+int store_counts(struct store *s, struct store_counts *c, struct pz_error *err);
+/* The latest failures, newest first, at most max; *out is allocated (free() it). */
+int store_failures(struct store *s, size_t max, struct store_reminder **out, size_t *n,
+		   struct pz_error *err);
+
+const char *store_state_name(enum store_state st);
+
+#endif
