@@ -5,7 +5,20 @@
  * identity (a resend carries the same one), Auto-Submitted: auto-generated,
  * X-Auto-Response-Suppress: All, List-Id, and links to the office's feed and page. Header
  * values built from plan text cannot inject headers (no raw CR/LF ever reaches a header).
- * Lines end in CRLF, as SMTP wants; maildir.c stores them as they are.
+ * Lines end in CRLF, as SMTP wants; maildir.c stores them as they are. The bytes depend only
+ * on the digest (no clock, no randomness): composing twice gives the same message.
+ *
+ * Items fall in three groups by `days`: vencidas (< 0), vencen hoy (0), próximas (> 0); the
+ * body lists them in that order, each group in the caller's order. Each item says its number
+ * and text, Meta, "Inicia: <date>" for a range, "Venció/Vence hoy/Vence: <date in words>"
+ * with "faltan 15 días (10 días hábiles)" or "3 días de retraso (2 días hábiles)", a note
+ * when due_closed is set (a weekday name: "La fecha cae en domingo; ..."; today's holiday
+ * name: "... en día festivo (Día de San José); ..."; anything else: "... en un día no hábil
+ * (X); ..."), "Compartida con", the late notice, and "Fuente: file:line" in small print.
+ * Plan text and names are cleaned: every run of control characters (CR, LF, tab, C1) and
+ * white space becomes one space, invalid UTF-8 becomes U+FFFD; HTML escapes &<>"'.
+ * Links to page_url and feed_url appear only for http(s) URLs. Text and HTML parts are
+ * quoted-printable; soft line breaks never split a UTF-8 character.
  */
 #ifndef PLAZO_MAIL_H
 #define PLAZO_MAIL_H
@@ -54,15 +67,23 @@ struct mail_digest {
 	size_t n_items;
 };
 
-/* "<plazo.0123456789abcdef.0123456789abcdef@domain>" from identity: a resend of the same
- * digest has the same Message-ID. Writes into buf (at least 96 bytes). */
+/* "<plazo.H1.H2@domain>" from identity: a resend of the same digest has the same Message-ID.
+ * H1 and H2 are 16 hex digits of FNV-1a 64 over identity's bytes, H1 with the standard offset
+ * basis 0xcbf29ce484222325, H2 with its 32-bit halves swapped (0x84222325cbf29ce4). Only
+ * printable ASCII of domain without specials or space is kept ("localhost" when none is);
+ * it is cut to fit buf (at least 96 bytes, always NUL-terminated). mail_compose uses the
+ * From address's domain, else list_domain; its MIME boundary comes from the same hashes. */
 void mail_message_id(const char *identity, const char *domain, char *buf, size_t size);
 
-/* The Subject text, e.g. "Plazos: 1 vencida, 2 próximas — Secretaría General" (UTF-8,
- * before encoding). Appends to out. */
+/* The Subject text, UTF-8 before encoding, appended to out: "Plazos: " then the non-zero
+ * counts among "N vencida(s)", "N vence(n) hoy", "N próxima(s)" joined by ", " (or "sin
+ * pendientes" when there are no items), then " — " and the office's cleaned name (its id when
+ * the name is empty): "Plazos: 1 vencida, 2 próximas — Secretaría General", "Plazos: 1 vence
+ * hoy — Secretaría General". The Subject header carries it as Q encoded-words. */
 void mail_subject(const struct mail_digest *d, struct strbuf *out);
 
-/* Appends the whole RFC 5322 message to out. Returns 0, or -1 when the zone is unusable. */
+/* Appends the whole RFC 5322 message to out. The Date header is `date` in `timezone` (UTC
+ * when NULL). Returns 0, or -1 (out untouched) when the zone is unusable. */
 int mail_compose(const struct mail_digest *d, struct strbuf *out);
 
 #endif

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <curl/curl.h>
+
 #include "cli.h"
 #include "log.h"
 
@@ -52,5 +54,11 @@ int main(int argc, char **argv)
 		cli_usage(true);
 		return CLI_USAGE;
 	}
-	return cli_dispatch(&g, argc - optind, argv + optind);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		log_error("libcurl could not initialize");
+		return CLI_FAIL;
+	}
+	int rc = cli_dispatch(&g, argc - optind, argv + optind);
+	curl_global_cleanup();
+	return rc;
 }

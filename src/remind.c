@@ -12,7 +12,8 @@
 /* Far bounds of the day windows; small enough that adding a few leads cannot overflow. */
 #define FAR_PAST (LONG_MIN / 4)
 #define FAR_FUTURE (LONG_MAX / 4)
-/* The queue caches 2048 days per office (no collision within 5 years); remind_due 256. */
+/* The queue caches 2048 days per office (no collision within 5 years); remind_due as many,
+ * or 256 for a short window. */
 #define QUEUE_CACHE_BITS 11
 #define DUE_CACHE_BITS 8
 /* remind_due narrows the search by day only for windows up to this long. */
@@ -44,6 +45,14 @@ struct stage_plan {
 	struct remind_stage specs[REMIND_MAX_STAGES];
 	size_t n;
 	bool working_days_only;
+	unsigned overdue_every;
+};
+
+/* One stage of a pair, computed; it becomes a struct reminder when it is handed out. */
+struct slot {
+	time_t at;
+	long day;
+	struct remind_stage stage;
 };
 
 /* One (milestone, office) pair waiting on its next stage. */
@@ -221,6 +230,7 @@ static void plan_stages(const struct config_policy *pol, struct stage_plan *sp)
 	size_t n_leads = sorted_leads(pol, leads);
 	sp->n = 0;
 	sp->working_days_only = pol->working_days_only;
+	sp->overdue_every = pol->overdue_every;
 	if (pol->announce_start)
 		sp->specs[sp->n++] = (struct remind_stage){REMIND_START, 0, false};
 	for (size_t i = 0; i < n_leads; i++)
@@ -236,7 +246,7 @@ static void plan_stages(const struct config_policy *pol, struct stage_plan *sp)
 
 /* The local day of stage s of ms; false when the milestone has no such stage. */
 static bool stage_day(struct office_ctx *c, const struct stage_plan *sp, const struct milestone *ms,
-		      struct remind_stage s, unsigned overdue_every, long *day)
+		      struct remind_stage s, long *day)
 {
 	long due = date_to_days(ms->due);
 	int move = 0;
@@ -257,7 +267,7 @@ static bool stage_day(struct office_ctx *c, const struct stage_plan *sp, const s
 		move = -1;
 		break;
 	case REMIND_OVERDUE:
-		*day = due + (long)s.n * overdue_every;
+		*day = due + (long)s.n * sp->overdue_every;
 		move = 1;
 		break;
 	}
@@ -266,38 +276,39 @@ static bool stage_day(struct office_ctx *c, const struct stage_plan *sp, const s
 	return true;
 }
 
-/* Fills r with stage s of the pair; 0, 1 when the milestone has no such stage, -1 on error. */
-static int stage_reminder(struct office_ctx *c, const struct stage_plan *sp,
-			  const struct config *cfg, const struct plan *p, size_t a, size_t m,
-			  struct remind_stage s, struct reminder *r, struct pz_error *err)
+/* Computes stage s of ms into out: 0, 1 when the milestone has no such stage, -1 on error. */
+static int stage_slot(struct office_ctx *c, const struct stage_plan *sp, const struct milestone *ms,
+		      struct remind_stage s, struct slot *out, struct pz_error *err)
 {
-	long day = 0;
-	if (!stage_day(c, sp, &p->milestones[m], s, cfg->policy.overdue_every, &day))
+	out->stage = s;
+	if (!stage_day(c, sp, ms, s, &out->day))
 		return 1;
-	*r = (struct reminder){.office = c->index, .activity = a, .milestone = m, .stage = s};
-	r->day = date_from_days(day);
-	return slot_of(c, day, &r->at, err);
+	return slot_of(c, out->day, &out->at, err);
 }
 
-/* Every stage of the pair sorted by slot (stable, so ties keep the plan's order). */
-static int pair_stages(struct office_ctx *c, const struct stage_plan *sp, const struct config *cfg,
-		       const struct plan *p, size_t a, size_t m,
-		       struct reminder out[static REMIND_MAX_STAGES], struct pz_error *err)
+/* Every stage of ms sorted by slot (stable, so ties keep the plan's order); the count or -1. */
+static int pair_slots(struct office_ctx *c, const struct stage_plan *sp, const struct milestone *ms,
+		      struct slot out[static REMIND_MAX_STAGES], struct pz_error *err)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < sp->n; i++) {
-		struct reminder r;
-		int rc = stage_reminder(c, sp, cfg, p, a, m, sp->specs[i], &r, err);
+		struct slot x;
+		int rc = stage_slot(c, sp, ms, sp->specs[i], &x, err);
 		if (rc < 0)
 			return -1;
 		if (rc > 0)
 			continue;
 		size_t j = n++;
-		for (; j > 0 && out[j - 1].at > r.at; j--)
+		for (; j > 0 && out[j - 1].at > x.at; j--)
 			out[j] = out[j - 1];
-		out[j] = r;
+		out[j] = x;
 	}
 	return (int)n;
+}
+
+static struct reminder make_reminder(size_t o, size_t a, size_t m, const struct slot *x)
+{
+	return (struct reminder){o, a, m, x->stage, x->at, date_from_days(x->day)};
 }
 
 static int check_office(const struct config *cfg, size_t o, struct pz_error *err)
@@ -317,7 +328,11 @@ int remind_stages(const struct plan *p, const struct config *cfg, size_t a, size
 	plan_stages(&cfg->policy, &sp);
 	struct office_ctx c;
 	ctx_init(&c, cfg, o, 0);
-	return pair_stages(&c, &sp, cfg, p, a, m, out, err);
+	struct slot x[REMIND_MAX_STAGES];
+	int n = pair_slots(&c, &sp, &p->milestones[m], x, err);
+	for (int i = 0; i < n; i++)
+		out[i] = make_reminder(o, a, m, &x[i]);
+	return n;
 }
 
 /* remind_due's view of one office: for each stage, the key days (the start for "start", the
@@ -400,7 +415,7 @@ static int due_office_init(struct due_office *d, const struct due_walk *w, size_
 			   struct pz_error *err)
 {
 	const struct stage_plan *sp = &w->sp;
-	ctx_init(&d->c, w->cfg, o, DUE_CACHE_BITS);
+	ctx_init(&d->c, w->cfg, o, w->narrow ? DUE_CACHE_BITS : QUEUE_CACHE_BITS);
 	d->ready = true;
 	for (size_t i = 0; i < sp->n; i++) {
 		d->lo[i] = FAR_PAST;
@@ -432,11 +447,14 @@ static int due_pair(const struct due_walk *w, struct due_office *d, size_t a, si
 		long key = s.kind == REMIND_START ? start : due;
 		if (key < d->lo[i] || key > d->hi[i])
 			continue;
-		struct reminder r;
-		int rc = stage_reminder(&d->c, &w->sp, w->cfg, w->p, a, m, s, &r, err);
+		struct slot x;
+		int rc = stage_slot(&d->c, &w->sp, ms, s, &x, err);
 		if (rc < 0)
 			return -1;
-		if (rc == 0 && r.at > w->from && r.at <= w->to && (rc = w->fn(&r, w->user)) != 0)
+		if (rc > 0 || x.at <= w->from || x.at > w->to)
+			continue;
+		struct reminder r = make_reminder(d->c.index, a, m, &x);
+		if ((rc = w->fn(&r, w->user)) != 0)
 			return rc;
 	}
 	return 0;
@@ -513,11 +531,11 @@ static struct office_ctx *queue_ctx(struct remind_queue *q, size_t o)
 }
 
 /* The sorted stages of the pair of e. */
-static int entry_stages(struct remind_queue *q, const struct queue_entry *e,
-			struct reminder out[static REMIND_MAX_STAGES], struct pz_error *err)
+static int entry_slots(struct remind_queue *q, const struct queue_entry *e,
+		       struct slot out[static REMIND_MAX_STAGES], struct pz_error *err)
 {
-	return pair_stages(queue_ctx(q, e->office), &q->sp, q->cfg, q->plan, e->activity,
-			   e->milestone, out, err);
+	return pair_slots(queue_ctx(q, e->office), &q->sp, &q->plan->milestones[e->milestone], out,
+			  err);
 }
 
 /* Appends the pair's first stage after `after` (unordered: the caller heapifies). */
@@ -525,8 +543,8 @@ static int queue_add_pair(struct remind_queue *q, size_t a, size_t m, size_t o, 
 			  struct pz_error *err)
 {
 	struct queue_entry e = {0, (uint32_t)a, (uint32_t)m, (uint32_t)o, 0};
-	struct reminder st[REMIND_MAX_STAGES];
-	int n = entry_stages(q, &e, st, err);
+	struct slot st[REMIND_MAX_STAGES];
+	int n = entry_slots(q, &e, st, err);
 	if (n < 0)
 		return -1;
 	size_t i = 0;
@@ -602,13 +620,14 @@ bool remind_queue_next(const struct remind_queue *q, time_t *at)
 static void queue_pop(struct remind_queue *q, struct reminder **out, size_t *cap, size_t *n)
 {
 	struct queue_entry *top = &q->heap[0];
-	struct reminder st[REMIND_MAX_STAGES];
+	struct slot st[REMIND_MAX_STAGES];
 	struct pz_error err;
 	/* The pair's stages were computed when it entered the queue; the cache holds them. */
-	int count = entry_stages(q, top, st, &err);
+	int count = entry_slots(q, top, st, &err);
 	if (count > top->next) {
 		*out = xgrow(*out, cap, *n + 1, sizeof(**out));
-		(*out)[(*n)++] = st[top->next];
+		(*out)[(*n)++] =
+			make_reminder(top->office, top->activity, top->milestone, &st[top->next]);
 	}
 	if (count > top->next + 1) {
 		top->next++;

@@ -12,6 +12,8 @@
  *   overdue-K    K * overdue_every days after the due date, K = 1..overdue_max; moved to the
  *                next working day
  * Stages whose slot is not after the previous stage's slot are still kept: each fires once.
+ * Leads are ordered by n, longest first, "wd" before "d" at equal n; a repeated lead counts
+ * once. A day with no working day within ten years is not moved.
  */
 #ifndef PLAZO_REMIND_H
 #define PLAZO_REMIND_H
@@ -75,8 +77,8 @@ struct remind_queue *remind_queue_new(const struct plan *p, const struct config 
 void remind_queue_free(struct remind_queue *q);
 /* The next slot; false when no reminder is left. */
 bool remind_queue_next(const struct remind_queue *q, time_t *at);
-/* Removes every reminder with slot <= upto into *out (grown with xgrow; *len set), each
- * pair then waiting on its following stage. Returns the number taken. */
+/* Removes every reminder with slot <= upto into (*out)[0..n), in slot order, growing *out
+ * and *cap with xgrow; each pair then waits on its following stage. Returns n. */
 size_t remind_queue_take(struct remind_queue *q, time_t upto, struct reminder **out,
 			 size_t *cap);
 

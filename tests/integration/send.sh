@@ -1,0 +1,72 @@
+#!/bin/sh
+# send.sh - `plazo send` end to end on the seed plan: digests into the Maildir, then over
+# SMTP to a real peer (aiosmtpd with STARTTLS and AUTH, tests/integration/smtp_peer.py):
+# once per reminder, nothing twice, catching up after downtime, retrying 451, failing 550
+# for one office only, waiting while the server is down.
+set -u
+: "${PLAZO:?}" "${PLAZO_TESTDATA:?}" "${PLAZO_CONFIG:?}"
+PY=/usr/bin/python3
+HERE=$(dirname "$0")
+tmp=$(mktemp -d)
+pids=""
+cleanup() {
+    for p in $pids; do kill "$p" 2>/dev/null; done
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+fails=0
+ok() { echo "ok $1"; }
+bad() { echo "FAIL $1"; fails=$((fails + 1)); }
+expect_grep() { if grep -q -- "$2" "$3"; then ok "$1"; else bad "$1: no '$2' in $3"; cat "$3"; fi; }
+
+# make_config NAME [EXTRA INI TEXT]: the shipped config with its own state dir and plan path.
+make_config() {
+    sed -e "s|^state_dir = .*|state_dir = $tmp/$1|" \
+        -e "s|^file = .*|file = $PLAZO_TESTDATA/estrategia-rendicion-cuentas-2023.tsv|" \
+        "$PLAZO_CONFIG" >"$tmp/$1.ini"
+    [ $# -gt 1 ] && printf '%s\n' "$2" >>"$tmp/$1.ini"
+    echo "$tmp/$1.ini"
+}
+run_send() { # CONFIG AT -> exit status; output in $tmp/out, $tmp/err
+    timeout 60 "$PLAZO" -v -c "$1" send --at "$2" >"$tmp/out" 2>"$tmp/err"
+}
+count_files() { find "$1" -type f 2>/dev/null | wc -l; }
+
+# --- Maildir (no [smtp]) ---------------------------------------------------------------
+cfg=$(make_config md)
+run_send "$cfg" 2023-03-01T08:00 || bad "send to maildir exit $?"
+# At 08:00 on 2023-03-01 only Control Interno has reminders: activities 54 and 56 are due
+# that day (1/03/2023). One digest, two items.
+n=$(count_files "$tmp/md/maildir")
+[ "$n" -eq 1 ] && ok "one digest on 2023-03-01" || bad "digests on 2023-03-01: $n, wanted 1"
+msg=$(find "$tmp/md/maildir/control-interno/new" -type f | head -n 1)
+[ -n "$msg" ] && ok "digest in control-interno/new" || bad "no digest for control-interno"
+[ -z "$(find "$tmp/md/maildir" -path "$tmp/md/maildir/*/tmp/*" -type f)" ] && ok "nothing left in tmp/" || bad "files left in tmp/"
+$PY "$HERE/check_digest.py" "$msg" --office "Oficina de Control Interno" --numbers 54,56 \
+    && ok "digest parses and names activities 54 and 56" || bad "digest content"
+
+run_send "$cfg" 2023-03-01T08:00 || bad "second send exit $?"
+expect_grep "second send at the same instant sends nothing" "0 new reminders; 0 digests sent" "$tmp/out"
+[ "$(count_files "$tmp/md/maildir")" -eq 1 ] && ok "still one digest" || bad "a digest was sent twice"
+
+# a week of downtime: the pass at 2023-03-07 catches up, each milestone once, marked late
+run_send "$cfg" 2023-03-07T09:00 || bad "catch-up send exit $?"
+sg=$(find "$tmp/md/maildir/secretaria-general/new" -type f | head -n 1)
+[ -n "$sg" ] && ok "Secretaría General got its overdue digest" || bad "no digest for secretaria-general"
+$PY "$HERE/check_digest.py" "$sg" --office "Secretaría General" --numbers 9,59 --late \
+    && ok "overdue digest names 9 and 59, marked late" || bad "overdue digest content"
+"$PLAZO" -c "$cfg" status >"$tmp/status" 2>&1
+expect_grep "status counts" "reminders: 0 pending" "$tmp/status"
+$PY "$HERE/check_digest.py" --unique-message-ids "$tmp/md/maildir" \
+    && ok "no Message-ID twice" || bad "a Message-ID repeats"
+
+# --dry-run prints and records nothing
+cfg2=$(make_config dry)
+"$PLAZO" -c "$cfg2" send --dry-run --at 2023-03-01T08:00 >"$tmp/dry.out" 2>&1 || bad "dry run exit"
+expect_grep "dry run prints the digest" "^Subject: " "$tmp/dry.out"
+[ "$(count_files "$tmp/dry/maildir")" -eq 0 ] && ok "dry run delivered nothing" || bad "dry run delivered"
+"$PLAZO" -c "$cfg2" status >"$tmp/status" 2>&1
+expect_grep "dry run recorded nothing" "reminders: 0 pending, 0 sent" "$tmp/status"
+
+echo "$fails failed"
+[ "$fails" -eq 0 ]

@@ -1,0 +1,555 @@
+/* test-mail.c - the e-mail digest: Subject wording, Message-ID, Date, MIME structure,
+ * quoted-printable and RFC 2047 encoding, header injection, golden messages.
+ *
+ * The expected texts below were written from the digest by hand (dates checked against a
+ * calendar: 2023-03-01 is a Wednesday, 2023-03-19 a Sunday, 2023-03-20 Día de San José).
+ * The messages are decoded by the small RFC 2047 and quoted-printable decoders of this file,
+ * not by the code under test. Set PLAZO_UPDATE_GOLDEN=1 to rewrite tests/data/mail-*.eml
+ * (then read them before keeping them); tests/integration/mail_parse.py checks them again with
+ * Python's email package.
+ */
+#include "mail.h"
+
+#include <ctype.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "test.h"
+
+/* ---- fixtures -------------------------------------------------------------------------- */
+
+static const char *const to_two[] = {"secretaria@example.gov.co", "jefe.secretaria@example.gov.co"};
+
+static const struct mail_item three[] = {
+	{.number = 12,
+	 .activity = "Publicar el informe de gestión 2022 en la página web",
+	 .goal = "Informe de gestión & anexos <2022>",
+	 .due = {2023, 2, 27},
+	 .days = -2,
+	 .workdays = -2,
+	 .stage = "overdue-1",
+	 .late = true,
+	 .others = "Oficina de Control Interno",
+	 .source = "plan.tsv:24"},
+	{.number = 7,
+	 .activity = "Convocar a la audiencia pública de rendición de cuentas",
+	 .goal = "Convocatoria enviada",
+	 .due = {2023, 3, 1},
+	 .stage = "due",
+	 .others = "",
+	 .source = "plan.tsv:18"},
+	{.number = 15,
+	 .activity = "Realizar la audiencia pública de \"rendición\" de cuentas",
+	 .goal = "Audiencia realizada",
+	 .has_start = true,
+	 .start = {2023, 3, 6},
+	 .due = {2023, 3, 19},
+	 .days = 18,
+	 .workdays = 12,
+	 .due_closed = "domingo",
+	 .stage = "lead-15d",
+	 .others = "Oficina Asesora de Planeación, Oficina Jurídica",
+	 .source = "plan.tsv:31"},
+};
+
+static struct mail_digest digest(const struct mail_item *items, size_t n)
+{
+	return (struct mail_digest){
+		.office_id = "secretaria-general",
+		.office_name = "Secretaría General",
+		.from = "plazo@example.gov.co",
+		.from_name = "Plazos — Alcaldía",
+		.to = to_two,
+		.n_to = 2,
+		.cc = "despacho@example.gov.co",
+		.feed_url = "https://plazo.example.gov.co/feeds/secretaria-general.ics?token=a&b",
+		.page_url = "https://plazo.example.gov.co/oficinas/secretaria-general",
+		.list_domain = "plazo.example.gov.co",
+		.identity = "secretaria-general|2023-03-01T08:00|12/overdue-1,7/due,15/lead-15d",
+		.date = 1677675600, /* 2023-03-01 13:00 UTC, 08:00 in Bogotá */
+		.timezone = "America/Bogota",
+		.today = {2023, 3, 1},
+		.items = items,
+		.n_items = n,
+	};
+}
+
+static char *compose(const struct mail_digest *d)
+{
+	struct strbuf s;
+	strbuf_init(&s);
+	if (mail_compose(d, &s) < 0) {
+		strbuf_finish(&s);
+		return NULL;
+	}
+	return strbuf_steal(&s);
+}
+
+/* ---- a small reader of messages -------------------------------------------------------- */
+
+static bool valid_utf8(const unsigned char *s, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		size_t len = s[i] < 0x80 ? 1 : (s[i] >> 5) == 6 ? 2 : (s[i] >> 4) == 14 ? 3
+				   : (s[i] >> 3) == 30 ? 4 : 0;
+		if (len == 0 || i + len > n)
+			return false;
+		for (size_t k = 1; k < len; k++)
+			if ((s[i + k] & 0xC0) != 0x80)
+				return false;
+		i += len;
+	}
+	return true;
+}
+
+/* The unfolded value of the first top-level header called name, or NULL (free it). */
+static char *header(const char *msg, const char *name)
+{
+	size_t n = strlen(name);
+	const char *end = strstr(msg, "\r\n\r\n");
+	for (const char *l = msg; l != NULL && l < end; l = strstr(l, "\r\n") + 2) {
+		if (strncasecmp(l, name, n) != 0 || l[n] != ':')
+			continue;
+		struct strbuf v;
+		strbuf_init(&v);
+		const char *p = l + n + 1 + (l[n + 1] == ' ');
+		while (!(p[0] == '\r' && p[1] == '\n' && p[2] != ' ' && p[2] != '\t')) {
+			if (p[0] == '\r' && p[1] == '\n')
+				p += 2;
+			else
+				strbuf_putc(&v, *p++);
+		}
+		return strbuf_steal(&v);
+	}
+	return NULL;
+}
+
+static int hexval(char c)
+{
+	return isdigit((unsigned char)c) ? c - '0' : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1;
+}
+
+/* Decodes a header value made of UTF-8 Q encoded-words (checking that each is at most 75
+ * bytes and whole UTF-8 on its own) and plain text. */
+static char *decode_2047(struct test_state *ts, const char *v)
+{
+	struct strbuf out, w;
+	strbuf_init(&out);
+	strbuf_init(&w);
+	bool prev_word = false;
+	while (*v != '\0') {
+		const char *end = strncmp(v, "=?UTF-8?Q?", 10) == 0 ? strstr(v + 10, "?=") : NULL;
+		if (end == NULL) {
+			size_t sp = strspn(v, " ");
+			bool next_word = strncmp(v + sp, "=?UTF-8?Q?", 10) == 0;
+			if (!(sp > 0 && prev_word && next_word))
+				strbuf_append(&out, v, sp > 0 ? sp : 1);
+			v += sp > 0 ? sp : 1;
+			prev_word = prev_word && sp > 0;
+			continue;
+		}
+		CHECK(ts, end + 2 - v <= 75);
+		strbuf_reset(&w);
+		for (const char *p = v + 10; p < end; p++) {
+			if (*p == '_')
+				strbuf_putc(&w, ' ');
+			else if (*p == '=' && hexval(p[1]) >= 0 && hexval(p[2]) >= 0)
+				strbuf_putc(&w, (char)(hexval(p[1]) * 16 + hexval(p[2]))), p += 2;
+			else
+				strbuf_putc(&w, *p);
+		}
+		CHECK(ts, valid_utf8((const unsigned char *)w.data, w.len));
+		strbuf_append(&out, w.data, w.len);
+		v = end + 2;
+		prev_word = true;
+	}
+	strbuf_finish(&w);
+	return strbuf_steal(&out);
+}
+
+/* Decodes quoted-printable lines (CRLF) into text with "\n" line ends. */
+static char *decode_qp(const char *s, size_t n)
+{
+	struct strbuf out;
+	strbuf_init(&out);
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '=' && i + 2 < n && s[i + 1] == '\r' && s[i + 2] == '\n')
+			i += 2;
+		else if (s[i] == '=' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0)
+			strbuf_putc(&out, (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]))), i += 2;
+		else if (s[i] != '\r')
+			strbuf_putc(&out, s[i]);
+	}
+	return strbuf_steal(&out);
+}
+
+/* The raw body of the part whose Content-Type starts with type (NULL when missing); *len is
+ * its length, up to the CRLF before the next boundary. */
+static const char *raw_part(const char *msg, const char *type, size_t *len)
+{
+	char *ct = header(msg, "Content-Type");
+	const char *b = ct != NULL ? strstr(ct, "boundary=\"") : NULL;
+	char delim[128] = "";
+	if (b != NULL)
+		snprintf(delim, sizeof delim, "\r\n--%.*s", (int)strcspn(b + 10, "\""), b + 10);
+	free(ct);
+	char want[64];
+	snprintf(want, sizeof want, "\r\nContent-Type: %s;", type);
+	const char *p = strstr(msg, want);
+	const char *body = p != NULL ? strstr(p, "\r\n\r\n") : NULL;
+	const char *end = body != NULL && delim[0] ? strstr(body + 4, delim) : NULL;
+	if (end == NULL)
+		return NULL;
+	*len = (size_t)(end - body - 4);
+	return body + 4;
+}
+
+static char *part(const char *msg, const char *type)
+{
+	size_t len;
+	const char *raw = raw_part(msg, type, &len);
+	return raw != NULL ? decode_qp(raw, len) : NULL;
+}
+
+/* CRLF only; header lines within 78 bytes, body lines within 76, no blank at a body line's
+ * end. */
+static void check_lines(struct test_state *ts, const char *msg)
+{
+	bool in_body = false;
+	for (const char *l = msg; *l != '\0';) {
+		const char *nl = strchr(l, '\n');
+		CHECK(ts, nl != NULL && nl > l && nl[-1] == '\r');
+		if (nl == NULL || nl == l)
+			return;
+		size_t len = (size_t)(nl - l) - 1;
+		CHECK(ts, memchr(l, '\r', len) == NULL);
+		if (len == 0)
+			in_body = true;
+		CHECK(ts, len <= (in_body ? 76u : 78u));
+		if (in_body && len > 0)
+			CHECK(ts, l[len - 1] != ' ' && l[len - 1] != '\t');
+		l = nl + 1;
+	}
+}
+
+/* A quoted-printable body: every '=' starts an escape or a soft break, no line starts with
+ * "." or "From ", and each physical line decodes to whole UTF-8 characters. */
+static void check_qp(struct test_state *ts, const char *raw, size_t n)
+{
+	for (const char *l = raw; l < raw + n;) {
+		const char *nl = strstr(l, "\r\n");
+		size_t len = nl != NULL && nl < raw + n ? (size_t)(nl - l) : (size_t)(raw + n - l);
+		for (size_t i = 0; i < len; i++)
+			if (l[i] == '=' && i + 1 < len)
+				CHECK(ts, i + 2 < len && hexval(l[i + 1]) >= 0 && hexval(l[i + 2]) >= 0);
+		CHECK(ts, l[0] != '.' && strncmp(l, "From ", 5) != 0);
+		char *dec = decode_qp(l, len > 0 && l[len - 1] == '=' ? len - 1 : len);
+		CHECK(ts, valid_utf8((const unsigned char *)dec, strlen(dec)));
+		free(dec);
+		l += len + 2;
+	}
+}
+
+/* ---- Subject --------------------------------------------------------------------------- */
+
+static void check_subject(struct test_state *ts, const struct mail_digest *d, const char *want)
+{
+	struct strbuf s;
+	strbuf_init(&s);
+	mail_subject(d, &s);
+	CHECK_STR_EQ(ts, s.data, want);
+	strbuf_finish(&s);
+}
+
+static void test_subject(struct test_state *ts)
+{
+	struct mail_item it[4] = {three[0], three[0], three[2], three[2]};
+	struct mail_digest d = digest(three, 3);
+	check_subject(ts, &d, "Plazos: 1 vencida, 1 vence hoy, 1 próxima — Secretaría General");
+	d = digest(it, 4);
+	check_subject(ts, &d, "Plazos: 2 vencidas, 2 próximas — Secretaría General");
+	d = digest(it + 2, 2);
+	check_subject(ts, &d, "Plazos: 2 próximas — Secretaría General");
+	d = digest(it + 3, 1);
+	check_subject(ts, &d, "Plazos: 1 próxima — Secretaría General");
+	d = digest(it + 1, 1);
+	check_subject(ts, &d, "Plazos: 1 vencida — Secretaría General");
+	d = digest(three + 1, 1);
+	check_subject(ts, &d, "Plazos: 1 vence hoy — Secretaría General");
+	it[0] = it[1] = three[1];
+	d = digest(it, 2);
+	check_subject(ts, &d, "Plazos: 2 vencen hoy — Secretaría General");
+	d = digest(NULL, 0);
+	check_subject(ts, &d, "Plazos: sin pendientes — Secretaría General");
+	d.office_name = "";
+	check_subject(ts, &d, "Plazos: sin pendientes — secretaria-general");
+	d.office_name = "  X\r\nBcc: evil@example.com\t";
+	check_subject(ts, &d, "Plazos: sin pendientes — X Bcc: evil@example.com");
+	d.office_name = "Caf\xE9 \xC3"; /* Latin-1 byte and a cut sequence */
+	check_subject(ts, &d, "Plazos: sin pendientes — Caf\xEF\xBF\xBD \xEF\xBF\xBD");
+}
+
+/* ---- Message-ID ------------------------------------------------------------------------ */
+
+static void test_message_id(struct test_state *ts)
+{
+	char buf[96];
+	/* FNV-1a 64 of "" is the offset basis; of "a" and "foobar": the published vectors. */
+	mail_message_id("", "example.gov.co", buf, sizeof buf);
+	CHECK_STR_EQ(ts, buf, "<plazo.cbf29ce484222325.84222325cbf29ce4@example.gov.co>");
+	mail_message_id("a", "example.gov.co", buf, sizeof buf);
+	CHECK_STR_EQ(ts, buf, "<plazo.af63dc4c8601ec8c.789e3e398d3ff5ff@example.gov.co>");
+	mail_message_id("foobar", "example.gov.co", buf, sizeof buf);
+	CHECK_STR_EQ(ts, buf, "<plazo.85944171f73967e8.1af21521be519bf9@example.gov.co>");
+	mail_message_id("foobar", " exa<mple>.gov.co\r\n", buf, sizeof buf);
+	CHECK_STR_EQ(ts, buf, "<plazo.85944171f73967e8.1af21521be519bf9@example.gov.co>");
+	mail_message_id("foobar", NULL, buf, sizeof buf);
+	CHECK_STR_EQ(ts, buf, "<plazo.85944171f73967e8.1af21521be519bf9@localhost>");
+	char small[50];
+	memset(small, 'z', sizeof small);
+	mail_message_id("", "example.gov.co", small, sizeof small);
+	CHECK_STR_EQ(ts, small, "<plazo.cbf29ce484222325.84222325cbf29ce4@example>");
+	char longer[300];
+	memset(longer, 'd', sizeof longer - 1);
+	longer[sizeof longer - 1] = '\0';
+	mail_message_id("", longer, buf, sizeof buf);
+	CHECK_INT_EQ(ts, strlen(buf), 95);
+	CHECK(ts, buf[94] == '>');
+}
+
+/* ---- Date ------------------------------------------------------------------------------ */
+
+static void check_date(struct test_state *ts, const char *tz, time_t t, const char *want)
+{
+	struct mail_digest d = digest(NULL, 0);
+	d.timezone = tz;
+	d.date = t;
+	char *msg = compose(&d);
+	char *date = msg != NULL ? header(msg, "Date") : NULL;
+	CHECK_STR_EQ(ts, date, want);
+	free(date);
+	free(msg);
+}
+
+static void test_date(struct test_state *ts)
+{
+	check_date(ts, "America/Bogota", 1677675600, "Wed, 01 Mar 2023 08:00:00 -0500");
+	check_date(ts, "America/Bogota", 1677639600, "Tue, 28 Feb 2023 22:00:00 -0500");
+	check_date(ts, NULL, 1677675607, "Wed, 01 Mar 2023 13:00:07 +0000");
+	check_date(ts, "Asia/Kolkata", 1677675600, "Wed, 01 Mar 2023 18:30:00 +0530");
+	check_date(ts, "Europe/Madrid", 1688205600, "Sat, 01 Jul 2023 12:00:00 +0200");
+	check_date(ts, "Europe/Madrid", 1677675600, "Wed, 01 Mar 2023 14:00:00 +0100");
+
+	struct mail_digest d = digest(three, 3);
+	d.timezone = "Nowhere/Nothing";
+	struct strbuf s;
+	strbuf_init(&s);
+	CHECK_INT_EQ(ts, mail_compose(&d, &s), -1);
+	CHECK_INT_EQ(ts, s.len, 0);
+	strbuf_finish(&s);
+}
+
+/* ---- the three-item digest ------------------------------------------------------------- */
+
+static const char want_text[] =
+	"Plazos — Secretaría General\n"
+	"Fecha de corte: miércoles 1 de marzo de 2023\n"
+	"\n"
+	"Vencidas (1)\n"
+	"------------\n"
+	"\n"
+	"Actividad 12: Publicar el informe de gestión 2022 en la página web\n"
+	"  Meta: Informe de gestión & anexos <2022>\n"
+	"  Venció: lunes 27 de febrero de 2023 — 2 días de retraso (2 días hábiles)\n"
+	"  Compartida con: Oficina de Control Interno\n"
+	"  Aviso enviado con retraso: plazo no estaba en servicio a la hora prevista.\n"
+	"  Fuente: plan.tsv:24\n"
+	"\n"
+	"Vencen hoy (1)\n"
+	"--------------\n"
+	"\n"
+	"Actividad 7: Convocar a la audiencia pública de rendición de cuentas\n"
+	"  Meta: Convocatoria enviada\n"
+	"  Vence hoy: miércoles 1 de marzo de 2023\n"
+	"  Fuente: plan.tsv:18\n"
+	"\n"
+	"Próximas (1)\n"
+	"------------\n"
+	"\n"
+	"Actividad 15: Realizar la audiencia pública de \"rendición\" de cuentas\n"
+	"  Meta: Audiencia realizada\n"
+	"  Inicia: lunes 6 de marzo de 2023\n"
+	"  Vence: domingo 19 de marzo de 2023 — faltan 18 días (12 días hábiles)\n"
+	"  La fecha cae en domingo; el plan la mantiene.\n"
+	"  Compartida con: Oficina Asesora de Planeación, Oficina Jurídica\n"
+	"  Fuente: plan.tsv:31\n"
+	"\n"
+	"-- \n"
+	"Página de la oficina: https://plazo.example.gov.co/oficinas/secretaria-general\n"
+	"Calendario de plazos (suscripción): "
+	"https://plazo.example.gov.co/feeds/secretaria-general.ics?token=a&b\n"
+	"Mensaje automático enviado por plazo. Por favor, no responda a este correo.";
+
+static const char *const want_html[] = {
+	"<html lang=\"es\">",
+	"<title>Plazos: 1 vencida, 1 vence hoy, 1 próxima — Secretaría General</title>",
+	"Vencidas (1)</h2>",
+	"<strong>Actividad 12:</strong> Publicar el informe de gestión 2022 en la página web</p>",
+	">Meta: Informe de gestión &amp; anexos &lt;2022&gt;</p>",
+	"<strong>Venció:</strong> lunes 27 de febrero de 2023 — 2 días de retraso (2 días "
+	"hábiles)</p>",
+	">Compartida con: Oficina de Control Interno</p>",
+	">Aviso enviado con retraso: plazo no estaba en servicio a la hora prevista.</p>",
+	">Fuente: plan.tsv:24</p>",
+	"Vencen hoy (1)</h2>",
+	"<strong>Actividad 7:</strong> Convocar a la audiencia pública de rendición de cuentas</p>",
+	"<strong>Vence hoy:</strong> miércoles 1 de marzo de 2023</p>",
+	"Próximas (1)</h2>",
+	"<strong>Actividad 15:</strong> Realizar la audiencia pública de &quot;rendición&quot; de "
+	"cuentas</p>",
+	">Inicia: lunes 6 de marzo de 2023</p>",
+	"<strong>Vence:</strong> domingo 19 de marzo de 2023 — faltan 18 días (12 días hábiles)</p>",
+	">La fecha cae en domingo; el plan la mantiene.</p>",
+	">Compartida con: Oficina Asesora de Planeación, Oficina Jurídica</p>",
+	">Fuente: plan.tsv:31</p>",
+	"href=\"https://plazo.example.gov.co/oficinas/secretaria-general\">Página de la "
+	"oficina</a>",
+	"href=\"https://plazo.example.gov.co/feeds/secretaria-general.ics?token=a&amp;b\">"
+	"Calendario de plazos (suscripción)</a>",
+	"Mensaje automático enviado por plazo. Por favor, no responda a este correo.</p>",
+	"</html>",
+};
+
+static int count_headers(const char *msg, const char *name)
+{
+	int n = 0;
+	size_t len = strlen(name);
+	const char *end = strstr(msg, "\r\n\r\n");
+	for (const char *l = msg; l != NULL && l < end; l = strstr(l, "\r\n") + 2)
+		n += strncasecmp(l, name, len) == 0 && l[len] == ':';
+	return n;
+}
+
+static void check_header(struct test_state *ts, const char *msg, const char *name,
+			 const char *want)
+{
+	char *v = header(msg, name);
+	char *dec = v != NULL ? decode_2047(ts, v) : NULL;
+	CHECK_STR_EQ(ts, dec, want);
+	CHECK_INT_EQ(ts, count_headers(msg, name), 1);
+	free(dec);
+	free(v);
+}
+
+static void test_digest_headers(struct test_state *ts)
+{
+	struct mail_digest d = digest(three, 3);
+	char *msg = compose(&d), id[96];
+	mail_message_id(d.identity, "example.gov.co", id, sizeof id);
+	check_lines(ts, msg);
+	check_header(ts, msg, "Date", "Wed, 01 Mar 2023 08:00:00 -0500");
+	check_header(ts, msg, "From", "Plazos — Alcaldía <plazo@example.gov.co>");
+	check_header(ts, msg, "To", "secretaria@example.gov.co, jefe.secretaria@example.gov.co");
+	check_header(ts, msg, "Cc", "despacho@example.gov.co");
+	check_header(ts, msg, "Subject",
+		     "Plazos: 1 vencida, 1 vence hoy, 1 próxima — Secretaría General");
+	check_header(ts, msg, "Message-ID", id);
+	check_header(ts, msg, "List-Id",
+		     "Secretaría General <secretaria-general.plazo.example.gov.co>");
+	check_header(ts, msg, "Auto-Submitted", "auto-generated");
+	check_header(ts, msg, "X-Auto-Response-Suppress", "All");
+	check_header(ts, msg, "MIME-Version", "1.0");
+	char *ct = header(msg, "Content-Type");
+	const char *b = ct != NULL ? strstr(ct, "boundary=\"=_plazo_") : NULL;
+	CHECK(ts, ct != NULL && strncmp(ct, "multipart/alternative;", 22) == 0);
+	CHECK(ts, b != NULL && strspn(b + 18, "0123456789abcdef") == 32 && b[50] == '"');
+	free(ct);
+	free(msg);
+}
+
+static void test_digest_parts(struct test_state *ts)
+{
+	struct mail_digest d = digest(three, 3);
+	char *msg = compose(&d);
+	size_t n;
+	const char *raw = raw_part(msg, "text/plain", &n);
+	CHECK(ts, raw != NULL && strstr(msg, "\r\nContent-Type: text/plain; charset=UTF-8\r\n"
+						"Content-Transfer-Encoding: quoted-printable\r\n"));
+	if (raw != NULL)
+		check_qp(ts, raw, n);
+	char *text = part(msg, "text/plain");
+	CHECK_STR_EQ(ts, text, want_text);
+	raw = raw_part(msg, "text/html", &n);
+	CHECK(ts, raw != NULL);
+	if (raw != NULL)
+		check_qp(ts, raw, n);
+	char *html = part(msg, "text/html");
+	const char *at = html;
+	for (size_t i = 0; i < sizeof want_html / sizeof want_html[0]; i++) {
+		const char *found = at != NULL ? strstr(at, want_html[i]) : NULL;
+		if (found == NULL)
+			fprintf(stderr, "html lacks, in order: %s\n", want_html[i]);
+		CHECK(ts, found != NULL);
+		at = found != NULL ? found : at;
+	}
+	CHECK(ts, html != NULL && strstr(html, "<2022>") == NULL);
+	free(html);
+	free(text);
+	free(msg);
+}
+
+/* ---- golden files ---------------------------------------------------------------------- */
+
+static void check_golden(struct test_state *ts, const char *name, const char *msg)
+{
+	char *path = test_data_path(name);
+	const char *update = getenv("PLAZO_UPDATE_GOLDEN");
+	FILE *f = fopen(path, update != NULL && strcmp(update, "1") == 0 ? "wb" : "rb");
+	CHECK(ts, f != NULL);
+	if (f != NULL && update != NULL && strcmp(update, "1") == 0) {
+		CHECK_INT_EQ(ts, fwrite(msg, 1, strlen(msg), f), strlen(msg));
+		printf("wrote %s\n", path);
+	} else if (f != NULL) {
+		struct strbuf got;
+		strbuf_init(&got);
+		char buf[4096];
+		size_t n;
+		while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+			strbuf_append(&got, buf, n);
+		if (got.len != strlen(msg) || memcmp(got.data, msg, got.len) != 0)
+			fprintf(stderr, "%s differs from the composed message\n", path);
+		CHECK(ts, got.len == strlen(msg) && memcmp(got.data, msg, got.len) == 0);
+		strbuf_finish(&got);
+	}
+	if (f != NULL)
+		fclose(f);
+	free(path);
+}
+
+static void test_golden_digest(struct test_state *ts)
+{
+	struct mail_digest d = digest(three, 3);
+	char *msg = compose(&d);
+	check_golden(ts, "mail-digest.eml", msg);
+	free(msg);
+}
+
+static void test_deterministic(struct test_state *ts)
+{
+	struct mail_digest d = digest(three, 3);
+	char *a = compose(&d), *b = compose(&d);
+	CHECK_STR_EQ(ts, a, b);
+	d.identity = "secretaria-general|2023-03-02T08:00|12/overdue-1,7/due,15/lead-15d";
+	char *c = compose(&d);
+	char *ida = header(a, "Message-ID"), *idc = header(c, "Message-ID");
+	char *cta = header(a, "Content-Type"), *ctc = header(c, "Content-Type");
+	CHECK(ts, ida != NULL && idc != NULL && strcmp(ida, idc) != 0);
+	CHECK(ts, cta != NULL && ctc != NULL && strcmp(cta, ctc) != 0);
+	free(ida);
+	free(idc);
+	free(cta);
+	free(ctc);
+	free(a);
+	free(b);
+	free(c);
+}
