@@ -553,3 +553,246 @@ static void test_deterministic(struct test_state *ts)
 	free(b);
 	free(c);
 }
+
+/* ---- header injection ------------------------------------------------------------------ */
+
+static const char *const known_headers[] = {
+	"Date:", "From:", "To:", "Cc:", "Subject:", "Message-ID:", "List-Id:", "Auto-Submitted:",
+	"X-Auto-Response-Suppress:", "Precedence:", "Content-Language:", "MIME-Version:",
+	"Content-Type:",
+};
+
+/* Every line of the header block is a known header or a continuation. */
+static void check_header_names(struct test_state *ts, const char *msg)
+{
+	const char *end = strstr(msg, "\r\n\r\n");
+	for (const char *l = msg; l != NULL && l < end; l = strstr(l, "\r\n") + 2) {
+		bool ok = *l == ' ' || *l == '\t';
+		for (size_t i = 0; !ok && i < sizeof known_headers / sizeof known_headers[0]; i++)
+			ok = strncmp(l, known_headers[i], strlen(known_headers[i])) == 0;
+		if (!ok)
+			fprintf(stderr, "unexpected header line: %.40s\n", l);
+		CHECK(ts, ok);
+	}
+}
+
+static const char *const to_evil[] = {"a@example.com\r\nBcc: evil@example.com", "b@example.com"};
+
+static const struct mail_item evil_item = {
+	.number = 3,
+	.activity = "Primera línea\r\nSegunda línea\r\n.\r\nFrom: x",
+	.goal = "Meta\nBcc: y@example.com",
+	.due = {2023, 3, 10},
+	.days = 9,
+	.workdays = 7,
+	.stage = "lead-15d\r\nBcc: s",
+	.others = "Oficina\r\nBcc: z@example.com",
+	.source = "plan.tsv:3\r\nBcc: e",
+};
+
+static struct mail_digest evil_digest(void)
+{
+	struct mail_digest d = digest(&evil_item, 1);
+	d.office_id = "x\r\nbcc";
+	d.office_name = "X\r\nBcc: evil@example.com";
+	d.from_name = "Plazos\r\nBcc: evil@example.com";
+	d.to = to_evil;
+	d.cc = "c@example.com\nX-Evil: 1";
+	d.list_domain = "example.gov.co\r\nBcc: e@x";
+	d.page_url = "https://x.example/\r\nBcc: e";
+	d.feed_url = "javascript:alert(1)";
+	d.identity = "evil\r\nBcc: x";
+	return d;
+}
+
+static void test_injection(struct test_state *ts)
+{
+	struct mail_digest d = evil_digest();
+	char *msg = compose(&d);
+	check_lines(ts, msg);
+	check_header_names(ts, msg);
+	check_header(ts, msg, "Subject", "Plazos: 1 próxima — X Bcc: evil@example.com");
+	check_header(ts, msg, "From", "\"Plazos Bcc: evil@example.com\" <plazo@example.gov.co>");
+	check_header(ts, msg, "To", "a@example.comBccevil@example.com, b@example.com");
+	check_header(ts, msg, "Cc", "c@example.comX-Evil1");
+	check_header(ts, msg, "List-Id", "\"X Bcc: evil@example.com\" <xbcc.example.gov.coBccex>");
+	CHECK_INT_EQ(ts, count_headers(msg, "Bcc"), 0);
+	CHECK_INT_EQ(ts, count_headers(msg, "X-Evil"), 0);
+	char *text = part(msg, "text/plain"), *html = part(msg, "text/html");
+	CHECK(ts, text != NULL && strstr(text, "\n\nActividad 3: Primera línea Segunda línea . "
+					       "From: x\n"
+					       "  Meta: Meta Bcc: y@example.com\n"
+					       "  Vence: viernes 10 de marzo de 2023 — faltan 9 días "
+					       "(7 días hábiles)\n"
+					       "  Compartida con: Oficina Bcc: z@example.com\n"
+					       "  Fuente: plan.tsv:3 Bcc: e\n"
+					       "\n-- \n"
+					       "Página de la oficina: https://x.example/ Bcc: e\n"
+					       "Mensaje automático") != NULL);
+	CHECK(ts, html != NULL && strstr(html, "href=\"https://x.example/ Bcc: e\"") != NULL);
+	CHECK(ts, html != NULL && strstr(html, "javascript") == NULL);
+	CHECK(ts, text != NULL && strstr(text, "javascript") == NULL);
+	check_golden(ts, "mail-injection.eml", msg);
+	free(html);
+	free(text);
+	free(msg);
+}
+
+/* ---- quoted-printable edges ------------------------------------------------------------ */
+
+static void check_activity_roundtrip(struct test_state *ts, const char *activity)
+{
+	struct mail_item it = three[2];
+	it.activity = activity;
+	struct mail_digest d = digest(&it, 1);
+	char *msg = compose(&d);
+	size_t n;
+	const char *raw = raw_part(msg, "text/plain", &n);
+	check_lines(ts, msg);
+	CHECK(ts, raw != NULL);
+	if (raw != NULL)
+		check_qp(ts, raw, n);
+	char *text = part(msg, "text/plain");
+	struct strbuf want;
+	strbuf_init(&want);
+	strbuf_printf(&want, "\nActividad 15: %s\n  Meta:", activity);
+	CHECK(ts, text != NULL && strstr(text, want.data) != NULL);
+	strbuf_finish(&want);
+	free(text);
+	free(msg);
+}
+
+static void test_qp_edges(struct test_state *ts)
+{
+	/* Every alignment of 2-, 3- and 4-byte characters, '=', '.' and "From " against the
+	 * soft breaks. */
+	for (size_t k = 0; k < 80; k++) {
+		struct strbuf act;
+		strbuf_init(&act);
+		for (size_t i = 0; i < k; i++)
+			strbuf_putc(&act, 'a');
+		for (int r = 0; r < 8; r++)
+			strbuf_puts(&act, "ñ=€.From 𝄞 ñññ€€€𝄞𝄞==");
+		strbuf_puts(&act, "fin=");
+		check_activity_roundtrip(ts, act.data);
+		strbuf_finish(&act);
+	}
+	char long_word[400];
+	memset(long_word, 'x', sizeof long_word - 1);
+	long_word[sizeof long_word - 1] = '\0';
+	check_activity_roundtrip(ts, long_word);
+}
+
+/* The raw text part of a one-item digest whose goal is goal. */
+static bool raw_has(const char *goal, const char *want)
+{
+	struct mail_item it = three[1];
+	it.goal = goal;
+	struct mail_digest d = digest(&it, 1);
+	char *msg = compose(&d);
+	size_t n;
+	const char *raw = raw_part(msg, "text/plain", &n);
+	bool found = raw != NULL && strstr(raw, want) != NULL && strstr(raw, want) < raw + n;
+	free(msg);
+	return found;
+}
+
+static void test_qp_lines(struct test_state *ts)
+{
+	char m68[69], m67[68], line[160];
+	memset(m68, 'm', 68), m68[68] = '\0';
+	memset(m67, 'm', 67), m67[67] = '\0';
+	/* "  Meta: " + 68 = 76 columns: no soft break; one more needs one after column 75. */
+	snprintf(line, sizeof line, "\r\n  Meta: %s\r\n", m68);
+	CHECK(ts, raw_has(m68, line));
+	char m69[70];
+	memset(m69, 'm', 69), m69[69] = '\0';
+	snprintf(line, sizeof line, "\r\n  Meta: %s=\r\nmm\r\n", m67);
+	CHECK(ts, raw_has(m69, line));
+	CHECK(ts, raw_has("a=b", "\r\n  Meta: a=3Db\r\n"));
+	CHECK(ts, raw_has("  con espacios al final \t ", "\r\n  Meta: con espacios al final\r\n"));
+	CHECK(ts, raw_has("gestión", "\r\n  Meta: gesti=C3=B3n\r\n"));
+	CHECK(ts, raw_has("x", "\r\n--=20\r\n")); /* the signature line's trailing space */
+	/* a soft break goes before a space near the end rather than inside a word */
+	CHECK(ts, raw_has("aaaaaaaaaa bbbbbbbbbb cccccccccc dddddddddd eeeeeeeeee ffffffffff gggggggggg",
+			  "\r\n  Meta: aaaaaaaaaa bbbbbbbbbb cccccccccc dddddddddd eeeeeeeeee "
+			  "ffffffffff=\r\n gggggggggg\r\n"));
+}
+
+/* ---- wording ----------------------------------------------------------------------------- */
+
+static char *text_of(const struct mail_item *items, size_t n, struct mail_digest *d)
+{
+	*d = n > 0 ? digest(items, n) : digest(NULL, 0);
+	char *msg = compose(d);
+	char *text = msg != NULL ? part(msg, "text/plain") : NULL;
+	free(msg);
+	return text;
+}
+
+static void check_text_has(struct test_state *ts, const struct mail_item *it, const char *want)
+{
+	struct mail_digest d;
+	char *text = text_of(it, 1, &d);
+	if (text == NULL || strstr(text, want) == NULL)
+		fprintf(stderr, "text lacks: %s\n", want);
+	CHECK(ts, text != NULL && strstr(text, want) != NULL);
+	free(text);
+}
+
+static void test_wording(struct test_state *ts)
+{
+	struct mail_item it = three[2];
+	it.has_start = false;
+	it.due = (struct date){2023, 3, 20};
+	it.days = 19;
+	it.due_closed = "Día de San José";
+	check_text_has(ts, &it, "\n  Vence: lunes 20 de marzo de 2023 — faltan 19 días (12 días "
+				"hábiles)\n  La fecha cae en día festivo (Día de San José); el plan "
+				"la mantiene.\n");
+	it.due = (struct date){2023, 3, 10};
+	it.due_closed = "cierre de la oficina";
+	check_text_has(ts, &it, "\n  La fecha cae en un día no hábil (cierre de la oficina); el "
+				"plan la mantiene.\n");
+	it.due = (struct date){2023, 3, 2};
+	it.days = 1, it.workdays = 1, it.due_closed = NULL;
+	check_text_has(ts, &it, "\n  Vence: jueves 2 de marzo de 2023 — falta 1 día (1 día "
+				"hábil)\n  Compartida");
+	it.due = (struct date){2023, 2, 28};
+	it.days = -1, it.workdays = -1;
+	check_text_has(ts, &it, "\n  Venció: martes 28 de febrero de 2023 — 1 día de retraso "
+				"(1 día hábil)\n");
+	it.goal = NULL, it.others = NULL, it.source = NULL;
+	check_text_has(ts, &it, "de cuentas\n  Venció: martes");
+	check_text_has(ts, &it, "(1 día hábil)\n\n-- \n");
+}
+
+static void test_minimal(struct test_state *ts)
+{
+	struct mail_digest d = digest(NULL, 0);
+	d.from_name = NULL, d.cc = NULL, d.n_to = 0, d.feed_url = NULL, d.page_url = NULL;
+	d.list_domain = NULL;
+	char *msg = compose(&d);
+	check_lines(ts, msg);
+	check_header_names(ts, msg);
+	check_header(ts, msg, "From", "plazo@example.gov.co");
+	check_header(ts, msg, "To", "undisclosed-recipients:;");
+	check_header(ts, msg, "List-Id", "Secretaría General <secretaria-general.example.gov.co>");
+	CHECK_INT_EQ(ts, count_headers(msg, "Cc"), 0);
+	char *text = part(msg, "text/plain");
+	CHECK_STR_EQ(ts, text, "Plazos — Secretaría General\n"
+			       "Fecha de corte: miércoles 1 de marzo de 2023\n"
+			       "\n"
+			       "No hay plazos pendientes.\n"
+			       "\n"
+			       "-- \n"
+			       "Mensaje automático enviado por plazo. Por favor, no responda a este "
+			       "correo.");
+	free(text);
+	free(msg);
+}
+
+TEST_MAIN(TEST(test_subject), TEST(test_message_id), TEST(test_date), TEST(test_digest_headers),
+	  TEST(test_digest_parts), TEST(test_golden_digest), TEST(test_deterministic),
+	  TEST(test_injection), TEST(test_qp_edges), TEST(test_qp_lines), TEST(test_wording),
+	  TEST(test_minimal))

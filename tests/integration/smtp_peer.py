@@ -10,6 +10,8 @@ Prints the port as the first line of stdout, or writes it to --port-file. Option
   --store DIR            write each accepted message as DIR/NNNN.eml and append events to
                          DIR/log.jsonl: {"event": "connect"|"message"|"reject"|"auth", "conn": N, ...}
   --max-seconds S        exit by itself after S seconds (default 60)
+  --port P               listen on port P instead of an ephemeral one
+  --delay S              wait S seconds before answering each DATA (a slow server)
 Exit 77 when aiosmtpd cannot be imported, so callers can skip.
 """
 import argparse
@@ -66,6 +68,8 @@ class Handler:
 
     async def handle_DATA(self, server, session, envelope):
         st = self.state
+        if st.args.delay:
+            await asyncio.sleep(st.args.delay)
         if st.should_fail("data"):
             st.log(event="reject", conn=session.conn_id, stage="data", code=st.fail_code)
             return "%d 4.3.0 message not accepted, try again later" % st.fail_code
@@ -131,6 +135,8 @@ def parse_args():
     p.add_argument("--store", metavar="DIR")
     p.add_argument("--port-file", metavar="FILE")
     p.add_argument("--max-seconds", type=float, default=60)
+    p.add_argument("--port", type=int, default=0)
+    p.add_argument("--delay", type=float, default=0)
     return p.parse_args()
 
 
@@ -140,7 +146,7 @@ async def serve(args):
     handler = Handler(state)
     loop = asyncio.get_running_loop()
     server = await loop.create_server(lambda: PeerSMTP(handler, state, loop=loop, **kw),
-                                      host="127.0.0.1", port=0)
+                                      host="127.0.0.1", port=args.port)
     port = server.sockets[0].getsockname()[1]
     if args.port_file:
         tmp = args.port_file + ".tmp"
