@@ -60,7 +60,8 @@ int agenda_build(const struct plan *p, const struct config *cfg, time_t now, uns
 		}
 	}
 	for (size_t o = 0; o < cfg->n_offices; o++)
-		qsort(out[o].items, out[o].len, sizeof(*out[o].items), compare_items);
+		if (out[o].len > 1)
+			qsort(out[o].items, out[o].len, sizeof(*out[o].items), compare_items);
 	return 0;
 }
 

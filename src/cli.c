@@ -1,12 +1,16 @@
 #include "cli.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli_internal.h"
+#include "store.h"
+#include "xalloc.h"
 #include "strbuf.h"
 
 int cli_usage_error(const char *cmd, const char *fmt,
@@ -91,6 +95,29 @@ void cli_print_diag_summary(const char *cmd, const struct diag_list *diags)
 			cmd, w, w == 1 ? "" : "s");
 }
 
+/* Creates the state directory (and its parents) when missing, then opens the store. */
+int cli_open_store(const struct config *cfg, struct store **st, struct pz_error *err)
+{
+	char *dir = xstrdup(cfg->state_dir);
+	for (char *p = dir + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		mkdir(dir, 0750);
+		*p = '/';
+	}
+	if (mkdir(dir, 0750) < 0 && errno != EEXIST) {
+		PZ_FAIL(err, PZ_EIO, dir, "create state directory %s: %s", dir, strerror(errno));
+		free(dir);
+		return -1;
+	}
+	char *path = xasprintf("%s/plazo.db", dir);
+	int rc = store_open(st, path, err);
+	free(path);
+	free(dir);
+	return rc;
+}
+
 struct command {
 	const char *name;
 	int (*run)(const struct cli_globals *g, int argc, char **argv);
@@ -105,6 +132,9 @@ static const struct command commands[] = {
 	{"upcoming", cli_cmd_upcoming, "what each office has overdue and coming up"},
 	{"send", cli_cmd_send, "send the reminders that are due, then exit"},
 	{"status", cli_cmd_status, "counts of pending, sent and failed reminders"},
+	{"run", cli_cmd_run, "run the service: HTTP feeds and pages, reminders on time"},
+	{"feed", cli_cmd_feed, "print an office's iCalendar feed"},
+	{"token", cli_cmd_token, "list or rotate the offices' private feed URLs"},
 };
 
 void cli_usage(bool to_stderr)

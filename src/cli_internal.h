@@ -37,6 +37,13 @@ void cli_print_diags(FILE *out, const struct diag_list *diags);
 /* For commands other than check: prints the errors, and one line counting the warnings. */
 void cli_print_diag_summary(const char *cmd, const struct diag_list *diags);
 
+struct store;
+/* Creates the state directory when missing and opens the store in it. */
+int cli_open_store(const struct config *cfg, struct store **st, struct pz_error *err);
+
+int cli_cmd_run(const struct cli_globals *g, int argc, char **argv);
+int cli_cmd_feed(const struct cli_globals *g, int argc, char **argv);
+int cli_cmd_token(const struct cli_globals *g, int argc, char **argv);
 int cli_cmd_check(const struct cli_globals *g, int argc, char **argv);
 int cli_cmd_schedule(const struct cli_globals *g, int argc, char **argv);
 int cli_cmd_init(const struct cli_globals *g, int argc, char **argv);

@@ -15,29 +15,6 @@
 #include "strbuf.h"
 #include "xalloc.h"
 
-/* Creates the state directory (and its parents) when missing, then opens the store. */
-static int open_store(const struct config *cfg, struct store **st, struct pz_error *err)
-{
-	char *dir = xstrdup(cfg->state_dir);
-	for (char *p = dir + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		mkdir(dir, 0750);
-		*p = '/';
-	}
-	if (mkdir(dir, 0750) < 0 && errno != EEXIST) {
-		PZ_FAIL(err, PZ_EIO, dir, "create state directory %s: %s", dir, strerror(errno));
-		free(dir);
-		return -1;
-	}
-	char *path = xasprintf("%s/plazo.db", dir);
-	int rc = store_open(st, path, err);
-	free(path);
-	free(dir);
-	return rc;
-}
-
 static void on_event(void *user, enum send_event ev, const char *office, size_t items,
 		     const char *detail)
 {
@@ -99,7 +76,7 @@ int cli_cmd_send(const struct cli_globals *g, int argc, char **argv)
 		fprintf(stderr, "plazo send: the configuration or plan has errors; nothing sent\n");
 		rc = CLI_FAIL;
 	}
-	if (rc == CLI_OK && open_store(&l.cfg, &st, &err) < 0) {
+	if (rc == CLI_OK && cli_open_store(&l.cfg, &st, &err) < 0) {
 		fprintf(stderr, "plazo send: %s\n", err.msg);
 		rc = CLI_FAIL;
 	}
@@ -176,7 +153,7 @@ int cli_cmd_status(const struct cli_globals *g, int argc, char **argv)
 	config_init(&cfg);
 	diag_list_init(&diags);
 	int rc = config_load(&cfg, g->config_path, &diags, &err) < 0 ||
-				 open_store(&cfg, &st, &err) < 0 || store_counts(st, &n, &err) < 0
+				 cli_open_store(&cfg, &st, &err) < 0 || store_counts(st, &n, &err) < 0
 			 ? CLI_FAIL
 			 : CLI_OK;
 	if (rc == CLI_OK)

@@ -21,6 +21,8 @@ enum section_kind {
 	SECTION_REMINDERS,
 	SECTION_MAIL,
 	SECTION_SMTP,
+	SECTION_HTTP,
+	SECTION_FEEDS,
 	SECTION_UNKNOWN,
 };
 
@@ -521,6 +523,48 @@ static void parse_duration(struct parse_ctx *ctx, const char *key, const char *v
 			 key, value);
 }
 
+/* "127.0.0.1:8080", "[::1]:8080", "0.0.0.0:80", "[::]:8080". */
+static void parse_listen(struct parse_ctx *ctx, const char *key, const char *value)
+{
+	const char *colon = strrchr(value, ':');
+	unsigned port;
+	bool v6 = value[0] == '[';
+	size_t n = colon ? (size_t)(colon - value) : 0;
+	if (colon == NULL || !parse_uint(colon + 1, 65535, &port) ||
+	    (v6 && (n < 3 || value[n - 1] != ']')) || (!v6 && n == 0)) {
+		error_at(ctx, "config-bad-value",
+			 "%s: '%s' is not ADDRESS:PORT such as 127.0.0.1:8080 or [::1]:8080", key,
+			 value);
+		return;
+	}
+	free(ctx->cfg->http.address);
+	ctx->cfg->http.address = v6 ? xstrndup(value + 1, n - 2) : xstrndup(value, n);
+	ctx->cfg->http.port = port;
+}
+
+static void parse_http_uint(struct parse_ctx *ctx, const char *key, const char *value)
+{
+	struct config_http *h = &ctx->cfg->http;
+	unsigned *field = strcmp(key, "connection_limit") == 0 ? &h->connection_limit
+			  : strcmp(key, "past_days") == 0	 ? &h->past_days
+			  : strcmp(key, "refresh_minutes") == 0   ? &h->refresh_minutes
+								   : NULL;
+	if (field == NULL) {
+		if (!parse_seconds(value, &h->timeout) || h->timeout == 0)
+			error_at(ctx, "config-bad-value", "%s: '%s' is not a duration such as 15s",
+				 key, value);
+		return;
+	}
+	if (!parse_uint(value, 100000, field))
+		error_at(ctx, "config-bad-value", "%s: '%s' is not a whole number", key, value);
+}
+
+static void parse_http_bool(struct parse_ctx *ctx, const char *key, const char *value)
+{
+	if (!parse_bool(value, &ctx->cfg->http.metrics_loopback_only))
+		error_at(ctx, "config-bad-value", "%s: '%s' is not yes or no", key, value);
+}
+
 #define MAILF(f) offsetof(struct config, mail.f)
 
 static const struct key_rule rules[] = {
@@ -549,6 +593,12 @@ static const struct key_rule rules[] = {
 	{SECTION_SMTP, "password_file", parse_path, MAILF(smtp_password_file)},
 	{SECTION_SMTP, "ca_file", parse_path, MAILF(smtp_ca_file)},
 	{SECTION_SMTP, "timeout", parse_duration, 0},
+	{SECTION_HTTP, "listen", parse_listen, 0},
+	{SECTION_HTTP, "connection_limit", parse_http_uint, 0},
+	{SECTION_HTTP, "timeout", parse_http_uint, 0},
+	{SECTION_HTTP, "metrics_loopback_only", parse_http_bool, 0},
+	{SECTION_FEEDS, "past_days", parse_http_uint, 0},
+	{SECTION_FEEDS, "refresh_minutes", parse_http_uint, 0},
 	{SECTION_OFFICE, "name", parse_office_name, 0},
 	{SECTION_OFFICE, "alias", parse_office_alias, 0},
 	{SECTION_OFFICE, "email", parse_office_email, 0},
@@ -563,7 +613,7 @@ static const struct key_rule rules[] = {
 };
 
 static const char *const kind_names[] = {"plazo", "plan",	"office", "group",
-					 "reminders", "mail", "smtp", "?"};
+					 "reminders", "mail", "smtp", "http", "feeds", "?"};
 
 static const struct key_rule *current_rule(const char *key, enum section_kind kind)
 {
@@ -637,7 +687,8 @@ static void enter_section(struct parse_ctx *ctx, const char *section)
 	ctx->kind = SECTION_UNKNOWN;
 	ctx->section_ok = false;
 	static const enum section_kind plain[] = {SECTION_PLAZO, SECTION_PLAN, SECTION_REMINDERS,
-						  SECTION_MAIL, SECTION_SMTP};
+						  SECTION_MAIL, SECTION_SMTP, SECTION_HTTP,
+						  SECTION_FEEDS};
 	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++) {
 		if (strcmp(section, kind_names[plain[i]]) == 0) {
 			ctx->kind = plain[i];
@@ -654,7 +705,7 @@ static void enter_section(struct parse_ctx *ctx, const char *section)
 	if (ctx->kind == SECTION_UNKNOWN) {
 		section_error(ctx, "config-unknown-section",
 			      "unknown section [%s] (expected [plazo], [plan], [reminders], [mail], "
-			      "[smtp], [office ID] or [group ID])",
+			      "[smtp], [http], [feeds], [office ID] or [group ID])",
 			      section);
 		return;
 	}
@@ -791,6 +842,8 @@ static void validate(struct config *cfg, struct diag_list *diags)
 		cfg->state_dir = xstrdup("/var/lib/plazo");
 	if (cfg->base_url == NULL)
 		cfg->base_url = xstrdup("http://127.0.0.1:8080");
+	if (cfg->http.address == NULL)
+		cfg->http.address = xstrdup("127.0.0.1");
 	if (cfg->mail.from == NULL)
 		cfg->mail.from = xstrdup("plazo@localhost");
 	if (cfg->mail.from_name == NULL)
@@ -877,6 +930,14 @@ void config_init(struct config *cfg)
 	};
 	cfg->mail.retry_for = 2 * 86400;
 	cfg->mail.smtp_timeout = 60;
+	cfg->http = (struct config_http){
+		.port = 8080,
+		.connection_limit = 256,
+		.timeout = 15,
+		.metrics_loopback_only = true,
+		.past_days = 365,
+		.refresh_minutes = 360,
+	};
 }
 
 void config_finish(struct config *cfg)
@@ -903,6 +964,7 @@ void config_finish(struct config *cfg)
 	free(cfg->mail.smtp_user);
 	free(cfg->mail.smtp_password_file);
 	free(cfg->mail.smtp_ca_file);
+	free(cfg->http.address);
 	config_init(cfg);
 }
 

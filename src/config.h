@@ -80,6 +80,17 @@ struct config_mail {
 	unsigned smtp_timeout;    /* seconds per message (60) */
 };
 
+/* [http] and [feeds]: where feeds and pages are served, and what the feeds hold. */
+struct config_http {
+	char *address;            /* "127.0.0.1" (listen = ADDRESS:PORT, [v6]:PORT) */
+	unsigned port;            /* 8080 */
+	unsigned connection_limit; /* 256 */
+	unsigned timeout;         /* seconds an idle client may keep a connection (15) */
+	bool metrics_loopback_only; /* true */
+	unsigned past_days;       /* feeds keep milestones due at most this long ago (365) */
+	unsigned refresh_minutes; /* refresh hint in the feeds (360) */
+};
+
 struct config {
 	char *path;      /* the file as given */
 	char *dir;       /* its folder, for relative paths */
@@ -90,6 +101,7 @@ struct config {
 	struct workdays workdays;     /* [plan] workdays, holidays, closed, open */
 	struct config_policy policy;  /* [reminders] */
 	struct config_mail mail;      /* [mail], [smtp] */
+	struct config_http http;      /* [http], [feeds] */
 	bool policy_leads_set;        /* `lead` was given (else the defaults apply) */
 	struct config_office *offices;
 	size_t n_offices;

@@ -8,10 +8,10 @@
 #include "calendar.h"
 #include "spanish.h"
 
-#define HDR_COLS 78   /* header lines are folded within this width (RFC 5322 2.1.1) */
-#define WORD_MAX 75   /* longest RFC 2047 encoded-word */
-#define QP_COLS 76    /* longest quoted-printable line (RFC 2045 6.7) */
-#define ADDR_MAX 254  /* longest address copied into a header */
+#define HDR_COLS 78 /* header lines are folded within this width (RFC 5322 2.1.1) */
+#define WORD_MAX 75 /* longest RFC 2047 encoded-word */
+#define QP_COLS 76 /* longest quoted-printable line (RFC 2045 6.7) */
+#define ADDR_MAX 254 /* longest address copied into a header */
 #define ID_PART_MAX 200
 
 #define FNV_PRIME 0x100000001b3ULL
@@ -95,13 +95,13 @@ static bool empty(const char *s)
 	return s == NULL || *s == '\0';
 }
 
-/* Copies the bytes of s that may appear in an address or an id (no space, control, quote,
- * angle bracket, comma or semicolon), at most max of them. */
-static void put_token(struct strbuf *out, const char *s, size_t max, const char *reject)
+/* Copies the bytes of s that may appear in an address or an id: no space, control or byte of
+ * reject, and no byte over 0x7E when ascii; at most max of them. */
+static void put_token(struct strbuf *out, const char *s, size_t max, const char *reject, bool ascii)
 {
 	for (size_t n = 0; s != NULL && *s != '\0' && n < max; s++) {
 		unsigned char c = (unsigned char)*s;
-		if (c <= 0x20 || c == 0x7F || strchr(reject, c) != NULL)
+		if (c <= 0x20 || c == 0x7F || (ascii && c > 0x7F) || strchr(reject, c) != NULL)
 			continue;
 		strbuf_putc(out, (char)c);
 		n++;
@@ -109,6 +109,7 @@ static void put_token(struct strbuf *out, const char *s, size_t max, const char 
 }
 
 static const char addr_reject[] = "<>,;:\"()[]\\";
+static const char id_reject[] = "<>,;:\"()[]\\@";
 
 /* ---- subject --------------------------------------------------------------------------- */
 
@@ -124,8 +125,7 @@ static void count_groups(const struct mail_digest *d, size_t n[3])
 		n[group_of(&d->items[i])]++;
 }
 
-static void put_count(struct strbuf *out, size_t n, const char *one, const char *many,
-		      bool *first)
+static void put_count(struct strbuf *out, size_t n, const char *one, const char *many, bool *first)
 {
 	if (n == 0)
 		return;
@@ -172,7 +172,7 @@ void mail_message_id(const char *identity, const char *domain, char *buf, size_t
 {
 	struct strbuf dom;
 	strbuf_init(&dom);
-	put_token(&dom, domain, ID_PART_MAX, "<>,;:\"()[]\\@");
+	put_token(&dom, domain, ID_PART_MAX, id_reject, true);
 	if (dom.len == 0)
 		strbuf_puts(&dom, "localhost");
 	/* "<plazo." 16 "." 16 "@" ... ">" NUL */
@@ -215,9 +215,9 @@ static int format_date(const struct mail_digest *d, char *buf, size_t size)
 	}
 	long off = (date_to_days(l) * 86400 + minutes * 60L - (t - sec)) / 60;
 	long aoff = off < 0 ? -off : off;
-	snprintf(buf, size, "%s, %02d %s %04d %02d:%02d:%02ld %c%02ld%02ld",
-		 wday[date_weekday(l)], l.day, mon[l.month - 1], l.year, minutes / 60,
-		 minutes % 60, sec, off < 0 ? '-' : '+', aoff / 60, aoff % 60);
+	snprintf(buf, size, "%s, %02d %s %04d %02d:%02d:%02ld %c%02ld%02ld", wday[date_weekday(l)],
+		 l.day, mon[l.month - 1], l.year, minutes / 60, minutes % 60, sec,
+		 off < 0 ? '-' : '+', aoff / 60, aoff % 60);
 	return 0;
 }
 
@@ -349,7 +349,7 @@ static void hdr_addr(struct hdr *h, const char *addr, bool bracket, bool comma)
 	strbuf_init(&a);
 	if (bracket)
 		strbuf_putc(&a, '<');
-	put_token(&a, addr, ADDR_MAX, addr_reject);
+	put_token(&a, addr, ADDR_MAX, addr_reject, false);
 	if (bracket)
 		strbuf_putc(&a, '>');
 	if (comma)
@@ -415,9 +415,9 @@ static void put_list_id(struct strbuf *out, const struct mail_digest *d)
 	if (name.len > 0)
 		hdr_phrase(&h, name.data);
 	strbuf_putc(&id, '<');
-	put_token(&id, d->office_id, ID_PART_MAX, "<>,;:\"()[]\\@");
+	put_token(&id, d->office_id, ID_PART_MAX, id_reject, true);
 	strbuf_putc(&id, '.');
-	put_token(&id, domain, ID_PART_MAX, "<>,;:\"()[]\\@");
+	put_token(&id, domain, ID_PART_MAX, id_reject, true);
 	strbuf_putc(&id, '>');
 	hdr_token(&h, id.data, id.len);
 	hdr_end(&h);
@@ -458,8 +458,8 @@ static size_t qp_unit(const char *s, size_t i, size_t len, bool at_start, char e
 	uint32_t cp;
 	size_t n = c >= 0x80 ? utf8_next(p + i, len - i, &cp) : 1;
 	*used = n ? n : 1;
-	bool literal = (c > 0x20 && c < 0x7F && c != '=') ||
-		       ((c == ' ' || c == '\t') && i + 1 < len);
+	bool literal =
+		(c > 0x20 && c < 0x7F && c != '=') || ((c == ' ' || c == '\t') && i + 1 < len);
 	if (at_start && (c == '.' || (c == 'F' && len - i >= 5 && memcmp(s + i, "From ", 5) == 0)))
 		literal = false;
 	if (literal) {
@@ -521,8 +521,7 @@ static void put_qp(struct strbuf *out, const char *text)
 	}
 }
 
-static void put_part(struct strbuf *out, const char *boundary, const char *type,
-		     const char *body)
+static void put_part(struct strbuf *out, const char *boundary, const char *type, const char *body)
 {
 	strbuf_printf(out,
 		      "--%s\r\nContent-Type: %s; charset=UTF-8\r\n"
@@ -536,8 +535,8 @@ static void put_part(struct strbuf *out, const char *boundary, const char *type,
 enum row_kind {
 	ROW_TITLE, /* "Actividad 12": activity text */
 	ROW_FIELD, /* "Meta": goal */
-	ROW_DUE,   /* "Vence": date and what is left */
-	ROW_NOTE,  /* a sentence */
+	ROW_DUE, /* "Vence": date and what is left */
+	ROW_NOTE, /* a sentence */
 	ROW_ALERT, /* a sentence that needs attention */
 	ROW_SMALL, /* "Fuente": file:line */
 };
@@ -716,12 +715,23 @@ static void put_html(struct strbuf *out, const char *s)
 {
 	for (; *s != '\0'; s++) {
 		switch (*s) {
-		case '&': strbuf_puts(out, "&amp;"); break;
-		case '<': strbuf_puts(out, "&lt;"); break;
-		case '>': strbuf_puts(out, "&gt;"); break;
-		case '"': strbuf_puts(out, "&quot;"); break;
-		case '\'': strbuf_puts(out, "&#39;"); break;
-		default: strbuf_putc(out, *s);
+		case '&':
+			strbuf_puts(out, "&amp;");
+			break;
+		case '<':
+			strbuf_puts(out, "&lt;");
+			break;
+		case '>':
+			strbuf_puts(out, "&gt;");
+			break;
+		case '"':
+			strbuf_puts(out, "&quot;");
+			break;
+		case '\'':
+			strbuf_puts(out, "&#39;");
+			break;
+		default:
+			strbuf_putc(out, *s);
 		}
 	}
 }
@@ -753,14 +763,16 @@ static void html_head(struct strbuf *out, const struct mail_digest *d)
 	struct strbuf s;
 	strbuf_init(&s);
 	mail_subject(d, &s);
-	strbuf_puts(out, "<!DOCTYPE html>\n<html lang=\"es\">\n<head>\n<meta charset=\"UTF-8\">\n"
-			 "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-			 "<title>");
+	strbuf_puts(out,
+		    "<!DOCTYPE html>\n<html lang=\"es\">\n<head>\n<meta charset=\"UTF-8\">\n"
+		    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+		    "<title>");
 	put_html(out, s.data);
-	strbuf_puts(out, "</title>\n</head>\n<body style=\"margin:0;padding:16px;background:#ffffff;"
-			 "color:#222222;font-family:Arial,Helvetica,sans-serif;font-size:16px;"
-			 "line-height:1.4\">\n<div style=\"max-width:600px;margin:0 auto\">\n"
-			 "<h1 style=\"font-size:20px;margin:0 0 4px\">Plazos — ");
+	strbuf_puts(out,
+		    "</title>\n</head>\n<body style=\"margin:0;padding:16px;background:#ffffff;"
+		    "color:#222222;font-family:Arial,Helvetica,sans-serif;font-size:16px;"
+		    "line-height:1.4\">\n<div style=\"max-width:600px;margin:0 auto\">\n"
+		    "<h1 style=\"font-size:20px;margin:0 0 4px\">Plazos — ");
 	strbuf_reset(&s);
 	put_office(&s, d);
 	put_html(out, s.data);
@@ -786,7 +798,8 @@ static void html_link(struct strbuf *out, const char *url, const char *label)
 
 static void html_footer(struct strbuf *out, const struct mail_digest *d)
 {
-	strbuf_puts(out, "<hr style=\"border:0;border-top:1px solid #dddddd;margin:24px 0 8px\">\n");
+	strbuf_puts(out,
+		    "<hr style=\"border:0;border-top:1px solid #dddddd;margin:24px 0 8px\">\n");
 	if (web_url(d->page_url))
 		html_link(out, d->page_url, "Página de la oficina");
 	if (web_url(d->feed_url))
@@ -806,13 +819,17 @@ static void render_html(struct strbuf *out, const struct mail_digest *d)
 	for (int g = GROUP_LATE; g <= GROUP_NEXT; g++) {
 		if (n[g] == 0)
 			continue;
-		strbuf_printf(out, "<h2 style=\"font-size:18px;margin:24px 0 8px;color:%s\">%s "
-				   "(%zu)</h2>\n", group_color[g], group_title[g], n[g]);
+		strbuf_printf(out,
+			      "<h2 style=\"font-size:18px;margin:24px 0 8px;color:%s\">%s "
+			      "(%zu)</h2>\n",
+			      group_color[g], group_title[g], n[g]);
 		for (size_t i = 0; i < d->n_items; i++) {
 			if (group_of(&d->items[i]) != (enum group)g)
 				continue;
-			strbuf_printf(out, "<div style=\"margin:0 0 16px;padding:2px 0 2px 12px;"
-					   "border-left:4px solid %s\">\n", group_color[g]);
+			strbuf_printf(out,
+				      "<div style=\"margin:0 0 16px;padding:2px 0 2px 12px;"
+				      "border-left:4px solid %s\">\n",
+				      group_color[g]);
 			item_rows(out, html_row, &d->items[i]);
 			strbuf_puts(out, "</div>\n");
 		}

@@ -127,6 +127,8 @@ static int compare_size(const void *a, const void *b)
 /* Sorts the activity's offices and drops repeats. */
 static void unique_offices(struct plan *p, struct activity *a)
 {
+	if (a->office_count < 2)
+		return;
 	size_t *refs = p->office_refs + a->office_first;
 	qsort(refs, a->office_count, sizeof(*refs), compare_size);
 	size_t n = 0;

@@ -79,7 +79,8 @@ static int enqueue(const struct plan *p, const struct config *cfg, struct store 
 		return 0;
 	struct collected c = {NULL, 0, 0};
 	int rc = remind_due(p, cfg, from, at, collect, &c, err);
-	qsort(c.items, c.len, sizeof(*c.items), compare_reminders);
+	if (c.len > 1)
+		qsort(c.items, c.len, sizeof(*c.items), compare_reminders);
 	for (size_t i = 0; rc == 0 && i < c.len; i++) {
 		struct store_reminder row;
 		to_row(p, cfg, &c.items[i], at, &row);
@@ -474,6 +475,8 @@ static int deliver_pending(const struct plan *p, const struct config *cfg, struc
 	struct transport t = {cfg, NULL};
 	int rc = 0;
 	for (size_t i = 0, j; i < n && rc == 0; i = j) {
+		if (rep->stop && rep->stop(rep->user))
+			break;
 		for (j = i + 1; j < n && strcmp(rows[j].office, rows[i].office) == 0; j++)
 			;
 		long office = find_office(&l, rows[i].office);

@@ -38,6 +38,9 @@ struct send_report {
 	void (*event)(void *user, enum send_event ev, const char *office, size_t items,
 		      const char *detail);
 	void *user;
+	/* Asked between digests; true stops the pass there (the rest stays pending). May be
+	 * NULL. */
+	bool (*stop)(void *user);
 };
 
 /* Runs one pass at instant at. With dry_run, nothing is delivered or recorded: the digests

@@ -101,7 +101,8 @@ static char *make_id(const char *key, const struct inferred *done, size_t n_done
 
 static size_t infer(struct sightings *s, struct inferred **out)
 {
-	qsort(s->items, s->len, sizeof(*s->items), compare_sighting);
+	if (s->len > 1)
+		qsort(s->items, s->len, sizeof(*s->items), compare_sighting);
 	struct inferred *v = xcalloc(s->len, sizeof(*v));
 	size_t n = 0;
 	for (size_t i = 0; i < s->len; i++) {

@@ -28,6 +28,11 @@ static const char *const migrations[] = {
 	"  done INTEGER,"
 	"  UNIQUE (office, activity, milestone, due, stage));"
 	"CREATE INDEX reminder_pending ON reminder (state, next_attempt);",
+	/* 2: feed tokens and the persisted state of feed events */
+	"CREATE TABLE token (office TEXT PRIMARY KEY, token TEXT NOT NULL UNIQUE,"
+	"  created INTEGER NOT NULL);"
+	"CREATE TABLE feed_event (uid TEXT PRIMARY KEY, hash INTEGER NOT NULL,"
+	"  sequence INTEGER NOT NULL, modified INTEGER NOT NULL);",
 };
 
 static const char *const state_names[] = {"pending", "sent", "failed", "superseded",
@@ -346,4 +351,81 @@ int store_counts(struct store *s, struct store_counts *c, struct pz_error *err)
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : db_fail(s, err, "count reminders in");
+}
+
+int store_token(struct store *s, const char *office, char token[static 33], bool *found,
+		struct pz_error *err)
+{
+	sqlite3_stmt *st;
+	if (prepare(s, "SELECT token FROM token WHERE office = ?1", &st, err) < 0)
+		return -1;
+	sqlite3_bind_text(st, 1, office, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	*found = rc == SQLITE_ROW;
+	if (*found)
+		copy_text(token, 33, sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(s, err, "read token from");
+	return 0;
+}
+
+int store_set_token(struct store *s, const char *office, const char *token, time_t at,
+		    struct pz_error *err)
+{
+	sqlite3_stmt *st;
+	if (prepare(s, "INSERT INTO token (office, token, created) VALUES (?1, ?2, ?3) "
+		       "ON CONFLICT (office) DO UPDATE SET token = excluded.token, "
+		       "created = excluded.created",
+		    &st, err) < 0)
+		return -1;
+	sqlite3_bind_text(st, 1, office, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, token, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)at);
+	return run(s, st, err);
+}
+
+int store_feed_event(struct store *s, const char *uid, unsigned long long hash, time_t now,
+		     unsigned *sequence, time_t *modified, struct pz_error *err)
+{
+	sqlite3_stmt *st;
+	if (prepare(s, "SELECT hash, sequence, modified FROM feed_event WHERE uid = ?1", &st,
+		    err) < 0)
+		return -1;
+	sqlite3_bind_text(st, 1, uid, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	bool found = rc == SQLITE_ROW;
+	bool same = found && (unsigned long long)sqlite3_column_int64(st, 0) == hash;
+	*sequence = found ? (unsigned)sqlite3_column_int(st, 1) + !same : 0;
+	*modified = same ? (time_t)sqlite3_column_int64(st, 2) : now;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(s, err, "read feed state from");
+	if (same)
+		return 0;
+	if (prepare(s, "INSERT INTO feed_event (uid, hash, sequence, modified) "
+		       "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (uid) DO UPDATE SET "
+		       "hash = excluded.hash, sequence = excluded.sequence, "
+		       "modified = excluded.modified",
+		    &st, err) < 0)
+		return -1;
+	sqlite3_bind_text(st, 1, uid, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)hash);
+	sqlite3_bind_int(st, 3, (int)*sequence);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)*modified);
+	return run(s, st, err);
+}
+
+int store_next_attempt(struct store *s, bool *has, time_t *at, struct pz_error *err)
+{
+	sqlite3_stmt *st;
+	if (prepare(s, "SELECT min(next_attempt) FROM reminder WHERE state = 'pending'", &st,
+		    err) < 0)
+		return -1;
+	int rc = sqlite3_step(st);
+	*has = rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL;
+	if (*has)
+		*at = (time_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : db_fail(s, err, "read pending reminders from");
 }

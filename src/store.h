@@ -79,11 +79,27 @@ int store_mark_failed(struct store *s, long long id, time_t at, const char *repl
 		      struct pz_error *err);
 int store_mark_obsolete(struct store *s, long long id, struct pz_error *err);
 
+/* The earliest next attempt of a pending reminder; *has is false when none is pending. */
+int store_next_attempt(struct store *s, bool *has, time_t *at, struct pz_error *err);
+
 int store_counts(struct store *s, struct store_counts *c, struct pz_error *err);
 /* The latest failures, newest first, at most max; *out is allocated (free() it). */
 int store_failures(struct store *s, size_t max, struct store_reminder **out, size_t *n,
 		   struct pz_error *err);
 
 const char *store_state_name(enum store_state st);
+
+/* The feed token of office (32 hex characters); *found is false when it has none yet. */
+int store_token(struct store *s, const char *office, char token[static 33], bool *found,
+		struct pz_error *err);
+/* Sets (or replaces: the old one stops working) the office's token. */
+int store_set_token(struct store *s, const char *office, const char *token, time_t at,
+		    struct pz_error *err);
+
+/* The SEQUENCE and LAST-MODIFIED of feed event uid whose content now hashes to hash: a new
+ * event starts at 0 and now; a changed one gets sequence + 1 and now; an unchanged one keeps
+ * what it had. */
+int store_feed_event(struct store *s, const char *uid, unsigned long long hash, time_t now,
+		     unsigned *sequence, time_t *modified, struct pz_error *err);
 
 #endif

@@ -90,8 +90,11 @@ static char *compose(const struct mail_digest *d)
 static bool valid_utf8(const unsigned char *s, size_t n)
 {
 	for (size_t i = 0; i < n;) {
-		size_t len = s[i] < 0x80 ? 1 : (s[i] >> 5) == 6 ? 2 : (s[i] >> 4) == 14 ? 3
-				   : (s[i] >> 3) == 30 ? 4 : 0;
+		size_t len = s[i] < 0x80	 ? 1
+			     : (s[i] >> 5) == 6	 ? 2
+			     : (s[i] >> 4) == 14 ? 3
+			     : (s[i] >> 3) == 30 ? 4
+						 : 0;
 		if (len == 0 || i + len > n)
 			return false;
 		for (size_t k = 1; k < len; k++)
@@ -129,6 +132,17 @@ static int hexval(char c)
 	return isdigit((unsigned char)c) ? c - '0' : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1;
 }
 
+/* The "?=" that ends the encoded-word at v, or NULL when v does not start one. */
+static const char *word_end(const char *v)
+{
+	if (strncmp(v, "=?UTF-8?Q?", 10) != 0)
+		return NULL;
+	for (v += 10; *v != '\0'; v++)
+		if (v[0] == '?' && v[1] == '=')
+			return v;
+	return NULL;
+}
+
 /* Decodes a header value made of UTF-8 Q encoded-words (checking that each is at most 75
  * bytes and whole UTF-8 on its own) and plain text. */
 static char *decode_2047(struct test_state *ts, const char *v)
@@ -138,7 +152,7 @@ static char *decode_2047(struct test_state *ts, const char *v)
 	strbuf_init(&w);
 	bool prev_word = false;
 	while (*v != '\0') {
-		const char *end = strncmp(v, "=?UTF-8?Q?", 10) == 0 ? strstr(v + 10, "?=") : NULL;
+		const char *end = word_end(v);
 		if (end == NULL) {
 			size_t sp = strspn(v, " ");
 			bool next_word = strncmp(v + sp, "=?UTF-8?Q?", 10) == 0;
@@ -241,7 +255,8 @@ static void check_qp(struct test_state *ts, const char *raw, size_t n)
 		size_t len = nl != NULL && nl < raw + n ? (size_t)(nl - l) : (size_t)(raw + n - l);
 		for (size_t i = 0; i < len; i++)
 			if (l[i] == '=' && i + 1 < len)
-				CHECK(ts, i + 2 < len && hexval(l[i + 1]) >= 0 && hexval(l[i + 2]) >= 0);
+				CHECK(ts, i + 2 < len && hexval(l[i + 1]) >= 0 &&
+						  hexval(l[i + 2]) >= 0);
 		CHECK(ts, l[0] != '.' && strncmp(l, "From ", 5) != 0);
 		char *dec = decode_qp(l, len > 0 && l[len - 1] == '=' ? len - 1 : len);
 		CHECK(ts, valid_utf8((const unsigned char *)dec, strlen(dec)));
@@ -303,6 +318,8 @@ static void test_message_id(struct test_state *ts)
 	CHECK_STR_EQ(ts, buf, "<plazo.85944171f73967e8.1af21521be519bf9@example.gov.co>");
 	mail_message_id("foobar", " exa<mple>.gov.co\r\n", buf, sizeof buf);
 	CHECK_STR_EQ(ts, buf, "<plazo.85944171f73967e8.1af21521be519bf9@example.gov.co>");
+	mail_message_id("foobar", "exámple.gov.co", buf, sizeof buf); /* ASCII only */
+	CHECK_STR_EQ(ts, buf, "<plazo.85944171f73967e8.1af21521be519bf9@exmple.gov.co>");
 	mail_message_id("foobar", NULL, buf, sizeof buf);
 	CHECK_STR_EQ(ts, buf, "<plazo.85944171f73967e8.1af21521be519bf9@localhost>");
 	char small[50];
@@ -408,7 +425,8 @@ static const char *const want_html[] = {
 	"<strong>Actividad 15:</strong> Realizar la audiencia pública de &quot;rendición&quot; de "
 	"cuentas</p>",
 	">Inicia: lunes 6 de marzo de 2023</p>",
-	"<strong>Vence:</strong> domingo 19 de marzo de 2023 — faltan 18 días (12 días hábiles)</p>",
+	"<strong>Vence:</strong> domingo 19 de marzo de 2023 — faltan 18 días (12 días "
+	"hábiles)</p>",
 	">La fecha cae en domingo; el plan la mantiene.</p>",
 	">Compartida con: Oficina Asesora de Planeación, Oficina Jurídica</p>",
 	">Fuente: plan.tsv:31</p>",
@@ -430,8 +448,7 @@ static int count_headers(const char *msg, const char *name)
 	return n;
 }
 
-static void check_header(struct test_state *ts, const char *msg, const char *name,
-			 const char *want)
+static void check_header(struct test_state *ts, const char *msg, const char *name, const char *want)
 {
 	char *v = header(msg, name);
 	char *dec = v != NULL ? decode_2047(ts, v) : NULL;
@@ -474,7 +491,7 @@ static void test_digest_parts(struct test_state *ts)
 	size_t n;
 	const char *raw = raw_part(msg, "text/plain", &n);
 	CHECK(ts, raw != NULL && strstr(msg, "\r\nContent-Type: text/plain; charset=UTF-8\r\n"
-						"Content-Transfer-Encoding: quoted-printable\r\n"));
+					     "Content-Transfer-Encoding: quoted-printable\r\n"));
 	if (raw != NULL)
 		check_qp(ts, raw, n);
 	char *text = part(msg, "text/plain");
@@ -557,8 +574,18 @@ static void test_deterministic(struct test_state *ts)
 /* ---- header injection ------------------------------------------------------------------ */
 
 static const char *const known_headers[] = {
-	"Date:", "From:", "To:", "Cc:", "Subject:", "Message-ID:", "List-Id:", "Auto-Submitted:",
-	"X-Auto-Response-Suppress:", "Precedence:", "Content-Language:", "MIME-Version:",
+	"Date:",
+	"From:",
+	"To:",
+	"Cc:",
+	"Subject:",
+	"Message-ID:",
+	"List-Id:",
+	"Auto-Submitted:",
+	"X-Auto-Response-Suppress:",
+	"Precedence:",
+	"Content-Language:",
+	"MIME-Version:",
 	"Content-Type:",
 };
 
@@ -619,16 +646,17 @@ static void test_injection(struct test_state *ts)
 	CHECK_INT_EQ(ts, count_headers(msg, "Bcc"), 0);
 	CHECK_INT_EQ(ts, count_headers(msg, "X-Evil"), 0);
 	char *text = part(msg, "text/plain"), *html = part(msg, "text/html");
-	CHECK(ts, text != NULL && strstr(text, "\n\nActividad 3: Primera línea Segunda línea . "
-					       "From: x\n"
-					       "  Meta: Meta Bcc: y@example.com\n"
-					       "  Vence: viernes 10 de marzo de 2023 — faltan 9 días "
-					       "(7 días hábiles)\n"
-					       "  Compartida con: Oficina Bcc: z@example.com\n"
-					       "  Fuente: plan.tsv:3 Bcc: e\n"
-					       "\n-- \n"
-					       "Página de la oficina: https://x.example/ Bcc: e\n"
-					       "Mensaje automático") != NULL);
+	CHECK(ts,
+	      text != NULL && strstr(text, "\n\nActividad 3: Primera línea Segunda línea . "
+					   "From: x\n"
+					   "  Meta: Meta Bcc: y@example.com\n"
+					   "  Vence: viernes 10 de marzo de 2023 — faltan 9 días "
+					   "(7 días hábiles)\n"
+					   "  Compartida con: Oficina Bcc: z@example.com\n"
+					   "  Fuente: plan.tsv:3 Bcc: e\n"
+					   "\n-- \n"
+					   "Página de la oficina: https://x.example/ Bcc: e\n"
+					   "Mensaje automático") != NULL);
 	CHECK(ts, html != NULL && strstr(html, "href=\"https://x.example/ Bcc: e\"") != NULL);
 	CHECK(ts, html != NULL && strstr(html, "javascript") == NULL);
 	CHECK(ts, text != NULL && strstr(text, "javascript") == NULL);
@@ -714,7 +742,8 @@ static void test_qp_lines(struct test_state *ts)
 	CHECK(ts, raw_has("gestión", "\r\n  Meta: gesti=C3=B3n\r\n"));
 	CHECK(ts, raw_has("x", "\r\n--=20\r\n")); /* the signature line's trailing space */
 	/* a soft break goes before a space near the end rather than inside a word */
-	CHECK(ts, raw_has("aaaaaaaaaa bbbbbbbbbb cccccccccc dddddddddd eeeeeeeeee ffffffffff gggggggggg",
+	CHECK(ts, raw_has("aaaaaaaaaa bbbbbbbbbb cccccccccc dddddddddd eeeeeeeeee ffffffffff "
+			  "gggggggggg",
 			  "\r\n  Meta: aaaaaaaaaa bbbbbbbbbb cccccccccc dddddddddd eeeeeeeeee "
 			  "ffffffffff=\r\n gggggggggg\r\n"));
 }
@@ -747,21 +776,25 @@ static void test_wording(struct test_state *ts)
 	it.due = (struct date){2023, 3, 20};
 	it.days = 19;
 	it.due_closed = "Día de San José";
-	check_text_has(ts, &it, "\n  Vence: lunes 20 de marzo de 2023 — faltan 19 días (12 días "
-				"hábiles)\n  La fecha cae en día festivo (Día de San José); el plan "
-				"la mantiene.\n");
+	check_text_has(ts, &it,
+		       "\n  Vence: lunes 20 de marzo de 2023 — faltan 19 días (12 días "
+		       "hábiles)\n  La fecha cae en día festivo (Día de San José); el plan "
+		       "la mantiene.\n");
 	it.due = (struct date){2023, 3, 10};
 	it.due_closed = "cierre de la oficina";
-	check_text_has(ts, &it, "\n  La fecha cae en un día no hábil (cierre de la oficina); el "
-				"plan la mantiene.\n");
+	check_text_has(ts, &it,
+		       "\n  La fecha cae en un día no hábil (cierre de la oficina); el "
+		       "plan la mantiene.\n");
 	it.due = (struct date){2023, 3, 2};
 	it.days = 1, it.workdays = 1, it.due_closed = NULL;
-	check_text_has(ts, &it, "\n  Vence: jueves 2 de marzo de 2023 — falta 1 día (1 día "
-				"hábil)\n  Compartida");
+	check_text_has(ts, &it,
+		       "\n  Vence: jueves 2 de marzo de 2023 — falta 1 día (1 día "
+		       "hábil)\n  Compartida");
 	it.due = (struct date){2023, 2, 28};
 	it.days = -1, it.workdays = -1;
-	check_text_has(ts, &it, "\n  Venció: martes 28 de febrero de 2023 — 1 día de retraso "
-				"(1 día hábil)\n");
+	check_text_has(ts, &it,
+		       "\n  Venció: martes 28 de febrero de 2023 — 1 día de retraso "
+		       "(1 día hábil)\n");
 	it.goal = NULL, it.others = NULL, it.source = NULL;
 	check_text_has(ts, &it, "de cuentas\n  Venció: martes");
 	check_text_has(ts, &it, "(1 día hábil)\n\n-- \n");
@@ -780,19 +813,44 @@ static void test_minimal(struct test_state *ts)
 	check_header(ts, msg, "List-Id", "Secretaría General <secretaria-general.example.gov.co>");
 	CHECK_INT_EQ(ts, count_headers(msg, "Cc"), 0);
 	char *text = part(msg, "text/plain");
-	CHECK_STR_EQ(ts, text, "Plazos — Secretaría General\n"
-			       "Fecha de corte: miércoles 1 de marzo de 2023\n"
-			       "\n"
-			       "No hay plazos pendientes.\n"
-			       "\n"
-			       "-- \n"
-			       "Mensaje automático enviado por plazo. Por favor, no responda a este "
-			       "correo.");
+	CHECK_STR_EQ(ts, text,
+		     "Plazos — Secretaría General\n"
+		     "Fecha de corte: miércoles 1 de marzo de 2023\n"
+		     "\n"
+		     "No hay plazos pendientes.\n"
+		     "\n"
+		     "-- \n"
+		     "Mensaje automático enviado por plazo. Por favor, no responda a este "
+		     "correo.");
 	free(text);
 	free(msg);
 }
 
-TEST_MAIN(TEST(test_subject), TEST(test_message_id), TEST(test_date), TEST(test_digest_headers),
-	  TEST(test_digest_parts), TEST(test_golden_digest), TEST(test_deterministic),
-	  TEST(test_injection), TEST(test_qp_edges), TEST(test_qp_lines), TEST(test_wording),
-	  TEST(test_minimal))
+/* A long office name: every encoded-word within 75 bytes and whole characters (checked by
+ * decode_2047), header lines within 78 (check_lines). */
+static void test_long_subject(struct test_state *ts)
+{
+	struct mail_digest d = digest(three, 3);
+	d.office_name =
+		"Secretaría de Planeación, Desarrollo Económico y Ordenamiento Territorial "
+		"del Distrito Turístico y Cultural — Oficina de Gestión Documental “Archivo”";
+	d.from_name = d.office_name;
+	char *msg = compose(&d), *v = header(msg, "Subject");
+	check_lines(ts, msg);
+	struct strbuf want;
+	strbuf_init(&want);
+	strbuf_printf(&want, "Plazos: 1 vencida, 1 vence hoy, 1 próxima — %s", d.office_name);
+	check_header(ts, msg, "Subject", want.data);
+	strbuf_reset(&want);
+	strbuf_printf(&want, "%s <plazo@example.gov.co>", d.office_name);
+	check_header(ts, msg, "From", want.data);
+	CHECK(ts, v != NULL && strlen(v) > 3 * 75);
+	strbuf_finish(&want);
+	free(v);
+	free(msg);
+}
+
+TEST_MAIN(TEST(test_subject), TEST(test_long_subject), TEST(test_message_id), TEST(test_date),
+	  TEST(test_digest_headers), TEST(test_digest_parts), TEST(test_golden_digest),
+	  TEST(test_deterministic), TEST(test_injection), TEST(test_qp_edges), TEST(test_qp_lines),
+	  TEST(test_wording), TEST(test_minimal))

@@ -52,9 +52,6 @@ make_config() {
         "${3:-$PLAZO_CONFIG}" >"$tmp/$1.ini"
     cat >>"$tmp/$1.ini" <<INI
 
-[mail]
-from = plazos@example.gov.co
-
 [smtp]
 url = smtp://127.0.0.1:$2
 tls = required

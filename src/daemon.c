@@ -1,0 +1,383 @@
+#include "daemon.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "calendar.h"
+#include "config.h"
+#include "feed.h"
+#include "http.h"
+#include "log.h"
+#include "plan.h"
+#include "remind.h"
+#include "send.h"
+#include "store.h"
+#include "xalloc.h"
+
+/* What a reload replaces as one piece. */
+struct world {
+	struct config cfg;
+	struct plan plan;
+	struct remind_queue *queue;
+};
+
+struct daemon {
+	const struct daemon_options *opt;
+	struct world *w;
+	struct store *store;
+	struct http_server *http;
+	int epoll_fd, signal_fd, timer_fd;
+	struct timespec mono_start;
+	time_t clock_start;
+	time_t next_midnight;   /* rebuild the pages then */
+	uint64_t watchdog_usec; /* 0: no watchdog */
+	bool stopping;
+};
+
+/* The daemon's clock: real time, or the --at instant moving at --speed. */
+static time_t now_of(const struct daemon *d)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	double elapsed = (double)(ts.tv_sec - d->mono_start.tv_sec) +
+			 (double)(ts.tv_nsec - d->mono_start.tv_nsec) / 1e9;
+	return d->clock_start + (time_t)(elapsed * d->opt->speed);
+}
+
+static void world_free(struct world *w)
+{
+	if (w == NULL)
+		return;
+	remind_queue_free(w->queue);
+	plan_finish(&w->plan);
+	config_finish(&w->cfg);
+	free(w);
+}
+
+static void log_diags(const struct diag_list *d, enum diag_severity min)
+{
+	for (size_t i = 0; i < d->len; i++) {
+		const struct diag *x = &d->items[i];
+		if (x->severity < min)
+			continue;
+		if (x->severity == DIAG_ERROR)
+			log_error("%s:%u: %s[%s]: %s", x->path, x->line, "error", x->code,
+				  x->message);
+		else
+			log_warn("%s:%u: %s[%s]: %s", x->path, x->line,
+				 diag_severity_name(x->severity), x->code, x->message);
+	}
+}
+
+/* Loads config and plan as `plazo check` would; NULL (logged) when either has errors. */
+static struct world *world_load(const char *config_path, time_t now)
+{
+	struct world *w = xcalloc(1, sizeof(*w));
+	struct diag_list diags;
+	struct pz_error err = {0};
+	config_init(&w->cfg);
+	plan_init(&w->plan);
+	diag_list_init(&diags);
+	int rc = config_load(&w->cfg, config_path, &diags, &err);
+	if (rc == 0 && w->cfg.plan_file == NULL)
+		rc = PZ_FAIL(&err, PZ_ECONFIG, config_path, "%s: no [plan] file", config_path);
+	if (rc == 0)
+		rc = plan_load(&w->plan, w->cfg.plan_file, &w->cfg, &diags, &err);
+	diag_sort(&diags);
+	log_diags(&diags, DIAG_ERROR);
+	if (rc == 0 && diag_count(&diags, DIAG_ERROR) > 0)
+		rc = PZ_FAIL(&err, PZ_ECONFIG, config_path,
+			     "%zu errors in the configuration or plan ('plazo check' lists them)",
+			     diag_count(&diags, DIAG_ERROR));
+	if (rc == 0 && (w->queue = remind_queue_new(&w->plan, &w->cfg, now, &err)) == NULL)
+		rc = -1;
+	diag_list_finish(&diags);
+	if (rc < 0) {
+		log_error("load %s: %s", config_path, err.msg);
+		world_free(w);
+		return NULL;
+	}
+	return w;
+}
+
+static void notify_status(struct daemon *d)
+{
+	struct store_counts c;
+	struct pz_error err;
+	if (store_counts(d->store, &c, &err) < 0)
+		return;
+	sd_notifyf(0, "STATUS=%zu offices, %zu milestones; reminders %ld pending, %ld sent, "
+		      "%ld failed",
+		   d->w->cfg.n_offices, d->w->plan.n_milestones, c.pending, c.sent, c.failed);
+}
+
+/* Rebuilds every feed and page at now and hands them to the HTTP server. */
+static int publish(struct daemon *d, time_t now)
+{
+	struct pz_error err = {0};
+	struct http_site *site = feed_site(&d->w->plan, &d->w->cfg, d->store, now, &err);
+	if (site == NULL) {
+		log_error("build feeds: %s", err.msg);
+		return -1;
+	}
+	http_publish(d->http, site);
+	struct date today;
+	int minutes;
+	time_t midnight;
+	if (calendar_utc_to_local(d->w->cfg.timezone, now, &today, &minutes, &err) == 0 &&
+	    calendar_local_to_utc(d->w->cfg.timezone,
+				  date_from_days(date_to_days(today) + 1), 0, 0, &midnight,
+				  &err) == 0)
+		d->next_midnight = midnight;
+	else
+		d->next_midnight = now + 86400;
+	log_debug("feeds published offices=%zu", d->w->cfg.n_offices);
+	return 0;
+}
+
+static void on_send_event(void *user, enum send_event ev, const char *office, size_t items,
+			  const char *detail)
+{
+	switch (ev) {
+	case SEND_DELIVERED:
+		log_info("digest sent office=%s items=%zu message_id=%s", office, items, detail);
+		break;
+	case SEND_RETRY:
+		log_warn("digest deferred office=%s items=%zu: %s", office, items, detail);
+		break;
+	case SEND_FAILED:
+		log_error("digest failed office=%s items=%zu: %s", office, items, detail);
+		break;
+	}
+}
+
+/* A signal waiting in the signalfd stops a long send pass between digests. */
+static bool stop_requested(void *user)
+{
+	struct daemon *d = user;
+	sigset_t pending;
+	sigpending(&pending);
+	d->stopping = d->stopping || sigismember(&pending, SIGTERM) || sigismember(&pending, SIGINT);
+	return d->stopping;
+}
+
+/* Sends what is due at now, advances the queue, republishes what changed. */
+static void pass(struct daemon *d, time_t now)
+{
+	struct send_report rep = {.event = on_send_event, .user = d, .stop = stop_requested};
+	struct pz_error err = {0};
+	if (send_run(&d->w->plan, &d->w->cfg, d->store, now, false, NULL, &rep, &err) < 0)
+		log_error("send: %s", err.msg);
+	struct reminder *taken = NULL;
+	size_t cap = 0;
+	remind_queue_take(d->w->queue, now, &taken, &cap);
+	free(taken);
+	if (rep.digests || rep.failed || rep.retrying || now >= d->next_midnight) {
+		publish(d, now);
+		notify_status(d);
+	}
+	if (rep.enqueued)
+		log_notice("send pass reminders=%zu digests=%zu deferred=%zu failed=%zu",
+			   rep.enqueued, rep.digests, rep.retrying, rep.failed);
+}
+
+/* The next instant worth waking for, on the daemon's clock. */
+static time_t next_wake(struct daemon *d, time_t now)
+{
+	time_t next = d->next_midnight, t;
+	bool has;
+	struct pz_error err;
+	if (remind_queue_next(d->w->queue, &t) && t < next)
+		next = t;
+	if (store_next_attempt(d->store, &has, &t, &err) == 0 && has && t < next)
+		next = t;
+	return next > now ? next : now;
+}
+
+/* Arms the timer for the next wake, in real time, with the watchdog as an upper bound. */
+static void arm(struct daemon *d, time_t now)
+{
+	double real = (double)(next_wake(d, now) - now) / d->opt->speed;
+	if (d->watchdog_usec && real > d->watchdog_usec / 2e6)
+		real = d->watchdog_usec / 2e6;
+	if (real < 0.001)
+		real = 0.001;
+	struct itimerspec its = {0};
+	its.it_value.tv_sec = (time_t)real;
+	its.it_value.tv_nsec = (long)((real - (double)(time_t)real) * 1e9);
+	if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0)
+		its.it_value.tv_nsec = 1000000;
+	timerfd_settime(d->timer_fd, 0, &its, NULL);
+}
+
+static void reload(struct daemon *d)
+{
+	sd_notify(0, "RELOADING=1");
+	time_t now = now_of(d);
+	log_notice("reloading %s", d->opt->config_path);
+	struct world *w = world_load(d->opt->config_path, now);
+	if (w == NULL) {
+		log_error("reload failed; still serving the previous configuration and plan");
+	} else {
+		struct world *old = d->w;
+		d->w = w;
+		if (publish(d, now) < 0) {
+			d->w = old;
+			world_free(w);
+		} else {
+			world_free(old);
+			log_notice("reloaded plan=%s activities=%zu", w->cfg.plan_file,
+				   w->plan.n_activities);
+		}
+	}
+	sd_notify(0, "READY=1");
+	notify_status(d);
+}
+
+static void on_signal(struct daemon *d)
+{
+	struct signalfd_siginfo si;
+	while (read(d->signal_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGHUP)
+			reload(d);
+		else
+			d->stopping = true;
+	}
+}
+
+static int setup_fds(struct daemon *d)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGPIPE);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -1;
+	sigdelset(&set, SIGPIPE);
+	d->signal_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	d->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	d->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (d->signal_fd < 0 || d->timer_fd < 0 || d->epoll_fd < 0)
+		return -1;
+	struct epoll_event sev = {.events = EPOLLIN, .data.fd = d->signal_fd};
+	struct epoll_event tev = {.events = EPOLLIN, .data.fd = d->timer_fd};
+	if (epoll_ctl(d->epoll_fd, EPOLL_CTL_ADD, d->signal_fd, &sev) < 0 ||
+	    epoll_ctl(d->epoll_fd, EPOLL_CTL_ADD, d->timer_fd, &tev) < 0)
+		return -1;
+	return 0;
+}
+
+static void loop(struct daemon *d)
+{
+	while (!d->stopping) {
+		arm(d, now_of(d));
+		struct epoll_event ev[2];
+		int n = epoll_wait(d->epoll_fd, ev, 2, -1);
+		if (n < 0 && errno != EINTR) {
+			log_error("epoll_wait: %s", strerror(errno));
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			if (ev[i].data.fd == d->signal_fd) {
+				on_signal(d);
+			} else {
+				uint64_t expirations;
+				if (read(d->timer_fd, &expirations, sizeof(expirations)) < 0 &&
+				    errno != EAGAIN)
+					log_warn("timerfd: %s", strerror(errno));
+				if (d->watchdog_usec)
+					sd_notify(0, "WATCHDOG=1");
+				if (!d->stopping)
+					pass(d, now_of(d));
+			}
+		}
+	}
+}
+
+static int open_state(struct daemon *d)
+{
+	struct pz_error err = {0};
+	const char *dir = d->w->cfg.state_dir;
+	if (mkdir(dir, 0750) < 0 && errno != EEXIST) {
+		log_error("create state directory %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	char *path = xasprintf("%s/plazo.db", dir);
+	int rc = store_open(&d->store, path, &err);
+	free(path);
+	if (rc < 0)
+		log_error("%s", err.msg);
+	return rc;
+}
+
+static int start_http(struct daemon *d)
+{
+	const struct config_http *h = &d->w->cfg.http;
+	struct http_options o = {
+		.address = h->address,
+		.port = (unsigned short)h->port,
+		.connection_limit = h->connection_limit,
+		.timeout = h->timeout,
+		.metrics_loopback_only = h->metrics_loopback_only,
+	};
+	struct pz_error err = {0};
+	if (http_start(&d->http, &o, &err) < 0) {
+		log_error("%s", err.msg);
+		return -1;
+	}
+	log_notice("serving feeds on %s port %u", h->address, http_port(d->http));
+	return 0;
+}
+
+static int start(struct daemon *d)
+{
+	clock_gettime(CLOCK_MONOTONIC, &d->mono_start);
+	d->clock_start = d->opt->has_at ? d->opt->at : time(NULL);
+	if (setup_fds(d) < 0) {
+		log_error("set up signals and timer: %s", strerror(errno));
+		return -1;
+	}
+	if ((d->w = world_load(d->opt->config_path, now_of(d))) == NULL || open_state(d) < 0 ||
+	    start_http(d) < 0 || publish(d, now_of(d)) < 0)
+		return -1;
+	if (sd_watchdog_enabled(0, &d->watchdog_usec) <= 0)
+		d->watchdog_usec = 0;
+	sd_notify(0, "READY=1");
+	notify_status(d);
+	log_notice("ready offices=%zu milestones=%zu", d->w->cfg.n_offices,
+		   d->w->plan.n_milestones);
+	return 0;
+}
+
+int daemon_run(const struct daemon_options *opt)
+{
+	struct daemon d = {.opt = opt, .epoll_fd = -1, .signal_fd = -1, .timer_fd = -1};
+	int status = 1;
+	if (start(&d) == 0) {
+		pass(&d, now_of(&d)); /* what came due while plazo was not running */
+		loop(&d);
+		status = 0;
+	}
+	sd_notify(0, "STOPPING=1");
+	log_notice("stopping");
+	http_stop(d.http);
+	store_close(d.store);
+	world_free(d.w);
+	int fds[] = {d.epoll_fd, d.signal_fd, d.timer_fd};
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	return status;
+}

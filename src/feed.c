@@ -1,0 +1,193 @@
+#include "feed.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "agenda.h"
+#include "ics.h"
+#include "page.h"
+#include "xalloc.h"
+
+static int new_token(char token[static 33], struct pz_error *err)
+{
+	unsigned char raw[16];
+	size_t got = 0;
+	while (got < sizeof(raw)) {
+		ssize_t n = getrandom(raw + got, sizeof(raw) - got, 0);
+		if (n < 0 && errno != EINTR)
+			return PZ_FAIL(err, PZ_EIO, "getrandom", "getrandom: %s", strerror(errno));
+		got += n > 0 ? (size_t)n : 0;
+	}
+	for (size_t i = 0; i < sizeof(raw); i++)
+		snprintf(token + 2 * i, 3, "%02x", raw[i]);
+	return 0;
+}
+
+int feed_token(struct store *st, const char *office, time_t now, char token[static 33],
+	       struct pz_error *err)
+{
+	bool found;
+	if (store_token(st, office, token, &found, err) < 0)
+		return -1;
+	return found ? 0 : feed_rotate_token(st, office, now, token, err);
+}
+
+int feed_rotate_token(struct store *st, const char *office, time_t now, char token[static 33],
+		      struct pz_error *err)
+{
+	if (new_token(token, err) < 0)
+		return -1;
+	return store_set_token(st, office, token, now, err);
+}
+
+char *feed_url(const struct config *cfg, const char *token, bool webcal)
+{
+	const char *rest = strstr(cfg->base_url, "://");
+	rest = rest ? rest + 3 : cfg->base_url;
+	size_t n = strlen(rest);
+	const char *slash = n > 0 && rest[n - 1] == '/' ? "" : "/";
+	if (webcal)
+		return xasprintf("webcal://%s%sfeeds/%s.ics", rest, slash, token);
+	return xasprintf("%s%sfeeds/%s.ics", cfg->base_url, slash, token);
+}
+
+char *feed_page_url(const struct config *cfg, const char *token)
+{
+	size_t n = strlen(cfg->base_url);
+	const char *slash = n > 0 && cfg->base_url[n - 1] == '/' ? "" : "/";
+	return xasprintf("%s%so/%s", cfg->base_url, slash, token);
+}
+
+/* The alarm matches the first (longest) reminder lead, in calendar days. */
+static int alarm_days(const struct config *cfg)
+{
+	int best = -1;
+	for (size_t i = 0; i < cfg->policy.n_leads; i++) {
+		const struct config_lead *l = &cfg->policy.leads[i];
+		int days = l->working ? (int)(l->n * 7 + 4) / 5 : (int)l->n;
+		best = days > best ? days : best;
+	}
+	return best;
+}
+
+static void options(const struct config *cfg, time_t now, struct ics_options *opt,
+		    char *domain, size_t size)
+{
+	const char *host = strstr(cfg->base_url, "://");
+	host = host ? host + 3 : cfg->base_url;
+	snprintf(domain, size, "%.*s", (int)strcspn(host, ":/"), host);
+	opt->domain = domain;
+	opt->window_start = date_from_days((long)(now / 86400) - (long)cfg->http.past_days);
+	opt->refresh_minutes = cfg->http.refresh_minutes;
+	opt->alarm_days = alarm_days(cfg);
+}
+
+int feed_render(const struct plan *p, const struct config *cfg, struct store *st,
+		size_t office, time_t now, struct strbuf *out, time_t *modified,
+		struct pz_error *err)
+{
+	struct ics_options opt;
+	char domain[128];
+	options(cfg, now, &opt, domain, sizeof(domain));
+	struct ics_event *ev;
+	size_t n;
+	ics_events(p, cfg, office, &opt, &ev, &n);
+	int rc = store_begin(st, err);
+	*modified = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		rc = store_feed_event(st, ev[i].uid, ev[i].hash, now, &ev[i].sequence,
+				      &ev[i].modified, err);
+		*modified = ev[i].modified > *modified ? ev[i].modified : *modified;
+	}
+	if (rc == 0)
+		rc = store_commit(st, err);
+	else
+		store_rollback(st);
+	if (rc == 0)
+		rc = ics_render(p, cfg, office, &opt, ev, n, out, err);
+	free(ev);
+	return rc;
+}
+
+/* "https://calendar.google.com/calendar/r?cid=" + the webcal URL, percent-encoded. */
+static char *google_url(const char *webcal)
+{
+	struct strbuf s;
+	strbuf_init(&s);
+	strbuf_puts(&s, "https://calendar.google.com/calendar/r?cid=");
+	for (const unsigned char *c = (const unsigned char *)webcal; *c; c++) {
+		if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		    (*c >= '0' && *c <= '9') || strchr("-._~", *c))
+			strbuf_putc(&s, (char)*c);
+		else
+			strbuf_printf(&s, "%%%02X", *c);
+	}
+	return strbuf_steal(&s);
+}
+
+/* The office's page at now, with its subscribe links. */
+static char *office_page(const struct plan *p, const struct config *cfg, size_t office,
+			 const struct agenda *ag, const char *token, size_t *len)
+{
+	struct page_links links = {
+		.feed_https = feed_url(cfg, token, false),
+		.feed_webcal = feed_url(cfg, token, true),
+	};
+	links.google = google_url(links.feed_webcal);
+	struct strbuf out;
+	strbuf_init(&out);
+	page_render(p, cfg, office, ag, &links, &out);
+	free((char *)links.feed_https);
+	free((char *)links.feed_webcal);
+	free((char *)links.google);
+	*len = out.len;
+	return strbuf_steal(&out);
+}
+
+static int add_office(struct http_site *site, const struct plan *p, const struct config *cfg,
+		      struct store *st, size_t office, const struct agenda *ag, time_t now,
+		      struct pz_error *err)
+{
+	const char *id = office == ICS_ALL_OFFICES ? FEED_ALL : cfg->offices[office].id;
+	char token[33];
+	time_t modified;
+	struct strbuf feed;
+	strbuf_init(&feed);
+	if (feed_token(st, id, now, token, err) < 0 ||
+	    feed_render(p, cfg, st, office, now, &feed, &modified, err) < 0) {
+		strbuf_finish(&feed);
+		return -1;
+	}
+	size_t feed_len = feed.len, page_len = 0;
+	char *page = ag ? office_page(p, cfg, office, ag, token, &page_len) : NULL;
+	/* a page changes with the day; its date is the day's start */
+	time_t page_modified = now - now % 86400;
+	http_site_add(site, token, strbuf_steal(&feed), feed_len, modified, page, page_len,
+		      page_modified);
+	return 0;
+}
+
+struct http_site *feed_site(const struct plan *p, const struct config *cfg, struct store *st,
+			    time_t now, struct pz_error *err)
+{
+	struct store_counts c;
+	if (store_counts(st, &c, err) < 0)
+		return NULL;
+	struct agenda *ag = xcalloc(cfg->n_offices, sizeof(*ag));
+	struct http_site *site = http_site_new(c.pending, c.sent, c.failed);
+	int rc = agenda_build(p, cfg, now, 30, ag, err);
+	for (size_t o = 0; o < cfg->n_offices && rc == 0; o++)
+		rc = add_office(site, p, cfg, st, o, &ag[o], now, err);
+	if (rc == 0)
+		rc = add_office(site, p, cfg, st, ICS_ALL_OFFICES, NULL, now, err);
+	agenda_free(ag, cfg->n_offices);
+	free(ag);
+	if (rc < 0) {
+		http_site_free(site);
+		return NULL;
+	}
+	return site;
+}

@@ -1,0 +1,916 @@
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "log.h"
+#include "strbuf.h"
+#include "xalloc.h"
+
+#define TOKEN_LEN 32
+/* Per-connection memory: the request line and headers must fit in it, so a longer URL is
+ * answered 414 and larger headers 431 by libmicrohttpd itself (connection.c, "REQUEST_TOO_BIG"). */
+#define MEMORY_LIMIT ((size_t)8192)
+#define DRAIN_STEPS 20 /* http_stop waits up to 20 x 50 ms for requests in flight */
+#define SLOT_EMPTY SIZE_MAX
+#define FEED_PREFIX "/feeds/"
+#define FEED_SUFFIX ".ics"
+#define PAGE_PREFIX "/o/"
+#define ELLIPSIS "…"
+#define TEXT_TYPE "text/plain; charset=utf-8"
+#define METRICS_TYPE "text/plain; version=0.0.4; charset=utf-8"
+
+/* Status codes this module answers; libmicrohttpd answers 414/431/400 without asking us. */
+static const unsigned counted_codes[] = {200, 304, 403, 404, 405};
+enum { N_CODES = sizeof(counted_codes) / sizeof(counted_codes[0]) };
+
+struct entry {
+	char token[TOKEN_LEN]; /* not NUL-terminated */
+	struct http_blob feed;
+	struct http_blob page; /* data NULL: a feed-only token */
+};
+
+struct http_site {
+	atomic_uint refs; /* the owner (creator, then the server) plus responses in flight */
+	long pending, sent, failed;
+	unsigned char key[16]; /* SipHash key: bucket positions are unpredictable from outside */
+	struct entry *entries;
+	size_t len, cap;
+	size_t *slots; /* open addressing into entries; SLOT_EMPTY when free */
+	size_t nslots; /* a power of two, more than twice len */
+};
+
+struct http_server {
+	struct MHD_Daemon *daemon;
+	pthread_mutex_t lock;
+	struct http_site *site; /* guarded by lock */
+	bool metrics_loopback_only;
+	unsigned short port;
+	atomic_ullong requests[N_CODES];
+	atomic_ullong feed_bytes;
+	atomic_ullong not_modified;
+};
+
+/* One request, from its first call to the completion callback: what the access line says. */
+struct request {
+	struct timespec start;
+	unsigned status; /* 0 until a response is queued */
+	size_t bytes; /* body bytes of the answer: 0 for HEAD and 304 */
+	bool head;
+	bool feed; /* a feed body, counted in plazo_feed_bytes_total */
+	bool loopback;
+	char *method; /* loggable copies (see loggable) */
+	char *path;
+	char client[INET6_ADDRSTRLEN];
+};
+
+/* Where a blob is served from: its media type and caching policy. */
+struct kind {
+	const char *type;
+	const char *cache;
+	bool feed;
+};
+
+static const struct kind feed_kind = {"text/calendar; charset=utf-8", "max-age=900", true};
+static const struct kind page_kind = {"text/html; charset=utf-8", "no-cache", false};
+
+/* ---- SipHash-2-4 ----
+ * Aumasson and Bernstein, "SipHash: a fast short-input PRF" (INDOCRYPT 2012), following the
+ * reference implementation https://github.com/veorq/SipHash (siphash.c, cROUNDS 2, dROUNDS 4).
+ */
+#define ROTL64(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+
+static uint64_t load_le64(const unsigned char *p)
+{
+	uint64_t v = 0;
+	for (int i = 7; i >= 0; i--)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+static void sip_round(uint64_t v[4])
+{
+	v[0] += v[1];
+	v[1] = ROTL64(v[1], 13);
+	v[1] ^= v[0];
+	v[0] = ROTL64(v[0], 32);
+	v[2] += v[3];
+	v[3] = ROTL64(v[3], 16);
+	v[3] ^= v[2];
+	v[0] += v[3];
+	v[3] = ROTL64(v[3], 21);
+	v[3] ^= v[0];
+	v[2] += v[1];
+	v[1] = ROTL64(v[1], 17);
+	v[1] ^= v[2];
+	v[2] = ROTL64(v[2], 32);
+}
+
+static void sip_block(uint64_t v[4], uint64_t m)
+{
+	v[3] ^= m;
+	sip_round(v);
+	sip_round(v);
+	v[0] ^= m;
+}
+
+static uint64_t siphash24(const unsigned char key[16], const void *data, size_t len)
+{
+	const unsigned char *in = data;
+	uint64_t k0 = load_le64(key), k1 = load_le64(key + 8);
+	uint64_t v[4] = {k0 ^ 0x736f6d6570736575ULL, k1 ^ 0x646f72616e646f6dULL,
+			 k0 ^ 0x6c7967656e657261ULL, k1 ^ 0x7465646279746573ULL};
+	size_t i = 0;
+	for (; i + 8 <= len; i += 8)
+		sip_block(v, load_le64(in + i));
+	uint64_t last = (uint64_t)(len & 0xff) << 56;
+	for (size_t j = 0; i + j < len; j++)
+		last |= (uint64_t)in[i + j] << (8 * j);
+	sip_block(v, last);
+	v[2] ^= 0xff;
+	for (int r = 0; r < 4; r++)
+		sip_round(v);
+	return v[0] ^ v[1] ^ v[2] ^ v[3];
+}
+
+/* Compares all n bytes whatever they hold: no early exit, so the time does not tell how much
+ * of a guess was right. The volatile accumulator keeps the compiler from cutting the loop
+ * short or dropping a call whose result is ignored. */
+static bool ct_equal(const char *a, const char *b, size_t n)
+{
+	volatile unsigned char diff = 0;
+	for (size_t i = 0; i < n; i++)
+		diff |= (unsigned char)(a[i] ^ b[i]);
+	return diff == 0;
+}
+
+/* Strong validator: 128 bits of SipHash under two fixed public keys (stable across restarts,
+ * so clients keep their validators; nothing secret depends on it). */
+static void make_etag(char out[40], const char *data, size_t len)
+{
+	static const unsigned char k1[16] = "plazo-etag-key-1";
+	static const unsigned char k2[16] = "plazo-etag-key-2";
+	snprintf(out, 40, "\"%016" PRIx64 "%016" PRIx64 "\"", siphash24(k1, data, len),
+		 siphash24(k2, data, len));
+}
+
+/* ---- snapshot ---- */
+
+static void random_key(unsigned char key[16])
+{
+	size_t got = 0;
+	while (got < 16) {
+		ssize_t n = getrandom(key + got, 16 - got, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			log_error("getrandom: %s", strerror(errno));
+			exit(EXIT_FAILURE);
+		}
+		got += (size_t)n;
+	}
+}
+
+static bool is_token(const char *s)
+{
+	for (size_t i = 0; i < TOKEN_LEN; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return true;
+}
+
+static size_t bucket(const struct http_site *site, const char *token)
+{
+	return (size_t)siphash24(site->key, token, TOKEN_LEN) & (site->nslots - 1);
+}
+
+static void fill_slots(struct http_site *site, size_t nslots)
+{
+	site->nslots = nslots;
+	site->slots = xrealloc(site->slots, nslots * sizeof(*site->slots));
+	for (size_t i = 0; i < nslots; i++)
+		site->slots[i] = SLOT_EMPTY;
+	for (size_t e = 0; e < site->len; e++) {
+		size_t i = bucket(site, site->entries[e].token);
+		while (site->slots[i] != SLOT_EMPTY)
+			i = (i + 1) & (nslots - 1);
+		site->slots[i] = e;
+	}
+}
+
+/* The slot holding token, or the free slot ending its probe sequence. Building only. */
+static size_t probe(const struct http_site *site, const char *token)
+{
+	size_t i = bucket(site, token);
+	while (site->slots[i] != SLOT_EMPTY &&
+	       memcmp(site->entries[site->slots[i]].token, token, TOKEN_LEN) != 0)
+		i = (i + 1) & (site->nslots - 1);
+	return i;
+}
+
+/* The request path. Each slot of the probe sequence costs one full constant-time comparison;
+ * a miss adds one against a dummy, so a known token found at probe k and an unknown one whose
+ * sequence holds k entries both cost k + 1 comparisons. The sequence length depends only on
+ * SipHash under the site's secret key, never on how close the guess is to a real token. */
+static const struct entry *lookup(const struct http_site *site, const char *token)
+{
+	static const char dummy[TOKEN_LEN] = "00000000000000000000000000000000";
+	for (size_t i = bucket(site, token); site->slots[i] != SLOT_EMPTY;
+	     i = (i + 1) & (site->nslots - 1)) {
+		const struct entry *e = &site->entries[site->slots[i]];
+		if (ct_equal(e->token, token, TOKEN_LEN))
+			return e;
+	}
+	ct_equal(dummy, token, TOKEN_LEN);
+	return NULL;
+}
+
+struct http_site *http_site_new(long pending, long sent, long failed)
+{
+	struct http_site *site = xcalloc(1, sizeof(*site));
+	atomic_init(&site->refs, 1);
+	site->pending = pending;
+	site->sent = sent;
+	site->failed = failed;
+	random_key(site->key);
+	fill_slots(site, 16);
+	return site;
+}
+
+static void blob_set(struct http_blob *b, char *data, size_t len, time_t modified)
+{
+	free(b->data);
+	b->data = data;
+	b->len = data != NULL ? len : 0;
+	b->modified = modified;
+	if (data != NULL)
+		make_etag(b->etag, data, len);
+	else
+		b->etag[0] = '\0';
+}
+
+void http_site_add(struct http_site *site, const char *token, char *feed, size_t feed_len,
+		   time_t feed_modified, char *page, size_t page_len, time_t page_modified)
+{
+	if (strlen(token) != TOKEN_LEN || !is_token(token) || feed == NULL) {
+		free(feed);
+		free(page);
+		return;
+	}
+	if ((site->len + 1) * 2 > site->nslots)
+		fill_slots(site, site->nslots * 2);
+	size_t slot = probe(site, token);
+	if (site->slots[slot] == SLOT_EMPTY) {
+		site->entries =
+			xgrow(site->entries, &site->cap, site->len + 1, sizeof(struct entry));
+		site->entries[site->len] = (struct entry){0};
+		memcpy(site->entries[site->len].token, token, TOKEN_LEN);
+		site->slots[slot] = site->len++;
+	}
+	struct entry *e = &site->entries[site->slots[slot]];
+	blob_set(&e->feed, feed, feed_len, feed_modified);
+	blob_set(&e->page, page, page_len, page_modified);
+}
+
+static void site_release(struct http_site *site)
+{
+	if (site == NULL || atomic_fetch_sub(&site->refs, 1) != 1)
+		return;
+	for (size_t i = 0; i < site->len; i++) {
+		free(site->entries[i].feed.data);
+		free(site->entries[i].page.data);
+	}
+	free(site->entries);
+	free(site->slots);
+	free(site);
+}
+
+/* Response free callback: the response held a reference to the snapshot its body points into. */
+static void release_cb(void *cls)
+{
+	site_release(cls);
+}
+
+void http_site_free(struct http_site *site)
+{
+	site_release(site);
+}
+
+static struct http_site *site_acquire(struct http_server *s)
+{
+	pthread_mutex_lock(&s->lock);
+	struct http_site *site = s->site;
+	if (site != NULL)
+		atomic_fetch_add(&site->refs, 1);
+	pthread_mutex_unlock(&s->lock);
+	return site;
+}
+
+/* ---- HTTP dates (RFC 9110 section 5.6.7), with fixed English names: no locale ---- */
+
+static const char weekdays[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+static const char *const weekdays_long[7] = {"Sunday",	 "Monday", "Tuesday", "Wednesday",
+					     "Thursday", "Friday", "Saturday"};
+static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+				   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
+/* IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT". */
+static void format_http_date(time_t t, char *out, size_t cap)
+{
+	struct tm tm;
+	if (gmtime_r(&t, &tm) == NULL) {
+		snprintf(out, cap, "Thu, 01 Jan 1970 00:00:00 GMT");
+		return;
+	}
+	snprintf(out, cap, "%s, %02d %s %04d %02d:%02d:%02d GMT", weekdays[tm.tm_wday], tm.tm_mday,
+		 months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+static bool take_str(const char **p, const char *s)
+{
+	size_t n = strlen(s);
+	if (strncmp(*p, s, n) != 0)
+		return false;
+	*p += n;
+	return true;
+}
+
+/* Exactly n digits. */
+static bool take_digits(const char **p, int n, int *out)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++) {
+		char c = (*p)[i];
+		if (c < '0' || c > '9')
+			return false;
+		v = v * 10 + (c - '0');
+	}
+	*p += n;
+	*out = v;
+	return true;
+}
+
+static bool take_month(const char **p, int *mon)
+{
+	for (int m = 0; m < 12; m++)
+		if (take_str(p, months[m])) {
+			*mon = m;
+			return true;
+		}
+	return false;
+}
+
+static bool take_clock(const char **p, struct tm *tm)
+{
+	return take_digits(p, 2, &tm->tm_hour) && take_str(p, ":") &&
+	       take_digits(p, 2, &tm->tm_min) && take_str(p, ":") && take_digits(p, 2, &tm->tm_sec);
+}
+
+/* After "Sun,": " 06 Nov 1994 08:49:37 GMT". tm_year is the full year until tm_to_time. */
+static bool parse_fixdate(const char *p, struct tm *tm)
+{
+	return take_str(&p, " ") && take_digits(&p, 2, &tm->tm_mday) && take_str(&p, " ") &&
+	       take_month(&p, &tm->tm_mon) && take_str(&p, " ") &&
+	       take_digits(&p, 4, &tm->tm_year) && take_str(&p, " ") && take_clock(&p, tm) &&
+	       take_str(&p, " GMT") && *p == '\0';
+}
+
+/* After "Sunday": ", 06-Nov-94 08:49:37 GMT". Two-digit years: 70-99 are 19xx, 00-69 20xx. */
+static bool parse_rfc850(const char *p, struct tm *tm)
+{
+	int yy;
+	if (!(take_str(&p, ", ") && take_digits(&p, 2, &tm->tm_mday) && take_str(&p, "-") &&
+	      take_month(&p, &tm->tm_mon) && take_str(&p, "-") && take_digits(&p, 2, &yy) &&
+	      take_str(&p, " ") && take_clock(&p, tm) && take_str(&p, " GMT") && *p == '\0'))
+		return false;
+	tm->tm_year = yy < 70 ? 2000 + yy : 1900 + yy;
+	return true;
+}
+
+/* After "Sun": " Nov  6 08:49:37 1994" (asctime). */
+static bool parse_asctime(const char *p, struct tm *tm)
+{
+	if (!(take_str(&p, " ") && take_month(&p, &tm->tm_mon) && take_str(&p, " ")))
+		return false;
+	bool day = take_str(&p, " ") ? take_digits(&p, 1, &tm->tm_mday)
+				     : take_digits(&p, 2, &tm->tm_mday);
+	return day && take_str(&p, " ") && take_clock(&p, tm) && take_str(&p, " ") &&
+	       take_digits(&p, 4, &tm->tm_year) && *p == '\0';
+}
+
+/* Converts a parsed date, refusing fields out of range (31 Feb does not become 3 Mar). */
+static bool tm_to_time(struct tm *tm, time_t *out)
+{
+	if (tm->tm_hour > 23 || tm->tm_min > 59 || tm->tm_sec > 60 || tm->tm_mday < 1)
+		return false;
+	if (tm->tm_sec == 60) /* a leap second */
+		tm->tm_sec = 59;
+	int mday = tm->tm_mday, mon = tm->tm_mon;
+	tm->tm_year -= 1900;
+	tm->tm_isdst = 0;
+	time_t t = timegm(tm);
+	if (tm->tm_mday != mday || tm->tm_mon != mon)
+		return false;
+	*out = t;
+	return true;
+}
+
+/* IMF-fixdate and the two obsolete formats; false for anything else. */
+static bool parse_http_date(const char *s, time_t *out)
+{
+	struct tm tm = {0};
+	size_t n = 0;
+	while ((s[n] >= 'A' && s[n] <= 'Z') || (s[n] >= 'a' && s[n] <= 'z'))
+		n++;
+	bool ok = false;
+	for (int d = 0; d < 7 && !ok; d++) {
+		if (n == 3 && strncmp(s, weekdays[d], 3) == 0)
+			ok = s[3] == ',' ? parse_fixdate(s + 4, &tm) : parse_asctime(s + 3, &tm);
+		else if (n == strlen(weekdays_long[d]) && strncmp(s, weekdays_long[d], n) == 0)
+			ok = parse_rfc850(s + n, &tm);
+		else
+			continue;
+		break;
+	}
+	return ok && tm_to_time(&tm, out);
+}
+
+/* ---- conditional requests (RFC 9110 section 13) ---- */
+
+/* Whether an If-None-Match list names etag; weak comparison ("W/" ignored), "*" matches. */
+static bool etag_list_matches(const char *list, const char *etag)
+{
+	size_t elen = strlen(etag);
+	for (const char *p = list;;) {
+		p += strspn(p, " \t,");
+		if (*p == '\0')
+			return false;
+		if (*p == '*' && strchr(" \t,", p[1]) != NULL)
+			return true;
+		if (strncmp(p, "W/", 2) == 0)
+			p += 2;
+		const char *end = *p == '"' ? strchr(p + 1, '"') : NULL;
+		if (end == NULL)
+			return false;
+		if ((size_t)(end + 1 - p) == elen && memcmp(p, etag, elen) == 0)
+			return true;
+		p = end + 1;
+	}
+}
+
+struct inm_scan {
+	const char *etag;
+	bool present;
+	bool match;
+};
+
+static enum MHD_Result scan_inm(void *cls, enum MHD_ValueKind kind, const char *key,
+				const char *value)
+{
+	struct inm_scan *scan = cls;
+	if (key == NULL || value == NULL || strcasecmp(key, MHD_HTTP_HEADER_IF_NONE_MATCH) != 0)
+		return MHD_YES;
+	scan->present = true;
+	if (etag_list_matches(value, scan->etag))
+		scan->match = true;
+	return MHD_YES;
+}
+
+/* If-None-Match decides when present (every such field counts); otherwise If-Modified-Since,
+ * when it is a valid date. Presence alone or an unparseable date never answers 304. */
+static bool not_modified(struct MHD_Connection *c, const struct http_blob *b)
+{
+	struct inm_scan scan = {b->etag, false, false};
+	MHD_get_connection_values(c, MHD_HEADER_KIND, scan_inm, &scan);
+	if (scan.present)
+		return scan.match;
+	const char *ims =
+		MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_MODIFIED_SINCE);
+	time_t since;
+	return ims != NULL && parse_http_date(ims, &since) && b->modified <= since;
+}
+
+/* ---- requests, access log, counters ---- */
+
+/* A copy of s fit for a log line: bytes outside printable ASCII become %XX, every run of 16 or
+ * more hex digits (a token, wherever it stands) keeps its first 4 and "…", and the copy stops
+ * near max bytes. */
+static char *loggable(const char *s, size_t max)
+{
+	struct strbuf out;
+	strbuf_init(&out);
+	for (size_t i = 0; s[i] != '\0';) {
+		if (out.len >= max) {
+			strbuf_puts(&out, ELLIPSIS);
+			break;
+		}
+		size_t run = strspn(s + i, "0123456789abcdefABCDEF");
+		unsigned char c = (unsigned char)s[i];
+		if (run >= 16) {
+			strbuf_append(&out, s + i, 4);
+			strbuf_puts(&out, ELLIPSIS);
+			i += run;
+		} else if (run > 0) {
+			strbuf_append(&out, s + i, run);
+			i += run;
+		} else {
+			if (c > 0x20 && c < 0x7f && c != '%')
+				strbuf_putc(&out, (char)c);
+			else
+				strbuf_printf(&out, "%%%02X", c);
+			i++;
+		}
+	}
+	if (out.len == 0)
+		strbuf_puts(&out, "-");
+	return strbuf_steal(&out);
+}
+
+/* 127.0.0.0/8, ::1 and IPv4-mapped 127.0.0.0/8. */
+static bool is_loopback(const struct sockaddr *sa)
+{
+	if (sa == NULL)
+		return false;
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
+		return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct in6_addr *a =
+			&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+		return IN6_IS_ADDR_LOOPBACK(a) ||
+		       (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+	}
+	return false;
+}
+
+static void describe_client(const struct sockaddr *sa, char *out, size_t cap)
+{
+	const void *addr = NULL;
+	if (sa != NULL && sa->sa_family == AF_INET)
+		addr = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+	else if (sa != NULL && sa->sa_family == AF_INET6)
+		addr = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+	if (addr == NULL || inet_ntop(sa->sa_family, addr, out, (socklen_t)cap) == NULL)
+		snprintf(out, cap, "-");
+}
+
+static struct request *request_new(struct MHD_Connection *c, const char *url, const char *method)
+{
+	struct request *rq = xcalloc(1, sizeof(*rq));
+	clock_gettime(CLOCK_MONOTONIC, &rq->start);
+	rq->head = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+	rq->method = loggable(method, 16);
+	rq->path = loggable(url, 120);
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci != NULL ? ci->client_addr : NULL;
+	describe_client(sa, rq->client, sizeof(rq->client));
+	rq->loopback = is_loopback(sa);
+	return rq;
+}
+
+static void count(struct http_server *s, const struct request *rq, bool complete)
+{
+	for (size_t i = 0; i < N_CODES; i++)
+		if (counted_codes[i] == rq->status)
+			atomic_fetch_add(&s->requests[i], 1);
+	if (rq->status == MHD_HTTP_NOT_MODIFIED)
+		atomic_fetch_add(&s->not_modified, 1);
+	if (rq->feed && complete)
+		atomic_fetch_add(&s->feed_bytes, (unsigned long long)rq->bytes);
+}
+
+/* MHD_OPTION_NOTIFY_COMPLETED: counts the request and writes its access line. */
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct request *rq = *con_cls;
+	if (rq == NULL)
+		return;
+	*con_cls = NULL;
+	bool complete = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK;
+	count(cls, rq, complete);
+	struct timespec end;
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	long us = (long)(end.tv_sec - rq->start.tv_sec) * 1000000L +
+		  (end.tv_nsec - rq->start.tv_nsec) / 1000;
+	log_info("http request method=%s path=%s status=%u bytes=%zu ms=%ld.%03ld client=%s%s",
+		 rq->method, rq->path, rq->status, complete ? rq->bytes : 0, us / 1000, us % 1000,
+		 rq->client, complete ? "" : " aborted=yes");
+	free(rq->method);
+	free(rq->path);
+	free(rq);
+}
+
+/* ---- responses ---- */
+
+/* Adds {name, value} pairs up to a NULL name to resp; on failure destroys it and returns NULL. */
+static struct MHD_Response *with_headers(struct MHD_Response *resp, const char *(*kv)[2])
+{
+	for (; resp != NULL && kv[0][0] != NULL; kv++)
+		if (MHD_add_response_header(resp, kv[0][0], kv[0][1]) != MHD_YES) {
+			MHD_destroy_response(resp);
+			return NULL;
+		}
+	return resp;
+}
+
+/* Queues resp (which may be NULL: out of memory closes the connection) and drops our handle. */
+static enum MHD_Result queue(struct MHD_Connection *c, struct request *rq, unsigned status,
+			     struct MHD_Response *resp, size_t body_len)
+{
+	if (resp == NULL)
+		return MHD_NO;
+	rq->status = status;
+	rq->bytes = rq->head ? 0 : body_len;
+	enum MHD_Result ret = MHD_queue_response(c, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+/* A static text body; allow, when not NULL, is sent as the Allow field. */
+static enum MHD_Result answer_text(struct MHD_Connection *c, struct request *rq, unsigned status,
+				   const char *body, const char *allow)
+{
+	size_t len = strlen(body);
+	const char *kv[][2] = {
+		{MHD_HTTP_HEADER_CONTENT_TYPE, TEXT_TYPE},
+		{MHD_HTTP_HEADER_CACHE_CONTROL, "no-store"},
+		{allow != NULL ? MHD_HTTP_HEADER_ALLOW : NULL, allow},
+		{NULL, NULL},
+	};
+	struct MHD_Response *resp =
+		MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_PERSISTENT);
+	return queue(c, rq, status, with_headers(resp, kv), len);
+}
+
+/* A feed or page from the snapshot; takes the caller's reference to site, which the response
+ * keeps until libmicrohttpd destroys it (the body points into the snapshot). */
+static enum MHD_Result answer_blob(struct MHD_Connection *c, struct request *rq,
+				   struct http_site *site, const struct http_blob *b,
+				   const struct kind *k)
+{
+	char date[64];
+	format_http_date(b->modified, date, sizeof(date));
+	bool fresh = not_modified(c, b);
+	/* A 304 is built from the same body: libmicrohttpd sends none for 304 (nor for HEAD) and
+	 * its Content-Length is then the 200's, as RFC 9110 section 8.6 allows. */
+	struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback_cls(
+		b->len, b->data, release_cb, site);
+	if (resp == NULL)
+		site_release(site);
+	/* A 304 carries the validators and caching fields of the 200, no Content-Type. */
+	const char *kv[][2] = {
+		{MHD_HTTP_HEADER_ETAG, b->etag},
+		{MHD_HTTP_HEADER_LAST_MODIFIED, date},
+		{MHD_HTTP_HEADER_CACHE_CONTROL, k->cache},
+		{"X-Content-Type-Options", "nosniff"},
+		{fresh ? NULL : MHD_HTTP_HEADER_CONTENT_TYPE, k->type},
+		{NULL, NULL},
+	};
+	rq->feed = k->feed && !fresh;
+	return queue(c, rq, fresh ? MHD_HTTP_NOT_MODIFIED : MHD_HTTP_OK, with_headers(resp, kv),
+		     fresh ? 0 : b->len);
+}
+
+static void metric_head(struct strbuf *out, const char *name, const char *type, const char *help)
+{
+	strbuf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void write_metrics(struct http_server *s, const struct http_site *site, struct strbuf *out)
+{
+	metric_head(out, "plazo_http_requests_total", "counter",
+		    "HTTP requests answered by plazo, by status code.");
+	for (size_t i = 0; i < N_CODES; i++)
+		strbuf_printf(out, "plazo_http_requests_total{code=\"%u\"} %llu\n",
+			      counted_codes[i], atomic_load(&s->requests[i]));
+	metric_head(out, "plazo_http_not_modified_total", "counter",
+		    "Conditional requests answered 304 Not Modified.");
+	strbuf_printf(out, "plazo_http_not_modified_total %llu\n", atomic_load(&s->not_modified));
+	metric_head(out, "plazo_feed_bytes_total", "counter", "Bytes of feed bodies sent.");
+	strbuf_printf(out, "plazo_feed_bytes_total %llu\n", atomic_load(&s->feed_bytes));
+	metric_head(out, "plazo_reminders", "gauge", "Reminders in the ledger, by state.");
+	strbuf_printf(out, "plazo_reminders{state=\"pending\"} %ld\n", site ? site->pending : 0);
+	strbuf_printf(out, "plazo_reminders{state=\"sent\"} %ld\n", site ? site->sent : 0);
+	strbuf_printf(out, "plazo_reminders{state=\"failed\"} %ld\n", site ? site->failed : 0);
+}
+
+static enum MHD_Result answer_metrics(struct http_server *s, struct MHD_Connection *c,
+				      struct request *rq)
+{
+	if (s->metrics_loopback_only && !rq->loopback)
+		return answer_text(c, rq, MHD_HTTP_FORBIDDEN, "Prohibido\n", NULL);
+	struct strbuf out;
+	strbuf_init(&out);
+	struct http_site *site = site_acquire(s);
+	write_metrics(s, site, &out);
+	site_release(site);
+	size_t len = out.len;
+	char *data = strbuf_steal(&out);
+	struct MHD_Response *resp =
+		MHD_create_response_from_buffer_with_free_callback(len, data, free);
+	if (resp == NULL)
+		free(data);
+	const char *kv[][2] = {
+		{MHD_HTTP_HEADER_CONTENT_TYPE, METRICS_TYPE},
+		{MHD_HTTP_HEADER_CACHE_CONTROL, "no-store"},
+		{NULL, NULL},
+	};
+	return queue(c, rq, MHD_HTTP_OK, with_headers(resp, kv), len);
+}
+
+/* The token of /feeds/TOKEN.ics (*feed true) or /o/TOKEN (*feed false); NULL for other paths. */
+static const char *path_token(const char *url, bool *feed)
+{
+	size_t n = strlen(url), fp = strlen(FEED_PREFIX), fs = strlen(FEED_SUFFIX);
+	const char *t = NULL;
+	if (n == fp + TOKEN_LEN + fs && strncmp(url, FEED_PREFIX, fp) == 0 &&
+	    strcmp(url + n - fs, FEED_SUFFIX) == 0) {
+		t = url + fp;
+		*feed = true;
+	} else if (n == strlen(PAGE_PREFIX) + TOKEN_LEN &&
+		   strncmp(url, PAGE_PREFIX, strlen(PAGE_PREFIX)) == 0) {
+		t = url + strlen(PAGE_PREFIX);
+		*feed = false;
+	}
+	return t != NULL && is_token(t) ? t : NULL;
+}
+
+static enum MHD_Result route(struct http_server *s, struct MHD_Connection *c, struct request *rq,
+			     const char *url)
+{
+	static const char not_found[] = "No encontrado\n";
+	if (strcmp(url, "/healthz") == 0)
+		return answer_text(c, rq, MHD_HTTP_OK, "ok\n", NULL);
+	if (strcmp(url, "/metrics") == 0)
+		return answer_metrics(s, c, rq);
+	bool feed = false;
+	const char *token = path_token(url, &feed);
+	if (token == NULL)
+		return answer_text(c, rq, MHD_HTTP_NOT_FOUND, not_found, NULL);
+	struct http_site *site = site_acquire(s);
+	const struct entry *e = site != NULL ? lookup(site, token) : NULL;
+	const struct http_blob *b = e == NULL ? NULL : feed ? &e->feed : &e->page;
+	if (b == NULL || b->data == NULL) {
+		site_release(site);
+		return answer_text(c, rq, MHD_HTTP_NOT_FOUND, not_found, NULL);
+	}
+	return answer_blob(c, rq, site, b, feed ? &feed_kind : &page_kind);
+}
+
+/* MHD access handler. The first call sees the headers: a method other than GET or HEAD is
+ * answered 405 at once (its body is never read and the connection closes). GET and HEAD are
+ * answered on the last call, once any body is read and dropped, so the connection can stay
+ * open: answering from the first call makes libmicrohttpd close it. */
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+				  const char *method, const char *version, const char *upload_data,
+				  size_t *upload_data_size, void **con_cls)
+{
+	struct request *rq = *con_cls;
+	if (rq == NULL) {
+		rq = request_new(c, url, method);
+		*con_cls = rq;
+		if (strcmp(method, MHD_HTTP_METHOD_GET) == 0 || rq->head)
+			return MHD_YES;
+		return answer_text(c, rq, MHD_HTTP_METHOD_NOT_ALLOWED, "Método no permitido\n",
+				   "GET, HEAD");
+	}
+	if (*upload_data_size != 0 || rq->status != 0) {
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	return route(cls, c, rq, url);
+}
+
+/* ---- server ---- */
+
+__attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512];
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	size_t n = strlen(msg);
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+		msg[--n] = '\0';
+	log_info("libmicrohttpd: %s", msg);
+}
+
+union address {
+	struct sockaddr sa;
+	struct sockaddr_in v4;
+	struct sockaddr_in6 v6;
+};
+
+/* Fills addr from a numeric address; adds the IPv6 flags ("::" listens dual-stack). */
+static bool parse_address(const struct http_options *opt, union address *addr, unsigned *flags)
+{
+	memset(addr, 0, sizeof(*addr));
+	if (inet_pton(AF_INET, opt->address, &addr->v4.sin_addr) == 1) {
+		addr->v4.sin_family = AF_INET;
+		addr->v4.sin_port = htons(opt->port);
+		return true;
+	}
+	if (inet_pton(AF_INET6, opt->address, &addr->v6.sin6_addr) != 1)
+		return false;
+	addr->v6.sin6_family = AF_INET6;
+	addr->v6.sin6_port = htons(opt->port);
+	*flags |= IN6_IS_ADDR_UNSPECIFIED(&addr->v6.sin6_addr) ? MHD_USE_DUAL_STACK : MHD_USE_IPv6;
+	return true;
+}
+
+static struct MHD_Daemon *start_daemon(struct http_server *s, const struct http_options *opt,
+				       unsigned flags, const union address *addr)
+{
+	return MHD_start_daemon(
+		flags, opt->port, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
+		NULL, MHD_OPTION_SOCK_ADDR, &addr->sa, MHD_OPTION_CONNECTION_LIMIT,
+		(unsigned int)opt->connection_limit, MHD_OPTION_CONNECTION_TIMEOUT,
+		(unsigned int)opt->timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT, MEMORY_LIMIT,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
+}
+
+int http_start(struct http_server **out, const struct http_options *opt, struct pz_error *err)
+{
+	char where[160];
+	if (strchr(opt->address, ':') != NULL)
+		snprintf(where, sizeof(where), "http://[%s]:%u", opt->address, opt->port);
+	else
+		snprintf(where, sizeof(where), "http://%s:%u", opt->address, opt->port);
+	union address addr;
+	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+	if (!parse_address(opt, &addr, &flags))
+		return PZ_FAIL(err, PZ_ECONFIG, where,
+			       "listen address %s is not a numeric IPv4 or IPv6 address",
+			       opt->address);
+	struct http_server *s = xcalloc(1, sizeof(*s));
+	pthread_mutex_init(&s->lock, NULL);
+	s->metrics_loopback_only = opt->metrics_loopback_only;
+	for (size_t i = 0; i < N_CODES; i++)
+		atomic_init(&s->requests[i], 0);
+	atomic_init(&s->feed_bytes, 0);
+	atomic_init(&s->not_modified, 0);
+	errno = 0;
+	s->daemon = start_daemon(s, opt, flags, &addr);
+	if (s->daemon == NULL) {
+		int e = errno;
+		pthread_mutex_destroy(&s->lock);
+		free(s);
+		return PZ_FAIL(err, PZ_EIO, where, "listen on %s: %s", where,
+			       e != 0 ? strerror(e) : "libmicrohttpd cannot start");
+	}
+	const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	s->port = di != NULL ? di->port : opt->port;
+	*out = s;
+	return 0;
+}
+
+void http_publish(struct http_server *s, struct http_site *site)
+{
+	pthread_mutex_lock(&s->lock);
+	struct http_site *old = s->site;
+	s->site = site;
+	pthread_mutex_unlock(&s->lock);
+	site_release(old);
+}
+
+/* Stops accepting, gives requests in flight up to a second, then closes everything. */
+void http_stop(struct http_server *s)
+{
+	if (s == NULL)
+		return;
+	MHD_socket listen_fd = MHD_quiesce_daemon(s->daemon);
+	for (int i = 0; i < DRAIN_STEPS; i++) {
+		const union MHD_DaemonInfo *di =
+			MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+		if (di == NULL || di->num_connections == 0)
+			break;
+		nanosleep(&(struct timespec){0, 50 * 1000 * 1000}, NULL);
+	}
+	MHD_stop_daemon(s->daemon);
+	if (listen_fd != MHD_INVALID_SOCKET)
+		close(listen_fd);
+	site_release(s->site);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+unsigned short http_port(const struct http_server *s)
+{
+	return s->port;
+}

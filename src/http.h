@@ -1,0 +1,72 @@
+/* http.h - the HTTP server (libmicrohttpd): feeds, office pages, health and metrics.
+ *
+ * Routes, GET and HEAD only (anything else 405 with Allow):
+ *   /feeds/TOKEN.ics  text/calendar; charset=utf-8, strong ETag (from the bytes),
+ *                     Last-Modified, Cache-Control; If-None-Match / If-Modified-Since
+ *                     answer 304 only when the validator really matches
+ *   /o/TOKEN          the office's page, text/html; charset=utf-8, with the same validators
+ *   /healthz          "ok"
+ *   /metrics          Prometheus text format; when metrics_loopback_only, 403 for
+ *                     clients that are not on a loopback address
+ * Unknown paths and tokens answer 404. Tokens are found through a keyed hash and compared
+ * in constant time, so an unknown token costs the same as a known one. Requests longer than
+ * the limits answer 414 (URL) or 431 (headers); idle clients time out; connections are
+ * capped. Every request is logged as one access line (never with the token).
+ *
+ * Content is served from an immutable snapshot (struct http_site) built off the request
+ * path and swapped in with http_publish: nothing is built per request. libmicrohttpd runs
+ * its own polling thread; http_publish is safe to call from another thread.
+ */
+#ifndef PLAZO_HTTP_H
+#define PLAZO_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "error.h"
+
+/* One resource: its bytes and validators. */
+struct http_blob {
+	char *data;      /* owned */
+	size_t len;
+	char etag[40];   /* "\"<hex>\"": filled by http_site_add from the bytes */
+	time_t modified; /* Last-Modified */
+};
+
+struct http_site;
+
+/* A new, empty snapshot. gauges are the reminder counts shown in /metrics. */
+struct http_site *http_site_new(long pending, long sent, long failed);
+/* Adds a token's feed and page; takes ownership of both buffers (malloc'ed). Tokens are
+ * 32 lower-case hex characters. page may be NULL (feed-only token: the all-offices feed).
+ * A token added twice keeps the later buffers; an invalid token (or a NULL feed) is dropped
+ * and its buffers freed. */
+void http_site_add(struct http_site *site, const char *token, char *feed, size_t feed_len,
+		   time_t feed_modified, char *page, size_t page_len, time_t page_modified);
+
+struct http_options {
+	const char *address;        /* "127.0.0.1", "::1", "0.0.0.0" or "::" */
+	unsigned short port;        /* 8080 */
+	unsigned connection_limit;  /* 256 */
+	unsigned timeout;           /* seconds an idle connection may stay (15) */
+	bool metrics_loopback_only; /* true */
+};
+
+struct http_server;
+
+/* Starts listening; PZ_EIO when the address cannot be bound, PZ_ECONFIG when it is not a
+ * numeric IPv4 or IPv6 address ("::" listens on both families). */
+int http_start(struct http_server **out, const struct http_options *opt, struct pz_error *err);
+/* Replaces the snapshot; takes ownership of site. Requests in flight finish on the old one. */
+void http_publish(struct http_server *s, struct http_site *site);
+/* Stops listening, waits (up to a second) for requests in flight, frees everything; NULL is
+ * fine. */
+void http_stop(struct http_server *s);
+/* The port actually bound (useful with port 0 in tests). */
+unsigned short http_port(const struct http_server *s);
+
+/* Frees a snapshot that was never published. */
+void http_site_free(struct http_site *site);
+
+#endif

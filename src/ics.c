@@ -1,0 +1,406 @@
+#include "ics.h"
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libical/ical.h>
+
+#include "spanish.h"
+#include "xalloc.h"
+
+#define PRODID "-//plazo//plazo 0.1//ES"
+#define SUMMARY_TEXT_MAX 60
+#define DEFAULT_REFRESH 360
+
+/* What one event shows. Built the same way for the hash and for the calendar, so the hash
+ * changes exactly when the rendered event does (SEQUENCE, DTSTAMP and LAST-MODIFIED aside). */
+struct shown {
+	struct strbuf summary;
+	struct strbuf description;
+	struct strbuf alarm; /* the VALARM's DESCRIPTION; empty without an alarm */
+	char category[32]; /* "Subcomponente 3", or "" */
+	struct date due; /* DTSTART */
+	struct date end; /* DTEND: the day after (exclusive) */
+	int alarm_days; /* < 0: no VALARM */
+};
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+/* Appends text with every run of white space made one space, trimmed. */
+static void squeeze(struct strbuf *out, const char *text)
+{
+	bool gap = false, any = false;
+	for (; *text; text++) {
+		if (is_space(*text)) {
+			gap = any;
+			continue;
+		}
+		if (gap)
+			strbuf_putc(out, ' ');
+		strbuf_putc(out, *text);
+		gap = false;
+		any = true;
+	}
+}
+
+static const char *basename_of(const char *path)
+{
+	if (path == NULL)
+		return "plan";
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
+static const char *activity_text(const struct activity *a)
+{
+	if (a->text && *a->text)
+		return a->text;
+	if (a->goal && *a->goal)
+		return a->goal;
+	return "(sin texto)";
+}
+
+/* "Plazo: #13 Publicar en la sede electrónica… (1/3)"; "(fila 24)" without a number. */
+static void build_summary(struct strbuf *out, const struct activity *a, size_t k)
+{
+	struct strbuf flat;
+	strbuf_init(&flat);
+	squeeze(&flat, activity_text(a));
+	if (a->number)
+		strbuf_printf(out, "Plazo: #%u ", a->number);
+	else
+		strbuf_printf(out, "Plazo: (fila %u) ", a->line);
+	spanish_excerpt(out, flat.data, SUMMARY_TEXT_MAX);
+	if (a->milestone_count > 1)
+		strbuf_printf(out, " (%zu/%zu)", k, a->milestone_count);
+	strbuf_finish(&flat);
+}
+
+static void append_offices(struct strbuf *out, const struct plan *p, const struct config *cfg,
+			   const struct activity *a)
+{
+	strbuf_puts(out, "Responsables: ");
+	if (a->office_count == 0) {
+		strbuf_puts(out, a->responsible_text && *a->responsible_text ? a->responsible_text
+									     : "sin asignar");
+		return;
+	}
+	for (size_t i = 0; i < a->office_count; i++) {
+		size_t o = p->office_refs[a->office_first + i];
+		if (i > 0)
+			strbuf_puts(out, ", ");
+		strbuf_puts(out, o < cfg->n_offices ? cfg->offices[o].name : "?");
+	}
+}
+
+static void build_description(struct strbuf *out, const struct plan *p, const struct config *cfg,
+			      const struct activity *a, const struct milestone *m, size_t k)
+{
+	strbuf_puts(out, activity_text(a));
+	strbuf_puts(out, "\n\n");
+	if (a->goal && *a->goal)
+		strbuf_printf(out, "Meta: %s\n", a->goal);
+	append_offices(out, p, cfg, a);
+	if (m->has_start) {
+		strbuf_puts(out, "\nInicia: ");
+		spanish_date(out, m->start);
+	}
+	strbuf_puts(out, "\nVence: ");
+	spanish_date(out, m->due);
+	if (a->milestone_count > 1)
+		strbuf_printf(out, "\nEntrega %zu de %zu", k, a->milestone_count);
+	if (a->subcomponent) {
+		strbuf_printf(out, "\nSubcomponente %u", a->subcomponent);
+		if (a->subcomponent_title && *a->subcomponent_title)
+			strbuf_printf(out, ": %s", a->subcomponent_title);
+	}
+	strbuf_printf(out, "\nFuente: %s:%u", basename_of(p->source), a->line);
+}
+
+static void shown_build(struct shown *s, const struct plan *p, const struct config *cfg,
+			const struct ics_options *opt, size_t ai, size_t mi)
+{
+	const struct activity *a = &p->activities[ai];
+	const struct milestone *m = &p->milestones[mi];
+	size_t k = mi - a->milestone_first + 1;
+	strbuf_init(&s->summary);
+	strbuf_init(&s->description);
+	strbuf_init(&s->alarm);
+	build_summary(&s->summary, a, k);
+	build_description(&s->description, p, cfg, a, m, k);
+	s->category[0] = '\0';
+	if (a->subcomponent)
+		snprintf(s->category, sizeof(s->category), "Subcomponente %u", a->subcomponent);
+	s->due = m->due;
+	s->end = date_from_days(date_to_days(m->due) + 1);
+	s->alarm_days = opt->alarm_days < 0 ? -1 : opt->alarm_days;
+	if (s->alarm_days >= 0) {
+		strbuf_printf(&s->alarm, "%s vence el ", s->summary.data);
+		spanish_date(&s->alarm, m->due);
+	}
+}
+
+static void shown_finish(struct shown *s)
+{
+	strbuf_finish(&s->summary);
+	strbuf_finish(&s->description);
+	strbuf_finish(&s->alarm);
+}
+
+/* 64-bit FNV-1a over len bytes and a NUL separator. */
+static uint64_t fnv1a(uint64_t h, const char *data, size_t len)
+{
+	for (size_t i = 0; i <= len; i++) {
+		h ^= i < len ? (unsigned char)data[i] : 0;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+static uint64_t shown_hash(const struct shown *s)
+{
+	char dates[64];
+	uint64_t h = 0xcbf29ce484222325ULL;
+	h = fnv1a(h, s->summary.data, s->summary.len);
+	h = fnv1a(h, s->description.data, s->description.len);
+	h = fnv1a(h, s->alarm.data, s->alarm.len);
+	h = fnv1a(h, s->category, strlen(s->category));
+	int n = snprintf(dates, sizeof(dates), "%d-%d-%d %d-%d-%d %d", s->due.year, s->due.month,
+			 s->due.day, s->end.year, s->end.month, s->end.day, s->alarm_days);
+	return fnv1a(h, dates, n > 0 ? (size_t)n : 0);
+}
+
+static int compare_unsigned(const void *a, const void *b)
+{
+	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+	return (x > y) - (x < y);
+}
+
+/* The plan's activity numbers, sorted, to find numbers two rows share. */
+static unsigned *sorted_numbers(const struct plan *p)
+{
+	unsigned *nums = xmalloc((p->n_activities ? p->n_activities : 1) * sizeof(*nums));
+	for (size_t i = 0; i < p->n_activities; i++)
+		nums[i] = p->activities[i].number;
+	qsort(nums, p->n_activities, sizeof(*nums), compare_unsigned);
+	return nums;
+}
+
+static bool number_unique(const unsigned *nums, size_t n, unsigned number)
+{
+	const unsigned *hit = bsearch(&number, nums, n, sizeof(*nums), compare_unsigned);
+	if (hit == NULL)
+		return false;
+	return !(hit > nums && hit[-1] == number) && !(hit + 1 < nums + n && hit[1] == number);
+}
+
+static bool names_office(const struct plan *p, const struct activity *a, size_t office)
+{
+	for (size_t i = 0; i < a->office_count; i++)
+		if (p->office_refs[a->office_first + i] == office)
+			return true;
+	return false;
+}
+
+/* "<office>.<number or L<line>>.<k>@<domain>": a number two rows share falls back to the
+ * line, so UIDs stay unique within a feed. */
+static void make_uid(char *uid, size_t size, const struct config *cfg, size_t office,
+		     const struct ics_options *opt, const struct activity *a, bool by_number,
+		     size_t k)
+{
+	const char *who = office == ICS_ALL_OFFICES ? "todas" : cfg->offices[office].id;
+	const char *domain = opt->domain && *opt->domain ? opt->domain : "localhost";
+	if (by_number)
+		snprintf(uid, size, "%s.%u.%zu@%s", who, a->number, k, domain);
+	else
+		snprintf(uid, size, "%s.L%u.%zu@%s", who, a->line, k, domain);
+}
+
+static void add_event(struct ics_event *e, const struct plan *p, const struct config *cfg,
+		      size_t office, const struct ics_options *opt, size_t ai, size_t mi,
+		      bool by_number)
+{
+	const struct activity *a = &p->activities[ai];
+	struct shown s;
+	memset(e, 0, sizeof(*e));
+	make_uid(e->uid, sizeof(e->uid), cfg, office, opt, a, by_number,
+		 mi - a->milestone_first + 1);
+	e->activity = ai;
+	e->milestone = mi;
+	shown_build(&s, p, cfg, opt, ai, mi);
+	e->hash = shown_hash(&s);
+	shown_finish(&s);
+}
+
+void ics_events(const struct plan *p, const struct config *cfg, size_t office,
+		const struct ics_options *opt, struct ics_event **out, size_t *n)
+{
+	struct ics_event *ev = NULL;
+	size_t len = 0, cap = 0;
+	*out = NULL;
+	*n = 0;
+	if (office != ICS_ALL_OFFICES && office >= cfg->n_offices)
+		return;
+	unsigned *nums = sorted_numbers(p);
+	for (size_t ai = 0; ai < p->n_activities; ai++) {
+		const struct activity *a = &p->activities[ai];
+		if (office != ICS_ALL_OFFICES && !names_office(p, a, office))
+			continue;
+		bool by_number = a->number && number_unique(nums, p->n_activities, a->number);
+		for (size_t mi = a->milestone_first; mi < a->milestone_first + a->milestone_count;
+		     mi++) {
+			if (date_compare(p->milestones[mi].due, opt->window_start) < 0)
+				continue;
+			ev = xgrow(ev, &cap, len + 1, sizeof(*ev));
+			add_event(&ev[len++], p, cfg, office, opt, ai, mi, by_number);
+		}
+	}
+	free(nums);
+	*out = ev;
+	*n = len;
+}
+
+static void add_x(icalcomponent *c, const char *name, const char *value)
+{
+	icalproperty *prop = icalproperty_new_x(value);
+	icalproperty_set_x_name(prop, name);
+	icalcomponent_add_property(c, prop);
+}
+
+static void add_refresh(icalcomponent *cal, unsigned minutes)
+{
+	char ttl[32];
+	struct icaldurationtype d = icaldurationtype_null_duration();
+	d.minutes = minutes;
+	icalproperty *prop = icalproperty_new_refreshinterval(d);
+	/* RFC 7986 makes VALUE=DURATION mandatory even though it is the default type. */
+	icalproperty_add_parameter(prop, icalparameter_new_value(ICAL_VALUE_DURATION));
+	icalcomponent_add_property(cal, prop);
+	snprintf(ttl, sizeof(ttl), "PT%uM", minutes);
+	add_x(cal, "X-PUBLISHED-TTL", ttl);
+}
+
+static icalcomponent *calendar_new(const struct plan *p, const struct config *cfg, size_t office,
+				   const struct ics_options *opt)
+{
+	bool all = office == ICS_ALL_OFFICES;
+	const char *who = all ? "todas las oficinas" : cfg->offices[office].name;
+	const char *tz = all ? NULL : cfg->offices[office].timezone;
+	struct strbuf s;
+	icalcomponent *cal = icalcomponent_new_vcalendar();
+	icalcomponent_add_property(cal, icalproperty_new_prodid(PRODID));
+	icalcomponent_add_property(cal, icalproperty_new_version("2.0"));
+	icalcomponent_add_property(cal, icalproperty_new_calscale("GREGORIAN"));
+	icalcomponent_add_property(cal, icalproperty_new_method(ICAL_METHOD_PUBLISH));
+	strbuf_init(&s);
+	strbuf_printf(&s, "Plazos — %s", who);
+	icalcomponent_add_property(cal, icalproperty_new_name(s.data));
+	add_x(cal, "X-WR-CALNAME", s.data);
+	strbuf_reset(&s);
+	strbuf_printf(&s, "Fechas límite de %s en el plan %s", all ? "todas las oficinas" : who,
+		      basename_of(p->source));
+	add_x(cal, "X-WR-CALDESC", s.data);
+	strbuf_finish(&s);
+	if (tz == NULL || *tz == '\0')
+		tz = cfg->timezone;
+	if (tz && *tz)
+		add_x(cal, "X-WR-TIMEZONE", tz);
+	add_refresh(cal, opt->refresh_minutes ? opt->refresh_minutes : DEFAULT_REFRESH);
+	return cal;
+}
+
+static struct icaltimetype ical_day(struct date d)
+{
+	struct icaltimetype t = icaltime_null_date();
+	t.year = d.year;
+	t.month = d.month;
+	t.day = d.day;
+	return t;
+}
+
+/* TRIGGER is relative to DTSTART, the due day's 00:00 in the subscriber's zone: -P3D fires
+ * at midnight three days before (Thunderbird: "3 días antes"). */
+static icalcomponent *alarm_new(const struct shown *s)
+{
+	struct icaltriggertype trigger = {icaltime_null_time(), icaldurationtype_null_duration()};
+	trigger.duration.is_neg = 1;
+	trigger.duration.days = (unsigned)s->alarm_days;
+	icalcomponent *alarm = icalcomponent_new_valarm();
+	icalcomponent_add_property(alarm, icalproperty_new_action(ICAL_ACTION_DISPLAY));
+	icalcomponent_add_property(alarm, icalproperty_new_trigger(trigger));
+	icalcomponent_add_property(alarm, icalproperty_new_description(s->alarm.data));
+	return alarm;
+}
+
+static icalcomponent *event_new(const struct ics_event *e, const struct shown *s)
+{
+	struct icaltimetype stamp =
+		icaltime_from_timet_with_zone(e->modified, 0, icaltimezone_get_utc_timezone());
+	icalcomponent *ev = icalcomponent_new_vevent();
+	icalcomponent_add_property(ev, icalproperty_new_uid(e->uid));
+	icalcomponent_add_property(ev, icalproperty_new_dtstamp(stamp));
+	icalcomponent_add_property(ev, icalproperty_new_lastmodified(stamp));
+	icalcomponent_add_property(
+		ev, icalproperty_new_sequence(e->sequence > INT_MAX ? INT_MAX : (int)e->sequence));
+	icalcomponent_add_property(ev, icalproperty_new_dtstart(ical_day(s->due)));
+	icalcomponent_add_property(ev, icalproperty_new_dtend(ical_day(s->end)));
+	icalcomponent_add_property(ev, icalproperty_new_transp(ICAL_TRANSP_TRANSPARENT));
+	icalcomponent_add_property(ev, icalproperty_new_status(ICAL_STATUS_CONFIRMED));
+	icalcomponent_add_property(ev, icalproperty_new_summary(s->summary.data));
+	icalcomponent_add_property(ev, icalproperty_new_description(s->description.data));
+	if (s->category[0])
+		icalcomponent_add_property(ev, icalproperty_new_categories(s->category));
+	if (s->alarm_days >= 0)
+		icalcomponent_add_component(ev, alarm_new(s));
+	return ev;
+}
+
+static bool event_valid(const struct plan *p, const struct ics_event *e)
+{
+	if (e->activity >= p->n_activities || e->milestone >= p->n_milestones)
+		return false;
+	const struct activity *a = &p->activities[e->activity];
+	return e->milestone >= a->milestone_first &&
+	       e->milestone - a->milestone_first < a->milestone_count;
+}
+
+static int serialize(icalcomponent *cal, struct strbuf *out, const char *where,
+		     struct pz_error *err)
+{
+	char *text = icalcomponent_as_ical_string_r(cal);
+	if (text == NULL)
+		return PZ_FAIL(err, PZ_EDATA, where, "render feed: libical: %s",
+			       icalerror_strerror(icalerrno));
+	strbuf_puts(out, text);
+	icalmemory_free_buffer(text);
+	return 0;
+}
+
+int ics_render(const struct plan *p, const struct config *cfg, size_t office,
+	       const struct ics_options *opt, const struct ics_event *ev, size_t n,
+	       struct strbuf *out, struct pz_error *err)
+{
+	const char *where = p->source ? p->source : "plan";
+	if (office != ICS_ALL_OFFICES && office >= cfg->n_offices)
+		return PZ_FAIL(err, PZ_EUSAGE, where, "render feed: no office #%zu", office);
+	for (size_t i = 0; i < n; i++)
+		if (!event_valid(p, &ev[i]))
+			return PZ_FAIL(err, PZ_EUSAGE, where,
+				       "render feed: event %s does not match the plan", ev[i].uid);
+	icalcomponent *cal = calendar_new(p, cfg, office, opt);
+	for (size_t i = 0; i < n; i++) {
+		struct shown s;
+		shown_build(&s, p, cfg, opt, ev[i].activity, ev[i].milestone);
+		icalcomponent_add_component(cal, event_new(&ev[i], &s));
+		shown_finish(&s);
+	}
+	int rc = serialize(cal, out, where, err);
+	icalcomponent_free(cal);
+	return rc;
+}

@@ -1,0 +1,410 @@
+#include "page.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "calendar.h"
+#include "spanish.h"
+
+struct ctx {
+	const struct plan *p;
+	const struct config *cfg;
+	size_t office;
+	const struct agenda *ag;
+	struct strbuf *out;
+};
+
+/* The whole style sheet: system fonts only, one column, readable from 320 px up. */
+static const char style[] =
+	":root{color-scheme:light}\n"
+	"*{box-sizing:border-box}\n"
+	"body{margin:0;background:#f2f4f7;color:#1b1b1b;font:16px/1.5 system-ui,-apple-system,"
+	"\"Segoe UI\",Roboto,\"Noto Sans\",\"Helvetica Neue\",Arial,sans-serif;"
+	"-webkit-text-size-adjust:100%;text-size-adjust:100%}\n"
+	"header{background:#1f3a5f;color:#fff;padding:16px 12px}\n"
+	"header h1{margin:0 auto;max-width:44.5rem;font-size:1.35rem;line-height:1.25}\n"
+	"header p{margin:4px auto 0;max-width:44.5rem;color:#e3eaf3}\n"
+	"main{max-width:46rem;margin:0 auto;padding:8px 12px 24px}\n"
+	"a{color:#1a4a96}\n"
+	".jump{margin:8px 0 0;display:flex;flex-wrap:wrap;gap:8px}\n"
+	".jump a{padding:4px 10px;border:1px solid #b9c3d3;border-radius:999px;background:#fff;"
+	"text-decoration:none;font-weight:600}\n"
+	"h2{font-size:1.2rem;margin:24px 0 8px;line-height:1.3}\n"
+	"h2.late{color:#a3151a}\n"
+	"h2.next{color:#1a4a96}\n"
+	".item{background:#fff;border:1px solid #d3d9e2;border-left:6px solid #1a4a96;"
+	"border-radius:6px;padding:10px 12px;margin:0 0 12px;overflow-wrap:anywhere}\n"
+	".item.late{border-left-color:#a3151a}\n"
+	".item h3{margin:0 0 4px;font-size:1rem;display:flex;flex-wrap:wrap;gap:4px 10px;"
+	"align-items:center}\n"
+	".item h3 a{color:inherit;text-decoration:none}\n"
+	".count{padding:1px 8px;border-radius:999px;background:#e4ecfa;color:#163a78;"
+	"font-size:.9rem}\n"
+	".late .count{background:#fde7e7;color:#8c1015}\n"
+	".item p{margin:4px 0}\n"
+	".item .when{font-weight:600}\n"
+	".item .txt{margin:8px 0;white-space:pre-line}\n"
+	".lbl{font-weight:600}\n"
+	".item .note{background:#fff4d6;color:#5c4300;padding:4px 8px;border-radius:4px}\n"
+	".item .small{font-size:.92rem;color:#454b54;white-space:pre-line}\n"
+	".empty{background:#fff;border:1px solid #d3d9e2;border-radius:6px;padding:16px;"
+	"font-size:1.05rem}\n"
+	"#suscribir{background:#fff;border:1px solid #d3d9e2;border-radius:6px;"
+	"padding:4px 12px 12px;margin-top:24px}\n"
+	"#suscribir h2{margin-top:12px}\n"
+	".btn{display:block;text-align:center;padding:12px 16px;margin:8px 0;border-radius:8px;"
+	"background:#1a4a96;color:#fff;font-weight:700;text-decoration:none}\n"
+	".btn.alt{background:#fff;color:#1a4a96;border:2px solid #1a4a96}\n"
+	".url{display:block;margin:4px 0 8px;padding:8px;background:#f2f4f7;border:1px solid "
+	"#b9c3d3;border-radius:4px;word-break:break-all;-webkit-user-select:all;user-select:all;"
+	"font:.9rem/1.4 ui-monospace,\"DejaVu Sans Mono\",Menlo,Consolas,monospace}\n"
+	"dl{margin:8px 0}\n"
+	"dt{font-weight:700;margin-top:10px}\n"
+	"dd{margin:2px 0 0}\n"
+	".hint{color:#454b54;font-size:.95rem}\n"
+	"footer{max-width:46rem;margin:0 auto;padding:0 12px 24px;color:#454b54;"
+	"font-size:.9rem}\n";
+
+/* ---- escaping -------------------------------------------------------------------------- */
+
+/* Length of the valid UTF-8 sequence at s (n > 0 bytes left), 0 when it is not one. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	size_t len;
+	uint32_t v, min;
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xC2 && s[0] <= 0xDF)
+		len = 2, v = s[0] & 0x1F, min = 0x80;
+	else if ((s[0] & 0xF0) == 0xE0)
+		len = 3, v = s[0] & 0x0F, min = 0x800;
+	else if (s[0] >= 0xF0 && s[0] <= 0xF4)
+		len = 4, v = s[0] & 0x07, min = 0x10000;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		v = v << 6 | (s[i] & 0x3F);
+	}
+	if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF) || (v >= 0x80 && v <= 0x9F))
+		return 0;
+	return len;
+}
+
+static void put_byte(struct strbuf *out, char c)
+{
+	switch (c) {
+	case '&':
+		strbuf_puts(out, "&amp;");
+		break;
+	case '<':
+		strbuf_puts(out, "&lt;");
+		break;
+	case '>':
+		strbuf_puts(out, "&gt;");
+		break;
+	case '"':
+		strbuf_puts(out, "&quot;");
+		break;
+	case '\'':
+		strbuf_puts(out, "&#39;");
+		break;
+	default:
+		strbuf_putc(out, c);
+	}
+}
+
+/* Appends s HTML-escaped (&<>"'), trimmed; control characters become spaces (line breaks
+ * stay when lines is set, for text shown with white-space:pre-line) and bytes that are not
+ * UTF-8 (or are C1 controls) become U+FFFD. */
+static void put_text(struct strbuf *out, const char *s, bool lines)
+{
+	const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
+	size_t n = strlen((const char *)p), i = 0, pending = 0;
+	bool any = false, newline = false;
+	while (i < n) {
+		size_t len = utf8_len(p + i, n - i);
+		if (len == 1 && (p[i] <= 0x20 || p[i] == 0x7F)) {
+			newline |= lines && p[i] == '\n';
+			pending++;
+			i++;
+			continue;
+		}
+		if (any && pending > 0)
+			strbuf_putc(out, newline ? '\n' : ' ');
+		pending = 0;
+		newline = false;
+		any = true;
+		if (len == 0)
+			strbuf_puts(out, "\xEF\xBF\xBD");
+		else if (len == 1)
+			put_byte(out, (char)p[i]);
+		else
+			strbuf_append(out, (const char *)p + i, len);
+		i += len != 0 ? len : 1;
+	}
+}
+
+static void put_esc(struct strbuf *out, const char *s)
+{
+	put_text(out, s, false);
+}
+
+static bool has_scheme(const char *url, const char *scheme)
+{
+	return url != NULL && strncasecmp(url, scheme, strlen(scheme)) == 0 &&
+	       url[strlen(scheme)] != '\0';
+}
+
+static bool web_url(const char *url)
+{
+	return has_scheme(url, "https://") || has_scheme(url, "http://");
+}
+
+/* ---- head ------------------------------------------------------------------------------ */
+
+static const char *office_name(const struct ctx *c, size_t o)
+{
+	const struct config_office *off = &c->cfg->offices[o];
+	return off->name != NULL && off->name[0] != '\0' ? off->name : off->id;
+}
+
+static void put_head(const struct ctx *c)
+{
+	strbuf_puts(c->out,
+		    "<!DOCTYPE html>\n<html lang=\"es\">\n<head>\n<meta charset=\"utf-8\">\n"
+		    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+		    "<meta name=\"robots\" content=\"noindex, nofollow\">\n"
+		    "<meta name=\"referrer\" content=\"no-referrer\">\n<title>Plazos — ");
+	put_esc(c->out, office_name(c, c->office));
+	strbuf_printf(c->out, "</title>\n<style>\n%s</style>\n</head>\n<body>\n", style);
+}
+
+static void put_header(const struct ctx *c)
+{
+	strbuf_puts(c->out, "<header>\n<h1>Plazos — ");
+	put_esc(c->out, office_name(c, c->office));
+	strbuf_puts(c->out, "</h1>\n<p>Hoy: ");
+	spanish_date(c->out, c->ag->today);
+	strbuf_puts(c->out, "</p>\n</header>\n");
+}
+
+/* Links to the sections: "2 vencidas", "1 próxima", "Suscribirse". */
+static void put_jump(const struct ctx *c)
+{
+	size_t late = c->ag->n_overdue, next = c->ag->len - c->ag->n_overdue;
+	strbuf_puts(c->out, "<nav class=\"jump\" aria-label=\"Secciones\">");
+	if (late > 0)
+		strbuf_printf(c->out, "<a href=\"#vencidas\">%zu %s</a>", late,
+			      late == 1 ? "vencida" : "vencidas");
+	if (next > 0)
+		strbuf_printf(c->out, "<a href=\"#proximas\">%zu %s</a>", next,
+			      next == 1 ? "próxima" : "próximas");
+	strbuf_puts(c->out, "<a href=\"#suscribir\">Suscribirse al calendario</a></nav>\n");
+}
+
+/* ---- items ----------------------------------------------------------------------------- */
+
+/* "faltan 29 días (20 días hábiles)", "vence hoy", "1 día de retraso (1 día hábil)". */
+static void put_left(struct strbuf *out, const struct agenda_item *it)
+{
+	long days = it->days < 0 ? -it->days : it->days;
+	long work = it->workdays < 0 ? -it->workdays : it->workdays;
+	if (it->days == 0) {
+		strbuf_puts(out, "vence hoy");
+		return;
+	}
+	if (it->days > 0)
+		strbuf_puts(out, days == 1 ? "falta " : "faltan ");
+	spanish_days(out, days, false);
+	strbuf_puts(out, it->days < 0 ? " de retraso (" : " (");
+	spanish_days(out, work, true);
+	strbuf_putc(out, ')');
+}
+
+/* "La fecha cae en domingo; el plan la mantiene." and the like, for the office's calendar. */
+static void put_closed(const struct ctx *c, struct date due)
+{
+	const struct workdays *w = &c->cfg->offices[c->office].workdays;
+	const char *holiday = calendar_holiday_name(due);
+	strbuf_puts(c->out, "<p class=\"note\">La fecha cae en ");
+	if (holiday != NULL && w->holidays)
+		strbuf_printf(c->out, "día festivo (%s)", holiday);
+	else if (!w->weekday[date_weekday(due)])
+		strbuf_puts(c->out, spanish_weekday(date_weekday(due)));
+	else
+		strbuf_puts(c->out, "un día no laborable de la oficina");
+	strbuf_puts(c->out, "; el plan la mantiene.</p>\n");
+}
+
+static void put_others(const struct ctx *c, const struct activity *a)
+{
+	bool first = true;
+	if (a->office_count < 2)
+		return;
+	strbuf_puts(c->out, "<p class=\"small\"><span class=\"lbl\">Compartida con:</span> ");
+	for (size_t k = 0; k < a->office_count; k++) {
+		size_t o = c->p->office_refs[a->office_first + k];
+		if (o == c->office)
+			continue;
+		strbuf_puts(c->out, first ? "" : ", ");
+		put_esc(c->out, office_name(c, o));
+		first = false;
+	}
+	strbuf_puts(c->out, "</p>\n");
+}
+
+/* A labelled line of plan text; nothing when the text is empty. */
+static void put_field(const struct ctx *c, const char *cls, const char *label, const char *text)
+{
+	struct strbuf t;
+	strbuf_init(&t);
+	put_text(&t, text, true);
+	if (t.len > 0)
+		strbuf_printf(c->out, "<p class=\"%s\"><span class=\"lbl\">%s:</span> %s</p>\n",
+			      cls, label, t.data);
+	strbuf_finish(&t);
+}
+
+static void put_date_line(const struct ctx *c, const char *cls, const char *label, struct date d)
+{
+	strbuf_printf(c->out, "<p class=\"%s\">%s ", cls, label);
+	spanish_date(c->out, d);
+	strbuf_puts(c->out, "</p>\n");
+}
+
+/* The anchor "a9-1": activity number and the milestone's 1-based place in its activity;
+ * "l<line>-<k>" for a row without a number. */
+static void put_anchor(const struct ctx *c, const struct agenda_item *it)
+{
+	const struct activity *a = &c->p->activities[it->activity];
+	size_t k = it->milestone - a->milestone_first + 1;
+	if (a->number != 0)
+		strbuf_printf(c->out, "a%u-%zu", a->number, k);
+	else
+		strbuf_printf(c->out, "l%u-%zu", a->line, k);
+}
+
+static void put_item(const struct ctx *c, const struct agenda_item *it)
+{
+	const struct activity *a = &c->p->activities[it->activity];
+	const struct milestone *m = &c->p->milestones[it->milestone];
+	bool late = it->days < 0;
+	strbuf_printf(c->out, "<article class=\"item %s\" id=\"", late ? "late" : "next");
+	put_anchor(c, it);
+	strbuf_puts(c->out, "\">\n<h3><a href=\"#");
+	put_anchor(c, it);
+	if (a->number != 0)
+		strbuf_printf(c->out, "\">#%u</a>", a->number);
+	else
+		strbuf_printf(c->out, "\">Fila %u</a>", a->line);
+	strbuf_puts(c->out, " <span class=\"count\">");
+	put_left(c->out, it);
+	strbuf_puts(c->out, "</span></h3>\n");
+	put_date_line(c, "when", late ? "Venció el" : (it->days == 0 ? "Vence hoy," : "Vence el"),
+		      m->due);
+	if (it->due_closed)
+		put_closed(c, m->due);
+	if (m->has_start)
+		put_date_line(c, "small", "<span class=\"lbl\">Inicia:</span>", m->start);
+	strbuf_puts(c->out, "<p class=\"txt\">");
+	put_text(c->out, a->text, true);
+	strbuf_puts(c->out, "</p>\n");
+	put_field(c, "small", "Meta", a->goal);
+	put_others(c, a);
+	strbuf_puts(c->out, "</article>\n");
+}
+
+static void put_section(const struct ctx *c, bool late)
+{
+	size_t from = late ? 0 : c->ag->n_overdue, to = late ? c->ag->n_overdue : c->ag->len;
+	strbuf_printf(c->out, "<section id=\"%s\">\n<h2 class=\"%s\">%s (%zu)</h2>\n",
+		      late ? "vencidas" : "proximas", late ? "late" : "next",
+		      late ? "Vencidas" : "Próximas", to - from);
+	if (from == to)
+		strbuf_printf(c->out, "<p class=\"hint\">%s</p>\n",
+			      late ? "No hay entregas vencidas." : "No hay entregas próximas.");
+	for (size_t i = from; i < to; i++)
+		put_item(c, &c->ag->items[i]);
+	strbuf_puts(c->out, "</section>\n");
+}
+
+/* ---- subscription ---------------------------------------------------------------------- */
+
+static void put_link(struct strbuf *out, const char *cls, const char *url, const char *label)
+{
+	strbuf_printf(out, "<a class=\"%s\" href=\"", cls);
+	put_esc(out, url);
+	strbuf_printf(out, "\">%s</a>\n", label);
+}
+
+static const char apps[] =
+	"<dl>\n"
+	"<dt>Google Calendar</dt>\n<dd>Use el botón «Agregar a Google Calendar», o en la web: "
+	"<em>Otros calendarios → + → Desde URL</em>, pegue la dirección y pulse «Agregar "
+	"calendario». Google actualiza los calendarios suscritos solo cada varias horas "
+	"(de 8 a 24) y no tiene botón para actualizar: un cambio del plan puede tardar en "
+	"verse.</dd>\n"
+	"<dt>Outlook</dt>\n<dd>En la web o en el escritorio: <em>Agregar calendario → Suscribirse "
+	"desde la web</em>, pegue la dirección https (Outlook no acepta webcal://). Se actualiza "
+	"cada pocas horas.</dd>\n"
+	"<dt>Apple (iPhone, iPad, Mac)</dt>\n<dd>Use el botón «Abrir en la aplicación de "
+	"calendario». También, en el iPhone: <em>Ajustes → Calendario → Cuentas → Añadir cuenta → "
+	"Otra → Añadir calendario suscrito</em>; en el Mac: <em>Archivo → Nueva suscripción a "
+	"calendario</em>.</dd>\n"
+	"<dt>Thunderbird</dt>\n<dd>Use el botón «Abrir en la aplicación de calendario», o "
+	"<em>Archivo → Nuevo → Calendario → En la red</em> y pegue la dirección.</dd>\n"
+	"</dl>\n";
+
+static void put_subscribe(const struct ctx *c, const struct page_links *l)
+{
+	strbuf_puts(c->out,
+		    "<section id=\"suscribir\">\n<h2>Suscribirse al calendario</h2>\n"
+		    "<p>Vea estas fechas en su calendario; se actualizan solas cuando cambia "
+		    "el plan.</p>\n");
+	if (l != NULL && has_scheme(l->feed_webcal, "webcal://"))
+		put_link(c->out, "btn", l->feed_webcal, "Abrir en la aplicación de calendario");
+	if (l != NULL && has_scheme(l->google, "https://"))
+		put_link(c->out, "btn alt", l->google, "Agregar a Google Calendar");
+	if (l != NULL && web_url(l->feed_https)) {
+		strbuf_puts(c->out, "<p>Dirección del calendario, para copiar y pegar:</p>\n"
+				    "<code class=\"url\">");
+		put_esc(c->out, l->feed_https);
+		strbuf_puts(c->out, "</code>\n");
+	}
+	strbuf_puts(c->out, apps);
+	strbuf_puts(c->out, "<p class=\"hint\">Esta dirección es personal de la oficina: no la "
+			    "publique.</p>\n</section>\n");
+}
+
+/* ---- page ------------------------------------------------------------------------------ */
+
+void page_render(const struct plan *p, const struct config *cfg, size_t office,
+		 const struct agenda *ag, const struct page_links *links, struct strbuf *out)
+{
+	struct ctx c = {p, cfg, office, ag, out};
+	put_head(&c);
+	put_header(&c);
+	strbuf_puts(out, "<main>\n");
+	if (ag->len == 0) {
+		strbuf_puts(out, "<p class=\"empty\">No hay entregas vencidas ni próximas.</p>\n");
+	} else {
+		put_jump(&c);
+		put_section(&c, true);
+		put_section(&c, false);
+	}
+	put_subscribe(&c, links);
+	strbuf_puts(out, "</main>\n<footer><p>Página generada por plazo con el plan vigente. "
+			 "Los días se cuentan en el calendario de la oficina");
+	if (cfg->offices[office].timezone != NULL) {
+		strbuf_puts(out, " (");
+		put_esc(out, cfg->offices[office].timezone);
+		strbuf_putc(out, ')');
+	}
+	strbuf_puts(out, ".</p></footer>\n</body>\n</html>\n");
+}

@@ -1,0 +1,35 @@
+/* page.h - the office's web page (/o/TOKEN), in Spanish, readable on a phone, no JavaScript.
+ *
+ * It shows the office's overdue and upcoming deliverables (agenda.h) and how to subscribe to
+ * its feed: a webcal:// link (Apple, Thunderbird), an "add to Google Calendar" link, and the
+ * plain https URL to copy (Outlook, which refuses webcal://), with short instructions for
+ * each calendar app. All plan text is HTML-escaped.
+ *
+ * Sections "Vencidas (N)" and "Próximas (N)" (items due today are in Próximas, "vence hoy"),
+ * or "No hay entregas vencidas ni próximas." when the agenda is empty. Each item is an
+ * <article id="a<number>-<k>"> (k: the milestone's 1-based place in its activity; a row
+ * without a number gets "l<line>-<k>"), so that e-mails can link to /o/TOKEN#a9-1. Inline
+ * style only: no script, no fonts, images or anything else loaded from elsewhere. The bytes
+ * depend only on the arguments (no clock).
+ */
+#ifndef PLAZO_PAGE_H
+#define PLAZO_PAGE_H
+
+#include "agenda.h"
+#include "config.h"
+#include "plan.h"
+#include "strbuf.h"
+
+struct page_links {
+	const char *feed_https; /* "https://plazo.example.gov.co/feeds/TOKEN.ics" */
+	const char *feed_webcal; /* the same with webcal:// */
+	const char *google;     /* https://calendar.google.com/calendar/r?cid=<webcal URL, escaped> */
+};
+
+/* Appends the page of office o, whose agenda at the snapshot's instant is ag. links (all
+ * borrowed) may be NULL, and so may each URL; a URL without its scheme (webcal://, https://
+ * for google, http(s):// for feed_https) is left out. */
+void page_render(const struct plan *p, const struct config *cfg, size_t office,
+		 const struct agenda *ag, const struct page_links *links, struct strbuf *out);
+
+#endif

@@ -1,0 +1,161 @@
+/* http-serve - test driver for http.c: serves the files of a directory.
+ *
+ *   http-serve PORT_FILE DIR
+ *
+ * DIR/TOKEN.ics is a feed and DIR/TOKEN.html its office page (optional: without it the token
+ * is feed-only); Last-Modified is the file's mtime. DIR/gauges, when present, holds the three
+ * reminder gauges "PENDING SENT FAILED". Environment: PLAZO_HTTP_ADDRESS (127.0.0.1),
+ * PLAZO_HTTP_TIMEOUT (2 seconds), PLAZO_HTTP_CONNECTION_LIMIT (256), PLAZO_HTTP_METRICS_ANY
+ * (when set, /metrics answers every client). The port is 0 (ephemeral): once serving, the bound
+ * port is written to PORT_FILE. SIGHUP re-reads DIR and publishes a new snapshot; SIGTERM or
+ * SIGINT stop the server and exit 0. Exit status 1 when the server cannot start, 2 on usage.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "error.h"
+#include "http.h"
+#include "log.h"
+#include "strbuf.h"
+#include "xalloc.h"
+
+/* Reads a whole file; NULL when it cannot be read. */
+static char *read_file(const char *path, size_t *len, time_t *mtime)
+{
+	FILE *f = fopen(path, "rb");
+	if (f == NULL)
+		return NULL;
+	struct stat st;
+	if (fstat(fileno(f), &st) != 0) {
+		fclose(f);
+		return NULL;
+	}
+	struct strbuf b;
+	strbuf_init(&b);
+	char chunk[4096];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		strbuf_append(&b, chunk, n);
+	fclose(f);
+	*len = b.len;
+	*mtime = st.st_mtime;
+	return strbuf_steal(&b);
+}
+
+static bool is_feed_name(const char *name)
+{
+	return strlen(name) == 36 && strspn(name, "0123456789abcdef") == 32 &&
+	       strcmp(name + 32, ".ics") == 0;
+}
+
+static void add_token(struct http_site *site, const char *dir, const char *name)
+{
+	char token[33];
+	memcpy(token, name, 32);
+	token[32] = '\0';
+	char *path = xasprintf("%s/%s", dir, name);
+	size_t feed_len = 0, page_len = 0;
+	time_t feed_mtime = 0, page_mtime = 0;
+	char *feed = read_file(path, &feed_len, &feed_mtime);
+	free(path);
+	path = xasprintf("%s/%s.html", dir, token);
+	char *page = read_file(path, &page_len, &page_mtime);
+	free(path);
+	if (feed != NULL)
+		http_site_add(site, token, feed, feed_len, feed_mtime, page, page_len, page_mtime);
+	else
+		free(page);
+}
+
+static struct http_site *load_site(const char *dir)
+{
+	long gauges[3] = {0, 0, 0};
+	char *path = xasprintf("%s/gauges", dir);
+	FILE *f = fopen(path, "r");
+	free(path);
+	if (f != NULL) {
+		if (fscanf(f, "%ld %ld %ld", &gauges[0], &gauges[1], &gauges[2]) != 3)
+			fprintf(stderr, "http-serve: %s/gauges: expected three numbers\n", dir);
+		fclose(f);
+	}
+	struct http_site *site = http_site_new(gauges[0], gauges[1], gauges[2]);
+	DIR *d = opendir(dir);
+	if (d == NULL) {
+		fprintf(stderr, "http-serve: %s: %s\n", dir, strerror(errno));
+		return site;
+	}
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL)
+		if (is_feed_name(de->d_name))
+			add_token(site, dir, de->d_name);
+	closedir(d);
+	return site;
+}
+
+static unsigned env_unsigned(const char *name, unsigned fallback)
+{
+	const char *v = getenv(name);
+	return v != NULL && *v != '\0' ? (unsigned)strtoul(v, NULL, 10) : fallback;
+}
+
+/* Written through a temporary file and a rename, so a reader never sees half a number. */
+static int write_port(const char *path, unsigned short port)
+{
+	char *tmp = xasprintf("%s.tmp", path);
+	FILE *f = fopen(tmp, "w");
+	int ret = -1;
+	if (f != NULL && fprintf(f, "%u\n", port) > 0 && fclose(f) == 0 && rename(tmp, path) == 0)
+		ret = 0;
+	else if (f != NULL)
+		fclose(f);
+	free(tmp);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 3) {
+		fprintf(stderr, "usage: http-serve PORT_FILE DIR\n");
+		return 2;
+	}
+	log_init(LOG_LEVEL_INFO);
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	/* Blocked before the server thread starts, so it inherits the mask and sigwait gets them.
+	 */
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	const char *address = getenv("PLAZO_HTTP_ADDRESS");
+	struct http_options opt = {
+		.address = address != NULL ? address : "127.0.0.1",
+		.port = 0,
+		.connection_limit = env_unsigned("PLAZO_HTTP_CONNECTION_LIMIT", 256),
+		.timeout = env_unsigned("PLAZO_HTTP_TIMEOUT", 2),
+		.metrics_loopback_only = getenv("PLAZO_HTTP_METRICS_ANY") == NULL,
+	};
+	struct http_server *server;
+	struct pz_error err = {0};
+	if (http_start(&server, &opt, &err) != 0) {
+		fprintf(stderr, "http-serve: %s: %s\n", pz_errc_name(err.code), err.msg);
+		return 1;
+	}
+	http_publish(server, load_site(argv[2]));
+	if (write_port(argv[1], http_port(server)) != 0)
+		fprintf(stderr, "http-serve: cannot write %s\n", argv[1]);
+	for (unsigned generation = 1;; generation++) {
+		int sig = 0;
+		if (sigwait(&set, &sig) != 0 || sig != SIGHUP)
+			break;
+		http_publish(server, load_site(argv[2]));
+		log_notice("published snapshot generation=%u", generation + 1);
+	}
+	http_stop(server);
+	return 0;
+}
