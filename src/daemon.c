@@ -40,6 +40,7 @@ struct daemon {
 	struct timespec mono_start;
 	time_t clock_start;
 	time_t next_midnight;   /* rebuild the pages then */
+	time_t wake_at;         /* the instant the timer was armed for */
 	uint64_t watchdog_usec; /* 0: no watchdog */
 	bool stopping;
 };
@@ -207,7 +208,8 @@ static time_t next_wake(struct daemon *d, time_t now)
 /* Arms the timer for the next wake, in real time, with the watchdog as an upper bound. */
 static void arm(struct daemon *d, time_t now)
 {
-	double real = (double)(next_wake(d, now) - now) / d->opt->speed;
+	d->wake_at = next_wake(d, now);
+	double real = (double)(d->wake_at - now) / d->opt->speed;
 	if (d->watchdog_usec && real > d->watchdog_usec / 2e6)
 		real = d->watchdog_usec / 2e6;
 	if (real < 0.001)
@@ -218,6 +220,14 @@ static void arm(struct daemon *d, time_t now)
 	if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0)
 		its.it_value.tv_nsec = 1000000;
 	timerfd_settime(d->timer_fd, 0, &its, NULL);
+}
+
+/* A pass acts for the instant the timer was armed for, when it fires less than a real
+ * second after it: digests then say 08:00:00, not 08:00:14 on a fast simulated clock. */
+static time_t pass_instant(const struct daemon *d)
+{
+	time_t now = now_of(d);
+	return now >= d->wake_at && now - d->wake_at < (time_t)d->opt->speed ? d->wake_at : now;
 }
 
 static void reload(struct daemon *d)
@@ -300,7 +310,7 @@ static void loop(struct daemon *d)
 				if (d->watchdog_usec)
 					sd_notify(0, "WATCHDOG=1");
 				if (!d->stopping)
-					pass(d, now_of(d));
+					pass(d, pass_instant(d));
 			}
 		}
 	}

@@ -16,6 +16,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 
@@ -56,6 +57,8 @@ class Daemon:
         self.port = None
 
     def wait_notify(self, want, timeout=10):
+        """Reads notifications until one holds the line `want`; as systemd does, every
+        message is read (a full socket queue would block the daemon's sd_notify)."""
         self.sock.settimeout(timeout)
         deadline = time.time() + timeout
         seen = []
@@ -68,6 +71,18 @@ class Daemon:
             if want in msg.split("\n"):
                 return seen
         return None
+
+    def drain(self):
+        """Keeps reading notifications in the background, like systemd."""
+        def run():
+            self.sock.settimeout(None)
+            while True:
+                try:
+                    if not self.sock.recv(4096):
+                        return
+                except OSError:
+                    return
+        threading.Thread(target=run, daemon=True).start()
 
     def log_text(self):
         self.log.flush()
@@ -203,6 +218,7 @@ def month(tmp):
                        capture_output=True)
     d = Daemon(os.path.join(tmp, "a"), cfg_a, "2023-03-01T08:30", speed=86400)
     check("month: READY=1", d.wait_notify("READY=1") is not None, d.log_text())
+    d.drain()
     time.sleep(32)  # 2023-03-01 08:30 + 32 days of simulated time
     d.proc.send_signal(signal.SIGTERM)
     check("month: clean exit", d.proc.wait(timeout=10) == 0)
