@@ -1,6 +1,7 @@
 #include "plan.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -353,4 +354,12 @@ void plan_load_buffer(struct plan *p, const char *path, char *data, size_t len,
 	p->source = xstrdup(path);
 	table_parse(&p->table, path, data, len, diags);
 	build(p, cfg, diags);
+}
+
+void plan_activity_key(const struct activity *a, char buf[static 24])
+{
+	if (a->number > 0)
+		snprintf(buf, 24, "%u", a->number);
+	else
+		snprintf(buf, 24, "L%u", a->line);
 }

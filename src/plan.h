@@ -71,4 +71,8 @@ int plan_load(struct plan *p, const char *path, const struct config *cfg,
 void plan_load_buffer(struct plan *p, const char *path, char *data, size_t len,
 		      const struct config *cfg, struct diag_list *diags);
 
+/* The name the state database gives an activity: its number ("13"), or "L<line>" when it
+ * has none. A milestone is then (key, 1-based position in the activity, due date). */
+void plan_activity_key(const struct activity *a, char buf[static 24]);
+
 #endif

@@ -39,22 +39,13 @@ static int compare_reminders(const void *a, const void *b)
 	return x->at < y->at ? -1 : x->at > y->at;
 }
 
-/* The ledger's name of an activity: its number, or its line when it has none. */
-static void activity_key(const struct activity *a, char buf[static 24])
-{
-	if (a->number > 0)
-		snprintf(buf, 24, "%u", a->number);
-	else
-		snprintf(buf, 24, "L%u", a->line);
-}
-
 static void to_row(const struct plan *p, const struct config *cfg, const struct reminder *r,
 		   time_t at, struct store_reminder *row)
 {
 	const struct activity *a = &p->activities[r->activity];
 	memset(row, 0, sizeof(*row));
 	snprintf(row->office, sizeof(row->office), "%s", cfg->offices[r->office].id);
-	activity_key(a, row->activity);
+	plan_activity_key(a, row->activity);
 	row->milestone = (int)(r->milestone - a->milestone_first + 1);
 	date_format_iso(p->milestones[r->milestone].due, row->due);
 	remind_stage_key(r->stage, row->stage);

@@ -33,10 +33,35 @@ static const char *const migrations[] = {
 	"  created INTEGER NOT NULL);"
 	"CREATE TABLE feed_event (uid TEXT PRIMARY KEY, hash INTEGER NOT NULL,"
 	"  sequence INTEGER NOT NULL, modified INTEGER NOT NULL);",
+	/* 3: deliveries marked done, the audit trail, and reminders skipped as delivered */
+	"CREATE TABLE reminder3 ("
+	"  id INTEGER PRIMARY KEY,"
+	"  office TEXT NOT NULL, activity TEXT NOT NULL, milestone INTEGER NOT NULL,"
+	"  due TEXT NOT NULL, stage TEXT NOT NULL, slot INTEGER NOT NULL,"
+	"  state TEXT NOT NULL CHECK (state IN"
+	"    ('pending', 'sent', 'failed', 'superseded', 'obsolete', 'delivered')),"
+	"  late INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_attempt INTEGER NOT NULL, last_error TEXT, message_id TEXT,"
+	"  done INTEGER,"
+	"  UNIQUE (office, activity, milestone, due, stage));"
+	"INSERT INTO reminder3 SELECT * FROM reminder;"
+	"DROP TABLE reminder;"
+	"ALTER TABLE reminder3 RENAME TO reminder;"
+	"CREATE INDEX reminder_pending ON reminder (state, next_attempt);"
+	"CREATE TABLE delivery (office TEXT NOT NULL, activity TEXT NOT NULL,"
+	"  milestone INTEGER NOT NULL, due TEXT NOT NULL, at INTEGER NOT NULL,"
+	"  by_name TEXT NOT NULL DEFAULT '', evidence TEXT NOT NULL DEFAULT '',"
+	"  PRIMARY KEY (office, activity, milestone, due));"
+	"CREATE TABLE audit (id INTEGER PRIMARY KEY, at INTEGER NOT NULL,"
+	"  office TEXT NOT NULL, kind TEXT NOT NULL, detail TEXT NOT NULL);"
+	"CREATE TRIGGER audit_append_only_update BEFORE UPDATE ON audit"
+	"  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"
+	"CREATE TRIGGER audit_append_only_delete BEFORE DELETE ON audit"
+	"  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;",
 };
 
-static const char *const state_names[] = {"pending", "sent", "failed", "superseded",
-					  "obsolete"};
+static const char *const state_names[] = {"pending",  "sent",	  "failed",
+					  "superseded", "obsolete", "delivered"};
 
 const char *store_state_name(enum store_state st)
 {
@@ -347,6 +372,9 @@ int store_counts(struct store *s, struct store_counts *c, struct pz_error *err)
 		case STORE_OBSOLETE:
 			c->obsolete = n;
 			break;
+		case STORE_DELIVERED:
+			c->delivered = n;
+			break;
 		}
 	}
 	sqlite3_finalize(st);
@@ -428,4 +456,158 @@ int store_next_attempt(struct store *s, bool *has, time_t *at, struct pz_error *
 		*at = (time_t)sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW ? 0 : db_fail(s, err, "read pending reminders from");
+}
+
+static void bind_key(sqlite3_stmt *st, const struct store_delivery *d)
+{
+	sqlite3_bind_text(st, 1, d->office, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, d->activity, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, d->milestone);
+	sqlite3_bind_text(st, 4, d->due, -1, SQLITE_STATIC);
+}
+
+/* Moves the milestone's reminders of one state to another (?5 from, ?6 to, ?7 at). */
+static int move_reminders(struct store *s, const struct store_delivery *d, const char *from,
+			  const char *to, time_t at, struct pz_error *err)
+{
+	sqlite3_stmt *st;
+	if (prepare(s, "UPDATE reminder SET state = ?6, next_attempt = ?7 WHERE office = ?1 "
+		       "AND activity = ?2 AND milestone = ?3 AND due = ?4 AND state = ?5",
+		    &st, err) < 0)
+		return -1;
+	bind_key(st, d);
+	sqlite3_bind_text(st, 5, from, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, to, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, (sqlite3_int64)at);
+	return run(s, st, err);
+}
+
+static void describe(const struct store_delivery *d, char *buf, size_t size)
+{
+	snprintf(buf, size, "activity=%s milestone=%d due=%s by=\"%s\" evidence=\"%s\"",
+		 d->activity, d->milestone, d->due, d->by_name, d->evidence);
+}
+
+int store_mark_delivered(struct store *s, const struct store_delivery *d, struct pz_error *err)
+{
+	sqlite3_stmt *st;
+	char detail[900];
+	describe(d, detail, sizeof(detail));
+	if (store_begin(s, err) < 0)
+		return -1;
+	int rc = prepare(s, "INSERT OR REPLACE INTO delivery (office, activity, milestone, due, "
+			    "at, by_name, evidence) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+			 &st, err);
+	if (rc == 0) {
+		bind_key(st, d);
+		sqlite3_bind_int64(st, 5, d->at);
+		sqlite3_bind_text(st, 6, d->by_name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 7, d->evidence, -1, SQLITE_STATIC);
+		rc = run(s, st, err);
+	}
+	if (rc == 0)
+		rc = move_reminders(s, d, "pending", "delivered", (time_t)d->at, err);
+	if (rc == 0)
+		rc = store_audit(s, (time_t)d->at, d->office, "marked", detail, err);
+	if (rc < 0) {
+		store_rollback(s);
+		return -1;
+	}
+	return store_commit(s, err);
+}
+
+int store_undo_delivered(struct store *s, const struct store_delivery *key, time_t at,
+			 bool *found, struct pz_error *err)
+{
+	sqlite3_stmt *st;
+	char detail[900];
+	describe(key, detail, sizeof(detail));
+	if (store_begin(s, err) < 0)
+		return -1;
+	int rc = prepare(s, "DELETE FROM delivery WHERE office = ?1 AND activity = ?2 AND "
+			    "milestone = ?3 AND due = ?4",
+			 &st, err);
+	if (rc == 0) {
+		bind_key(st, key);
+		rc = run(s, st, err);
+	}
+	*found = rc == 0 && sqlite3_changes(s->db) > 0;
+	if (rc == 0 && *found)
+		rc = move_reminders(s, key, "delivered", "pending", at, err);
+	if (rc == 0 && *found)
+		rc = store_audit(s, at, key->office, "undone", detail, err);
+	if (rc < 0) {
+		store_rollback(s);
+		return -1;
+	}
+	return store_commit(s, err);
+}
+
+int store_deliveries(struct store *s, struct store_delivery **out, size_t *n,
+		     struct pz_error *err)
+{
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	*out = NULL;
+	*n = 0;
+	if (prepare(s, "SELECT office, activity, milestone, due, at, by_name, evidence "
+		       "FROM delivery ORDER BY office, activity, milestone",
+		    &st, err) < 0)
+		return -1;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*out = xgrow(*out, &cap, *n + 1, sizeof(**out));
+		struct store_delivery *d = &(*out)[(*n)++];
+		copy_text(d->office, sizeof(d->office), sqlite3_column_text(st, 0));
+		copy_text(d->activity, sizeof(d->activity), sqlite3_column_text(st, 1));
+		d->milestone = sqlite3_column_int(st, 2);
+		copy_text(d->due, sizeof(d->due), sqlite3_column_text(st, 3));
+		d->at = sqlite3_column_int64(st, 4);
+		copy_text(d->by_name, sizeof(d->by_name), sqlite3_column_text(st, 5));
+		copy_text(d->evidence, sizeof(d->evidence), sqlite3_column_text(st, 6));
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(s, err, "read deliveries from");
+}
+
+int store_audit(struct store *s, time_t at, const char *office, const char *kind,
+		const char *detail, struct pz_error *err)
+{
+	sqlite3_stmt *st;
+	if (prepare(s, "INSERT INTO audit (at, office, kind, detail) VALUES (?1, ?2, ?3, ?4)",
+		    &st, err) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)at);
+	sqlite3_bind_text(st, 2, office, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, detail, -1, SQLITE_STATIC);
+	return run(s, st, err);
+}
+
+int store_audit_list(struct store *s, const char *office, time_t since,
+		     struct store_audit_row **out, size_t *n, struct pz_error *err)
+{
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	*out = NULL;
+	*n = 0;
+	if (prepare(s, "SELECT id, at, office, kind, detail FROM audit WHERE at >= ?1 AND "
+		       "(?2 IS NULL OR office = ?2) ORDER BY at, id",
+		    &st, err) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)since);
+	if (office)
+		sqlite3_bind_text(st, 2, office, -1, SQLITE_STATIC);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*out = xgrow(*out, &cap, *n + 1, sizeof(**out));
+		struct store_audit_row *r = &(*out)[(*n)++];
+		r->id = sqlite3_column_int64(st, 0);
+		r->at = sqlite3_column_int64(st, 1);
+		copy_text(r->office, sizeof(r->office), sqlite3_column_text(st, 2));
+		copy_text(r->kind, sizeof(r->kind), sqlite3_column_text(st, 3));
+		copy_text(r->detail, sizeof(r->detail), sqlite3_column_text(st, 4));
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(s, err, "read the audit trail from");
 }

@@ -25,6 +25,7 @@ enum store_state {
 	STORE_FAILED,
 	STORE_SUPERSEDED,
 	STORE_OBSOLETE,
+	STORE_DELIVERED, /* not sent: the office had marked the milestone delivered */
 };
 
 struct store_reminder {
@@ -43,7 +44,7 @@ struct store_reminder {
 };
 
 struct store_counts {
-	long pending, sent, failed, superseded, obsolete;
+	long pending, sent, failed, superseded, obsolete, delivered;
 };
 
 /* Opens (creating if needed) the database at path and migrates it. */
@@ -101,5 +102,42 @@ int store_set_token(struct store *s, const char *office, const char *token, time
  * what it had. */
 int store_feed_event(struct store *s, const char *uid, unsigned long long hash, time_t now,
 		     unsigned *sequence, time_t *modified, struct pz_error *err);
+
+/* A milestone an office marked delivered (from its page). */
+struct store_delivery {
+	char office[64];
+	char activity[24];
+	int milestone;
+	char due[11];
+	long long at;        /* when it was marked */
+	char by_name[128];   /* who said so, as typed */
+	char evidence[512];  /* a link to the evidence, as typed */
+};
+
+/* Records d (replacing an earlier mark of the same milestone), turns the milestone's
+ * pending reminders for that office into STORE_DELIVERED, and appends an audit row. */
+int store_mark_delivered(struct store *s, const struct store_delivery *d, struct pz_error *err);
+/* Removes the mark of that milestone (*found says whether there was one), puts its skipped
+ * reminders back to pending from `at`, and appends an audit row. */
+int store_undo_delivered(struct store *s, const struct store_delivery *key, time_t at,
+			 bool *found, struct pz_error *err);
+/* Every mark; *out is allocated (free() it). */
+int store_deliveries(struct store *s, struct store_delivery **out, size_t *n,
+		     struct pz_error *err);
+
+/* The audit trail: append-only (the database refuses updates and deletes). */
+struct store_audit_row {
+	long long id;
+	long long at;
+	char office[64];
+	char kind[24];     /* "sent", "deferred", "failed", "marked", "undone", "token-rotated" */
+	char detail[512];
+};
+
+int store_audit(struct store *s, time_t at, const char *office, const char *kind,
+		const char *detail, struct pz_error *err);
+/* Rows at or after since, for one office (NULL: all), oldest first. */
+int store_audit_list(struct store *s, const char *office, time_t since,
+		     struct store_audit_row **out, size_t *n, struct pz_error *err);
 
 #endif
