@@ -137,7 +137,9 @@ int cli_cmd_token(const struct cli_globals *g, int argc, char **argv)
 		rc = CLI_FAIL;
 	} else if (rotate) {
 		char token[33];
-		if (feed_rotate_token(st, id, now, token, &err) < 0) {
+		if (feed_rotate_token(st, id, now, token, &err) < 0 ||
+		    store_audit(st, now, id, "token-rotated", "the previous URLs were revoked",
+				&err) < 0) {
 			fprintf(stderr, "plazo token: %s\n", err.msg);
 			rc = CLI_FAIL;
 		} else {

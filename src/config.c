@@ -516,7 +516,8 @@ static bool parse_seconds(const char *v, unsigned *out)
 
 static void parse_duration(struct parse_ctx *ctx, const char *key, const char *value)
 {
-	unsigned *field = strcmp(key, "retry_for") == 0 ? &ctx->cfg->mail.retry_for
+	unsigned *field = strcmp(key, "retry_for") == 0	? &ctx->cfg->mail.retry_for
+			  : strcmp(key, "undo_for") == 0 ? &ctx->cfg->http.undo_for
 							 : &ctx->cfg->mail.smtp_timeout;
 	if (!parse_seconds(value, field))
 		error_at(ctx, "config-bad-value", "%s: '%s' is not a duration such as 2d, 36h, 90s",
@@ -599,6 +600,7 @@ static const struct key_rule rules[] = {
 	{SECTION_HTTP, "metrics_loopback_only", parse_http_bool, 0},
 	{SECTION_FEEDS, "past_days", parse_http_uint, 0},
 	{SECTION_FEEDS, "refresh_minutes", parse_http_uint, 0},
+	{SECTION_FEEDS, "undo_for", parse_duration, 0},
 	{SECTION_OFFICE, "name", parse_office_name, 0},
 	{SECTION_OFFICE, "alias", parse_office_alias, 0},
 	{SECTION_OFFICE, "email", parse_office_email, 0},
@@ -937,6 +939,7 @@ void config_init(struct config *cfg)
 		.metrics_loopback_only = true,
 		.past_days = 365,
 		.refresh_minutes = 360,
+		.undo_for = 7 * 86400,
 	};
 }
 

@@ -89,6 +89,7 @@ struct config_http {
 	bool metrics_loopback_only; /* true */
 	unsigned past_days;       /* feeds keep milestones due at most this long ago (365) */
 	unsigned refresh_minutes; /* refresh hint in the feeds (360) */
+	unsigned undo_for;        /* seconds a "delivered" mark can be undone on the page (7d) */
 };
 
 struct config {

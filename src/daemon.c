@@ -1,11 +1,13 @@
 #include "daemon.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
@@ -16,6 +18,7 @@
 #include "calendar.h"
 #include "config.h"
 #include "feed.h"
+#include "form.h"
 #include "http.h"
 #include "log.h"
 #include "plan.h"
@@ -43,6 +46,15 @@ struct daemon {
 	time_t wake_at;         /* the instant the timer was armed for */
 	uint64_t watchdog_usec; /* 0: no watchdog */
 	bool stopping;
+	/* The page forms, answered in the HTTP thread: */
+	pthread_mutex_t lock;   /* guards w (its swap), forms, generation */
+	pthread_cond_t published; /* generation moved */
+	unsigned long generation; /* snapshots published so far */
+	struct form_office *forms; /* the tokens of the published snapshot */
+	size_t n_forms;
+	struct store *form_store; /* the HTTP thread's own connection */
+	int event_fd;           /* a form changed the state: republish */
+	char origin[160];       /* of [plazo] base_url: where forms may come from */
 };
 
 /* The daemon's clock: real time, or the --at instant moving at --speed. */
@@ -122,7 +134,26 @@ static void notify_status(struct daemon *d)
 		   d->w->cfg.n_offices, d->w->plan.n_milestones, c.pending, c.sent, c.failed);
 }
 
-/* Rebuilds every feed and page at now and hands them to the HTTP server. */
+/* The page and form tokens of every office, for the forms' handler (called under lock). */
+static void load_forms(struct daemon *d, time_t now)
+{
+	const struct config *cfg = &d->w->cfg;
+	struct pz_error err;
+	d->forms = xrealloc(d->forms, (cfg->n_offices + 1) * sizeof(*d->forms));
+	d->n_forms = 0;
+	for (size_t o = 0; o < cfg->n_offices; o++) {
+		struct form_office *f = &d->forms[d->n_forms];
+		f->office = o;
+		if (feed_token(d->store, cfg->offices[o].id, now, f->token, &err) == 0 &&
+		    feed_csrf(d->store, cfg->offices[o].id, f->csrf, &err) == 0)
+			d->n_forms++;
+		else
+			log_error("form tokens of office %s: %s", cfg->offices[o].id, err.msg);
+	}
+}
+
+/* Rebuilds every feed and page at now and hands them to the HTTP server. Called with
+ * d->lock held (the forms' handler reads what it changes). */
 static int publish(struct daemon *d, time_t now)
 {
 	struct pz_error err = {0};
@@ -132,6 +163,9 @@ static int publish(struct daemon *d, time_t now)
 		return -1;
 	}
 	http_publish(d->http, site);
+	load_forms(d, now);
+	d->generation++;
+	pthread_cond_broadcast(&d->published);
 	struct date today;
 	int minutes;
 	time_t midnight;
@@ -172,6 +206,14 @@ static bool stop_requested(void *user)
 	return d->stopping;
 }
 
+static int publish_locked(struct daemon *d, time_t now)
+{
+	pthread_mutex_lock(&d->lock);
+	int rc = publish(d, now);
+	pthread_mutex_unlock(&d->lock);
+	return rc;
+}
+
 /* Sends what is due at now, advances the queue, republishes what changed. */
 static void pass(struct daemon *d, time_t now)
 {
@@ -184,7 +226,7 @@ static void pass(struct daemon *d, time_t now)
 	remind_queue_take(d->w->queue, now, &taken, &cap);
 	free(taken);
 	if (rep.digests || rep.failed || rep.retrying || now >= d->next_midnight) {
-		publish(d, now);
+		publish_locked(d, now);
 		notify_status(d);
 	}
 	if (rep.enqueued)
@@ -230,6 +272,40 @@ static time_t pass_instant(const struct daemon *d)
 	return now >= d->wake_at && now - d->wake_at < (time_t)d->opt->speed ? d->wake_at : now;
 }
 
+/* The HTTP thread's form handler: acts under the lock (the world cannot be swapped
+ * meanwhile), then waits for the rebuilt pages so the redirect shows the change. */
+static void on_form(void *user, const char *token, const char *action,
+		    const struct http_form *form, struct http_form_reply *reply)
+{
+	struct daemon *d = user;
+	pthread_mutex_lock(&d->lock);
+	struct form_ctx c = {&d->w->plan, &d->w->cfg, d->forms, d->n_forms, d->form_store,
+			     now_of(d)};
+	if (form_handle(&c, token, action, form, reply)) {
+		log_info("form %s office_token=%.4s… item=%s", action, token, form->item);
+		unsigned long want = d->generation + 1;
+		uint64_t one = 1;
+		if (write(d->event_fd, &one, sizeof(one)) < 0)
+			log_warn("eventfd: %s", strerror(errno));
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 5;
+		while (d->generation < want &&
+		       pthread_cond_timedwait(&d->published, &d->lock, &until) == 0)
+			;
+	}
+	pthread_mutex_unlock(&d->lock);
+}
+
+static void on_event(struct daemon *d)
+{
+	uint64_t n;
+	if (read(d->event_fd, &n, sizeof(n)) == (ssize_t)sizeof(n)) {
+		publish_locked(d, now_of(d));
+		notify_status(d);
+	}
+}
+
 static void reload(struct daemon *d)
 {
 	sd_notify(0, "RELOADING=1");
@@ -239,16 +315,17 @@ static void reload(struct daemon *d)
 	if (w == NULL) {
 		log_error("reload failed; still serving the previous configuration and plan");
 	} else {
+		pthread_mutex_lock(&d->lock);
 		struct world *old = d->w;
 		d->w = w;
-		if (publish(d, now) < 0) {
+		bool ok = publish(d, now) == 0;
+		if (!ok)
 			d->w = old;
-			world_free(w);
-		} else {
-			world_free(old);
+		pthread_mutex_unlock(&d->lock);
+		world_free(ok ? old : w);
+		if (ok)
 			log_notice("reloaded plan=%s activities=%zu", w->cfg.plan_file,
 				   w->plan.n_activities);
-		}
 	}
 	sd_notify(0, "READY=1");
 	notify_status(d);
@@ -279,12 +356,15 @@ static int setup_fds(struct daemon *d)
 	d->signal_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	d->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	d->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-	if (d->signal_fd < 0 || d->timer_fd < 0 || d->epoll_fd < 0)
+	d->event_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (d->signal_fd < 0 || d->timer_fd < 0 || d->epoll_fd < 0 || d->event_fd < 0)
 		return -1;
 	struct epoll_event sev = {.events = EPOLLIN, .data.fd = d->signal_fd};
 	struct epoll_event tev = {.events = EPOLLIN, .data.fd = d->timer_fd};
+	struct epoll_event eev = {.events = EPOLLIN, .data.fd = d->event_fd};
 	if (epoll_ctl(d->epoll_fd, EPOLL_CTL_ADD, d->signal_fd, &sev) < 0 ||
-	    epoll_ctl(d->epoll_fd, EPOLL_CTL_ADD, d->timer_fd, &tev) < 0)
+	    epoll_ctl(d->epoll_fd, EPOLL_CTL_ADD, d->timer_fd, &tev) < 0 ||
+	    epoll_ctl(d->epoll_fd, EPOLL_CTL_ADD, d->event_fd, &eev) < 0)
 		return -1;
 	return 0;
 }
@@ -293,8 +373,8 @@ static void loop(struct daemon *d)
 {
 	while (!d->stopping) {
 		arm(d, now_of(d));
-		struct epoll_event ev[2];
-		int n = epoll_wait(d->epoll_fd, ev, 2, -1);
+		struct epoll_event ev[3];
+		int n = epoll_wait(d->epoll_fd, ev, 3, -1);
 		if (n < 0 && errno != EINTR) {
 			log_error("epoll_wait: %s", strerror(errno));
 			break;
@@ -302,6 +382,8 @@ static void loop(struct daemon *d)
 		for (int i = 0; i < n; i++) {
 			if (ev[i].data.fd == d->signal_fd) {
 				on_signal(d);
+			} else if (ev[i].data.fd == d->event_fd) {
+				on_event(d);
 			} else {
 				uint64_t expirations;
 				if (read(d->timer_fd, &expirations, sizeof(expirations)) < 0 &&
@@ -326,14 +408,25 @@ static int open_state(struct daemon *d)
 	}
 	char *path = xasprintf("%s/plazo.db", dir);
 	int rc = store_open(&d->store, path, &err);
+	if (rc == 0)
+		rc = store_open(&d->form_store, path, &err);
 	free(path);
 	if (rc < 0)
 		log_error("%s", err.msg);
 	return rc;
 }
 
+/* "https://plazo.example.gov.co" from "https://plazo.example.gov.co/base/". */
+static void origin_of(const char *url, char *out, size_t size)
+{
+	const char *host = strstr(url, "://");
+	size_t n = host ? (size_t)(host + 3 - url) + strcspn(host + 3, "/") : strlen(url);
+	snprintf(out, size, "%.*s", (int)n, url);
+}
+
 static int start_http(struct daemon *d)
 {
+	origin_of(d->w->cfg.base_url, d->origin, sizeof(d->origin));
 	const struct config_http *h = &d->w->cfg.http;
 	struct http_options o = {
 		.address = h->address,
@@ -341,6 +434,9 @@ static int start_http(struct daemon *d)
 		.connection_limit = h->connection_limit,
 		.timeout = h->timeout,
 		.metrics_loopback_only = h->metrics_loopback_only,
+		.origin = d->origin,
+		.on_form = on_form,
+		.form_user = d,
 	};
 	struct pz_error err = {0};
 	if (http_start(&d->http, &o, &err) < 0) {
@@ -360,7 +456,7 @@ static int start(struct daemon *d)
 		return -1;
 	}
 	if ((d->w = world_load(d->opt->config_path, now_of(d))) == NULL || open_state(d) < 0 ||
-	    start_http(d) < 0 || publish(d, now_of(d)) < 0)
+	    start_http(d) < 0 || publish_locked(d, now_of(d)) < 0)
 		return -1;
 	if (sd_watchdog_enabled(0, &d->watchdog_usec) <= 0)
 		d->watchdog_usec = 0;
@@ -373,7 +469,10 @@ static int start(struct daemon *d)
 
 int daemon_run(const struct daemon_options *opt)
 {
-	struct daemon d = {.opt = opt, .epoll_fd = -1, .signal_fd = -1, .timer_fd = -1};
+	struct daemon d = {.opt = opt, .epoll_fd = -1, .signal_fd = -1, .timer_fd = -1,
+			   .event_fd = -1};
+	pthread_mutex_init(&d.lock, NULL);
+	pthread_cond_init(&d.published, NULL);
 	int status = 1;
 	if (start(&d) == 0) {
 		pass(&d, now_of(&d)); /* what came due while plazo was not running */
@@ -383,9 +482,13 @@ int daemon_run(const struct daemon_options *opt)
 	sd_notify(0, "STOPPING=1");
 	log_notice("stopping");
 	http_stop(d.http);
+	store_close(d.form_store);
 	store_close(d.store);
 	world_free(d.w);
-	int fds[] = {d.epoll_fd, d.signal_fd, d.timer_fd};
+	free(d.forms);
+	pthread_cond_destroy(&d.published);
+	pthread_mutex_destroy(&d.lock);
+	int fds[] = {d.epoll_fd, d.signal_fd, d.timer_fd, d.event_fd};
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);

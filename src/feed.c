@@ -7,6 +7,9 @@
 #include <sys/random.h>
 
 #include "agenda.h"
+#include "calendar.h"
+#include "done.h"
+#include "spanish.h"
 #include "ics.h"
 #include "page.h"
 #include "xalloc.h"
@@ -24,6 +27,18 @@ static int new_token(char token[static 33], struct pz_error *err)
 	for (size_t i = 0; i < sizeof(raw); i++)
 		snprintf(token + 2 * i, 3, "%02x", raw[i]);
 	return 0;
+}
+
+int feed_csrf(struct store *st, const char *office, char csrf[static 33], struct pz_error *err)
+{
+	char key[96];
+	bool found;
+	snprintf(key, sizeof(key), "csrf:%s", office);
+	if (store_meta(st, key, csrf, 33, &found, err) < 0)
+		return -1;
+	if (found)
+		return 0;
+	return new_token(csrf, err) < 0 ? -1 : store_set_meta(st, key, csrf, err);
 }
 
 int feed_token(struct store *st, const char *office, time_t now, char token[static 33],
@@ -85,9 +100,37 @@ static void options(const struct config *cfg, time_t now, struct ics_options *op
 	opt->alarm_days = alarm_days(cfg);
 }
 
-int feed_render(const struct plan *p, const struct config *cfg, struct store *st,
-		size_t office, time_t now, struct strbuf *out, time_t *modified,
-		struct pz_error *err)
+/* "por Ana Pérez el martes 28 de febrero de 2023" for a delivered event; its hash then
+ * changes with the mark, so SEQUENCE rises when it is marked or undone. */
+static void mark_events(const struct plan *p, const struct config *cfg, size_t office,
+			const struct done_set *done, struct ics_event *ev, size_t n)
+{
+	for (size_t i = 0; i < n && office != ICS_ALL_OFFICES; i++) {
+		const struct store_delivery *d =
+			done_find(done, p, ev[i].activity, ev[i].milestone, cfg->offices[office].id);
+		if (d == NULL)
+			continue;
+		struct date day;
+		int minutes;
+		struct pz_error err;
+		struct strbuf note;
+		strbuf_init(&note);
+		strbuf_printf(&note, "por %s", d->by_name);
+		if (calendar_utc_to_local(cfg->offices[office].timezone, (time_t)d->at, &day,
+					  &minutes, &err) == 0) {
+			strbuf_puts(&note, " el ");
+			spanish_date(&note, day);
+		}
+		snprintf(ev[i].delivered, sizeof(ev[i].delivered), "%s", note.data);
+		for (size_t k = 0; k < note.len; k++)
+			ev[i].hash = (ev[i].hash ^ (unsigned char)note.data[k]) * 0x100000001b3ULL;
+		strbuf_finish(&note);
+	}
+}
+
+static int render(const struct plan *p, const struct config *cfg, struct store *st,
+		  size_t office, const struct done_set *done, time_t now, struct strbuf *out,
+		  time_t *modified, struct pz_error *err)
 {
 	struct ics_options opt;
 	char domain[128];
@@ -95,6 +138,7 @@ int feed_render(const struct plan *p, const struct config *cfg, struct store *st
 	struct ics_event *ev;
 	size_t n;
 	ics_events(p, cfg, office, &opt, &ev, &n);
+	mark_events(p, cfg, office, done, ev, n);
 	int rc = store_begin(st, err);
 	*modified = 0;
 	for (size_t i = 0; i < n && rc == 0; i++) {
@@ -109,6 +153,18 @@ int feed_render(const struct plan *p, const struct config *cfg, struct store *st
 	if (rc == 0)
 		rc = ics_render(p, cfg, office, &opt, ev, n, out, err);
 	free(ev);
+	return rc;
+}
+
+int feed_render(const struct plan *p, const struct config *cfg, struct store *st,
+		size_t office, time_t now, struct strbuf *out, time_t *modified,
+		struct pz_error *err)
+{
+	struct done_set done;
+	if (done_load(&done, st, err) < 0)
+		return -1;
+	int rc = render(p, cfg, st, office, &done, now, out, modified, err);
+	done_finish(&done);
 	return rc;
 }
 
@@ -130,11 +186,19 @@ static char *google_url(const char *webcal)
 
 /* The office's page at now, with its subscribe links. */
 static char *office_page(const struct plan *p, const struct config *cfg, size_t office,
-			 const struct agenda *ag, const char *token, size_t *len)
+			 const struct agenda *ag, const char *token, const char *csrf,
+			 const struct done_set *done, time_t now, size_t *len)
 {
+	char form_base[64];
+	snprintf(form_base, sizeof(form_base), "/o/%s", token);
 	struct page_links links = {
 		.feed_https = feed_url(cfg, token, false),
 		.feed_webcal = feed_url(cfg, token, true),
+		.form_base = form_base,
+		.csrf = csrf,
+		.done = done,
+		.now = now,
+		.undo_for = cfg->http.undo_for,
 	};
 	links.google = google_url(links.feed_webcal);
 	struct strbuf out;
@@ -148,21 +212,23 @@ static char *office_page(const struct plan *p, const struct config *cfg, size_t 
 }
 
 static int add_office(struct http_site *site, const struct plan *p, const struct config *cfg,
-		      struct store *st, size_t office, const struct agenda *ag, time_t now,
-		      struct pz_error *err)
+		      struct store *st, size_t office, const struct agenda *ag,
+		      const struct done_set *done, time_t now, struct pz_error *err)
 {
 	const char *id = office == ICS_ALL_OFFICES ? FEED_ALL : cfg->offices[office].id;
-	char token[33];
+	char token[33], csrf[33] = "";
 	time_t modified;
 	struct strbuf feed;
 	strbuf_init(&feed);
 	if (feed_token(st, id, now, token, err) < 0 ||
-	    feed_render(p, cfg, st, office, now, &feed, &modified, err) < 0) {
+	    (ag && feed_csrf(st, id, csrf, err) < 0) ||
+	    render(p, cfg, st, office, done, now, &feed, &modified, err) < 0) {
 		strbuf_finish(&feed);
 		return -1;
 	}
 	size_t feed_len = feed.len, page_len = 0;
-	char *page = ag ? office_page(p, cfg, office, ag, token, &page_len) : NULL;
+	char *page = ag ? office_page(p, cfg, office, ag, token, csrf, done, now, &page_len)
+			: NULL;
 	/* a page changes with the day; its date is the day's start */
 	time_t page_modified = now - now % 86400;
 	http_site_add(site, token, strbuf_steal(&feed), feed_len, modified, page, page_len,
@@ -176,13 +242,17 @@ struct http_site *feed_site(const struct plan *p, const struct config *cfg, stru
 	struct store_counts c;
 	if (store_counts(st, &c, err) < 0)
 		return NULL;
+	struct done_set done;
+	if (done_load(&done, st, err) < 0)
+		return NULL;
 	struct agenda *ag = xcalloc(cfg->n_offices, sizeof(*ag));
 	struct http_site *site = http_site_new(c.pending, c.sent, c.failed);
 	int rc = agenda_build(p, cfg, now, 30, ag, err);
 	for (size_t o = 0; o < cfg->n_offices && rc == 0; o++)
-		rc = add_office(site, p, cfg, st, o, &ag[o], now, err);
+		rc = add_office(site, p, cfg, st, o, &ag[o], &done, now, err);
 	if (rc == 0)
-		rc = add_office(site, p, cfg, st, ICS_ALL_OFFICES, NULL, now, err);
+		rc = add_office(site, p, cfg, st, ICS_ALL_OFFICES, NULL, &done, now, err);
+	done_finish(&done);
 	agenda_free(ag, cfg->n_offices);
 	free(ag);
 	if (rc < 0) {

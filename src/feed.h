@@ -24,6 +24,10 @@
 /* Writes the token of office (an office id or FEED_ALL), creating it when missing. */
 int feed_token(struct store *st, const char *office, time_t now, char token[static 33],
 	       struct pz_error *err);
+/* Writes the office's form token (what its page's forms must send back), creating it when
+ * missing. */
+int feed_csrf(struct store *st, const char *office, char csrf[static 33], struct pz_error *err);
+
 /* Replaces the token of office: the old URLs stop working at the next publish. */
 int feed_rotate_token(struct store *st, const char *office, time_t now, char token[static 33],
 		      struct pz_error *err);

@@ -36,7 +36,7 @@
 #define METRICS_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
 /* Status codes this module answers; libmicrohttpd answers 414/431/400 without asking us. */
-static const unsigned counted_codes[] = {200, 304, 403, 404, 405};
+static const unsigned counted_codes[] = {200, 303, 304, 400, 403, 404, 405, 409, 415};
 enum { N_CODES = sizeof(counted_codes) / sizeof(counted_codes[0]) };
 
 struct entry {
@@ -64,6 +64,9 @@ struct http_server {
 	atomic_ullong requests[N_CODES];
 	atomic_ullong feed_bytes;
 	atomic_ullong not_modified;
+	char *origin;              /* the only Origin a form may come from */
+	http_form_handler on_form;
+	void *form_user;
 };
 
 /* One request, from its first call to the completion callback: what the access line says. */
@@ -74,6 +77,9 @@ struct request {
 	bool head;
 	bool feed; /* a feed body, counted in plazo_feed_bytes_total */
 	bool loopback;
+	struct MHD_PostProcessor *post; /* a form POST being read */
+	struct http_form *form;
+	bool form_refused;              /* too large, or not a form */
 	char *method; /* loggable copies (see loggable) */
 	char *path;
 	char client[INET6_ADDRSTRLEN];
@@ -613,6 +619,9 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	log_info("http request method=%s path=%s status=%u bytes=%zu ms=%ld.%03ld client=%s%s",
 		 rq->method, rq->path, rq->status, complete ? rq->bytes : 0, us / 1000, us % 1000,
 		 rq->client, complete ? "" : " aborted=yes");
+	if (rq->post)
+		MHD_destroy_post_processor(rq->post);
+	free(rq->form);
 	free(rq->method);
 	free(rq->path);
 	free(rq);
@@ -775,6 +784,144 @@ static enum MHD_Result route(struct http_server *s, struct MHD_Connection *c, st
 	return answer_blob(c, rq, site, b, feed ? &feed_kind : &page_kind);
 }
 
+
+/* ---- forms ---- */
+
+#define FORM_DONE "/entregar"
+#define FORM_UNDO "/deshacer"
+
+/* "/o/TOKEN/entregar" -> token and action ("entregar"), else NULL. */
+static const char *form_token(const char *url, const char **action)
+{
+	size_t pp = strlen(PAGE_PREFIX), n = strlen(url);
+	if (n <= pp + TOKEN_LEN || strncmp(url, PAGE_PREFIX, pp) != 0 ||
+	    !is_token(url + pp))
+		return NULL;
+	const char *rest = url + pp + TOKEN_LEN;
+	if (strcmp(rest, FORM_DONE) != 0 && strcmp(rest, FORM_UNDO) != 0)
+		return NULL;
+	*action = rest + 1;
+	return url + pp;
+}
+
+static enum MHD_Result form_field(void *cls, enum MHD_ValueKind kind, const char *key,
+				  const char *filename, const char *content_type,
+				  const char *transfer_encoding, const char *data, uint64_t off,
+				  size_t size)
+{
+	struct request *rq = cls;
+	static const struct {
+		const char *key;
+		size_t offset, size;
+	} fields[] = {
+		{"csrf", offsetof(struct http_form, csrf), sizeof(((struct http_form *)0)->csrf)},
+		{"item", offsetof(struct http_form, item), sizeof(((struct http_form *)0)->item)},
+		{"due", offsetof(struct http_form, due), sizeof(((struct http_form *)0)->due)},
+		{"nombre", offsetof(struct http_form, name), sizeof(((struct http_form *)0)->name)},
+		{"evidencia", offsetof(struct http_form, evidence),
+		 sizeof(((struct http_form *)0)->evidence)},
+	};
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		if (strcmp(key, fields[i].key) != 0)
+			continue;
+		char *dst = (char *)rq->form + fields[i].offset;
+		size_t have = strlen(dst);
+		if (off != have || have + size >= fields[i].size) {
+			rq->form_refused = true; /* out of order, or longer than the field */
+			return MHD_NO;
+		}
+		memcpy(dst + have, data, size);
+		dst[have + size] = '\0';
+	}
+	return MHD_YES;
+}
+
+/* A POST from another site is refused: Origin, when sent, must be ours, and
+ * Sec-Fetch-Site, when sent, same-origin (or none: typed by the user). */
+static bool same_site(struct http_server *s, struct MHD_Connection *c)
+{
+	const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+	const char *site = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-Fetch-Site");
+	if (origin != NULL && (s->origin == NULL || strcmp(origin, s->origin) != 0))
+		return false;
+	return site == NULL || strcmp(site, "same-origin") == 0 || strcmp(site, "none") == 0;
+}
+
+/* First call of a form POST: checks what the headers can tell, prepares the body reader. */
+static enum MHD_Result form_begin(struct http_server *s, struct MHD_Connection *c,
+				  struct request *rq)
+{
+	if (!same_site(s, c))
+		return answer_text(c, rq, MHD_HTTP_FORBIDDEN,
+				   "Solicitud rechazada: viene de otro sitio.\n", NULL);
+	rq->form = xcalloc(1, sizeof(*rq->form));
+	rq->post = MHD_create_post_processor(c, 1024, form_field, rq);
+	if (rq->post == NULL) /* not application/x-www-form-urlencoded */
+		return answer_text(c, rq, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
+				   "Se esperaba un formulario.\n", NULL);
+	return MHD_YES;
+}
+
+/* Last call: the body is read; the token must be in the current snapshot. */
+static enum MHD_Result form_end(struct http_server *s, struct MHD_Connection *c,
+				struct request *rq, const char *url)
+{
+	const char *action = NULL;
+	const char *token = form_token(url, &action);
+	struct http_site *site = site_acquire(s);
+	bool known = site != NULL && lookup(site, token) != NULL;
+	site_release(site);
+	if (!known)
+		return answer_text(c, rq, MHD_HTTP_NOT_FOUND, "No encontrado\n", NULL);
+	if (rq->form_refused)
+		return answer_text(c, rq, MHD_HTTP_BAD_REQUEST, "Formulario no válido.\n", NULL);
+	char tok[TOKEN_LEN + 1];
+	memcpy(tok, token, TOKEN_LEN);
+	tok[TOKEN_LEN] = '\0';
+	struct http_form_reply reply = {MHD_HTTP_BAD_REQUEST, "", "Formulario no válido."};
+	s->on_form(s->form_user, tok, action, rq->form, &reply);
+	if (reply.status != MHD_HTTP_SEE_OTHER) {
+		char *body = xasprintf("%s\n", reply.message);
+		const char *kv[][2] = {
+			{MHD_HTTP_HEADER_CONTENT_TYPE, TEXT_TYPE},
+			{MHD_HTTP_HEADER_CACHE_CONTROL, "no-store"},
+			{NULL, NULL},
+		};
+		size_t len = strlen(body);
+		struct MHD_Response *resp =
+			MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+		return queue(c, rq, reply.status, with_headers(resp, kv), len);
+	}
+	const char *kv[][2] = {
+		{MHD_HTTP_HEADER_LOCATION, reply.location},
+		{MHD_HTTP_HEADER_CACHE_CONTROL, "no-store"},
+		{NULL, NULL},
+	};
+	struct MHD_Response *resp =
+		MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+	return queue(c, rq, MHD_HTTP_SEE_OTHER, with_headers(resp, kv), 0);
+}
+
+/* The calls of a form POST, from headers to the end of the body. */
+static enum MHD_Result form_request(struct http_server *s, struct MHD_Connection *c,
+				    struct request *rq, const char *url, const char *upload_data,
+				    size_t *upload_data_size)
+{
+	if (rq->status != 0) { /* already answered: drain */
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (rq->post == NULL)
+		return form_begin(s, c, rq);
+	if (*upload_data_size != 0) {
+		if (MHD_post_process(rq->post, upload_data, *upload_data_size) != MHD_YES)
+			rq->form_refused = true;
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	return form_end(s, c, rq, url);
+}
+
 /* MHD access handler. The first call sees the headers: a method other than GET or HEAD is
  * answered 405 at once (its body is never read and the connection closes). GET and HEAD are
  * answered on the last call, once any body is read and dropped, so the connection can stay
@@ -783,14 +930,23 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 				  const char *method, const char *version, const char *upload_data,
 				  size_t *upload_data_size, void **con_cls)
 {
+	struct http_server *s = cls;
 	struct request *rq = *con_cls;
+	const char *action;
+	bool form = form_token(url, &action) != NULL;
+	bool post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
+	if (form && post && s->on_form != NULL) {
+		if (rq == NULL)
+			*con_cls = rq = request_new(c, url, method);
+		return form_request(s, c, rq, url, upload_data, upload_data_size);
+	}
 	if (rq == NULL) {
 		rq = request_new(c, url, method);
 		*con_cls = rq;
-		if (strcmp(method, MHD_HTTP_METHOD_GET) == 0 || rq->head)
+		if (!form && (strcmp(method, MHD_HTTP_METHOD_GET) == 0 || rq->head))
 			return MHD_YES;
 		return answer_text(c, rq, MHD_HTTP_METHOD_NOT_ALLOWED, "Método no permitido\n",
-				   "GET, HEAD");
+				   form ? "POST" : "GET, HEAD");
 	}
 	if (*upload_data_size != 0 || rq->status != 0) {
 		*upload_data_size = 0;
@@ -861,6 +1017,9 @@ int http_start(struct http_server **out, const struct http_options *opt, struct 
 	struct http_server *s = xcalloc(1, sizeof(*s));
 	pthread_mutex_init(&s->lock, NULL);
 	s->metrics_loopback_only = opt->metrics_loopback_only;
+	s->origin = opt->origin ? xstrdup(opt->origin) : NULL;
+	s->on_form = opt->on_form;
+	s->form_user = opt->form_user;
 	for (size_t i = 0; i < N_CODES; i++)
 		atomic_init(&s->requests[i], 0);
 	atomic_init(&s->feed_bytes, 0);
@@ -870,6 +1029,7 @@ int http_start(struct http_server **out, const struct http_options *opt, struct 
 	if (s->daemon == NULL) {
 		int e = errno;
 		pthread_mutex_destroy(&s->lock);
+		free(s->origin);
 		free(s);
 		return PZ_FAIL(err, PZ_EIO, where, "listen on %s: %s", where,
 			       e != 0 ? strerror(e) : "libmicrohttpd cannot start");
@@ -907,6 +1067,7 @@ void http_stop(struct http_server *s)
 		close(listen_fd);
 	site_release(s->site);
 	pthread_mutex_destroy(&s->lock);
+	free(s->origin);
 	free(s);
 }
 

@@ -1,10 +1,13 @@
 /* http.h - the HTTP server (libmicrohttpd): feeds, office pages, health and metrics.
  *
- * Routes, GET and HEAD only (anything else 405 with Allow):
+ * Routes, GET and HEAD only (anything else 405 with Allow), but the two form actions:
  *   /feeds/TOKEN.ics  text/calendar; charset=utf-8, strong ETag (from the bytes),
  *                     Last-Modified, Cache-Control; If-None-Match / If-Modified-Since
  *                     answer 304 only when the validator really matches
  *   /o/TOKEN          the office's page, text/html; charset=utf-8, with the same validators
+ *   POST /o/TOKEN/entregar, /o/TOKEN/deshacer  a form (application/x-www-form-urlencoded),
+ *                     refused 403 when it comes from another site, then handed to on_form;
+ *                     GET on them is 405: reading never changes anything
  *   /healthz          "ok"
  *   /metrics          Prometheus text format; when metrics_loopback_only, 403 for
  *                     clients that are not on a loopback address
@@ -45,12 +48,39 @@ struct http_site *http_site_new(long pending, long sent, long failed);
 void http_site_add(struct http_site *site, const char *token, char *feed, size_t feed_len,
 		   time_t feed_modified, char *page, size_t page_len, time_t page_modified);
 
+/* A form posted to /o/TOKEN/entregar (mark delivered) or /o/TOKEN/deshacer (undo). */
+struct http_form {
+	char csrf[65];      /* the page's form token */
+	char item[32];      /* the item's anchor, "a13-2" */
+	char due[11];       /* the due date shown, YYYY-MM-DD */
+	char name[128];     /* who marks it */
+	char evidence[512]; /* a link to the evidence (optional) */
+};
+
+/* What the form handler answers: 303 to location after a change, else an error status
+ * (400, 403, 404, 409) with a short Spanish message. */
+struct http_form_reply {
+	unsigned status;
+	char location[256];
+	char message[256];
+};
+
+/* Called from the server's thread for a POST that passed the cross-site checks (a matching
+ * Origin when one is sent, Sec-Fetch-Site same-origin or none when sent, a form body) and
+ * names a token of the current snapshot. The handler checks the form token and acts. */
+typedef void (*http_form_handler)(void *user, const char *token, const char *action,
+				  const struct http_form *form, struct http_form_reply *reply);
+
 struct http_options {
 	const char *address;        /* "127.0.0.1", "::1", "0.0.0.0" or "::" */
 	unsigned short port;        /* 8080 */
 	unsigned connection_limit;  /* 256 */
 	unsigned timeout;           /* seconds an idle connection may stay (15) */
 	bool metrics_loopback_only; /* true */
+	const char *origin;         /* "https://plazo.example.gov.co": the only Origin a form
+				     * POST may come from */
+	http_form_handler on_form;  /* NULL: forms answer 405 */
+	void *form_user;
 };
 
 struct http_server;

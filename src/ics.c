@@ -124,7 +124,7 @@ static void build_description(struct strbuf *out, const struct plan *p, const st
 }
 
 static void shown_build(struct shown *s, const struct plan *p, const struct config *cfg,
-			const struct ics_options *opt, size_t ai, size_t mi)
+			const struct ics_options *opt, size_t ai, size_t mi, const char *delivered)
 {
 	const struct activity *a = &p->activities[ai];
 	const struct milestone *m = &p->milestones[mi];
@@ -132,14 +132,19 @@ static void shown_build(struct shown *s, const struct plan *p, const struct conf
 	strbuf_init(&s->summary);
 	strbuf_init(&s->description);
 	strbuf_init(&s->alarm);
+	bool done = delivered != NULL && delivered[0] != '\0';
+	if (done)
+		strbuf_puts(&s->summary, "✓ Entregada — ");
 	build_summary(&s->summary, a, k);
+	if (done)
+		strbuf_printf(&s->description, "Entregada: %s\n", delivered);
 	build_description(&s->description, p, cfg, a, m, k);
 	s->category[0] = '\0';
 	if (a->subcomponent)
 		snprintf(s->category, sizeof(s->category), "Subcomponente %u", a->subcomponent);
 	s->due = m->due;
 	s->end = date_from_days(date_to_days(m->due) + 1);
-	s->alarm_days = opt->alarm_days < 0 ? -1 : opt->alarm_days;
+	s->alarm_days = opt->alarm_days < 0 || done ? -1 : opt->alarm_days;
 	if (s->alarm_days >= 0) {
 		strbuf_printf(&s->alarm, "%s vence el ", s->summary.data);
 		spanish_date(&s->alarm, m->due);
@@ -233,7 +238,7 @@ static void add_event(struct ics_event *e, const struct plan *p, const struct co
 		 mi - a->milestone_first + 1);
 	e->activity = ai;
 	e->milestone = mi;
-	shown_build(&s, p, cfg, opt, ai, mi);
+	shown_build(&s, p, cfg, opt, ai, mi, NULL);
 	e->hash = shown_hash(&s);
 	shown_finish(&s);
 }
@@ -396,7 +401,7 @@ int ics_render(const struct plan *p, const struct config *cfg, size_t office,
 	icalcomponent *cal = calendar_new(p, cfg, office, opt);
 	for (size_t i = 0; i < n; i++) {
 		struct shown s;
-		shown_build(&s, p, cfg, opt, ev[i].activity, ev[i].milestone);
+		shown_build(&s, p, cfg, opt, ev[i].activity, ev[i].milestone, ev[i].delivered);
 		icalcomponent_add_component(cal, event_new(&ev[i], &s));
 		shown_finish(&s);
 	}

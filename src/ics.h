@@ -34,6 +34,9 @@ struct ics_event {
 	uint64_t hash;     /* of everything the event shows */
 	unsigned sequence; /* filled by the caller */
 	time_t modified;   /* filled by the caller: when the content last changed */
+	char delivered[160]; /* filled by the caller: "" or who marked it delivered and when;
+			      * a delivered event says so in SUMMARY and DESCRIPTION and has no
+			      * alarm (the caller folds it into hash) */
 };
 
 struct ics_options {

@@ -14,6 +14,7 @@ struct ctx {
 	size_t office;
 	const struct agenda *ag;
 	struct strbuf *out;
+	const struct page_links *links; /* may be NULL */
 };
 
 /* The whole style sheet: system fonts only, one column, readable from 320 px up. */
@@ -194,10 +195,29 @@ static void put_header(const struct ctx *c)
 	strbuf_puts(c->out, "</p>\n</header>\n");
 }
 
+/* The office's mark of an agenda item, or NULL. */
+static const struct store_delivery *mark_of(const struct ctx *c, const struct agenda_item *it)
+{
+	if (c->links == NULL || c->links->done == NULL)
+		return NULL;
+	return done_find(c->links->done, c->p, it->activity, it->milestone,
+			 c->cfg->offices[c->office].id);
+}
+
+/* Items of agenda[from, to) that are not marked delivered (delivered: the marked ones). */
+static size_t count_items(const struct ctx *c, size_t from, size_t to, bool delivered)
+{
+	size_t n = 0;
+	for (size_t i = from; i < to; i++)
+		n += (mark_of(c, &c->ag->items[i]) != NULL) == delivered;
+	return n;
+}
+
 /* Links to the sections: "2 vencidas", "1 próxima", "Suscribirse". */
 static void put_jump(const struct ctx *c)
 {
-	size_t late = c->ag->n_overdue, next = c->ag->len - c->ag->n_overdue;
+	size_t late = count_items(c, 0, c->ag->n_overdue, false);
+	size_t next = count_items(c, c->ag->n_overdue, c->ag->len, false);
 	strbuf_puts(c->out, "<nav class=\"jump\" aria-label=\"Secciones\">");
 	if (late > 0)
 		strbuf_printf(c->out, "<a href=\"#vencidas\">%zu %s</a>", late,
@@ -290,6 +310,8 @@ static void put_anchor(const struct ctx *c, const struct agenda_item *it)
 		strbuf_printf(c->out, "l%u-%zu", a->line, k);
 }
 
+static void put_mark_form(const struct ctx *c, const struct agenda_item *it);
+
 static void put_item(const struct ctx *c, const struct agenda_item *it)
 {
 	const struct activity *a = &c->p->activities[it->activity];
@@ -317,20 +339,95 @@ static void put_item(const struct ctx *c, const struct agenda_item *it)
 	strbuf_puts(c->out, "</p>\n");
 	put_field(c, "small", "Meta", a->goal);
 	put_others(c, a);
+	put_mark_form(c, it);
 	strbuf_puts(c->out, "</article>\n");
 }
 
 static void put_section(const struct ctx *c, bool late)
 {
 	size_t from = late ? 0 : c->ag->n_overdue, to = late ? c->ag->n_overdue : c->ag->len;
+	size_t n = count_items(c, from, to, false);
 	strbuf_printf(c->out, "<section id=\"%s\">\n<h2 class=\"%s\">%s (%zu)</h2>\n",
 		      late ? "vencidas" : "proximas", late ? "late" : "next",
-		      late ? "Vencidas" : "Próximas", to - from);
-	if (from == to)
+		      late ? "Vencidas" : "Próximas", n);
+	if (n == 0)
 		strbuf_printf(c->out, "<p class=\"hint\">%s</p>\n",
 			      late ? "No hay entregas vencidas." : "No hay entregas próximas.");
 	for (size_t i = from; i < to; i++)
-		put_item(c, &c->ag->items[i]);
+		if (mark_of(c, &c->ag->items[i]) == NULL)
+			put_item(c, &c->ag->items[i]);
+	strbuf_puts(c->out, "</section>\n");
+}
+
+/* ---- marking delivered ------------------------------------------------------------------ */
+
+/* The hidden fields every form carries: the form token, the item and its due date. */
+static void put_form_head(const struct ctx *c, const struct agenda_item *it, const char *action)
+{
+	char due[11];
+	date_format_iso(c->p->milestones[it->milestone].due, due);
+	strbuf_puts(c->out, "<form method=\"post\" action=\"");
+	put_esc(c->out, c->links->form_base);
+	strbuf_printf(c->out, "/%s\">\n<input type=\"hidden\" name=\"csrf\" value=\"", action);
+	put_esc(c->out, c->links->csrf ? c->links->csrf : "");
+	strbuf_puts(c->out, "\">\n<input type=\"hidden\" name=\"item\" value=\"");
+	put_anchor(c, it);
+	strbuf_printf(c->out, "\">\n<input type=\"hidden\" name=\"due\" value=\"%s\">\n", due);
+}
+
+static void put_mark_form(const struct ctx *c, const struct agenda_item *it)
+{
+	if (c->links == NULL || c->links->form_base == NULL)
+		return;
+	strbuf_puts(c->out, "<details class=\"mark\"><summary>Marcar como entregada</summary>\n");
+	put_form_head(c, it, "entregar");
+	strbuf_puts(c->out,
+		    "<label>Su nombre <input name=\"nombre\" maxlength=\"100\" "
+		    "autocomplete=\"name\" required></label>\n"
+		    "<label>Enlace a la evidencia (opcional) <input name=\"evidencia\" "
+		    "type=\"url\" maxlength=\"400\" placeholder=\"https://\"></label>\n"
+		    "<button type=\"submit\">Marcar como entregada</button>\n</form>\n"
+		    "</details>\n");
+}
+
+static void put_delivered(const struct ctx *c, const struct agenda_item *it,
+			  const struct store_delivery *d)
+{
+	const struct activity *a = &c->p->activities[it->activity];
+	strbuf_puts(c->out, "<article class=\"item done\" id=\"");
+	put_anchor(c, it);
+	strbuf_printf(c->out, "\">\n<h3>#%u <span class=\"count\">entregada</span></h3>\n",
+		      a->number);
+	put_date_line(c, "when", "Vencía el", c->p->milestones[it->milestone].due);
+	strbuf_puts(c->out, "<p class=\"txt\">");
+	put_text(c->out, a->text, true);
+	strbuf_puts(c->out, "</p>\n<p class=\"small\">Marcada como entregada por ");
+	put_esc(c->out, d->by_name);
+	if (web_url(d->evidence)) {
+		strbuf_puts(c->out, " — <a href=\"");
+		put_esc(c->out, d->evidence);
+		strbuf_puts(c->out, "\" rel=\"noopener noreferrer\">evidencia</a>");
+	}
+	strbuf_puts(c->out, "</p>\n");
+	if (c->links->form_base && c->links->now - (time_t)d->at <= (time_t)c->links->undo_for) {
+		put_form_head(c, it, "deshacer");
+		strbuf_puts(c->out, "<button type=\"submit\" class=\"undo\">Deshacer</button>\n"
+				    "</form>\n");
+	}
+	strbuf_puts(c->out, "</article>\n");
+}
+
+static void put_delivered_section(const struct ctx *c)
+{
+	size_t n = count_items(c, 0, c->ag->len, true);
+	if (n == 0)
+		return;
+	strbuf_printf(c->out, "<section id=\"entregadas\">\n<h2>Entregadas (%zu)</h2>\n", n);
+	for (size_t i = 0; i < c->ag->len; i++) {
+		const struct store_delivery *d = mark_of(c, &c->ag->items[i]);
+		if (d != NULL)
+			put_delivered(c, &c->ag->items[i], d);
+	}
 	strbuf_puts(c->out, "</section>\n");
 }
 
@@ -387,7 +484,7 @@ static void put_subscribe(const struct ctx *c, const struct page_links *l)
 void page_render(const struct plan *p, const struct config *cfg, size_t office,
 		 const struct agenda *ag, const struct page_links *links, struct strbuf *out)
 {
-	struct ctx c = {p, cfg, office, ag, out};
+	struct ctx c = {p, cfg, office, ag, out, links};
 	put_head(&c);
 	put_header(&c);
 	strbuf_puts(out, "<main>\n");
@@ -397,6 +494,7 @@ void page_render(const struct plan *p, const struct config *cfg, size_t office,
 		put_jump(&c);
 		put_section(&c, true);
 		put_section(&c, false);
+		put_delivered_section(&c);
 	}
 	put_subscribe(&c, links);
 	strbuf_puts(out, "</main>\n<footer><p>Página generada por plazo con el plan vigente. "

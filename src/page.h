@@ -15,8 +15,11 @@
 #ifndef PLAZO_PAGE_H
 #define PLAZO_PAGE_H
 
+#include <time.h>
+
 #include "agenda.h"
 #include "config.h"
+#include "done.h"
 #include "plan.h"
 #include "strbuf.h"
 
@@ -24,6 +27,13 @@ struct page_links {
 	const char *feed_https; /* "https://plazo.example.gov.co/feeds/TOKEN.ics" */
 	const char *feed_webcal; /* the same with webcal:// */
 	const char *google;     /* https://calendar.google.com/calendar/r?cid=<webcal URL, escaped> */
+	/* Marking deliverables done. form_base NULL: no forms. */
+	const char *form_base;        /* "/o/TOKEN": forms post to form_base + "/entregar" and
+				       * form_base + "/deshacer" */
+	const char *csrf;             /* the office's form token */
+	const struct done_set *done;  /* marks; their items show under "Entregadas" */
+	time_t now;                   /* marks younger than undo_for can be undone */
+	unsigned undo_for;            /* seconds */
 };
 
 /* Appends the page of office o, whose agenda at the snapshot's instant is ag. links (all

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "calendar.h"
+#include "done.h"
 #include "mail.h"
 #include "maildir.h"
 #include "remind.h"
@@ -58,7 +59,7 @@ static void to_row(const struct plan *p, const struct config *cfg, const struct 
 /* Enqueues what came due in (cursor, at]; of a milestone's stages in one pass only the
  * latest goes out, the others are recorded as superseded. */
 static int enqueue(const struct plan *p, const struct config *cfg, struct store *st, time_t at,
-		   struct send_report *rep, struct pz_error *err)
+		   const struct done_set *done, struct send_report *rep, struct pz_error *err)
 {
 	bool has;
 	time_t from;
@@ -79,9 +80,11 @@ static int enqueue(const struct plan *p, const struct config *cfg, struct store 
 			    c.items[i + 1].milestone != c.items[i].milestone;
 		if (!last)
 			row.state = STORE_SUPERSEDED;
+		if (done_find(done, p, c.items[i].activity, c.items[i].milestone, row.office))
+			row.state = STORE_DELIVERED;
 		bool added;
 		rc = store_enqueue(st, &row, &added, err);
-		rep->enqueued += added && last;
+		rep->enqueued += added && row.state == STORE_PENDING;
 	}
 	free(c.items);
 	return rc < 0 ? -1 : store_set_cursor(st, at, err);
@@ -94,6 +97,7 @@ struct lookup {
 	size_t *offices;   /* office indices sorted by id */
 	const struct plan *p;
 	const struct config *cfg;
+	const struct done_set *done;
 };
 
 /* qsort has no context argument: sort pairs of (key, index) instead. */
@@ -114,10 +118,12 @@ static int compare_ids(const void *a, const void *b, void *cfg)
 	return strcmp(c->offices[*(const size_t *)a].id, c->offices[*(const size_t *)b].id);
 }
 
-static void lookup_init(struct lookup *l, const struct plan *p, const struct config *cfg)
+static void lookup_init(struct lookup *l, const struct plan *p, const struct config *cfg,
+			const struct done_set *done)
 {
 	l->p = p;
 	l->cfg = cfg;
+	l->done = done;
 	struct keyed *k = xcalloc(p->n_activities, sizeof(*k));
 	l->n_numbered = 0;
 	for (size_t i = 0; i < p->n_activities; i++)
@@ -202,6 +208,7 @@ static long find_milestone(const struct lookup *l, const struct store_reminder *
 struct digest {
 	size_t office;
 	struct date today;
+	time_t today_at;      /* the pass's instant */
 	struct mail_item *items;
 	struct strbuf *texts; /* two per item: others, source */
 	size_t n;
@@ -293,6 +300,12 @@ static int digest_build(const struct lookup *l, struct store *st, const struct s
 			rc = dry_run ? 0 : store_mark_obsolete(st, rows[i].id, err);
 			continue;
 		}
+		if (done_find(l->done, l->p, (size_t)find_activity(l, rows[i].activity),
+			      (size_t)ms[i], rows[i].office)) {
+			ms[i] = -1; /* delivered meanwhile: the reminder is not needed */
+			rc = dry_run ? 0 : store_mark_skipped(st, rows[i].id, d->today_at, err);
+			continue;
+		}
 		d->rows[d->n_rows++] = i;
 		strbuf_printf(&d->identity, ":%lld", rows[i].id);
 		bool later = false; /* rows come by slot: a later row of the milestone wins */
@@ -371,6 +384,21 @@ static time_t next_attempt(time_t at, long long id, int attempts)
 	return at + delay + delay * jitter / 1000;
 }
 
+/* One audit row per digest: what went to whom, or why it did not. */
+static int audit(struct store *st, const struct config *cfg, const struct store_reminder *rows,
+		 const struct digest *d, time_t at, const char *message_id,
+		 const struct pz_error *outcome, struct pz_error *err)
+{
+	const struct store_reminder *first = &rows[d->rows[0]];
+	bool retry = outcome && outcome->code == PZ_ETEMP &&
+		     at - first->slot <= (long long)cfg->mail.retry_for;
+	const char *kind = outcome == NULL ? "sent" : retry ? "deferred" : "failed";
+	char detail[400];
+	snprintf(detail, sizeof(detail), "items=%zu %s", d->n,
+		 outcome ? outcome->msg : message_id);
+	return store_audit(st, at, cfg->offices[d->office].id, kind, detail, err);
+}
+
 /* Records the outcome of delivering the digest of rows: sent, retried or failed. */
 static int settle(struct store *st, const struct config *cfg, const struct store_reminder *rows,
 		  const struct digest *d, time_t at, const char *message_id,
@@ -390,6 +418,8 @@ static int settle(struct store *st, const struct config *cfg, const struct store
 		else
 			rc = store_mark_failed(st, r->id, at, outcome->msg, err);
 	}
+	if (rc == 0)
+		rc = audit(st, cfg, rows, d, at, message_id, outcome, err);
 	if (rc < 0) {
 		store_rollback(st);
 		return -1;
@@ -410,7 +440,7 @@ static int office_pass(const struct lookup *l, struct store *st, struct transpor
 		       struct strbuf *dry_out, struct send_report *rep, struct pz_error *err)
 {
 	const struct config_office *o = &l->cfg->offices[office];
-	struct digest d = {.office = office};
+	struct digest d = {.office = office, .today_at = at};
 	strbuf_init(&d.identity);
 	int minutes, rc = calendar_utc_to_local(o->timezone, at, &d.today, &minutes, err);
 	if (rc == 0)
@@ -454,15 +484,15 @@ static int office_pass(const struct lookup *l, struct store *st, struct transpor
 }
 
 static int deliver_pending(const struct plan *p, const struct config *cfg, struct store *st,
-			   time_t at, struct strbuf *dry_out, struct send_report *rep,
-			   struct pz_error *err)
+			   time_t at, const struct done_set *done, struct strbuf *dry_out,
+			   struct send_report *rep, struct pz_error *err)
 {
 	struct store_reminder *rows;
 	size_t n;
 	if (store_pending(st, at, &rows, &n, err) < 0)
 		return -1;
 	struct lookup l;
-	lookup_init(&l, p, cfg);
+	lookup_init(&l, p, cfg, done);
 	struct transport t = {cfg, NULL};
 	int rc = 0;
 	for (size_t i = 0, j; i < n && rc == 0; i = j) {
@@ -488,15 +518,22 @@ int send_run(const struct plan *p, const struct config *cfg, struct store *st, t
 	     bool dry_run, struct strbuf *dry_out, struct send_report *rep,
 	     struct pz_error *err)
 {
-	if (store_begin(st, err) < 0)
+	struct done_set done;
+	if (done_load(&done, st, err) < 0)
 		return -1;
-	if (enqueue(p, cfg, st, at, rep, err) < 0 ||
-	    (!dry_run && store_commit(st, err) < 0)) {
-		store_rollback(st);
+	if (store_begin(st, err) < 0) {
+		done_finish(&done);
 		return -1;
 	}
-	int rc = deliver_pending(p, cfg, st, at, dry_run ? dry_out : NULL, rep, err);
+	if (enqueue(p, cfg, st, at, &done, rep, err) < 0 ||
+	    (!dry_run && store_commit(st, err) < 0)) {
+		store_rollback(st);
+		done_finish(&done);
+		return -1;
+	}
+	int rc = deliver_pending(p, cfg, st, at, &done, dry_run ? dry_out : NULL, rep, err);
 	if (dry_run)
 		store_rollback(st);
+	done_finish(&done);
 	return rc;
 }

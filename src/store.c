@@ -347,6 +347,12 @@ int store_mark_obsolete(struct store *s, long long id, struct pz_error *err)
 		      id, 0, "", err);
 }
 
+int store_mark_skipped(struct store *s, long long id, time_t at, struct pz_error *err)
+{
+	return update(s, "UPDATE reminder SET state = 'delivered', done = ?2 WHERE id = ?1",
+		      id, (long long)at, "", err);
+}
+
 int store_counts(struct store *s, struct store_counts *c, struct pz_error *err)
 {
 	sqlite3_stmt *st;
@@ -610,4 +616,31 @@ int store_audit_list(struct store *s, const char *office, time_t since,
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : db_fail(s, err, "read the audit trail from");
+}
+
+int store_meta(struct store *s, const char *key, char *value, size_t size, bool *found,
+	       struct pz_error *err)
+{
+	sqlite3_stmt *st;
+	if (prepare(s, "SELECT value FROM meta WHERE key = ?1", &st, err) < 0)
+		return -1;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	*found = rc == SQLITE_ROW;
+	if (*found)
+		copy_text(value, size, sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(s, err, "read");
+}
+
+int store_set_meta(struct store *s, const char *key, const char *value, struct pz_error *err)
+{
+	sqlite3_stmt *st;
+	if (prepare(s, "INSERT INTO meta (key, value) VALUES (?1, ?2) "
+		       "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+		    &st, err) < 0)
+		return -1;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	return run(s, st, err);
 }

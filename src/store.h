@@ -79,6 +79,8 @@ int store_mark_retry(struct store *s, long long id, time_t next, const char *rep
 int store_mark_failed(struct store *s, long long id, time_t at, const char *reply,
 		      struct pz_error *err);
 int store_mark_obsolete(struct store *s, long long id, struct pz_error *err);
+/* Not sent because the office marked the milestone delivered (STORE_DELIVERED). */
+int store_mark_skipped(struct store *s, long long id, time_t at, struct pz_error *err);
 
 /* The earliest next attempt of a pending reminder; *has is false when none is pending. */
 int store_next_attempt(struct store *s, bool *has, time_t *at, struct pz_error *err);
@@ -102,6 +104,11 @@ int store_set_token(struct store *s, const char *office, const char *token, time
  * what it had. */
 int store_feed_event(struct store *s, const char *uid, unsigned long long hash, time_t now,
 		     unsigned *sequence, time_t *modified, struct pz_error *err);
+
+/* A small named value (form tokens, ...): *found is false when key has none. */
+int store_meta(struct store *s, const char *key, char *value, size_t size, bool *found,
+	       struct pz_error *err);
+int store_set_meta(struct store *s, const char *key, const char *value, struct pz_error *err);
 
 /* A milestone an office marked delivered (from its page). */
 struct store_delivery {

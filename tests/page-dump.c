@@ -45,7 +45,7 @@ static int render(const struct plan *p, const struct config *cfg, size_t office,
 	sprintf(https, "%s/feeds/%s.ics", base, TOKEN);
 	sprintf(webcal, "webcal%s/feeds/%s.ics", rest, TOKEN);
 	char *google = google_url(webcal);
-	struct page_links links = {https, webcal, google};
+	struct page_links links = {.feed_https = https, .feed_webcal = webcal, .google = google};
 	struct strbuf out;
 	strbuf_init(&out);
 	page_render(p, cfg, office, ag, &links, &out);

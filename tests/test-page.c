@@ -148,7 +148,9 @@ static void subscribe_links(struct test_state *ts)
 	CHECK_INT_EQ(ts, at(&f, "url("), -1);
 	CHECK_INT_EQ(ts, at(&f, "@import"), -1);
 	/* a link that is not of its kind is left out */
-	struct page_links bad = {"javascript:alert(1)", "https://x.example/", "javascript:x()"};
+	struct page_links bad = {.feed_https = "javascript:alert(1)",
+				 .feed_webcal = "https://x.example/",
+				 .google = "javascript:x()"};
 	strbuf_reset(&f.html);
 	page_render(&f.plan, &f.cfg, (size_t)f.office, &f.ag[f.office], &bad, &f.html);
 	CHECK_INT_EQ(ts, at(&f, "javascript:"), -1);

@@ -1,0 +1,68 @@
+#include "done.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int compare(const void *a, const void *b)
+{
+	const struct store_delivery *x = a, *y = b;
+	int c = strcmp(x->office, y->office);
+	if (c == 0)
+		c = strcmp(x->activity, y->activity);
+	if (c == 0)
+		c = (x->milestone > y->milestone) - (x->milestone < y->milestone);
+	if (c == 0)
+		c = strcmp(x->due, y->due);
+	return c;
+}
+
+void done_adopt(struct done_set *set, struct store_delivery *items, size_t n)
+{
+	set->items = items;
+	set->n = n;
+	if (n > 1)
+		qsort(items, n, sizeof(*items), compare);
+}
+
+int done_load(struct done_set *set, struct store *st, struct pz_error *err)
+{
+	struct store_delivery *items;
+	size_t n;
+	set->items = NULL;
+	set->n = 0;
+	if (store_deliveries(st, &items, &n, err) < 0)
+		return -1;
+	done_adopt(set, items, n);
+	return 0;
+}
+
+void done_finish(struct done_set *set)
+{
+	if (set == NULL)
+		return;
+	free(set->items);
+	set->items = NULL;
+	set->n = 0;
+}
+
+void done_key(const struct plan *p, size_t a, size_t m, const char *office,
+	      struct store_delivery *d)
+{
+	const struct activity *act = &p->activities[a];
+	memset(d, 0, sizeof(*d));
+	snprintf(d->office, sizeof(d->office), "%s", office);
+	plan_activity_key(act, d->activity);
+	d->milestone = (int)(m - act->milestone_first + 1);
+	date_format_iso(p->milestones[m].due, d->due);
+}
+
+const struct store_delivery *done_find(const struct done_set *set, const struct plan *p,
+				       size_t a, size_t m, const char *office)
+{
+	if (set == NULL || set->n == 0)
+		return NULL;
+	struct store_delivery key;
+	done_key(p, a, m, office, &key);
+	return bsearch(&key, set->items, set->n, sizeof(*set->items), compare);
+}
