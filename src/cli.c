@@ -135,6 +135,8 @@ static const struct command commands[] = {
 	{"run", cli_cmd_run, "run the service: HTTP feeds and pages, reminders on time"},
 	{"feed", cli_cmd_feed, "print an office's iCalendar feed"},
 	{"token", cli_cmd_token, "list or rotate the offices' private feed URLs"},
+	{"report", cli_cmd_report, "compliance report: deliveries on time, late, overdue"},
+	{"log", cli_cmd_log, "print the audit trail"},
 };
 
 void cli_usage(bool to_stderr)

@@ -41,6 +41,8 @@ struct store;
 /* Creates the state directory when missing and opens the store in it. */
 int cli_open_store(const struct config *cfg, struct store **st, struct pz_error *err);
 
+int cli_cmd_report(const struct cli_globals *g, int argc, char **argv);
+int cli_cmd_log(const struct cli_globals *g, int argc, char **argv);
 int cli_cmd_run(const struct cli_globals *g, int argc, char **argv);
 int cli_cmd_feed(const struct cli_globals *g, int argc, char **argv);
 int cli_cmd_token(const struct cli_globals *g, int argc, char **argv);

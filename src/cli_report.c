@@ -75,8 +75,8 @@ static int report_parse(int argc, char **argv, struct report_opts *opt)
 static int report_print(const struct loaded *l, time_t at, enum report_format fmt)
 {
 	static void (*const writers[])(const struct report *, const struct config *,
-				       struct strbuf *) = {
-		report_write_text, report_write_csv, report_write_html};
+				       struct strbuf *) = {report_write_text, report_write_csv,
+							   report_write_html};
 	struct pz_error err = {0};
 	struct store *st = NULL;
 	struct store_delivery *marks = NULL;
@@ -174,18 +174,17 @@ static int log_parse(int argc, char **argv, struct log_opts *opt)
 }
 
 /* "2023-03-02T09:00:00-05:00": instant t in zone tz. */
-static int local_iso(const char *tz, long long t, char buf[static 32], struct pz_error *err)
+static int local_iso(const char *tz, long long t, char buf[static 64], struct pz_error *err)
 {
 	struct date d;
 	int minutes;
 	if (calendar_utc_to_local(tz, (time_t)t, &d, &minutes, err) < 0)
 		return -1;
-	long long sec = (t % 60 + 60) % 60;
+	int sec = (int)((t % 60 + 60) % 60);
 	long long offset = (date_to_days(d) * 86400LL + minutes * 60LL + sec - t) / 60;
-	long long mag = offset < 0 ? -offset : offset;
-	snprintf(buf, 32, "%04d-%02d-%02dT%02d:%02d:%02lld%c%02lld:%02lld", d.year, d.month,
-		 d.day, minutes / 60, minutes % 60, sec, offset < 0 ? '-' : '+', mag / 60,
-		 mag % 60);
+	int mag = (int)((offset < 0 ? -offset : offset) % 6000); /* zones are within a day */
+	snprintf(buf, 64, "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", d.year, d.month, d.day,
+		 minutes / 60, minutes % 60, sec, offset < 0 ? '-' : '+', mag / 60, mag % 60);
 	return 0;
 }
 
@@ -218,8 +217,8 @@ static void log_row_json(struct strbuf *out, const struct store_audit_row *r, co
 	strbuf_putc(out, '}');
 }
 
-static int log_write(const char *tz, const struct store_audit_row *rows, size_t n,
-		     enum format fmt, struct strbuf *out, struct pz_error *err)
+static int log_write(const char *tz, const struct store_audit_row *rows, size_t n, enum format fmt,
+		     struct strbuf *out, struct pz_error *err)
 {
 	int office_w = 0, kind_w = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -230,7 +229,7 @@ static int log_write(const char *tz, const struct store_audit_row *rows, size_t 
 	if (fmt == FORMAT_JSON)
 		strbuf_putc(out, '[');
 	for (size_t i = 0; i < n; i++) {
-		char when[32];
+		char when[64];
 		if (local_iso(tz, rows[i].at, when, err) < 0)
 			return -1;
 		if (fmt == FORMAT_JSON)

@@ -23,6 +23,7 @@ enum section_kind {
 	SECTION_SMTP,
 	SECTION_HTTP,
 	SECTION_FEEDS,
+	SECTION_ESCALATION,
 	SECTION_UNKNOWN,
 };
 
@@ -566,6 +567,30 @@ static void parse_http_bool(struct parse_ctx *ctx, const char *key, const char *
 		error_at(ctx, "config-bad-value", "%s: '%s' is not yes or no", key, value);
 }
 
+static void parse_escalation(struct parse_ctx *ctx, const char *key, const char *value)
+{
+	struct config_escalation *e = &ctx->cfg->escalation;
+	if (strcmp(key, "office") == 0) {
+		set_scalar(ctx, &e->office, key, value);
+	} else if (strcmp(key, "after") == 0) {
+		if (!parse_lead(value, strlen(value), &e->after))
+			error_at(ctx, "config-bad-value", "%s: '%s' is not a delay such as 5wd or 7d",
+				 key, value);
+	} else {
+		bool days[7];
+		int n = 0, which = 0;
+		if (parse_weekdays(value, days))
+			for (int i = 0; i < 7; i++)
+				if (days[i])
+					n++, which = i;
+		if (n != 1)
+			error_at(ctx, "config-bad-value", "%s: '%s' is not one weekday such as mon",
+				 key, value);
+		else
+			e->weekday = which;
+	}
+}
+
 #define MAILF(f) offsetof(struct config, mail.f)
 
 static const struct key_rule rules[] = {
@@ -601,6 +626,9 @@ static const struct key_rule rules[] = {
 	{SECTION_FEEDS, "past_days", parse_http_uint, 0},
 	{SECTION_FEEDS, "refresh_minutes", parse_http_uint, 0},
 	{SECTION_FEEDS, "undo_for", parse_duration, 0},
+	{SECTION_ESCALATION, "office", parse_escalation, 0},
+	{SECTION_ESCALATION, "after", parse_escalation, 0},
+	{SECTION_ESCALATION, "day", parse_escalation, 0},
 	{SECTION_OFFICE, "name", parse_office_name, 0},
 	{SECTION_OFFICE, "alias", parse_office_alias, 0},
 	{SECTION_OFFICE, "email", parse_office_email, 0},
@@ -615,7 +643,7 @@ static const struct key_rule rules[] = {
 };
 
 static const char *const kind_names[] = {"plazo", "plan",	"office", "group",
-					 "reminders", "mail", "smtp", "http", "feeds", "?"};
+					 "reminders", "mail", "smtp", "http", "feeds", "escalation", "?"};
 
 static const struct key_rule *current_rule(const char *key, enum section_kind kind)
 {
@@ -690,7 +718,7 @@ static void enter_section(struct parse_ctx *ctx, const char *section)
 	ctx->section_ok = false;
 	static const enum section_kind plain[] = {SECTION_PLAZO, SECTION_PLAN, SECTION_REMINDERS,
 						  SECTION_MAIL, SECTION_SMTP, SECTION_HTTP,
-						  SECTION_FEEDS};
+						  SECTION_FEEDS, SECTION_ESCALATION};
 	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++) {
 		if (strcmp(section, kind_names[plain[i]]) == 0) {
 			ctx->kind = plain[i];
@@ -707,7 +735,8 @@ static void enter_section(struct parse_ctx *ctx, const char *section)
 	if (ctx->kind == SECTION_UNKNOWN) {
 		section_error(ctx, "config-unknown-section",
 			      "unknown section [%s] (expected [plazo], [plan], [reminders], [mail], "
-			      "[smtp], [http], [feeds], [office ID] or [group ID])",
+			      "[smtp], [http], [feeds], [escalation], [office ID] or "
+			      "[group ID])",
 			      section);
 		return;
 	}
@@ -862,6 +891,10 @@ static void validate(struct config *cfg, struct diag_list *diags)
 	if (cfg->n_offices == 0)
 		diag_add(diags, DIAG_ERROR, "config-missing", cfg->path, 0, 0,
 			 "no [office ID] section: plazo needs the office directory");
+	if (cfg->escalation.office &&
+	    (cfg->escalation.office_index = config_find_office(cfg, cfg->escalation.office)) < 0)
+		diag_add(diags, DIAG_ERROR, "config-unknown-office", cfg->path, 0, 0,
+			 "[escalation] office '%s' is not an [office]", cfg->escalation.office);
 }
 
 static char *dir_of(const char *path)
@@ -941,6 +974,11 @@ void config_init(struct config *cfg)
 		.refresh_minutes = 360,
 		.undo_for = 7 * 86400,
 	};
+	cfg->escalation = (struct config_escalation){
+		.office_index = -1,
+		.after = {5, true},
+		.weekday = 0,
+	};
 }
 
 void config_finish(struct config *cfg)
@@ -968,6 +1006,7 @@ void config_finish(struct config *cfg)
 	free(cfg->mail.smtp_password_file);
 	free(cfg->mail.smtp_ca_file);
 	free(cfg->http.address);
+	free(cfg->escalation.office);
 	config_init(cfg);
 }
 

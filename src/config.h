@@ -92,6 +92,14 @@ struct config_http {
 	unsigned undo_for;        /* seconds a "delivered" mark can be undone on the page (7d) */
 };
 
+/* [escalation]: a supervising office's weekly digest of everything long overdue. */
+struct config_escalation {
+	char *office;       /* id of the supervising office; NULL: no escalation */
+	long office_index;  /* resolved by validation, -1 when none */
+	struct config_lead after; /* late at least this long (default 5wd) */
+	int weekday;        /* 0 = Monday (default) */
+};
+
 struct config {
 	char *path;      /* the file as given */
 	char *dir;       /* its folder, for relative paths */
@@ -103,6 +111,7 @@ struct config {
 	struct config_policy policy;  /* [reminders] */
 	struct config_mail mail;      /* [mail], [smtp] */
 	struct config_http http;      /* [http], [feeds] */
+	struct config_escalation escalation; /* [escalation] */
 	bool policy_leads_set;        /* `lead` was given (else the defaults apply) */
 	struct config_office *offices;
 	size_t n_offices;

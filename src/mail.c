@@ -612,6 +612,7 @@ static void item_rows(struct strbuf *out, row_fn *row, const struct mail_item *i
 	snprintf(title, sizeof title, "Actividad %u", it->number);
 	put_clean(&s, it->activity);
 	row(out, ROW_TITLE, title, s.data);
+	field(out, row, ROW_FIELD, "Responsable", it->responsible);
 	field(out, row, ROW_FIELD, "Meta", it->goal);
 	if (it->has_start) {
 		strbuf_reset(&s);

@@ -46,6 +46,8 @@ struct mail_item {
 	bool late;                /* its slot passed while plazo was not running */
 	const char *others;       /* the other responsible offices' names, ", "-joined, or "" */
 	const char *source;       /* "plan.tsv:24" */
+	const char *responsible;  /* in an escalation digest: the late office's name; NULL
+				   * otherwise */
 };
 
 struct mail_digest {

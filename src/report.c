@@ -155,7 +155,7 @@ static int classify(struct report *r, struct mark_index *ix, const struct config
 	const char *tz = o->timezone ? o->timezone : r->timezone;
 	if (calendar_local_to_utc(tz, date_from_days(date_to_days(due) + 1), 0, 0, &end, err) < 0)
 		return -1;
-	long long when;
+	long long when = 0;
 	if (index_find(ix, &probe, r->at, &when))
 		*out = when < (long long)end ? PAIR_ON_TIME : PAIR_LATE;
 	else
@@ -164,8 +164,7 @@ static int classify(struct report *r, struct mark_index *ix, const struct config
 }
 
 static int count_activity(struct report *r, struct mark_index *ix, const struct plan *p,
-			  const struct config *cfg, const struct activity *a,
-			  struct pz_error *err)
+			  const struct config *cfg, const struct activity *a, struct pz_error *err)
 {
 	char key[24];
 	plan_activity_key(a, key);
@@ -204,8 +203,8 @@ int report_compute(struct report *r, const struct plan *p, const struct config *
 		return -1;
 	r->n_offices = cfg->n_offices;
 	r->offices = xcalloc(cfg->n_offices ? cfg->n_offices : 1, sizeof(*r->offices));
-	r->subcomponents = xcalloc(p->n_activities ? p->n_activities : 1,
-				   sizeof(*r->subcomponents));
+	r->subcomponents =
+		xcalloc(p->n_activities ? p->n_activities : 1, sizeof(*r->subcomponents));
 	struct mark_index ix;
 	index_build(&ix, marks, n);
 	int rc = 0;
@@ -269,8 +268,8 @@ static char *subcomponent_name(const struct report_subcomponent *s)
 }
 
 /* The rows of the office table (by_office) or the subcomponent table, the total last. */
-static struct row *rows_build(const struct report *r, const struct config *cfg,
-			      bool by_office, size_t *n)
+static struct row *rows_build(const struct report *r, const struct config *cfg, bool by_office,
+			      size_t *n)
 {
 	size_t len = by_office ? r->n_offices : r->n_subcomponents;
 	struct row *rows = xcalloc(len + 1, sizeof(*rows));
@@ -304,13 +303,16 @@ static void cutoff_line(const struct report *r, struct strbuf *out)
 /* Footnotes, one per line, each line prefixed by pre and ended by post. */
 static void notes(const struct report *r, struct strbuf *out, const char *pre, const char *post)
 {
-	strbuf_printf(out, "%sA tiempo: marcada como entregada antes de terminar el día de "
-			   "vencimiento (hora de la oficina). Cumplimiento = a tiempo / (a tiempo "
-			   "+ con retraso + vencidas).%s",
+	strbuf_printf(out,
+		      "%sA tiempo: marcada como entregada antes de terminar el día de "
+		      "vencimiento (hora de la oficina).%s",
+		      pre, post);
+	strbuf_printf(out, "%sCumplimiento = a tiempo / (a tiempo + con retraso + vencidas).%s",
 		      pre, post);
 	if (r->stale > 0)
-		strbuf_printf(out, "%s%zu marca%s de entrega no corresponde%s a ningún hito del "
-				   "plan actual (el plan cambió) y no se contó.%s",
+		strbuf_printf(out,
+			      "%s%zu marca%s de entrega no corresponde%s a ningún hito del "
+			      "plan actual (el plan cambió) y no se contó.%s",
 			      pre, r->stale, r->stale == 1 ? "" : "s", r->stale == 1 ? "" : "n",
 			      post);
 	if (r->later > 0)
@@ -488,6 +490,7 @@ static const char html_style[] =
 	"caption{text-align:left;font-weight:bold;font-size:1.1em;padding:.4em 0}\n"
 	"th,td{border:1px solid #999;padding:.3em .5em;text-align:left}\n"
 	"thead th{background:#e8e8e8}\n"
+	"tbody th{font-weight:normal}\n"
 	".n{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}\n"
 	"tfoot th,tfoot td{font-weight:bold;background:#f4f4f4}\n"
 	".nota{font-size:.9em;color:#333}\n"
@@ -508,8 +511,8 @@ static void html_cells(struct strbuf *out, char *const cell[N_COLS], const char 
 	strbuf_puts(out, "</tr>\n");
 }
 
-static void html_table(struct strbuf *out, const char *caption, const char *first,
-		       struct row *rows, size_t n)
+static void html_table(struct strbuf *out, const char *caption, const char *first, struct row *rows,
+		       size_t n)
 {
 	strbuf_puts(out, "<table>\n<caption>");
 	html_escape(out, caption);
@@ -532,12 +535,14 @@ static void html_head(const struct report *r, struct strbuf *out)
 	struct strbuf date;
 	strbuf_init(&date);
 	spanish_date(&date, r->date);
-	strbuf_puts(out, "<!DOCTYPE html>\n<html lang=\"es\">\n<head>\n<meta charset=\"utf-8\">\n"
-			 "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-			 "<title>Informe de seguimiento — ");
+	strbuf_puts(out,
+		    "<!DOCTYPE html>\n<html lang=\"es\">\n<head>\n<meta charset=\"utf-8\">\n"
+		    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+		    "<title>Informe de seguimiento — ");
 	html_escape(out, date.data);
-	strbuf_printf(out, "</title>\n<style>\n%s</style>\n</head>\n<body>\n"
-			   "<h1>Informe de seguimiento</h1>\n<p>Corte: ",
+	strbuf_printf(out,
+		      "</title>\n<style>\n%s</style>\n</head>\n<body>\n"
+		      "<h1>Informe de seguimiento</h1>\n<p>Corte: ",
 		      html_style);
 	html_escape(out, date.data);
 	strbuf_finish(&date);
@@ -552,7 +557,9 @@ void report_write_html(const struct report *r, const struct config *cfg, struct 
 	for (int by_office = 1; by_office >= 0; by_office--) {
 		size_t n;
 		struct row *rows = rows_build(r, cfg, by_office, &n);
-		html_table(out, by_office ? "Cumplimiento por oficina" : "Cumplimiento por subcomponente",
+		html_table(out,
+			   by_office ? "Cumplimiento por oficina"
+				     : "Cumplimiento por subcomponente",
 			   by_office ? "Oficina" : "Subcomponente", rows, n);
 		rows_free(rows, n);
 	}

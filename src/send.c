@@ -6,6 +6,7 @@
 
 #include "calendar.h"
 #include "done.h"
+#include "escalate.h"
 #include "mail.h"
 #include "maildir.h"
 #include "remind.h"
@@ -87,6 +88,8 @@ static int enqueue(const struct plan *p, const struct config *cfg, struct store 
 		rep->enqueued += added && row.state == STORE_PENDING;
 	}
 	free(c.items);
+	if (rc == 0)
+		rc = escalate_enqueue(p, cfg, st, from, at, err);
 	return rc < 0 ? -1 : store_set_cursor(st, at, err);
 }
 
@@ -435,9 +438,50 @@ static void report(struct send_report *rep, enum send_event ev, const char *offi
 }
 
 /* Builds, delivers and records the digest of one office's pending rows. */
-static int office_pass(const struct lookup *l, struct store *st, struct transport *t,
-		       const struct store_reminder *rows, size_t n, size_t office, time_t at,
-		       struct strbuf *dry_out, struct send_report *rep, struct pz_error *err)
+/* Composes, delivers (or prints, in a dry run) and records a built digest of rows. */
+static int send_digest(const struct lookup *l, struct store *st, struct transport *t,
+		       const struct store_reminder *rows, const struct digest *d, const char *title,
+		       time_t at, struct strbuf *dry_out, struct send_report *rep,
+		       struct pz_error *err)
+{
+	const struct config_office *o = &l->cfg->offices[d->office];
+	const char *domain = strchr(l->cfg->mail.from, '@') + 1;
+	char message_id[96];
+	mail_message_id(d->identity.data, domain, message_id, sizeof(message_id));
+	const char *const *to = (const char *const *)o->emails.items;
+	struct mail_digest md = {
+		.office_id = o->id, .office_name = title, .from = l->cfg->mail.from,
+		.from_name = l->cfg->mail.from_name, .to = to, .n_to = o->emails.len,
+		.cc = o->manager, .list_domain = domain, .identity = d->identity.data,
+		.date = at, .timezone = o->timezone, .today = d->today, .items = d->items,
+		.n_items = d->n,
+	};
+	struct strbuf msg;
+	strbuf_init(&msg);
+	int rc = mail_compose(&md, &msg);
+	if (rc == 0 && dry_out) {
+		strbuf_append(dry_out, msg.data, msg.len);
+		strbuf_puts(dry_out, "\r\n");
+	} else if (rc == 0) {
+		struct pz_error outcome = {0};
+		bool ok = deliver(t, o, msg.data, msg.len, at, message_id, &outcome) == 0;
+		rc = settle(st, l->cfg, rows, d, at, message_id, ok ? NULL : &outcome, err);
+		enum send_event ev = ok ? SEND_DELIVERED
+				     : outcome.code == PZ_ETEMP ? SEND_RETRY : SEND_FAILED;
+		rep->digests += ok;
+		rep->reminders += ok ? d->n : 0;
+		rep->retrying += ev == SEND_RETRY;
+		rep->failed += ev == SEND_FAILED;
+		report(rep, ev, o->id, d->n, ok ? message_id : outcome.msg);
+	}
+	strbuf_finish(&msg);
+	return rc;
+}
+
+/* The reminders of one office's pending rows, as one digest. */
+static int reminders_pass(const struct lookup *l, struct store *st, struct transport *t,
+			  const struct store_reminder *rows, size_t n, size_t office, time_t at,
+			  struct strbuf *dry_out, struct send_report *rep, struct pz_error *err)
 {
 	const struct config_office *o = &l->cfg->offices[office];
 	struct digest d = {.office = office, .today_at = at};
@@ -445,41 +489,66 @@ static int office_pass(const struct lookup *l, struct store *st, struct transpor
 	int minutes, rc = calendar_utc_to_local(o->timezone, at, &d.today, &minutes, err);
 	if (rc == 0)
 		rc = digest_build(l, st, rows, n, &d, dry_out != NULL, err);
-	if (rc < 0 || d.n == 0) {
-		digest_finish(&d, n);
-		return rc;
-	}
-	const char *domain = strchr(l->cfg->mail.from, '@') + 1;
-	char message_id[96];
-	mail_message_id(d.identity.data, domain, message_id, sizeof(message_id));
-	const char *const *to = (const char *const *)o->emails.items;
-	struct mail_digest md = {
-		.office_id = o->id, .office_name = o->name, .from = l->cfg->mail.from,
-		.from_name = l->cfg->mail.from_name, .to = to, .n_to = o->emails.len,
-		.cc = o->manager, .list_domain = domain, .identity = d.identity.data,
-		.date = at, .timezone = o->timezone, .today = d.today, .items = d.items,
-		.n_items = d.n,
-	};
-	struct strbuf msg;
-	strbuf_init(&msg);
-	rc = mail_compose(&md, &msg);
-	if (rc == 0 && dry_out) {
-		strbuf_append(dry_out, msg.data, msg.len);
-		strbuf_puts(dry_out, "\r\n");
-	} else if (rc == 0) {
-		struct pz_error outcome = {0};
-		bool ok = deliver(t, o, msg.data, msg.len, at, message_id, &outcome) == 0;
-		rc = settle(st, l->cfg, rows, &d, at, message_id, ok ? NULL : &outcome, err);
-		enum send_event ev = ok ? SEND_DELIVERED
-				     : outcome.code == PZ_ETEMP ? SEND_RETRY : SEND_FAILED;
-		rep->digests += ok;
-		rep->reminders += ok ? d.n : 0;
-		rep->retrying += ev == SEND_RETRY;
-		rep->failed += ev == SEND_FAILED;
-		report(rep, ev, o->id, d.n, ok ? message_id : outcome.msg);
-	}
-	strbuf_finish(&msg);
+	if (rc == 0 && d.n > 0)
+		rc = send_digest(l, st, t, rows, &d, o->name, at, dry_out, rep, err);
 	digest_finish(&d, n);
+	return rc;
+}
+
+/* The supervising office's escalation rows (of one or more weeks) as one digest of what
+ * is long overdue now; with nothing overdue, the rows close without a message. */
+static int escalation_pass(const struct lookup *l, struct store *st, struct transport *t,
+			   const struct store_reminder *rows, size_t n, size_t office, time_t at,
+			   struct strbuf *dry_out, struct send_report *rep, struct pz_error *err)
+{
+	const struct config_office *o = &l->cfg->offices[office];
+	struct escalate_items e;
+	struct digest d = {.office = office, .today_at = at};
+	strbuf_init(&d.identity);
+	int minutes, rc = calendar_utc_to_local(o->timezone, at, &d.today, &minutes, err);
+	if (rc == 0)
+		rc = escalate_items(l->p, l->cfg, l->done, at, &e, err);
+	if (rc < 0)
+		return -1;
+	d.items = e.items;
+	d.n = e.n;
+	d.rows = xcalloc(n, sizeof(*d.rows));
+	strbuf_printf(&d.identity, "%s:escalation", o->id);
+	for (size_t i = 0; i < n; i++) {
+		d.rows[d.n_rows++] = i;
+		strbuf_printf(&d.identity, ":%lld", rows[i].id);
+	}
+	char *title = xasprintf("Seguimiento de vencidas — %s", o->name);
+	if (d.n > 0)
+		rc = send_digest(l, st, t, rows, &d, title, at, dry_out, rep, err);
+	for (size_t i = 0; d.n == 0 && !dry_out && i < n && rc == 0; i++)
+		rc = store_mark_obsolete(st, rows[i].id, err);
+	free(title);
+	free(d.rows);
+	strbuf_finish(&d.identity);
+	escalate_items_free(&e);
+	return rc;
+}
+
+/* One office's pending rows: its reminders, then (for the supervising office) escalation. */
+static int office_pass(const struct lookup *l, struct store *st, struct transport *t,
+		       const struct store_reminder *rows, size_t n, size_t office, time_t at,
+		       struct strbuf *dry_out, struct send_report *rep, struct pz_error *err)
+{
+	struct store_reminder *normal = xcalloc(n, sizeof(*normal));
+	struct store_reminder *esc = xcalloc(n, sizeof(*esc));
+	size_t nn = 0, ne = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(rows[i].activity, ESCALATE_ACTIVITY) == 0)
+			esc[ne++] = rows[i];
+		else
+			normal[nn++] = rows[i];
+	}
+	int rc = nn ? reminders_pass(l, st, t, normal, nn, office, at, dry_out, rep, err) : 0;
+	if (rc == 0 && ne)
+		rc = escalation_pass(l, st, t, esc, ne, office, at, dry_out, rep, err);
+	free(normal);
+	free(esc);
 	return rc;
 }
 

@@ -92,8 +92,7 @@ static struct store_delivery mark(const char *office, const char *activity, int 
 	return d;
 }
 
-static int compute(struct fixture *f, const struct store_delivery *marks, size_t n,
-		   const char *at)
+static int compute(struct fixture *f, const struct store_delivery *marks, size_t n, const char *at)
 {
 	struct pz_error err = {0};
 	report_finish(&f->rep);
@@ -104,12 +103,12 @@ static int compute(struct fixture *f, const struct store_delivery *marks, size_t
 	return rc;
 }
 
-#define CHECK_COUNTS(ts, c, a, b, o, p)                                                    \
-	do {                                                                               \
-		CHECK_INT_EQ(ts, (c).on_time, a);                                          \
-		CHECK_INT_EQ(ts, (c).late, b);                                             \
-		CHECK_INT_EQ(ts, (c).overdue, o);                                          \
-		CHECK_INT_EQ(ts, (c).pending, p);                                          \
+#define CHECK_COUNTS(ts, c, a, b, o, p)                                                            \
+	do {                                                                                       \
+		CHECK_INT_EQ(ts, (c).on_time, a);                                                  \
+		CHECK_INT_EQ(ts, (c).late, b);                                                     \
+		CHECK_INT_EQ(ts, (c).overdue, o);                                                  \
+		CHECK_INT_EQ(ts, (c).pending, p);                                                  \
 	} while (0)
 
 /* 9 on time, 59 late, 1 not marked: as of 2023-03-15 only 9 and 59 are due. */
@@ -196,8 +195,8 @@ static void later_and_stale(struct test_state *ts)
 
 /* Expected overdue/pending per office and subcomponent without marks, from the golden file:
  * as of 2023-03-15 noon a milestone is overdue when its due day is before 2023-03-15. */
-static void golden_expect(struct test_state *ts, const struct fixture *f, size_t *ov,
-			  size_t *pe, size_t sub_ov[4], size_t sub_pe[4])
+static void golden_expect(struct test_state *ts, const struct fixture *f, size_t *ov, size_t *pe,
+			  size_t sub_ov[4], size_t sub_pe[4])
 {
 	char *path = test_data_path("seed-golden.txt");
 	FILE *g = fopen(path, "r");
@@ -207,14 +206,16 @@ static void golden_expect(struct test_state *ts, const struct fixture *f, size_t
 	while (g && fgets(buf, sizeof(buf), g)) {
 		unsigned number, line, sub;
 		char offices[512], dates[256];
-		if (buf[0] == '#' || sscanf(buf, "%u|%u|%u|%511[^|]|%255[^\n]", &number, &line,
-					    &sub, offices, dates) != 5 || sub > 3)
+		if (buf[0] == '#' ||
+		    sscanf(buf, "%u|%u|%u|%511[^|]|%255[^\n]", &number, &line, &sub, offices,
+			   dates) != 5 ||
+		    sub > 3)
 			continue;
 		for (char *o = strtok(offices, " "); o; o = strtok(NULL, " ")) {
 			long i = config_find_office(&f->cfg, o);
 			CHECK(ts, i >= 0);
-			for (const char *d = dates; i >= 0 && *d; d += strcspn(d, " "),
-					d += strspn(d, " ")) {
+			for (const char *d = dates; i >= 0 && *d;
+			     d += strcspn(d, " "), d += strspn(d, " ")) {
 				const char *due = d + strcspn(d, " ") - 10; /* START..DUE */
 				bool over = strncmp(due, "2023-03-15", 10) < 0;
 				(over ? ov : pe)[i]++;
@@ -254,14 +255,13 @@ static void totals(struct test_state *ts)
 	CHECK_COUNTS(ts, subs, 0, 0, f.rep.total.overdue, f.rep.total.pending);
 	CHECK_STR_EQ(ts, f.rep.subcomponents[2].title, "Responsabilidad");
 	/* control-interno: 54 and 56 due 2023-03-01 overdue; 13 x3, 61 x3 pending */
-	CHECK_COUNTS(ts, f.rep.offices[config_find_office(&f.cfg, "control-interno")], 0, 0, 2,
-		     6);
+	CHECK_COUNTS(ts, f.rep.offices[config_find_office(&f.cfg, "control-interno")], 0, 0, 2, 6);
 	unload(&f);
 }
 
-static void render(struct fixture *f, void (*fn)(const struct report *, const struct config *,
-						 struct strbuf *),
-		  struct strbuf *out)
+static void render(struct fixture *f,
+		   void (*fn)(const struct report *, const struct config *, struct strbuf *),
+		   struct strbuf *out)
 {
 	strbuf_reset(out);
 	fn(&f->rep, &f->cfg, out);
@@ -317,9 +317,10 @@ static void text(struct test_state *ts)
 	struct strbuf s;
 	strbuf_init(&s);
 	render(&f, report_write_text, &s);
-	CHECK(ts, strncmp(s.data, "Informe de seguimiento — corte miércoles 15 de marzo de 2023\n",
-			  strlen("Informe de seguimiento — corte miércoles 15 de marzo de 2023\n"))
-			  == 0);
+	CHECK(ts,
+	      strncmp(s.data, "Informe de seguimiento — corte miércoles 15 de marzo de 2023\n",
+		      strlen("Informe de seguimiento — corte miércoles 15 de marzo de 2023\n")) ==
+		      0);
 	const char *line = strstr(s.data, "\nSecretaría General ");
 	CHECK(ts, line != NULL);
 	if (line) {
@@ -363,5 +364,5 @@ static void html(struct test_state *ts)
 	unload(&f);
 }
 
-TEST_MAIN(TEST(secretaria_general), TEST(boundary), TEST(later_and_stale), TEST(totals),
-	  TEST(csv), TEST(text), TEST(html))
+TEST_MAIN(TEST(secretaria_general), TEST(boundary), TEST(later_and_stale), TEST(totals), TEST(csv),
+	  TEST(text), TEST(html))
