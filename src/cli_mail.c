@@ -15,21 +15,6 @@
 #include "strbuf.h"
 #include "xalloc.h"
 
-static void on_event(void *user, enum send_event ev, const char *office, size_t items,
-		     const char *detail)
-{
-	switch (ev) {
-	case SEND_DELIVERED:
-		log_info("digest sent office=%s items=%zu message_id=%s", office, items, detail);
-		break;
-	case SEND_RETRY:
-		log_warn("digest deferred office=%s items=%zu: %s", office, items, detail);
-		break;
-	case SEND_FAILED:
-		log_error("digest failed office=%s items=%zu: %s", office, items, detail);
-		break;
-	}
-}
 
 static const char send_help[] =
 	"Usage: plazo [-c CONFIG] send [--at TIME] [--dry-run] [PLAN]\n"
@@ -81,7 +66,7 @@ int cli_cmd_send(const struct cli_globals *g, int argc, char **argv)
 		rc = CLI_FAIL;
 	}
 	if (rc == CLI_OK) {
-		struct send_report rep = {.event = on_event};
+		struct send_report rep = {.event = send_log_event};
 		struct strbuf out;
 		strbuf_init(&out);
 		if (send_run(&l.plan, &l.cfg, st, at, dry, &out, &rep, &err) < 0) {

@@ -182,21 +182,6 @@ static int publish(struct daemon *d, time_t now)
 	return 0;
 }
 
-static void on_send_event(void *user, enum send_event ev, const char *office, size_t items,
-			  const char *detail)
-{
-	switch (ev) {
-	case SEND_DELIVERED:
-		log_info("digest sent office=%s items=%zu message_id=%s", office, items, detail);
-		break;
-	case SEND_RETRY:
-		log_warn("digest deferred office=%s items=%zu: %s", office, items, detail);
-		break;
-	case SEND_FAILED:
-		log_error("digest failed office=%s items=%zu: %s", office, items, detail);
-		break;
-	}
-}
 
 /* A signal waiting in the signalfd stops a long send pass between digests. */
 static bool stop_requested(void *user)
@@ -220,7 +205,7 @@ static int publish_locked(struct daemon *d, time_t now)
 static void pass(struct daemon *d, time_t now)
 {
 	d->last_pass = now;
-	struct send_report rep = {.event = on_send_event, .user = d, .stop = stop_requested};
+	struct send_report rep = {.event = send_log_event, .user = d, .stop = stop_requested};
 	struct pz_error err = {0};
 	if (send_run(&d->w->plan, &d->w->cfg, d->store, now, false, NULL, &rep, &err) < 0)
 		log_error("send: %s", err.msg);

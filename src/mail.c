@@ -7,6 +7,7 @@
 
 #include "calendar.h"
 #include "spanish.h"
+#include "text.h"
 
 #define HDR_COLS 78 /* header lines are folded within this width (RFC 5322 2.1.1) */
 #define WORD_MAX 75 /* longest RFC 2047 encoded-word */
@@ -25,36 +26,6 @@ enum group { GROUP_LATE, GROUP_TODAY, GROUP_NEXT };
 
 /* ---- text hygiene ---------------------------------------------------------------------- */
 
-/* Length of the valid UTF-8 sequence at s (n > 0 bytes left), with its code point; 0 when
- * the bytes there are not valid UTF-8. */
-static size_t utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	size_t len;
-	uint32_t v, min;
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xC2 && s[0] <= 0xDF)
-		len = 2, v = s[0] & 0x1F, min = 0x80;
-	else if ((s[0] & 0xF0) == 0xE0)
-		len = 3, v = s[0] & 0x0F, min = 0x800;
-	else if (s[0] >= 0xF0 && s[0] <= 0xF4)
-		len = 4, v = s[0] & 0x07, min = 0x10000;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		v = v << 6 | (s[i] & 0x3F);
-	}
-	if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
-		return 0;
-	*cp = v;
-	return len;
-}
 
 static bool blank(uint32_t cp)
 {
@@ -72,7 +43,7 @@ static void put_clean(struct strbuf *out, const char *s)
 	bool any = false, gap = false;
 	while (i < n) {
 		uint32_t cp;
-		size_t len = utf8_next(p + i, n - i, &cp);
+		size_t len = text_utf8_next(p + i, n - i, &cp);
 		if (len != 0 && blank(cp)) {
 			gap = any;
 			i += len;
@@ -296,7 +267,7 @@ static void hdr_encoded(struct hdr *h, const char *text)
 		strbuf_puts(&w, "=?UTF-8?Q?");
 		while (i < n) {
 			uint32_t cp;
-			size_t len = utf8_next(p + i, n - i, &cp);
+			size_t len = text_utf8_next(p + i, n - i, &cp);
 			len = len ? len : 1;
 			if (w.len + q_len(p + i, len) + 2 > max)
 				break;
@@ -456,7 +427,7 @@ static size_t qp_unit(const char *s, size_t i, size_t len, bool at_start, char e
 	const unsigned char *p = (const unsigned char *)s;
 	unsigned char c = p[i];
 	uint32_t cp;
-	size_t n = c >= 0x80 ? utf8_next(p + i, len - i, &cp) : 1;
+	size_t n = c >= 0x80 ? text_utf8_next(p + i, len - i, &cp) : 1;
 	*used = n ? n : 1;
 	bool literal =
 		(c > 0x20 && c < 0x7F && c != '=') || ((c == ' ' || c == '\t') && i + 1 < len);
@@ -712,30 +683,6 @@ static void render_text(struct strbuf *out, const struct mail_digest *d)
 
 /* ---- text/html ------------------------------------------------------------------------- */
 
-static void put_html(struct strbuf *out, const char *s)
-{
-	for (; *s != '\0'; s++) {
-		switch (*s) {
-		case '&':
-			strbuf_puts(out, "&amp;");
-			break;
-		case '<':
-			strbuf_puts(out, "&lt;");
-			break;
-		case '>':
-			strbuf_puts(out, "&gt;");
-			break;
-		case '"':
-			strbuf_puts(out, "&quot;");
-			break;
-		case '\'':
-			strbuf_puts(out, "&#39;");
-			break;
-		default:
-			strbuf_putc(out, *s);
-		}
-	}
-}
 
 static const char *const row_style[] = {
 	[ROW_TITLE] = "margin:0 0 4px",
@@ -752,10 +699,10 @@ static void html_row(struct strbuf *out, enum row_kind kind, const char *label, 
 	strbuf_printf(out, "<p style=\"%s\">", row_style[kind]);
 	if (label != NULL) {
 		strbuf_puts(out, strong ? "<strong>" : "");
-		put_html(out, label);
+		text_html(out, label);
 		strbuf_puts(out, strong ? ":</strong> " : ": ");
 	}
-	put_html(out, value);
+	text_html(out, value);
 	strbuf_puts(out, "</p>\n");
 }
 
@@ -768,7 +715,7 @@ static void html_head(struct strbuf *out, const struct mail_digest *d)
 		    "<!DOCTYPE html>\n<html lang=\"es\">\n<head>\n<meta charset=\"UTF-8\">\n"
 		    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 		    "<title>");
-	put_html(out, s.data);
+	text_html(out, s.data);
 	strbuf_puts(out,
 		    "</title>\n</head>\n<body style=\"margin:0;padding:16px;background:#ffffff;"
 		    "color:#222222;font-family:Arial,Helvetica,sans-serif;font-size:16px;"
@@ -776,11 +723,11 @@ static void html_head(struct strbuf *out, const struct mail_digest *d)
 		    "<h1 style=\"font-size:20px;margin:0 0 4px\">Plazos — ");
 	strbuf_reset(&s);
 	put_office(&s, d);
-	put_html(out, s.data);
+	text_html(out, s.data);
 	strbuf_puts(out, "</h1>\n<p style=\"margin:0 0 16px;color:#555555\">Fecha de corte: ");
 	strbuf_reset(&s);
 	spanish_date(&s, d->today);
-	put_html(out, s.data);
+	text_html(out, s.data);
 	strbuf_puts(out, "</p>\n");
 	strbuf_finish(&s);
 }
@@ -792,7 +739,7 @@ static void html_link(struct strbuf *out, const char *url, const char *label)
 	put_clean(&u, url);
 	strbuf_puts(out, "<p style=\"margin:0 0 4px;font-size:14px\"><a style=\"color:#1f4e9c\" "
 			 "href=\"");
-	put_html(out, u.data);
+	text_html(out, u.data);
 	strbuf_printf(out, "\">%s</a></p>\n", label);
 	strbuf_finish(&u);
 }

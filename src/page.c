@@ -7,6 +7,7 @@
 
 #include "calendar.h"
 #include "spanish.h"
+#include "text.h"
 
 struct ctx {
 	const struct plan *p;
@@ -70,55 +71,7 @@ static const char style[] =
 
 /* ---- escaping -------------------------------------------------------------------------- */
 
-/* Length of the valid UTF-8 sequence at s (n > 0 bytes left), 0 when it is not one. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	size_t len;
-	uint32_t v, min;
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xC2 && s[0] <= 0xDF)
-		len = 2, v = s[0] & 0x1F, min = 0x80;
-	else if ((s[0] & 0xF0) == 0xE0)
-		len = 3, v = s[0] & 0x0F, min = 0x800;
-	else if (s[0] >= 0xF0 && s[0] <= 0xF4)
-		len = 4, v = s[0] & 0x07, min = 0x10000;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		v = v << 6 | (s[i] & 0x3F);
-	}
-	if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF) || (v >= 0x80 && v <= 0x9F))
-		return 0;
-	return len;
-}
 
-static void put_byte(struct strbuf *out, char c)
-{
-	switch (c) {
-	case '&':
-		strbuf_puts(out, "&amp;");
-		break;
-	case '<':
-		strbuf_puts(out, "&lt;");
-		break;
-	case '>':
-		strbuf_puts(out, "&gt;");
-		break;
-	case '"':
-		strbuf_puts(out, "&quot;");
-		break;
-	case '\'':
-		strbuf_puts(out, "&#39;");
-		break;
-	default:
-		strbuf_putc(out, c);
-	}
-}
 
 /* Appends s HTML-escaped (&<>"'), trimmed; control characters become spaces (line breaks
  * stay when lines is set, for text shown with white-space:pre-line) and bytes that are not
@@ -129,7 +82,10 @@ static void put_text(struct strbuf *out, const char *s, bool lines)
 	size_t n = strlen((const char *)p), i = 0, pending = 0;
 	bool any = false, newline = false;
 	while (i < n) {
-		size_t len = utf8_len(p + i, n - i);
+		uint32_t cp = 0;
+		size_t len = text_utf8_next(p + i, n - i, &cp);
+		if (cp >= 0x80 && cp <= 0x9F)
+			len = 0; /* C1 controls are shown as U+FFFD too */
 		if (len == 1 && (p[i] <= 0x20 || p[i] == 0x7F)) {
 			newline |= lines && p[i] == '\n';
 			pending++;
@@ -144,7 +100,7 @@ static void put_text(struct strbuf *out, const char *s, bool lines)
 		if (len == 0)
 			strbuf_puts(out, "\xEF\xBF\xBD");
 		else if (len == 1)
-			put_byte(out, (char)p[i]);
+			text_html_char(out, (char)p[i]);
 		else
 			strbuf_append(out, (const char *)p + i, len);
 		i += len != 0 ? len : 1;

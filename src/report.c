@@ -7,6 +7,7 @@
 
 #include "calendar.h"
 #include "spanish.h"
+#include "text.h"
 #include "xalloc.h"
 
 void report_init(struct report *r)
@@ -458,30 +459,6 @@ void report_write_csv(const struct report *r, const struct config *cfg, struct s
 
 /* --- HTML ------------------------------------------------------------------------------ */
 
-static void html_escape(struct strbuf *out, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '&':
-			strbuf_puts(out, "&amp;");
-			break;
-		case '<':
-			strbuf_puts(out, "&lt;");
-			break;
-		case '>':
-			strbuf_puts(out, "&gt;");
-			break;
-		case '"':
-			strbuf_puts(out, "&quot;");
-			break;
-		case '\'':
-			strbuf_puts(out, "&#39;");
-			break;
-		default:
-			strbuf_putc(out, *s);
-		}
-	}
-}
 
 static const char html_style[] =
 	"body{font-family:system-ui,sans-serif;color:#111;margin:2em;max-width:72em}\n"
@@ -501,11 +478,11 @@ static const char html_style[] =
 static void html_cells(struct strbuf *out, char *const cell[N_COLS], const char *tag)
 {
 	strbuf_printf(out, "<tr><%s scope=\"row\">", tag);
-	html_escape(out, cell[0]);
+	text_html(out, cell[0]);
 	strbuf_printf(out, "</%s>", tag);
 	for (size_t c = 1; c < N_COLS; c++) {
 		strbuf_puts(out, "<td class=\"n\">");
-		html_escape(out, cell[c]);
+		text_html(out, cell[c]);
 		strbuf_puts(out, "</td>");
 	}
 	strbuf_puts(out, "</tr>\n");
@@ -515,11 +492,11 @@ static void html_table(struct strbuf *out, const char *caption, const char *firs
 		       size_t n)
 {
 	strbuf_puts(out, "<table>\n<caption>");
-	html_escape(out, caption);
+	text_html(out, caption);
 	strbuf_puts(out, "</caption>\n<thead><tr>");
 	for (size_t c = 0; c < N_COLS; c++) {
 		strbuf_printf(out, "<th scope=\"col\"%s>", c ? " class=\"n\"" : "");
-		html_escape(out, c ? headers[c] : first);
+		text_html(out, c ? headers[c] : first);
 		strbuf_puts(out, "</th>");
 	}
 	strbuf_puts(out, "</tr></thead>\n<tbody>\n");
@@ -539,15 +516,15 @@ static void html_head(const struct report *r, struct strbuf *out)
 		    "<!DOCTYPE html>\n<html lang=\"es\">\n<head>\n<meta charset=\"utf-8\">\n"
 		    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 		    "<title>Informe de seguimiento — ");
-	html_escape(out, date.data);
+	text_html(out, date.data);
 	strbuf_printf(out,
 		      "</title>\n<style>\n%s</style>\n</head>\n<body>\n"
 		      "<h1>Informe de seguimiento</h1>\n<p>Corte: ",
 		      html_style);
-	html_escape(out, date.data);
+	text_html(out, date.data);
 	strbuf_finish(&date);
 	strbuf_printf(out, ", %02d:%02d (", r->minutes / 60, r->minutes % 60);
-	html_escape(out, r->timezone);
+	text_html(out, r->timezone);
 	strbuf_puts(out, ")</p>\n");
 }
 
@@ -570,7 +547,7 @@ void report_write_html(const struct report *r, const struct config *cfg, struct 
 	for (char *line = text.data, *nl; (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
 		*nl = '\0';
 		strbuf_puts(out, "<p>");
-		html_escape(out, line);
+		text_html(out, line);
 		strbuf_puts(out, "</p>\n");
 	}
 	strbuf_puts(out, "</footer>\n</body>\n</html>\n");

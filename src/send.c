@@ -7,6 +7,7 @@
 #include "calendar.h"
 #include "done.h"
 #include "escalate.h"
+#include "log.h"
 #include "mail.h"
 #include "maildir.h"
 #include "remind.h"
@@ -605,4 +606,20 @@ int send_run(const struct plan *p, const struct config *cfg, struct store *st, t
 		store_rollback(st);
 	done_finish(&done);
 	return rc;
+}
+
+void send_log_event(void *user, enum send_event ev, const char *office, size_t items,
+		    const char *detail)
+{
+	switch (ev) {
+	case SEND_DELIVERED:
+		log_info("digest sent office=%s items=%zu message_id=%s", office, items, detail);
+		break;
+	case SEND_RETRY:
+		log_warn("digest deferred office=%s items=%zu: %s", office, items, detail);
+		break;
+	case SEND_FAILED:
+		log_error("digest failed office=%s items=%zu: %s", office, items, detail);
+		break;
+	}
 }

@@ -43,6 +43,10 @@ struct send_report {
 	bool (*stop)(void *user);
 };
 
+/* A ready-made event callback for the edges (cli, daemon): one log line per digest. */
+void send_log_event(void *user, enum send_event ev, const char *office, size_t items,
+		    const char *detail);
+
 /* Runs one pass at instant at. With dry_run, nothing is delivered or recorded: the digests
  * are appended to dry_out instead. Returns 0 (delivery failures are in the report), or -1
  * with err filled when the store fails. */
