@@ -510,6 +510,7 @@ enum row_kind {
 	ROW_NOTE, /* a sentence */
 	ROW_ALERT, /* a sentence that needs attention */
 	ROW_SMALL, /* "Fuente": file:line */
+	ROW_LINK,  /* "Marcar como entregada": the item on the office's page */
 };
 
 /* A renderer: writes one row of an item (label may be NULL for notes). */
@@ -575,6 +576,12 @@ static void field(struct strbuf *out, row_fn *row, enum row_kind kind, const cha
 	strbuf_finish(&v);
 }
 
+static bool web_url(const char *url)
+{
+	return url != NULL &&
+	       (strncasecmp(url, "https://", 8) == 0 || strncasecmp(url, "http://", 7) == 0);
+}
+
 static void item_rows(struct strbuf *out, row_fn *row, const struct mail_item *it)
 {
 	char title[32];
@@ -607,14 +614,11 @@ static void item_rows(struct strbuf *out, row_fn *row, const struct mail_item *i
 	if (it->late)
 		row(out, ROW_ALERT, NULL, late_note);
 	field(out, row, ROW_SMALL, "Fuente", it->source);
+	if (web_url(it->link))
+		row(out, ROW_LINK, "Ver en la página o marcar como entregada", it->link);
 	strbuf_finish(&s);
 }
 
-static bool web_url(const char *url)
-{
-	return url != NULL &&
-	       (strncasecmp(url, "https://", 8) == 0 || strncasecmp(url, "http://", 7) == 0);
-}
 
 /* ---- text/plain ------------------------------------------------------------------------ */
 
@@ -691,10 +695,19 @@ static const char *const row_style[] = {
 	[ROW_NOTE] = "margin:0 0 4px;color:#555555",
 	[ROW_ALERT] = "margin:0 0 4px;color:#b3261e",
 	[ROW_SMALL] = "margin:0;font-size:12px;color:#666666",
+	[ROW_LINK] = "margin:0 0 4px",
 };
 
 static void html_row(struct strbuf *out, enum row_kind kind, const char *label, const char *value)
 {
+	if (kind == ROW_LINK) { /* value is a checked http(s) URL; label the link's text */
+		strbuf_printf(out, "<p style=\"%s\"><a href=\"", row_style[kind]);
+		text_html(out, value);
+		strbuf_puts(out, "\">");
+		text_html(out, label);
+		strbuf_puts(out, "</a></p>\n");
+		return;
+	}
 	bool strong = kind == ROW_TITLE || kind == ROW_DUE;
 	strbuf_printf(out, "<p style=\"%s\">", row_style[kind]);
 	if (label != NULL) {

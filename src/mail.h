@@ -48,6 +48,7 @@ struct mail_item {
 	const char *source;       /* "plan.tsv:24" */
 	const char *responsible;  /* in an escalation digest: the late office's name; NULL
 				   * otherwise */
+	const char *link;         /* the item on the office's page (http(s) URL), or NULL */
 };
 
 struct mail_digest {

@@ -7,6 +7,7 @@
 #include "calendar.h"
 #include "done.h"
 #include "escalate.h"
+#include "feed.h"
 #include "log.h"
 #include "mail.h"
 #include "maildir.h"
@@ -208,13 +209,17 @@ static long find_milestone(const struct lookup *l, const struct store_reminder *
 	return strcmp(due, r->due) == 0 ? (long)m : -1;
 }
 
+enum { TEXTS = 3 };
+
 /* One digest being built: its items and the strings they borrow. */
 struct digest {
 	size_t office;
 	struct date today;
 	time_t today_at;      /* the pass's instant */
 	struct mail_item *items;
-	struct strbuf *texts; /* two per item: others, source */
+	struct strbuf *texts; /* TEXTS per item: others, source, link */
+	char *page_url;       /* the office's page, or NULL */
+	char *feed_url;       /* its feed */
 	size_t n;
 	size_t *rows;         /* the group rows the digest settles (not the obsolete ones) */
 	size_t n_rows;
@@ -223,11 +228,13 @@ struct digest {
 
 static void digest_finish(struct digest *d, size_t n_rows)
 {
-	for (size_t i = 0; i < 2 * n_rows; i++)
+	for (size_t i = 0; d->texts && i < TEXTS * n_rows; i++)
 		strbuf_finish(&d->texts[i]);
 	free(d->texts);
 	free(d->items);
 	free(d->rows);
+	free(d->page_url);
+	free(d->feed_url);
 	strbuf_finish(&d->identity);
 }
 
@@ -251,7 +258,11 @@ static void fill_item(const struct lookup *l, struct digest *d, size_t i, long m
 	const struct activity *act = &p->activities[a];
 	const struct milestone *ms = &p->milestones[m];
 	const struct config_office *o = &l->cfg->offices[d->office];
-	struct strbuf *others = &d->texts[2 * i], *source = &d->texts[2 * i + 1];
+	struct strbuf *others = &d->texts[TEXTS * i], *source = &d->texts[TEXTS * i + 1];
+	struct strbuf *link = &d->texts[TEXTS * i + 2];
+	if (d->page_url)
+		strbuf_printf(link, "%s#a%u-%zu", d->page_url, act->number,
+			      (size_t)m - act->milestone_first + 1);
 	for (size_t k = 0; k < act->office_count; k++) {
 		size_t other = p->office_refs[act->office_first + k];
 		if (other != d->office)
@@ -274,6 +285,7 @@ static void fill_item(const struct lookup *l, struct digest *d, size_t i, long m
 		.late = r->late,
 		.others = others->data,
 		.source = source->data,
+		.link = link->len ? link->data : NULL,
 	};
 }
 
@@ -291,8 +303,8 @@ static int digest_build(const struct lookup *l, struct store *st, const struct s
 			size_t n, struct digest *d, bool dry_run, struct pz_error *err)
 {
 	d->items = xcalloc(n, sizeof(*d->items));
-	d->texts = xcalloc(2 * n, sizeof(*d->texts));
-	for (size_t i = 0; i < 2 * n; i++)
+	d->texts = xcalloc(TEXTS * n, sizeof(*d->texts));
+	for (size_t i = 0; i < TEXTS * n; i++)
 		strbuf_init(&d->texts[i]);
 	d->rows = xcalloc(n, sizeof(*d->rows));
 	long *ms = xcalloc(n, sizeof(*ms));
@@ -455,7 +467,7 @@ static int send_digest(const struct lookup *l, struct store *st, struct transpor
 		.from_name = l->cfg->mail.from_name, .to = to, .n_to = o->emails.len,
 		.cc = o->manager, .list_domain = domain, .identity = d->identity.data,
 		.date = at, .timezone = o->timezone, .today = d->today, .items = d->items,
-		.n_items = d->n,
+		.n_items = d->n, .page_url = d->page_url, .feed_url = d->feed_url,
 	};
 	struct strbuf msg;
 	strbuf_init(&msg);
@@ -487,9 +499,15 @@ static int reminders_pass(const struct lookup *l, struct store *st, struct trans
 	const struct config_office *o = &l->cfg->offices[office];
 	struct digest d = {.office = office, .today_at = at};
 	strbuf_init(&d.identity);
+	char token[33];
 	int minutes, rc = calendar_utc_to_local(o->timezone, at, &d.today, &minutes, err);
 	if (rc == 0)
+		rc = feed_token(st, o->id, at, token, err);
+	if (rc == 0) {
+		d.page_url = feed_page_url(l->cfg, token);
+		d.feed_url = feed_url(l->cfg, token, false);
 		rc = digest_build(l, st, rows, n, &d, dry_out != NULL, err);
+	}
 	if (rc == 0 && d.n > 0)
 		rc = send_digest(l, st, t, rows, &d, o->name, at, dry_out, rep, err);
 	digest_finish(&d, n);

@@ -159,6 +159,15 @@ def activities(path):
     return sorted(int(n) for n in re.findall(r"Actividad (\d+)", text))
 
 
+def report_row(plazo, config):
+    """The office's row of `plazo report --format csv` at 09:00 of the first day."""
+    r = subprocess.run([plazo, "-c", config, "report", "--at", "2023-03-01T09:00", "--format",
+                        "csv"], capture_output=True, timeout=30)
+    rows = [line for line in r.stdout.decode("utf-8-sig", "replace").splitlines()
+            if line.startswith("office,%s," % OFFICE)]
+    return rows[0] if r.returncode == 0 and len(rows) == 1 else (r.returncode, r.stderr, rows)
+
+
 # ---- what the page shows, read through the DOM ----
 
 SECTIONS_JS = """JSON.stringify(Array.from(document.querySelectorAll('section')).map(s => [s.id,
@@ -216,6 +225,18 @@ def post_statuses(browser, since, path):
     return out
 
 
+def sent_headers(browser, since, path):
+    """Origin and Sec-Fetch-Site of the requests Chromium sent to path (what the server saw)."""
+    want = {ev["params"]["requestId"] for ev in browser.events[since:]
+            if ev.get("method") == "Network.requestWillBeSent" and
+            ev["params"]["request"]["url"].endswith(path)}
+    return [{k: v for k, v in ev["params"]["headers"].items()
+             if k.lower() in ("origin", "sec-fetch-site")}
+            for ev in browser.events[since:]
+            if ev.get("method") == "Network.requestWillBeSentExtraInfo" and
+            ev["params"]["requestId"] in want]
+
+
 def scenario(plazo, config, daemon, token, browser, tmp, out):
     page = daemon.base + "/o/" + token
     maildir = os.path.join(tmp, "state", "maildir", OFFICE, "new")
@@ -259,7 +280,10 @@ def scenario(plazo, config, daemon, token, browser, tmp, out):
           marked_at < SLOT_EPOCH - 2, marked_at - SLOT_EPOCH)
     posts = post_statuses(browser, mark, "/entregar")
     check("POST answered 303 to the item's anchor",
-          posts and posts[0][0] == 303 and posts[0][1] == "/o/%s#a54-1" % token, posts)
+          posts and posts[0][0] == 303 and posts[0][1] == "/o/%s#a54-1" % token,
+          "%s; Chromium sent %s; page referrer policy: %s" % (
+              posts, sent_headers(browser, mark, "/entregar"), browser.evaluate(
+                  "(document.querySelector('meta[name=referrer]') || {}).content || null")))
     url = browser.evaluate("location.href")
     check("browser landed on the page at #a54-1", url == page + "#a54-1", url)
     secs = sections(browser)
@@ -280,13 +304,10 @@ def scenario(plazo, config, daemon, token, browser, tmp, out):
           summary.startswith("✓ Entregada"), summary)
     other = feed_summary(daemon, token, "%s.56.1@127.0.0.1" % OFFICE)
     check("feed: #56 not marked", other is not None and "Entregada" not in other, other)
-    report = subprocess.run([plazo, "-c", config, "report", "--at", "2023-03-01T09:00",
-                             "--format", "csv"], capture_output=True, timeout=30)
-    rows = [r for r in report.stdout.decode("utf-8-sig", "replace").splitlines()
-            if OFFICE in r and re.search(r"(^|,)\"?54\"?,", r)]
-    check("report --format csv has a row for #54 of %s" % OFFICE,
-          report.returncode == 0 and len(rows) >= 1, (report.returncode, report.stderr, rows))
-    print("  report row: " + (rows[0] if rows else "-"))
+    # control-interno has 8 milestones (#13 x3, #54, #56, #61 x3); #54 marked on its due day
+    row = report_row(plazo, config)
+    check("report --format csv: #54 on time, 7 pending, compliance 1.000",
+          row == "office,%s,Oficina de Control Interno,1,0,0,7,8,1.000" % OFFICE, row)
 
     # 3. the 08:00 digest names #56 only
     seen = set(new_mail(maildir, set()))
@@ -316,6 +337,9 @@ def scenario(plazo, config, daemon, token, browser, tmp, out):
     summary = feed_summary(daemon, token, uid)
     check("feed: #54 no longer marked", summary is not None and "Entregada" not in summary,
           summary)
+    row = report_row(plazo, config)
+    check("report --format csv after the undo: nothing delivered",
+          row == "office,%s,Oficina de Control Interno,0,0,0,8,8," % OFFICE, row)
     got = wait_mail(maildir, seen, undone_at + 15)
     if check("the skipped reminder of #54 went out again within 15 s", len(got) >= 1,
              "no new message in 15 s; daemon log tail:\n" + daemon.log_text()[-1500:]):
