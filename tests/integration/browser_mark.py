@@ -272,6 +272,8 @@ def scenario(plazo, config, daemon, token, browser, tmp, out):
     # 2. mark #54 with a name and an evidence link
     type_into(browser, "#a54-1 input[name=nombre]", "Ana Pérez")
     type_into(browser, "#a54-1 input[name=evidencia]", "https://example.gov.co/informe.pdf")
+    policy = browser.evaluate("document.referrerPolicy || "
+                              "(document.querySelector('meta[name=referrer]') || {}).content")
     mark = len(browser.events)
     click(browser, "#a54-1 details.mark button[type=submit]")
     browser.wait_event("Page.loadEventFired", mark, 20)
@@ -282,8 +284,7 @@ def scenario(plazo, config, daemon, token, browser, tmp, out):
     check("POST answered 303 to the item's anchor",
           posts and posts[0][0] == 303 and posts[0][1] == "/o/%s#a54-1" % token,
           "%s; Chromium sent %s; page referrer policy: %s" % (
-              posts, sent_headers(browser, mark, "/entregar"), browser.evaluate(
-                  "(document.querySelector('meta[name=referrer]') || {}).content || null")))
+              posts, sent_headers(browser, mark, "/entregar"), policy))
     url = browser.evaluate("location.href")
     check("browser landed on the page at #a54-1", url == page + "#a54-1", url)
     secs = sections(browser)

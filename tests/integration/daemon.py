@@ -189,6 +189,32 @@ def lifecycle(tmp):
     db = sqlite3.connect(os.path.join(tmp, "state", "plazo.db"))
     check("database intact", db.execute("PRAGMA integrity_check").fetchone()[0] == "ok")
     db.close()
+    restart(tmp, config, token, headers.get("ETag"), body2)
+
+
+def restart(tmp, config, token, etag, body):
+    """A second run of the daemon serves the same bytes (UIDs, SEQUENCE, DTSTAMP kept in the
+    store); a rotated token stops working at the reload."""
+    os.unlink(os.path.join(tmp, "notify"))
+    d = Daemon(tmp, config, "2023-03-01T09:00")
+    check("restart: READY=1", d.wait_notify("READY=1") is not None, d.log_text())
+    d.drain()
+    d.find_port()
+    status, headers, again = d.get("/feeds/%s.ics" % token)
+    check("restart: same feed bytes and ETag", status == 200 and headers.get("ETag") == etag
+          and again == body, (status, headers.get("ETag"), etag))
+    out = subprocess.run([PLAZO, "-c", config, "token", "rotate", "secretaria-general"],
+                         capture_output=True, text=True, timeout=30).stdout
+    m = re.search(r"/feeds/([0-9a-f]{32})\.ics", out)
+    check("token rotated", m is not None and m.group(1) != token, out)
+    d.proc.send_signal(signal.SIGHUP)
+    time.sleep(1.5)
+    status, _, _ = d.get("/feeds/%s.ics" % token)
+    check("old URL revoked after the reload (404)", status == 404, status)
+    status, _, _ = d.get("/feeds/%s.ics" % (m.group(1) if m else "x"))
+    check("new URL served", status == 200, status)
+    d.proc.send_signal(signal.SIGTERM)
+    check("restart: clean exit", d.proc.wait(timeout=10) == 0)
 
 
 def digests(maildir):
