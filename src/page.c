@@ -137,7 +137,7 @@ static void put_head(const struct ctx *c)
 		    "<!DOCTYPE html>\n<html lang=\"es\">\n<head>\n<meta charset=\"utf-8\">\n"
 		    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 		    "<meta name=\"robots\" content=\"noindex, nofollow\">\n"
-		    "<meta name=\"referrer\" content=\"no-referrer\">\n<title>Plazos — ");
+		    "<meta name=\"referrer\" content=\"same-origin\">\n<title>Plazos — ");
 	put_esc(c->out, office_name(c, c->office));
 	strbuf_printf(c->out, "</title>\n<style>\n%s</style>\n</head>\n<body>\n", style);
 }
@@ -354,7 +354,7 @@ static void put_delivered(const struct ctx *c, const struct agenda_item *it,
 	put_anchor(c, it);
 	strbuf_printf(c->out, "\">\n<h3>#%u <span class=\"count\">entregada</span></h3>\n",
 		      a->number);
-	put_date_line(c, "when", "Vencía el", c->p->milestones[it->milestone].due);
+	put_date_line(c, "when", "Plazo:", c->p->milestones[it->milestone].due);
 	strbuf_puts(c->out, "<p class=\"txt\">");
 	put_text(c->out, a->text, true);
 	strbuf_puts(c->out, "</p>\n<p class=\"small\">Marcada como entregada por ");
