@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "calendar.h"
 #include "cli_internal.h"
@@ -61,7 +62,9 @@ int cli_cmd_send(const struct cli_globals *g, int argc, char **argv)
 		fprintf(stderr, "plazo send: the configuration or plan has errors; nothing sent\n");
 		rc = CLI_FAIL;
 	}
-	if (rc == CLI_OK && cli_open_store(&l.cfg, &st, &err) < 0) {
+	int lock = -1;
+	if (rc == CLI_OK && (cli_open_store(&l.cfg, &st, &err) < 0 ||
+			     (!dry && store_lock_sender(l.cfg.state_dir, &lock, &err) < 0))) {
 		fprintf(stderr, "plazo send: %s\n", err.msg);
 		rc = CLI_FAIL;
 	}
@@ -83,6 +86,8 @@ int cli_cmd_send(const struct cli_globals *g, int argc, char **argv)
 		if (rep.failed > 0)
 			rc = CLI_FAIL;
 	}
+	if (lock >= 0)
+		close(lock);
 	store_close(st);
 	cli_loaded_finish(&l);
 	return rc;

@@ -57,6 +57,7 @@ struct daemon {
 	struct store *form_store; /* the HTTP thread's own connection */
 	int event_fd;           /* a form changed the state: republish */
 	char origin[160];       /* of [plazo] base_url: where forms may come from */
+	int lock_fd;            /* the sender's lock on the state directory */
 };
 
 /* The daemon's clock: real time, or the --at instant moving at --speed. */
@@ -187,6 +188,8 @@ static int publish(struct daemon *d, time_t now)
 static bool stop_requested(void *user)
 {
 	struct daemon *d = user;
+	if (d->watchdog_usec) /* a long pass must not look like a hang */
+		sd_notify(0, "WATCHDOG=1");
 	sigset_t pending;
 	sigpending(&pending);
 	d->stopping = d->stopping || sigismember(&pending, SIGTERM) || sigismember(&pending, SIGINT);
@@ -288,7 +291,7 @@ static void on_form(void *user, const char *token, const char *action,
 			log_warn("eventfd: %s", strerror(errno));
 		struct timespec until;
 		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += 5;
+		until.tv_sec += 2;
 		while (d->generation < want &&
 		       pthread_cond_timedwait(&d->published, &d->lock, &until) == 0)
 			;
@@ -405,6 +408,10 @@ static int open_state(struct daemon *d)
 		log_error("create state directory %s: %s", dir, strerror(errno));
 		return -1;
 	}
+	if (store_lock_sender(dir, &d->lock_fd, &err) < 0) {
+		log_error("%s", err.msg);
+		return -1;
+	}
 	char *path = xasprintf("%s/plazo.db", dir);
 	int rc = store_open(&d->store, path, &err);
 	if (rc == 0)
@@ -432,6 +439,7 @@ static int start_http(struct daemon *d)
 		.port = (unsigned short)h->port,
 		.connection_limit = h->connection_limit,
 		.timeout = h->timeout,
+		.threads = 4,
 		.metrics_loopback_only = h->metrics_loopback_only,
 		.origin = d->origin,
 		.on_form = on_form,
@@ -469,7 +477,7 @@ static int start(struct daemon *d)
 int daemon_run(const struct daemon_options *opt)
 {
 	struct daemon d = {.opt = opt, .epoll_fd = -1, .signal_fd = -1, .timer_fd = -1,
-			   .event_fd = -1};
+			   .event_fd = -1, .lock_fd = -1};
 	pthread_mutex_init(&d.lock, NULL);
 	pthread_cond_init(&d.published, NULL);
 	int status = 1;
@@ -487,7 +495,7 @@ int daemon_run(const struct daemon_options *opt)
 	free(d.forms);
 	pthread_cond_destroy(&d.published);
 	pthread_mutex_destroy(&d.lock);
-	int fds[] = {d.epoll_fd, d.signal_fd, d.timer_fd, d.event_fd};
+	int fds[] = {d.epoll_fd, d.signal_fd, d.timer_fd, d.event_fd, d.lock_fd};
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);

@@ -12,14 +12,16 @@
 static int slot_of(const struct config *cfg, struct date day, time_t *slot, struct pz_error *err)
 {
 	const struct config_office *o = &cfg->offices[cfg->escalation.office_index];
-	while (!workdays_is_working(&o->workdays, day) && date_weekday(day) != 6)
+	/* a closed day moves to the next working day (two weeks at most: an office that
+	 * never works keeps the day) */
+	for (int i = 0; i < 14 && !workdays_is_working(&o->workdays, day); i++)
 		day = date_from_days(date_to_days(day) + 1);
 	int m = cfg->policy.send_minute;
 	return calendar_local_to_utc(o->timezone, day, m / 60, m % 60, slot, err);
 }
 
 int escalate_enqueue(const struct plan *p, const struct config *cfg, struct store *st,
-		     time_t from, time_t to, struct pz_error *err)
+		     time_t from, time_t to, size_t *added, struct pz_error *err)
 {
 	const struct config_escalation *e = &cfg->escalation;
 	if (e->office_index < 0)
@@ -45,8 +47,10 @@ int escalate_enqueue(const struct plan *p, const struct config *cfg, struct stor
 		snprintf(row.activity, sizeof(row.activity), "%s", ESCALATE_ACTIVITY);
 		date_format_iso(day, row.due);
 		snprintf(row.stage, sizeof(row.stage), "escalation");
-		if (store_enqueue(st, &row, NULL, err) < 0)
+		bool fresh;
+		if (store_enqueue(st, &row, &fresh, err) < 0)
 			return -1;
+		*added += fresh;
 	}
 	return 0;
 }

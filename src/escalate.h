@@ -23,9 +23,9 @@
 
 #define ESCALATE_ACTIVITY "escalation"
 
-/* Enqueues the weekly rows whose slot is in (from, to]. */
+/* Enqueues the weekly rows whose slot is in (from, to]; adds the new ones to *added. */
 int escalate_enqueue(const struct plan *p, const struct config *cfg, struct store *st,
-		     time_t from, time_t to, struct pz_error *err);
+		     time_t from, time_t to, size_t *added, struct pz_error *err);
 
 /* The first weekly slot after `after`; false when there is no escalation. */
 bool escalate_next(const struct config *cfg, time_t after, time_t *slot);

@@ -1,5 +1,6 @@
 #include "form.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,19 +32,37 @@ static const struct form_office *find_office(const struct form_ctx *c, const cha
 	return NULL;
 }
 
-/* "a13-2" -> the activity numbered 13 naming the office, milestone 2; "l24-1" by line. */
+/* Reads "a13-2" (activity 13, milestone 2) or "l24-1" (the activity on line 24): a letter,
+ * digits, '-', digits, nothing else. */
+static bool parse_item(const char *item, char *kind, unsigned *key, unsigned *k)
+{
+	char *end;
+	*kind = item[0];
+	if ((*kind != 'a' && *kind != 'l') || !isdigit((unsigned char)item[1]))
+		return false;
+	unsigned long v = strtoul(item + 1, &end, 10);
+	if (*end != '-' || !isdigit((unsigned char)end[1]) || v > 10000000)
+		return false;
+	unsigned long w = strtoul(end + 1, &end, 10);
+	if (*end != '\0' || w == 0 || w > 100000)
+		return false;
+	*key = (unsigned)v;
+	*k = (unsigned)w;
+	return true;
+}
+
+/* The activity an item names, among those of the office, and its milestone. */
 static bool find_item(const struct form_ctx *c, size_t office, const char *item, size_t *a,
 		      size_t *m)
 {
 	char kind;
 	unsigned key, k;
-	int used = 0;
-	if (sscanf(item, "%c%u-%u%n", &kind, &key, &k, &used) != 3 || item[used] != '\0' ||
-	    (kind != 'a' && kind != 'l') || k == 0)
+	if (!parse_item(item, &kind, &key, &k))
 		return false;
 	for (size_t i = 0; i < c->p->n_activities; i++) {
 		const struct activity *act = &c->p->activities[i];
-		if ((kind == 'a' ? act->number : (act->number ? 0 : act->line)) != key ||
+		bool by_line = act->number == 0 || act->number_shared;
+		if ((kind == 'a' ? (by_line ? 0 : act->number) : (by_line ? act->line : 0)) != key ||
 		    k > act->milestone_count)
 			continue;
 		for (size_t o = 0; o < act->office_count; o++) {
@@ -123,19 +142,22 @@ static bool undo(const struct form_ctx *c, const struct store_delivery *key,
 		    done.items[i].milestone == key->milestone &&
 		    strcmp(done.items[i].due, key->due) == 0)
 			d = &done.items[i];
-	bool too_late = d != NULL && c->now - (time_t)d->at > (time_t)c->cfg->http.undo_for;
+	bool marked = d != NULL;
+	bool too_late = marked && c->now - (time_t)d->at > (time_t)c->cfg->http.undo_for;
 	done_finish(&done);
 	bool found = false;
-	if (d == NULL || too_late) {
-		fail(r, 409, d == NULL ? "Esta entrega no estaba marcada."
-				       : "Ya pasó el plazo para deshacer esta marca.");
+	if (!marked || too_late) {
+		fail(r, 409, !marked ? "Esta entrega no estaba marcada."
+				     : "Ya pasó el plazo para deshacer esta marca.");
 		return false;
 	}
-	if (store_undo_delivered(c->st, key, c->now, &found, &err) < 0 || !found) {
+	if (store_undo_delivered(c->st, key, c->now, &found, &err) < 0) {
 		fail(r, 503, "No se pudo guardar; intente de nuevo en un momento.");
 		return false;
 	}
-	return true;
+	if (!found)
+		fail(r, 409, "Esta entrega no estaba marcada.");
+	return found;
 }
 
 bool form_handle(const struct form_ctx *c, const char *token, const char *action,

@@ -998,6 +998,7 @@ static struct MHD_Daemon *start_daemon(struct http_server *s, const struct http_
 		NULL, MHD_OPTION_SOCK_ADDR, &addr->sa, MHD_OPTION_CONNECTION_LIMIT,
 		(unsigned int)opt->connection_limit, MHD_OPTION_CONNECTION_TIMEOUT,
 		(unsigned int)opt->timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT, MEMORY_LIMIT,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)(opt->threads > 1 ? opt->threads : 1),
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
 }
 

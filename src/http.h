@@ -76,6 +76,8 @@ struct http_options {
 	unsigned short port;        /* 8080 */
 	unsigned connection_limit;  /* 256 */
 	unsigned timeout;           /* seconds an idle connection may stay (15) */
+	unsigned threads;           /* serving threads (0 or 1: one); a form waiting for the
+				     * rebuilt page then holds only its own thread */
 	bool metrics_loopback_only; /* true */
 	const char *origin;         /* "https://plazo.example.gov.co": the only Origin a form
 				     * POST may come from */

@@ -181,30 +181,6 @@ static uint64_t shown_hash(const struct shown *s)
 	return fnv1a(h, dates, n > 0 ? (size_t)n : 0);
 }
 
-static int compare_unsigned(const void *a, const void *b)
-{
-	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
-	return (x > y) - (x < y);
-}
-
-/* The plan's activity numbers, sorted, to find numbers two rows share. */
-static unsigned *sorted_numbers(const struct plan *p)
-{
-	unsigned *nums = xmalloc((p->n_activities ? p->n_activities : 1) * sizeof(*nums));
-	for (size_t i = 0; i < p->n_activities; i++)
-		nums[i] = p->activities[i].number;
-	qsort(nums, p->n_activities, sizeof(*nums), compare_unsigned);
-	return nums;
-}
-
-static bool number_unique(const unsigned *nums, size_t n, unsigned number)
-{
-	const unsigned *hit = bsearch(&number, nums, n, sizeof(*nums), compare_unsigned);
-	if (hit == NULL)
-		return false;
-	return !(hit > nums && hit[-1] == number) && !(hit + 1 < nums + n && hit[1] == number);
-}
-
 static bool names_office(const struct plan *p, const struct activity *a, size_t office)
 {
 	for (size_t i = 0; i < a->office_count; i++)
@@ -213,29 +189,25 @@ static bool names_office(const struct plan *p, const struct activity *a, size_t 
 	return false;
 }
 
-/* "<office>.<number or L<line>>.<k>@<domain>": a number two rows share falls back to the
- * line, so UIDs stay unique within a feed. */
+/* "<office>.<activity key>.<k>@<domain>": the key is the number, or L<line> when there is
+ * none or two rows share it (plan_activity_key), so UIDs stay unique within a feed. */
 static void make_uid(char *uid, size_t size, const struct config *cfg, size_t office,
-		     const struct ics_options *opt, const struct activity *a, bool by_number,
-		     size_t k)
+		     const struct ics_options *opt, const struct activity *a, size_t k)
 {
 	const char *who = office == ICS_ALL_OFFICES ? "todas" : cfg->offices[office].id;
 	const char *domain = opt->domain && *opt->domain ? opt->domain : "localhost";
-	if (by_number)
-		snprintf(uid, size, "%s.%u.%zu@%s", who, a->number, k, domain);
-	else
-		snprintf(uid, size, "%s.L%u.%zu@%s", who, a->line, k, domain);
+	char key[24];
+	plan_activity_key(a, key);
+	snprintf(uid, size, "%s.%s.%zu@%s", who, key, k, domain);
 }
 
 static void add_event(struct ics_event *e, const struct plan *p, const struct config *cfg,
-		      size_t office, const struct ics_options *opt, size_t ai, size_t mi,
-		      bool by_number)
+		      size_t office, const struct ics_options *opt, size_t ai, size_t mi)
 {
 	const struct activity *a = &p->activities[ai];
 	struct shown s;
 	memset(e, 0, sizeof(*e));
-	make_uid(e->uid, sizeof(e->uid), cfg, office, opt, a, by_number,
-		 mi - a->milestone_first + 1);
+	make_uid(e->uid, sizeof(e->uid), cfg, office, opt, a, mi - a->milestone_first + 1);
 	e->activity = ai;
 	e->milestone = mi;
 	shown_build(&s, p, cfg, opt, ai, mi, NULL);
@@ -252,21 +224,18 @@ void ics_events(const struct plan *p, const struct config *cfg, size_t office,
 	*n = 0;
 	if (office != ICS_ALL_OFFICES && office >= cfg->n_offices)
 		return;
-	unsigned *nums = sorted_numbers(p);
 	for (size_t ai = 0; ai < p->n_activities; ai++) {
 		const struct activity *a = &p->activities[ai];
 		if (office != ICS_ALL_OFFICES && !names_office(p, a, office))
 			continue;
-		bool by_number = a->number && number_unique(nums, p->n_activities, a->number);
 		for (size_t mi = a->milestone_first; mi < a->milestone_first + a->milestone_count;
 		     mi++) {
 			if (date_compare(p->milestones[mi].due, opt->window_start) < 0)
 				continue;
 			ev = xgrow(ev, &cap, len + 1, sizeof(*ev));
-			add_event(&ev[len++], p, cfg, office, opt, ai, mi, by_number);
+			add_event(&ev[len++], p, cfg, office, opt, ai, mi);
 		}
 	}
-	free(nums);
 	*out = ev;
 	*n = len;
 }

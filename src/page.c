@@ -260,7 +260,7 @@ static void put_anchor(const struct ctx *c, const struct agenda_item *it)
 {
 	const struct activity *a = &c->p->activities[it->activity];
 	size_t k = it->milestone - a->milestone_first + 1;
-	if (a->number != 0)
+	if (a->number != 0 && !a->number_shared)
 		strbuf_printf(c->out, "a%u-%zu", a->number, k);
 	else
 		strbuf_printf(c->out, "l%u-%zu", a->line, k);

@@ -293,6 +293,7 @@ static void check_years(struct plan *p, struct diag_list *diags)
 struct numbered {
 	unsigned number;
 	unsigned line;
+	size_t index;
 };
 
 static int compare_numbered(const void *a, const void *b)
@@ -309,13 +310,17 @@ static void check_numbers(struct plan *p, struct diag_list *diags)
 	size_t n = 0;
 	for (size_t i = 0; i < p->n_activities; i++)
 		if (p->activities[i].number != 0)
-			v[n++] = (struct numbered){p->activities[i].number, p->activities[i].line};
+			v[n++] = (struct numbered){p->activities[i].number, p->activities[i].line, i};
 	qsort(v, n, sizeof(*v), compare_numbered);
-	for (size_t i = 1; i < n; i++)
-		if (v[i].number == v[i - 1].number)
-			diag_add(diags, DIAG_WARNING, "duplicate-number", p->source, v[i].line, 0,
-				 "activity number %u is also used at line %u", v[i].number,
-				 v[i - 1].line);
+	for (size_t i = 1; i < n; i++) {
+		if (v[i].number != v[i - 1].number)
+			continue;
+		diag_add(diags, DIAG_WARNING, "duplicate-number", p->source, v[i].line, 0,
+			 "activity number %u is also used at line %u; both are known by their "
+			 "line", v[i].number, v[i - 1].line);
+		p->activities[v[i].index].number_shared = true;
+		p->activities[v[i - 1].index].number_shared = true;
+	}
 	free(v);
 }
 
@@ -358,7 +363,7 @@ void plan_load_buffer(struct plan *p, const char *path, char *data, size_t len,
 
 void plan_activity_key(const struct activity *a, char buf[static 24])
 {
-	if (a->number > 0)
+	if (a->number > 0 && !a->number_shared)
 		snprintf(buf, 24, "%u", a->number);
 	else
 		snprintf(buf, 24, "L%u", a->line);

@@ -27,6 +27,7 @@ struct milestone {
 
 struct activity {
 	unsigned number;                /* the plan's "#"; 0 when the row had none */
+	bool number_shared;             /* another activity has the same number */
 	unsigned line;                  /* the row's line in the plan file */
 	unsigned subcomponent;          /* "Subcomponente 3 ..." -> 3; 0 when none */
 	const char *subcomponent_title; /* "Responsabilidad"; "" when none */
@@ -72,7 +73,8 @@ void plan_load_buffer(struct plan *p, const char *path, char *data, size_t len,
 		      const struct config *cfg, struct diag_list *diags);
 
 /* The name the state database gives an activity: its number ("13"), or "L<line>" when it
- * has none. A milestone is then (key, 1-based position in the activity, due date). */
+ * has none or shares it with another activity. A milestone is then (key, 1-based position
+ * in the activity, due date). */
 void plan_activity_key(const struct activity *a, char buf[static 24]);
 
 #endif

@@ -91,7 +91,7 @@ static int enqueue(const struct plan *p, const struct config *cfg, struct store 
 	}
 	free(c.items);
 	if (rc == 0)
-		rc = escalate_enqueue(p, cfg, st, from, at, err);
+		rc = escalate_enqueue(p, cfg, st, from, at, &rep->enqueued, err);
 	return rc < 0 ? -1 : store_set_cursor(st, at, err);
 }
 
@@ -132,7 +132,7 @@ static void lookup_init(struct lookup *l, const struct plan *p, const struct con
 	struct keyed *k = xcalloc(p->n_activities, sizeof(*k));
 	l->n_numbered = 0;
 	for (size_t i = 0; i < p->n_activities; i++)
-		if (p->activities[i].number > 0)
+		if (p->activities[i].number > 0 && !p->activities[i].number_shared)
 			k[l->n_numbered++] = (struct keyed){p->activities[i].number, i};
 	qsort(k, l->n_numbered, sizeof(*k), compare_keyed);
 	l->by_number = xcalloc(l->n_numbered, sizeof(size_t));
@@ -174,7 +174,7 @@ static long find_activity(const struct lookup *l, const char *key)
 	if (key[0] == 'L') {
 		unsigned long line = strtoul(key + 1, &end, 10);
 		for (size_t i = 0; i < l->p->n_activities; i++)
-			if (l->p->activities[i].number == 0 && l->p->activities[i].line == line)
+			if (l->p->activities[i].line == line)
 				return (long)i;
 		return -1;
 	}
@@ -260,7 +260,10 @@ static void fill_item(const struct lookup *l, struct digest *d, size_t i, long m
 	const struct config_office *o = &l->cfg->offices[d->office];
 	struct strbuf *others = &d->texts[TEXTS * i], *source = &d->texts[TEXTS * i + 1];
 	struct strbuf *link = &d->texts[TEXTS * i + 2];
-	if (d->page_url)
+	if (d->page_url && (act->number == 0 || act->number_shared))
+		strbuf_printf(link, "%s#l%u-%zu", d->page_url, act->line,
+			      (size_t)m - act->milestone_first + 1);
+	else if (d->page_url)
 		strbuf_printf(link, "%s#a%u-%zu", d->page_url, act->number,
 			      (size_t)m - act->milestone_first + 1);
 	for (size_t k = 0; k < act->office_count; k++) {
@@ -400,15 +403,35 @@ static time_t next_attempt(time_t at, long long id, int attempts)
 	return at + delay + delay * jitter / 1000;
 }
 
+/* A temporary failure is retried until [mail] retry_for has passed since the slot. */
+static bool retried(const struct config *cfg, const struct store_reminder *r,
+		    const struct pz_error *outcome, time_t at)
+{
+	return outcome->code == PZ_ETEMP && at - r->slot <= (long long)cfg->mail.retry_for;
+}
+
+/* What a delivery's outcome means for the digest: deferred while any reminder in it is
+ * still retried, failed when none is. */
+static enum send_event outcome_event(const struct config *cfg, const struct store_reminder *rows,
+				     const struct digest *d, const struct pz_error *outcome,
+				     time_t at)
+{
+	if (outcome == NULL)
+		return SEND_DELIVERED;
+	for (size_t i = 0; i < d->n_rows; i++)
+		if (retried(cfg, &rows[d->rows[i]], outcome, at))
+			return SEND_RETRY;
+	return SEND_FAILED;
+}
+
 /* One audit row per digest: what went to whom, or why it did not. */
 static int audit(struct store *st, const struct config *cfg, const struct store_reminder *rows,
 		 const struct digest *d, time_t at, const char *message_id,
 		 const struct pz_error *outcome, struct pz_error *err)
 {
-	const struct store_reminder *first = &rows[d->rows[0]];
-	bool retry = outcome && outcome->code == PZ_ETEMP &&
-		     at - first->slot <= (long long)cfg->mail.retry_for;
-	const char *kind = outcome == NULL ? "sent" : retry ? "deferred" : "failed";
+	static const char *const kinds[] = {[SEND_DELIVERED] = "sent", [SEND_RETRY] = "deferred",
+					    [SEND_FAILED] = "failed"};
+	const char *kind = kinds[outcome_event(cfg, rows, d, outcome, at)];
 	char detail[400];
 	snprintf(detail, sizeof(detail), "items=%zu %s", d->n,
 		 outcome ? outcome->msg : message_id);
@@ -425,10 +448,11 @@ static int settle(struct store *st, const struct config *cfg, const struct store
 	int rc = 0;
 	for (size_t i = 0; i < d->n_rows && rc == 0; i++) {
 		const struct store_reminder *r = &rows[d->rows[i]];
-		bool expired = at - r->slot > (long long)cfg->mail.retry_for;
-		if (outcome == NULL)
+		if (outcome == NULL) {
 			rc = store_mark_sent(st, r->id, at, message_id, err);
-		else if (outcome->code == PZ_ETEMP && !expired)
+			if (rc == 0)
+				rc = store_supersede_others(st, r->id, at, err);
+		} else if (retried(cfg, r, outcome, at))
 			rc = store_mark_retry(st, r->id, next_attempt(at, r->id, r->attempts),
 					      outcome->msg, err);
 		else
@@ -479,8 +503,7 @@ static int send_digest(const struct lookup *l, struct store *st, struct transpor
 		struct pz_error outcome = {0};
 		bool ok = deliver(t, o, msg.data, msg.len, at, message_id, &outcome) == 0;
 		rc = settle(st, l->cfg, rows, d, at, message_id, ok ? NULL : &outcome, err);
-		enum send_event ev = ok ? SEND_DELIVERED
-				     : outcome.code == PZ_ETEMP ? SEND_RETRY : SEND_FAILED;
+		enum send_event ev = outcome_event(l->cfg, rows, d, ok ? NULL : &outcome, at);
 		rep->digests += ok;
 		rep->reminders += ok ? d->n : 0;
 		rep->retrying += ev == SEND_RETRY;
@@ -606,14 +629,10 @@ int send_run(const struct plan *p, const struct config *cfg, struct store *st, t
 	     bool dry_run, struct strbuf *dry_out, struct send_report *rep,
 	     struct pz_error *err)
 {
-	struct done_set done;
-	if (done_load(&done, st, err) < 0)
+	struct done_set done = {NULL, 0};
+	if (store_begin(st, err) < 0)
 		return -1;
-	if (store_begin(st, err) < 0) {
-		done_finish(&done);
-		return -1;
-	}
-	if (enqueue(p, cfg, st, at, &done, rep, err) < 0 ||
+	if (done_load(&done, st, err) < 0 || enqueue(p, cfg, st, at, &done, rep, err) < 0 ||
 	    (!dry_run && store_commit(st, err) < 0)) {
 		store_rollback(st);
 		done_finish(&done);

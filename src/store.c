@@ -1,8 +1,12 @@
 #include "store.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -174,7 +178,11 @@ int store_begin(struct store *s, struct pz_error *err)
 
 int store_commit(struct store *s, struct pz_error *err)
 {
-	return exec(s, "COMMIT", err);
+	if (exec(s, "COMMIT", err) == 0)
+		return 0;
+	if (!sqlite3_get_autocommit(s->db)) /* SQLite may keep it open: end it */
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
 }
 
 void store_rollback(struct store *s)
@@ -301,7 +309,8 @@ int store_failures(struct store *s, size_t max, struct store_reminder **out, siz
 			   (long long)max, out, n, err);
 }
 
-/* UPDATE reminder SET ... WHERE id = ?1, with ?2 an integer and ?3 a text. */
+/* UPDATE reminder SET ... WHERE id = ?1, with ?2 an integer and ?3 a text (statements
+ * without ?3 ignore it). */
 static int update(struct store *s, const char *sql, long long id, long long num,
 		  const char *text, struct pz_error *err)
 {
@@ -349,7 +358,23 @@ int store_mark_obsolete(struct store *s, long long id, struct pz_error *err)
 
 int store_mark_skipped(struct store *s, long long id, time_t at, struct pz_error *err)
 {
-	return update(s, "UPDATE reminder SET state = 'delivered', done = ?2 WHERE id = ?1",
+	/* only while the mark still stands: an undo may have come in the meantime */
+	return update(s,
+		      "UPDATE reminder SET state = 'delivered', done = ?2 WHERE id = ?1 AND "
+		      "state = 'pending' AND EXISTS (SELECT 1 FROM delivery d WHERE "
+		      "d.office = reminder.office AND d.activity = reminder.activity AND "
+		      "d.milestone = reminder.milestone AND d.due = reminder.due)",
+		      id, (long long)at, "", err);
+}
+
+int store_supersede_others(struct store *s, long long id, time_t at, struct pz_error *err)
+{
+	return update(s,
+		      "UPDATE reminder SET state = 'superseded', done = ?2 WHERE state = 'pending' "
+		      "AND id != ?1 AND EXISTS (SELECT 1 FROM reminder r WHERE "
+		      "r.id = ?1 AND r.office = reminder.office AND r.activity = reminder.activity "
+		      "AND r.milestone = reminder.milestone AND r.due = reminder.due AND "
+		      "reminder.slot <= r.slot)",
 		      id, (long long)at, "", err);
 }
 
@@ -643,4 +668,23 @@ int store_set_meta(struct store *s, const char *key, const char *value, struct p
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
 	return run(s, st, err);
+}
+
+int store_lock_sender(const char *state_dir, int *fd, struct pz_error *err)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/send.lock", state_dir);
+	*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (*fd < 0)
+		return PZ_FAIL(err, PZ_EIO, path, "open %s: %s", path, strerror(errno));
+	if (flock(*fd, LOCK_EX | LOCK_NB) == 0)
+		return 0;
+	int e = errno;
+	close(*fd);
+	*fd = -1;
+	if (e == EWOULDBLOCK)
+		return PZ_FAIL(err, PZ_ETEMP, path,
+			       "another plazo is sending from %s (plazo run sends by itself)",
+			       state_dir);
+	return PZ_FAIL(err, PZ_EIO, path, "lock %s: %s", path, strerror(e));
 }

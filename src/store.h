@@ -47,6 +47,11 @@ struct store_counts {
 	long pending, sent, failed, superseded, obsolete, delivered;
 };
 
+/* Takes the sender's lock in state_dir (flock on send.lock) so that only one process sends
+ * (plazo run, or one plazo send at a time): two would both read the same pending reminders.
+ * PZ_ETEMP when another process holds it. The lock lives until *fd is closed. */
+int store_lock_sender(const char *state_dir, int *fd, struct pz_error *err);
+
 /* Opens (creating if needed) the database at path and migrates it. */
 int store_open(struct store **out, const char *path, struct pz_error *err);
 /* Closes the database; NULL is fine. */
@@ -79,8 +84,12 @@ int store_mark_retry(struct store *s, long long id, time_t next, const char *rep
 int store_mark_failed(struct store *s, long long id, time_t at, const char *reply,
 		      struct pz_error *err);
 int store_mark_obsolete(struct store *s, long long id, struct pz_error *err);
-/* Not sent because the office marked the milestone delivered (STORE_DELIVERED). */
+/* Not sent because the office marked the milestone delivered (STORE_DELIVERED); does
+ * nothing when the mark is gone meanwhile (an undo), so the reminder stays pending. */
 int store_mark_skipped(struct store *s, long long id, time_t at, struct pz_error *err);
+/* Once reminder id went out: the other pending reminders of its milestone and office that
+ * were due no later (an earlier stage still backing off) are superseded, not sent. */
+int store_supersede_others(struct store *s, long long id, time_t at, struct pz_error *err);
 
 /* The earliest next attempt of a pending reminder; *has is false when none is pending. */
 int store_next_attempt(struct store *s, bool *has, time_t *at, struct pz_error *err);

@@ -122,4 +122,57 @@ static void unusable(struct test_state *ts)
 	free(path);
 }
 
-TEST_MAIN(TEST(ledger), TEST(transactions), TEST(unusable))
+/* Once a later stage of a milestone went out, an earlier one still backing off is not sent
+ * on its own afterwards. */
+static void supersede(struct test_state *ts)
+{
+	char *path = temp_db();
+	struct store *st;
+	struct pz_error err = {0};
+	CHECK(ts, store_open(&st, path, &err) == 0);
+	struct store_reminder early = row("sg", "1", "lead-2d", 1000);
+	struct store_reminder late = row("sg", "1", "lead-1d", 2000);
+	struct store_reminder other = row("ci", "1", "lead-2d", 1000);
+	early.next_attempt = 5000; /* backing off */
+	CHECK(ts, store_enqueue(st, &early, NULL, &err) == 0);
+	CHECK(ts, store_enqueue(st, &late, NULL, &err) == 0);
+	CHECK(ts, store_enqueue(st, &other, NULL, &err) == 0);
+	struct store_reminder *p;
+	size_t n;
+	CHECK(ts, store_pending(st, 2000, &p, &n, &err) == 0);
+	long long late_id = 0;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(p[i].stage, "lead-1d") == 0)
+			late_id = p[i].id;
+	free(p);
+	CHECK(ts, late_id != 0);
+	CHECK(ts, store_mark_sent(st, late_id, 2000, "<m@x>", &err) == 0);
+	CHECK(ts, store_supersede_others(st, late_id, 2000, &err) == 0);
+	struct store_counts c;
+	CHECK(ts, store_counts(st, &c, &err) == 0);
+	CHECK_INT_EQ(ts, c.superseded, 1);
+	CHECK_INT_EQ(ts, c.pending, 1); /* the other office's reminder stays */
+	CHECK(ts, store_pending(st, 9000, &p, &n, &err) == 0);
+	CHECK_INT_EQ(ts, n, 1);
+	CHECK_STR_EQ(ts, n ? p[0].office : "", "ci");
+	free(p);
+	store_close(st);
+	free(path);
+}
+
+static void sender_lock(struct test_state *ts)
+{
+	char dir[] = "/tmp/plazo-lock-XXXXXX";
+	CHECK(ts, mkdtemp(dir) != NULL);
+	struct pz_error err = {0};
+	int a = -1, b = -1;
+	CHECK(ts, store_lock_sender(dir, &a, &err) == 0);
+	CHECK(ts, store_lock_sender(dir, &b, &err) == -1);
+	CHECK(ts, err.code == PZ_ETEMP);
+	CHECK(ts, strstr(err.msg, "another plazo is sending") != NULL);
+	close(a);
+	CHECK(ts, store_lock_sender(dir, &b, &err) == 0);
+	close(b);
+}
+
+TEST_MAIN(TEST(ledger), TEST(transactions), TEST(unusable), TEST(supersede), TEST(sender_lock))

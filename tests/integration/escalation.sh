@@ -55,5 +55,16 @@ text = msg.get_body(("plain",)).get_content()
 nums = re.findall(r"Actividad (\d+)", text)
 assert "5" not in nums and "3" in nums and "9" in nums, nums
 PY
+# day = fri: Good Friday 2023-04-07 is a holiday and the weekend is closed, so that week's
+# digest goes out on Monday 2023-04-10, not on Sunday
+sed -e "s|^state_dir = .*|state_dir = $tmp/fri|" -e "s|^day = mon|day = fri|" "$tmp/plazo.ini" >"$tmp/fri.ini"
+$PLAZO -c "$tmp/fri.ini" send --at 2023-04-06T09:00 >/dev/null 2>&1
+$PLAZO -c "$tmp/fri.ini" send --at 2023-04-09T23:00 >/dev/null 2>&1
+n=$(grep -l "Seguimiento" $(find "$tmp/fri/maildir" -type f 2>/dev/null) /dev/null 2>/dev/null | wc -l)
+[ "$n" -eq 0 ] && ok "no escalation on the holiday or the weekend" || bad "escalation sent on a closed day ($n)"
+$PLAZO -c "$tmp/fri.ini" send --at 2023-04-10T08:00 >/dev/null 2>&1
+n=$(grep -l "Seguimiento" $(find "$tmp/fri/maildir" -type f 2>/dev/null) /dev/null 2>/dev/null | wc -l)
+[ "$n" -eq 1 ] && ok "escalation on Monday 2023-04-10" || bad "escalation digests after Monday: $n"
+
 echo "$fails failed"
 [ "$fails" -eq 0 ]

@@ -68,5 +68,31 @@ expect_grep "dry run prints the digest" "^Subject: " "$tmp/dry.out"
 "$PLAZO" -c "$cfg2" status >"$tmp/status" 2>&1
 expect_grep "dry run recorded nothing" "reminders: 0 pending, 0 sent" "$tmp/status"
 
+# two activities share number 1 (a warning): both are reminded, each by its own line
+printf '#\tActividades\tMeta\tResponsable\tFecha Programada\n1\tUna\tMeta\tSecretaría General\t01/03/2023\n1\tOtra\tMeta\tOficina de Control Interno\t01/03/2023\n' >"$tmp/dup.tsv"
+cfg3=$(make_config dup)
+sed -i "s|^file = .*|file = $tmp/dup.tsv|" "$cfg3"
+run_send "$cfg3" 2023-03-01T08:00 || bad "duplicate-number send exit $?"
+[ "$(count_files "$tmp/dup/maildir")" -eq 2 ] && ok "both activities numbered 1 were reminded" \
+    || bad "duplicate numbers: $(count_files "$tmp/dup/maildir") digests, wanted 2"
+
+# one sender at a time: with the lock held (as plazo run holds it), plazo send refuses
+cfg4=$(make_config locked)
+mkdir -p "$tmp/locked"
+$PY -c 'import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)
+fcntl.flock(fd, fcntl.LOCK_EX)
+open(sys.argv[2], "w").close()
+time.sleep(10)' "$tmp/locked/send.lock" "$tmp/locked.held" &
+holder=$!
+i=0
+while [ ! -f "$tmp/locked.held" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+run_send "$cfg4" 2023-03-01T08:00
+status=$?
+kill $holder 2>/dev/null
+[ $status -eq 1 ] && ok "send refuses while another sender holds the lock" || bad "send exit $status with the lock held"
+expect_grep "lock message" "another plazo is sending" "$tmp/err"
+[ "$(count_files "$tmp/locked/maildir")" -eq 0 ] && ok "nothing sent without the lock" || bad "sent without the lock"
+
 echo "$fails failed"
 [ "$fails" -eq 0 ]

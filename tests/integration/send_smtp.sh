@@ -118,6 +118,17 @@ start_peer down --port "$free_port"
 send "$cfg" 2023-03-07T08:20
 [ "$(messages down)" -eq 5 ] && ok "delivered when the server is back" || bad "$(messages down) after restart"
 
+# 4b. a temporary failure that lasts longer than [mail] retry_for is a failure
+free_port=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+cfg=$(make_config expire "$free_port")
+sed -i 's/^retry_for = .*/retry_for = 1h/' "$cfg"
+send "$cfg" 2023-03-07T08:00
+expect_grep "down: deferred first" "0 digests sent (.*), 5 deferred, 0 failed" "$tmp/out"
+send "$cfg" 2023-03-07T09:30
+status=$?
+expect_grep "past retry_for: failed" "0 digests sent (.*), 0 deferred, 5 failed" "$tmp/out"
+[ $status -eq 1 ] && ok "exit 1 once they failed" || bad "exit $status after retry_for"
+
 # 5. kill -9 in the middle of 200 digests (one office each, due 2023-03-01), then a rerun
 $PY - "$tmp" <<'PY'
 import sys
