@@ -18,7 +18,8 @@
  *
  * Content is served from an immutable snapshot (struct http_site) built off the request
  * path and swapped in with http_publish: nothing is built per request. libmicrohttpd runs
- * its own polling threads (http_options.threads); http_publish is safe to call from another thread.
+ * its own polling threads (http_options.threads); http_publish is safe to call from
+ * another thread.
  */
 #ifndef PLAZO_HTTP_H
 #define PLAZO_HTTP_H
