@@ -67,6 +67,7 @@ send() { timeout 60 "$PLAZO" -v -c "$1" send --at "$2" >"$tmp/out" 2>"$tmp/err";
 # 1. STARTTLS + AUTH: 2023-03-07 08:00 has five digests, over one connection
 start_peer ok
 cfg=$(make_config ok "$port")
+sed -i 's/^email = secretaria.general@example.gov.co$/&\nmanager = jefe.sg@example.gov.co/' "$cfg"
 send "$cfg" 2023-03-07T08:00 && ok "send exit 0" || { bad "send exit $?"; cat "$tmp/err"; }
 [ "$(messages ok)" -eq 5 ] && ok "five digests arrived" || bad "$(messages ok) digests arrived, wanted 5"
 sg=$(grep -l "secretaria.general@example.gov.co" "$tmp"/ok/*.eml | head -n 1)
@@ -78,6 +79,14 @@ rows = [json.loads(l) for l in open(sys.argv[1])]
 msgs = [r for r in rows if r["event"] == "message"]
 assert len({m["conn"] for m in msgs}) == 1, msgs
 assert all(m["tls"] and m["auth"] == "plazo" and m["mail_from"] == "plazos@example.gov.co" for m in msgs), msgs
+PY
+$PY - "$tmp/ok/log.jsonl" "$sg" <<'PY' && ok "the office's manager gets a copy (Cc)" || bad "manager Cc"
+import email, email.policy, json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+sg = [r for r in rows if r["event"] == "message" and "secretaria.general@example.gov.co" in r["rcpts"]]
+assert len(sg) == 1 and sg[0]["rcpts"] == ["secretaria.general@example.gov.co", "jefe.sg@example.gov.co"], sg
+msg = email.message_from_bytes(open(sys.argv[2], "rb").read(), policy=email.policy.default)
+assert msg["Cc"] == "jefe.sg@example.gov.co", msg["Cc"]
 PY
 send "$cfg" 2023-03-07T08:00
 [ "$(messages ok)" -eq 5 ] && ok "a second run sends nothing" || bad "second run sent again"
