@@ -91,6 +91,13 @@ expect_events "ehlo names the helo domain" 3 "$tmp/tls" event='"message"' helo='
 if cmp -s "$tmp/msg.eml" "$tmp/tls/0003.eml"; then ok "payload identical"; else
 	bad "payload differs"; fi
 
+# smtps:// (TLS from the first byte, port 465 style) with AUTH
+start_peer smtps --implicit-tls "$tmp/cert.pem" "$tmp/key.pem" --auth plazo:s3cret-pw
+send "smtps with auth" 0 --url "smtps://127.0.0.1:$port" --ca-file "$tmp/cert.pem" \
+	--from plazo@example.org --user plazo --password-file "$tmp/pw" --file "$tmp/msg.eml" \
+	ana@example.org
+expect_events "smtps message arrived" 1 "$tmp/smtps" event='"message"' auth='"plazo"'
+
 send "wrong password is permanent" 69 $TLS --user plazo --password-file "$tmp/pw-wrong" \
 	--file "$tmp/msg.eml" ana@example.org
 expect_grep "wrong password message" "^permanent: smtp://127.0.0.1:$tls_port: authentication failed.*535" "$tmp/err"

@@ -11,6 +11,7 @@ Prints the port as the first line of stdout, or writes it to --port-file. Option
                          DIR/log.jsonl: {"event": "connect"|"message"|"reject"|"auth", "conn": N, ...}
   --max-seconds S        exit by itself after S seconds (default 60)
   --port P               listen on port P instead of an ephemeral one
+  --implicit-tls CERT KEY  TLS from the first byte (smtps://, port 465 style)
   --delay S              wait S seconds before answering each DATA (a slow server)
 Exit 77 when aiosmtpd cannot be imported, so callers can skip.
 """
@@ -136,6 +137,7 @@ def parse_args():
     p.add_argument("--port-file", metavar="FILE")
     p.add_argument("--max-seconds", type=float, default=60)
     p.add_argument("--port", type=int, default=0)
+    p.add_argument("--implicit-tls", nargs=2, metavar=("CERT", "KEY"))
     p.add_argument("--delay", type=float, default=0)
     return p.parse_args()
 
@@ -145,8 +147,12 @@ async def serve(args):
     kw = smtp_options(args, state)
     handler = Handler(state)
     loop = asyncio.get_running_loop()
+    wrap = None
+    if args.implicit_tls:
+        wrap = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        wrap.load_cert_chain(args.implicit_tls[0], args.implicit_tls[1])
     server = await loop.create_server(lambda: PeerSMTP(handler, state, loop=loop, **kw),
-                                      host="127.0.0.1", port=args.port)
+                                      host="127.0.0.1", port=args.port, ssl=wrap)
     port = server.sockets[0].getsockname()[1]
     if args.port_file:
         tmp = args.port_file + ".tmp"
