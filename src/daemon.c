@@ -233,7 +233,9 @@ static time_t next_wake(struct daemon *d, time_t now)
 	struct pz_error err;
 	if (remind_queue_next(d->w->queue, &t) && t < next)
 		next = t;
-	if (escalate_next(&d->w->cfg, now, &t) && t < next)
+	/* from the last instant handled, not from now: on a busy machine (or a fast simulated
+	 * clock) now may already be past the slot, which must still be handled */
+	if (escalate_next(&d->w->cfg, d->last_pass, &t) && t < next)
 		next = t;
 	if (store_next_attempt(d->store, &has, &t, &err) == 0 && has && t < next)
 		next = t;
