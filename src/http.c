@@ -678,12 +678,19 @@ static enum MHD_Result answer_blob(struct MHD_Connection *c, struct request *rq,
 	char date[64];
 	format_http_date(b->modified, date, sizeof(date));
 	bool fresh = not_modified(c, b);
-	/* A 304 is built from the same body: libmicrohttpd sends none for 304 (nor for HEAD) and
-	 * its Content-Length is then the 200's, as RFC 9110 section 8.6 allows. */
-	struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback_cls(
-		b->len, b->data, release_cb, site);
-	if (resp == NULL)
+	/* A 304 has an empty response: with the 200's body libmicrohttpd would announce its
+	 * Content-Length, which RFC 9110 allows but clients built on http-parser (wrk, older
+	 * libraries) then wait for, and stall. */
+	struct MHD_Response *resp;
+	if (fresh) {
+		resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
 		site_release(site);
+	} else {
+		resp = MHD_create_response_from_buffer_with_free_callback_cls(b->len, b->data,
+									   release_cb, site);
+		if (resp == NULL)
+			site_release(site);
+	}
 	/* A 304 carries the validators and caching fields of the 200, no Content-Type. */
 	const char *kv[][2] = {
 		{MHD_HTTP_HEADER_ETAG, b->etag},
