@@ -58,32 +58,38 @@ size_t diag_count(const struct diag_list *list, enum diag_severity severity)
 	return n;
 }
 
+/* A diagnostic and its place in the list, so that equal ones keep their order. */
+struct ranked {
+	struct diag d;
+	size_t seq;
+};
+
 static int compare(const void *a, const void *b)
 {
-	const struct diag *x = a, *y = b;
-	int c = strcmp(x->path, y->path);
+	const struct ranked *x = a, *y = b;
+	int c = strcmp(x->d.path, y->d.path);
 	if (c != 0)
 		return c;
-	if (x->line != y->line)
-		return x->line < y->line ? -1 : 1;
-	if (x->column != y->column)
-		return x->column < y->column ? -1 : 1;
-	return 0;
+	if (x->d.line != y->d.line)
+		return x->d.line < y->d.line ? -1 : 1;
+	if (x->d.column != y->d.column)
+		return x->d.column < y->d.column ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
 void diag_sort(struct diag_list *list)
 {
-	/* Insertion sort keeps equal items in insertion order; lists are short and mostly
-	 * sorted already because readers go top to bottom. */
-	for (size_t i = 1; i < list->len; i++) {
-		struct diag d = list->items[i];
-		size_t j = i;
-		while (j > 0 && compare(&list->items[j - 1], &d) > 0) {
-			list->items[j] = list->items[j - 1];
-			j--;
-		}
-		list->items[j] = d;
-	}
+	/* qsort is not stable: the position breaks ties. O(n log n) even when a pass over the
+	 * whole plan adds diagnostics at the end (duplicate numbers, plan years). */
+	if (list->len < 2)
+		return;
+	struct ranked *r = xcalloc(list->len, sizeof(*r));
+	for (size_t i = 0; i < list->len; i++)
+		r[i] = (struct ranked){list->items[i], i};
+	qsort(r, list->len, sizeof(*r), compare);
+	for (size_t i = 0; i < list->len; i++)
+		list->items[i] = r[i].d;
+	free(r);
 }
 
 const char *diag_severity_name(enum diag_severity severity)

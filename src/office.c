@@ -11,6 +11,7 @@
 #define BAD_CP UINT32_MAX
 #define LEV_MAX 200 /* longest string office_suggest runs an edit distance on */
 #define SUGGEST_WORDS 32 /* distinct words of a text office_suggest looks at */
+#define SUGGEST_CANDIDATES 64 /* names sharing the most exact words that are scored fully */
 
 /* One word of a text: where it is in the original and its folded form. */
 struct token {
@@ -26,6 +27,12 @@ struct tokens {
 	size_t cap;
 	size_t text_len; /* strlen of the original */
 	struct strbuf pool;
+};
+
+/* The names a word appears in. */
+struct posting {
+	size_t *names;
+	size_t len, cap;
 };
 
 struct name {
@@ -54,6 +61,8 @@ struct office_matcher {
 	size_t n_nodes, cap_nodes;
 	struct edge *edges;
 	size_t n_edges, n_edge_slots;
+	struct posting *postings; /* per word id: the names using it, for suggestions */
+	size_t cap_postings;
 };
 
 static const char *const stop_words[] = {"de",	 "del", "la", "las", "el", "los",
@@ -355,12 +364,34 @@ void office_matcher_free(struct office_matcher *m)
 	}
 	for (size_t i = 0; i < m->n_words; i++)
 		free(m->words[i]);
+	for (size_t i = 0; i < m->cap_postings; i++)
+		free(m->postings[i].names);
+	free(m->postings);
 	free(m->names);
 	free(m->words);
 	free(m->word_slots);
 	free(m->node_name);
 	free(m->edges);
 	free(m);
+}
+
+/* Adds name k to the postings of its words (once per word). */
+static void index_words(struct office_matcher *m, size_t k)
+{
+	const struct name *nm = &m->names[k];
+	for (size_t i = 0; i < nm->n_words; i++) {
+		size_t id = nm->words[i], old = m->cap_postings;
+		if (id >= m->cap_postings) {
+			m->postings = xgrow(m->postings, &m->cap_postings, id + 1,
+					    sizeof(*m->postings));
+			memset(m->postings + old, 0, (m->cap_postings - old) * sizeof(*m->postings));
+		}
+		struct posting *p = &m->postings[id];
+		if (p->len > 0 && p->names[p->len - 1] == k)
+			continue; /* the word twice in one name */
+		p->names = xgrow(p->names, &p->cap, p->len + 1, sizeof(*p->names));
+		p->names[p->len++] = k;
+	}
 }
 
 bool office_matcher_add(struct office_matcher *m, const char *name, size_t target)
@@ -385,6 +416,7 @@ bool office_matcher_add(struct office_matcher *m, const char *name, size_t targe
 						     .target = target,
 						     .words = ids,
 						     .n_words = n};
+		index_words(m, m->n_names);
 		m->node_name[node] = m->n_names++;
 		ok = true;
 	}
@@ -563,12 +595,59 @@ static size_t distinct_words(const struct tokens *t, const char **ws)
 	return n;
 }
 
-/* The name with the highest Jaccard index of (close) words, then the smallest distance. */
+/* Names sharing the most exact words with ws, at most SUGGEST_CANDIDATES of them, found
+ * through the postings (cheap even with tens of thousands of names). Returns how many. */
+static size_t candidates(const struct office_matcher *m, const char **ws, size_t n,
+			 size_t out[static SUGGEST_CANDIDATES])
+{
+	unsigned *count = xcalloc(m->n_names ? m->n_names : 1, sizeof(*count));
+	size_t *touched = NULL, n_touched = 0, cap = 0, hist[SUGGEST_WORDS + 1] = {0};
+	for (size_t i = 0; i < n; i++) {
+		size_t id = word_find(m, ws[i]);
+		/* a word the directory does not have may be a typo of one it has: count the
+		 * names of its close words too (one scan of the vocabulary) */
+		for (size_t w = id != NONE ? id : 0; w < m->n_words; w++) {
+			if (id == NONE && !word_close(ws[i], m->words[w]))
+				continue;
+			const struct posting *p = w < m->cap_postings ? &m->postings[w] : NULL;
+			for (size_t j = 0; p && j < p->len; j++) {
+				if (count[p->names[j]]++ == 0) {
+					touched = xgrow(touched, &cap, n_touched + 1,
+							sizeof(*touched));
+					touched[n_touched++] = p->names[j];
+				}
+			}
+			if (id != NONE)
+				break;
+		}
+	}
+	for (size_t i = 0; i < n_touched; i++)
+		hist[count[touched[i]]]++;
+	/* the lowest count that still gets in: everything above it, then some at it */
+	unsigned cut = (unsigned)n;
+	for (size_t kept = hist[cut]; cut > 1 && kept < SUGGEST_CANDIDATES; kept += hist[--cut])
+		;
+	size_t found = 0;
+	for (unsigned pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < n_touched && found < SUGGEST_CANDIDATES; i++)
+			if (pass == 0 ? count[touched[i]] > cut : count[touched[i]] == cut)
+				out[found++] = touched[i];
+	free(touched);
+	free(count);
+	return found;
+}
+
+/* The name with the highest Jaccard index of (close) words, then the smallest distance,
+ * among the candidates that share exact words (all names when none does). */
 static size_t best_by_words(const struct office_matcher *m, const char **ws, size_t n,
 			    const char *norm)
 {
 	size_t best = NONE, best_shared = 0, best_union = 1, best_dist = SIZE_MAX;
-	for (size_t k = 0; k < m->n_names; k++) {
+	size_t cand[SUGGEST_CANDIDATES];
+	size_t n_cand = candidates(m, ws, n, cand);
+	size_t limit = n_cand ? n_cand : m->n_names;
+	for (size_t c = 0; c < limit; c++) {
+		size_t k = n_cand ? cand[c] : c;
 		const struct name *nm = &m->names[k];
 		size_t shared = shared_words(m, nm, ws, n);
 		if (shared == 0)
