@@ -98,6 +98,36 @@ static void options(const struct config *cfg, time_t now, struct ics_options *op
 	opt->window_start = date_from_days((long)(now / 86400) - (long)cfg->http.past_days);
 	opt->refresh_minutes = cfg->http.refresh_minutes;
 	opt->alarm_days = alarm_days(cfg);
+	opt->activities = NULL;
+	opt->n_activities = 0;
+}
+
+/* The activities naming each office, built once per snapshot (counting sort over the plan's
+ * office references) so that each office's feed does not scan the whole plan. */
+struct by_office {
+	size_t *acts;  /* activity indices, office by office, in plan order */
+	size_t *first; /* office o's are acts[first[o] .. first[o + 1]) */
+};
+
+static void by_office_build(const struct plan *p, size_t n_offices, struct by_office *ix)
+{
+	ix->first = xcalloc(n_offices + 2, sizeof(*ix->first));
+	ix->acts = xcalloc(p->n_office_refs ? p->n_office_refs : 1, sizeof(*ix->acts));
+	for (size_t r = 0; r < p->n_office_refs; r++)
+		ix->first[p->office_refs[r] + 2]++;
+	for (size_t o = 0; o < n_offices; o++)
+		ix->first[o + 2] += ix->first[o + 1];
+	for (size_t a = 0; a < p->n_activities; a++) {
+		const struct activity *act = &p->activities[a];
+		for (size_t k = 0; k < act->office_count; k++)
+			ix->acts[ix->first[p->office_refs[act->office_first + k] + 1]++] = a;
+	}
+}
+
+static void by_office_free(struct by_office *ix)
+{
+	free(ix->acts);
+	free(ix->first);
 }
 
 /* "por Ana Pérez el martes 28 de febrero de 2023" for a delivered event; its hash then
@@ -129,12 +159,16 @@ static void mark_events(const struct plan *p, const struct config *cfg, size_t o
 }
 
 static int render(const struct plan *p, const struct config *cfg, struct store *st,
-		  size_t office, const struct done_set *done, time_t now, struct strbuf *out,
-		  time_t *modified, struct pz_error *err)
+		  size_t office, const struct done_set *done, const struct by_office *ix,
+		  time_t now, struct strbuf *out, time_t *modified, struct pz_error *err)
 {
 	struct ics_options opt;
 	char domain[128];
 	options(cfg, now, &opt, domain, sizeof(domain));
+	if (ix != NULL && office != ICS_ALL_OFFICES) {
+		opt.activities = ix->acts + ix->first[office];
+		opt.n_activities = ix->first[office + 1] - ix->first[office];
+	}
 	struct ics_event *ev;
 	size_t n;
 	ics_events(p, cfg, office, &opt, &ev, &n);
@@ -163,7 +197,7 @@ int feed_render(const struct plan *p, const struct config *cfg, struct store *st
 	struct done_set done;
 	if (done_load(&done, st, err) < 0)
 		return -1;
-	int rc = render(p, cfg, st, office, &done, now, out, modified, err);
+	int rc = render(p, cfg, st, office, &done, NULL, now, out, modified, err);
 	done_finish(&done);
 	return rc;
 }
@@ -213,7 +247,8 @@ static char *office_page(const struct plan *p, const struct config *cfg, size_t 
 
 static int add_office(struct http_site *site, const struct plan *p, const struct config *cfg,
 		      struct store *st, size_t office, const struct agenda *ag,
-		      const struct done_set *done, time_t now, struct pz_error *err)
+		      const struct done_set *done, const struct by_office *ix, time_t now,
+		      struct pz_error *err)
 {
 	const char *id = office == ICS_ALL_OFFICES ? FEED_ALL : cfg->offices[office].id;
 	char token[33], csrf[33] = "";
@@ -222,7 +257,7 @@ static int add_office(struct http_site *site, const struct plan *p, const struct
 	strbuf_init(&feed);
 	if (feed_token(st, id, now, token, err) < 0 ||
 	    (ag && feed_csrf(st, id, csrf, err) < 0) ||
-	    render(p, cfg, st, office, done, now, &feed, &modified, err) < 0) {
+	    render(p, cfg, st, office, done, ix, now, &feed, &modified, err) < 0) {
 		strbuf_finish(&feed);
 		return -1;
 	}
@@ -247,11 +282,14 @@ struct http_site *feed_site(const struct plan *p, const struct config *cfg, stru
 		return NULL;
 	struct agenda *ag = xcalloc(cfg->n_offices, sizeof(*ag));
 	struct http_site *site = http_site_new(c.pending, c.sent, c.failed);
+	struct by_office ix;
+	by_office_build(p, cfg->n_offices, &ix);
 	int rc = agenda_build(p, cfg, now, 30, ag, err);
 	for (size_t o = 0; o < cfg->n_offices && rc == 0; o++)
-		rc = add_office(site, p, cfg, st, o, &ag[o], &done, now, err);
+		rc = add_office(site, p, cfg, st, o, &ag[o], &done, &ix, now, err);
 	if (rc == 0)
-		rc = add_office(site, p, cfg, st, ICS_ALL_OFFICES, NULL, &done, now, err);
+		rc = add_office(site, p, cfg, st, ICS_ALL_OFFICES, NULL, &done, &ix, now, err);
+	by_office_free(&ix);
 	done_finish(&done);
 	agenda_free(ag, cfg->n_offices);
 	free(ag);

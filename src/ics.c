@@ -224,9 +224,12 @@ void ics_events(const struct plan *p, const struct config *cfg, size_t office,
 	*n = 0;
 	if (office != ICS_ALL_OFFICES && office >= cfg->n_offices)
 		return;
-	for (size_t ai = 0; ai < p->n_activities; ai++) {
+	bool listed = opt->activities != NULL && office != ICS_ALL_OFFICES;
+	size_t count = listed ? opt->n_activities : p->n_activities;
+	for (size_t i = 0; i < count; i++) {
+		size_t ai = listed ? opt->activities[i] : i;
 		const struct activity *a = &p->activities[ai];
-		if (office != ICS_ALL_OFFICES && !names_office(p, a, office))
+		if (!listed && office != ICS_ALL_OFFICES && !names_office(p, a, office))
 			continue;
 		for (size_t mi = a->milestone_first; mi < a->milestone_first + a->milestone_count;
 		     mi++) {

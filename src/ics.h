@@ -46,6 +46,9 @@ struct ics_options {
 	int alarm_days;            /* VALARM this many days before the due day's 00:00 (TRIGGER
 				    * relative to DTSTART; clients that honour feed alarms fire it
 				    * at local midnight); < 0: none */
+	const size_t *activities;  /* the activities naming the office, in plan order (an index
+				    * built once for every office); NULL: found by scanning */
+	size_t n_activities;
 };
 
 /* The events of office's feed (ICS_ALL_OFFICES: every milestone of the plan), in plan
