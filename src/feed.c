@@ -12,6 +12,7 @@
 #include "spanish.h"
 #include "ics.h"
 #include "page.h"
+#include "log.h"
 #include "xalloc.h"
 
 static int new_token(char token[static 33], struct pz_error *err)
@@ -96,11 +97,16 @@ static void options(const struct config *cfg, time_t now, struct ics_options *op
 	snprintf(domain, size, "%.*s", (int)strcspn(host, ":/"), host);
 	opt->domain = domain;
 	opt->window_start = date_from_days((long)(now / 86400) - (long)cfg->http.past_days);
+	opt->window_end = (struct date){0, 0, 0};
 	opt->refresh_minutes = cfg->http.refresh_minutes;
 	opt->alarm_days = alarm_days(cfg);
 	opt->activities = NULL;
 	opt->n_activities = 0;
 }
+
+/* The administrators' all-offices feed shows what is current: due from 30 days ago to 90
+ * days ahead, at most 20,000 events (calendar apps drop feeds of a few MB). */
+enum { ALL_PAST_DAYS = 30, ALL_NEXT_DAYS = 90, ALL_MAX_EVENTS = 20000 };
 
 /* The activities naming each office, built once per snapshot (counting sort over the plan's
  * office references) so that each office's feed does not scan the whole plan. */
@@ -169,9 +175,19 @@ static int render(const struct plan *p, const struct config *cfg, struct store *
 		opt.activities = ix->acts + ix->first[office];
 		opt.n_activities = ix->first[office + 1] - ix->first[office];
 	}
+	if (office == ICS_ALL_OFFICES) { /* what is current across all offices, not all years */
+		long today = (long)(now / 86400);
+		opt.window_start = date_from_days(today - ALL_PAST_DAYS);
+		opt.window_end = date_from_days(today + ALL_NEXT_DAYS);
+	}
 	struct ics_event *ev;
 	size_t n;
 	ics_events(p, cfg, office, &opt, &ev, &n);
+	if (office == ICS_ALL_OFFICES && n > ALL_MAX_EVENTS) {
+		free(ev);
+		return PZ_FAIL(err, PZ_EDATA, "feed", "the all-offices feed would hold %zu events "
+			       "(at most %d); it is not built", n, ALL_MAX_EVENTS);
+	}
 	mark_events(p, cfg, office, done, ev, n);
 	int rc = store_begin(st, err);
 	*modified = 0;
@@ -287,8 +303,11 @@ struct http_site *feed_site(const struct plan *p, const struct config *cfg, stru
 	int rc = agenda_build(p, cfg, now, 30, ag, err);
 	for (size_t o = 0; o < cfg->n_offices && rc == 0; o++)
 		rc = add_office(site, p, cfg, st, o, &ag[o], &done, &ix, now, err);
-	if (rc == 0)
-		rc = add_office(site, p, cfg, st, ICS_ALL_OFFICES, NULL, &done, &ix, now, err);
+	if (rc == 0 && add_office(site, p, cfg, st, ICS_ALL_OFFICES, NULL, &done, &ix, now,
+				  err) < 0 && err->code == PZ_EDATA) {
+		log_warn("%s", err->msg); /* too large to serve: the offices' feeds still are */
+		rc = 0;
+	}
 	by_office_free(&ix);
 	done_finish(&done);
 	agenda_free(ag, cfg->n_offices);

@@ -233,7 +233,9 @@ void ics_events(const struct plan *p, const struct config *cfg, size_t office,
 			continue;
 		for (size_t mi = a->milestone_first; mi < a->milestone_first + a->milestone_count;
 		     mi++) {
-			if (date_compare(p->milestones[mi].due, opt->window_start) < 0)
+			if (date_compare(p->milestones[mi].due, opt->window_start) < 0 ||
+			    (opt->window_end.year != 0 &&
+			     date_compare(p->milestones[mi].due, opt->window_end) > 0))
 				continue;
 			ev = xgrow(ev, &cap, len + 1, sizeof(*ev));
 			add_event(&ev[len++], p, cfg, office, opt, ai, mi);

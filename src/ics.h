@@ -42,6 +42,7 @@ struct ics_event {
 struct ics_options {
 	const char *domain;        /* for UIDs, e.g. "plazo.example.gov.co"; NULL: "localhost" */
 	struct date window_start;  /* milestones due before this day are left out */
+	struct date window_end;    /* and those due after this one ({0}: no end) */
 	unsigned refresh_minutes;  /* REFRESH-INTERVAL and X-PUBLISHED-TTL (0: 360) */
 	int alarm_days;            /* VALARM this many days before the due day's 00:00 (TRIGGER
 				    * relative to DTSTART; clients that honour feed alarms fire it

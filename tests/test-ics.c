@@ -72,7 +72,7 @@ static void unload(struct fixture *f)
 
 static struct ics_options options(int y, int m, int d)
 {
-	struct ics_options opt = {DOMAIN, {y, m, d}, 360, 3, NULL, 0};
+	struct ics_options opt = {DOMAIN, {y, m, d}, {0, 0, 0}, 360, 3, NULL, 0};
 	return opt;
 }
 
