@@ -108,13 +108,8 @@ static void item_text(struct strbuf *s, const struct loaded *l, size_t office,
 	const struct milestone *m = &l->plan.milestones[it->milestone];
 	strbuf_printf(s, "    #%-3u ", a->number);
 	spanish_date(s, m->due);
-	strbuf_puts(s, it->days < 0 ? " — " : (it->days == 0 ? " — vence hoy" : " — faltan "));
-	if (it->days != 0) {
-		spanish_days(s, it->days < 0 ? -it->days : it->days, false);
-		strbuf_puts(s, it->days < 0 ? " de retraso (" : " (");
-		spanish_days(s, it->workdays < 0 ? -it->workdays : it->workdays, true);
-		strbuf_putc(s, ')');
-	}
+	strbuf_puts(s, " — ");
+	spanish_left(s, it->days, it->workdays);
 	if (it->due_closed)
 		strbuf_puts(s, " [no es día hábil]");
 	strbuf_puts(s, "\n         ");

@@ -519,22 +519,6 @@ typedef void row_fn(struct strbuf *out, enum row_kind kind, const char *label, c
 static const char *const group_title[] = {"Vencidas", "Vencen hoy", "Próximas"};
 static const char *const group_color[] = {"#b3261e", "#9a5b00", "#1f4e9c"};
 
-/* "faltan 15 días (10 días hábiles)", "vence hoy", "3 días de retraso (2 días hábiles)". */
-static void put_left(struct strbuf *out, const struct mail_item *it)
-{
-	long days = it->days < 0 ? -it->days : it->days;
-	long work = it->workdays < 0 ? -it->workdays : it->workdays;
-	if (it->days == 0) {
-		strbuf_puts(out, "vence hoy");
-		return;
-	}
-	if (it->days > 0)
-		strbuf_puts(out, days == 1 ? "falta " : "faltan ");
-	spanish_days(out, days, false);
-	strbuf_puts(out, it->days < 0 ? " de retraso (" : " (");
-	spanish_days(out, work, true);
-	strbuf_putc(out, ')');
-}
 
 static bool is_weekday_name(const char *s)
 {
@@ -601,7 +585,7 @@ static void item_rows(struct strbuf *out, row_fn *row, const struct mail_item *i
 	spanish_date(&s, it->due);
 	if (it->days != 0) {
 		strbuf_puts(&s, " — ");
-		put_left(&s, it);
+		spanish_left(&s, it->days, it->workdays);
 	}
 	row(out, ROW_DUE, it->days < 0 ? "Venció" : (it->days == 0 ? "Vence hoy" : "Vence"),
 	    s.data);

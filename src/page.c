@@ -186,22 +186,6 @@ static void put_jump(const struct ctx *c)
 
 /* ---- items ----------------------------------------------------------------------------- */
 
-/* "faltan 29 días (20 días hábiles)", "vence hoy", "1 día de retraso (1 día hábil)". */
-static void put_left(struct strbuf *out, const struct agenda_item *it)
-{
-	long days = it->days < 0 ? -it->days : it->days;
-	long work = it->workdays < 0 ? -it->workdays : it->workdays;
-	if (it->days == 0) {
-		strbuf_puts(out, "vence hoy");
-		return;
-	}
-	if (it->days > 0)
-		strbuf_puts(out, days == 1 ? "falta " : "faltan ");
-	spanish_days(out, days, false);
-	strbuf_puts(out, it->days < 0 ? " de retraso (" : " (");
-	spanish_days(out, work, true);
-	strbuf_putc(out, ')');
-}
 
 /* "La fecha cae en domingo; el plan la mantiene." and the like, for the office's calendar. */
 static void put_closed(const struct ctx *c, struct date due)
@@ -282,7 +266,7 @@ static void put_item(const struct ctx *c, const struct agenda_item *it)
 	else
 		strbuf_printf(c->out, "\">Fila %u</a>", a->line);
 	strbuf_puts(c->out, " <span class=\"count\">");
-	put_left(c->out, it);
+	spanish_left(c->out, it->days, it->workdays);
 	strbuf_puts(c->out, "</span></h3>\n");
 	put_date_line(c, "when", late ? "Venció el" : (it->days == 0 ? "Vence hoy," : "Vence el"),
 		      m->due);

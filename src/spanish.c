@@ -53,3 +53,18 @@ void spanish_excerpt(struct strbuf *out, const char *text, size_t max)
 	strbuf_append(out, text, cut);
 	strbuf_puts(out, "…");
 }
+
+void spanish_left(struct strbuf *out, long days, long workdays)
+{
+	long d = days < 0 ? -days : days, w = workdays < 0 ? -workdays : workdays;
+	if (days == 0) {
+		strbuf_puts(out, "vence hoy");
+		return;
+	}
+	if (days > 0)
+		strbuf_puts(out, d == 1 ? "falta " : "faltan ");
+	spanish_days(out, d, false);
+	strbuf_puts(out, days < 0 ? " de retraso (" : " (");
+	spanish_days(out, w, true);
+	strbuf_putc(out, ')');
+}

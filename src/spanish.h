@@ -20,6 +20,10 @@ void spanish_date(struct strbuf *out, struct date d);
 /* Appends "1 día" / "3 días", or with working days "1 día hábil" / "3 días hábiles". */
 void spanish_days(struct strbuf *out, long n, bool working);
 
+/* Appends "faltan 29 días (20 días hábiles)", "vence hoy" or "1 día de retraso (1 día
+ * hábil)" for a due date days (and workdays) away; negative when late. */
+void spanish_left(struct strbuf *out, long days, long workdays);
+
 /* Appends text, cut at a word before max bytes with "…" when longer. */
 void spanish_excerpt(struct strbuf *out, const char *text, size_t max);
 
