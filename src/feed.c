@@ -219,7 +219,7 @@ int feed_render(const struct plan *p, const struct config *cfg, struct store *st
 }
 
 /* "https://calendar.google.com/calendar/r?cid=" + the webcal URL, percent-encoded. */
-static char *google_url(const char *webcal)
+char *feed_google_url(const char *webcal)
 {
 	struct strbuf s;
 	strbuf_init(&s);
@@ -250,7 +250,7 @@ static char *office_page(const struct plan *p, const struct config *cfg, size_t 
 		.now = now,
 		.undo_for = cfg->http.undo_for,
 	};
-	links.google = google_url(links.feed_webcal);
+	links.google = feed_google_url(links.feed_webcal);
 	struct strbuf out;
 	strbuf_init(&out);
 	page_render(p, cfg, office, ag, &links, &out);

@@ -40,6 +40,8 @@ int feed_render(const struct plan *p, const struct config *cfg, struct store *st
 
 /* "https://host/feeds/TOKEN.ics" from [plazo] base_url; "webcal://..." when webcal. */
 char *feed_url(const struct config *cfg, const char *token, bool webcal);
+/* Google Calendar's "add by URL" link for a webcal:// feed URL (percent-encoded). */
+char *feed_google_url(const char *webcal);
 /* "https://host/o/TOKEN". */
 char *feed_page_url(const struct config *cfg, const char *token);
 

@@ -12,26 +12,13 @@
 #include "agenda.h"
 #include "calendar.h"
 #include "config.h"
+#include "feed.h"
 #include "page.h"
 #include "plan.h"
 #include "strbuf.h"
 
 #define TOKEN "0123456789abcdef0123456789abcdef"
 
-static char *google_url(const char *webcal)
-{
-	struct strbuf s;
-	strbuf_init(&s);
-	strbuf_puts(&s, "https://calendar.google.com/calendar/r?cid=");
-	for (const unsigned char *c = (const unsigned char *)webcal; *c; c++) {
-		if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-		    (*c >= '0' && *c <= '9') || strchr("-._~", *c))
-			strbuf_putc(&s, (char)*c);
-		else
-			strbuf_printf(&s, "%%%02X", *c);
-	}
-	return strbuf_steal(&s);
-}
 
 static int render(const struct plan *p, const struct config *cfg, size_t office,
 		  const struct agenda *ag)
@@ -44,7 +31,7 @@ static int render(const struct plan *p, const struct config *cfg, size_t office,
 		return 1;
 	sprintf(https, "%s/feeds/%s.ics", base, TOKEN);
 	sprintf(webcal, "webcal%s/feeds/%s.ics", rest, TOKEN);
-	char *google = google_url(webcal);
+	char *google = feed_google_url(webcal);
 	struct page_links links = {.feed_https = https, .feed_webcal = webcal, .google = google};
 	struct strbuf out;
 	strbuf_init(&out);
