@@ -10,7 +10,6 @@
 
 #include "calendar.h"
 #include "cli_internal.h"
-#include "log.h"
 #include "send.h"
 #include "store.h"
 #include "strbuf.h"

@@ -15,6 +15,8 @@
 struct store {
 	sqlite3 *db;
 	char *path;
+	sqlite3_stmt *feed_get; /* store_feed_event runs once per feed event: prepared once */
+	sqlite3_stmt *feed_put;
 };
 
 /* Each entry moves the schema one version up; never edit one that has shipped. */
@@ -166,6 +168,8 @@ void store_close(struct store *s)
 {
 	if (s == NULL)
 		return;
+	sqlite3_finalize(s->feed_get);
+	sqlite3_finalize(s->feed_put);
 	sqlite3_close(s->db);
 	free(s->path);
 	free(s);
@@ -445,35 +449,48 @@ int store_set_token(struct store *s, const char *office, const char *token, time
 	return run(s, st, err);
 }
 
+/* A statement kept in *slot, prepared on first use and reset for the next. */
+static int cached(struct store *s, sqlite3_stmt **slot, const char *sql, struct pz_error *err)
+{
+	if (*slot == NULL)
+		return prepare(s, sql, slot, err);
+	sqlite3_reset(*slot);
+	sqlite3_clear_bindings(*slot);
+	return 0;
+}
+
 int store_feed_event(struct store *s, const char *uid, unsigned long long hash, time_t now,
 		     unsigned *sequence, time_t *modified, struct pz_error *err)
 {
-	sqlite3_stmt *st;
-	if (prepare(s, "SELECT hash, sequence, modified FROM feed_event WHERE uid = ?1", &st,
-		    err) < 0)
+	if (cached(s, &s->feed_get,
+		   "SELECT hash, sequence, modified FROM feed_event WHERE uid = ?1", err) < 0)
 		return -1;
+	sqlite3_stmt *st = s->feed_get;
 	sqlite3_bind_text(st, 1, uid, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
 	bool found = rc == SQLITE_ROW;
 	bool same = found && (unsigned long long)sqlite3_column_int64(st, 0) == hash;
 	*sequence = found ? (unsigned)sqlite3_column_int(st, 1) + !same : 0;
 	*modified = same ? (time_t)sqlite3_column_int64(st, 2) : now;
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_fail(s, err, "read feed state from");
 	if (same)
 		return 0;
-	if (prepare(s, "INSERT INTO feed_event (uid, hash, sequence, modified) "
-		       "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (uid) DO UPDATE SET "
-		       "hash = excluded.hash, sequence = excluded.sequence, "
-		       "modified = excluded.modified",
-		    &st, err) < 0)
+	if (cached(s, &s->feed_put,
+		   "INSERT INTO feed_event (uid, hash, sequence, modified) VALUES (?1, ?2, ?3, ?4) "
+		   "ON CONFLICT (uid) DO UPDATE SET hash = excluded.hash, "
+		   "sequence = excluded.sequence, modified = excluded.modified",
+		   err) < 0)
 		return -1;
+	st = s->feed_put;
 	sqlite3_bind_text(st, 1, uid, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)hash);
 	sqlite3_bind_int(st, 3, (int)*sequence);
 	sqlite3_bind_int64(st, 4, (sqlite3_int64)*modified);
-	return run(s, st, err);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(s, err, "write feed state to");
 }
 
 int store_next_attempt(struct store *s, bool *has, time_t *at, struct pz_error *err)
