@@ -11,6 +11,7 @@
 
 #include <ini.h>
 
+#include "table.h"
 #include "xalloc.h"
 
 enum section_kind {
@@ -525,6 +526,30 @@ static void parse_duration(struct parse_ctx *ctx, const char *key, const char *v
 			 key, value);
 }
 
+/* A size in bytes: "1048576", "512K", "64M", "1G" (binary units, K = 1024). */
+static bool parse_size(const char *v, unsigned long long *out)
+{
+	char *end;
+	errno = 0;
+	if (!isdigit((unsigned char)v[0]))
+		return false;
+	unsigned long long n = strtoull(v, &end, 10);
+	int shift = *end == '\0' ? 0 : strchr("kK", *end) ? 10 : strchr("mM", *end) ? 20
+		  : strchr("gG", *end) ? 30 : -1;
+	if (errno != 0 || shift < 0 || (shift > 0 && end[1] != '\0') || n == 0 ||
+	    n > (1ULL << 50) >> shift)
+		return false;
+	*out = n << shift;
+	return true;
+}
+
+static void parse_plan_max_size(struct parse_ctx *ctx, const char *key, const char *value)
+{
+	if (!parse_size(value, &ctx->cfg->plan_max_size))
+		error_at(ctx, "config-bad-value", "%s: '%s' is not a size such as 64M or 1G", key,
+			 value);
+}
+
 /* "127.0.0.1:8080", "[::1]:8080", "0.0.0.0:80", "[::]:8080". */
 static void parse_listen(struct parse_ctx *ctx, const char *key, const char *value)
 {
@@ -598,6 +623,7 @@ static const struct key_rule rules[] = {
 	{SECTION_PLAZO, "base_url", parse_base_url, 0},
 	{SECTION_PLAN, "file", parse_plan_file, 0},
 	{SECTION_PLAN, "timezone", parse_plan_timezone, 0},
+	{SECTION_PLAN, "max_size", parse_plan_max_size, 0},
 	{SECTION_PLAN, "workdays", parse_workdays, 0},
 	{SECTION_PLAN, "holidays", parse_holidays, 0},
 	{SECTION_PLAN, "closed", parse_closed, 0},
@@ -953,6 +979,7 @@ void config_init(struct config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	workdays_init(&cfg->workdays);
+	cfg->plan_max_size = TABLE_DEFAULT_MAX_SIZE;
 	cfg->policy = (struct config_policy){
 		.leads = {{15, false}, {3, true}},
 		.n_leads = 2,

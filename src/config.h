@@ -105,6 +105,7 @@ struct config {
 	char *dir;       /* its folder, for relative paths */
 	char *plan_file; /* [plan] file, resolved against dir; NULL when unset */
 	char *timezone;  /* [plan] timezone: default zone of offices ("America/Bogota") */
+	unsigned long long plan_max_size; /* [plan] max_size in bytes (default 1 GiB) */
 	char *state_dir; /* [plazo] state_dir ("/var/lib/plazo") */
 	char *base_url;  /* [plazo] base_url ("http://127.0.0.1:8080") */
 	struct workdays workdays;     /* [plan] workdays, holidays, closed, open */

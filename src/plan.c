@@ -347,7 +347,7 @@ int plan_load(struct plan *p, const char *path, const struct config *cfg,
 	      struct diag_list *diags, struct pz_error *err)
 {
 	p->source = xstrdup(path);
-	if (table_load(&p->table, path, diags, err) < 0)
+	if (table_load(&p->table, path, cfg->plan_max_size, diags, err) < 0)
 		return -1;
 	build(p, cfg, diags);
 	return 0;

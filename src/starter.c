@@ -146,7 +146,7 @@ int starter_config(const char *plan_path, struct strbuf *out, struct diag_list *
 {
 	struct table t;
 	table_init(&t);
-	if (table_load(&t, plan_path, diags, err) < 0)
+	if (table_load(&t, plan_path, TABLE_DEFAULT_MAX_SIZE, diags, err) < 0)
 		return -1;
 	struct sightings s = {NULL, 0, 0};
 	collect(&t, &s);

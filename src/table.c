@@ -8,6 +8,7 @@
 #include "table.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <iconv.h>
 #include <limits.h>
 #include <stdint.h>
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "xalloc.h"
 
@@ -783,44 +785,72 @@ bool table_parse(struct table *t, const char *path, char *data, size_t len, stru
 	return true;
 }
 
-/* Reads the whole stream into a malloc'ed buffer with one spare byte. */
-static bool read_all(FILE *f, char **out, size_t *out_len)
+/* Reads at most max bytes of fd into a malloc'ed buffer with one spare byte; *too_big when
+ * there is more. size is what fstat said, a hint only: the file may grow or shrink. */
+static bool read_bounded(int fd, off_t size, unsigned long long max, char **out,
+			 size_t *out_len, bool *too_big)
 {
-	struct stat st;
-	size_t cap = 4096, len = 0;
-	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
-	    (uintmax_t)st.st_size < SIZE_MAX / 2)
-		cap = (size_t)st.st_size + 2;
+	size_t cap = size > 0 && (unsigned long long)size <= max ? (size_t)size + 2 : 4096;
+	size_t len = 0;
 	char *data = xmalloc(cap);
+	*too_big = false;
 	for (;;) {
 		data = xgrow(data, &cap, len + 2, 1);
 		size_t want = cap - len - 1;
-		size_t n = fread(data + len, 1, want, f);
-		len += n;
-		if (n < want)
+		if (len + want > max + 1)
+			want = (size_t)(max + 1 - len);
+		ssize_t n = read(fd, data + len, want);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			free(data);
+			return false;
+		}
+		len += (size_t)n;
+		if (len > max) {
+			free(data);
+			*too_big = true;
+			return true;
+		}
+		if (n == 0)
 			break;
-	}
-	if (ferror(f)) {
-		free(data);
-		return false;
 	}
 	*out = data;
 	*out_len = len;
 	return true;
 }
 
-int table_load(struct table *t, const char *path, struct diag_list *diags, struct pz_error *err)
+int table_load(struct table *t, const char *path, unsigned long long max_size,
+	       struct diag_list *diags, struct pz_error *err)
 {
-	FILE *f = fopen(path, "rb");
-	if (f == NULL)
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
 		return PZ_FAIL(err, PZ_EIO, path, "open %s: %s", path, strerror(errno));
-	char *data;
-	size_t len;
-	bool ok = read_all(f, &data, &len);
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		int e = errno;
+		close(fd);
+		return PZ_FAIL(err, PZ_EIO, path, "stat %s: %s", path, strerror(e));
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return PZ_FAIL(err, PZ_EDATA, path,
+			       "%s is not a regular file (a plan is a .tsv or .csv file)", path);
+	}
+	char *data = NULL;
+	size_t len = 0;
+	bool too_big = (unsigned long long)st.st_size > max_size;
+	bool ok = too_big || read_bounded(fd, st.st_size, max_size, &data, &len, &too_big);
 	int e = errno;
-	fclose(f);
+	close(fd);
 	if (!ok)
 		return PZ_FAIL(err, PZ_EIO, path, "read %s: %s", path, strerror(e));
+	if (too_big)
+		return PZ_FAIL(err, PZ_EDATA, path,
+			       "%s is larger than [plan] max_size (%llu bytes); raise max_size if "
+			       "the plan really is this large",
+			       path, max_size);
 	table_parse(t, path, data, len, diags);
 	return 0;
 }

@@ -57,9 +57,15 @@ void table_finish(struct table *t);
 bool table_parse(struct table *t, const char *path, char *data, size_t len,
 		 struct diag_list *diags);
 
+/* The largest plan file read unless [plan] max_size says otherwise (1 GiB). */
+#define TABLE_DEFAULT_MAX_SIZE (1ULL << 30)
+
 /* Reads the file at path and parses it. Returns 0, or -1 with err filled when the file cannot
- * be read (PZ_EIO); the table's own doubts are diagnostics, not errors. */
-int table_load(struct table *t, const char *path, struct diag_list *diags, struct pz_error *err);
+ * be read (PZ_EIO), is not a regular file (a FIFO, a device such as /dev/zero, a folder) or
+ * holds more than max_size bytes (PZ_ECONFIG: nothing is read past the limit, so a growing or
+ * huge file cannot exhaust memory); the table's own doubts are diagnostics, not errors. */
+int table_load(struct table *t, const char *path, unsigned long long max_size,
+	       struct diag_list *diags, struct pz_error *err);
 
 /* Field name for messages and JSON: "subcomponent", "number", ... */
 const char *table_field_name(enum table_field field);

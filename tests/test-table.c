@@ -2,8 +2,11 @@
 #include "table.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "test.h"
 
@@ -44,7 +47,7 @@ static int load(struct table *t, struct diag_list *diags, const char *name)
 {
 	char *path = test_data_path(name);
 	struct pz_error err = {0};
-	int rc = table_load(t, path, diags, &err);
+	int rc = table_load(t, path, TABLE_DEFAULT_MAX_SIZE, diags, &err);
 	if (rc != 0)
 		fprintf(stderr, "load %s: %s\n", path, err.msg);
 	free(path);
@@ -674,14 +677,53 @@ static void test_load_errors(struct test_state *ts)
 	struct diag_list d;
 	setup(&t, &d);
 	struct pz_error err = {0};
-	CHECK_INT_EQ(ts, table_load(&t, "/nonexistent/plan.tsv", &d, &err), -1);
+	const unsigned long long max = TABLE_DEFAULT_MAX_SIZE;
+	CHECK_INT_EQ(ts, table_load(&t, "/nonexistent/plan.tsv", max, &d, &err), -1);
 	CHECK_INT_EQ(ts, err.code, PZ_EIO);
 	CHECK(ts, strstr(err.msg, "/nonexistent/plan.tsv") != NULL);
 	CHECK(ts, strstr(err.msg, "No such file") != NULL);
-	CHECK_INT_EQ(ts, table_load(&t, "/", &d, &err), -1);
-	CHECK_INT_EQ(ts, err.code, PZ_EIO);
+	/* a folder, a device that never ends, a FIFO without a writer: refused, never read */
+	const char *odd[] = {"/", "/dev/zero", NULL};
+	char fifo[] = "/tmp/plazo-test-fifoXXXXXX";
+	CHECK(ts, mkdtemp(fifo) != NULL);
+	char fifo_path[64];
+	snprintf(fifo_path, sizeof(fifo_path), "%s/plan.tsv", fifo);
+	CHECK_INT_EQ(ts, mkfifo(fifo_path, 0600), 0);
+	odd[2] = fifo_path;
+	for (size_t i = 0; i < 3; i++) {
+		err = (struct pz_error){0};
+		CHECK_INT_EQ(ts, table_load(&t, odd[i], max, &d, &err), -1);
+		CHECK_INT_EQ(ts, err.code, PZ_EDATA);
+		CHECK(ts, strstr(err.msg, "not a regular file") != NULL);
+	}
+	unlink(fifo_path);
+	rmdir(fifo);
 	CHECK_INT_EQ(ts, d.len, 0);
 	teardown(&t, &d);
+}
+
+/* [plan] max_size: a file one byte over is refused before anything is parsed; at the
+ * limit it loads. */
+static void test_load_max_size(struct test_state *ts)
+{
+	char path[] = "/tmp/plazo-test-planXXXXXX";
+	int fd = mkstemp(path);
+	CHECK(ts, fd >= 0);
+	static const char plan[] = "Actividad\tResponsable\tFecha\nA\tB\t1/2/2023\n";
+	CHECK_INT_EQ(ts, (int)write(fd, plan, sizeof(plan) - 1), (int)sizeof(plan) - 1);
+	close(fd);
+	struct table t;
+	struct diag_list d;
+	setup(&t, &d);
+	struct pz_error err = {0};
+	CHECK_INT_EQ(ts, table_load(&t, path, sizeof(plan) - 2, &d, &err), -1);
+	CHECK_INT_EQ(ts, err.code, PZ_EDATA);
+	CHECK(ts, strstr(err.msg, "max_size") != NULL);
+	CHECK_INT_EQ(ts, (int)t.n_records, 0);
+	CHECK_INT_EQ(ts, table_load(&t, path, sizeof(plan) - 1, &d, &err), 0);
+	CHECK_INT_EQ(ts, (int)t.n_records, 1);
+	teardown(&t, &d);
+	unlink(path);
 }
 
 TEST_MAIN(TEST(test_field_names), TEST(test_seed), TEST(test_seed_excel),
@@ -690,4 +732,5 @@ TEST_MAIN(TEST(test_field_names), TEST(test_seed), TEST(test_seed_excel),
 	  TEST(test_header_row_limit), TEST(test_markup), TEST(test_missing_column),
 	  TEST(test_no_header), TEST(test_empty), TEST(test_binary), TEST(test_high_bytes),
 	  TEST(test_long_line), TEST(test_unterminated_quote), TEST(test_many_columns),
-	  TEST(test_invalid_utf8), TEST(test_windows_1252), TEST(test_load_errors))
+	  TEST(test_invalid_utf8), TEST(test_windows_1252), TEST(test_load_errors),
+	  TEST(test_load_max_size))

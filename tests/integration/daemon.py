@@ -168,6 +168,20 @@ def lifecycle(tmp):
     status, headers, _ = d.get("/feeds/%s.ics" % token)
     check("old feed still served", status == 200 and headers.get("ETag") == etag)
 
+    # a plan that is a device, or larger than [plan] max_size: refused, the old world kept
+    for name, text, said in (
+            ("device", good.replace("file = " + plan, "file = /dev/zero"), "not a regular file"),
+            ("too large", good.replace("[plan]\n", "[plan]\nmax_size = 1K\n"), "max_size")):
+        with open(config, "w", encoding="utf-8") as f:
+            f.write(text)
+        d.proc.send_signal(signal.SIGHUP)
+        check("reload with a %s plan answered" % name, d.wait_notify("READY=1") is not None)
+        check("a %s plan is refused in the log" % name, said in d.log_text(),
+              d.log_text()[-2000:])
+        status, headers, _ = d.get("/feeds/%s.ics" % token)
+        check("old feed still served after a %s plan" % name,
+              status == 200 and headers.get("ETag") == etag)
+
     # an edited plan: activity 9's date moves to 2023-03-10
     with open(config, "w", encoding="utf-8") as f:
         f.write(good)
