@@ -409,15 +409,20 @@ void report_write_text(const struct report *r, const struct config *cfg, struct 
 
 /* --- CSV ------------------------------------------------------------------------------- */
 
+/* A spreadsheet runs a cell that starts with = + - @ (or tab, CR) as a formula, so such a
+ * cell gets a leading ' and quotes, as OWASP's CSV injection advice says. */
 static void csv_field(struct strbuf *out, const char *s, bool first)
 {
 	if (!first)
 		strbuf_putc(out, ',');
-	if (strpbrk(s, ",\"\r\n") == NULL) {
+	bool formula = s[0] != '\0' && strchr("=+-@\t\r", s[0]) != NULL;
+	if (!formula && strpbrk(s, ",\"\r\n") == NULL) {
 		strbuf_puts(out, s);
 		return;
 	}
 	strbuf_putc(out, '"');
+	if (formula)
+		strbuf_putc(out, '\'');
 	for (; *s; s++) {
 		if (*s == '"')
 			strbuf_putc(out, '"');

@@ -299,6 +299,19 @@ static void csv(struct test_state *ts)
 	for (size_t i = 0; i < s.len; i++)
 		if (s.data[i] == '\n' && (i == 0 || s.data[i - 1] != '\r'))
 			CHECK(ts, !"bare LF in CSV");
+	/* cells a spreadsheet would run as formulas are neutralized (OWASP CSV injection) */
+	static const char *const formulas[][2] = {
+		{"=HYPERLINK(\"http://x.example/\")", "\"'=HYPERLINK(\"\"http://x.example/\"\")\""},
+		{"+1", "\"'+1\""}, {"-2+3", "\"'-2+3\""}, {"@SUM(A1)", "\"'@SUM(A1)\""},
+		{"\tx", "\"'\tx\""}, {"\rx", "\"'\rx\""}};
+	for (size_t i = 0; i < sizeof(formulas) / sizeof(formulas[0]); i++) {
+		free(f.cfg.offices[f.sg].name);
+		f.cfg.offices[f.sg].name = strdup(formulas[i][0]);
+		render(&f, report_write_csv, &s);
+		char want[96];
+		snprintf(want, sizeof(want), "office,secretaria-general,%s,", formulas[i][1]);
+		CHECK(ts, strstr(s.data, want) != NULL);
+	}
 	strbuf_finish(&s);
 	unload(&f);
 }
