@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "text.h"
 #include "xalloc.h"
 
 enum {
@@ -508,10 +509,12 @@ static char *trim(char *s, size_t *len)
 	return s;
 }
 
-/* Cleans the cell in place and NUL-terminates it (s[len] must be writable). */
+/* Cleans the cell in place and NUL-terminates it (s[len] must be writable). Bidi controls
+ * go too: they would make a Subject, page or feed read in another order than it says. */
 static char *clean(char *s, size_t len, size_t *out_len)
 {
 	len = strip_markup(s, len);
+	len = text_strip_bidi(s, len);
 	s = trim(s, &len);
 	s[len] = '\0';
 	*out_len = len;

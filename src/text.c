@@ -1,5 +1,7 @@
 #include "text.h"
 
+#include <string.h>
+
 size_t text_utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
 {
 	size_t len;
@@ -27,6 +29,30 @@ size_t text_utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
 		return 0;
 	*cp = v;
 	return len;
+}
+
+bool text_is_bidi_control(uint32_t cp)
+{
+	return cp == 0x061C || cp == 0x200E || cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) ||
+	       (cp >= 0x2066 && cp <= 0x2069);
+}
+
+size_t text_strip_bidi(char *s, size_t len)
+{
+	size_t r = 0, w = 0;
+	while (r < len) {
+		uint32_t cp;
+		size_t k = text_utf8_next((const unsigned char *)s + r, len - r, &cp);
+		if (k == 0)
+			k = 1; /* not UTF-8: copied as it is */
+		else if (text_is_bidi_control(cp)) {
+			r += k;
+			continue;
+		}
+		memmove(s + w, s + r, k);
+		w += k, r += k;
+	}
+	return w;
 }
 
 void text_html_char(struct strbuf *out, char c)

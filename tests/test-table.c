@@ -431,6 +431,29 @@ static void test_markup(struct test_state *ts)
 	teardown(&t, &d);
 }
 
+/* Bidi controls (here RLO/PDF, RLM, an isolate and one as an entity) never reach a
+ * Subject, page or feed; right-to-left letters themselves are text and stay. */
+static void test_bidi_controls(struct test_state *ts)
+{
+	struct table t;
+	struct diag_list d;
+	setup(&t, &d);
+	CHECK(ts, parse_str(&t, &d,
+			    "Actividad\tResponsable\tFecha\n"
+			    "Informe \xE2\x80\xAE" "fdp.exe\xE2\x80\xAC\tOficina\xE2\x80\x8F de "
+			    "\xE2\x81\xA6" "Control\xE2\x81\xA9\t1/2/2023&#x202E;\n"
+			    "\xD7\xA9\xD7\x9C\xD7\x95\xD7\x9D \xD8\x9C" "x\tB\t1/2/2023\n"));
+	CHECK_INT_EQ(ts, t.n_records, 2);
+	if (t.n_records == 2) {
+		CHECK_STR_EQ(ts, t.records[0].field[TABLE_ACTIVITY], "Informe fdp.exe");
+		CHECK_STR_EQ(ts, t.records[0].field[TABLE_RESPONSIBLE], "Oficina de Control");
+		CHECK_STR_EQ(ts, t.records[0].field[TABLE_DATE], "1/2/2023");
+		CHECK_STR_EQ(ts, t.records[1].field[TABLE_ACTIVITY],
+			     "\xD7\xA9\xD7\x9C\xD7\x95\xD7\x9D x");
+	}
+	teardown(&t, &d);
+}
+
 static void test_missing_column(struct test_state *ts)
 {
 	struct table t;
@@ -729,7 +752,8 @@ static void test_load_max_size(struct test_state *ts)
 TEST_MAIN(TEST(test_field_names), TEST(test_seed), TEST(test_seed_excel),
 	  TEST(test_seed_reordered_bom), TEST(test_quoted_fixture), TEST(test_quoting),
 	  TEST(test_line_endings), TEST(test_delimiters), TEST(test_bom), TEST(test_header_forms),
-	  TEST(test_header_row_limit), TEST(test_markup), TEST(test_missing_column),
+	  TEST(test_header_row_limit), TEST(test_markup), TEST(test_bidi_controls),
+	  TEST(test_missing_column),
 	  TEST(test_no_header), TEST(test_empty), TEST(test_binary), TEST(test_high_bytes),
 	  TEST(test_long_line), TEST(test_unterminated_quote), TEST(test_many_columns),
 	  TEST(test_invalid_utf8), TEST(test_windows_1252), TEST(test_load_errors),
