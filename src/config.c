@@ -933,26 +933,32 @@ static char *dir_of(const char *path)
 	return xstrndup(path, (size_t)(slash - path));
 }
 
-int config_load(struct config *cfg, const char *path, struct diag_list *diags,
+int config_read(struct config *cfg, const char *path, FILE *f, struct diag_list *diags,
 		struct pz_error *err)
 {
-	FILE *f = fopen(path, "r");
-	if (f == NULL)
-		return PZ_FAIL(err, PZ_EIO, path, "open config %s: %s", path, strerror(errno));
 	cfg->path = xstrdup(path);
 	cfg->dir = dir_of(path);
 	struct parse_ctx ctx = {.cfg = cfg, .diags = diags, .file = f};
 	int rc = ini_parse_stream(reader, &ctx, handler, &ctx);
-	int read_error = ferror(f);
-	fclose(f);
 	free(ctx.section);
-	if (read_error)
+	if (ferror(f))
 		return PZ_FAIL(err, PZ_EIO, path, "read config %s: input/output error", path);
 	if (rc > 0 && ctx.syntax_errors == 0)
 		diag_add(diags, DIAG_ERROR, "config-syntax", path, (unsigned)rc, 0,
 			 "expected [section], key = value, or a comment");
 	validate(cfg, diags);
 	return 0;
+}
+
+int config_load(struct config *cfg, const char *path, struct diag_list *diags,
+		struct pz_error *err)
+{
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return PZ_FAIL(err, PZ_EIO, path, "open config %s: %s", path, strerror(errno));
+	int rc = config_read(cfg, path, f, diags, err);
+	fclose(f);
+	return rc;
 }
 
 static void office_finish(struct config_office *o)

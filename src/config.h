@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "calendar.h"
 #include "diag.h"
@@ -128,6 +129,9 @@ void config_finish(struct config *cfg);
 /* Reads and validates path. Problems in the file are diagnostics (severity error);
  * returns -1 with err filled only when the file cannot be read at all (PZ_EIO). */
 int config_load(struct config *cfg, const char *path, struct diag_list *diags,
+		struct pz_error *err);
+/* The same from an open stream; path names it in diagnostics and anchors relative paths. */
+int config_read(struct config *cfg, const char *path, FILE *f, struct diag_list *diags,
 		struct pz_error *err);
 
 /* Index of the office with that id, or -1. */
