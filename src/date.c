@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "strbuf.h"
+#include "text.h"
 #include "xalloc.h"
 
 /* ---- civil dates (proleptic Gregorian, Howard Hinnant's algorithms) ---- */
@@ -185,21 +186,24 @@ static bool is_word_byte(const unsigned char *p)
 	return is_alpha(p[0]) || (p[0] >= 0x80 && special_len(p, &cp) == 0);
 }
 
-/* Folds the letter at p to lower-case ASCII; returns the bytes used. Latin-1 letters in UTF-8
- * lose their accent; any other byte folds to '?'. */
-static size_t fold_at(const unsigned char *p, char *out)
+/* Folds the letter at p (NUL-terminated text) as text_fold_char does into out, *n bytes;
+ * returns the bytes of p used. What folds to no ASCII letter (another script, a symbol, a
+ * byte that is not UTF-8) becomes '?', so it never matches a word; a mark becomes nothing. */
+static size_t fold_at(const unsigned char *p, char out[static TEXT_FOLD_MAX], int *n)
 {
-	static const char latin[] = "aaaaaa?ceeeeiiii?nooooo?ouuuuy?y";
+	uint32_t cp;
 	if (is_alpha(p[0])) {
-		*out = (char)(p[0] | 0x20);
+		out[0] = (char)(p[0] | 0x20), *n = 1;
 		return 1;
 	}
-	if (p[0] == 0xC3 && p[1] >= 0x80 && p[1] <= 0xBF && p[1] != 0x9F) {
-		*out = latin[(p[1] | 0x20) - 0xA0];
-		return *out == '?' ? 1 : 2;
-	}
-	*out = '?';
-	return 1;
+	/* 4 is safe: the NUL ends any sequence before the decoder reads past it */
+	size_t len = text_utf8_next(p, 4, &cp);
+	*n = len ? text_fold_char(cp, 0, out) : 0;
+	if (*n == 0)
+		out[0] = '?', *n = 1;
+	else if (*n < 0)
+		*n = 0;
+	return len ? len : 1;
 }
 
 static void skip_space(struct lexer *lx, struct tok *t)
@@ -236,12 +240,15 @@ static void lex_word(struct lexer *lx, struct tok *t)
 	bool too_long = false;
 	t->kind = TOK_WORD;
 	while (is_word_byte(lx->s + lx->pos)) {
-		char c;
-		lx->pos += fold_at(lx->s + lx->pos, &c);
-		if (n + 1 < FOLD_MAX)
-			t->fold[n++] = c;
-		else
-			too_long = true;
+		char f[TEXT_FOLD_MAX];
+		int m;
+		lx->pos += fold_at(lx->s + lx->pos, f, &m);
+		for (int k = 0; k < m; k++) {
+			if (n + 1 < FOLD_MAX)
+				t->fold[n++] = f[k];
+			else
+				too_long = true;
+		}
 	}
 	t->fold[too_long ? 0 : n] = '\0';
 }
@@ -896,21 +903,6 @@ struct resolver {
 	struct diag_list *diags;
 };
 
-/* Length of a valid UTF-8 sequence of two to four bytes at p, or 0. */
-static size_t utf8_seq(const unsigned char *p, size_t avail)
-{
-	size_t n = p[0] >= 0xF5 ? 0 : p[0] >= 0xF0 ? 4 : p[0] >= 0xE0 ? 3 : p[0] >= 0xC2 ? 2 : 0;
-	if (n == 0 || n > avail)
-		return 0;
-	for (size_t i = 1; i < n; i++)
-		if ((p[i] & 0xC0) != 0x80)
-			return 0;
-	if ((p[0] == 0xE0 && p[1] < 0xA0) || (p[0] == 0xED && p[1] >= 0xA0) ||
-	    (p[0] == 0xF0 && p[1] < 0x90) || (p[0] == 0xF4 && p[1] >= 0x90))
-		return 0;
-	return n;
-}
-
 /* Appends text for a message: control bytes become spaces, invalid UTF-8 becomes '?', and
  * text over max bytes is cut at a character boundary and marked with "...". */
 static void put_text(struct strbuf *out, const char *text, size_t len, size_t max)
@@ -918,7 +910,8 @@ static void put_text(struct strbuf *out, const char *text, size_t len, size_t ma
 	size_t used = 0;
 	for (size_t i = 0; i < len;) {
 		const unsigned char *p = (const unsigned char *)text + i;
-		size_t n = *p < 0x80 ? 1 : utf8_seq(p, len - i);
+		uint32_t cp;
+		size_t n = text_utf8_next(p, len - i, &cp);
 		if (used + (n ? n : 1) > max) {
 			strbuf_puts(out, "...");
 			return;

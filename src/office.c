@@ -4,11 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "strbuf.h"
+#include "text.h"
 #include "xalloc.h"
 
 #define NONE SIZE_MAX
-#define BAD_CP UINT32_MAX
 #define LEV_MAX 200 /* longest string office_suggest runs an edit distance on */
 #define SUGGEST_WORDS 32 /* distinct words of a text office_suggest looks at */
 #define SUGGEST_CANDIDATES 64 /* names sharing the most exact words that are scored fully */
@@ -43,7 +44,7 @@ struct name {
 	size_t n_words;
 };
 
-/* A trie edge in an open-addressing table; child 0 marks a free slot (the root is never one). */
+/* A trie edge: parent --word--> child. */
 struct edge {
 	size_t parent;
 	size_t word;
@@ -55,78 +56,18 @@ struct office_matcher {
 	size_t n_names, cap_names;
 	char **words; /* interned words, id = index */
 	size_t n_words, cap_words;
-	size_t *word_slots; /* id + 1, 0 when free; power-of-two size */
-	size_t n_word_slots;
+	struct hash_index word_index; /* word hash -> id */
 	size_t *node_name; /* per trie node: index into names, or NONE */
 	size_t n_nodes, cap_nodes;
 	struct edge *edges;
-	size_t n_edges, n_edge_slots;
+	size_t n_edges, cap_edges;
+	struct hash_index edge_index; /* (parent, word) hash -> index in edges */
 	struct posting *postings; /* per word id: the names using it, for suggestions */
 	size_t cap_postings;
 };
 
 static const char *const stop_words[] = {"de",	 "del", "la", "las", "el", "los",
 					 "para", "y",	"e",  "a",   "en", "al"};
-
-/* ---- UTF-8 decoding and folding ---- */
-
-/* Decodes one UTF-8 sequence at s into a code point, BAD_CP for an invalid byte (overlong,
- * surrogate, truncated or out of range). *len receives the bytes consumed. */
-static uint32_t decode(const unsigned char *s, size_t *len)
-{
-	uint32_t cp, min;
-	int n;
-	*len = 1;
-	if (s[0] < 0x80)
-		return s[0];
-	if (s[0] >= 0xC2 && s[0] <= 0xDF) {
-		n = 1, cp = s[0] & 0x1F, min = 0x80;
-	} else if ((s[0] & 0xF0) == 0xE0) {
-		n = 2, cp = s[0] & 0x0F, min = 0x800;
-	} else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-		n = 3, cp = s[0] & 0x07, min = 0x10000;
-	} else {
-		return BAD_CP;
-	}
-	for (int i = 1; i <= n; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return BAD_CP;
-		cp = cp << 6 | (s[i] & 0x3F);
-	}
-	if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-		return BAD_CP;
-	*len = (size_t)n + 1;
-	return cp;
-}
-
-/* Folds a code point into lower-case ASCII letters or digits in out and returns how many;
- * 0 for a separator, -1 for a combining mark (it belongs to the word it follows, so NFD
- * input folds like NFC). U+00C0..U+00FF go through a table of their base letters. */
-static int fold(uint32_t cp, char out[2])
-{
-	static const char latin1[] = "aaaaaa*ceeeeiiiidnooooo.ouuuuy**";
-	if (cp < 0x80) {
-		if ((cp >= 'a' && cp <= 'z') || (cp >= '0' && cp <= '9'))
-			return out[0] = (char)cp, 1;
-		if (cp >= 'A' && cp <= 'Z')
-			return out[0] = (char)(cp - 'A' + 'a'), 1;
-		return 0;
-	}
-	if (cp >= 0x300 && cp <= 0x36F)
-		return -1;
-	if (cp < 0xC0 || cp > 0xFF)
-		return 0;
-	if (cp == 0xC6 || cp == 0xE6)
-		return out[0] = 'a', out[1] = 'e', 2;
-	if (cp == 0xDE || cp == 0xFE)
-		return out[0] = 't', out[1] = 'h', 2;
-	if (cp == 0xDF)
-		return out[0] = 's', out[1] = 's', 2;
-	if (cp == 0xFF)
-		return out[0] = 'y', 1;
-	char c = latin1[(cp - 0xC0) & 0x1F];
-	return c == '.' ? 0 : (out[0] = c, 1);
-}
 
 /* ---- tokens ---- */
 
@@ -167,13 +108,16 @@ static void end_word(struct tokens *t, size_t at)
 static void tokenize(const char *s, struct tokens *t)
 {
 	const unsigned char *u = (const unsigned char *)(s ? s : "");
-	size_t i = 0, len;
+	size_t i = 0, len, total = strlen((const char *)u);
 	bool in_word = false;
 	*t = (struct tokens){0};
 	strbuf_init(&t->pool);
-	while (u[i]) {
-		char buf[2];
-		int n = fold(decode(u + i, &len), buf);
+	while (i < total) {
+		char buf[TEXT_FOLD_MAX];
+		uint32_t cp;
+		len = text_utf8_next(u + i, total - i, &cp);
+		int n = len ? text_fold_char(cp, 0, buf) : 0;
+		len = len ? len : 1;
 		if (n == 0 || (n < 0 && !in_word)) {
 			if (in_word)
 				end_word(t, i);
@@ -234,45 +178,16 @@ static char *slice(const char *text, const struct tokens *t, size_t first, size_
 	return xstrndup(text + start, end - start);
 }
 
-/* ---- hash tables: interned words and trie edges ---- */
-
-static uint64_t hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
-static uint64_t hash_edge(size_t parent, size_t word)
-{
-	uint64_t x = (uint64_t)parent * 0x9E3779B97F4A7C15ULL ^ (uint64_t)word;
-	x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
-	x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
-	return x ^ (x >> 31);
-}
-
-static size_t word_slot(const struct office_matcher *m, const char *w)
-{
-	size_t mask = m->n_word_slots - 1, i = hash_str(w) & mask;
-	while (m->word_slots[i] && strcmp(m->words[m->word_slots[i] - 1], w) != 0)
-		i = (i + 1) & mask;
-	return i;
-}
+/* ---- interned words and trie edges ---- */
 
 static size_t word_find(const struct office_matcher *m, const char *w)
 {
-	size_t id = m->word_slots[word_slot(m, w)];
-	return id ? id - 1 : NONE;
-}
-
-static void words_rehash(struct office_matcher *m)
-{
-	free(m->word_slots);
-	m->n_word_slots *= 2;
-	m->word_slots = xcalloc(m->n_word_slots, sizeof(*m->word_slots));
-	for (size_t id = 0; id < m->n_words; id++)
-		m->word_slots[word_slot(m, m->words[id])] = id + 1;
+	struct hash_probe p;
+	for (size_t id = hash_index_first(&m->word_index, hash_str(HASH_FNV_BASIS, w), &p);
+	     id != HASH_NONE; id = hash_index_next(&m->word_index, &p))
+		if (strcmp(m->words[id], w) == 0)
+			return id;
+	return NONE;
 }
 
 static size_t word_intern(struct office_matcher *m, const char *w)
@@ -280,42 +195,23 @@ static size_t word_intern(struct office_matcher *m, const char *w)
 	size_t id = word_find(m, w);
 	if (id != NONE)
 		return id;
-	if (2 * (m->n_words + 1) > m->n_word_slots)
-		words_rehash(m);
 	m->words = xgrow(m->words, &m->cap_words, m->n_words + 1, sizeof(*m->words));
 	m->words[m->n_words] = xstrdup(w);
-	m->word_slots[word_slot(m, w)] = ++m->n_words;
-	return m->n_words - 1;
+	hash_index_put(&m->word_index, hash_str(HASH_FNV_BASIS, w), m->n_words);
+	return m->n_words++;
 }
 
-static size_t edge_slot(const struct edge *slots, size_t n_slots, size_t parent, size_t word)
-{
-	size_t mask = n_slots - 1, i = hash_edge(parent, word) & mask;
-	while (slots[i].child && (slots[i].parent != parent || slots[i].word != word))
-		i = (i + 1) & mask;
-	return i;
-}
-
-/* The child of parent through word, 0 when there is none. */
+/* The child of parent through word, 0 when there is none (the root is nobody's child). */
 static size_t edge_find(const struct office_matcher *m, size_t parent, size_t word)
 {
 	if (word == NONE)
 		return 0;
-	return m->edges[edge_slot(m->edges, m->n_edge_slots, parent, word)].child;
-}
-
-static void edges_rehash(struct office_matcher *m)
-{
-	size_t n = m->n_edge_slots * 2;
-	struct edge *slots = xcalloc(n, sizeof(*slots));
-	for (size_t i = 0; i < m->n_edge_slots; i++) {
-		const struct edge *e = &m->edges[i];
-		if (e->child)
-			slots[edge_slot(slots, n, e->parent, e->word)] = *e;
-	}
-	free(m->edges);
-	m->edges = slots;
-	m->n_edge_slots = n;
+	struct hash_probe p;
+	for (size_t i = hash_index_first(&m->edge_index, hash_pair(parent, word), &p);
+	     i != HASH_NONE; i = hash_index_next(&m->edge_index, &p))
+		if (m->edges[i].parent == parent && m->edges[i].word == word)
+			return m->edges[i].child;
+	return 0;
 }
 
 static size_t node_new(struct office_matcher *m)
@@ -331,12 +227,10 @@ static size_t edge_child(struct office_matcher *m, size_t parent, size_t word)
 	size_t child = edge_find(m, parent, word);
 	if (child)
 		return child;
-	if (2 * (m->n_edges + 1) > m->n_edge_slots)
-		edges_rehash(m);
 	child = node_new(m);
-	m->edges[edge_slot(m->edges, m->n_edge_slots, parent, word)] =
-		(struct edge){.parent = parent, .word = word, .child = child};
-	m->n_edges++;
+	m->edges = xgrow(m->edges, &m->cap_edges, m->n_edges + 1, sizeof(*m->edges));
+	m->edges[m->n_edges] = (struct edge){.parent = parent, .word = word, .child = child};
+	hash_index_put(&m->edge_index, hash_pair(parent, word), m->n_edges++);
 	return child;
 }
 
@@ -345,10 +239,8 @@ static size_t edge_child(struct office_matcher *m, size_t parent, size_t word)
 struct office_matcher *office_matcher_new(void)
 {
 	struct office_matcher *m = xcalloc(1, sizeof(*m));
-	m->n_word_slots = 16;
-	m->word_slots = xcalloc(m->n_word_slots, sizeof(*m->word_slots));
-	m->n_edge_slots = 16;
-	m->edges = xcalloc(m->n_edge_slots, sizeof(*m->edges));
+	hash_index_init(&m->word_index);
+	hash_index_init(&m->edge_index);
 	node_new(m); /* the root */
 	return m;
 }
@@ -369,7 +261,8 @@ void office_matcher_free(struct office_matcher *m)
 	free(m->postings);
 	free(m->names);
 	free(m->words);
-	free(m->word_slots);
+	hash_index_finish(&m->word_index);
+	hash_index_finish(&m->edge_index);
 	free(m->node_name);
 	free(m->edges);
 	free(m);

@@ -137,29 +137,8 @@ static unsigned count_breaks(const char *p, const char *e, const char *limit)
 /* Length of the well-formed UTF-8 sequence at p (RFC 3629), 0 if ill-formed. */
 static size_t utf8_seq(const unsigned char *p, const unsigned char *e)
 {
-	unsigned c = p[0], lo = 0x80, hi = 0xBF;
-	size_t n;
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xC2 && c <= 0xDF) {
-		n = 2;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		n = 3;
-		lo = c == 0xE0 ? 0xA0 : lo;
-		hi = c == 0xED ? 0x9F : hi;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		n = 4;
-		lo = c == 0xF0 ? 0x90 : lo;
-		hi = c == 0xF4 ? 0x8F : hi;
-	} else {
-		return 0;
-	}
-	if ((size_t)(e - p) < n || p[1] < lo || p[1] > hi)
-		return 0;
-	for (size_t i = 2; i < n; i++)
-		if (p[i] < 0x80 || p[i] > 0xBF)
-			return 0;
-	return n;
+	uint32_t cp;
+	return text_utf8_next(p, (size_t)(e - p), &cp);
 }
 
 static void utf8_census(const char *text, size_t len, size_t *multibyte, size_t *invalid)
@@ -365,32 +344,14 @@ static void scan_cell(struct scanner *sc, struct cell *c)
 
 /* ---- cleaning: tags, entities, trimming ---- */
 
+/* The UTF-8 of an entity's code point; U+FFFD for NUL, a surrogate or one out of range. */
 static size_t put_utf8(unsigned long cp, char *out)
 {
 	if (cp == 0 || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) {
 		memcpy(out, replacement, 3);
 		return 3;
 	}
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (char)(0xC0 | cp >> 6);
-		out[1] = (char)(0x80 | (cp & 0x3F));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = (char)(0xE0 | cp >> 12);
-		out[1] = (char)(0x80 | (cp >> 6 & 0x3F));
-		out[2] = (char)(0x80 | (cp & 0x3F));
-		return 3;
-	}
-	out[0] = (char)(0xF0 | cp >> 18);
-	out[1] = (char)(0x80 | (cp >> 12 & 0x3F));
-	out[2] = (char)(0x80 | (cp >> 6 & 0x3F));
-	out[3] = (char)(0x80 | (cp & 0x3F));
-	return 4;
+	return text_utf8_put((uint32_t)cp, out);
 }
 
 /* Numeric entity "&#233;" or "&#xE9;" at s: its length, or 0. */
@@ -523,26 +484,22 @@ static char *clean(char *s, size_t len, size_t *out_len)
 
 /* ---- column names ---- */
 
-/* Lower case, accents folded, only [a-z0-9#] kept. False when empty or too long. */
+/* Folded as text_fold_char does, only [a-z0-9#] kept. False when empty or too long. */
 static bool fold_key(const char *s, size_t len, char key[KEY_MAX])
 {
-	/* U+00C0..U+00FF; '.' drops the character. */
-	static const char latin1[] =
-		"aaaaaaaceeeeiiiidnooooo.ouuuuy.saaaaaaaceeeeiiiidnooooo.ouuuuy.y";
 	size_t k = 0;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i], f = 0;
-		if (c >= 'A' && c <= 'Z')
-			f = (unsigned char)(c - 'A' + 'a');
-		else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '#')
-			f = c;
-		else if (c == 0xC3 && i + 1 < len && (s[i + 1] & 0xC0) == 0x80)
-			f = (unsigned char)latin1[s[++i] & 0x3F];
-		if (f == 0 || f == '.')
+	for (size_t i = 0; i < len;) {
+		char f[TEXT_FOLD_MAX];
+		uint32_t cp;
+		size_t n = text_utf8_next((const unsigned char *)s + i, len - i, &cp);
+		int m = n == 0 ? 0 : cp == '#' ? (f[0] = '#', 1) : text_fold_char(cp, 0, f);
+		i += n ? n : 1;
+		if (m <= 0)
 			continue;
-		if (k + 1 >= KEY_MAX)
+		if (k + (size_t)m >= KEY_MAX)
 			return false;
-		key[k++] = (char)f;
+		memcpy(key + k, f, (size_t)m);
+		k += (size_t)m;
 	}
 	key[k] = '\0';
 	return k > 0;

@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include <utf8proc.h>
+
 size_t text_utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
 {
 	size_t len;
@@ -28,6 +30,79 @@ size_t text_utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
 	if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
 		return 0;
 	*cp = v;
+	return len;
+}
+
+size_t text_utf8_put(uint32_t cp, char out[static 4])
+{
+	if (cp < 0x80)
+		return out[0] = (char)cp, 1;
+	if (cp < 0x800) {
+		out[0] = (char)(0xC0 | cp >> 6);
+		out[1] = (char)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		out[0] = (char)(0xE0 | cp >> 12);
+		out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		out[2] = (char)(0x80 | (cp & 0x3F));
+		return 3;
+	}
+	out[0] = (char)(0xF0 | cp >> 18);
+	out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+	out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+	out[3] = (char)(0x80 | (cp & 0x3F));
+	return 4;
+}
+
+static int fold_ascii(uint32_t cp, char *out)
+{
+	if ((cp >= 'a' && cp <= 'z') || (cp >= '0' && cp <= '9'))
+		return out[0] = (char)cp, 1;
+	if (cp >= 'A' && cp <= 'Z')
+		return out[0] = (char)(cp - 'A' + 'a'), 1;
+	return 0;
+}
+
+/* Lower-case letters utf8proc leaves whole that read as Latin ones. */
+static const char *spelt_out(int32_t cp)
+{
+	switch (cp) {
+	case 0xE6: return "ae";
+	case 0xF0: return "d";
+	case 0xF8: return "o";
+	case 0xFE: return "th";
+	default: return NULL;
+	}
+}
+
+int text_fold_char(uint32_t cp, unsigned flags, char out[static TEXT_FOLD_MAX])
+{
+	if (cp < 0x80)
+		return fold_ascii(cp, out);
+	if ((flags & TEXT_FOLD_KEEP_ENYE) && (cp == 0xD1 || cp == 0xF1))
+		return (int)text_utf8_put(0xF1, out);
+	utf8proc_int32_t f[TEXT_FOLD_MAX];
+	int boundclass = 0;
+	utf8proc_ssize_t n = utf8proc_decompose_char((utf8proc_int32_t)cp, f, TEXT_FOLD_MAX,
+						     UTF8PROC_DECOMPOSE | UTF8PROC_CASEFOLD |
+							     UTF8PROC_STRIPMARK,
+						     &boundclass);
+	if (n == 0)
+		return -1; /* a mark, stripped */
+	if (n < 0 || n > TEXT_FOLD_MAX)
+		return 0;
+	int len = 0;
+	for (utf8proc_ssize_t i = 0; i < n; i++) {
+		const char *spelt = spelt_out(f[i]);
+		int k = spelt ? (int)strlen(spelt) : f[i] < 0x80 ? fold_ascii((uint32_t)f[i], out + len)
+								   : 0;
+		if (k == 0 || len + k > TEXT_FOLD_MAX)
+			return 0; /* not a Latin letter or digit: it separates */
+		if (spelt)
+			memcpy(out + len, spelt, (size_t)k);
+		len += k;
+	}
 	return len;
 }
 

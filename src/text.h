@@ -1,4 +1,4 @@
-/* text.h - the small text primitives mail, pages and reports share: UTF-8 decoding, bidi
+/* text.h - the one place for text primitives: UTF-8 decoding, folding for comparison, bidi
  * control stripping and HTML escaping. */
 #ifndef PLAZO_TEXT_H
 #define PLAZO_TEXT_H
@@ -12,6 +12,22 @@
 /* Length of the valid UTF-8 sequence at s (n > 0 bytes left) and its code point in *cp; 0
  * when the bytes there are not valid UTF-8 (overlong, surrogate, cut, over U+10FFFF). */
 size_t text_utf8_next(const unsigned char *s, size_t n, uint32_t *cp);
+
+/* Folding for comparison: case folded, accents and other marks stripped (through utf8proc,
+ * so NFC and NFD text fold alike), the Latin letters Unicode does not decompose spelt out
+ * (æ ae, ø o, ð d, þ th). text_fold_char writes the folded form of cp as lower-case ASCII
+ * letters and digits (UTF-8 with TEXT_FOLD_KEEP_ENYE, where ñ stays ñ) into out and returns
+ * its length; 0 when cp separates words (space, punctuation, a symbol, a letter of another
+ * script); -1 for a combining mark, which belongs to the letter before it. Allocates
+ * nothing; ASCII takes a fast path. */
+#define TEXT_FOLD_MAX 8
+enum text_fold_flags {
+	TEXT_FOLD_KEEP_ENYE = 1 << 0,
+};
+int text_fold_char(uint32_t cp, unsigned flags, char out[static TEXT_FOLD_MAX]);
+
+/* Appends the UTF-8 encoding of cp (at most 4 bytes) to out; returns its length. */
+size_t text_utf8_put(uint32_t cp, char out[static 4]);
 
 /* True for the invisible bidirectional controls (U+061C, U+200E, U+200F, U+202A..U+202E,
  * U+2066..U+2069) that can make text display in another order than it reads. */

@@ -1,0 +1,99 @@
+#include "hash.h"
+
+#include <stdlib.h>
+
+#include "xalloc.h"
+
+#define FNV_PRIME 0x100000001b3ULL
+
+uint64_t hash_bytes(uint64_t h, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ p[i]) * FNV_PRIME;
+	return h;
+}
+
+uint64_t hash_str(uint64_t h, const char *s)
+{
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * FNV_PRIME;
+	return h;
+}
+
+uint64_t hash_pair(uint64_t a, uint64_t b)
+{
+	uint64_t x = a * 0x9E3779B97F4A7C15ULL ^ b;
+	x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+	return x ^ (x >> 31);
+}
+
+static struct hash_slot *slots_new(size_t cap)
+{
+	struct hash_slot *s = xmalloc(cap * sizeof(*s));
+	for (size_t i = 0; i < cap; i++)
+		s[i].value = HASH_NONE;
+	return s;
+}
+
+void hash_index_init(struct hash_index *x)
+{
+	x->cap = 16;
+	x->n = 0;
+	x->slots = slots_new(x->cap);
+}
+
+void hash_index_finish(struct hash_index *x)
+{
+	free(x->slots);
+	*x = (struct hash_index){0};
+}
+
+static void place(struct hash_slot *slots, size_t cap, uint64_t hash, size_t value)
+{
+	size_t i = hash & (cap - 1);
+	while (slots[i].value != HASH_NONE)
+		i = (i + 1) & (cap - 1);
+	slots[i] = (struct hash_slot){hash, value};
+}
+
+void hash_index_put(struct hash_index *x, uint64_t hash, size_t value)
+{
+	if (2 * (x->n + 1) > x->cap) {
+		size_t cap = x->cap * 2;
+		struct hash_slot *slots = slots_new(cap);
+		for (size_t i = 0; i < x->cap; i++)
+			if (x->slots[i].value != HASH_NONE)
+				place(slots, cap, x->slots[i].hash, x->slots[i].value);
+		free(x->slots);
+		x->slots = slots;
+		x->cap = cap;
+	}
+	place(x->slots, x->cap, hash, value);
+	x->n++;
+}
+
+static size_t scan(const struct hash_index *x, struct hash_probe *p)
+{
+	for (size_t i = p->at;; i = (i + 1) & (x->cap - 1)) {
+		const struct hash_slot *s = &x->slots[i];
+		if (s->value == HASH_NONE)
+			return HASH_NONE;
+		if (s->hash == p->hash) {
+			p->at = (i + 1) & (x->cap - 1);
+			return s->value;
+		}
+	}
+}
+
+size_t hash_index_first(const struct hash_index *x, uint64_t hash, struct hash_probe *p)
+{
+	*p = (struct hash_probe){hash, hash & (x->cap - 1)};
+	return scan(x, p);
+}
+
+size_t hash_index_next(const struct hash_index *x, struct hash_probe *p)
+{
+	return scan(x, p);
+}

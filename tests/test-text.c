@@ -1,0 +1,147 @@
+/* test-text.c - the text primitives: UTF-8 decoding and encoding, folding (NFC and NFD
+ * alike, marks, case, ñ), bidi stripping; and the hash function and hash index. */
+#include "hash.h"
+#include "text.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#include "test.h"
+
+/* Folds a whole UTF-8 string the way office and header matching do: words of folded
+ * letters, one space between words. */
+static void fold_str(const char *s, unsigned flags, char *out, size_t size)
+{
+	size_t k = 0, len = strlen(s);
+	int in_word = 0;
+	for (size_t i = 0; i < len;) {
+		uint32_t cp;
+		char f[TEXT_FOLD_MAX];
+		size_t n = text_utf8_next((const unsigned char *)s + i, len - i, &cp);
+		int m = n ? text_fold_char(cp, flags, f) : 0;
+		i += n ? n : 1;
+		if (m == 0 && in_word && k + 1 < size)
+			out[k++] = ' ';
+		in_word = m != 0 ? 1 : 0;
+		for (int j = 0; j < m && k + 1 < size; j++)
+			out[k++] = f[j];
+	}
+	while (k > 0 && out[k - 1] == ' ')
+		k--;
+	out[k] = '\0';
+}
+
+static void utf8_decode(struct test_state *ts)
+{
+	uint32_t cp = 0;
+	CHECK_INT_EQ(ts, text_utf8_next((const unsigned char *)"a", 1, &cp), 1);
+	CHECK_INT_EQ(ts, cp, 'a');
+	CHECK_INT_EQ(ts, text_utf8_next((const unsigned char *)"\xC3\xB1", 2, &cp), 2);
+	CHECK_INT_EQ(ts, cp, 0xF1);
+	CHECK_INT_EQ(ts, text_utf8_next((const unsigned char *)"\xE2\x82\xAC", 3, &cp), 3);
+	CHECK_INT_EQ(ts, cp, 0x20AC);
+	CHECK_INT_EQ(ts, text_utf8_next((const unsigned char *)"\xF0\x9F\x98\x80", 4, &cp), 4);
+	CHECK_INT_EQ(ts, cp, 0x1F600);
+	/* invalid: overlong, surrogate, lone continuation, cut, over U+10FFFF, Latin-1 byte */
+	static const char *const bad[] = {"\xC0\xAF", "\xED\xA0\x80", "\x80", "\xE2\x82",
+					  "\xF4\x90\x80\x80", "\xED"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK_INT_EQ(ts, text_utf8_next((const unsigned char *)bad[i], strlen(bad[i]), &cp),
+			     0);
+	/* a cut sequence is refused, not read past its end */
+	CHECK_INT_EQ(ts, text_utf8_next((const unsigned char *)"\xC3\xB1", 1, &cp), 0);
+	char out[4];
+	static const uint32_t round[] = {0x41, 0xE9, 0x20AC, 0x1F600, 0x10FFFF};
+	for (size_t i = 0; i < sizeof(round) / sizeof(round[0]); i++) {
+		size_t n = text_utf8_put(round[i], out);
+		CHECK_INT_EQ(ts, text_utf8_next((const unsigned char *)out, n, &cp), n);
+		CHECK_INT_EQ(ts, cp, round[i]);
+	}
+}
+
+static void fold(struct test_state *ts)
+{
+	char a[64], b[64];
+	/* NFC and NFD fold alike */
+	fold_str("Secretar\xC3\xAD" "a General", 0, a, sizeof(a));
+	fold_str("Secretari\xCC\x81" "a General", 0, b, sizeof(b));
+	CHECK_STR_EQ(ts, a, "secretaria general");
+	CHECK_STR_EQ(ts, b, a);
+	fold_str("PLANEACI\xC3\x93N", 0, a, sizeof(a));
+	fold_str("planeacio\xCC\x81n", 0, b, sizeof(b));
+	CHECK_STR_EQ(ts, a, "planeacion");
+	CHECK_STR_EQ(ts, b, a);
+	/* Windows-1252 text once decoded is plain UTF-8: "Dirección" from 0xF3 */
+	fold_str("Direcci\xC3\xB3n", 0, a, sizeof(a));
+	CHECK_STR_EQ(ts, a, "direccion");
+	/* punctuation, symbols and other scripts separate words */
+	fold_str("Control-Interno (OCI) \xE2\x80\x94 \xCE\xA3x", 0, a, sizeof(a));
+	CHECK_STR_EQ(ts, a, "control interno oci x");
+	/* letters Unicode does not decompose, case folding beyond ASCII, ligatures */
+	fold_str("\xC3\x86gir \xC3\x98st \xC3\x9E" "or Stra\xC3\x9F" "e \xEF\xAC\x81n", 0, a,
+		 sizeof(a));
+	CHECK_STR_EQ(ts, a, "aegir ost thor strasse fin");
+	/* ñ: folded to n for matching, kept distinct on request */
+	fold_str("Compa\xC3\xB1\xC3\xAD" "a A\xC3\x91O", 0, a, sizeof(a));
+	CHECK_STR_EQ(ts, a, "compania ano");
+	fold_str("Compa\xC3\xB1\xC3\xAD" "a A\xC3\x91O", TEXT_FOLD_KEEP_ENYE, a, sizeof(a));
+	CHECK_STR_EQ(ts, a, "compa\xC3\xB1ia a\xC3\xB1o");
+	fold_str("an\xCC\x83o", TEXT_FOLD_KEEP_ENYE, b, sizeof(b)); /* NFD ñ is n + U+0303 */
+	CHECK_STR_EQ(ts, b, "ano");
+	char f[TEXT_FOLD_MAX];
+	CHECK_INT_EQ(ts, text_fold_char(0x301, 0, f), -1); /* a mark joins its letter */
+	CHECK_INT_EQ(ts, text_fold_char(' ', 0, f), 0);
+	CHECK_INT_EQ(ts, text_fold_char(0xA0, 0, f), 0);
+	CHECK_INT_EQ(ts, text_fold_char(0xFFFD, 0, f), 0);
+}
+
+static void bidi(struct test_state *ts)
+{
+	char s[] = "a\xE2\x80\xAE" "b\xE2\x81\xA6" "c\xE2\x80\x8F\xD8\x9C" "d\xD7\x90\xFF";
+	size_t n = text_strip_bidi(s, strlen(s));
+	s[n] = '\0';
+	CHECK_STR_EQ(ts, s, "abcd\xD7\x90\xFF");
+	CHECK(ts, text_is_bidi_control(0x202E) && text_is_bidi_control(0x2069));
+	CHECK(ts, !text_is_bidi_control(0x2070) && !text_is_bidi_control(0x05D0));
+}
+
+static void hash(struct test_state *ts)
+{
+	/* published FNV-1a 64 vectors */
+	CHECK(ts, hash_str(HASH_FNV_BASIS, "") == 0xcbf29ce484222325ULL);
+	CHECK(ts, hash_str(HASH_FNV_BASIS, "a") == 0xaf63dc4c8601ec8cULL);
+	CHECK(ts, hash_str(HASH_FNV_BASIS, "foobar") == 0x85944171f73967e8ULL);
+	CHECK(ts, hash_bytes(HASH_FNV_BASIS, "foobar", 6) == hash_str(HASH_FNV_BASIS, "foobar"));
+	CHECK(ts, hash_bytes(hash_bytes(HASH_FNV_BASIS, "foo", 3), "bar", 3) ==
+			  hash_str(HASH_FNV_BASIS, "foobar"));
+	CHECK(ts, hash_pair(1, 2) != hash_pair(2, 1));
+}
+
+static void index_ops(struct test_state *ts)
+{
+	struct hash_index x;
+	struct hash_probe p;
+	hash_index_init(&x);
+	CHECK_INT_EQ(ts, hash_index_first(&x, 42, &p), HASH_NONE);
+	/* 1000 values under 100 hashes, some colliding in their slot; growth keeps them all */
+	for (size_t v = 0; v < 1000; v++)
+		hash_index_put(&x, (v % 100) * 16, v);
+	CHECK_INT_EQ(ts, x.n, 1000);
+	CHECK(ts, x.cap >= 2000);
+	int ok = 1;
+	for (uint64_t h = 0; h < 100; h++) {
+		size_t seen = 0, sum = 0;
+		for (size_t v = hash_index_first(&x, h * 16, &p); v != HASH_NONE;
+		     v = hash_index_next(&x, &p)) {
+			seen++;
+			sum += v;
+			ok &= v % 100 == h;
+		}
+		ok &= seen == 10 && sum == 10 * h + 100 * 45;
+	}
+	CHECK(ts, ok);
+	CHECK_INT_EQ(ts, hash_index_first(&x, 7, &p), HASH_NONE);
+	hash_index_finish(&x);
+}
+
+TEST_MAIN(TEST(utf8_decode), TEST(fold), TEST(bidi), TEST(hash), TEST(index_ops))
