@@ -7,8 +7,9 @@
 # fails, `plazo status` says so) until `plazo retry` or the backoff probe, then every digest
 # goes once under the Message-ID of its first attempt; a full or read-only Maildir defers;
 # retry_for counts from the first attempt; two fresh databases never share a Message-ID; a
-# systemd credential is read instead of the password file when $CREDENTIALS_DIRECTORY is set.
-# Exits 77 (skip) when aiosmtpd, openssl or sqlite3 is missing.
+# systemd credential is read instead of the password file when $CREDENTIALS_DIRECTORY is set;
+# the daemon shows a held queue in /metrics and a reload releases it.
+# Exits 77 (skip) when aiosmtpd, openssl, sqlite3 or curl is missing.
 set -u
 : "${PLAZO:?}" "${PLAZO_TESTDATA:?}" "${PLAZO_CONFIG:?}"
 PY=/usr/bin/python3
@@ -16,6 +17,7 @@ HERE=$(dirname "$0")
 $PY -c 'import aiosmtpd' 2>/dev/null || { echo "skip: aiosmtpd missing"; exit 77; }
 command -v openssl >/dev/null 2>&1 || { echo "skip: openssl missing"; exit 77; }
 command -v sqlite3 >/dev/null 2>&1 || { echo "skip: sqlite3 missing"; exit 77; }
+command -v curl >/dev/null 2>&1 || { echo "skip: curl missing"; exit 77; }
 tmp=$(mktemp -d)
 pids=""
 mounts=""
@@ -266,6 +268,46 @@ if mount --bind "$tmp/rosrc" "$tmp/ro" 2>"$tmp/mount.err" &&
 else
     echo "skip read-only bind mount: cannot mount ($(cat "$tmp/mount.err"))"
 fi
+
+# 10. the daemon: a 535 holds the queue, /metrics says so; the password fixed and a reload
+#     (SIGHUP) release it at once (the backoff probe would wait 5 minutes).
+start_peer daemon
+printf 'wrong-pw\n' >"$tmp/pw-daemon"
+chmod 600 "$tmp/pw-daemon"
+cfg=$(make_config daemon "$port" "$tmp/pw-daemon")
+sed -i 's/^listen = .*/listen = 127.0.0.1:0/' "$cfg"
+"$PLAZO" -v -c "$cfg" run --at 2023-03-07T08:00 >"$tmp/daemon.log" 2>&1 &
+daemon=$!
+pids="$pids $daemon"
+# wait_for PATTERN FILE: up to 15 s
+wait_for() {
+    i=0
+    while ! grep -q -- "$1" "$2" 2>/dev/null && [ $i -lt 150 ]; do sleep 0.1; i=$((i + 1)); done
+    grep -q -- "$1" "$2"
+}
+if wait_for "queue held" "$tmp/daemon.log"; then ok "daemon: held"; else bad "daemon: not held"; cat "$tmp/daemon.log"; fi
+hport=$(sed -n 's/.*serving feeds on 127\.0\.0\.1 port \([0-9]*\).*/\1/p' "$tmp/daemon.log" | head -n 1)
+i=0
+while [ $i -lt 50 ]; do
+    curl -s "http://127.0.0.1:$hport/metrics" >"$tmp/metrics" 2>/dev/null
+    grep -q '^plazo_queue_held 1' "$tmp/metrics" && break
+    sleep 0.1
+    i=$((i + 1))
+done
+expect_grep "metrics: plazo_queue_held 1" "^plazo_queue_held 1" "$tmp/metrics"
+expect_grep "metrics: the reminders waiting" "^plazo_queue_held_reminders 7" "$tmp/metrics"
+printf 's3cret-pw\n' >"$tmp/pw-daemon"
+kill -HUP "$daemon"
+if wait_for "held queue released by the reload" "$tmp/daemon.log"; then ok "daemon: the reload releases"; else bad "daemon: no release"; fi
+i=0
+while [ "$(messages daemon)" -lt 5 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+[ "$(messages daemon)" -eq 5 ] && once daemon && ok "daemon: 5 digests at once after the reload" \
+    || bad "daemon: $(messages daemon) after the reload"
+sleep 0.5
+curl -s "http://127.0.0.1:$hport/metrics" >"$tmp/metrics" 2>/dev/null
+expect_grep "metrics: plazo_queue_held 0" "^plazo_queue_held 0" "$tmp/metrics"
+kill "$daemon" 2>/dev/null
+wait "$daemon" 2>/dev/null
 
 echo "$fails failed"
 [ "$fails" -eq 0 ]
