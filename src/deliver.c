@@ -18,8 +18,8 @@ struct deliver {
 	time_t at;
 	char instance[64];
 	struct store_hold hold; /* as the pass found it */
-	bool waiting;           /* held, and the probe is not due */
-	bool stopped;           /* a digest of this pass met a held fault */
+	bool waiting; /* held, and the probe is not due */
+	bool stopped; /* a digest of this pass met a held fault */
 };
 
 int deliver_open(struct deliver **out, const struct config *cfg, struct store *st, time_t at,
@@ -88,10 +88,10 @@ static enum fault fault_of(enum pz_errc code)
 
 /* One attempt: who was addressed and what they (or the transport) said. */
 struct attempt {
-	struct pz_error whole;   /* code PZ_OK unless it failed for everybody addressed */
-	struct smtp_rcpt *rcpt;  /* the recipients addressed (SMTP) */
+	struct pz_error whole; /* code PZ_OK unless it failed for everybody addressed */
+	struct smtp_rcpt *rcpt; /* the recipients addressed (SMTP) */
 	size_t n_rcpt;
-	bool accepted_before;    /* an earlier attempt reached somebody */
+	bool accepted_before; /* an earlier attempt reached somebody */
 };
 
 static bool settled_before(const struct store_rcpt *known, size_t n, const char *address,
@@ -107,8 +107,8 @@ static bool settled_before(const struct store_rcpt *known, size_t n, const char 
 }
 
 /* The office's recipients that have not settled message_id yet. */
-static int address(struct deliver *t, const struct config_office *o, const char *message_id,
-		   struct attempt *a, struct pz_error *err)
+static int unsettled_rcpts(struct deliver *t, const struct config_office *o, const char *message_id,
+			   struct attempt *a, struct pz_error *err)
 {
 	struct store_rcpt *known;
 	size_t n_known;
@@ -143,7 +143,7 @@ static int open_smtp(struct deliver *t, struct pz_error *err)
 static int try_smtp(struct deliver *t, const struct config_office *o, const char *message_id,
 		    const char *msg, size_t len, struct attempt *a, struct pz_error *err)
 {
-	if (address(t, o, message_id, a, err) < 0)
+	if (unsettled_rcpts(t, o, message_id, a, err) < 0)
 		return -1;
 	if (o->emails.len == 0)
 		PZ_FAIL(&a->whole, PZ_EPERM, o->id, "office %s has no email in the config", o->id);
@@ -181,7 +181,7 @@ static time_t next_attempt(time_t at, long long id, int attempts)
 struct tally {
 	size_t accepted, deferred, failed; /* in this attempt */
 	bool held;
-	const char *why;                   /* the first refusal's text, or the whole's */
+	const char *why; /* the first refusal's text, or the whole's */
 	char why_buf[600];
 };
 
@@ -211,7 +211,8 @@ static enum fault settle_rcpt(struct attempt *a, size_t i, bool late, struct tal
 		f = late ? FAULT_PERM : FAULT_TEMP;
 		if (late) {
 			size_t len = strlen(r->reply);
-			snprintf(r->reply + len, sizeof(r->reply) - len, " (deferred past retry_for)");
+			snprintf(r->reply + len, sizeof(r->reply) - len,
+				 " (deferred past retry_for)");
 		}
 	}
 	r->outcome = f == FAULT_NONE ? PZ_OK : f == FAULT_TEMP ? PZ_ETEMP : PZ_EPERM;
@@ -245,8 +246,8 @@ static int record_rcpts(struct deliver *t, const struct config_office *o, const 
 	return 0;
 }
 
-static void event(struct send_report *rep, enum send_event ev, const char *office,
-		  size_t items, const char *detail)
+static void event(struct send_report *rep, enum send_event ev, const char *office, size_t items,
+		  const char *detail)
 {
 	if (rep->event)
 		rep->event(rep->user, ev, office, items, detail);
@@ -300,8 +301,8 @@ static int audit(struct deliver *t, const struct config_office *o, const struct 
 		 size_t items, const char *message_id, enum send_event ev, const char *why,
 		 struct send_report *rep, struct pz_error *err)
 {
-	static const char *const kinds[] = {[SEND_DELIVERED] = "sent", [SEND_RETRY] = "deferred",
-					    [SEND_FAILED] = "failed"};
+	static const char *const kinds[] = {
+		[SEND_DELIVERED] = "sent", [SEND_RETRY] = "deferred", [SEND_FAILED] = "failed"};
 	char detail[600];
 	snprintf(detail, sizeof(detail), "items=%zu %s%s%s", items, message_id,
 		 ev == SEND_DELIVERED ? "" : " ", ev == SEND_DELIVERED ? "" : why);
@@ -322,7 +323,9 @@ static enum send_event verdict(const struct attempt *a, const struct tally *y, b
 {
 	if (maildir) {
 		enum fault f = fault_of(a->whole.code);
-		return f == FAULT_NONE ? SEND_DELIVERED : f == FAULT_TEMP ? SEND_RETRY : SEND_FAILED;
+		return f == FAULT_NONE	 ? SEND_DELIVERED
+		       : f == FAULT_TEMP ? SEND_RETRY
+					 : SEND_FAILED;
 	}
 	if (y->deferred > 0)
 		return SEND_RETRY;
