@@ -132,6 +132,7 @@ static const struct command commands[] = {
 	{"upcoming", cli_cmd_upcoming, "what each office has overdue and coming up"},
 	{"send", cli_cmd_send, "send the reminders that are due, then exit"},
 	{"status", cli_cmd_status, "counts of pending, sent and failed reminders"},
+	{"retry", cli_cmd_retry, "send failed (and held) reminders again once fixed"},
 	{"run", cli_cmd_run, "run the service: HTTP feeds and pages, reminders on time"},
 	{"feed", cli_cmd_feed, "print an office's iCalendar feed"},
 	{"token", cli_cmd_token, "list or rotate the offices' private feed URLs"},

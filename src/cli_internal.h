@@ -53,5 +53,6 @@ int cli_cmd_holidays(const struct cli_globals *g, int argc, char **argv);
 int cli_cmd_upcoming(const struct cli_globals *g, int argc, char **argv);
 int cli_cmd_send(const struct cli_globals *g, int argc, char **argv);
 int cli_cmd_status(const struct cli_globals *g, int argc, char **argv);
+int cli_cmd_retry(const struct cli_globals *g, int argc, char **argv);
 
 #endif

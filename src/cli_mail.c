@@ -1,6 +1,7 @@
-/* cli_mail.c - the mail commands: send, status. */
+/* cli_mail.c - the mail commands: send, status, retry. */
 #include <errno.h>
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,8 +23,8 @@ static const char send_help[] =
 	"(late ones included), one digest per office, and the retries that are due.\n"
 	"  --at TIME    the instant to act for, ISO 8601 (default: now)\n"
 	"  --dry-run    print the digests instead of sending them; record nothing\n"
-	"Exit status: 0 sent (or nothing to send), 1 a delivery failed or the state is\n"
-	"unusable (deferred deliveries are not failures), 2 usage error.\n";
+	"Exit status: 0 sent (or nothing to send), 1 a delivery or a recipient failed, the queue\n"
+	"is held, or the state is unusable (deferred deliveries are not failures), 2 usage error.\n";
 
 int cli_cmd_send(const struct cli_globals *g, int argc, char **argv)
 {
@@ -82,7 +83,10 @@ int cli_cmd_send(const struct cli_globals *g, int argc, char **argv)
 			       "%zu deferred, %zu failed\n",
 			       rep.enqueued, rep.enqueued == 1 ? "" : "s", rep.digests,
 			       rep.digests == 1 ? "" : "s", rep.reminders, rep.retrying, rep.failed);
-		if (rep.failed > 0)
+		if (!dry && rep.held > 0)
+			fprintf(stderr, "plazo send: the queue is held: fix the cause, then run "
+					"'plazo retry' ('plazo status' says why)\n");
+		if (rep.failed > 0 || rep.rcpt_failed > 0 || (!dry && rep.held > 0))
 			rc = CLI_FAIL;
 	}
 	if (lock >= 0)
@@ -94,22 +98,35 @@ int cli_cmd_send(const struct cli_globals *g, int argc, char **argv)
 
 static const char status_help[] =
 	"Usage: plazo [-c CONFIG] status\n"
-	"Show the reminder ledger: how many reminders are pending, sent and failed, when the\n"
-	"last send pass ran, and the latest failures with the server's reply.\n";
+	"Show the reminder ledger: whether the queue is held (and why), how many reminders are\n"
+	"pending, sent and failed, when the last send pass ran, the latest failures with the\n"
+	"server's reply, and the recipients that refused a digest for good.\n";
 
-static void print_status(struct store *st, const struct store_counts *n)
+static void format_utc(time_t t, char buf[static 32])
 {
-	bool has;
-	time_t cursor;
+	struct tm tm;
+	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+}
+
+/* A held queue comes first and loud: nothing goes out until the operator acts. */
+static void print_hold(struct store *st, const struct store_counts *n)
+{
+	struct store_hold h;
 	struct pz_error err;
-	printf("reminders: %ld pending, %ld sent, %ld failed, %ld superseded, %ld obsolete\n",
-	       n->pending, n->sent, n->failed, n->superseded, n->obsolete);
-	if (store_cursor(st, &has, &cursor, &err) == 0 && has) {
-		char buf[32];
-		struct tm tm;
-		strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&cursor, &tm));
-		printf("last pass: %s\n", buf);
-	}
+	if (store_hold(st, &h, &err) < 0 || !h.held)
+		return;
+	char since[32], until[32];
+	format_utc((time_t)h.since, since);
+	format_utc((time_t)h.until, until);
+	printf("QUEUE HELD since %s: %s\n"
+	       "  %ld pending reminders wait; fix the cause, then run 'plazo retry' (or reload the\n"
+	       "  service); otherwise it is tried again at %s\n",
+	       since, h.reason, n->pending, until);
+}
+
+static void print_failures(struct store *st)
+{
+	struct pz_error err;
 	struct store_reminder *f;
 	size_t nf;
 	if (store_failures(st, 10, &f, &nf, &err) < 0)
@@ -120,6 +137,34 @@ static void print_status(struct store *st, const struct store_counts *n)
 		printf("  office=%s activity=%s due=%s stage=%s: %s\n", f[i].office, f[i].activity,
 		       f[i].due, f[i].stage, f[i].last_error);
 	free(f);
+	struct store_rcpt *r;
+	if (store_rcpt_failures(st, 10, &r, &nf, &err) < 0)
+		return;
+	if (nf > 0)
+		printf("recipients refused for good (latest):\n");
+	for (size_t i = 0; i < nf; i++) {
+		char at[32];
+		format_utc((time_t)r[i].at, at);
+		printf("  %s office=%s rcpt=%s message_id=%s: %s\n", at, r[i].office, r[i].address,
+		       r[i].message_id, r[i].reply);
+	}
+	free(r);
+}
+
+static void print_status(struct store *st, const struct store_counts *n)
+{
+	bool has;
+	time_t cursor;
+	struct pz_error err;
+	print_hold(st, n);
+	printf("reminders: %ld pending, %ld sent, %ld failed, %ld superseded, %ld obsolete\n",
+	       n->pending, n->sent, n->failed, n->superseded, n->obsolete);
+	if (store_cursor(st, &has, &cursor, &err) == 0 && has) {
+		char buf[32];
+		format_utc(cursor, buf);
+		printf("last pass: %s\n", buf);
+	}
+	print_failures(st);
 }
 
 int cli_cmd_status(const struct cli_globals *g, int argc, char **argv)
@@ -150,6 +195,96 @@ int cli_cmd_status(const struct cli_globals *g, int argc, char **argv)
 	else
 		fprintf(stderr, "plazo status: %s\n", err.msg);
 	store_close(st);
+	config_finish(&cfg);
+	diag_list_finish(&diags);
+	return rc;
+}
+
+static const char retry_help[] =
+	"Usage: plazo [-c CONFIG] retry [--office ID] [--since TIME] [--at TIME]\n"
+	"Once the cause of failures is fixed: put the failed reminders back to pending (and\n"
+	"the recipients that refused a digest others got), and release a held queue. They go\n"
+	"at the next pass, under the Message-ID they were first sent with; the stages of one\n"
+	"milestone whose moment has passed go out as one, the latest, marked late.\n"
+	"  --office ID   only that office's reminders\n"
+	"  --since TIME  only those that failed at or after TIME, ISO 8601 (2023-03-01 or\n"
+	"                2023-03-01T08:00, in [plazo] timezone)\n"
+	"  --at TIME     the instant to act for (default: now)\n"
+	"Exit status: 0 done, 1 the configuration or state could not be read, 2 usage error.\n";
+
+struct retry_opts {
+	const char *office, *since, *at;
+};
+
+static int retry_parse(int argc, char **argv, struct retry_opts *o)
+{
+	static const struct option longopts[] = {
+		{"office", required_argument, NULL, 'o'}, {"since", required_argument, NULL, 's'},
+		{"at", required_argument, NULL, 'a'},     {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "+o:s:a:h", longopts, NULL)) != -1) {
+		if (c == 'o')
+			o->office = optarg;
+		else if (c == 's')
+			o->since = optarg;
+		else if (c == 'a')
+			o->at = optarg;
+		else
+			return c == 'h' ? (fputs(retry_help, stdout), -1) : CLI_USAGE;
+	}
+	if (argc > optind)
+		return cli_usage_error("retry", "unexpected argument '%s'", argv[optind]);
+	return CLI_OK;
+}
+
+static int retry_run(const struct config *cfg, const struct retry_opts *o, time_t since,
+		     time_t at)
+{
+	struct pz_error err = {0};
+	struct store *st = NULL;
+	size_t released = 0;
+	bool held = false;
+	int rc = cli_open_store(cfg, &st, &err) < 0 ||
+				 send_retry(st, o->office, since, at, &released, &held, &err) < 0
+			 ? CLI_FAIL
+			 : CLI_OK;
+	if (rc == CLI_OK)
+		printf("plazo retry: %zu reminder%s back to pending%s\n", released,
+		       released == 1 ? "" : "s", held ? "; the held queue is released" : "");
+	else
+		fprintf(stderr, "plazo retry: %s\n", err.msg);
+	/* merge: poke the running daemon here */
+	store_close(st);
+	return rc;
+}
+
+int cli_cmd_retry(const struct cli_globals *g, int argc, char **argv)
+{
+	struct retry_opts o = {NULL, NULL, NULL};
+	int rc = retry_parse(argc, argv, &o);
+	if (rc != CLI_OK)
+		return rc < 0 ? CLI_OK : rc;
+	struct config cfg;
+	struct diag_list diags;
+	struct pz_error err = {0};
+	time_t since = (time_t)INT64_MIN, at = time(NULL); /* the edge reads the clock */
+	config_init(&cfg);
+	diag_list_init(&diags);
+	if (config_load(&cfg, g->config_path, &diags, &err) < 0) {
+		fprintf(stderr, "plazo retry: %s\n", err.msg);
+		rc = CLI_FAIL;
+	} else if (o.office && config_find_office(&cfg, o.office) < 0) {
+		rc = cli_usage_error("retry", "no [office %s] in %s", o.office, cfg.path);
+	} else if (o.since && calendar_parse_instant(o.since, cfg.timezone, &since, &err)) {
+		rc = cli_usage_error("retry", "--since: %s", err.msg);
+	} else if (o.at && calendar_parse_instant(o.at, cfg.timezone, &at, &err)) {
+		rc = cli_usage_error("retry", "--at: %s", err.msg);
+	}
+	if (rc == CLI_OK)
+		rc = retry_run(&cfg, &o, since, at);
 	config_finish(&cfg);
 	diag_list_finish(&diags);
 	return rc;

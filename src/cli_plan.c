@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli_internal.h"
+#include "smtp.h"
 #include "json.h"
 #include "starter.h"
 #include "strbuf.h"
@@ -54,6 +55,21 @@ static const char check_help[] =
 	"  --format FMT    text (default) or json\n"
 	"Exit status: 0 no errors, 1 errors, 2 usage error.\n";
 
+/* The password file as the service will read it (the systemd credential when
+ * $CREDENTIALS_DIRECTORY is set, the file itself otherwise): a warning, since a bad one
+ * holds the queue but does not stop the feeds. */
+static void check_password(struct loaded *l)
+{
+	const struct config_mail *m = &l->cfg.mail;
+	struct pz_error err = {0};
+	if (m->smtp_url == NULL || m->smtp_user == NULL || m->smtp_password_file == NULL ||
+	    smtp_check_password(m->smtp_password_file, &err) == 0)
+		return;
+	diag_add(&l->diags, DIAG_WARNING, "config-password-file", l->cfg.path, 0, 0,
+		 "%s; the mail queue would be held until it is fixed", err.msg);
+	diag_sort(&l->diags);
+}
+
 int cli_cmd_check(const struct cli_globals *g, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -80,6 +96,8 @@ int cli_cmd_check(const struct cli_globals *g, int argc, char **argv)
 		return cli_usage_error("check", "too many arguments: '%s'", argv[optind + 1]);
 	struct loaded l;
 	int rc = cli_load(g, "check", optind < argc ? argv[optind] : NULL, &l);
+	if (rc == CLI_OK)
+		check_password(&l);
 	if (rc == CLI_OK) {
 		if (fmt == FORMAT_JSON) {
 			summary_json(&l);

@@ -216,7 +216,7 @@ static void pass(struct daemon *d, time_t now)
 	size_t cap = 0;
 	remind_queue_take(d->w->queue, now, &taken, &cap);
 	free(taken);
-	if (rep.digests || rep.failed || rep.retrying || now >= d->next_midnight) {
+	if (rep.digests || rep.failed || rep.retrying || rep.held || now >= d->next_midnight) {
 		publish_locked(d, now);
 		notify_status(d);
 	}
@@ -310,6 +310,17 @@ static void on_event(struct daemon *d)
 	}
 }
 
+/* A reload is how the operator says a held queue's cause is fixed: try it at once. */
+static void release_hold(struct daemon *d, time_t now)
+{
+	struct pz_error err = {0};
+	bool was = false;
+	if (send_release(d->store, now, "configuration reloaded", &was, &err) < 0)
+		log_error("release the held queue: %s", err.msg);
+	else if (was)
+		log_notice("held queue released by the reload; its reminders go at once");
+}
+
 static void reload(struct daemon *d)
 {
 	sd_notify(0, "RELOADING=1");
@@ -330,6 +341,8 @@ static void reload(struct daemon *d)
 		if (ok)
 			log_notice("reloaded plan=%s activities=%zu", w->cfg.plan_file,
 				   w->plan.n_activities);
+		if (ok)
+			release_hold(d, now);
 	}
 	sd_notify(0, "READY=1");
 	notify_status(d);

@@ -62,6 +62,8 @@ const char *pz_errc_name(enum pz_errc code)
 		return "usage";
 	case PZ_ESTATE:
 		return "state";
+	case PZ_EHELD:
+		return "held";
 	}
 	return "unknown";
 }

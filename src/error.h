@@ -17,6 +17,8 @@ enum pz_errc {
 	PZ_EPERM,   /* permanent failure: do not retry (5xx, bad address) */
 	PZ_EUSAGE,  /* the caller asked for something impossible */
 	PZ_ESTATE,  /* the state database is unusable */
+	PZ_EHELD,   /* the operator must act (login refused, untrusted certificate, unreadable
+		     * password file): the work waits, nothing is failed */
 };
 
 struct pz_error {

@@ -291,13 +291,15 @@ struct http_site *feed_site(const struct plan *p, const struct config *cfg, stru
 			    time_t now, struct pz_error *err)
 {
 	struct store_counts c;
-	if (store_counts(st, &c, err) < 0)
+	struct store_hold hold;
+	if (store_counts(st, &c, err) < 0 || store_hold(st, &hold, err) < 0)
 		return NULL;
 	struct done_set done;
 	if (done_load(&done, st, err) < 0)
 		return NULL;
 	struct agenda *ag = xcalloc(cfg->n_offices, sizeof(*ag));
 	struct http_site *site = http_site_new(c.pending, c.sent, c.failed);
+	http_site_set_held(site, hold.held, c.pending);
 	struct by_office ix;
 	by_office_build(p, cfg->n_offices, &ix);
 	int rc = agenda_build(p, cfg, now, 30, ag, err);

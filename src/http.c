@@ -48,6 +48,8 @@ struct entry {
 struct http_site {
 	atomic_uint refs; /* the owner (creator, then the server) plus responses in flight */
 	long pending, sent, failed;
+	bool held;    /* the reminder queue is held: the operator must act */
+	long waiting; /* reminders waiting while it is */
 	unsigned char key[16]; /* SipHash key: bucket positions are unpredictable from outside */
 	struct entry *entries;
 	size_t len, cap;
@@ -256,6 +258,12 @@ struct http_site *http_site_new(long pending, long sent, long failed)
 	random_key(site->key);
 	fill_slots(site, 16);
 	return site;
+}
+
+void http_site_set_held(struct http_site *site, bool held, long waiting)
+{
+	site->held = held;
+	site->waiting = held ? waiting : 0;
 }
 
 static void blob_set(struct http_blob *b, char *data, size_t len, time_t modified)
@@ -726,6 +734,13 @@ static void write_metrics(struct http_server *s, const struct http_site *site, s
 	strbuf_printf(out, "plazo_reminders{state=\"pending\"} %ld\n", site ? site->pending : 0);
 	strbuf_printf(out, "plazo_reminders{state=\"sent\"} %ld\n", site ? site->sent : 0);
 	strbuf_printf(out, "plazo_reminders{state=\"failed\"} %ld\n", site ? site->failed : 0);
+	metric_head(out, "plazo_queue_held", "gauge",
+		    "1 while the reminder queue is held (login, certificate, password file): "
+		    "fix the cause, then plazo retry.");
+	strbuf_printf(out, "plazo_queue_held %d\n", site && site->held ? 1 : 0);
+	metric_head(out, "plazo_queue_held_reminders", "gauge",
+		    "Pending reminders waiting on a held queue.");
+	strbuf_printf(out, "plazo_queue_held_reminders %ld\n", site ? site->waiting : 0);
 }
 
 static enum MHD_Result answer_metrics(struct http_server *s, struct MHD_Connection *c,

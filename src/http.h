@@ -42,6 +42,9 @@ struct http_site;
 
 /* A new, empty snapshot. gauges are the reminder counts shown in /metrics. */
 struct http_site *http_site_new(long pending, long sent, long failed);
+/* Marks the snapshot's reminder queue held, with `waiting` reminders (in /metrics:
+ * plazo_queue_held, plazo_queue_held_reminders). */
+void http_site_set_held(struct http_site *site, bool held, long waiting);
 /* Adds a token's feed and page; takes ownership of both buffers (malloc'ed). Tokens are
  * 32 lower-case hex characters. page may be NULL (feed-only token: the all-offices feed).
  * A token added twice keeps the later buffers; an invalid token (or a NULL feed) is dropped

@@ -396,12 +396,28 @@ static void put_list_id(struct strbuf *out, const struct mail_digest *d)
 	strbuf_finish(&name);
 }
 
+/* A stored Message-ID, taken only when it cannot change the header's meaning. */
+static bool message_id_ok(const char *id)
+{
+	size_t n = id ? strlen(id) : 0;
+	if (n < 3 || n > 127 || id[0] != '<' || id[n - 1] != '>')
+		return false;
+	for (size_t i = 1; i + 1 < n; i++)
+		if (id[i] <= ' ' || id[i] >= 0x7f || id[i] == '<' || id[i] == '>')
+			return false;
+	return true;
+}
+
 static void put_headers(struct strbuf *out, const struct mail_digest *d, const char *date,
 			const char *boundary)
 {
 	char id[128];
 	const char *domain = from_domain(d);
-	mail_message_id(d->identity, domain != NULL ? domain : d->list_domain, id, sizeof id);
+	if (message_id_ok(d->message_id))
+		snprintf(id, sizeof id, "%s", d->message_id);
+	else
+		mail_message_id(d->identity, domain != NULL ? domain : d->list_domain, id,
+				sizeof id);
 	strbuf_printf(out, "Date: %s\r\n", date);
 	put_from(out, d);
 	put_recipients(out, d);

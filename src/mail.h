@@ -63,6 +63,7 @@ struct mail_digest {
 	const char *page_url;       /* the office's page, or NULL */
 	const char *list_domain;    /* List-Id becomes <office_id.list_domain> */
 	const char *identity;       /* stable identity of this digest (office, slot, items) */
+	const char *message_id;     /* the Message-ID a resend keeps, or NULL: from identity */
 	time_t date;                /* the Date header's instant */
 	const char *timezone;       /* the office's zone, for the Date offset */
 	struct date today;          /* the office's local date at `date` */
@@ -75,7 +76,9 @@ struct mail_digest {
  * basis 0xcbf29ce484222325, H2 with its 32-bit halves swapped (0x84222325cbf29ce4). Only
  * printable ASCII of domain without specials or space is kept ("localhost" when none is);
  * it is cut to fit buf (at least 96 bytes, always NUL-terminated). mail_compose uses the
- * From address's domain, else list_domain; its MIME boundary comes from the same hashes. */
+ * From address's domain, else list_domain (or d->message_id when it is set and looks like
+ * one: "<", printable ASCII without space, ">"); its MIME boundary comes from the same
+ * hashes. */
 void mail_message_id(const char *identity, const char *domain, char *buf, size_t size);
 
 /* The Subject text, UTF-8 before encoding, appended to out: "Plazos: " then the non-zero

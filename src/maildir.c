@@ -14,6 +14,26 @@
 
 enum { NAME_ATTEMPTS = 100 };
 
+/* A full disk, a quota, a read-only or failing file system pass: PZ_ETEMP. The rest (a
+ * missing permission, a file where a folder should be) stays PZ_EIO. */
+static enum pz_errc io_class(int e)
+{
+	switch (e) {
+	case ENOSPC:
+	case EDQUOT:
+	case EROFS:
+	case EIO:
+	case EAGAIN:
+	case EINTR:
+	case ENOMEM:
+	case EMFILE:
+	case ENFILE:
+		return PZ_ETEMP;
+	default:
+		return PZ_EIO;
+	}
+}
+
 static int make_dir(const char *path, struct pz_error *err)
 {
 	if (mkdir(path, 0700) == 0)
@@ -24,7 +44,7 @@ static int make_dir(const char *path, struct pz_error *err)
 		return 0;
 	if (saved == EEXIST)
 		saved = ENOTDIR;
-	return PZ_FAIL(err, PZ_EIO, path, "mkdir %s: %s", path, strerror(saved));
+	return PZ_FAIL(err, io_class(saved), path, "mkdir %s: %s", path, strerror(saved));
 }
 
 /* mkdir -p: every missing component of path, mode 0700. */
@@ -117,7 +137,7 @@ static int open_unique(struct delivery *d, const char *dir, time_t now, const ch
 			if (d->fd >= 0)
 				return 0;
 			if (errno != EEXIST)
-				return PZ_FAIL(err, PZ_EIO, d->tmp_path, "create %s: %s",
+				return PZ_FAIL(err, io_class(errno), d->tmp_path, "create %s: %s",
 					       d->tmp_path, strerror(errno));
 		}
 		free(d->tmp_path);
@@ -135,7 +155,7 @@ static int write_all(int fd, const char *path, const char *msg, size_t len, stru
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return PZ_FAIL(err, PZ_EIO, path, "write %s: %s", path, strerror(errno));
+			return PZ_FAIL(err, io_class(errno), path, "write %s: %s", path, strerror(errno));
 		msg += n;
 		len -= (size_t)n;
 	}
@@ -148,7 +168,7 @@ static int sync_dir(const char *dir, struct pz_error *err)
 	int rc = 0;
 	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0 || fsync(fd) != 0)
-		rc = PZ_FAIL(err, PZ_EIO, path, "fsync %s: %s", path, strerror(errno));
+		rc = PZ_FAIL(err, io_class(errno), path, "fsync %s: %s", path, strerror(errno));
 	if (fd >= 0)
 		close(fd);
 	free(path);
@@ -160,15 +180,15 @@ static int commit(struct delivery *d, const char *msg, size_t len, struct pz_err
 {
 	int rc = write_all(d->fd, d->tmp_path, msg, len, err);
 	if (rc == 0 && fsync(d->fd) != 0)
-		rc = PZ_FAIL(err, PZ_EIO, d->tmp_path, "fsync %s: %s", d->tmp_path,
+		rc = PZ_FAIL(err, io_class(errno), d->tmp_path, "fsync %s: %s", d->tmp_path,
 			     strerror(errno));
 	int fd = d->fd;
 	d->fd = -1;
 	if (close(fd) != 0 && rc == 0)
-		rc = PZ_FAIL(err, PZ_EIO, d->tmp_path, "close %s: %s", d->tmp_path,
+		rc = PZ_FAIL(err, io_class(errno), d->tmp_path, "close %s: %s", d->tmp_path,
 			     strerror(errno));
 	if (rc == 0 && rename(d->tmp_path, d->new_path) != 0)
-		rc = PZ_FAIL(err, PZ_EIO, d->new_path, "rename %s to %s: %s", d->tmp_path,
+		rc = PZ_FAIL(err, io_class(errno), d->new_path, "rename %s to %s: %s", d->tmp_path,
 			     d->new_path, strerror(errno));
 	return rc;
 }

@@ -17,7 +17,9 @@ int maildir_create(const char *dir, struct pz_error *err);
  * (e.g. a hash of the Message-ID) and the host name: "<now>.P<pid>Q<unique>.<host>", unique
  * reduced to [A-Za-z0-9_-] (others become '_') and "_N" appended if the name is taken; in the
  * host name '/' becomes \057 and ':' \072. The file (mode 0600) is written in tmp/, fsync'ed,
- * renamed into new/ and new/ is fsync'ed. PZ_EIO on failure, with the path and strerror text;
+ * renamed into new/ and new/ is fsync'ed. On failure PZ_ETEMP for what passes by itself (a
+ * full disk or quota, a read-only or failing file system: ENOSPC, EDQUOT, EROFS, EIO, ...),
+ * PZ_EIO for the rest (permissions, a file in the way), with the path and strerror text;
  * nothing is left behind (the tmp file, or the new/ file if syncing new/ failed, is removed).
  * dir must exist (maildir_create). */
 int maildir_deliver(const char *dir, const char *msg, size_t len, time_t now, const char *unique,

@@ -5,19 +5,17 @@
 #include <string.h>
 
 #include "calendar.h"
+#include "deliver.h"
 #include "done.h"
 #include "escalate.h"
 #include "feed.h"
 #include "log.h"
 #include "mail.h"
-#include "maildir.h"
 #include "remind.h"
-#include "smtp.h"
 #include "spanish.h"
 #include "xalloc.h"
 
-/* A reminder enqueued more than this long after its slot is marked late in the digest. */
-enum { LATE_AFTER = 30 * 60, FIRST_RUN_WINDOW = 24 * 3600 };
+enum { LATE_AFTER = DELIVER_LATE_AFTER, FIRST_RUN_WINDOW = 24 * 3600 };
 
 struct collected {
 	struct reminder *items;
@@ -211,8 +209,20 @@ static long find_milestone(const struct lookup *l, const struct store_reminder *
 
 enum { TEXTS = 3 };
 
+/* Rows of one office that go out as one digest: those first attempted together under one
+ * Message-ID go again together under it (a resend keeps it); those attempted before schema 4
+ * stored Message-IDs (legacy) keep the identity they had; new rows make a new digest. */
+struct group {
+	struct store_reminder *rows;
+	size_t n;
+	const char *message_id; /* stored, or "" */
+	bool legacy;
+	bool escalation;
+};
+
 /* One digest being built: its items and the strings they borrow. */
 struct digest {
+	const struct group *g;
 	size_t office;
 	struct date today;
 	time_t today_at;      /* the pass's instant */
@@ -338,160 +348,26 @@ static int digest_build(const struct lookup *l, struct store *st, const struct s
 	return rc;
 }
 
-/* Where digests go: an SMTP session opened on first use, or the Maildir of each office. */
-struct transport {
-	const struct config *cfg;
-	struct smtp_session *smtp;
-};
-
-static int deliver_smtp(struct transport *t, const struct config_office *o, const char *msg,
-			size_t len, struct pz_error *err)
-{
-	const struct config_mail *m = &t->cfg->mail;
-	if (o->emails.len == 0)
-		return PZ_FAIL(err, PZ_EPERM, o->id, "office %s has no email in the config", o->id);
-	if (t->smtp == NULL) {
-		struct smtp_settings s = {
-			.url = m->smtp_url,
-			.tls = (enum smtp_tls)m->smtp_tls,
-			.user = m->smtp_user,
-			.password_file = m->smtp_password_file,
-			.ca_file = m->smtp_ca_file,
-			.connect_timeout = 15,
-			.timeout = (long)m->smtp_timeout,
-		};
-		if (smtp_open(&t->smtp, &s, err) < 0)
-			return -1;
-	}
-	size_t n = o->emails.len + (o->manager != NULL);
-	const char **rcpt = xcalloc(n, sizeof(*rcpt));
-	for (size_t i = 0; i < o->emails.len; i++)
-		rcpt[i] = o->emails.items[i];
-	if (o->manager)
-		rcpt[n - 1] = o->manager;
-	int rc = smtp_send(t->smtp, m->from, rcpt, n, msg, len, NULL, err);
-	free(rcpt);
-	return rc;
-}
-
-static int deliver(struct transport *t, const struct config_office *o, const char *msg,
-		   size_t len, time_t at, const char *message_id, struct pz_error *err)
-{
-	if (t->cfg->mail.smtp_url)
-		return deliver_smtp(t, o, msg, len, err);
-	char *dir = xasprintf("%s/%s", t->cfg->mail.maildir, o->id);
-	char unique[17];
-	snprintf(unique, sizeof(unique), "%.16s", message_id + strlen("<plazo."));
-	int rc = maildir_create(dir, err);
-	if (rc == 0)
-		rc = maildir_deliver(dir, msg, len, at, unique, err);
-	free(dir);
-	return rc;
-}
-
-/* Exponential backoff from 5 minutes to 6 hours, with +-20% jitter drawn from the row id
- * and attempt (deterministic, so tests can follow it). */
-static time_t next_attempt(time_t at, long long id, int attempts)
-{
-	long delay = 300;
-	for (int i = 0; i < attempts && delay < 6 * 3600; i++)
-		delay *= 2;
-	delay = delay > 6 * 3600 ? 6 * 3600 : delay;
-	unsigned long long h = (unsigned long long)id * 0x9E3779B97F4A7C15ULL + (unsigned)attempts;
-	h ^= h >> 29;
-	long jitter = (long)(h % 401) - 200; /* per mille */
-	return at + delay + delay * jitter / 1000;
-}
-
-/* A temporary failure is retried until [mail] retry_for has passed since the slot. */
-static bool retried(const struct config *cfg, const struct store_reminder *r,
-		    const struct pz_error *outcome, time_t at)
-{
-	return outcome->code == PZ_ETEMP && at - r->slot <= (long long)cfg->mail.retry_for;
-}
-
-/* What a delivery's outcome means for the digest: deferred while any reminder in it is
- * still retried, failed when none is. */
-static enum send_event outcome_event(const struct config *cfg, const struct store_reminder *rows,
-				     const struct digest *d, const struct pz_error *outcome,
-				     time_t at)
-{
-	if (outcome == NULL)
-		return SEND_DELIVERED;
-	for (size_t i = 0; i < d->n_rows; i++)
-		if (retried(cfg, &rows[d->rows[i]], outcome, at))
-			return SEND_RETRY;
-	return SEND_FAILED;
-}
-
-/* One audit row per digest: what went to whom, or why it did not. */
-static int audit(struct store *st, const struct config *cfg, const struct store_reminder *rows,
-		 const struct digest *d, time_t at, const char *message_id,
-		 const struct pz_error *outcome, struct pz_error *err)
-{
-	static const char *const kinds[] = {[SEND_DELIVERED] = "sent", [SEND_RETRY] = "deferred",
-					    [SEND_FAILED] = "failed"};
-	const char *kind = kinds[outcome_event(cfg, rows, d, outcome, at)];
-	char detail[400];
-	snprintf(detail, sizeof(detail), "items=%zu %s", d->n,
-		 outcome ? outcome->msg : message_id);
-	return store_audit(st, at, cfg->offices[d->office].id, kind, detail, err);
-}
-
-/* Records the outcome of delivering the digest of rows: sent, retried or failed. */
-static int settle(struct store *st, const struct config *cfg, const struct store_reminder *rows,
-		  const struct digest *d, time_t at, const char *message_id,
-		  const struct pz_error *outcome, struct pz_error *err)
-{
-	if (store_begin(st, err) < 0)
-		return -1;
-	int rc = 0;
-	for (size_t i = 0; i < d->n_rows && rc == 0; i++) {
-		const struct store_reminder *r = &rows[d->rows[i]];
-		if (outcome == NULL) {
-			rc = store_mark_sent(st, r->id, at, message_id, err);
-			if (rc == 0)
-				rc = store_supersede_others(st, r->id, at, err);
-		} else if (retried(cfg, r, outcome, at))
-			rc = store_mark_retry(st, r->id, next_attempt(at, r->id, r->attempts),
-					      outcome->msg, err);
-		else
-			rc = store_mark_failed(st, r->id, at, outcome->msg, err);
-	}
-	if (rc == 0)
-		rc = audit(st, cfg, rows, d, at, message_id, outcome, err);
-	if (rc < 0) {
-		store_rollback(st);
-		return -1;
-	}
-	return store_commit(st, err);
-}
-
-static void report(struct send_report *rep, enum send_event ev, const char *office,
-		   size_t items, const char *detail)
-{
-	if (rep->event)
-		rep->event(rep->user, ev, office, items, detail);
-}
-
-/* Builds, delivers and records the digest of one office's pending rows. */
 /* Composes, delivers (or prints, in a dry run) and records a built digest of rows. */
-static int send_digest(const struct lookup *l, struct store *st, struct transport *t,
-		       const struct store_reminder *rows, const struct digest *d, const char *title,
-		       time_t at, struct strbuf *dry_out, struct send_report *rep,
-		       struct pz_error *err)
+static int send_digest(const struct lookup *l, struct deliver *t, const struct store_reminder *rows,
+		       const struct digest *d, const char *title, time_t at,
+		       struct strbuf *dry_out, struct send_report *rep, struct pz_error *err)
 {
 	const struct config_office *o = &l->cfg->offices[d->office];
 	const char *domain = strchr(l->cfg->mail.from, '@') + 1;
-	char message_id[96];
-	mail_message_id(d->identity.data, domain, message_id, sizeof(message_id));
+	char message_id[128];
+	if (d->g->message_id[0] != '\0')
+		snprintf(message_id, sizeof(message_id), "%s", d->g->message_id);
+	else
+		deliver_message_id(t, d->identity.data, d->g->legacy, domain, message_id,
+				   sizeof(message_id));
 	const char *const *to = (const char *const *)o->emails.items;
 	struct mail_digest md = {
 		.office_id = o->id, .office_name = title, .from = l->cfg->mail.from,
 		.from_name = l->cfg->mail.from_name, .to = to, .n_to = o->emails.len,
 		.cc = o->manager, .list_domain = domain, .identity = d->identity.data,
-		.date = at, .timezone = o->timezone, .today = d->today, .items = d->items,
-		.n_items = d->n, .page_url = d->page_url, .feed_url = d->feed_url,
+		.message_id = message_id, .date = at, .timezone = o->timezone, .today = d->today,
+		.items = d->items, .n_items = d->n, .page_url = d->page_url, .feed_url = d->feed_url,
 	};
 	struct strbuf msg;
 	strbuf_init(&msg);
@@ -500,27 +376,24 @@ static int send_digest(const struct lookup *l, struct store *st, struct transpor
 		strbuf_append(dry_out, msg.data, msg.len);
 		strbuf_puts(dry_out, "\r\n");
 	} else if (rc == 0) {
-		struct pz_error outcome = {0};
-		bool ok = deliver(t, o, msg.data, msg.len, at, message_id, &outcome) == 0;
-		rc = settle(st, l->cfg, rows, d, at, message_id, ok ? NULL : &outcome, err);
-		enum send_event ev = outcome_event(l->cfg, rows, d, ok ? NULL : &outcome, at);
-		rep->digests += ok;
-		rep->reminders += ok ? d->n : 0;
-		rep->retrying += ev == SEND_RETRY;
-		rep->failed += ev == SEND_FAILED;
-		report(rep, ev, o->id, d->n, ok ? message_id : outcome.msg);
+		struct store_reminder *settled = xcalloc(d->n_rows ? d->n_rows : 1, sizeof(*settled));
+		for (size_t i = 0; i < d->n_rows; i++)
+			settled[i] = rows[d->rows[i]];
+		rc = deliver_send(t, o, settled, d->n_rows, d->n, message_id, msg.data, msg.len,
+				  rep, err);
+		free(settled);
 	}
 	strbuf_finish(&msg);
 	return rc;
 }
 
-/* The reminders of one office's pending rows, as one digest. */
-static int reminders_pass(const struct lookup *l, struct store *st, struct transport *t,
-			  const struct store_reminder *rows, size_t n, size_t office, time_t at,
-			  struct strbuf *dry_out, struct send_report *rep, struct pz_error *err)
+/* The reminders of one group of an office's pending rows, as one digest. */
+static int reminders_pass(const struct lookup *l, struct store *st, struct deliver *t,
+			  const struct group *g, size_t office, time_t at, struct strbuf *dry_out,
+			  struct send_report *rep, struct pz_error *err)
 {
 	const struct config_office *o = &l->cfg->offices[office];
-	struct digest d = {.office = office, .today_at = at};
+	struct digest d = {.g = g, .office = office, .today_at = at};
 	strbuf_init(&d.identity);
 	char token[33];
 	int minutes, rc = calendar_utc_to_local(o->timezone, at, &d.today, &minutes, err);
@@ -529,23 +402,23 @@ static int reminders_pass(const struct lookup *l, struct store *st, struct trans
 	if (rc == 0) {
 		d.page_url = feed_page_url(l->cfg, token);
 		d.feed_url = feed_url(l->cfg, token, false);
-		rc = digest_build(l, st, rows, n, &d, dry_out != NULL, err);
+		rc = digest_build(l, st, g->rows, g->n, &d, dry_out != NULL, err);
 	}
 	if (rc == 0 && d.n > 0)
-		rc = send_digest(l, st, t, rows, &d, o->name, at, dry_out, rep, err);
-	digest_finish(&d, n);
+		rc = send_digest(l, t, g->rows, &d, o->name, at, dry_out, rep, err);
+	digest_finish(&d, g->n);
 	return rc;
 }
 
 /* The supervising office's escalation rows (of one or more weeks) as one digest of what
  * is long overdue now; with nothing overdue, the rows close without a message. */
-static int escalation_pass(const struct lookup *l, struct store *st, struct transport *t,
-			   const struct store_reminder *rows, size_t n, size_t office, time_t at,
-			   struct strbuf *dry_out, struct send_report *rep, struct pz_error *err)
+static int escalation_pass(const struct lookup *l, struct store *st, struct deliver *t,
+			   const struct group *g, size_t office, time_t at, struct strbuf *dry_out,
+			   struct send_report *rep, struct pz_error *err)
 {
 	const struct config_office *o = &l->cfg->offices[office];
 	struct escalate_items e;
-	struct digest d = {.office = office, .today_at = at};
+	struct digest d = {.g = g, .office = office, .today_at = at};
 	strbuf_init(&d.identity);
 	int minutes, rc = calendar_utc_to_local(o->timezone, at, &d.today, &minutes, err);
 	if (rc == 0)
@@ -554,17 +427,17 @@ static int escalation_pass(const struct lookup *l, struct store *st, struct tran
 		return -1;
 	d.items = e.items;
 	d.n = e.n;
-	d.rows = xcalloc(n, sizeof(*d.rows));
+	d.rows = xcalloc(g->n, sizeof(*d.rows));
 	strbuf_printf(&d.identity, "%s:escalation", o->id);
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < g->n; i++) {
 		d.rows[d.n_rows++] = i;
-		strbuf_printf(&d.identity, ":%lld", rows[i].id);
+		strbuf_printf(&d.identity, ":%lld", g->rows[i].id);
 	}
 	char *title = xasprintf("Seguimiento de vencidas — %s", o->name);
 	if (d.n > 0)
-		rc = send_digest(l, st, t, rows, &d, title, at, dry_out, rep, err);
-	for (size_t i = 0; d.n == 0 && !dry_out && i < n && rc == 0; i++)
-		rc = store_mark_obsolete(st, rows[i].id, err);
+		rc = send_digest(l, t, g->rows, &d, title, at, dry_out, rep, err);
+	for (size_t i = 0; d.n == 0 && !dry_out && i < g->n && rc == 0; i++)
+		rc = store_mark_obsolete(st, g->rows[i].id, err);
 	free(title);
 	free(d.rows);
 	strbuf_finish(&d.identity);
@@ -572,25 +445,56 @@ static int escalation_pass(const struct lookup *l, struct store *st, struct tran
 	return rc;
 }
 
-/* One office's pending rows: its reminders, then (for the supervising office) escalation. */
-static int office_pass(const struct lookup *l, struct store *st, struct transport *t,
+static bool same_group(const struct group *g, const struct store_reminder *r)
+{
+	bool esc = strcmp(r->activity, ESCALATE_ACTIVITY) == 0;
+	bool legacy = r->message_id[0] == '\0' && r->attempts > 0;
+	return g->escalation == esc && g->legacy == legacy &&
+	       strcmp(g->message_id, r->message_id) == 0;
+}
+
+/* Splits rows[0..n) into groups (in order of first appearance); *out is allocated, and each
+ * group's rows too. */
+static size_t group_rows(const struct store_reminder *rows, size_t n, struct group **out)
+{
+	struct group *g = xcalloc(n, sizeof(*g));
+	size_t ng = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t k = 0;
+		while (k < ng && !same_group(&g[k], &rows[i]))
+			k++;
+		if (k == ng) {
+			g[ng++] = (struct group){
+				.rows = xcalloc(n, sizeof(*g->rows)),
+				.message_id = rows[i].message_id,
+				.legacy = rows[i].message_id[0] == '\0' && rows[i].attempts > 0,
+				.escalation = strcmp(rows[i].activity, ESCALATE_ACTIVITY) == 0,
+			};
+		}
+		g[k].rows[g[k].n++] = rows[i];
+	}
+	*out = g;
+	return ng;
+}
+
+/* One office's pending rows: a digest per group, escalation last. */
+static int office_pass(const struct lookup *l, struct store *st, struct deliver *t,
 		       const struct store_reminder *rows, size_t n, size_t office, time_t at,
 		       struct strbuf *dry_out, struct send_report *rep, struct pz_error *err)
 {
-	struct store_reminder *normal = xcalloc(n, sizeof(*normal));
-	struct store_reminder *esc = xcalloc(n, sizeof(*esc));
-	size_t nn = 0, ne = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (strcmp(rows[i].activity, ESCALATE_ACTIVITY) == 0)
-			esc[ne++] = rows[i];
-		else
-			normal[nn++] = rows[i];
-	}
-	int rc = nn ? reminders_pass(l, st, t, normal, nn, office, at, dry_out, rep, err) : 0;
-	if (rc == 0 && ne)
-		rc = escalation_pass(l, st, t, esc, ne, office, at, dry_out, rep, err);
-	free(normal);
-	free(esc);
+	struct group *g;
+	size_t ng = group_rows(rows, n, &g);
+	int rc = 0;
+	for (int esc = 0; esc < 2; esc++)
+		for (size_t k = 0; k < ng && rc == 0; k++) {
+			if (g[k].escalation != (esc == 1) || (!dry_out && deliver_waiting(t)))
+				continue;
+			rc = esc ? escalation_pass(l, st, t, &g[k], office, at, dry_out, rep, err)
+				 : reminders_pass(l, st, t, &g[k], office, at, dry_out, rep, err);
+		}
+	for (size_t k = 0; k < ng; k++)
+		free(g[k].rows);
+	free(g);
 	return rc;
 }
 
@@ -598,17 +502,21 @@ static int deliver_pending(const struct plan *p, const struct config *cfg, struc
 			   time_t at, const struct done_set *done, struct strbuf *dry_out,
 			   struct send_report *rep, struct pz_error *err)
 {
+	struct deliver *t;
+	if (deliver_open(&t, cfg, st, at, err) < 0)
+		return -1;
 	struct store_reminder *rows;
 	size_t n;
-	if (store_pending(st, at, &rows, &n, err) < 0)
+	if (store_pending(st, at, &rows, &n, err) < 0) {
+		deliver_close(t);
 		return -1;
+	}
 	struct lookup l;
 	lookup_init(&l, p, cfg, done);
-	struct transport t = {cfg, NULL};
 	int rc = 0;
 	for (size_t i = 0, j; i < n && rc == 0; i = j) {
-		if (rep->stop && rep->stop(rep->user))
-			break;
+		if ((rep->stop && rep->stop(rep->user)) || (!dry_out && deliver_waiting(t)))
+			break; /* the rest stays pending */
 		for (j = i + 1; j < n && strcmp(rows[j].office, rows[i].office) == 0; j++)
 			;
 		long office = find_office(&l, rows[i].office);
@@ -617,9 +525,9 @@ static int deliver_pending(const struct plan *p, const struct config *cfg, struc
 				rc = store_mark_obsolete(st, rows[k].id, err);
 			continue;
 		}
-		rc = office_pass(&l, st, &t, rows + i, j - i, (size_t)office, at, dry_out, rep, err);
+		rc = office_pass(&l, st, t, rows + i, j - i, (size_t)office, at, dry_out, rep, err);
 	}
-	smtp_close(t.smtp);
+	deliver_close(t);
 	lookup_finish(&l);
 	free(rows);
 	return rc;
@@ -658,5 +566,58 @@ void send_log_event(void *user, enum send_event ev, const char *office, size_t i
 	case SEND_FAILED:
 		log_error("digest failed office=%s items=%zu: %s", office, items, detail);
 		break;
+	case SEND_RCPT_FAILED:
+		log_error("recipient refused office=%s items=%zu %s", office, items, detail);
+		break;
+	case SEND_HELD:
+		log_error("queue held, reminders wait until the cause is fixed (then 'plazo retry' "
+			  "or a reload) office=%s: %s",
+			  office, detail);
+		break;
+	case SEND_RELEASED:
+		log_notice("queue released office=%s (it was held for: %s)", office, detail);
+		break;
 	}
+}
+
+int send_release(struct store *st, time_t at, const char *why, bool *was, struct pz_error *err)
+{
+	bool held = false;
+	if (store_begin(st, err) < 0)
+		return -1;
+	int rc = store_clear_hold(st, &held, err);
+	if (rc == 0 && held)
+		rc = store_collapse(st, at, LATE_AFTER, err);
+	if (rc == 0 && held)
+		rc = store_audit(st, at, "", "released", why, err);
+	if (rc < 0) {
+		store_rollback(st);
+		return -1;
+	}
+	if (was)
+		*was = held;
+	return store_commit(st, err);
+}
+
+int send_retry(struct store *st, const char *office, time_t since, time_t at, size_t *released,
+	       bool *was_held, struct pz_error *err)
+{
+	char detail[200];
+	*was_held = false;
+	if (store_begin(st, err) < 0)
+		return -1;
+	int rc = store_retry(st, office, since, at, released, err);
+	if (rc == 0)
+		rc = store_clear_hold(st, was_held, err);
+	if (rc == 0)
+		rc = store_collapse(st, at, LATE_AFTER, err);
+	snprintf(detail, sizeof(detail), "reminders=%zu since=%lld%s", *released, (long long)since,
+		 *was_held ? " hold released" : "");
+	if (rc == 0 && (*released > 0 || *was_held))
+		rc = store_audit(st, at, office ? office : "", "retried", detail, err);
+	if (rc < 0) {
+		store_rollback(st);
+		return -1;
+	}
+	return store_commit(st, err);
 }

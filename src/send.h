@@ -5,9 +5,10 @@
  * after downtime catches up: the stages a milestone missed collapse into the latest, marked
  * late. Delivery groups every pending reminder of an office into one digest (mail.h), sends
  * it over SMTP (smtp.h) or into the office's Maildir (maildir.h), and marks the reminders
- * sent only once the message was accepted. A temporary failure waits with exponential
- * backoff and jitter until [mail] retry_for has passed since the slot, then fails; a
- * permanent one fails at once. One office's failure never holds back the others.
+ * sent only once the message was accepted (deliver.h: per recipient, the fault classes and
+ * the held queue). A temporary failure waits with exponential backoff and jitter until
+ * [mail] retry_for has passed since the first attempt, then fails; a permanent one fails at
+ * once. One office's failure never holds back the others; a held fault holds them all.
  */
 #ifndef PLAZO_SEND_H
 #define PLAZO_SEND_H
@@ -23,17 +24,22 @@
 #include "strbuf.h"
 
 enum send_event {
-	SEND_DELIVERED, /* detail: Message-ID */
-	SEND_RETRY,     /* detail: the temporary failure */
-	SEND_FAILED,    /* detail: the permanent failure */
+	SEND_DELIVERED,   /* detail: Message-ID */
+	SEND_RETRY,       /* detail: the temporary failure */
+	SEND_FAILED,      /* detail: the permanent failure */
+	SEND_RCPT_FAILED, /* one recipient refused a digest others got; detail: "rcpt=A ID: reply" */
+	SEND_HELD,        /* the queue is held (the operator must act); detail: the fault */
+	SEND_RELEASED,    /* a held queue goes on; detail: the fault it was held for */
 };
 
 struct send_report {
-	size_t enqueued;   /* reminders that came due in this pass */
-	size_t digests;    /* digests delivered */
-	size_t reminders;  /* reminders in them */
-	size_t retrying;   /* digests that failed temporarily */
-	size_t failed;     /* digests that failed for good */
+	size_t enqueued;    /* reminders that came due in this pass */
+	size_t digests;     /* digests delivered */
+	size_t reminders;   /* reminders in them */
+	size_t retrying;    /* digests that failed temporarily */
+	size_t failed;      /* digests that failed for good */
+	size_t rcpt_failed; /* recipients that refused a delivered digest for good */
+	size_t held;        /* held faults met (the pass stops at the first) */
 	/* Called for each digest's outcome, for the caller to log; may be NULL. */
 	void (*event)(void *user, enum send_event ev, const char *office, size_t items,
 		      const char *detail);
@@ -42,6 +48,17 @@ struct send_report {
 	 * NULL. */
 	bool (*stop)(void *user);
 };
+
+/* Releases a held queue at `at` (a reload, `plazo retry`): the held reminders go at the
+ * next pass, the stages of a milestone whose moment has passed collapsed into the latest.
+ * *was (may be NULL) says whether the queue was held. */
+int send_release(struct store *st, time_t at, const char *why, bool *was, struct pz_error *err);
+
+/* `plazo retry`: puts back the failed reminders of office (NULL: all) settled at or after
+ * since (and the recipients that refused a sent digest), releases a hold, collapses what is
+ * late, all in one transaction; *released counts the reminders put back. */
+int send_retry(struct store *st, const char *office, time_t since, time_t at, size_t *released,
+	       bool *was_held, struct pz_error *err);
 
 /* A ready-made event callback for the edges (cli, daemon): one log line per digest. */
 void send_log_event(void *user, enum send_event ev, const char *office, size_t items,

@@ -15,13 +15,6 @@
 
 #include "xalloc.h"
 
-/* libcurl before 8.2 spells the option with three L's. */
-#if LIBCURL_VERSION_NUM < 0x080200
-#define OPT_RCPT_ALLOWFAILS CURLOPT_MAIL_RCPT_ALLLOWFAILS
-#else
-#define OPT_RCPT_ALLOWFAILS CURLOPT_MAIL_RCPT_ALLOWFAILS
-#endif
-
 enum { PASSWORD_MAX = 1024, REPLY_MAX = 200, CONNECT_TIMEOUT = 30, TIMEOUT = 60 };
 
 /* What the command libcurl sent last expects, as seen through the debug callback. */
@@ -38,7 +31,7 @@ struct trace {
 	long code; /* code of the last of them */
 	char text[REPLY_MAX]; /* that line, control characters replaced */
 	size_t refused; /* RCPT commands answered with a non-2xx code */
-	size_t refused_temp; /* of those, answered with 4xx */
+	size_t rcpt_sent; /* RCPT commands sent */
 };
 
 struct upload {
@@ -153,8 +146,10 @@ static int read_password(const char *path, char *buf, size_t cap, struct pz_erro
 
 static void note_command(struct trace *t, const char *data, size_t size)
 {
-	if (size >= 7 && strncasecmp(data, "RCPT TO", 7) == 0)
+	if (size >= 7 && strncasecmp(data, "RCPT TO", 7) == 0) {
 		t->expect = EXPECT_RCPT;
+		t->rcpt_sent++;
+	}
 	else if (size >= 4 && strncasecmp(data, "QUIT", 4) == 0)
 		t->expect = EXPECT_QUIT;
 	else
@@ -176,11 +171,8 @@ static void note_reply_line(struct trace *t, const char *line, size_t len)
 	t->text[len] = '\0';
 	t->code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
 	t->replies++;
-	if (t->expect == EXPECT_RCPT && t->code / 100 != 2) {
+	if (t->expect == EXPECT_RCPT && t->code / 100 != 2)
 		t->refused++;
-		if (t->code / 100 == 4)
-			t->refused_temp++;
-	}
 	t->expect = EXPECT_OTHER;
 }
 
@@ -247,8 +239,6 @@ static CURLcode set_session_options(struct smtp_session *ss, const struct smtp_s
 	if (rc == CURLE_OK && s->ca_file != NULL)
 		rc = curl_easy_setopt(c, CURLOPT_CAINFO, s->ca_file);
 	if (rc == CURLE_OK)
-		rc = curl_easy_setopt(c, OPT_RCPT_ALLOWFAILS, 1L);
-	if (rc == CURLE_OK)
 		rc = curl_easy_setopt(c, CURLOPT_SASL_IR, 1L);
 	if (rc != CURLE_OK)
 		return rc;
@@ -266,6 +256,32 @@ static CURLcode set_session_options(struct smtp_session *ss, const struct smtp_s
 	return CURLE_OK;
 }
 
+/* Under systemd the unit hands the file over with LoadCredential=NAME:PATH, NAME being the
+ * file's base name: the service reads $CREDENTIALS_DIRECTORY/NAME, a person running plazo
+ * by hand reads PATH itself. */
+static int read_credential(const char *file, char *buf, size_t cap, struct pz_error *err)
+{
+	const char *dir = getenv("CREDENTIALS_DIRECTORY");
+	if (dir == NULL || *dir == '\0')
+		return read_password(file, buf, cap, err);
+	const char *base = strrchr(file, '/');
+	base = base ? base + 1 : file;
+	char *path = xasprintf("%s/%s", dir, base);
+	int rc = read_password(path, buf, cap, err);
+	free(path);
+	if (rc < 0)
+		pz_error_prefix(err, "credential %s (LoadCredential=%s:%s)", base, base, file);
+	return rc;
+}
+
+int smtp_check_password(const char *password_file, struct pz_error *err)
+{
+	char password[PASSWORD_MAX];
+	int rc = read_credential(password_file, password, sizeof(password), err);
+	explicit_bzero(password, sizeof(password));
+	return rc;
+}
+
 static int set_login(struct smtp_session *ss, const struct smtp_settings *s, struct pz_error *err)
 {
 	if (s->user == NULL)
@@ -274,7 +290,7 @@ static int set_login(struct smtp_session *ss, const struct smtp_settings *s, str
 		return PZ_FAIL(err, PZ_ECONFIG, ss->where, "smtp user %s needs a password file",
 			       s->user);
 	char password[PASSWORD_MAX];
-	int rc = read_password(s->password_file, password, sizeof(password), err);
+	int rc = read_credential(s->password_file, password, sizeof(password), err);
 	if (rc == 0 && (curl_easy_setopt(ss->curl, CURLOPT_USERNAME, s->user) != CURLE_OK ||
 			curl_easy_setopt(ss->curl, CURLOPT_PASSWORD, password) != CURLE_OK))
 		rc = PZ_FAIL(err, PZ_EIO, ss->where, "cannot set the smtp login: out of memory");
@@ -375,31 +391,33 @@ static struct curl_slist *rcpt_list(const char *const *rcpt, size_t n_rcpt)
 	return list;
 }
 
-static enum pz_errc classify(CURLcode cc, long code, const struct trace *t, size_t n_rcpt)
+/* A login the server refused for good, a certificate that does not verify, a server
+ * without the TLS the config requires: the operator must act, so the queue is held. */
+static enum pz_errc classify(CURLcode cc, long code)
 {
 	switch (cc) {
 	case CURLE_LOGIN_DENIED:
-		return code / 100 == 4 ? PZ_ETEMP : PZ_EPERM; /* 454 is "try later" */
+		return code / 100 == 4 ? PZ_ETEMP : PZ_EHELD; /* 454 is "try later" */
 	case CURLE_USE_SSL_FAILED:
 	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CONNECT_ERROR:
 	case CURLE_UNSUPPORTED_PROTOCOL:
 	case CURLE_URL_MALFORMAT:
-		return PZ_EPERM;
+		return PZ_EHELD;
 	default:
 		break;
 	}
-	if (t->refused == n_rcpt && t->refused_temp > 0)
-		return PZ_ETEMP; /* every recipient refused, some only for now */
 	return code / 100 == 5 ? PZ_EPERM : PZ_ETEMP;
 }
 
-static int fail(struct smtp_session *s, CURLcode cc, size_t n_rcpt, struct pz_error *err)
+static int fail(struct smtp_session *s, CURLcode cc, struct pz_error *err)
 {
 	long code = s->trace.code;
 	if (s->trace.replies == 0)
 		curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &code);
-	enum pz_errc ec = classify(cc, code, &s->trace, n_rcpt);
+	enum pz_errc ec = classify(cc, code);
 	const char *what = s->errbuf[0] != '\0' ? s->errbuf : curl_easy_strerror(cc);
 	if (cc == CURLE_USE_SSL_FAILED)
 		return PZ_FAIL(err, ec, s->where,
@@ -434,13 +452,17 @@ static bool retry_fresh(const struct smtp_session *s, CURLcode cc)
 	       (cc == CURLE_SEND_ERROR || cc == CURLE_RECV_ERROR || cc == CURLE_GOT_NOTHING);
 }
 
-int smtp_send(struct smtp_session *s, const char *from, const char *const *rcpt, size_t n_rcpt,
-	      const char *msg, size_t len, size_t *refused, struct pz_error *err)
+/* One transaction to the recipients rcpt[left[0..n)]; retried once on a dropped reused
+ * connection. */
+static CURLcode transaction(struct smtp_session *s, const char *mail_from,
+			    const struct smtp_rcpt *rcpt, const size_t *left, size_t n,
+			    const char *msg, size_t len)
 {
-	if (check_envelope(s, from, rcpt, n_rcpt, err) != 0)
-		return -1;
-	struct curl_slist *list = rcpt_list(rcpt, n_rcpt);
-	char *mail_from = xasprintf("<%s>", from);
+	const char **addrs = xcalloc(n, sizeof(*addrs));
+	for (size_t i = 0; i < n; i++)
+		addrs[i] = rcpt[left[i]].address;
+	struct curl_slist *list = rcpt_list(addrs, n);
+	free(addrs);
 	CURLcode cc = CURLE_OUT_OF_MEMORY;
 	if (list != NULL && curl_easy_setopt(s->curl, CURLOPT_MAIL_FROM, mail_from) == CURLE_OK) {
 		curl_easy_setopt(s->curl, CURLOPT_MAIL_RCPT, list);
@@ -450,11 +472,64 @@ int smtp_send(struct smtp_session *s, const char *from, const char *const *rcpt,
 	}
 	curl_easy_setopt(s->curl, CURLOPT_MAIL_RCPT, (struct curl_slist *)NULL);
 	curl_slist_free_all(list);
-	free(mail_from);
 	s->upload = (struct upload){NULL, 0, 0};
-	if (cc != CURLE_OK)
-		return fail(s, cc, n_rcpt, err);
-	if (refused != NULL)
-		*refused = s->trace.refused;
+	return cc;
+}
+
+static void set_outcome(struct smtp_rcpt *r, enum pz_errc code, const char *reply)
+{
+	r->outcome = code;
+	snprintf(r->reply, sizeof(r->reply), "%s", reply);
+}
+
+/* Without CURLOPT_MAIL_RCPT_ALLOWFAILS libcurl ends the transaction at the first refused
+ * RCPT, sending RCPTs in list order, so the refused one is the last RCPT sent: it gets that
+ * answer, and the others go again in a new transaction. Nobody gets the message twice (an
+ * aborted transaction delivers to no one) and each refusal costs one transaction. */
+static int send_rest(struct smtp_session *s, const char *mail_from, struct smtp_rcpt *rcpt,
+		     size_t *left, size_t n, const char *msg, size_t len, struct pz_error *err)
+{
+	bool answered = false; /* some recipient has an answer of its own */
+	while (n > 0) {
+		CURLcode cc = transaction(s, mail_from, rcpt, left, n, msg, len);
+		size_t k = s->trace.rcpt_sent;
+		if (cc == CURLE_OK) {
+			for (size_t i = 0; i < n; i++)
+				set_outcome(&rcpt[left[i]], PZ_OK, "");
+			return 0;
+		}
+		if (!answered && (s->trace.refused == 0 || k == 0 || k > n))
+			return fail(s, cc, err);
+		struct pz_error e = {0};
+		fail(s, cc, &e);
+		if (s->trace.refused == 0 || k == 0 || k > n) { /* not a recipient's fault */
+			for (size_t i = 0; i < n; i++)
+				set_outcome(&rcpt[left[i]], e.code, e.msg);
+			return 0;
+		}
+		set_outcome(&rcpt[left[k - 1]], e.code, e.msg);
+		memmove(left + k - 1, left + k, (n - k) * sizeof(*left));
+		n--;
+		answered = true;
+	}
 	return 0;
+}
+
+int smtp_send(struct smtp_session *s, const char *from, struct smtp_rcpt *rcpt, size_t n_rcpt,
+	      const char *msg, size_t len, struct pz_error *err)
+{
+	const char **addrs = xcalloc(n_rcpt ? n_rcpt : 1, sizeof(*addrs));
+	size_t *left = xcalloc(n_rcpt ? n_rcpt : 1, sizeof(*left));
+	for (size_t i = 0; i < n_rcpt; i++) {
+		addrs[i] = rcpt[i].address;
+		left[i] = i;
+	}
+	int rc = check_envelope(s, from, addrs, n_rcpt, err);
+	free(addrs);
+	char *mail_from = xasprintf("<%s>", from);
+	if (rc == 0)
+		rc = send_rest(s, mail_from, rcpt, left, n_rcpt, msg, len, err);
+	free(mail_from);
+	free(left);
+	return rc;
 }

@@ -3,15 +3,16 @@
  * One session sends several messages over one connection (libcurl reuses it). STARTTLS is
  * required by default (tls = required), or opportunistic, or off; smtps:// URLs use implicit
  * TLS. AUTH user/password, the password read from a file that must not be readable by
- * group or others (refused with a clear error otherwise). Every call is bounded by the
+ * group or others (refused with a clear error otherwise), or from systemd's credential of
+ * the same name (smtp_check_password). Every call is bounded by the
  * connect and total timeouts.
  *
  * Errors classify the failure for retries: PZ_ETEMP for 4xx replies, refused or dropped
- * connections, name resolution failures and timeouts; PZ_EPERM for 5xx replies, bad
- * addresses, a rejected login (535), tls = required against a server without STARTTLS, and a
- * certificate that does not verify. err->msg carries the server's last reply line ("550 5.1.1
- * <x@y>: user unknown") when there is one, err->where the server URL without user info or
- * path. The password never appears in errors.
+ * connections, name resolution failures and timeouts; PZ_EPERM for 5xx replies and bad
+ * addresses; PZ_EHELD for what the operator must fix: a rejected login (535), tls = required
+ * against a server without STARTTLS, a certificate that does not verify. err->msg carries
+ * the server's last reply line ("550 5.1.1 <x@y>: user unknown") when there is one,
+ * err->where the server URL without user info or path. The password never appears in errors.
  *
  * A failed send closes the connection; the next send opens a new one. A reused connection
  * that the server had dropped is retried once, only when no reply at all was received.
@@ -50,13 +51,30 @@ struct smtp_session;
 int smtp_open(struct smtp_session **out, const struct smtp_settings *s, struct pz_error *err);
 void smtp_close(struct smtp_session *s);
 
-/* Sends msg (len bytes, CRLF lines, not dot-stuffed) from `from` to the recipients (bare
- * addresses, no angle brackets). Succeeds when the server accepted the message for at least
- * one recipient; *refused (may be NULL) then counts the RCPT commands it answered with 4xx or
- * 5xx (which ones is not reported). When every recipient is refused the send fails: PZ_ETEMP
- * if any refusal was 4xx, else PZ_EPERM. PZ_EUSAGE when n_rcpt is 0; PZ_EPERM for an address
- * with spaces, controls or angle brackets. Other failures as above. */
-int smtp_send(struct smtp_session *s, const char *from, const char *const *rcpt, size_t n_rcpt,
-	      const char *msg, size_t len, size_t *refused, struct pz_error *err);
+/* Reads and checks the password file as smtp_open does, without connecting: PZ_ECONFIG
+ * when it is missing, unreadable, empty or readable by group or others. When
+ * $CREDENTIALS_DIRECTORY is set (systemd's LoadCredential=), the file read is
+ * $CREDENTIALS_DIRECTORY/<base name of password_file>, in smtp_open too. */
+int smtp_check_password(const char *password_file, struct pz_error *err);
+
+/* One recipient of smtp_send and what the server said about it. */
+struct smtp_rcpt {
+	const char *address;  /* bare address, no angle brackets (in) */
+	enum pz_errc outcome; /* PZ_OK accepted; else its class, as for err above (out) */
+	char reply[256];      /* why it was refused, with the server's reply (out) */
+};
+
+/* Sends msg (len bytes, CRLF lines, not dot-stuffed) from `from` to the n_rcpt recipients,
+ * in one transaction while the server accepts every RCPT. libcurl reports no result per
+ * recipient and ends a transaction at the first refused RCPT, so that recipient (the last
+ * RCPT sent) gets the refusal as its outcome and the others go again in a new transaction:
+ * each recipient gets an answer of its own and nobody receives the message twice. Returns 0
+ * when every rcpt[i].outcome is set (some may be refused; a later failure that is no
+ * recipient's, such as a dropped connection, answers for all still waiting), or -1 when the
+ * message could not go to anyone for a reason that is not a recipient's (connection, TLS,
+ * login, the DATA reply), err saying why. PZ_EUSAGE when n_rcpt is 0; PZ_EPERM for an
+ * address with spaces, controls or angle brackets. */
+int smtp_send(struct smtp_session *s, const char *from, struct smtp_rcpt *rcpt, size_t n_rcpt,
+	      const char *msg, size_t len, struct pz_error *err);
 
 #endif

@@ -64,6 +64,16 @@ static const char *const migrations[] = {
 	"  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"
 	"CREATE TRIGGER audit_append_only_delete BEFORE DELETE ON audit"
 	"  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;",
+	/* 4: delivery per recipient, retry_for from the first attempt, and a random id of this
+	 * database that new digests' Message-IDs carry (a reset state never repeats them) */
+	"ALTER TABLE reminder ADD COLUMN first_attempt INTEGER;"
+	"CREATE INDEX reminder_message ON reminder (message_id);"
+	"CREATE TABLE rcpt (message_id TEXT NOT NULL, address TEXT NOT NULL,"
+	"  office TEXT NOT NULL,"
+	"  state TEXT NOT NULL CHECK (state IN ('accepted', 'deferred', 'failed')),"
+	"  reply TEXT NOT NULL DEFAULT '', at INTEGER NOT NULL,"
+	"  PRIMARY KEY (message_id, address));"
+	"INSERT OR IGNORE INTO meta (key, value) VALUES ('instance', lower(hex(randomblob(16))));",
 };
 
 static const char *const state_names[] = {"pending",  "sent",	  "failed",
@@ -251,7 +261,7 @@ static void copy_text(char *dst, size_t size, const unsigned char *src)
 
 #define ROW_COLUMNS                                                                        \
 	"id, office, activity, milestone, due, stage, slot, late, attempts, next_attempt, " \
-	"state, last_error"
+	"state, last_error, message_id, first_attempt"
 
 static void read_row(sqlite3_stmt *st, struct store_reminder *r)
 {
@@ -267,6 +277,8 @@ static void read_row(sqlite3_stmt *st, struct store_reminder *r)
 	r->next_attempt = sqlite3_column_int64(st, 9);
 	r->state = state_from((const char *)sqlite3_column_text(st, 10));
 	copy_text(r->last_error, sizeof(r->last_error), sqlite3_column_text(st, 11));
+	copy_text(r->message_id, sizeof(r->message_id), sqlite3_column_text(st, 12));
+	r->first_attempt = sqlite3_column_int64(st, 13);
 }
 
 /* Runs a query of ROW_COLUMNS with one integer parameter into an allocated array. */
@@ -504,7 +516,14 @@ int store_next_attempt(struct store *s, bool *has, time_t *at, struct pz_error *
 	if (*has)
 		*at = (time_t)sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 0 : db_fail(s, err, "read pending reminders from");
+	if (rc != SQLITE_ROW)
+		return db_fail(s, err, "read pending reminders from");
+	struct store_hold h;
+	if (*has && store_hold(s, &h, err) < 0)
+		return -1;
+	if (*has && h.held && h.until > (long long)*at) /* a held queue waits for its probe */
+		*at = (time_t)h.until;
+	return 0;
 }
 
 static void bind_key(sqlite3_stmt *st, const struct store_delivery *d)
@@ -705,4 +724,182 @@ int store_lock_sender(const char *state_dir, int *fd, struct pz_error *err)
 			       "another plazo is sending from %s (plazo run sends by itself)",
 			       state_dir);
 	return PZ_FAIL(err, PZ_EIO, path, "lock %s: %s", path, strerror(e));
+}
+
+int store_mark_attempted(struct store *s, long long id, time_t at, const char *message_id,
+			 struct pz_error *err)
+{
+	/* the first attempt fixes both: a resend keeps its Message-ID and its retry window */
+	return update(s,
+		      "UPDATE reminder SET message_id = COALESCE(message_id, NULLIF(?3, '')), "
+		      "first_attempt = COALESCE(first_attempt, NULLIF(?2, 0)) WHERE id = ?1",
+		      id, (long long)at, message_id, err);
+}
+
+static const char *const rcpt_names[] = {"accepted", "deferred", "failed"};
+
+static enum store_rcpt_state rcpt_from(const char *name)
+{
+	for (size_t i = 0; i < sizeof(rcpt_names) / sizeof(rcpt_names[0]); i++)
+		if (name && strcmp(name, rcpt_names[i]) == 0)
+			return (enum store_rcpt_state)i;
+	return STORE_RCPT_DEFERRED;
+}
+
+int store_rcpt_set(struct store *s, const struct store_rcpt *r, struct pz_error *err)
+{
+	sqlite3_stmt *st;
+	if (prepare(s, "INSERT INTO rcpt (message_id, address, office, state, reply, at) "
+		       "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (message_id, address) DO UPDATE "
+		       "SET state = excluded.state, reply = excluded.reply, at = excluded.at",
+		    &st, err) < 0)
+		return -1;
+	sqlite3_bind_text(st, 1, r->message_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, r->address, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, r->office, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, rcpt_names[r->state], -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, r->reply, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, r->at);
+	return run(s, st, err);
+}
+
+/* Runs a query of the rcpt columns with a text ?1 (NULL: unbound) and an integer ?2. */
+static int select_rcpts(struct store *s, const char *sql, const char *text, long long num,
+			struct store_rcpt **out, size_t *n, struct pz_error *err)
+{
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	*out = NULL;
+	*n = 0;
+	if (prepare(s, sql, &st, err) < 0)
+		return -1;
+	if (text)
+		sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, num);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*out = xgrow(*out, &cap, *n + 1, sizeof(**out));
+		struct store_rcpt *r = &(*out)[(*n)++];
+		copy_text(r->message_id, sizeof(r->message_id), sqlite3_column_text(st, 0));
+		copy_text(r->address, sizeof(r->address), sqlite3_column_text(st, 1));
+		copy_text(r->office, sizeof(r->office), sqlite3_column_text(st, 2));
+		r->state = rcpt_from((const char *)sqlite3_column_text(st, 3));
+		copy_text(r->reply, sizeof(r->reply), sqlite3_column_text(st, 4));
+		r->at = sqlite3_column_int64(st, 5);
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	free(*out);
+	*out = NULL;
+	*n = 0;
+	return db_fail(s, err, "read recipients from");
+}
+
+#define RCPT_COLUMNS "message_id, address, office, state, reply, at"
+
+int store_rcpts(struct store *s, const char *message_id, struct store_rcpt **out, size_t *n,
+		struct pz_error *err)
+{
+	return select_rcpts(s, "SELECT " RCPT_COLUMNS " FROM rcpt WHERE message_id = ?1",
+			    message_id, 0, out, n, err);
+}
+
+int store_rcpt_failures(struct store *s, size_t max, struct store_rcpt **out, size_t *n,
+			struct pz_error *err)
+{
+	return select_rcpts(s,
+			    "SELECT " RCPT_COLUMNS " FROM rcpt WHERE state = 'failed' "
+			    "ORDER BY at DESC, address LIMIT ?2",
+			    NULL, (long long)max, out, n, err);
+}
+
+int store_hold(struct store *s, struct store_hold *h, struct pz_error *err)
+{
+	char value[400];
+	bool found;
+	memset(h, 0, sizeof(*h));
+	if (store_meta(s, "hold", value, sizeof(value), &found, err) < 0)
+		return -1;
+	int used = 0;
+	if (found && sscanf(value, "%lld %lld %d %n", &h->since, &h->until, &h->probes, &used) ==
+			     3 && used > 0) {
+		h->held = true;
+		snprintf(h->reason, sizeof(h->reason), "%s", value + used);
+	}
+	return 0;
+}
+
+int store_set_hold(struct store *s, const struct store_hold *h, struct pz_error *err)
+{
+	char value[400];
+	snprintf(value, sizeof(value), "%lld %lld %d %s", h->since, h->until, h->probes,
+		 h->reason);
+	return store_set_meta(s, "hold", value, err);
+}
+
+int store_clear_hold(struct store *s, bool *was, struct pz_error *err)
+{
+	sqlite3_stmt *st;
+	if (prepare(s, "DELETE FROM meta WHERE key = 'hold'", &st, err) < 0 || run(s, st, err) < 0)
+		return -1;
+	if (was)
+		*was = sqlite3_changes(s->db) > 0;
+	return 0;
+}
+
+int store_collapse(struct store *s, time_t at, long late_after, struct pz_error *err)
+{
+	/* as after downtime: of a milestone's pending stages the latest speaks, and what
+	 * goes out long after its slot says it is late */
+	if (update(s,
+		   "UPDATE reminder SET state = 'superseded', done = ?2 WHERE state = 'pending' "
+		   "AND EXISTS (SELECT 1 FROM reminder r WHERE r.state = 'pending' AND "
+		   "r.office = reminder.office AND r.activity = reminder.activity AND "
+		   "r.milestone = reminder.milestone AND r.due = reminder.due AND "
+		   "r.slot > reminder.slot AND r.slot <= ?2)",
+		   0, (long long)at, "", err) < 0)
+		return -1;
+	return update(s,
+		      "UPDATE reminder SET late = 1 WHERE state = 'pending' AND slot < ?2 - ?1",
+		      late_after, (long long)at, "", err);
+}
+
+int store_retry(struct store *s, const char *office, time_t since, time_t at, size_t *released,
+		struct pz_error *err)
+{
+	/* failed reminders, and sent ones whose digest a recipient refused for good: the
+	 * refused recipients are forgotten, so only they (and the deferred) are addressed
+	 * again, under the digest's first Message-ID */
+	static const char *const sql[] = {
+		"CREATE TEMP TABLE retry_ids AS SELECT id FROM reminder WHERE "
+		"(?1 IS NULL OR office = ?1) AND done >= ?2 AND (state = 'failed' OR "
+		"(state = 'sent' AND message_id IN (SELECT message_id FROM rcpt WHERE "
+		"state = 'failed')))",
+		"DELETE FROM rcpt WHERE state = 'failed' AND message_id IN (SELECT message_id "
+		"FROM reminder WHERE id IN (SELECT id FROM retry_ids))",
+		"UPDATE reminder SET state = 'pending', attempts = 0, first_attempt = NULL, "
+		"next_attempt = ?3, done = NULL WHERE id IN (SELECT id FROM retry_ids)",
+		"DROP TABLE retry_ids",
+	};
+	*released = 0;
+	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
+		sqlite3_stmt *st;
+		if (prepare(s, sql[i], &st, err) < 0)
+			return -1;
+		int n = sqlite3_bind_parameter_count(st);
+		if (n >= 1 && office)
+			sqlite3_bind_text(st, 1, office, -1, SQLITE_TRANSIENT);
+		if (n >= 2)
+			sqlite3_bind_int64(st, 2, (sqlite3_int64)since);
+		if (n >= 3)
+			sqlite3_bind_int64(st, 3, (sqlite3_int64)at);
+		if (run(s, st, err) < 0) {
+			sqlite3_exec(s->db, "DROP TABLE IF EXISTS retry_ids", NULL, NULL, NULL);
+			return -1;
+		}
+		if (i == 2)
+			*released = (size_t)sqlite3_changes(s->db);
+	}
+	return 0;
 }

@@ -41,6 +41,9 @@ struct store_reminder {
 	long long next_attempt;  /* not before this instant */
 	enum store_state state;
 	char last_error[256];    /* the last failure's text, "" when none */
+	char message_id[128];    /* the digest it was first attempted in, "" before that */
+	long long first_attempt; /* when it was first attempted (0: not yet); retry_for counts
+				  * from here */
 };
 
 struct store_counts {
@@ -91,7 +94,69 @@ int store_mark_skipped(struct store *s, long long id, time_t at, struct pz_error
  * were due no later (an earlier stage still backing off) are superseded, not sent. */
 int store_supersede_others(struct store *s, long long id, time_t at, struct pz_error *err);
 
-/* The earliest next attempt of a pending reminder; *has is false when none is pending. */
+/* Records that reminder id went out in digest message_id at `at`: the first call fixes the
+ * Message-ID (a resend keeps it) and the first attempt (retry_for counts from it; at 0
+ * leaves it unset, for an attempt that never reached the server). */
+int store_mark_attempted(struct store *s, long long id, time_t at, const char *message_id,
+			 struct pz_error *err);
+
+/* What one recipient of one digest said, kept so a retry addresses only those who have not
+ * accepted it. */
+enum store_rcpt_state {
+	STORE_RCPT_ACCEPTED,
+	STORE_RCPT_DEFERRED, /* refused for now (4xx): tried again */
+	STORE_RCPT_FAILED,   /* refused for good (5xx), or deferred past retry_for */
+};
+
+struct store_rcpt {
+	char message_id[128];
+	char address[256];
+	char office[64];
+	enum store_rcpt_state state;
+	char reply[256]; /* the server's reply when refused */
+	long long at;
+};
+
+/* Records (or updates) one recipient's outcome. */
+int store_rcpt_set(struct store *s, const struct store_rcpt *r, struct pz_error *err);
+/* The recipients recorded for message_id; *out is allocated (free() it). */
+int store_rcpts(struct store *s, const char *message_id, struct store_rcpt **out, size_t *n,
+		struct pz_error *err);
+/* The latest recipients refused for good, newest first, at most max. */
+int store_rcpt_failures(struct store *s, size_t max, struct store_rcpt **out, size_t *n,
+			struct pz_error *err);
+
+/* A held queue: a fault the operator must fix (login refused, untrusted certificate,
+ * unreadable password file) stopped delivery. The reminders stay pending; the queue is
+ * probed again at `until` (backoff) or released by a reload or `plazo retry`. */
+struct store_hold {
+	bool held;
+	long long since;  /* when it was first held */
+	long long until;  /* not probed before this instant */
+	int probes;       /* probes that failed the same way */
+	char reason[256]; /* the fault, as reported */
+};
+
+/* h->held is false when the queue is not held. */
+int store_hold(struct store *s, struct store_hold *h, struct pz_error *err);
+int store_set_hold(struct store *s, const struct store_hold *h, struct pz_error *err);
+/* Releases the hold; *was (may be NULL) says whether there was one. */
+int store_clear_hold(struct store *s, bool *was, struct pz_error *err);
+
+/* Released reminders whose moment has passed behave as after downtime: of one milestone's
+ * pending stages due by `at` only the latest stays pending (the others are superseded), and
+ * those more than late_after seconds past their slot are marked late. */
+int store_collapse(struct store *s, time_t at, long late_after, struct pz_error *err);
+/* Puts back to pending (from `at`, with a fresh retry window) the reminders of office (NULL:
+ * every office) settled at or after since that failed, or that went out to some recipients
+ * while others refused them for good (those refusals are forgotten: only they and the
+ * deferred are addressed again, under the digest's first Message-ID). *released counts
+ * them. Call store_collapse after. */
+int store_retry(struct store *s, const char *office, time_t since, time_t at, size_t *released,
+		struct pz_error *err);
+
+/* The earliest next attempt of a pending reminder (not before a held queue's next probe);
+ * *has is false when none is pending. */
 int store_next_attempt(struct store *s, bool *has, time_t *at, struct pz_error *err);
 
 int store_counts(struct store *s, struct store_counts *c, struct pz_error *err);
@@ -146,7 +211,8 @@ struct store_audit_row {
 	long long id;
 	long long at;
 	char office[64];
-	char kind[24];     /* "sent", "deferred", "failed", "marked", "undone", "token-rotated" */
+	char kind[24];     /* "sent", "deferred", "failed", "rcpt-failed", "held", "released",
+			    * "retried", "marked", "undone", "token-rotated" */
 	char detail[512];
 };
 

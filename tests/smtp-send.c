@@ -4,9 +4,11 @@
  *             [--user U --password-file F] [--ca-file F] [--helo NAME]
  *             [--connect-timeout S] [--timeout S] [--count N] RCPT...
  *
- * Sends MSG N times (default 1) over one session. Prints "sent N refused=R" on success;
- * on failure prints "CODE-NAME: WHERE: MESSAGE" on stderr. Exit status: 0 sent, 75 temporary
- * failure, 69 permanent failure, 78 configuration error, 74 I/O error, 64 usage.
+ * Sends MSG N times (default 1) over one session. Prints "refused ADDR CLASS: REPLY" for
+ * each refused recipient and "sent N refused=R" when some recipient accepted; on failure
+ * prints "CODE-NAME: WHERE: MESSAGE" on stderr (WHERE is the recipient when each was refused).
+ * Exit status: 0 sent, 75 temporary failure, 69 permanent failure, 78 configuration error or
+ * held (the operator must act), 74 I/O error, 64 usage.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -41,6 +43,7 @@ static int exit_code(enum pz_errc code)
 	case PZ_EPERM:
 		return EX_UNAVAILABLE_;
 	case PZ_ECONFIG:
+	case PZ_EHELD:
 		return EX_CONFIG_;
 	case PZ_EIO:
 		return EX_IOERR_;
@@ -148,6 +151,27 @@ static int report(const struct pz_error *err)
 	return exit_code(err->code);
 }
 
+/* Prints each refused recipient; when nobody accepted, the first refusal is the outcome
+ * (a temporary one first). */
+static int outcomes(const struct smtp_rcpt *rcpt, size_t n, size_t *refused)
+{
+	const struct smtp_rcpt *first = NULL;
+	*refused = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (rcpt[i].outcome == PZ_OK)
+			continue;
+		(*refused)++;
+		printf("refused %s %s: %s\n", rcpt[i].address, pz_errc_name(rcpt[i].outcome),
+		       rcpt[i].reply);
+		if (first == NULL || (rcpt[i].outcome == PZ_ETEMP && first->outcome != PZ_ETEMP))
+			first = &rcpt[i];
+	}
+	if (*refused < n || first == NULL)
+		return 0;
+	fprintf(stderr, "%s: %s: %s\n", pz_errc_name(first->outcome), first->address, first->reply);
+	return exit_code(first->outcome);
+}
+
 int main(int argc, char **argv)
 {
 	struct args a;
@@ -168,16 +192,20 @@ int main(int argc, char **argv)
 	int status = 0;
 	if (smtp_open(&s, &a.s, &err) != 0)
 		status = report(&err);
-	size_t refused = 0;
+	size_t n = (size_t)(argc - optind), refused = 0;
+	struct smtp_rcpt *rcpt = calloc(n, sizeof(*rcpt));
 	long sent = 0;
-	for (; status == 0 && sent < a.count; sent++) {
-		const char *const *rcpt = (const char *const *)(argv + optind);
-		if (smtp_send(s, a.from, rcpt, (size_t)(argc - optind), msg.data, msg.len, &refused,
-			      &err) != 0)
+	for (; rcpt && status == 0 && sent < a.count; sent++) {
+		for (size_t i = 0; i < n; i++)
+			rcpt[i] = (struct smtp_rcpt){.address = argv[optind + (int)i]};
+		if (smtp_send(s, a.from, rcpt, n, msg.data, msg.len, &err) != 0)
 			status = report(&err);
+		else
+			status = outcomes(rcpt, n, &refused);
 	}
 	if (status == 0)
 		printf("sent %ld refused=%zu\n", sent, refused);
+	free(rcpt);
 	smtp_close(s);
 	strbuf_finish(&msg);
 	return status;

@@ -850,7 +850,23 @@ static void test_long_subject(struct test_state *ts)
 	free(msg);
 }
 
+/* A resend keeps its stored Message-ID; one that could change the header is not taken. */
+static void test_stored_message_id(struct test_state *ts)
+{
+	struct mail_digest d = digest(three, 3);
+	char id[96];
+	mail_message_id(d.identity, "example.gov.co", id, sizeof id);
+	d.message_id = "<plazo.first.attempt@example.gov.co>";
+	char *msg = compose(&d);
+	check_header(ts, msg, "Message-ID", "<plazo.first.attempt@example.gov.co>");
+	free(msg);
+	d.message_id = "<a@b>\r\nBcc: x@y";
+	msg = compose(&d);
+	check_header(ts, msg, "Message-ID", id);
+	free(msg);
+}
+
 TEST_MAIN(TEST(test_subject), TEST(test_long_subject), TEST(test_message_id), TEST(test_date),
 	  TEST(test_digest_headers), TEST(test_digest_parts), TEST(test_golden_digest),
 	  TEST(test_deterministic), TEST(test_injection), TEST(test_qp_edges), TEST(test_qp_lines),
-	  TEST(test_wording), TEST(test_minimal))
+	  TEST(test_wording), TEST(test_minimal), TEST(test_stored_message_id))

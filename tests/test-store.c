@@ -1,5 +1,6 @@
 /* test-store.c - the ledger: idempotent enqueue, the state machine, the cursor, and a
- * database that survives reopening (schema migrated once). */
+ * database that survives reopening (schema migrated once); the database's random id, the
+ * first attempt and its Message-ID, recipients, the hold, retry and collapse. */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -175,4 +176,155 @@ static void sender_lock(struct test_state *ts)
 	close(b);
 }
 
-TEST_MAIN(TEST(ledger), TEST(transactions), TEST(unusable), TEST(supersede), TEST(sender_lock))
+static void instance(struct test_state *ts)
+{
+	char *p1 = temp_db(), *p2 = temp_db();
+	struct store *a, *b;
+	struct pz_error err = {0};
+	char ia[64] = "", ib[64] = "", again[64] = "";
+	bool found = false;
+	CHECK(ts, store_open(&a, p1, &err) == 0 && store_open(&b, p2, &err) == 0);
+	CHECK(ts, store_meta(a, "instance", ia, sizeof(ia), &found, &err) == 0 && found);
+	CHECK(ts, store_meta(b, "instance", ib, sizeof(ib), &found, &err) == 0 && found);
+	CHECK_INT_EQ(ts, strlen(ia), 32);
+	CHECK(ts, strcmp(ia, ib) != 0); /* two fresh databases: two ids */
+	store_close(a);
+	CHECK(ts, store_open(&a, p1, &err) == 0); /* reopening keeps it */
+	CHECK(ts, store_meta(a, "instance", again, sizeof(again), &found, &err) == 0);
+	CHECK_STR_EQ(ts, again, ia);
+	store_close(a);
+	store_close(b);
+	free(p1);
+	free(p2);
+}
+
+static void first_attempt(struct test_state *ts)
+{
+	char *path = temp_db();
+	struct store *st;
+	struct pz_error err = {0};
+	CHECK(ts, store_open(&st, path, &err) == 0);
+	struct store_reminder a = row("sg", "1", "due", 1000);
+	CHECK(ts, store_enqueue(st, &a, NULL, &err) == 0);
+	struct store_reminder *p;
+	size_t n;
+	CHECK(ts, store_pending(st, 1000, &p, &n, &err) == 0 && n == 1);
+	long long id = n ? p[0].id : 0;
+	CHECK_STR_EQ(ts, n ? p[0].message_id : "?", "");
+	CHECK_INT_EQ(ts, n ? p[0].first_attempt : -1, 0);
+	free(p);
+	CHECK(ts, store_mark_attempted(st, id, 0, "<held@x>", &err) == 0); /* held: no instant */
+	CHECK(ts, store_mark_attempted(st, id, 5000, "<other@x>", &err) == 0);
+	CHECK(ts, store_mark_attempted(st, id, 9000, "<third@x>", &err) == 0);
+	CHECK(ts, store_pending(st, 1000, &p, &n, &err) == 0 && n == 1);
+	CHECK_STR_EQ(ts, n ? p[0].message_id : "", "<held@x>"); /* the first one stays */
+	CHECK_INT_EQ(ts, n ? p[0].first_attempt : 0, 5000);
+	free(p);
+	store_close(st);
+	free(path);
+}
+
+static void recipients(struct test_state *ts)
+{
+	char *path = temp_db();
+	struct store *st;
+	struct pz_error err = {0};
+	CHECK(ts, store_open(&st, path, &err) == 0);
+	struct store_rcpt r = {.state = STORE_RCPT_DEFERRED, .at = 10};
+	snprintf(r.message_id, sizeof(r.message_id), "<m@x>");
+	snprintf(r.address, sizeof(r.address), "ana@x");
+	snprintf(r.office, sizeof(r.office), "sg");
+	snprintf(r.reply, sizeof(r.reply), "451 later");
+	CHECK(ts, store_rcpt_set(st, &r, &err) == 0);
+	r.state = STORE_RCPT_FAILED;
+	r.at = 20;
+	snprintf(r.reply, sizeof(r.reply), "550 unknown");
+	CHECK(ts, store_rcpt_set(st, &r, &err) == 0); /* the same recipient: updated */
+	snprintf(r.address, sizeof(r.address), "luis@x");
+	r.state = STORE_RCPT_ACCEPTED;
+	CHECK(ts, store_rcpt_set(st, &r, &err) == 0);
+	struct store_rcpt *out;
+	size_t n;
+	CHECK(ts, store_rcpts(st, "<m@x>", &out, &n, &err) == 0);
+	CHECK_INT_EQ(ts, n, 2);
+	free(out);
+	CHECK(ts, store_rcpt_failures(st, 10, &out, &n, &err) == 0);
+	CHECK_INT_EQ(ts, n, 1);
+	CHECK_STR_EQ(ts, n ? out[0].address : "", "ana@x");
+	CHECK_STR_EQ(ts, n ? out[0].reply : "", "550 unknown");
+	free(out);
+	store_close(st);
+	free(path);
+}
+
+static void hold(struct test_state *ts)
+{
+	char *path = temp_db();
+	struct store *st;
+	struct pz_error err = {0};
+	CHECK(ts, store_open(&st, path, &err) == 0);
+	struct store_reminder a = row("sg", "1", "due", 1000);
+	CHECK(ts, store_enqueue(st, &a, NULL, &err) == 0);
+	struct store_hold h = {.held = true, .since = 1000, .until = 4000, .probes = 2};
+	snprintf(h.reason, sizeof(h.reason), "authentication failed: 535 5.7.8 no");
+	CHECK(ts, store_set_hold(st, &h, &err) == 0);
+	struct store_hold got;
+	CHECK(ts, store_hold(st, &got, &err) == 0);
+	CHECK(ts, got.held && got.since == 1000 && got.until == 4000 && got.probes == 2);
+	CHECK_STR_EQ(ts, got.reason, h.reason);
+	bool has = false, was = false;
+	time_t next = 0;
+	CHECK(ts, store_next_attempt(st, &has, &next, &err) == 0 && has);
+	CHECK_INT_EQ(ts, next, 4000); /* a held queue wakes for its probe */
+	CHECK(ts, store_clear_hold(st, &was, &err) == 0 && was);
+	CHECK(ts, store_hold(st, &got, &err) == 0 && !got.held);
+	CHECK(ts, store_next_attempt(st, &has, &next, &err) == 0 && next == 1000);
+	CHECK(ts, store_clear_hold(st, &was, &err) == 0 && !was);
+	store_close(st);
+	free(path);
+}
+
+static void retry_collapse(struct test_state *ts)
+{
+	char *path = temp_db();
+	struct store *st;
+	struct pz_error err = {0};
+	CHECK(ts, store_open(&st, path, &err) == 0);
+	struct store_reminder a = row("sg", "1", "lead-15d", 1000), b = row("sg", "1", "due", 2000);
+	struct store_reminder c = row("oc", "2", "due", 2000);
+	CHECK(ts, store_enqueue(st, &a, NULL, &err) == 0 && store_enqueue(st, &b, NULL, &err) == 0 &&
+			  store_enqueue(st, &c, NULL, &err) == 0);
+	struct store_reminder *p;
+	size_t n, released = 9;
+	CHECK(ts, store_pending(st, 3000, &p, &n, &err) == 0 && n == 3);
+	for (size_t i = 0; i < n; i++) {
+		CHECK(ts, store_mark_attempted(st, p[i].id, 2500, "<d@x>", &err) == 0);
+		CHECK(ts, store_mark_failed(st, p[i].id, 2600 + (long long)i, "535", &err) == 0);
+	}
+	free(p);
+	/* by office then slot: oc failed at 2600, sg's lead at 2601, sg's due at 2602 */
+	CHECK(ts, store_retry(st, "sg", 2602, 9000, &released, &err) == 0);
+	CHECK_INT_EQ(ts, released, 1);
+	CHECK(ts, store_retry(st, NULL, 0, 9000, &released, &err) == 0);
+	CHECK_INT_EQ(ts, released, 2);
+	CHECK(ts, store_collapse(st, 9000, 1800, &err) == 0);
+	CHECK(ts, store_pending(st, 9000, &p, &n, &err) == 0);
+	CHECK_INT_EQ(ts, n, 2); /* sg's lead stage collapsed into its due stage */
+	for (size_t i = 0; i < n; i++) {
+		CHECK_STR_EQ(ts, p[i].stage, "due");
+		CHECK(ts, p[i].late);
+		CHECK_STR_EQ(ts, p[i].message_id, "<d@x>"); /* a resend keeps it */
+		CHECK_INT_EQ(ts, p[i].first_attempt, 0); /* a fresh retry window */
+		CHECK_INT_EQ(ts, p[i].attempts, 0);
+	}
+	free(p);
+	struct store_counts k;
+	CHECK(ts, store_counts(st, &k, &err) == 0);
+	CHECK_INT_EQ(ts, k.superseded, 1);
+	CHECK_INT_EQ(ts, k.failed, 0);
+	store_close(st);
+	free(path);
+}
+
+TEST_MAIN(TEST(ledger), TEST(transactions), TEST(unusable), TEST(supersede), TEST(sender_lock),
+	  TEST(instance), TEST(first_attempt), TEST(recipients), TEST(hold), TEST(retry_collapse))

@@ -1,7 +1,8 @@
 #!/bin/sh
 # smtp.sh - smtp.c against a real SMTP peer (tests/integration/smtp_peer.py, aiosmtpd) through
 # the test driver tests/smtp-send.c: STARTTLS + AUTH over one connection, the refusal and
-# failure classes (temporary 75, permanent 69, configuration 78) and their messages.
+# failure classes (temporary 75, permanent 69, configuration or held 78) and their messages,
+# and an answer per recipient when the server refuses some RCPTs and accepts others.
 # Exits 77 (skip) when aiosmtpd or openssl is missing.
 set -u
 : "${PLAZO_SMTP_SEND:?path of the smtp-send test driver}"
@@ -98,9 +99,9 @@ send "smtps with auth" 0 --url "smtps://127.0.0.1:$port" --ca-file "$tmp/cert.pe
 	ana@example.org
 expect_events "smtps message arrived" 1 "$tmp/smtps" event='"message"' auth='"plazo"'
 
-send "wrong password is permanent" 69 $TLS --user plazo --password-file "$tmp/pw-wrong" \
+send "wrong password is held (the operator must act)" 78 $TLS --user plazo --password-file "$tmp/pw-wrong" \
 	--file "$tmp/msg.eml" ana@example.org
-expect_grep "wrong password message" "^permanent: smtp://127.0.0.1:$tls_port: authentication failed.*535" "$tmp/err"
+expect_grep "wrong password message" "^held: smtp://127.0.0.1:$tls_port: authentication failed.*535" "$tmp/err"
 if grep -q "wrong-pw\|s3cret" "$tmp/err" "$tmp/out"; then bad "password leaked"; else
 	ok "password not shown"; fi
 
@@ -110,7 +111,7 @@ send "password file 0644 is a config error" 78 $TLS --user plazo --password-file
 expect_grep "0644 message" "password file $tmp/pw-open is readable by others (mode 0644); chmod 600 it" "$tmp/err"
 expect_events "0644 never connects" "$before" "$tmp/tls" event='"connect"'
 
-send "unknown certificate is permanent" 69 --url "smtp://127.0.0.1:$tls_port" \
+send "unknown certificate is held" 78 --url "smtp://127.0.0.1:$tls_port" \
 	--from plazo@example.org --user plazo --password-file "$tmp/pw" --file "$tmp/msg.eml" \
 	ana@example.org
 expect_events "nothing delivered without trust" 3 "$tmp/tls" event='"message"'
@@ -118,7 +119,7 @@ expect_events "nothing delivered without trust" 3 "$tmp/tls" event='"message"'
 # Plain peer: no STARTTLS, first RCPT answered 451, one address refused with 550.
 start_peer plain --fail-first 1 451 --reject-rcpt nadie@example.org
 PLAIN="--url smtp://127.0.0.1:$port --from plazo@example.org --file $tmp/msg.eml"
-send "tls required without starttls is permanent" 69 $PLAIN ana@example.org
+send "tls required without starttls is held" 78 $PLAIN ana@example.org
 expect_grep "starttls message" "server does not offer STARTTLS (set tls = opportunistic to allow plain text)" "$tmp/err"
 expect_events "nothing sent in plain text" 0 "$tmp/plain" event='"message"'
 
@@ -133,6 +134,20 @@ expect_grep "550 message names the reply" "^permanent: .*server said: 550 5.1.1 
 send "one refused of two still sends" 0 $PLAIN --tls off nadie@example.org luis@example.org
 expect_grep "refused count" "sent 1 refused=1" "$tmp/out"
 expect_events "only the accepted recipient" 1 "$tmp/plain" event='"message"' rcpts='["luis@example.org"]'
+
+# One RCPT refused (451, then 550) while the other accepts: each recipient gets its own
+# answer, the accepted one gets the message once, in a transaction without the refused one.
+start_peer part --defer-rcpt ana@example.org --reject-rcpt nadie@example.org
+PART="--url smtp://127.0.0.1:$port --tls off --from plazo@example.org --file $tmp/msg.eml"
+send "451 for one of two still sends" 0 $PART ana@example.org luis@example.org
+expect_grep "451 reported for that recipient" "^refused ana@example.org temporary: .*451 4.3.0" "$tmp/out"
+expect_grep "one refused of two" "sent 1 refused=1" "$tmp/out"
+expect_events "luis got it once, alone" 1 "$tmp/part" event='"message"' rcpts='["luis@example.org"]'
+send "550 for the second of three" 0 $PART luis@example.org nadie@example.org eva@example.org
+expect_grep "550 reported for that recipient" "^refused nadie@example.org permanent: .*550 5.1.1" "$tmp/out"
+expect_events "the other two got it in one message" 1 "$tmp/part" event='"message"' \
+	rcpts='["luis@example.org", "eva@example.org"]'
+expect_events "nobody got it twice" 2 "$tmp/part" event='"message"'
 
 send "bad address is permanent" 69 $PLAIN --tls off 'x@y>
 RSET'

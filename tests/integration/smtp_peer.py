@@ -7,6 +7,8 @@ Prints the port as the first line of stdout, or writes it to --port-file. Option
   --fail-first N CODE    answer CODE (e.g. 451) to the first N attempts at --fail-stage
   --fail-stage STAGE     rcpt (default) or data
   --reject-rcpt ADDR     answer 550 to RCPT TO:<ADDR> (repeatable)
+  --defer-rcpt ADDR[:N]  answer 451 to RCPT TO:<ADDR>, the first N times (default always;
+                         repeatable)
   --store DIR            write each accepted message as DIR/NNNN.eml and append events to
                          DIR/log.jsonl: {"event": "connect"|"message"|"reject"|"auth", "conn": N, ...}
   --max-seconds S        exit by itself after S seconds (default 60)
@@ -37,6 +39,18 @@ class State:
         self.messages = 0
         self.fail_left = args.fail_first[0] if args.fail_first else 0
         self.fail_code = args.fail_first[1] if args.fail_first else 0
+        self.defer = {}
+        for spec in args.defer_rcpt:
+            addr, _, n = spec.partition(":")
+            self.defer[addr] = int(n) if n else -1
+
+    def should_defer(self, address):
+        left = self.defer.get(address, 0)
+        if left == 0:
+            return False
+        if left > 0:
+            self.defer[address] = left - 1
+        return True
 
     def log(self, **event):
         if not self.args.store:
@@ -60,6 +74,9 @@ class Handler:
         if address in st.args.reject_rcpt:
             st.log(event="reject", conn=session.conn_id, stage="rcpt", rcpt=address, code=550)
             return "550 5.1.1 <%s>: recipient address rejected: user unknown" % address
+        if st.should_defer(address):
+            st.log(event="reject", conn=session.conn_id, stage="rcpt", rcpt=address, code=451)
+            return "451 4.3.0 <%s>: mailbox busy, try again later" % address
         if st.should_fail("rcpt"):
             st.log(event="reject", conn=session.conn_id, stage="rcpt", rcpt=address,
                    code=st.fail_code)
@@ -133,6 +150,7 @@ def parse_args():
     p.add_argument("--fail-first", nargs=2, type=int, metavar=("N", "CODE"))
     p.add_argument("--fail-stage", choices=("rcpt", "data"), default="rcpt")
     p.add_argument("--reject-rcpt", action="append", default=[], metavar="ADDR")
+    p.add_argument("--defer-rcpt", action="append", default=[], metavar="ADDR[:N]")
     p.add_argument("--store", metavar="DIR")
     p.add_argument("--port-file", metavar="FILE")
     p.add_argument("--max-seconds", type=float, default=60)
