@@ -87,7 +87,7 @@ int cli_cmd_send(const struct cli_globals *g, int argc, char **argv)
 	}
 	if (lock >= 0)
 		close(lock);
-	store_close(st);
+	cli_close_store(st, "send");
 	cli_loaded_finish(&l);
 	return rc;
 }
@@ -145,8 +145,10 @@ int cli_cmd_status(const struct cli_globals *g, int argc, char **argv)
 				 cli_open_store(&cfg, &st, &err) < 0 || store_counts(st, &n, &err) < 0
 			 ? CLI_FAIL
 			 : CLI_OK;
-	if (rc == CLI_OK)
+	if (rc == CLI_OK) {
 		print_status(st, &n);
+		cli_print_backup(store_path(st), time(NULL)); /* the edge */
+	}
 	else
 		fprintf(stderr, "plazo status: %s\n", err.msg);
 	store_close(st);
