@@ -138,6 +138,7 @@ static const struct command commands[] = {
 	{"token", cli_cmd_token, "list or rotate the offices' private feed URLs"},
 	{"report", cli_cmd_report, "compliance report: deliveries on time, late, overdue"},
 	{"log", cli_cmd_log, "print the audit trail"},
+	{"state", cli_cmd_state, "restore the state database from its backup"},
 };
 
 void cli_usage(bool to_stderr)

@@ -68,7 +68,7 @@ int cli_cmd_feed(const struct cli_globals *g, int argc, char **argv)
 		fwrite(out.data, 1, out.len, stdout);
 	}
 	strbuf_finish(&out);
-	store_close(st);
+	cli_close_store(st, "feed");
 	cli_loaded_finish(&l);
 	return rc;
 }
@@ -79,7 +79,7 @@ static const char token_help[] =
 	"list: each office's private URLs (feed over https and webcal, and its page), and the\n"
 	"administrators' all-offices feed. Tokens are created on first use.\n"
 	"rotate: give OFFICE (or the all-offices feed) a new token; the old URLs stop working\n"
-	"as soon as the running daemon reloads (systemctl reload plazo).\n";
+	"at once: a running daemon is told (no reload needed).\n";
 
 static void print_urls(const struct config *cfg, const char *id, const char *token, bool page)
 {
@@ -146,7 +146,9 @@ int cli_cmd_token(const struct cli_globals *g, int argc, char **argv)
 			print_urls(&cfg, id, token, !all_feed);
 		}
 	}
-	store_close(st);
+	cli_close_store(st, "token");
+	if (rotate && rc == CLI_OK)
+		cli_poke_daemon(cfg.state_dir, "token");
 	config_finish(&cfg);
 	diag_list_finish(&diags);
 	return rc;

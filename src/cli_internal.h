@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "cli.h"
 #include "config.h"
@@ -40,6 +41,13 @@ void cli_print_diag_summary(const char *cmd, const struct diag_list *diags);
 struct store;
 /* Creates the state directory when missing and opens the store in it. */
 int cli_open_store(const struct config *cfg, struct store **st, struct pz_error *err);
+/* Closes a command's store; when the command changed it, refreshes the backup first (a
+ * failure is a warning). NULL is fine. */
+void cli_close_store(struct store *st, const char *cmd);
+/* Tells a running daemon that the state changed (poke.h); a failure is a warning. */
+void cli_poke_daemon(const char *state_dir, const char *cmd);
+/* The backup line of `plazo status`: where it is and how old. */
+void cli_print_backup(const char *db_path, time_t now);
 
 int cli_cmd_report(const struct cli_globals *g, int argc, char **argv);
 int cli_cmd_log(const struct cli_globals *g, int argc, char **argv);
@@ -54,5 +62,6 @@ int cli_cmd_upcoming(const struct cli_globals *g, int argc, char **argv);
 int cli_cmd_send(const struct cli_globals *g, int argc, char **argv);
 int cli_cmd_status(const struct cli_globals *g, int argc, char **argv);
 int cli_cmd_retry(const struct cli_globals *g, int argc, char **argv);
+int cli_cmd_state(const struct cli_globals *g, int argc, char **argv);
 
 #endif

@@ -91,7 +91,7 @@ int cli_cmd_send(const struct cli_globals *g, int argc, char **argv)
 	}
 	if (lock >= 0)
 		close(lock);
-	store_close(st);
+	cli_close_store(st, "send");
 	cli_loaded_finish(&l);
 	return rc;
 }
@@ -190,8 +190,10 @@ int cli_cmd_status(const struct cli_globals *g, int argc, char **argv)
 				 cli_open_store(&cfg, &st, &err) < 0 || store_counts(st, &n, &err) < 0
 			 ? CLI_FAIL
 			 : CLI_OK;
-	if (rc == CLI_OK)
+	if (rc == CLI_OK) {
 		print_status(st, &n);
+		cli_print_backup(store_path(st), time(NULL)); /* the edge */
+	}
 	else
 		fprintf(stderr, "plazo status: %s\n", err.msg);
 	store_close(st);
@@ -256,8 +258,9 @@ static int retry_run(const struct config *cfg, const struct retry_opts *o, time_
 		       released == 1 ? "" : "s", held ? "; the held queue is released" : "");
 	else
 		fprintf(stderr, "plazo retry: %s\n", err.msg);
-	/* merge: poke the running daemon here */
-	store_close(st);
+	cli_close_store(st, "retry");
+	if (rc == CLI_OK && (released > 0 || held))
+		cli_poke_daemon(cfg->state_dir, "retry"); /* a running daemon sends them now */
 	return rc;
 }
 

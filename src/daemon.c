@@ -15,6 +15,7 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "backup.h"
 #include "calendar.h"
 #include "config.h"
 #include "escalate.h"
@@ -23,10 +24,20 @@
 #include "http.h"
 #include "log.h"
 #include "plan.h"
+#include "poke.h"
 #include "remind.h"
 #include "send.h"
 #include "store.h"
 #include "xalloc.h"
+
+/* A failed pass (the store locked or busy) is tried again after RETRY_FIRST seconds of real
+ * time, doubling up to RETRY_MAX, until one succeeds. */
+#define RETRY_FIRST 2.0
+#define RETRY_MAX 300.0
+/* The backup (backup.h) follows the changes, at most once per BACKUP_EVERY seconds of real
+ * time: after a pass, a form or a poke, when the last one is that old; else the timer comes
+ * back for it. Also at start when there is none, and at stop. */
+#define BACKUP_EVERY 60.0
 
 /* What a reload replaces as one piece. */
 struct world {
@@ -58,7 +69,22 @@ struct daemon {
 	int event_fd;           /* a form changed the state: republish */
 	char origin[160];       /* of [plazo] base_url: where forms may come from */
 	int lock_fd;            /* the sender's lock on the state directory */
+	int pid_fd;             /* STATE_DIR/plazo.pid, locked while running (poke.h) */
+	char *state_dir;        /* as opened at start (a reload does not move the state) */
+	char *db_path;
+	double retry_delay;     /* seconds before retrying a failed pass; 0: none failed */
+	double retry_mono;      /* when to retry, on the monotonic clock */
+	long long backed_changes; /* store changes covered by the last backup */
+	double backup_mono;     /* when the last backup was attempted; 0: never */
 };
+
+/* Seconds on the monotonic clock: the real time that retries and backups are paced by. */
+static double mono_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 /* The daemon's clock: real time, or the --at instant moving at --speed. */
 static time_t now_of(const struct daemon *d)
@@ -204,14 +230,57 @@ static int publish_locked(struct daemon *d, time_t now)
 	return rc;
 }
 
+static long long changes(struct daemon *d)
+{
+	pthread_mutex_lock(&d->lock); /* the form store belongs to the HTTP thread */
+	long long n = store_changes(d->store) + store_changes(d->form_store);
+	pthread_mutex_unlock(&d->lock);
+	return n;
+}
+
+static bool backup_wanted(struct daemon *d)
+{
+	time_t made;
+	return changes(d) != d->backed_changes || !backup_info(d->db_path, &made);
+}
+
+/* Writes the backup when something changed since the last one and (unless force) the last
+ * attempt is BACKUP_EVERY old; a failure is logged and tried again after BACKUP_EVERY. */
+static void backup_maybe(struct daemon *d, bool force)
+{
+	double t = mono_seconds();
+	if (!backup_wanted(d) || (!force && d->backup_mono > 0 && t - d->backup_mono < BACKUP_EVERY))
+		return;
+	long long n = changes(d);
+	struct pz_error err = {0};
+	d->backup_mono = t;
+	if (backup_write(d->db_path, &err) < 0) {
+		log_error("%s; trying again in %.0f s", err.msg, BACKUP_EVERY);
+		return;
+	}
+	d->backed_changes = n;
+	log_debug("backup written path=%s.backup", d->db_path);
+}
+
 /* Sends what is due at now, advances the queue, republishes what changed. */
 static void pass(struct daemon *d, time_t now)
 {
 	d->last_pass = now;
 	struct send_report rep = {.event = send_log_event, .user = d, .stop = stop_requested};
 	struct pz_error err = {0};
-	if (send_run(&d->w->plan, &d->w->cfg, d->store, now, false, NULL, &rep, &err) < 0)
-		log_error("send: %s", err.msg);
+	if (d->retry_delay > 0)
+		log_notice("retrying the send pass that failed");
+	if (send_run(&d->w->plan, &d->w->cfg, d->store, now, false, NULL, &rep, &err) < 0) {
+		d->retry_delay = d->retry_delay > 0 ? d->retry_delay * 2 : RETRY_FIRST;
+		if (d->retry_delay > RETRY_MAX)
+			d->retry_delay = RETRY_MAX;
+		d->retry_mono = mono_seconds() + d->retry_delay;
+		log_error("send pass failed (%s): %s; retrying in %.0f s", pz_errc_name(err.code),
+			  err.msg, d->retry_delay);
+	} else if (d->retry_delay > 0) {
+		log_notice("send pass succeeded after the retries");
+		d->retry_delay = 0;
+	}
 	struct reminder *taken = NULL;
 	size_t cap = 0;
 	remind_queue_take(d->w->queue, now, &taken, &cap);
@@ -223,6 +292,7 @@ static void pass(struct daemon *d, time_t now)
 	if (rep.enqueued)
 		log_notice("send pass reminders=%zu digests=%zu deferred=%zu failed=%zu",
 			   rep.enqueued, rep.digests, rep.retrying, rep.failed);
+	backup_maybe(d, false);
 }
 
 /* The next instant worth waking for, on the daemon's clock. */
@@ -242,6 +312,17 @@ static time_t next_wake(struct daemon *d, time_t now)
 	return next; /* may be in the past: the timer then fires at once */
 }
 
+/* real, shortened to the next retry of a failed pass or the next backup, when sooner. */
+static double pace(struct daemon *d, double real)
+{
+	double t = mono_seconds(), until;
+	if (d->retry_delay > 0 && (until = d->retry_mono - t) < real)
+		real = until > 0 ? until : 0;
+	if (backup_wanted(d) && (until = d->backup_mono + BACKUP_EVERY - t) < real)
+		real = until > 0 ? until : 0;
+	return real;
+}
+
 /* Arms the timer for the next wake, in real time, with the watchdog as an upper bound. */
 static void arm(struct daemon *d, time_t now)
 {
@@ -253,6 +334,7 @@ static void arm(struct daemon *d, time_t now)
 		d->wake_at = d->last_pass + (time_t)d->opt->speed;
 		real = 1;
 	}
+	real = pace(d, real);
 	if (d->watchdog_usec && real > d->watchdog_usec / 2e6)
 		real = d->watchdog_usec / 2e6;
 	if (real < 0.001)
@@ -307,6 +389,7 @@ static void on_event(struct daemon *d)
 	if (read(d->event_fd, &n, sizeof(n)) == (ssize_t)sizeof(n)) {
 		publish_locked(d, now_of(d));
 		notify_status(d);
+		backup_maybe(d, false);
 	}
 }
 
@@ -348,15 +431,53 @@ static void reload(struct daemon *d)
 	notify_status(d);
 }
 
+/* Opens both connections anew (a restore may have replaced the file); keeps the old ones
+ * when that fails. */
+static void reopen_store(struct daemon *d)
+{
+	struct store *main = NULL, *forms = NULL;
+	struct pz_error err = {0};
+	if (store_open(&main, d->db_path, &err) < 0 || store_open(&forms, d->db_path, &err) < 0) {
+		log_error("reopen the state: %s; keeping the open database", err.msg);
+		store_close(main);
+		return;
+	}
+	pthread_mutex_lock(&d->lock);
+	struct store *old_main = d->store, *old_forms = d->form_store;
+	d->store = main;
+	d->form_store = forms;
+	d->backed_changes = -1; /* new connections count from 0: back up what they read */
+	pthread_mutex_unlock(&d->lock);
+	store_close(old_main);
+	store_close(old_forms);
+}
+
+/* SIGUSR1: a command changed the state (token rotate, retry, restore): re-read it, republish
+ * and send what became due, now. */
+static void on_poke(struct daemon *d)
+{
+	log_notice("the state changed outside the daemon; re-reading it");
+	reopen_store(d);
+	time_t now = now_of(d);
+	publish_locked(d, now);
+	notify_status(d);
+	pass(d, now > d->last_pass ? now : d->last_pass);
+}
+
 static void on_signal(struct daemon *d)
 {
 	struct signalfd_siginfo si;
+	bool poked = false;
 	while (read(d->signal_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		if (si.ssi_signo == SIGHUP)
 			reload(d);
+		else if (si.ssi_signo == SIGUSR1)
+			poked = true; /* a burst of pokes is one re-read */
 		else
 			d->stopping = true;
 	}
+	if (poked && !d->stopping)
+		on_poke(d);
 }
 
 static int setup_fds(struct daemon *d)
@@ -366,6 +487,7 @@ static int setup_fds(struct daemon *d)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
 	sigaddset(&set, SIGPIPE);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
 		return -1;
@@ -427,11 +549,13 @@ static int open_state(struct daemon *d)
 		log_error("%s", err.msg);
 		return -1;
 	}
-	char *path = xasprintf("%s/plazo.db", dir);
-	int rc = store_open(&d->store, path, &err);
+	d->state_dir = xstrdup(dir);
+	d->db_path = xasprintf("%s/plazo.db", dir);
+	int rc = store_open(&d->store, d->db_path, &err);
 	if (rc == 0)
-		rc = store_open(&d->form_store, path, &err);
-	free(path);
+		rc = store_open(&d->form_store, d->db_path, &err);
+	if (rc == 0)
+		rc = poke_pidfile_create(dir, &d->pid_fd, &err);
 	if (rc < 0)
 		log_error("%s", err.msg);
 	return rc;
@@ -486,13 +610,14 @@ static int start(struct daemon *d)
 	notify_status(d);
 	log_notice("ready offices=%zu milestones=%zu", d->w->cfg.n_offices,
 		   d->w->plan.n_milestones);
+	backup_maybe(d, false);
 	return 0;
 }
 
 int daemon_run(const struct daemon_options *opt)
 {
 	struct daemon d = {.opt = opt, .epoll_fd = -1, .signal_fd = -1, .timer_fd = -1,
-			   .event_fd = -1, .lock_fd = -1};
+			   .event_fd = -1, .lock_fd = -1, .pid_fd = -1};
 	pthread_mutex_init(&d.lock, NULL);
 	pthread_cond_init(&d.published, NULL);
 	int status = 1;
@@ -504,10 +629,16 @@ int daemon_run(const struct daemon_options *opt)
 	sd_notify(0, "STOPPING=1");
 	log_notice("stopping");
 	http_stop(d.http);
+	if (d.store && d.form_store)
+		backup_maybe(&d, true);
+	if (d.state_dir)
+		poke_pidfile_remove(d.state_dir, d.pid_fd);
 	store_close(d.form_store);
 	store_close(d.store);
 	world_free(d.w);
 	free(d.forms);
+	free(d.db_path);
+	free(d.state_dir);
 	pthread_cond_destroy(&d.published);
 	pthread_mutex_destroy(&d.lock);
 	int fds[] = {d.epoll_fd, d.signal_fd, d.timer_fd, d.event_fd, d.lock_fd};

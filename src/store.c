@@ -6,10 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
 
+#include "backup.h"
 #include "xalloc.h"
 
 struct store {
@@ -125,14 +127,25 @@ static int run(struct store *s, sqlite3_stmt *st, struct pz_error *err)
 	return out;
 }
 
-static int migrate(struct store *s, struct pz_error *err)
+int store_schema_latest(void)
+{
+	return (int)(sizeof(migrations) / sizeof(migrations[0]));
+}
+
+static int schema_version(struct store *s, int *version, struct pz_error *err)
 {
 	sqlite3_stmt *st;
 	if (prepare(s, "PRAGMA user_version", &st, err) < 0)
 		return -1;
-	int version = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	int rc = sqlite3_step(st);
+	*version = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
 	sqlite3_finalize(st);
-	int latest = (int)(sizeof(migrations) / sizeof(migrations[0]));
+	return rc == SQLITE_ROW ? 0 : db_fail(s, err, "read the schema of");
+}
+
+static int migrate(struct store *s, int version, struct pz_error *err)
+{
+	int latest = store_schema_latest();
 	if (version > latest)
 		return PZ_FAIL(err, PZ_ESTATE, s->path,
 			       "database %s has schema %d, newer than this plazo (%d)", s->path,
@@ -152,26 +165,109 @@ static int migrate(struct store *s, struct pz_error *err)
 	return 0;
 }
 
+/* The database and its -wal/-shm hold every token: 0600 whatever the umask. A new file is
+ * created so before SQLite opens it (SQLite gives the -wal and -shm the database's mode);
+ * an older install's files are tightened when they are ours. */
+static int private_files(const char *path, bool fresh, struct pz_error *err)
+{
+	if (fresh) {
+		int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd < 0 || fchmod(fd, 0600) < 0) {
+			int e = errno;
+			if (fd >= 0)
+				close(fd);
+			return PZ_FAIL(err, PZ_ESTATE, path, "create database %s: %s", path,
+				       strerror(e));
+		}
+		close(fd);
+		return 0;
+	}
+	static const char *const suffixes[] = {"", "-wal", "-shm"};
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		char *p = xasprintf("%s%s", path, suffixes[i]);
+		struct stat sb;
+		if (stat(p, &sb) == 0 && (sb.st_mode & 077) && sb.st_uid == geteuid())
+			chmod(p, sb.st_mode & 0700);
+		free(p);
+	}
+	return 0;
+}
+
+/* A file SQLite finds damaged, or a database without schema where the directory had a
+ * past life, is refused with the way back (backup.h). */
+static int check_damage(struct store *s, int rc, struct pz_error *err)
+{
+	int code = sqlite3_extended_errcode(s->db) & 0xff;
+	if (rc < 0 && (code == SQLITE_NOTADB || code == SQLITE_CORRUPT)) {
+		char what[200];
+		snprintf(what, sizeof(what), "damaged (%s)", sqlite3_errmsg(s->db));
+		return backup_past_life(s->path)
+			       ? backup_refuse(s->path, what, err)
+			       : PZ_FAIL(err, PZ_ESTATE, s->path, "database %s is %s", s->path, what);
+	}
+	return rc;
+}
+
+/* An upgraded install that handed out tokens before DB.tokens-issued existed gets it now. */
+static int note_tokens(struct store *s, struct pz_error *err)
+{
+	sqlite3_stmt *st;
+	if (prepare(s, "SELECT 1 FROM token LIMIT 1", &st, err) < 0)
+		return -1;
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(s, err, "read tokens from");
+	return rc == SQLITE_ROW ? backup_note_tokens(s->path, err) : 0;
+}
+
+static int open_schema(struct store *s, struct pz_error *err)
+{
+	int version = 0;
+	int rc = exec(s, "PRAGMA journal_mode = WAL", err);
+	if (rc == 0)
+		rc = schema_version(s, &version, err);
+	if ((rc = check_damage(s, rc, err)) < 0)
+		return -1;
+	if (version == 0 && backup_past_life(s->path))
+		return backup_refuse(s->path, "empty", err);
+	if (exec(s, "PRAGMA synchronous = NORMAL", err) < 0 ||
+	    exec(s, "PRAGMA foreign_keys = ON", err) < 0 ||
+	    check_damage(s, migrate(s, version, err), err) < 0)
+		return -1;
+	return note_tokens(s, err);
+}
+
 int store_open(struct store **out, const char *path, struct pz_error *err)
 {
+	bool fresh;
+	if (backup_guard(path, &fresh, err) < 0 || private_files(path, fresh, err) < 0)
+		return -1;
 	struct store *s = xcalloc(1, sizeof(*s));
 	s->path = xstrdup(path);
-	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-	    SQLITE_OK) {
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
 		PZ_FAIL(err, PZ_ESTATE, path, "open database %s: %s", path,
 			s->db ? sqlite3_errmsg(s->db) : "out of memory");
 		store_close(s);
 		return -1;
 	}
 	sqlite3_busy_timeout(s->db, 5000);
-	if (exec(s, "PRAGMA journal_mode = WAL", err) < 0 ||
-	    exec(s, "PRAGMA synchronous = NORMAL", err) < 0 ||
-	    exec(s, "PRAGMA foreign_keys = ON", err) < 0 || migrate(s, err) < 0) {
+	if (open_schema(s, err) < 0) {
 		store_close(s);
 		return -1;
 	}
 	*out = s;
 	return 0;
+}
+
+long long store_changes(const struct store *s)
+{
+	return (long long)sqlite3_total_changes(s->db);
+}
+
+const char *store_path(const struct store *s)
+{
+	return s->path;
 }
 
 void store_close(struct store *s)
@@ -458,7 +554,9 @@ int store_set_token(struct store *s, const char *office, const char *token, time
 	sqlite3_bind_text(st, 1, office, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, token, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)at);
-	return run(s, st, err);
+	if (run(s, st, err) < 0)
+		return -1;
+	return backup_note_tokens(s->path, err);
 }
 
 /* A statement kept in *slot, prepared on first use and reset for the next. */

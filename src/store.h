@@ -55,8 +55,17 @@ struct store_counts {
  * PZ_ETEMP when another process holds it. The lock lives until *fd is closed. */
 int store_lock_sender(const char *state_dir, int *fd, struct pz_error *err);
 
-/* Opens (creating if needed) the database at path and migrates it. */
+/* Opens (creating if needed, 0600) the database at path and migrates it. A missing, empty
+ * or damaged database in a directory with a past life (backup.h) is refused with PZ_ESTATE
+ * and a message naming the backup and `plazo state restore`. */
 int store_open(struct store **out, const char *path, struct pz_error *err);
+/* The schema version this plazo writes (the number of migrations). */
+int store_schema_latest(void);
+/* Rows changed through this connection since it was opened: a caller that backs up
+ * compares it with the count at its last backup. */
+long long store_changes(const struct store *s);
+/* The database's path, as opened; lives as long as s. */
+const char *store_path(const struct store *s);
 /* Closes the database; NULL is fine. */
 void store_close(struct store *s);
 

@@ -1,0 +1,199 @@
+#!/usr/bin/python3
+"""upgrade.py - a state database written by plazo at schema 3 (tests/data/state-v3.db, made
+by tests/data/make-state-v3.sh) is opened by this plazo and keeps what installs depend on,
+compared with tests/data/state-v3.golden.json (read from the v3 database when it was made):
+
+- every feed URL: `plazo token list` prints the same feed and webcal URLs, and the daemon
+  answers GET /feeds/T.ics with 200 and the same UIDs and SEQUENCEs the v3 daemon served;
+- every mark (delivery rows), every ledger row (state, Message-ID, attempts, next attempt,
+  last error), the cursor, the feed events (UID, hash, SEQUENCE, LAST-MODIFIED) and the audit
+  trail, read with sqlite3 after the new code migrated the file, and again after the daemon
+  ran (the rows that were sent, failed or delivered are never touched).
+
+A later schema change extends this test with what it adds; it must never make it fail.
+"""
+import json
+import os
+import re
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+PLAZO = os.environ["PLAZO"]
+DATA = os.environ["PLAZO_TESTDATA"]
+CONFIG = os.environ["PLAZO_CONFIG"]
+SEED = os.path.join(DATA, "estrategia-rendicion-cuentas-2023.tsv")
+failures = 0
+
+REMINDER = ("id, office, activity, milestone, due, stage, slot, state, late, attempts, "
+            "next_attempt, last_error, message_id, done")
+
+
+def check(name, cond, detail=""):
+    global failures
+    print(("ok " if cond else "FAIL ") + name + ("" if cond else ": " + str(detail)[:3000]))
+    failures += 0 if cond else 1
+
+
+def make_config(tmp):
+    text = open(CONFIG, encoding="utf-8").read()
+    text = re.sub(r"(?m)^state_dir = .*$", "state_dir = " + tmp + "/state", text)
+    text = re.sub(r"(?m)^file = .*$", "file = " + SEED, text)
+    text = re.sub(r"(?m)^listen = .*$", "listen = 127.0.0.1:0", text)
+    path = os.path.join(tmp, "plazo.ini")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+    base = re.search(r"(?m)^base_url = (.*)$", text).group(1).rstrip("/")
+    return path, base
+
+
+def rows(db, sql):
+    cur = db.execute(sql)
+    names = [c[0] for c in cur.description]
+    return [dict(zip(names, r)) for r in cur.fetchall()]
+
+
+def by_key(items, *key):
+    return {tuple(r[k] for k in key): r for r in items}
+
+
+def compare_rows(name, golden, got, key):
+    want = by_key(golden, *key)
+    have = by_key(got, *key)
+    missing = [k for k in want if k not in have]
+    changed = [(want[k], have[k]) for k in want if k in have and have[k] != want[k]]
+    check("%s: all %d rows kept" % (name, len(want)), not missing and not changed,
+          {"missing": missing, "changed": changed[:5]})
+
+
+def check_db(db_path, g, when):
+    db = sqlite3.connect(db_path)
+    try:
+        compare_rows(when + ": ledger", g["reminder"],
+                     rows(db, "SELECT %s FROM reminder" % REMINDER), ["id"])
+        compare_rows(when + ": marks", g["delivery"],
+                     rows(db, "SELECT office, activity, milestone, due, at, by_name, evidence"
+                              " FROM delivery"), ["office", "activity", "milestone", "due"])
+        compare_rows(when + ": audit trail", g["audit"],
+                     rows(db, "SELECT id, at, office, kind, detail FROM audit"), ["id"])
+        check(when + ": integrity", db.execute("PRAGMA integrity_check").fetchone()[0] == "ok")
+    finally:
+        db.close()
+
+
+def check_opened(db_path, g):
+    """What must hold right after the new code opened (and migrated) the file."""
+    check_db(db_path, g, "migrated")
+    db = sqlite3.connect(db_path)
+    try:
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        check("schema %d >= 3" % version, version >= g["schema"])
+        compare_rows("migrated: feed events", g["feed_event"],
+                     rows(db, "SELECT uid, hash, sequence, modified FROM feed_event"), ["uid"])
+        cursor = [m for m in g["meta"] if m["key"] == "cursor"]
+        have = db.execute("SELECT value FROM meta WHERE key = 'cursor'").fetchone()
+        check("migrated: cursor kept", have is not None and [{"key": "cursor",
+              "value": have[0]}] == cursor, (have, cursor))
+    finally:
+        db.close()
+
+
+def check_token_list(config, base, g):
+    r = subprocess.run([PLAZO, "-c", config, "token", "list"], capture_output=True, text=True,
+                       timeout=30)
+    check("token list exits 0", r.returncode == 0, r.stderr)
+    host = base.split("://", 1)[1]
+    for office, token in sorted(g["feed_tokens"].items()):
+        feed = "%s/feeds/%s.ics" % (base, token)
+        webcal = "webcal://%s/feeds/%s.ics" % (host, token)
+        check("token list: feed URL of %s kept" % office,
+              ("  feed:   " + feed + "\n") in r.stdout and
+              ("  webcal: " + webcal + "\n") in r.stdout, r.stdout[:800])
+
+
+def sequences(body):
+    text = body.decode().replace("\r\n ", "")
+    out = {}
+    for ev in text.split("BEGIN:VEVENT")[1:]:
+        uid = re.search(r"\r\nUID:(.*)\r\n", ev).group(1)
+        out[uid] = int(re.search(r"\r\nSEQUENCE:(\d+)", ev).group(1))
+    return out
+
+
+def get(port, path):
+    try:
+        with urllib.request.urlopen("http://127.0.0.1:%d%s" % (port, path), timeout=5) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+
+
+def wait_port(log_path, proc, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline and proc.poll() is None:
+        with open(log_path) as f:
+            m = re.search(r"serving feeds on 127\.0\.0\.1 port (\d+)", f.read())
+        if m:
+            return int(m.group(1))
+        time.sleep(0.1)
+    return None
+
+
+def check_feeds(tmp, config, g):
+    log_path = os.path.join(tmp, "daemon.log")
+    log = open(log_path, "w")
+    proc = subprocess.Popen([PLAZO, "-v", "-c", config, "run", "--at", g["daemon_at"]],
+                            stdout=log, stderr=log)
+    try:
+        port = wait_port(log_path, proc)
+        check("daemon started on the old state", port is not None, open(log_path).read())
+        for office, token in sorted(g["feed_tokens"].items()) if port else []:
+            status, body = get(port, "/feeds/%s.ics" % token)
+            seq = sequences(body) if status == 200 else {}
+            want = g["served"][office]
+            check("GET feed of %s: 200, same %d UIDs and SEQUENCEs" % (office, len(want)),
+                  status == 200 and seq == want,
+                  (status, {u: (want.get(u), seq.get(u)) for u in set(want) | set(seq)
+                            if want.get(u) != seq.get(u)}))
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            code = proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            code = None
+        log.close()
+    check("daemon: clean exit", code == 0, open(log_path).read()[-2000:])
+
+
+def main():
+    golden_path = os.path.join(DATA, "state-v3.golden.json")
+    with open(golden_path, encoding="utf-8") as f:
+        g = json.load(f)
+    with tempfile.TemporaryDirectory() as tmp:
+        config, base = make_config(tmp)
+        os.makedirs(os.path.join(tmp, "state"))
+        db_path = os.path.join(tmp, "state", "plazo.db")
+        shutil.copyfile(os.path.join(DATA, "state-v3.db"), db_path)
+        os.chmod(db_path, 0o600)
+        r = subprocess.run([PLAZO, "-c", config, "status"], capture_output=True, text=True,
+                           timeout=30)
+        check("status opens the v3 state", r.returncode == 0, r.stdout + r.stderr)
+        check_opened(db_path, g)
+        check_token_list(config, base, g)
+        check_feeds(tmp, config, g)
+        # the daemon may send what is due; it never rewrites what was settled
+        settled = [r for r in g["reminder"] if r["state"] != "pending"]
+        check_db(db_path, dict(g, reminder=settled), "after the daemon")
+    print("%d failed" % failures)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
