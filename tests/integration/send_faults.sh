@@ -271,43 +271,55 @@ fi
 
 # 10. the daemon: a 535 holds the queue, /metrics says so; the password fixed and a reload
 #     (SIGHUP) release it at once (the backoff probe would wait 5 minutes).
-start_peer daemon
-printf 'wrong-pw\n' >"$tmp/pw-daemon"
-chmod 600 "$tmp/pw-daemon"
-cfg=$(make_config daemon "$port" "$tmp/pw-daemon")
-sed -i 's/^listen = .*/listen = 127.0.0.1:0/' "$cfg"
-"$PLAZO" -v -c "$cfg" run --at 2023-03-07T08:00 >"$tmp/daemon.log" 2>&1 &
-daemon=$!
-pids="$pids $daemon"
+# 11. the same released by `plazo retry` from outside: the command tells the daemon
+#     (its pid file, SIGUSR1), so the digests go at once with no reload.
 # wait_for PATTERN FILE: up to 15 s
 wait_for() {
     i=0
     while ! grep -q -- "$1" "$2" 2>/dev/null && [ $i -lt 150 ]; do sleep 0.1; i=$((i + 1)); done
     grep -q -- "$1" "$2"
 }
-if wait_for "queue held" "$tmp/daemon.log"; then ok "daemon: held"; else bad "daemon: not held"; cat "$tmp/daemon.log"; fi
-hport=$(sed -n 's/.*serving feeds on 127\.0\.0\.1 port \([0-9]*\).*/\1/p' "$tmp/daemon.log" | head -n 1)
-i=0
-while [ $i -lt 50 ]; do
+daemon_case() { # NAME: start a held daemon, fix the password, release it the NAME way
+    start_peer "$1"
+    printf 'wrong-pw\n' >"$tmp/pw-$1"
+    chmod 600 "$tmp/pw-$1"
+    cfg=$(make_config "$1" "$port" "$tmp/pw-$1")
+    sed -i 's/^listen = .*/listen = 127.0.0.1:0/' "$cfg"
+    "$PLAZO" -v -c "$cfg" run --at 2023-03-07T08:00 >"$tmp/$1.log" 2>&1 &
+    daemon=$!
+    pids="$pids $daemon"
+    if wait_for "queue held" "$tmp/$1.log"; then ok "$1: held"; else bad "$1: not held"; cat "$tmp/$1.log"; fi
+    hport=$(sed -n 's/.*serving feeds on 127\.0\.0\.1 port \([0-9]*\).*/\1/p' "$tmp/$1.log" | head -n 1)
+    i=0
+    while [ $i -lt 50 ]; do
+        curl -s "http://127.0.0.1:$hport/metrics" >"$tmp/metrics" 2>/dev/null
+        grep -q '^plazo_queue_held 1' "$tmp/metrics" && break
+        sleep 0.1
+        i=$((i + 1))
+    done
+    expect_grep "$1: metrics: plazo_queue_held 1" "^plazo_queue_held 1" "$tmp/metrics"
+    expect_grep "$1: metrics: the reminders waiting" "^plazo_queue_held_reminders 7" "$tmp/metrics"
+    printf 's3cret-pw\n' >"$tmp/pw-$1"
+    case $1 in
+    reload)
+        kill -HUP "$daemon"
+        if wait_for "held queue released by the reload" "$tmp/$1.log"; then ok "$1: released"; else bad "$1: no release"; fi ;;
+    poke)
+        "$PLAZO" -c "$cfg" retry --at 2023-03-07T08:00:10 >"$tmp/retry.out" 2>&1 \
+            && ok "$1: plazo retry" || { bad "$1: plazo retry failed"; cat "$tmp/retry.out"; } ;;
+    esac
+    i=0
+    while [ "$(messages "$1")" -lt 5 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+    [ "$(messages "$1")" -eq 5 ] && once "$1" && ok "$1: 5 digests within 5 s of the release" \
+        || { bad "$1: $(messages "$1") digests after the release"; cat "$tmp/$1.log"; }
+    sleep 0.5
     curl -s "http://127.0.0.1:$hport/metrics" >"$tmp/metrics" 2>/dev/null
-    grep -q '^plazo_queue_held 1' "$tmp/metrics" && break
-    sleep 0.1
-    i=$((i + 1))
-done
-expect_grep "metrics: plazo_queue_held 1" "^plazo_queue_held 1" "$tmp/metrics"
-expect_grep "metrics: the reminders waiting" "^plazo_queue_held_reminders 7" "$tmp/metrics"
-printf 's3cret-pw\n' >"$tmp/pw-daemon"
-kill -HUP "$daemon"
-if wait_for "held queue released by the reload" "$tmp/daemon.log"; then ok "daemon: the reload releases"; else bad "daemon: no release"; fi
-i=0
-while [ "$(messages daemon)" -lt 5 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-[ "$(messages daemon)" -eq 5 ] && once daemon && ok "daemon: 5 digests at once after the reload" \
-    || bad "daemon: $(messages daemon) after the reload"
-sleep 0.5
-curl -s "http://127.0.0.1:$hport/metrics" >"$tmp/metrics" 2>/dev/null
-expect_grep "metrics: plazo_queue_held 0" "^plazo_queue_held 0" "$tmp/metrics"
-kill "$daemon" 2>/dev/null
-wait "$daemon" 2>/dev/null
+    expect_grep "$1: metrics: plazo_queue_held 0" "^plazo_queue_held 0" "$tmp/metrics"
+    kill "$daemon" 2>/dev/null
+    wait "$daemon" 2>/dev/null
+}
+daemon_case reload
+daemon_case poke
 
 echo "$fails failed"
 [ "$fails" -eq 0 ]
