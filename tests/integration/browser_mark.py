@@ -49,7 +49,8 @@ def make_config(tmp, plan, port):
     subs = [(r"(?m)^state_dir = .*$", "state_dir = " + tmp + "/state"),
             (r"(?m)^file = .*$", "file = " + plan),
             (r"(?m)^listen = .*$", "listen = 127.0.0.1:%d" % port),
-            (r"(?m)^base_url = .*$", "base_url = http://127.0.0.1:%d" % port)]
+            (r"(?m)^base_url = .*$", "base_url = http://127.0.0.1:%d" % port),
+            (r"(?m)^\[http\]$", "[http]\nmetrics_listen = 127.0.0.1:0")]
     for pattern, repl in subs:
         text, n = re.subn(pattern, repl, text)
         if n != 1:

@@ -174,7 +174,7 @@ def lifecycle(tmp):
         g.write(f.read())
     config = dm.make_config(tmp, plan, "")
     text = open(config).read()
-    text = re.sub(r"(?m)^metrics_listen = .*$", "metrics_listen = 127.0.0.1:0", text)
+    text = re.sub(r"(?m)^\[http\]$", "[http]\nmetrics_listen = 127.0.0.1:0", text)
     open(config, "w").write(text)
     d = dm.Daemon(tmp, config, "2023-03-01T07:00:00")
     try:
@@ -231,7 +231,7 @@ def rotation(tmp):
           len(mails))
     check("digest never links /o/FEED_TOKEN", b"/o/" + f3.encode() not in text)
     old = open(config).read()
-    open(config, "w").write(re.sub(r"(?m)^metrics_listen = .*$", "metrics_loopback_only = yes",
+    open(config, "w").write(re.sub(r"(?m)^\[http\]$", "[http]\nmetrics_loopback_only = yes",
                                    old))
     r = subprocess.run([PLAZO, "-c", config, "check"], capture_output=True, text=True,
                        timeout=60)
