@@ -55,18 +55,34 @@ static void die(const char *what, const struct pz_error *err)
 	exit(1);
 }
 
+static char state_dir[] = "/tmp/plazo-fuzz-http-XXXXXX";
+
+/* At exit: the temporary state directory goes (the server is still running: its files are
+ * unlinked, not closed). */
+static void remove_state(void)
+{
+	static const char *const names[] = {"plazo.db", "plazo.db-wal", "plazo.db-shm"};
+	char path[sizeof(state_dir) + 16];
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", state_dir, names[i]);
+		unlink(path);
+	}
+	rmdir(state_dir);
+}
+
 static void load(struct world *w)
 {
 	struct diag_list d;
 	struct pz_error err = {0};
 	const char *path = getenv("PLAZO_CONFIG");
-	char dir[] = "/tmp/plazo-fuzz-http-XXXXXX";
+	char *dir = state_dir;
 	diag_list_init(&d);
 	config_init(&w->cfg);
 	plan_init(&w->plan);
 	if (config_load(&w->cfg, path ? path : "config/plazo.ini", &d, &err) < 0 ||
 	    mkdtemp(dir) == NULL)
 		die("config", &err);
+	atexit(remove_state);
 	char *plan_path = config_resolve_path(&w->cfg, w->cfg.plan_file);
 	char *db = malloc(strlen(dir) + 16);
 	sprintf(db, "%s/plazo.db", dir);

@@ -66,8 +66,8 @@ static const char *const migrations[] = {
 	"  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;",
 	/* page tokens: an office's page (and its forms) under a token of its own, apart from
 	 * its feed's (which calendar services hold); created on first use like feed tokens */
-	"CREATE TABLE page_token (office TEXT PRIMARY KEY, token TEXT NOT NULL UNIQUE,"
-	"  created INTEGER NOT NULL);",
+	("CREATE TABLE page_token (office TEXT PRIMARY KEY, token TEXT NOT NULL UNIQUE,"
+	 "  created INTEGER NOT NULL);"),
 };
 
 static const char *const state_names[] = {"pending",  "sent",	  "failed",
