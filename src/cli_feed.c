@@ -75,37 +75,86 @@ int cli_cmd_feed(const struct cli_globals *g, int argc, char **argv)
 
 static const char token_help[] =
 	"Usage: plazo [-c CONFIG] token list\n"
-	"       plazo [-c CONFIG] token rotate OFFICE|--all-feed\n"
-	"list: each office's private URLs (feed over https and webcal, and its page), and the\n"
-	"administrators' all-offices feed. Tokens are created on first use.\n"
-	"rotate: give OFFICE (or the all-offices feed) a new token; the old URLs stop working\n"
-	"at once: a running daemon is told (no reload needed).\n";
+	"       plazo [-c CONFIG] token rotate OFFICE [--feed|--page]\n"
+	"       plazo [-c CONFIG] token rotate --all-feed\n"
+	"list: each office's private URLs (its feed over https and webcal, under its feed token,\n"
+	"and its page, under its page token), and the administrators' all-offices feed. Tokens\n"
+	"are created on first use.\n"
+	"rotate: give OFFICE a new feed token (--feed: calendar subscriptions must be renewed), a\n"
+	"new page token (--page: the next digest carries the new page link), or both (neither\n"
+	"option); --all-feed: the all-offices feed. The old URLs stop working at once: a running\n"
+	"daemon is told (no reload needed).\n";
 
-static void print_urls(const struct config *cfg, const char *id, const char *token, bool page)
+static void print_urls(const struct config *cfg, const char *id, const char *feed,
+		       const char *page)
 {
-	char *https = feed_url(cfg, token, false), *webcal = feed_url(cfg, token, true);
-	printf("%s\n  feed:   %s\n  webcal: %s\n", id, https, webcal);
-	if (page) {
-		char *p = feed_page_url(cfg, token);
+	printf("%s\n", id);
+	if (feed != NULL) {
+		char *https = feed_url(cfg, feed, false), *webcal = feed_url(cfg, feed, true);
+		printf("  feed:   %s\n  webcal: %s\n", https, webcal);
+		free(https);
+		free(webcal);
+	}
+	if (page != NULL) {
+		char *p = feed_page_url(cfg, page);
 		printf("  page:   %s\n", p);
 		free(p);
 	}
-	free(https);
-	free(webcal);
 }
 
 static int token_list(const struct config *cfg, struct store *st, time_t now,
 		      struct pz_error *err)
 {
-	char token[33];
+	char feed[33], page[33];
 	for (size_t o = 0; o < cfg->n_offices; o++) {
-		if (feed_token(st, cfg->offices[o].id, now, token, err) < 0)
+		const char *id = cfg->offices[o].id;
+		if (feed_token(st, id, now, feed, err) < 0 ||
+		    feed_page_token(st, id, now, page, err) < 0)
 			return -1;
-		print_urls(cfg, cfg->offices[o].id, token, true);
+		print_urls(cfg, id, feed, page);
 	}
-	if (feed_token(st, FEED_ALL, now, token, err) < 0)
+	if (feed_token(st, FEED_ALL, now, feed, err) < 0)
 		return -1;
-	print_urls(cfg, "all offices (administrators)", token, false);
+	print_urls(cfg, "all offices (administrators)", feed, NULL);
+	return 0;
+}
+
+/* What `token rotate` replaces. */
+struct rotation {
+	const char *id; /* an office id, or FEED_ALL */
+	bool feed, page;
+};
+
+static bool parse_rotation(int argc, char **argv, struct rotation *r)
+{
+	*r = (struct rotation){NULL, true, true};
+	if (argc == 3 && strcmp(argv[2], "--all-feed") == 0) {
+		*r = (struct rotation){FEED_ALL, true, false};
+		return true;
+	}
+	if (argc < 3 || argc > 4 || argv[2][0] == '-')
+		return false;
+	r->id = argv[2];
+	if (argc == 4) {
+		r->feed = strcmp(argv[3], "--feed") == 0;
+		r->page = strcmp(argv[3], "--page") == 0;
+	}
+	return r->feed || r->page;
+}
+
+static int rotate(const struct config *cfg, struct store *st, const struct rotation *r,
+		  time_t now, struct pz_error *err)
+{
+	char feed[33], page[33];
+	if (r->feed && (feed_rotate_token(st, r->id, now, feed, err) < 0 ||
+			store_audit(st, now, r->id, "token-rotated",
+				    "the previous feed URL was revoked", err) < 0))
+		return -1;
+	if (r->page && (feed_rotate_page_token(st, r->id, now, page, err) < 0 ||
+			store_audit(st, now, r->id, "token-rotated",
+				    "the previous page URL was revoked", err) < 0))
+		return -1;
+	print_urls(cfg, r->id, r->feed ? feed : NULL, r->page ? page : NULL);
 	return 0;
 }
 
@@ -113,9 +162,11 @@ int cli_cmd_token(const struct cli_globals *g, int argc, char **argv)
 {
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
 		return fputs(token_help, argc < 2 ? stderr : stdout), argc < 2 ? CLI_USAGE : CLI_OK;
-	bool list = strcmp(argv[1], "list") == 0, rotate = strcmp(argv[1], "rotate") == 0;
-	if (!(list && argc == 2) && !(rotate && argc == 3))
-		return cli_usage_error("token", "expected 'list' or 'rotate OFFICE'");
+	bool list = strcmp(argv[1], "list") == 0;
+	struct rotation r = {NULL, false, false};
+	bool rotating = !list && strcmp(argv[1], "rotate") == 0;
+	if (!(list && argc == 2) && !(rotating && parse_rotation(argc, argv, &r)))
+		return cli_usage_error("token", "expected 'list' or 'rotate OFFICE [--feed|--page]'");
 	struct config cfg;
 	struct diag_list diags;
 	struct pz_error err = {0};
@@ -124,30 +175,18 @@ int cli_cmd_token(const struct cli_globals *g, int argc, char **argv)
 	diag_list_init(&diags);
 	time_t now = time(NULL); /* the edge */
 	int rc = CLI_OK;
-	bool all_feed = rotate && strcmp(argv[2], "--all-feed") == 0;
-	const char *id = all_feed ? FEED_ALL : argv[argc - 1];
 	if (config_load(&cfg, g->config_path, &diags, &err) < 0 ||
 	    cli_open_store(&cfg, &st, &err) < 0) {
 		fprintf(stderr, "plazo token: %s\n", err.msg);
 		rc = CLI_FAIL;
-	} else if (rotate && !all_feed && config_find_office(&cfg, id) < 0) {
-		rc = cli_usage_error("token", "no [office %s] in %s", id, cfg.path);
-	} else if (list ? token_list(&cfg, st, now, &err) < 0 : 0) {
+	} else if (!list && strcmp(r.id, FEED_ALL) != 0 && config_find_office(&cfg, r.id) < 0) {
+		rc = cli_usage_error("token", "no [office %s] in %s", r.id, cfg.path);
+	} else if (list ? token_list(&cfg, st, now, &err) < 0 : rotate(&cfg, st, &r, now, &err) < 0) {
 		fprintf(stderr, "plazo token: %s\n", err.msg);
 		rc = CLI_FAIL;
-	} else if (rotate) {
-		char token[33];
-		if (feed_rotate_token(st, id, now, token, &err) < 0 ||
-		    store_audit(st, now, id, "token-rotated", "the previous URLs were revoked",
-				&err) < 0) {
-			fprintf(stderr, "plazo token: %s\n", err.msg);
-			rc = CLI_FAIL;
-		} else {
-			print_urls(&cfg, id, token, !all_feed);
-		}
 	}
 	cli_close_store(st, "token");
-	if (rotate && rc == CLI_OK)
+	if (rotating && rc == CLI_OK)
 		cli_poke_daemon(cfg.state_dir, "token");
 	config_finish(&cfg);
 	diag_list_finish(&diags);

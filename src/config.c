@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -550,34 +551,83 @@ static void parse_plan_max_size(struct parse_ctx *ctx, const char *key, const ch
 			 value);
 }
 
-/* "127.0.0.1:8080", "[::1]:8080", "0.0.0.0:80", "[::]:8080". */
-static void parse_listen(struct parse_ctx *ctx, const char *key, const char *value)
+/* "127.0.0.1:8080", "[::1]:8080", "0.0.0.0:80", "[::]:8080" into *address and *port. */
+static bool split_listen(struct parse_ctx *ctx, const char *key, const char *value,
+			 char **address, unsigned *port)
 {
 	const char *colon = strrchr(value, ':');
-	unsigned port;
 	bool v6 = value[0] == '[';
 	size_t n = colon ? (size_t)(colon - value) : 0;
-	if (colon == NULL || !parse_uint(colon + 1, 65535, &port) ||
+	if (colon == NULL || !parse_uint(colon + 1, 65535, port) ||
 	    (v6 && (n < 3 || value[n - 1] != ']')) || (!v6 && n == 0)) {
 		error_at(ctx, "config-bad-value",
 			 "%s: '%s' is not ADDRESS:PORT such as 127.0.0.1:8080 or [::1]:8080", key,
 			 value);
+		return false;
+	}
+	free(*address);
+	*address = v6 ? xstrndup(value + 1, n - 2) : xstrndup(value, n);
+	return true;
+}
+
+static void parse_listen(struct parse_ctx *ctx, const char *key, const char *value)
+{
+	split_listen(ctx, key, value, &ctx->cfg->http.address, &ctx->cfg->http.port);
+}
+
+/* ADDRESS:PORT, or "off": no metrics listener. */
+static void parse_metrics_listen(struct parse_ctx *ctx, const char *key, const char *value)
+{
+	struct config_http *h = &ctx->cfg->http;
+	h->metrics_set = true;
+	if (strcmp(value, "off") == 0) {
+		free(h->metrics_address);
+		h->metrics_address = NULL;
 		return;
 	}
-	free(ctx->cfg->http.address);
-	ctx->cfg->http.address = v6 ? xstrndup(value + 1, n - 2) : xstrndup(value, n);
-	ctx->cfg->http.port = port;
+	split_listen(ctx, key, value, &h->metrics_address, &h->metrics_port);
+}
+
+/* Addresses and ADDRESS/BITS networks, separated by spaces or commas. */
+static void parse_proxies(struct parse_ctx *ctx, const char *key, const char *value)
+{
+	for (const char *p = value;;) {
+		p += strspn(p, " \t,");
+		if (*p == '\0')
+			break;
+		size_t n = strcspn(p, " \t,"), alen = strcspn(p, "/ \t,");
+		char addr[INET6_ADDRSTRLEN], bits[8] = "";
+		unsigned b, max = 128;
+		unsigned char buf[16];
+		snprintf(addr, sizeof(addr), "%.*s", (int)alen, p);
+		if (alen < n)
+			snprintf(bits, sizeof(bits), "%.*s", (int)(n - alen - 1), p + alen + 1);
+		bool ok = alen < sizeof(addr) && (inet_pton(AF_INET6, addr, buf) == 1 ||
+						  (max = 32, inet_pton(AF_INET, addr, buf) == 1));
+		if (!ok || (alen < n && !parse_uint(bits, max, &b))) {
+			error_at(ctx, "config-bad-value",
+				 "%s: '%.*s' is not an address or ADDRESS/BITS such as 10.0.0.0/8",
+				 key, (int)n, p);
+			return;
+		}
+		p += n;
+	}
+	free(ctx->cfg->http.trusted_proxies);
+	ctx->cfg->http.trusted_proxies = xstrdup(value);
 }
 
 static void parse_http_uint(struct parse_ctx *ctx, const char *key, const char *value)
 {
 	struct config_http *h = &ctx->cfg->http;
-	unsigned *field = strcmp(key, "connection_limit") == 0 ? &h->connection_limit
-			  : strcmp(key, "past_days") == 0	 ? &h->past_days
-			  : strcmp(key, "refresh_minutes") == 0   ? &h->refresh_minutes
-								   : NULL;
+	unsigned *field = strcmp(key, "connection_limit") == 0	? &h->connection_limit
+			  : strcmp(key, "past_days") == 0		? &h->past_days
+			  : strcmp(key, "refresh_minutes") == 0		? &h->refresh_minutes
+			  : strcmp(key, "per_client_limit") == 0	? &h->per_client_limit
+			  : strcmp(key, "connection_reserve") == 0	? &h->connection_reserve
+									: NULL;
 	if (field == NULL) {
-		if (!parse_seconds(value, &h->timeout) || h->timeout == 0)
+		unsigned *t = strcmp(key, "header_timeout") == 0 ? &h->header_timeout : &h->timeout;
+		if (!parse_seconds(value, t) || *t == 0)
 			error_at(ctx, "config-bad-value", "%s: '%s' is not a duration such as 15s",
 				 key, value);
 		return;
@@ -586,10 +636,18 @@ static void parse_http_uint(struct parse_ctx *ctx, const char *key, const char *
 		error_at(ctx, "config-bad-value", "%s: '%s' is not a whole number", key, value);
 }
 
+/* Deprecated: /metrics has its own listener now. Still accepted, so old configs pass. */
 static void parse_http_bool(struct parse_ctx *ctx, const char *key, const char *value)
 {
-	if (!parse_bool(value, &ctx->cfg->http.metrics_loopback_only))
+	if (!parse_bool(value, &ctx->cfg->http.metrics_loopback_only)) {
 		error_at(ctx, "config-bad-value", "%s: '%s' is not yes or no", key, value);
+		return;
+	}
+	diag_add(ctx->diags, DIAG_WARNING, "config-deprecated", ctx->cfg->path, ctx->line, 0,
+		 "%s is deprecated and has no effect: /metrics is served only on its own "
+		 "address; write metrics_listen = 127.0.0.1:PORT instead (default: the listen "
+		 "port + 1 on 127.0.0.1)",
+		 key);
 }
 
 static void parse_escalation(struct parse_ctx *ctx, const char *key, const char *value)
@@ -649,6 +707,11 @@ static const struct key_rule rules[] = {
 	{SECTION_HTTP, "connection_limit", parse_http_uint, 0},
 	{SECTION_HTTP, "timeout", parse_http_uint, 0},
 	{SECTION_HTTP, "metrics_loopback_only", parse_http_bool, 0},
+	{SECTION_HTTP, "metrics_listen", parse_metrics_listen, 0},
+	{SECTION_HTTP, "per_client_limit", parse_http_uint, 0},
+	{SECTION_HTTP, "connection_reserve", parse_http_uint, 0},
+	{SECTION_HTTP, "header_timeout", parse_http_uint, 0},
+	{SECTION_HTTP, "trusted_proxies", parse_proxies, 0},
 	{SECTION_FEEDS, "past_days", parse_http_uint, 0},
 	{SECTION_FEEDS, "refresh_minutes", parse_http_uint, 0},
 	{SECTION_FEEDS, "undo_for", parse_duration, 0},
@@ -887,6 +950,25 @@ static void validate_group(struct config *cfg, struct config_group *g, struct di
 	}
 }
 
+/* The connection bounds fit together; /metrics defaults to 127.0.0.1 at the listen port + 1. */
+static void validate_http(struct config *cfg, struct diag_list *diags)
+{
+	struct config_http *h = &cfg->http;
+	if (h->connection_reserve >= h->connection_limit || h->per_client_limit == 0)
+		diag_add(diags, DIAG_ERROR, "config-bad-value", cfg->path, 0, 0,
+			 "[http]: connection_reserve (%u) must be below connection_limit (%u), and "
+			 "per_client_limit above 0",
+			 h->connection_reserve, h->connection_limit);
+	if (h->metrics_set)
+		return;
+	if (h->port == 65535)
+		diag_add(diags, DIAG_ERROR, "config-bad-value", cfg->path, 0, 0,
+			 "[http]: listen port 65535 leaves no port + 1 for /metrics: set "
+			 "metrics_listen");
+	h->metrics_address = xstrdup("127.0.0.1");
+	h->metrics_port = h->port == 0 ? 0 : h->port + 1;
+}
+
 static void validate(struct config *cfg, struct diag_list *diags)
 {
 	if (cfg->timezone == NULL)
@@ -901,6 +983,7 @@ static void validate(struct config *cfg, struct diag_list *diags)
 		cfg->base_url = xstrdup("http://127.0.0.1:8080");
 	if (cfg->http.address == NULL)
 		cfg->http.address = xstrdup("127.0.0.1");
+	validate_http(cfg, diags);
 	if (cfg->mail.from == NULL)
 		cfg->mail.from = xstrdup("plazo@localhost");
 	if (cfg->mail.from_name == NULL)
@@ -1001,6 +1084,9 @@ void config_init(struct config *cfg)
 	cfg->http = (struct config_http){
 		.port = 8080,
 		.connection_limit = 256,
+		.per_client_limit = 32,
+		.connection_reserve = 32,
+		.header_timeout = 10,
 		.timeout = 15,
 		.metrics_loopback_only = true,
 		.past_days = 365,
@@ -1039,6 +1125,8 @@ void config_finish(struct config *cfg)
 	free(cfg->mail.smtp_password_file);
 	free(cfg->mail.smtp_ca_file);
 	free(cfg->http.address);
+	free(cfg->http.metrics_address);
+	free(cfg->http.trusted_proxies);
 	free(cfg->escalation.office);
 	config_init(cfg);
 }

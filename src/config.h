@@ -87,7 +87,14 @@ struct config_http {
 	unsigned port;            /* 8080 */
 	unsigned connection_limit; /* 256 */
 	unsigned timeout;         /* seconds an idle client may keep a connection (15) */
-	bool metrics_loopback_only; /* true */
+	bool metrics_loopback_only; /* deprecated: accepted, no effect (metrics_listen) */
+	char *metrics_address;    /* metrics_listen's address ("127.0.0.1"); NULL: off */
+	unsigned metrics_port;    /* its port (default: port + 1; 0 when port is 0) */
+	bool metrics_set;         /* metrics_listen was given */
+	unsigned per_client_limit; /* connections per client address (32) */
+	unsigned connection_reserve; /* slots waiting connections cannot take (32) */
+	unsigned header_timeout;  /* seconds a request's headers may take (10) */
+	char *trusted_proxies;    /* "127.0.0.1 10.0.0.0/8": reverse proxies, or NULL */
 	unsigned past_days;       /* feeds keep milestones due at most this long ago (365) */
 	unsigned refresh_minutes; /* refresh hint in the feeds (360) */
 	unsigned undo_for;        /* seconds a "delivered" mark can be undone on the page (7d) */

@@ -173,7 +173,7 @@ static void load_forms(struct daemon *d, time_t now)
 	for (size_t o = 0; o < cfg->n_offices; o++) {
 		struct form_office *f = &d->forms[d->n_forms];
 		f->office = o;
-		if (feed_token(d->store, cfg->offices[o].id, now, f->token, &err) == 0 &&
+		if (feed_page_token(d->store, cfg->offices[o].id, now, f->token, &err) == 0 &&
 		    feed_csrf(d->store, cfg->offices[o].id, f->csrf, &err) == 0)
 			d->n_forms++;
 		else
@@ -577,9 +577,14 @@ static int start_http(struct daemon *d)
 		.address = h->address,
 		.port = (unsigned short)h->port,
 		.connection_limit = h->connection_limit,
+		.per_client_limit = h->per_client_limit,
+		.reserve = h->connection_reserve,
+		.header_timeout = h->header_timeout,
+		.trusted_proxies = h->trusted_proxies,
 		.timeout = h->timeout,
 		.threads = 4,
-		.metrics_loopback_only = h->metrics_loopback_only,
+		.metrics_address = h->metrics_address,
+		.metrics_port = (unsigned short)h->metrics_port,
 		.origin = d->origin,
 		.on_form = on_form,
 		.form_user = d,
@@ -590,6 +595,9 @@ static int start_http(struct daemon *d)
 		return -1;
 	}
 	log_notice("serving feeds on %s port %u", h->address, http_port(d->http));
+	if (h->metrics_address != NULL)
+		log_notice("serving metrics on %s port %u", h->metrics_address,
+			   http_metrics_port(d->http));
 	return 0;
 }
 

@@ -59,6 +59,35 @@ int feed_rotate_token(struct store *st, const char *office, time_t now, char tok
 	return store_set_token(st, office, token, now, err);
 }
 
+int feed_page_token(struct store *st, const char *office, time_t now, char token[static 33],
+		    struct pz_error *err)
+{
+	bool found;
+	if (store_page_token(st, office, token, &found, err) < 0)
+		return -1;
+	return found ? 0 : feed_rotate_page_token(st, office, now, token, err);
+}
+
+int feed_rotate_page_token(struct store *st, const char *office, time_t now,
+			   char token[static 33], struct pz_error *err)
+{
+	if (new_token(token, err) < 0)
+		return -1;
+	return store_set_page_token(st, office, token, now, err);
+}
+
+int feed_office_urls(const struct config *cfg, struct store *st, const char *office,
+		     time_t now, char **page_url, char **feed_https, struct pz_error *err)
+{
+	char feed[33], page[33];
+	if (feed_token(st, office, now, feed, err) < 0 ||
+	    feed_page_token(st, office, now, page, err) < 0)
+		return -1;
+	*page_url = feed_page_url(cfg, page);
+	*feed_https = feed_url(cfg, feed, false);
+	return 0;
+}
+
 char *feed_url(const struct config *cfg, const char *token, bool webcal)
 {
 	const char *rest = strstr(cfg->base_url, "://");
@@ -234,56 +263,102 @@ char *feed_google_url(const char *webcal)
 	return strbuf_steal(&s);
 }
 
-/* The office's page at now, with its subscribe links. */
+/* The subscribe links of a page: the feed under its token, over https, webcal and Google. */
+static void feed_links(const struct config *cfg, const char *feed_token,
+		       struct page_links *links)
+{
+	links->feed_https = feed_url(cfg, feed_token, false);
+	links->feed_webcal = feed_url(cfg, feed_token, true);
+	links->google = feed_google_url(links->feed_webcal);
+}
+
+static void free_links(struct page_links *links)
+{
+	free((char *)links->feed_https);
+	free((char *)links->feed_webcal);
+	free((char *)links->google);
+}
+
+/* The office's page at now, with its subscribe links and its forms (under the page token). */
 static char *office_page(const struct plan *p, const struct config *cfg, size_t office,
-			 const struct agenda *ag, const char *token, const char *csrf,
+			 const struct agenda *ag, const char *const tokens[2], const char *csrf,
 			 const struct done_set *done, time_t now, size_t *len)
 {
 	char form_base[64];
-	snprintf(form_base, sizeof(form_base), "/o/%s", token);
+	snprintf(form_base, sizeof(form_base), "/o/%s", tokens[1]);
 	struct page_links links = {
-		.feed_https = feed_url(cfg, token, false),
-		.feed_webcal = feed_url(cfg, token, true),
 		.form_base = form_base,
 		.csrf = csrf,
 		.done = done,
 		.now = now,
 		.undo_for = cfg->http.undo_for,
 	};
-	links.google = feed_google_url(links.feed_webcal);
+	feed_links(cfg, tokens[0], &links);
 	struct strbuf out;
 	strbuf_init(&out);
 	page_render(p, cfg, office, ag, &links, &out);
-	free((char *)links.feed_https);
-	free((char *)links.feed_webcal);
-	free((char *)links.google);
+	free_links(&links);
 	*len = out.len;
 	return strbuf_steal(&out);
 }
 
+/* What /o/FEED_TOKEN shows since pages have their own token: no forms, where the page went. */
+static char *moved_page(const struct config *cfg, size_t office, const char *feed_token,
+			size_t *len)
+{
+	struct page_links links = {0};
+	feed_links(cfg, feed_token, &links);
+	struct strbuf out;
+	strbuf_init(&out);
+	page_render_moved(cfg, office, &links, &out);
+	free_links(&links);
+	*len = out.len;
+	return strbuf_steal(&out);
+}
+
+/* The office's tokens: [0] its feed's, [1] its page's (office pages only). */
+static int office_tokens(struct store *st, const char *id, bool page, time_t now,
+			 char tokens[2][33], char csrf[33], struct pz_error *err)
+{
+	if (feed_token(st, id, now, tokens[0], err) < 0)
+		return -1;
+	if (!page)
+		return 0;
+	return feed_page_token(st, id, now, tokens[1], err) < 0 ||
+			       feed_csrf(st, id, csrf, err) < 0
+		       ? -1
+		       : 0;
+}
+
+/* An office's two entries: its feed token with the feed and a read-only page saying where
+ * the page went (the links of digests sent before page tokens), its page token with the
+ * page and its forms. The all-offices feed (ag NULL) has only the first, without a page. */
 static int add_office(struct http_site *site, const struct plan *p, const struct config *cfg,
 		      struct store *st, size_t office, const struct agenda *ag,
 		      const struct done_set *done, const struct by_office *ix, time_t now,
 		      struct pz_error *err)
 {
 	const char *id = office == ICS_ALL_OFFICES ? FEED_ALL : cfg->offices[office].id;
-	char token[33], csrf[33] = "";
+	char tokens[2][33], csrf[33] = "";
 	time_t modified;
 	struct strbuf feed;
 	strbuf_init(&feed);
-	if (feed_token(st, id, now, token, err) < 0 ||
-	    (ag && feed_csrf(st, id, csrf, err) < 0) ||
+	if (office_tokens(st, id, ag != NULL, now, tokens, csrf, err) < 0 ||
 	    render(p, cfg, st, office, done, ix, now, &feed, &modified, err) < 0) {
 		strbuf_finish(&feed);
 		return -1;
 	}
-	size_t feed_len = feed.len, page_len = 0;
-	char *page = ag ? office_page(p, cfg, office, ag, token, csrf, done, now, &page_len)
-			: NULL;
+	size_t feed_len = feed.len, moved_len = 0, page_len = 0;
+	char *moved = ag ? moved_page(cfg, office, tokens[0], &moved_len) : NULL;
 	/* a page changes with the day; its date is the day's start */
 	time_t page_modified = now - now % 86400;
-	http_site_add(site, token, strbuf_steal(&feed), feed_len, modified, page, page_len,
-		      page_modified);
+	http_site_add(site, tokens[0], strbuf_steal(&feed), feed_len, modified, moved, moved_len,
+		      page_modified, false);
+	if (ag != NULL) {
+		const char *const t[2] = {tokens[0], tokens[1]};
+		char *page = office_page(p, cfg, office, ag, t, csrf, done, now, &page_len);
+		http_site_add(site, tokens[1], NULL, 0, 0, page, page_len, page_modified, true);
+	}
 	return 0;
 }
 

@@ -32,6 +32,18 @@ int feed_csrf(struct store *st, const char *office, char csrf[static 33], struct
 int feed_rotate_token(struct store *st, const char *office, time_t now, char token[static 33],
 		      struct pz_error *err);
 
+/* The token of the office's page (/o/TOKEN and its forms), apart from its feed token, created
+ * when missing; /o/FEED_TOKEN only says that the page moved. */
+int feed_page_token(struct store *st, const char *office, time_t now, char token[static 33],
+		    struct pz_error *err);
+/* Replaces the page token of office: the old page URL stops working at the next publish. */
+int feed_rotate_page_token(struct store *st, const char *office, time_t now,
+			   char token[static 33], struct pz_error *err);
+/* The links a digest carries: the office's page (under its page token) and its feed over
+ * https, both created when missing; the caller frees both. */
+int feed_office_urls(const struct config *cfg, struct store *st, const char *office,
+		     time_t now, char **page_url, char **feed_https, struct pz_error *err);
+
 /* Appends the feed of office (an index, or ICS_ALL_OFFICES) to out; *modified is when its
  * content last changed. Event states are kept in st, so now only stamps what changed. */
 int feed_render(const struct plan *p, const struct config *cfg, struct store *st,

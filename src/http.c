@@ -18,8 +18,10 @@
 
 #include <microhttpd.h>
 
+#include "guard.h"
 #include "log.h"
 #include "strbuf.h"
+#include "urlform.h"
 #include "xalloc.h"
 
 #define TOKEN_LEN 32
@@ -34,15 +36,22 @@
 #define ELLIPSIS "…"
 #define TEXT_TYPE "text/plain; charset=utf-8"
 #define METRICS_TYPE "text/plain; version=0.0.4; charset=utf-8"
+/* A form body: its fields percent-encoded (3 bytes a byte at worst) and their names. */
+#define FORM_BODY_MAX ((size_t)16384)
+#define FORM_TOO_LARGE "El formulario es demasiado largo.\n"
+#define MOVED_TEXT                                                                          \
+	"Esta dirección ya no permite marcar entregas: la página de la oficina cambió de "  \
+	"dirección y el enlace nuevo llega en su próximo correo de plazos.\n"
 
 /* Status codes this module answers; libmicrohttpd answers 414/431/400 without asking us. */
-static const unsigned counted_codes[] = {200, 303, 304, 400, 403, 404, 405, 409, 415};
+static const unsigned counted_codes[] = {200, 303, 304, 400, 403, 404, 405, 409, 413, 415, 429, 503};
 enum { N_CODES = sizeof(counted_codes) / sizeof(counted_codes[0]) };
 
 struct entry {
 	char token[TOKEN_LEN]; /* not NUL-terminated */
-	struct http_blob feed;
+	struct http_blob feed; /* data NULL: no feed under this token (a page token) */
 	struct http_blob page; /* data NULL: a feed-only token */
+	bool forms;            /* the page's forms may be posted under this token */
 };
 
 struct http_site {
@@ -59,10 +68,14 @@ struct http_site {
 
 struct http_server {
 	struct MHD_Daemon *daemon;
+	struct MHD_Daemon *metrics; /* /metrics on its own address; NULL: none */
 	pthread_mutex_t lock;
 	struct http_site *site; /* guarded by lock */
-	bool metrics_loopback_only;
-	unsigned short port;
+	struct guard *guard;    /* the main listener's connections */
+	pthread_t sweeper;      /* closes connections whose headers are late */
+	pthread_cond_t stop_cond;
+	bool stopping; /* guarded by lock */
+	unsigned short port, metrics_port;
 	atomic_ullong requests[N_CODES];
 	atomic_ullong feed_bytes;
 	atomic_ullong not_modified;
@@ -78,10 +91,11 @@ struct request {
 	size_t bytes; /* body bytes of the answer: 0 for HEAD and 304 */
 	bool head;
 	bool feed; /* a feed body, counted in plazo_feed_bytes_total */
-	bool loopback;
-	struct MHD_PostProcessor *post; /* a form POST being read */
-	struct http_form *form;
-	bool form_refused;              /* too large, or not a form */
+	struct http_form *form;         /* a form POST being read: its fields */
+	struct strbuf body;             /* its body so far, at most FORM_BODY_MAX bytes */
+	bool form_refused;              /* the body was larger than that */
+	char why[256];                  /* why a form body was refused, in Spanish */
+	struct guard_conn *guarded;     /* its connection, busy until the request completes */
 	char *method; /* loggable copies (see loggable) */
 	char *path;
 	char client[INET6_ADDRSTRLEN];
@@ -279,9 +293,10 @@ static void blob_set(struct http_blob *b, char *data, size_t len, time_t modifie
 }
 
 void http_site_add(struct http_site *site, const char *token, char *feed, size_t feed_len,
-		   time_t feed_modified, char *page, size_t page_len, time_t page_modified)
+		   time_t feed_modified, char *page, size_t page_len, time_t page_modified,
+		   bool forms)
 {
-	if (strlen(token) != TOKEN_LEN || !is_token(token) || feed == NULL) {
+	if (strlen(token) != TOKEN_LEN || !is_token(token) || (feed == NULL && page == NULL)) {
 		free(feed);
 		free(page);
 		return;
@@ -299,6 +314,7 @@ void http_site_add(struct http_site *site, const char *token, char *feed, size_t
 	struct entry *e = &site->entries[site->slots[slot]];
 	blob_set(&e->feed, feed, feed_len, feed_modified);
 	blob_set(&e->page, page, page_len, page_modified);
+	e->forms = forms && page != NULL;
 }
 
 static void site_release(struct http_site *site)
@@ -521,6 +537,15 @@ static bool not_modified(struct MHD_Connection *c, const struct http_blob *b)
 
 /* ---- requests, access log, counters ---- */
 
+/* Milliseconds of the monotonic clock: what the connection guard measures with. */
+static long long mono_now(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+
 /* A copy of s fit for a log line: bytes outside printable ASCII become %XX, every run of 16 or
  * more hex digits (a token, wherever it stands) keeps its first 4 and "…", and the copy stops
  * near max bytes. */
@@ -555,24 +580,6 @@ static char *loggable(const char *s, size_t max)
 	return strbuf_steal(&out);
 }
 
-/* 127.0.0.0/8, ::1 and IPv4-mapped 127.0.0.0/8. */
-static bool is_loopback(const struct sockaddr *sa)
-{
-	if (sa == NULL)
-		return false;
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
-		return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
-	}
-	if (sa->sa_family == AF_INET6) {
-		const struct in6_addr *a =
-			&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
-		return IN6_IS_ADDR_LOOPBACK(a) ||
-		       (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
-	}
-	return false;
-}
-
 static void describe_client(const struct sockaddr *sa, char *out, size_t cap)
 {
 	const void *addr = NULL;
@@ -589,13 +596,13 @@ static struct request *request_new(struct MHD_Connection *c, const char *url, co
 	struct request *rq = xcalloc(1, sizeof(*rq));
 	clock_gettime(CLOCK_MONOTONIC, &rq->start);
 	rq->head = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+	strbuf_init(&rq->body);
 	rq->method = loggable(method, 16);
 	rq->path = loggable(url, 120);
 	const union MHD_ConnectionInfo *ci =
 		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	const struct sockaddr *sa = ci != NULL ? ci->client_addr : NULL;
 	describe_client(sa, rq->client, sizeof(rq->client));
-	rq->loopback = is_loopback(sa);
 	return rq;
 }
 
@@ -619,6 +626,9 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		return;
 	*con_cls = NULL;
 	bool complete = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK;
+	struct http_server *s = cls;
+	if (rq->guarded)
+		guard_idle(s->guard, rq->guarded, mono_now());
 	count(cls, rq, complete);
 	struct timespec end;
 	clock_gettime(CLOCK_MONOTONIC, &end);
@@ -627,8 +637,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	log_info("http request method=%s path=%s status=%u bytes=%zu ms=%ld.%03ld client=%s%s",
 		 rq->method, rq->path, rq->status, complete ? rq->bytes : 0, us / 1000, us % 1000,
 		 rq->client, complete ? "" : " aborted=yes");
-	if (rq->post)
-		MHD_destroy_post_processor(rq->post);
+	strbuf_finish(&rq->body);
 	free(rq->form);
 	free(rq->method);
 	free(rq->path);
@@ -741,13 +750,29 @@ static void write_metrics(struct http_server *s, const struct http_site *site, s
 	metric_head(out, "plazo_queue_held_reminders", "gauge",
 		    "Pending reminders waiting on a held queue.");
 	strbuf_printf(out, "plazo_queue_held_reminders %ld\n", site ? site->waiting : 0);
+	struct guard_stats g;
+	guard_stats(s->guard, &g);
+	metric_head(out, "plazo_http_connections", "gauge",
+		    "Open connections of the feeds' listener, by state.");
+	strbuf_printf(out, "plazo_http_connections{state=\"waiting\"} %zu\n", g.waiting);
+	strbuf_printf(out, "plazo_http_connections{state=\"busy\"} %zu\n", g.open - g.waiting);
+	metric_head(out, "plazo_http_connections_refused_total", "counter",
+		    "Connections refused: a client over per_client_limit, or every slot busy.");
+	strbuf_printf(out, "plazo_http_connections_refused_total{reason=\"client_limit\"} %llu\n",
+		      g.refused_client);
+	strbuf_printf(out, "plazo_http_connections_refused_total{reason=\"full\"} %llu\n",
+		      g.refused_full);
+	metric_head(out, "plazo_http_connections_dropped_total", "counter",
+		    "Waiting connections closed: headers late, or dropped for a new connection.");
+	strbuf_printf(out, "plazo_http_connections_dropped_total{reason=\"header_timeout\"} %llu\n",
+		      g.timed_out);
+	strbuf_printf(out, "plazo_http_connections_dropped_total{reason=\"evicted\"} %llu\n",
+		      g.evicted);
 }
 
 static enum MHD_Result answer_metrics(struct http_server *s, struct MHD_Connection *c,
 				      struct request *rq)
 {
-	if (s->metrics_loopback_only && !rq->loopback)
-		return answer_text(c, rq, MHD_HTTP_FORBIDDEN, "Prohibido\n", NULL);
 	struct strbuf out;
 	strbuf_init(&out);
 	struct http_site *site = site_acquire(s);
@@ -790,8 +815,6 @@ static enum MHD_Result route(struct http_server *s, struct MHD_Connection *c, st
 	static const char not_found[] = "No encontrado\n";
 	if (strcmp(url, "/healthz") == 0)
 		return answer_text(c, rq, MHD_HTTP_OK, "ok\n", NULL);
-	if (strcmp(url, "/metrics") == 0)
-		return answer_metrics(s, c, rq);
 	bool feed = false;
 	const char *token = path_token(url, &feed);
 	if (token == NULL)
@@ -826,36 +849,20 @@ static const char *form_token(const char *url, const char **action)
 	return url + pp;
 }
 
-static enum MHD_Result form_field(void *cls, enum MHD_ValueKind kind, const char *key,
-				  const char *filename, const char *content_type,
-				  const char *transfer_encoding, const char *data, uint64_t off,
-				  size_t size)
+/* The fields of a form body and their limits (the page's maxlength, in characters). */
+static bool parse_form(struct request *rq)
 {
-	struct request *rq = cls;
-	static const struct {
-		const char *key;
-		size_t offset, size;
-	} fields[] = {
-		{"csrf", offsetof(struct http_form, csrf), sizeof(((struct http_form *)0)->csrf)},
-		{"item", offsetof(struct http_form, item), sizeof(((struct http_form *)0)->item)},
-		{"due", offsetof(struct http_form, due), sizeof(((struct http_form *)0)->due)},
-		{"nombre", offsetof(struct http_form, name), sizeof(((struct http_form *)0)->name)},
-		{"evidencia", offsetof(struct http_form, evidence),
-		 sizeof(((struct http_form *)0)->evidence)},
+	struct http_form *f = rq->form;
+	const struct urlform_field fields[] = {
+		{"csrf", f->csrf, sizeof(f->csrf), sizeof(f->csrf) - 1, "csrf"},
+		{"item", f->item, sizeof(f->item), sizeof(f->item) - 1, "item"},
+		{"due", f->due, sizeof(f->due), sizeof(f->due) - 1, "due"},
+		{"nombre", f->name, sizeof(f->name), HTTP_FORM_NAME_CHARS, "Su nombre"},
+		{"evidencia", f->evidence, sizeof(f->evidence), HTTP_FORM_EVIDENCE_CHARS,
+		 "Enlace a la evidencia"},
 	};
-	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-		if (strcmp(key, fields[i].key) != 0)
-			continue;
-		char *dst = (char *)rq->form + fields[i].offset;
-		size_t have = strlen(dst);
-		if (off != have || have + size >= fields[i].size) {
-			rq->form_refused = true; /* out of order, or longer than the field */
-			return MHD_NO;
-		}
-		memcpy(dst + have, data, size);
-		dst[have + size] = '\0';
-	}
-	return MHD_YES;
+	return urlform_parse(rq->body.data, rq->body.len, fields,
+			     sizeof(fields) / sizeof(fields[0]), rq->why, sizeof(rq->why));
 }
 
 /* A POST from another site is refused: Origin, when sent, must be ours, and
@@ -869,85 +876,257 @@ static bool same_site(struct http_server *s, struct MHD_Connection *c)
 	return site == NULL || strcmp(site, "same-origin") == 0 || strcmp(site, "none") == 0;
 }
 
-/* First call of a form POST: checks what the headers can tell, prepares the body reader. */
-static enum MHD_Result form_begin(struct http_server *s, struct MHD_Connection *c,
-				  struct request *rq)
+/* Whether the body is what the page's forms send: application/x-www-form-urlencoded,
+ * with at most a charset parameter of UTF-8. */
+static bool form_media_type(struct MHD_Connection *c)
 {
-	if (!same_site(s, c))
-		return answer_text(c, rq, MHD_HTTP_FORBIDDEN,
-				   "Solicitud rechazada: viene de otro sitio.\n", NULL);
-	rq->form = xcalloc(1, sizeof(*rq->form));
-	rq->post = MHD_create_post_processor(c, 1024, form_field, rq);
-	if (rq->post == NULL) /* not application/x-www-form-urlencoded */
-		return answer_text(c, rq, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
-				   "Se esperaba un formulario.\n", NULL);
-	return MHD_YES;
+	static const char want[] = "application/x-www-form-urlencoded";
+	const char *v = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						    MHD_HTTP_HEADER_CONTENT_TYPE);
+	if (v == NULL || strncasecmp(v, want, strlen(want)) != 0)
+		return false;
+	const char *rest = v + strlen(want);
+	rest += strspn(rest, " \t");
+	if (*rest == '\0')
+		return true;
+	if (*rest != ';')
+		return false;
+	rest += 1 + strspn(rest + 1, " \t");
+	return strncasecmp(rest, "charset=", 8) == 0 &&
+	       (strcasecmp(rest + 8, "utf-8") == 0 || strcasecmp(rest + 8, "\"utf-8\"") == 0);
 }
 
-/* Last call: the body is read; the token must be in the current snapshot. */
-static enum MHD_Result form_end(struct http_server *s, struct MHD_Connection *c,
-				struct request *rq, const char *url)
+enum form_access { FORM_UNKNOWN, FORM_READ_ONLY, FORM_OPEN };
+
+/* What the current snapshot allows under the token of url: nothing (an unknown token), no
+ * changes (a feed token, whose page only says where the office's page went) or forms. */
+static enum form_access form_access(struct http_server *s, const char *url)
 {
 	const char *action = NULL;
 	const char *token = form_token(url, &action);
 	struct http_site *site = site_acquire(s);
-	bool known = site != NULL && lookup(site, token) != NULL;
+	const struct entry *e = site != NULL && token != NULL ? lookup(site, token) : NULL;
+	enum form_access a = e == NULL || e->page.data == NULL ? FORM_UNKNOWN
+			     : e->forms			 ? FORM_OPEN
+							 : FORM_READ_ONLY;
 	site_release(site);
-	if (!known)
+	return a;
+}
+
+/* The Content-Length a request announces; false when it has none (or a chunked body). */
+static bool content_length(struct MHD_Connection *c, unsigned long long *n)
+{
+	const char *v = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						    MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (v == NULL)
+		return false;
+	char *end;
+	errno = 0;
+	*n = strtoull(v, &end, 10);
+	return errno == 0 && end != v;
+}
+
+/* First call of a form POST, before any of its body is read: where it comes from, what it
+ * is for, what it holds and how large it says it is. */
+static enum MHD_Result form_begin(struct http_server *s, struct MHD_Connection *c,
+				  struct request *rq, const char *url)
+{
+	unsigned long long len;
+	if (!same_site(s, c))
+		return answer_text(c, rq, MHD_HTTP_FORBIDDEN,
+				   "Solicitud rechazada: viene de otro sitio.\n", NULL);
+	switch (form_access(s, url)) {
+	case FORM_UNKNOWN:
 		return answer_text(c, rq, MHD_HTTP_NOT_FOUND, "No encontrado\n", NULL);
-	if (rq->form_refused)
-		return answer_text(c, rq, MHD_HTTP_BAD_REQUEST, "Formulario no válido.\n", NULL);
-	char tok[TOKEN_LEN + 1];
-	memcpy(tok, token, TOKEN_LEN);
-	tok[TOKEN_LEN] = '\0';
-	struct http_form_reply reply = {MHD_HTTP_BAD_REQUEST, "", "Formulario no válido."};
-	s->on_form(s->form_user, tok, action, rq->form, &reply);
-	if (reply.status != MHD_HTTP_SEE_OTHER) {
-		char *body = xasprintf("%s\n", reply.message);
+	case FORM_READ_ONLY:
+		return answer_text(c, rq, MHD_HTTP_FORBIDDEN, MOVED_TEXT, NULL);
+	case FORM_OPEN:
+		break;
+	}
+	if (!form_media_type(c))
+		return answer_text(c, rq, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
+				   "Se esperaba un formulario de la página "
+				   "(application/x-www-form-urlencoded).\n",
+				   NULL);
+	if (content_length(c, &len) && len > FORM_BODY_MAX)
+		return answer_text(c, rq, MHD_HTTP_CONTENT_TOO_LARGE, FORM_TOO_LARGE, NULL);
+	rq->form = xcalloc(1, sizeof(*rq->form));
+	return MHD_YES;
+}
+
+static void queue_reply(struct MHD_Connection *c, struct request *rq,
+			const struct http_form_reply *reply, enum MHD_Result *ret)
+{
+	if (reply->status == MHD_HTTP_SEE_OTHER) {
 		const char *kv[][2] = {
-			{MHD_HTTP_HEADER_CONTENT_TYPE, TEXT_TYPE},
+			{MHD_HTTP_HEADER_LOCATION, reply->location},
 			{MHD_HTTP_HEADER_CACHE_CONTROL, "no-store"},
 			{NULL, NULL},
 		};
-		size_t len = strlen(body);
 		struct MHD_Response *resp =
-			MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
-		return queue(c, rq, reply.status, with_headers(resp, kv), len);
+			MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+		*ret = queue(c, rq, MHD_HTTP_SEE_OTHER, with_headers(resp, kv), 0);
+		return;
 	}
+	char *body = xasprintf("%s\n", reply->message);
 	const char *kv[][2] = {
-		{MHD_HTTP_HEADER_LOCATION, reply.location},
+		{MHD_HTTP_HEADER_CONTENT_TYPE, TEXT_TYPE},
 		{MHD_HTTP_HEADER_CACHE_CONTROL, "no-store"},
 		{NULL, NULL},
 	};
+	size_t len = strlen(body);
 	struct MHD_Response *resp =
-		MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
-	return queue(c, rq, MHD_HTTP_SEE_OTHER, with_headers(resp, kv), 0);
+		MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	*ret = queue(c, rq, reply->status, with_headers(resp, kv), len);
 }
 
-/* The calls of a form POST, from headers to the end of the body. */
+/* Last call: the body is read. The token is looked up again (a new snapshot may have come
+ * meanwhile), the body parsed, and the form handed to the handler. */
+static enum MHD_Result form_end(struct http_server *s, struct MHD_Connection *c,
+				struct request *rq, const char *url)
+{
+	enum form_access a = form_access(s, url);
+	if (a != FORM_OPEN)
+		return a == FORM_UNKNOWN
+			       ? answer_text(c, rq, MHD_HTTP_NOT_FOUND, "No encontrado\n", NULL)
+			       : answer_text(c, rq, MHD_HTTP_FORBIDDEN, MOVED_TEXT, NULL);
+	if (rq->form_refused)
+		return answer_text(c, rq, MHD_HTTP_CONTENT_TOO_LARGE, FORM_TOO_LARGE, NULL);
+	struct http_form_reply reply = {MHD_HTTP_BAD_REQUEST, "", "Formulario no válido."};
+	if (!parse_form(rq)) {
+		snprintf(reply.message, sizeof(reply.message), "%s", rq->why);
+	} else {
+		const char *action = NULL;
+		const char *token = form_token(url, &action);
+		char tok[TOKEN_LEN + 1];
+		memcpy(tok, token, TOKEN_LEN);
+		tok[TOKEN_LEN] = '\0';
+		s->on_form(s->form_user, tok, action, rq->form, &reply);
+	}
+	enum MHD_Result ret = MHD_NO;
+	queue_reply(c, rq, &reply, &ret);
+	return ret;
+}
+
+/* The calls of a form POST after its first: the body, bounded, then the end. */
 static enum MHD_Result form_request(struct http_server *s, struct MHD_Connection *c,
 				    struct request *rq, const char *url, const char *upload_data,
 				    size_t *upload_data_size)
 {
-	if (rq->status != 0) { /* already answered: drain */
-		*upload_data_size = 0;
-		return MHD_YES;
-	}
-	if (rq->post == NULL)
-		return form_begin(s, c, rq);
 	if (*upload_data_size != 0) {
-		if (MHD_post_process(rq->post, upload_data, *upload_data_size) != MHD_YES)
+		if (rq->body.len + *upload_data_size > FORM_BODY_MAX)
 			rq->form_refused = true;
+		else
+			strbuf_append(&rq->body, upload_data, *upload_data_size);
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
 	return form_end(s, c, rq, url);
 }
 
-/* MHD access handler. The first call sees the headers: a method other than GET or HEAD is
- * answered 405 at once (its body is never read and the connection closes). GET and HEAD are
- * answered on the last call, once any body is read and dropped, so the connection can stay
- * open: answering from the first call makes libmicrohttpd close it. */
+/* ---- request framing ---- */
+
+struct framing {
+	int content_lengths;
+	const char *bad; /* why the request is refused, or NULL */
+};
+
+/* Whether every element of a TE list is a transfer coding we know ("trailers" included). */
+static bool known_codings(const char *v)
+{
+	static const char *const known[] = {"trailers", "chunked", "gzip",   "x-gzip",
+					    "deflate",	"compress", "identity"};
+	for (const char *p = v;;) {
+		p += strspn(p, " \t,");
+		if (*p == '\0')
+			return true;
+		size_t n = strcspn(p, " \t,;");
+		bool ok = false;
+		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]) && !ok; i++)
+			ok = strlen(known[i]) == n && strncasecmp(p, known[i], n) == 0;
+		if (!ok)
+			return false;
+		p += strcspn(p, ",");
+	}
+}
+
+static enum MHD_Result scan_framing(void *cls, enum MHD_ValueKind kind, const char *key,
+				    const char *value)
+{
+	struct framing *f = cls;
+	(void)kind;
+	if (key == NULL || f->bad != NULL)
+		return MHD_YES;
+	if (strpbrk(key, " \t") != NULL || *key == '\0')
+		f->bad = "Solicitud mal formada: espacio antes de los dos puntos de un "
+			 "encabezado.\n";
+	else if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0 &&
+		 ++f->content_lengths > 1)
+		f->bad = "Solicitud mal formada: Content-Length repetido.\n";
+	else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0 &&
+		 (value == NULL || strcasecmp(value, "chunked") != 0))
+		f->bad = "Solicitud mal formada: Transfer-Encoding distinto de chunked.\n";
+	else if (strcasecmp(key, MHD_HTTP_HEADER_TE) == 0 &&
+		 (value == NULL || !known_codings(value)))
+		f->bad = "Solicitud mal formada: TE con una codificación desconocida.\n";
+	return MHD_YES;
+}
+
+/* What libmicrohttpd 0.9.75 lets through and a proxy in front might read otherwise (request
+ * smuggling): a space before a header's colon, Content-Length twice, a Transfer-Encoding
+ * other than chunked (it then waits for a body it cannot delimit and answers nothing), or
+ * both Transfer-Encoding and Content-Length. The message for a 400, or NULL. */
+static const char *bad_framing(struct MHD_Connection *c)
+{
+	struct framing f = {0, NULL};
+	MHD_get_connection_values(c, MHD_HEADER_KIND, scan_framing, &f);
+	if (f.bad == NULL && f.content_lengths > 0 &&
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING))
+		f.bad = "Solicitud mal formada: Transfer-Encoding y Content-Length a la vez.\n";
+	return f.bad;
+}
+
+/* Marks the request's connection busy, charged to the client a trusted proxy forwards (the
+ * access line then names it); false when that client holds too many connections. */
+static bool charge(struct http_server *s, struct MHD_Connection *c, struct request *rq)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	rq->guarded = ci != NULL ? ci->socket_context : NULL;
+	const char *xff = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-For");
+	return guard_busy(s->guard, rq->guarded, xff);
+}
+
+/* The metrics listener's handler: /metrics (GET or HEAD), nothing else. */
+static enum MHD_Result on_metrics_request(void *cls, struct MHD_Connection *c, const char *url,
+					  const char *method, const char *version,
+					  const char *upload_data, size_t *upload_data_size,
+					  void **con_cls)
+{
+	struct request *rq = *con_cls;
+	(void)version;
+	(void)upload_data;
+	if (rq == NULL) {
+		*con_cls = rq = request_new(c, url, method);
+		if (strcmp(method, MHD_HTTP_METHOD_GET) == 0 || rq->head)
+			return MHD_YES;
+		return answer_text(c, rq, MHD_HTTP_METHOD_NOT_ALLOWED, "Método no permitido\n",
+				   "GET, HEAD");
+	}
+	if (*upload_data_size != 0 || rq->status != 0) {
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (strcmp(url, "/metrics") != 0)
+		return answer_text(c, rq, MHD_HTTP_NOT_FOUND, "No encontrado\n", NULL);
+	return answer_metrics(cls, c, rq);
+}
+
+/* MHD access handler. The first call sees the headers: a malformed request is answered 400
+ * and a method other than GET or HEAD 405 at once (the body is never read and the connection
+ * closes); a form POST is checked (site, token, media type, size) before its body is read.
+ * GET and HEAD are answered on the last call, once any body is read and dropped, so the
+ * connection can stay open: answering from the first call makes libmicrohttpd close it. */
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
 				  const char *method, const char *version, const char *upload_data,
 				  size_t *upload_data_size, void **con_cls)
@@ -957,20 +1136,31 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	const char *action;
 	bool form = form_token(url, &action) != NULL;
 	bool post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
-	if (form && post && s->on_form != NULL) {
-		if (rq == NULL)
-			*con_cls = rq = request_new(c, url, method);
-		return form_request(s, c, rq, url, upload_data, upload_data_size);
-	}
+	(void)version;
 	if (rq == NULL) {
-		rq = request_new(c, url, method);
-		*con_cls = rq;
+		*con_cls = rq = request_new(c, url, method);
+		if (!charge(s, c, rq))
+			return answer_text(c, rq, MHD_HTTP_TOO_MANY_REQUESTS,
+					   "Demasiadas conexiones desde su dirección; intente de "
+					   "nuevo en un momento.\n",
+					   NULL);
+		const char *bad = bad_framing(c);
+		if (bad != NULL)
+			return answer_text(c, rq, MHD_HTTP_BAD_REQUEST, bad, NULL);
+		if (form && post && s->on_form != NULL)
+			return form_begin(s, c, rq, url);
 		if (!form && (strcmp(method, MHD_HTTP_METHOD_GET) == 0 || rq->head))
 			return MHD_YES;
 		return answer_text(c, rq, MHD_HTTP_METHOD_NOT_ALLOWED, "Método no permitido\n",
 				   form ? "POST" : "GET, HEAD");
 	}
-	if (*upload_data_size != 0 || rq->status != 0) {
+	if (rq->status != 0) { /* already answered: drain */
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (rq->form != NULL)
+		return form_request(s, c, rq, url, upload_data, upload_data_size);
+	if (*upload_data_size != 0) {
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
@@ -1012,34 +1202,126 @@ static bool parse_address(const struct http_options *opt, union address *addr, u
 	return true;
 }
 
+/* MHD's accept policy: the guard decides (it may drop a waiting connection first). */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t len)
+{
+	struct http_server *s = cls;
+	(void)len;
+	return guard_admit(s->guard, addr, mono_now()) ? MHD_YES : MHD_NO;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	struct http_server *s = cls;
+	if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+		guard_close(s->guard, *socket_context);
+		*socket_context = NULL;
+		return;
+	}
+	const union MHD_ConnectionInfo *fd = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (fd != NULL)
+		*socket_context = guard_open(s->guard, fd->connect_fd,
+					     ci != NULL ? ci->client_addr : NULL, mono_now());
+}
+
+/* The sweeper thread: every quarter second, drops connections whose headers are late. */
+static void *sweep(void *cls)
+{
+	struct http_server *s = cls;
+	pthread_mutex_lock(&s->lock);
+	while (!s->stopping) {
+		struct timespec until;
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_nsec += 250 * 1000 * 1000;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&s->stop_cond, &s->lock, &until);
+		pthread_mutex_unlock(&s->lock);
+		guard_sweep(s->guard, mono_now());
+		pthread_mutex_lock(&s->lock);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
+}
+
+/* libmicrohttpd's own cap is above the guard's: connections the guard dropped count there
+ * until their thread closes them. */
+static unsigned mhd_limit(const struct http_options *opt)
+{
+	return opt->connection_limit + opt->connection_limit / 2 + 16;
+}
+
 static struct MHD_Daemon *start_daemon(struct http_server *s, const struct http_options *opt,
 				       unsigned flags, const union address *addr)
 {
 	return MHD_start_daemon(
-		flags, opt->port, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
-		NULL, MHD_OPTION_SOCK_ADDR, &addr->sa, MHD_OPTION_CONNECTION_LIMIT,
-		(unsigned int)opt->connection_limit, MHD_OPTION_CONNECTION_TIMEOUT,
-		(unsigned int)opt->timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT, MEMORY_LIMIT,
-		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)(opt->threads > 1 ? opt->threads : 1),
-		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
+		flags, opt->port, on_accept, s, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
+		NULL, MHD_OPTION_SOCK_ADDR, &addr->sa, MHD_OPTION_CONNECTION_LIMIT, mhd_limit(opt),
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)opt->timeout,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, MEMORY_LIMIT, MHD_OPTION_THREAD_POOL_SIZE,
+		(unsigned int)(opt->threads > 1 ? opt->threads : 1), MHD_OPTION_NOTIFY_COMPLETED,
+		on_completed, s, MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_END);
 }
 
-int http_start(struct http_server **out, const struct http_options *opt, struct pz_error *err)
+static struct MHD_Daemon *start_metrics(struct http_server *s, const struct http_options *opt,
+					unsigned flags, const union address *addr)
 {
-	char where[160];
-	if (strchr(opt->address, ':') != NULL)
-		snprintf(where, sizeof(where), "http://[%s]:%u", opt->address, opt->port);
+	return MHD_start_daemon(flags, 0, NULL, NULL, on_metrics_request, s,
+				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
+				&addr->sa, MHD_OPTION_CONNECTION_LIMIT, 16u,
+				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)opt->timeout,
+				MHD_OPTION_CONNECTION_MEMORY_LIMIT, MEMORY_LIMIT,
+				MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
+}
+
+static void describe_where(char *where, size_t cap, const char *address, unsigned port)
+{
+	if (strchr(address, ':') != NULL)
+		snprintf(where, cap, "http://[%s]:%u", address, port);
 	else
-		snprintf(where, sizeof(where), "http://%s:%u", opt->address, opt->port);
-	union address addr;
-	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
-	if (!parse_address(opt, &addr, &flags))
-		return PZ_FAIL(err, PZ_ECONFIG, where,
-			       "listen address %s is not a numeric IPv4 or IPv6 address",
-			       opt->address);
+		snprintf(where, cap, "http://%s:%u", address, port);
+}
+
+static unsigned short bound_port(struct MHD_Daemon *d, unsigned short fallback)
+{
+	const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+	return di != NULL ? di->port : fallback;
+}
+
+static void server_free(struct http_server *s)
+{
+	guard_free(s->guard);
+	pthread_cond_destroy(&s->stop_cond);
+	pthread_mutex_destroy(&s->lock);
+	free(s->origin);
+	free(s);
+}
+
+static struct http_server *server_new(const struct http_options *opt, struct pz_error *err)
+{
+	struct guard_options g = {
+		.limit = opt->connection_limit,
+		.per_client = opt->per_client_limit ? opt->per_client_limit : opt->connection_limit,
+		.reserve = opt->reserve,
+		.header_timeout_ms = (opt->header_timeout ? opt->header_timeout : opt->timeout) * 1000,
+		.trusted_proxies = opt->trusted_proxies,
+	};
+	struct guard *guard;
+	if (guard_new(&guard, &g, err) < 0)
+		return NULL;
 	struct http_server *s = xcalloc(1, sizeof(*s));
+	s->guard = guard;
 	pthread_mutex_init(&s->lock, NULL);
-	s->metrics_loopback_only = opt->metrics_loopback_only;
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->stop_cond, &ca);
+	pthread_condattr_destroy(&ca);
 	s->origin = opt->origin ? xstrdup(opt->origin) : NULL;
 	s->on_form = opt->on_form;
 	s->form_user = opt->form_user;
@@ -1047,18 +1329,66 @@ int http_start(struct http_server **out, const struct http_options *opt, struct 
 		atomic_init(&s->requests[i], 0);
 	atomic_init(&s->feed_bytes, 0);
 	atomic_init(&s->not_modified, 0);
+	return s;
+}
+
+/* Binds the metrics listener when one is asked for. */
+static int listen_metrics(struct http_server *s, const struct http_options *opt,
+			  struct pz_error *err)
+{
+	char where[160];
+	if (opt->metrics_address == NULL)
+		return 0;
+	describe_where(where, sizeof(where), opt->metrics_address, opt->metrics_port);
+	union address addr;
+	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+	struct http_options m = *opt;
+	m.address = opt->metrics_address;
+	m.port = opt->metrics_port;
+	if (!parse_address(&m, &addr, &flags))
+		return PZ_FAIL(err, PZ_ECONFIG, where,
+			       "metrics address %s is not a numeric IPv4 or IPv6 address",
+			       opt->metrics_address);
+	errno = 0;
+	s->metrics = start_metrics(s, &m, flags, &addr);
+	if (s->metrics == NULL)
+		return PZ_FAIL(err, PZ_EIO, where, "listen on %s (metrics): %s", where,
+			       errno != 0 ? strerror(errno) : "libmicrohttpd cannot start");
+	s->metrics_port = bound_port(s->metrics, opt->metrics_port);
+	return 0;
+}
+
+int http_start(struct http_server **out, const struct http_options *opt, struct pz_error *err)
+{
+	char where[160];
+	describe_where(where, sizeof(where), opt->address, opt->port);
+	union address addr;
+	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+	if (!parse_address(opt, &addr, &flags))
+		return PZ_FAIL(err, PZ_ECONFIG, where,
+			       "listen address %s is not a numeric IPv4 or IPv6 address",
+			       opt->address);
+	struct http_server *s = server_new(opt, err);
+	if (s == NULL)
+		return -1;
 	errno = 0;
 	s->daemon = start_daemon(s, opt, flags, &addr);
 	if (s->daemon == NULL) {
 		int e = errno;
-		pthread_mutex_destroy(&s->lock);
-		free(s->origin);
-		free(s);
+		server_free(s);
 		return PZ_FAIL(err, PZ_EIO, where, "listen on %s: %s", where,
 			       e != 0 ? strerror(e) : "libmicrohttpd cannot start");
 	}
-	const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
-	s->port = di != NULL ? di->port : opt->port;
+	s->port = bound_port(s->daemon, opt->port);
+	if (listen_metrics(s, opt, err) < 0) {
+		MHD_stop_daemon(s->daemon);
+		server_free(s);
+		return -1;
+	}
+	if (pthread_create(&s->sweeper, NULL, sweep, s) != 0) {
+		log_error("pthread_create: %s", strerror(errno));
+		exit(EXIT_FAILURE);
+	}
 	*out = s;
 	return 0;
 }
@@ -1085,16 +1415,26 @@ void http_stop(struct http_server *s)
 			break;
 		nanosleep(&(struct timespec){0, 50 * 1000 * 1000}, NULL);
 	}
+	pthread_mutex_lock(&s->lock);
+	s->stopping = true;
+	pthread_cond_signal(&s->stop_cond);
+	pthread_mutex_unlock(&s->lock);
+	pthread_join(s->sweeper, NULL);
 	MHD_stop_daemon(s->daemon);
+	if (s->metrics != NULL)
+		MHD_stop_daemon(s->metrics);
 	if (listen_fd != MHD_INVALID_SOCKET)
 		close(listen_fd);
 	site_release(s->site);
-	pthread_mutex_destroy(&s->lock);
-	free(s->origin);
-	free(s);
+	server_free(s);
 }
 
 unsigned short http_port(const struct http_server *s)
 {
 	return s->port;
+}
+
+unsigned short http_metrics_port(const struct http_server *s)
+{
+	return s->metrics != NULL ? s->metrics_port : 0;
 }

@@ -9,9 +9,13 @@
  *                     refused 403 when it comes from another site, then handed to on_form;
  *                     GET on them is 405: reading never changes anything
  *   /healthz          "ok"
- *   /metrics          Prometheus text format; when metrics_loopback_only, 403 for
- *                     clients that are not on a loopback address
- * Unknown paths and tokens answer 404. Tokens are found through a keyed hash and compared
+ * and on its own listener (metrics_address, the convention of Prometheus exporters: behind
+ * a local reverse proxy every client would look like loopback):
+ *   /metrics          Prometheus text format
+ * Unknown paths and tokens answer 404. A malformed request (a space before a header's colon,
+ * Content-Length twice, a Transfer-Encoding other than chunked, a TE naming an unknown
+ * coding) answers 400. Connections are guarded (guard.h): per client address, a bound on the
+ * time headers take, a reserve for requests being answered. Tokens are found through a keyed hash and compared
  * in constant time, so an unknown token costs the same as a known one. Requests longer than
  * the limits answer 414 (URL) or 431 (headers); idle clients time out; connections are
  * capped. Every request is logged as one access line (never with the token).
@@ -46,19 +50,27 @@ struct http_site *http_site_new(long pending, long sent, long failed);
  * plazo_queue_held, plazo_queue_held_reminders). */
 void http_site_set_held(struct http_site *site, bool held, long waiting);
 /* Adds a token's feed and page; takes ownership of both buffers (malloc'ed). Tokens are
- * 32 lower-case hex characters. page may be NULL (feed-only token: the all-offices feed).
- * A token added twice keeps the later buffers; an invalid token (or a NULL feed) is dropped
- * and its buffers freed. */
+ * 32 lower-case hex characters. feed may be NULL (a page token: /feeds/TOKEN.ics is 404),
+ * and so may page (a feed-only token: the all-offices feed). forms says whether the page's
+ * forms may be posted under this token (a feed token's page is read-only). A token added
+ * twice keeps the later buffers; an invalid token (or neither buffer) is dropped and its
+ * buffers freed. */
 void http_site_add(struct http_site *site, const char *token, char *feed, size_t feed_len,
-		   time_t feed_modified, char *page, size_t page_len, time_t page_modified);
+		   time_t feed_modified, char *page, size_t page_len, time_t page_modified,
+		   bool forms);
 
-/* A form posted to /o/TOKEN/entregar (mark delivered) or /o/TOKEN/deshacer (undo). */
+/* The page's maxlength of its typed fields, in characters; the server counts the same. */
+#define HTTP_FORM_NAME_CHARS 100
+#define HTTP_FORM_EVIDENCE_CHARS 400
+
+/* A form posted to /o/TOKEN/entregar (mark delivered) or /o/TOKEN/deshacer (undo). The
+ * typed fields hold up to their limit in characters of UTF-8 (4 bytes each at most). */
 struct http_form {
-	char csrf[65];      /* the page's form token */
-	char item[32];      /* the item's anchor, "a13-2" */
-	char due[11];       /* the due date shown, YYYY-MM-DD */
-	char name[128];     /* who marks it */
-	char evidence[512]; /* a link to the evidence (optional) */
+	char csrf[65];                                /* the page's form token */
+	char item[32];                                /* the item's anchor, "a13-2" */
+	char due[11];                                 /* the due date shown, YYYY-MM-DD */
+	char name[4 * HTTP_FORM_NAME_CHARS + 1];      /* who marks it */
+	char evidence[4 * HTTP_FORM_EVIDENCE_CHARS + 1]; /* a link to the evidence (optional) */
 };
 
 /* What the form handler answers: 303 to location after a change, else an error status
@@ -79,10 +91,15 @@ struct http_options {
 	const char *address;        /* "127.0.0.1", "::1", "0.0.0.0" or "::" */
 	unsigned short port;        /* 8080 */
 	unsigned connection_limit;  /* 256 */
+	unsigned per_client_limit;  /* connections per client address (32; 0: no own limit) */
+	unsigned reserve;           /* slots kept for requests being answered (32) */
+	unsigned header_timeout;    /* seconds a request's headers may take (10; 0: timeout) */
+	const char *trusted_proxies; /* reverse proxies whose X-Forwarded-For counts, or NULL */
 	unsigned timeout;           /* seconds an idle connection may stay (15) */
 	unsigned threads;           /* serving threads (0 or 1: one); a form waiting for the
 				     * rebuilt page then holds only its own thread */
-	bool metrics_loopback_only; /* true */
+	const char *metrics_address; /* where /metrics is served ("127.0.0.1"); NULL: nowhere */
+	unsigned short metrics_port;  /* 0: an ephemeral port (http_metrics_port) */
 	const char *origin;         /* "https://plazo.example.gov.co": the only Origin a form
 				     * POST may come from */
 	http_form_handler on_form;  /* NULL: forms answer 405 */
@@ -101,6 +118,8 @@ void http_publish(struct http_server *s, struct http_site *site);
 void http_stop(struct http_server *s);
 /* The port actually bound (useful with port 0 in tests). */
 unsigned short http_port(const struct http_server *s);
+/* The metrics listener's port, 0 when there is none. */
+unsigned short http_metrics_port(const struct http_server *s);
 
 /* Frees a snapshot that was never published. */
 void http_site_free(struct http_site *site);

@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "calendar.h"
+#include "http.h"
 #include "spanish.h"
 #include "text.h"
 
@@ -321,13 +322,14 @@ static void put_mark_form(const struct ctx *c, const struct agenda_item *it)
 		return;
 	strbuf_puts(c->out, "<details class=\"mark\"><summary>Marcar como entregada</summary>\n");
 	put_form_head(c, it, "entregar");
-	strbuf_puts(c->out,
-		    "<label>Su nombre <input name=\"nombre\" maxlength=\"100\" "
+	strbuf_printf(c->out,
+		    "<label>Su nombre <input name=\"nombre\" maxlength=\"%d\" "
 		    "autocomplete=\"name\" required></label>\n"
 		    "<label>Enlace a la evidencia (opcional) <input name=\"evidencia\" "
-		    "type=\"url\" maxlength=\"400\" placeholder=\"https://\"></label>\n"
+		    "type=\"url\" maxlength=\"%d\" placeholder=\"https://\"></label>\n"
 		    "<button type=\"submit\">Marcar como entregada</button>\n</form>\n"
-		    "</details>\n");
+		    "</details>\n",
+		    HTTP_FORM_NAME_CHARS, HTTP_FORM_EVIDENCE_CHARS);
 }
 
 static void put_delivered(const struct ctx *c, const struct agenda_item *it,
@@ -445,4 +447,22 @@ void page_render(const struct plan *p, const struct config *cfg, size_t office,
 		strbuf_putc(out, ')');
 	}
 	strbuf_puts(out, ".</p></footer>\n</body>\n</html>\n");
+}
+
+void page_render_moved(const struct config *cfg, size_t office, const struct page_links *links,
+		       struct strbuf *out)
+{
+	struct ctx c = {NULL, cfg, office, NULL, out, links};
+	put_head(&c);
+	strbuf_puts(out, "<header>\n<h1>Plazos — ");
+	put_esc(out, office_name(&c, office));
+	strbuf_puts(out, "</h1>\n</header>\n<main>\n<section id=\"cambio\">\n"
+			 "<h2>Esta página cambió de dirección</h2>\n"
+			 "<p>La página de la oficina, donde se marcan las entregas, tiene ahora "
+			 "una dirección propia, distinta de la del calendario. El enlace nuevo "
+			 "llega en el próximo correo de plazos de la oficina.</p>\n"
+			 "<p>Desde esta dirección ya no se pueden marcar entregas.</p>\n"
+			 "</section>\n");
+	put_subscribe(&c, links);
+	strbuf_puts(out, "</main>\n</body>\n</html>\n");
 }

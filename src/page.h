@@ -42,4 +42,10 @@ struct page_links {
 void page_render(const struct plan *p, const struct config *cfg, size_t office,
 		 const struct agenda *ag, const struct page_links *links, struct strbuf *out);
 
+/* Appends the page an office's old address (/o/FEED_TOKEN) shows: no agenda and no forms,
+ * only that the page moved and that the new link comes in the office's next digest, and the
+ * subscribe links of links (its feed is still served under that token). */
+void page_render_moved(const struct config *cfg, size_t office, const struct page_links *links,
+		       struct strbuf *out);
+
 #endif

@@ -395,15 +395,11 @@ static int reminders_pass(const struct lookup *l, struct store *st, struct deliv
 	const struct config_office *o = &l->cfg->offices[office];
 	struct digest d = {.g = g, .office = office, .today_at = at};
 	strbuf_init(&d.identity);
-	char token[33];
 	int minutes, rc = calendar_utc_to_local(o->timezone, at, &d.today, &minutes, err);
 	if (rc == 0)
-		rc = feed_token(st, o->id, at, token, err);
-	if (rc == 0) {
-		d.page_url = feed_page_url(l->cfg, token);
-		d.feed_url = feed_url(l->cfg, token, false);
+		rc = feed_office_urls(l->cfg, st, o->id, at, &d.page_url, &d.feed_url, err);
+	if (rc == 0)
 		rc = digest_build(l, st, g->rows, g->n, &d, dry_out != NULL, err);
-	}
 	if (rc == 0 && d.n > 0)
 		rc = send_digest(l, t, g->rows, &d, o->name, at, dry_out, rep, err);
 	digest_finish(&d, g->n);

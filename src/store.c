@@ -76,6 +76,11 @@ static const char *const migrations[] = {
 	"  reply TEXT NOT NULL DEFAULT '', at INTEGER NOT NULL,"
 	"  PRIMARY KEY (message_id, address));"
 	"INSERT OR IGNORE INTO meta (key, value) VALUES ('instance', lower(hex(randomblob(16))));",
+	/* 5: page tokens: an office's page (and its forms) under a token of its own, apart
+	 * from its feed's (which calendar services hold); created on first use like feed
+	 * tokens */
+	"CREATE TABLE page_token (office TEXT PRIMARY KEY, token TEXT NOT NULL UNIQUE,"
+	"  created INTEGER NOT NULL);",
 };
 
 static const char *const state_names[] = {"pending",  "sent",	  "failed",
@@ -525,11 +530,12 @@ int store_counts(struct store *s, struct store_counts *c, struct pz_error *err)
 	return rc == SQLITE_DONE ? 0 : db_fail(s, err, "count reminders in");
 }
 
-int store_token(struct store *s, const char *office, char token[static 33], bool *found,
-		struct pz_error *err)
+/* The token of office in table (sql names it: token or page_token). */
+static int get_token(struct store *s, const char *sql, const char *office, char token[static 33],
+		     bool *found, struct pz_error *err)
 {
 	sqlite3_stmt *st;
-	if (prepare(s, "SELECT token FROM token WHERE office = ?1", &st, err) < 0)
+	if (prepare(s, sql, &st, err) < 0)
 		return -1;
 	sqlite3_bind_text(st, 1, office, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
@@ -542,14 +548,11 @@ int store_token(struct store *s, const char *office, char token[static 33], bool
 	return 0;
 }
 
-int store_set_token(struct store *s, const char *office, const char *token, time_t at,
-		    struct pz_error *err)
+static int set_token(struct store *s, const char *sql, const char *office, const char *token,
+		     time_t at, struct pz_error *err)
 {
 	sqlite3_stmt *st;
-	if (prepare(s, "INSERT INTO token (office, token, created) VALUES (?1, ?2, ?3) "
-		       "ON CONFLICT (office) DO UPDATE SET token = excluded.token, "
-		       "created = excluded.created",
-		    &st, err) < 0)
+	if (prepare(s, sql, &st, err) < 0)
 		return -1;
 	sqlite3_bind_text(st, 1, office, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, token, -1, SQLITE_STATIC);
@@ -557,6 +560,38 @@ int store_set_token(struct store *s, const char *office, const char *token, time
 	if (run(s, st, err) < 0)
 		return -1;
 	return backup_note_tokens(s->path, err);
+}
+
+int store_token(struct store *s, const char *office, char token[static 33], bool *found,
+		struct pz_error *err)
+{
+	return get_token(s, "SELECT token FROM token WHERE office = ?1", office, token, found,
+			 err);
+}
+
+int store_set_token(struct store *s, const char *office, const char *token, time_t at,
+		    struct pz_error *err)
+{
+	return set_token(s, "INSERT INTO token (office, token, created) VALUES (?1, ?2, ?3) "
+			    "ON CONFLICT (office) DO UPDATE SET token = excluded.token, "
+			    "created = excluded.created",
+			 office, token, at, err);
+}
+
+int store_page_token(struct store *s, const char *office, char token[static 33], bool *found,
+		     struct pz_error *err)
+{
+	return get_token(s, "SELECT token FROM page_token WHERE office = ?1", office, token,
+			 found, err);
+}
+
+int store_set_page_token(struct store *s, const char *office, const char *token, time_t at,
+			 struct pz_error *err)
+{
+	return set_token(s, "INSERT INTO page_token (office, token, created) VALUES (?1, ?2, ?3) "
+			    "ON CONFLICT (office) DO UPDATE SET token = excluded.token, "
+			    "created = excluded.created",
+			 office, token, at, err);
 }
 
 /* A statement kept in *slot, prepared on first use and reset for the next. */
@@ -657,7 +692,7 @@ static void describe(const struct store_delivery *d, char *buf, size_t size)
 int store_mark_delivered(struct store *s, const struct store_delivery *d, struct pz_error *err)
 {
 	sqlite3_stmt *st;
-	char detail[900];
+	char detail[2200]; /* describe: the typed name and link in full */
 	describe(d, detail, sizeof(detail));
 	if (store_begin(s, err) < 0)
 		return -1;
@@ -686,7 +721,7 @@ int store_undo_delivered(struct store *s, const struct store_delivery *key, time
 			 bool *found, struct pz_error *err)
 {
 	sqlite3_stmt *st;
-	char detail[900];
+	char detail[2200]; /* describe: the typed name and link in full */
 	describe(key, detail, sizeof(detail));
 	if (store_begin(s, err) < 0)
 		return -1;

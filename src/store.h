@@ -181,6 +181,12 @@ int store_token(struct store *s, const char *office, char token[static 33], bool
 /* Sets (or replaces: the old one stops working) the office's token. */
 int store_set_token(struct store *s, const char *office, const char *token, time_t at,
 		    struct pz_error *err);
+/* The same for the token of the office's page (/o/TOKEN, its forms), kept apart from the
+ * feed token: a calendar URL opens no form. */
+int store_page_token(struct store *s, const char *office, char token[static 33], bool *found,
+		     struct pz_error *err);
+int store_set_page_token(struct store *s, const char *office, const char *token, time_t at,
+			 struct pz_error *err);
 
 /* The SEQUENCE and LAST-MODIFIED of feed event uid whose content now hashes to hash: a new
  * event starts at 0 and now; a changed one gets sequence + 1 and now; an unchanged one keeps
@@ -200,8 +206,8 @@ struct store_delivery {
 	int milestone;
 	char due[11];
 	long long at;        /* when it was marked */
-	char by_name[128];   /* who said so, as typed */
-	char evidence[512];  /* a link to the evidence, as typed */
+	char by_name[401];   /* who said so, as typed (up to 100 characters of UTF-8) */
+	char evidence[1601]; /* a link to the evidence, as typed (up to 400 characters) */
 };
 
 /* Records d (replacing an earlier mark of the same milestone), turns the milestone's

@@ -5,9 +5,12 @@
  * DIR/TOKEN.ics is a feed and DIR/TOKEN.html its office page (optional: without it the token
  * is feed-only); Last-Modified is the file's mtime. DIR/gauges, when present, holds the three
  * reminder gauges "PENDING SENT FAILED". Environment: PLAZO_HTTP_ADDRESS (127.0.0.1),
- * PLAZO_HTTP_TIMEOUT (2 seconds), PLAZO_HTTP_CONNECTION_LIMIT (256), PLAZO_HTTP_METRICS_ANY
- * (when set, /metrics answers every client). The port is 0 (ephemeral): once serving, the bound
- * port is written to PORT_FILE. SIGHUP re-reads DIR and publishes a new snapshot; SIGTERM or
+ * PLAZO_HTTP_TIMEOUT (2 seconds), PLAZO_HTTP_CONNECTION_LIMIT (256), PLAZO_HTTP_PER_CLIENT,
+ * PLAZO_HTTP_RESERVE, PLAZO_HTTP_HEADER_TIMEOUT (seconds), PLAZO_HTTP_TRUSTED_PROXIES (the
+ * connection guard; unset: no per-client limit, no reserve, headers bounded by the timeout),
+ * PLAZO_HTTP_METRICS_ADDRESS (127.0.0.1: where /metrics is served, on an ephemeral port).
+ * The port is 0 (ephemeral): once serving, the bound port is written to PORT_FILE, and the
+ * metrics port, first, to PORT_FILE.metrics. SIGHUP re-reads DIR and publishes a new snapshot; SIGTERM or
  * SIGINT stop the server and exit 0. Exit status 1 when the server cannot start, 2 on usage.
  */
 #include <dirent.h>
@@ -67,7 +70,8 @@ static void add_token(struct http_site *site, const char *dir, const char *name)
 	char *page = read_file(path, &page_len, &page_mtime);
 	free(path);
 	if (feed != NULL)
-		http_site_add(site, token, feed, feed_len, feed_mtime, page, page_len, page_mtime);
+		http_site_add(site, token, feed, feed_len, feed_mtime, page, page_len, page_mtime,
+			      false);
 	else
 		free(page);
 }
@@ -133,12 +137,17 @@ int main(int argc, char **argv)
 	 */
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	const char *address = getenv("PLAZO_HTTP_ADDRESS");
+	const char *metrics = getenv("PLAZO_HTTP_METRICS_ADDRESS");
 	struct http_options opt = {
 		.address = address != NULL ? address : "127.0.0.1",
 		.port = 0,
 		.connection_limit = env_unsigned("PLAZO_HTTP_CONNECTION_LIMIT", 256),
+		.per_client_limit = env_unsigned("PLAZO_HTTP_PER_CLIENT", 0),
+		.reserve = env_unsigned("PLAZO_HTTP_RESERVE", 0),
+		.header_timeout = env_unsigned("PLAZO_HTTP_HEADER_TIMEOUT", 0),
+		.trusted_proxies = getenv("PLAZO_HTTP_TRUSTED_PROXIES"),
 		.timeout = env_unsigned("PLAZO_HTTP_TIMEOUT", 2),
-		.metrics_loopback_only = getenv("PLAZO_HTTP_METRICS_ANY") == NULL,
+		.metrics_address = metrics != NULL ? metrics : "127.0.0.1",
 	};
 	struct http_server *server;
 	struct pz_error err = {0};
@@ -147,8 +156,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	http_publish(server, load_site(argv[2]));
-	if (write_port(argv[1], http_port(server)) != 0)
+	char *metrics_file = xasprintf("%s.metrics", argv[1]);
+	if (write_port(metrics_file, http_metrics_port(server)) != 0 ||
+	    write_port(argv[1], http_port(server)) != 0)
 		fprintf(stderr, "http-serve: cannot write %s\n", argv[1]);
+	free(metrics_file);
 	for (unsigned generation = 1;; generation++) {
 		int sig = 0;
 		if (sigwait(&set, &sig) != 0 || sig != SIGHUP)

@@ -49,7 +49,8 @@ def make_config(tmp, plan, port):
     subs = [(r"(?m)^state_dir = .*$", "state_dir = " + tmp + "/state"),
             (r"(?m)^file = .*$", "file = " + plan),
             (r"(?m)^listen = .*$", "listen = 127.0.0.1:%d" % port),
-            (r"(?m)^base_url = .*$", "base_url = http://127.0.0.1:%d" % port)]
+            (r"(?m)^base_url = .*$", "base_url = http://127.0.0.1:%d" % port),
+            (r"(?m)^\[http\]$", "[http]\nmetrics_listen = 127.0.0.1:0")]
     for pattern, repl in subs:
         text, n = re.subn(pattern, repl, text)
         if n != 1:
@@ -116,8 +117,9 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 def office_token(plazo, config):
     out = subprocess.run([plazo, "-c", config, "token", "list"], capture_output=True,
                          text=True, timeout=30).stdout
-    m = re.search(r"(?m)^%s\n  feed:   \S+/feeds/([0-9a-f]{32})\.ics" % re.escape(OFFICE), out)
-    return m.group(1) if m else None
+    m = re.search(r"(?m)^%s\n  feed:   \S+/feeds/([0-9a-f]{32})\.ics\n.*\n"
+                  r"  page:   \S+/o/([0-9a-f]{32})$" % re.escape(OFFICE), out)
+    return (m.group(1), m.group(2)) if m else None
 
 
 def feed_summary(daemon, token, uid):
@@ -237,7 +239,8 @@ def sent_headers(browser, since, path):
             ev["params"]["requestId"] in want]
 
 
-def scenario(plazo, config, daemon, token, browser, tmp, out):
+def scenario(plazo, config, daemon, tokens, browser, tmp, out):
+    feed, token = tokens  # the feed's token, the page's (with its forms)
     page = daemon.base + "/o/" + token
     maildir = os.path.join(tmp, "state", "maildir", OFFICE, "new")
     uid = "%s.54.1@127.0.0.1" % OFFICE
@@ -300,10 +303,10 @@ def scenario(plazo, config, daemon, token, browser, tmp, out):
           m is not None and m.group(1).startswith("Ana Pérez") and browser.evaluate(
               "document.querySelector('#a54-1 a[href=\"https://example.gov.co/informe.pdf\"]')"
               " !== null"), m and m.group(0))
-    summary = feed_summary(daemon, token, uid)
+    summary = feed_summary(daemon, feed, uid)
     check("feed: %s is \"✓ Entregada\"" % uid, summary is not None and
           summary.startswith("✓ Entregada"), summary)
-    other = feed_summary(daemon, token, "%s.56.1@127.0.0.1" % OFFICE)
+    other = feed_summary(daemon, feed, "%s.56.1@127.0.0.1" % OFFICE)
     check("feed: #56 not marked", other is not None and "Entregada" not in other, other)
     # control-interno has 8 milestones (#13 x3, #54, #56, #61 x3); #54 marked on its due day
     row = report_row(plazo, config)
@@ -335,7 +338,7 @@ def scenario(plazo, config, daemon, token, browser, tmp, out):
           ids(secs, "vencidas", "proximas") == ["a54-1", "a56-1"] and
           "entregadas" not in secs and "Entregadas" not in text and
           all(a[1] for s in ("vencidas", "proximas") for a in secs.get(s, [])), secs)
-    summary = feed_summary(daemon, token, uid)
+    summary = feed_summary(daemon, feed, uid)
     check("feed: #54 no longer marked", summary is not None and "Entregada" not in summary,
           summary)
     row = report_row(plazo, config)

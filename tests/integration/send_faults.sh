@@ -289,7 +289,8 @@ daemon_case() { # NAME: start a held daemon, fix the password, release it the NA
     daemon=$!
     pids="$pids $daemon"
     if wait_for "queue held" "$tmp/$1.log"; then ok "$1: held"; else bad "$1: not held"; cat "$tmp/$1.log"; fi
-    hport=$(sed -n 's/.*serving feeds on 127\.0\.0\.1 port \([0-9]*\).*/\1/p' "$tmp/$1.log" | head -n 1)
+    wait_for "serving metrics on" "$tmp/$1.log"
+    hport=$(sed -n 's/.*serving metrics on 127\.0\.0\.1 port \([0-9]*\).*/\1/p' "$tmp/$1.log" | head -n 1)
     i=0
     while [ $i -lt 50 ]; do
         curl -s "http://127.0.0.1:$hport/metrics" >"$tmp/metrics" 2>/dev/null

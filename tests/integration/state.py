@@ -57,6 +57,11 @@ def feed_tokens(out):
     return dict(re.findall(r"(?m)^(\S+)\n  feed:   \S+/feeds/([0-9a-f]{32})\.ics", out))
 
 
+def page_tokens(out):
+    """The page token of each office in `plazo token list` (apart from its feed token)."""
+    return dict(re.findall(r"(?m)^(\S+)\n(?:  .*\n)*?  page:   \S+/o/([0-9a-f]{32})$", out))
+
+
 class Daemon:
     def __init__(self, tmp, config, at, speed=1):
         self.log_path = os.path.join(tmp, "daemon.%d.log" % time.monotonic_ns())
@@ -211,7 +216,7 @@ def pending_backup(tmp):
     d = Daemon(tmp, config, "2023-03-01T07:00")
     r = plazo(config, "token", "list")
     office = "secretaria-general"
-    token = feed_tokens(r.stdout)[office]
+    token = page_tokens(r.stdout)[office]
     status, page = d.get("/o/%s" % token)
     m = re.search(r'action="([^"]+/entregar)">.*?name="csrf" value="([^"]*)".*?'
                   r'name="item" value="([^"]*)".*?name="due" value="([^"]*)"', page.decode(),
