@@ -20,6 +20,41 @@ static void summary_text(const struct loaded *l)
 	       e == 1 ? "" : "s", w, w == 1 ? "" : "s", n, n == 1 ? "" : "s");
 }
 
+/* The note naming the column taken for each role (not a doubt: not counted). */
+static void columns_text(const struct loaded *l)
+{
+	const struct table *t = &l->plan.table;
+	if (t->header_line == 0)
+		return;
+	struct strbuf s;
+	strbuf_init(&s);
+	for (int f = 0; f < TABLE_NFIELDS; f++)
+		if (t->column[f] != 0)
+			strbuf_printf(&s, "%s%s = column %u '%s'", s.len ? ", " : "",
+				      table_role_name((enum table_field)f), t->column[f],
+				      t->column_name[f]);
+	printf("%s:%u: note[columns]: %s header read as %s\n", l->plan_path, t->header_line,
+	       t->header_rows == 2 ? "two-row" : "one-row", s.data ? s.data : "nothing");
+	strbuf_finish(&s);
+}
+
+static void columns_json(struct strbuf *s, const struct table *t)
+{
+	json_key(s, false, "columns");
+	strbuf_putc(s, '{');
+	bool first = true;
+	for (int f = 0; f < TABLE_NFIELDS; f++) {
+		if (t->column[f] == 0)
+			continue;
+		json_key(s, first, table_role_name((enum table_field)f));
+		strbuf_printf(s, "{\"column\":%u,\"header\":", t->column[f]);
+		json_string(s, t->column_name[f]);
+		strbuf_putc(s, '}');
+		first = false;
+	}
+	strbuf_putc(s, '}');
+}
+
 static void summary_json(const struct loaded *l)
 {
 	struct strbuf s;
@@ -34,6 +69,7 @@ static void summary_json(const struct loaded *l)
 	strbuf_printf(&s, ",\"errors\":%zu,\"warnings\":%zu,\"notes\":%zu",
 		      diag_count(&l->diags, DIAG_ERROR), diag_count(&l->diags, DIAG_WARNING),
 		      diag_count(&l->diags, DIAG_NOTE));
+	columns_json(&s, &l->plan.table);
 	json_key(&s, false, "diagnostics");
 	strbuf_putc(&s, '[');
 	for (size_t i = 0; i < l->diags.len; i++) {
@@ -85,6 +121,7 @@ int cli_cmd_check(const struct cli_globals *g, int argc, char **argv)
 			summary_json(&l);
 		} else {
 			cli_print_diags(stdout, &l.diags);
+			columns_text(&l);
 			summary_text(&l);
 		}
 		size_t bad = diag_count(&l.diags, DIAG_ERROR);

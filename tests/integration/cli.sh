@@ -29,6 +29,8 @@ expect_grep "check names invalid date" \
 expect_grep "check names ambiguous date" \
     "estrategia-rendicion-cuentas-2023.tsv:89: warning\[ambiguous-date\]: " "$tmp/out"
 expect_grep "check summary" "65 activities, .* 0 errors, 5 warnings" "$tmp/out"
+expect_grep "check notes the columns taken" \
+    "estrategia-rendicion-cuentas-2023.tsv:5: note\[columns\]: one-row header read as subcomponent = column 1 'Subcomponente', ref = column 2 '#', .* due = column 6 'Fecha Programada'" "$tmp/out"
 expect_status "check --strict fails on warnings" 1 $P check --strict
 expect_status "check json" 0 $P check --format json
 $PY -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["activities"]==65 and d["warnings"]==5 and len(d["diagnostics"])==5, d' "$tmp/out" \
