@@ -178,8 +178,13 @@ static void activity_diags_json(struct strbuf *s, const struct loaded *l, unsign
 static void activity_json(struct strbuf *s, const struct loaded *l, const struct activity *a,
 			  struct diag_cursor *cur)
 {
-	strbuf_printf(s, "{\"number\":%u,\"subcomponent\":%u,", a->number, a->subcomponent);
-	json_key(s, true, "subcomponent_title");
+	strbuf_printf(s, "{\"number\":%u,\"ref\":", a->number);
+	if (*plan_activity_ref(a))
+		json_string(s, plan_activity_ref(a));
+	else
+		strbuf_puts(s, "null");
+	strbuf_printf(s, ",\"subcomponent\":%u", a->subcomponent);
+	json_key(s, false, "subcomponent_title");
 	json_string(s, a->subcomponent_title);
 	json_key(s, false, "activity");
 	json_string(s, a->text);
@@ -253,8 +258,9 @@ static void schedule_text(const struct loaded *l)
 	strbuf_init(&s);
 	for (size_t i = 0; i < l->plan.n_activities; i++) {
 		const struct activity *a = &l->plan.activities[i];
-		strbuf_printf(&s, "#%u  %s:%u  subcomponent %u\n  %s\n  offices:", a->number,
-			      l->plan_path, a->line, a->subcomponent, a->text);
+		strbuf_printf(&s, "#%s  %s:%u  subcomponent %u\n  %s\n  offices:",
+			      *plan_activity_ref(a) ? plan_activity_ref(a) : "0", l->plan_path,
+			      a->line, a->subcomponent, a->text);
 		for (size_t k = 0; k < a->office_count; k++)
 			strbuf_printf(&s, " %s",
 				      l->cfg.offices[l->plan.office_refs[a->office_first + k]].id);
