@@ -75,6 +75,17 @@ expect_grep "init has a group" "^\[group .*cada-dependencia" "$tmp/starter.ini"
 expect_status "check with starter config" 0 "$PLAZO" -c "$tmp/starter.ini" check
 if grep -q "unknown-office" "$tmp/out"; then bad "starter config leaves unknown offices"; cat "$tmp/out"; else ok "starter config covers every office"; fi
 
+# plazo init on a plan nobody configured: "A / B" is two offices, doubtful cuts are marked,
+# an unreadable plan exits 1 with the reason
+expect_status "init entity plan" 0 "$PLAZO" init "$PLAZO_TESTDATA/paac-riesgos-2024.tsv"
+expect_grep "init splits A / B" "^\[office oficina-tic\]" "$tmp/out"
+expect_grep "init splits A / B (2)" "^\[office planeacion\]" "$tmp/out"
+expect_grep "init marks unsure cuts" "^# unsure: cut from a cell naming 2 offices at line 9" "$tmp/out"
+expect_grep "init maps everyone to a group" "^\[group todos-lideres-proceso\]" "$tmp/out"
+printf 'Tema\tQuién\nx\ty\n' >"$tmp/nohead.tsv"
+expect_status "init unreadable plan" 1 "$PLAZO" init "$tmp/nohead.tsv"
+expect_grep "init says why" "no plan table" "$tmp/err"
+
 # holidays: 2025 as published (17 days: San Pedro and Sagrado Corazón share 2025-06-30)
 cat >"$tmp/2025" <<'LIST'
 2025-01-01
