@@ -516,3 +516,17 @@ const char *plan_activity_ref(const struct activity *a)
 {
 	return a->ref ? a->ref : "";
 }
+
+bool plan_diag_blocks(const struct diag *d)
+{
+	static const char *const whole_file[] = {"empty-input", "binary-input", "no-header",
+						 "missing-column"};
+	if (d->severity != DIAG_ERROR)
+		return false;
+	if (strncmp(d->code, "config-", 7) == 0)
+		return true;
+	for (size_t i = 0; i < sizeof(whole_file) / sizeof(whole_file[0]); i++)
+		if (strcmp(d->code, whole_file[i]) == 0)
+			return true;
+	return false;
+}

@@ -79,6 +79,11 @@ void plan_load_buffer(struct plan *p, const char *path, char *data, size_t len,
  * in the activity, due date). */
 void plan_activity_key(const struct activity *a, char buf[static 24]);
 
+/* True for a diagnostic that leaves nothing to serve (an unreadable file, no header, a broken
+ * config: empty-input, binary-input, no-header, missing-column, config-* errors); false for
+ * doubts about one row (no-date, no-office, unknown-office, ...), which never stop a plan. */
+bool plan_diag_blocks(const struct diag *d);
+
 /* The activity's number as printed in the plan ("1", "1.1.1", "2.3" from "Actividad 2.3"),
  * "" when it has none; lives as long as the plan. Not an identity key (see above). */
 const char *plan_activity_ref(const struct activity *a);

@@ -306,6 +306,27 @@ static void check_entity(struct test_state *ts, const char *plan_name, const cha
 	unload(&f);
 }
 
+/* Row errors never block a plan; only what leaves nothing to serve does. */
+static void blocking_errors(struct test_state *ts)
+{
+	struct fixture f;
+	CHECK(ts, load(&f, "plan-bad.tsv") == 0);
+	size_t errors = 0, blocking = 0;
+	for (size_t i = 0; i < f.diags.len; i++) {
+		errors += f.diags.items[i].severity == DIAG_ERROR;
+		blocking += plan_diag_blocks(&f.diags.items[i]);
+	}
+	CHECK(ts, errors >= 2);
+	CHECK_INT_EQ(ts, blocking, 0);
+	CHECK_INT_EQ(ts, f.plan.n_activities, 6);
+	unload(&f);
+	struct diag no_header = {"no-header", DIAG_ERROR, NULL, 0, 0, NULL};
+	struct diag config = {"config-unknown-key", DIAG_ERROR, NULL, 3, 0, NULL};
+	struct diag warn = {"filled-down", DIAG_WARNING, NULL, 3, 0, NULL};
+	CHECK(ts, plan_diag_blocks(&no_header) && plan_diag_blocks(&config));
+	CHECK(ts, !plan_diag_blocks(&warn));
+}
+
 static void paac_component(struct test_state *ts)
 {
 	check_entity(ts, "paac-riesgos-2024.tsv", "paac-riesgos-2024.golden");
@@ -331,5 +352,5 @@ static void periodic_dates(struct test_state *ts)
 		     "cronograma-rendicion-2024.golden");
 }
 
-TEST_MAIN(TEST(seed_golden), TEST(seed_diagnostics), TEST(excel_csv), TEST(reordered_bom),
+TEST_MAIN(TEST(seed_golden), TEST(seed_diagnostics), TEST(excel_csv), TEST(reordered_bom), TEST(blocking_errors),
 	  TEST(paac_component), TEST(action_plan), TEST(followup_sheet), TEST(periodic_dates))
