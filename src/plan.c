@@ -124,8 +124,8 @@ static void read_subcomponent(const char *cell, struct row_state *st)
 }
 
 /* The ref of the row: its number cell ("1.1", "Actividad 2.3"), else a number at the start
- * of the activity text ("1.1 Publicar", "2. Publicar"), which is then cut from the text. The
- * plain integer, if it is one, is the activity's number. */
+ * of the activity text ("1.1 Publicar", "2. Publicar"), which is then cut from the text. A
+ * plain integer in the number cell is the activity's number, as before refs existed. */
 static unsigned read_ref(const struct plan *p, const struct table_record *r, struct activity *a,
 			 struct row_state *st, struct diag_list *diags)
 {
@@ -150,8 +150,8 @@ static unsigned read_ref(const struct plan *p, const struct table_record *r, str
 	st->ref_at[p->n_activities - 1] = st->refs.len;
 	strbuf_append(&st->refs, ref, len);
 	strbuf_putc(&st->refs, '\0');
-	if (memchr(ref, '.', len) != NULL)
-		return 0;
+	if (memchr(ref, '.', len) != NULL || *s == '\0')
+		return 0; /* a ref from the text keeps the line key it had (plan_activity_key) */
 	unsigned long n = strtoul(ref, NULL, 10);
 	return n > 0 && n <= 999999 ? (unsigned)n : 0;
 }
