@@ -21,6 +21,41 @@ static void summary_text(const struct loaded *l)
 	       e == 1 ? "" : "s", w, w == 1 ? "" : "s", n, n == 1 ? "" : "s");
 }
 
+/* The note naming the column taken for each role (not a doubt: not counted). */
+static void columns_text(const struct loaded *l)
+{
+	const struct table *t = &l->plan.table;
+	if (t->header_line == 0)
+		return;
+	struct strbuf s;
+	strbuf_init(&s);
+	for (int f = 0; f < TABLE_NFIELDS; f++)
+		if (t->column[f] != 0)
+			strbuf_printf(&s, "%s%s = column %u '%s'", s.len ? ", " : "",
+				      table_role_name((enum table_field)f), t->column[f],
+				      t->column_name[f]);
+	printf("%s:%u: note[columns]: %s header read as %s\n", l->plan_path, t->header_line,
+	       t->header_rows == 2 ? "two-row" : "one-row", s.data ? s.data : "nothing");
+	strbuf_finish(&s);
+}
+
+static void columns_json(struct strbuf *s, const struct table *t)
+{
+	json_key(s, false, "columns");
+	strbuf_putc(s, '{');
+	bool first = true;
+	for (int f = 0; f < TABLE_NFIELDS; f++) {
+		if (t->column[f] == 0)
+			continue;
+		json_key(s, first, table_role_name((enum table_field)f));
+		strbuf_printf(s, "{\"column\":%u,\"header\":", t->column[f]);
+		json_string(s, t->column_name[f]);
+		strbuf_putc(s, '}');
+		first = false;
+	}
+	strbuf_putc(s, '}');
+}
+
 static void summary_json(const struct loaded *l)
 {
 	struct strbuf s;
@@ -35,6 +70,7 @@ static void summary_json(const struct loaded *l)
 	strbuf_printf(&s, ",\"errors\":%zu,\"warnings\":%zu,\"notes\":%zu",
 		      diag_count(&l->diags, DIAG_ERROR), diag_count(&l->diags, DIAG_WARNING),
 		      diag_count(&l->diags, DIAG_NOTE));
+	columns_json(&s, &l->plan.table);
 	json_key(&s, false, "diagnostics");
 	strbuf_putc(&s, '[');
 	for (size_t i = 0; i < l->diags.len; i++) {
@@ -103,6 +139,7 @@ int cli_cmd_check(const struct cli_globals *g, int argc, char **argv)
 			summary_json(&l);
 		} else {
 			cli_print_diags(stdout, &l.diags);
+			columns_text(&l);
 			summary_text(&l);
 		}
 		size_t bad = diag_count(&l.diags, DIAG_ERROR);
@@ -159,8 +196,13 @@ static void activity_diags_json(struct strbuf *s, const struct loaded *l, unsign
 static void activity_json(struct strbuf *s, const struct loaded *l, const struct activity *a,
 			  struct diag_cursor *cur)
 {
-	strbuf_printf(s, "{\"number\":%u,\"subcomponent\":%u,", a->number, a->subcomponent);
-	json_key(s, true, "subcomponent_title");
+	strbuf_printf(s, "{\"number\":%u,\"ref\":", a->number);
+	if (*plan_activity_ref(a))
+		json_string(s, plan_activity_ref(a));
+	else
+		strbuf_puts(s, "null");
+	strbuf_printf(s, ",\"subcomponent\":%u", a->subcomponent);
+	json_key(s, false, "subcomponent_title");
 	json_string(s, a->subcomponent_title);
 	json_key(s, false, "activity");
 	json_string(s, a->text);
@@ -234,8 +276,9 @@ static void schedule_text(const struct loaded *l)
 	strbuf_init(&s);
 	for (size_t i = 0; i < l->plan.n_activities; i++) {
 		const struct activity *a = &l->plan.activities[i];
-		strbuf_printf(&s, "#%u  %s:%u  subcomponent %u\n  %s\n  offices:", a->number,
-			      l->plan_path, a->line, a->subcomponent, a->text);
+		strbuf_printf(&s, "#%s  %s:%u  subcomponent %u\n  %s\n  offices:",
+			      *plan_activity_ref(a) ? plan_activity_ref(a) : "0", l->plan_path,
+			      a->line, a->subcomponent, a->text);
 		for (size_t k = 0; k < a->office_count; k++)
 			strbuf_printf(&s, " %s",
 				      l->cfg.offices[l->plan.office_refs[a->office_first + k]].id);

@@ -653,7 +653,10 @@ enum scan_state {
 	ST_PARTIAL, /* a partial date is pending */
 	ST_PCONN, /* a partial date and a connector are pending */
 	ST_PREFIX, /* prefix words are pending */
+	ST_DAYS, /* days listed before the date that gives their month: "19 y 20 de abril" */
 };
+
+enum { DAYS_MAX = 31 };
 
 struct scan {
 	struct raw_item *items;
@@ -667,6 +670,9 @@ struct scan {
 	bool between;
 	bool gopen;
 	struct span gcur;
+	int days[DAYS_MAX]; /* ST_DAYS: the listed days */
+	size_t n_days;
+	int year; /* for dates written without a year; 0: they are not dates */
 };
 
 static void push(struct scan *sc, const struct raw *start, const struct raw *due)
@@ -707,12 +713,45 @@ static void set_pending(struct scan *sc, enum scan_state st, const struct elem *
 	sc->st = st;
 }
 
-/* Pending words that did not lead to a date are ignored text. */
+/* A day and month without a year, when the plan's year stands in for it. */
+static bool yearless_date(const struct scan *sc, const struct raw *r)
+{
+	return sc->year > 0 && r->kind == RAW_DAY_MONTH;
+}
+
+/* Pending words that did not lead to a date are ignored text; a pending "30 de junio" is a
+ * date of the plan's year. */
 static void flush(struct scan *sc)
 {
-	if (sc->st != ST_NONE && sc->st != ST_DATE)
+	if (sc->st == ST_PARTIAL && yearless_date(sc, &sc->partial) && sc->n_days == 0) {
+		sc->partial.len = sc->pending.end - sc->partial.off;
+		push(sc, NULL, &sc->partial);
+	} else if (sc->st != ST_NONE && sc->st != ST_DATE) {
 		add_garbage(sc, sc->pending.off, sc->pending.end);
+	}
 	sc->st = ST_NONE;
+	sc->n_days = 0;
+}
+
+/* "19 y 20 de abril de 2017": each listed day takes the month and year of the date. */
+static void push_days(struct scan *sc, const struct raw *date)
+{
+	for (size_t i = 0; i < sc->n_days; i++) {
+		struct raw r = *date;
+		r.day = sc->days[i];
+		push(sc, NULL, &r);
+	}
+	sc->n_days = 0;
+}
+
+/* A separator after a listed day: the list goes on. */
+static bool feed_day_sep(struct scan *sc, const struct elem *el)
+{
+	if (sc->st != ST_PARTIAL || sc->partial.kind != RAW_DAY || sc->n_days >= DAYS_MAX)
+		return false;
+	sc->days[sc->n_days++] = sc->partial.day;
+	set_pending(sc, ST_DAYS, el, true);
+	return true;
 }
 
 static void end_group(struct scan *sc)
@@ -735,6 +774,10 @@ static void feed_date(struct scan *sc, const struct elem *el)
 		push(sc, &sc->partial, &el->raw);
 		sc->st = ST_NONE;
 		sc->between = false;
+	} else if (sc->st == ST_DAYS && (el->raw.kind == RAW_EXACT || yearless_date(sc, &el->raw))) {
+		push_days(sc, &el->raw);
+		push(sc, NULL, &el->raw);
+		sc->st = ST_DATE;
 	} else {
 		if (sc->st != ST_PREFIX)
 			flush(sc);
@@ -784,6 +827,15 @@ static void feed(struct scan *sc, const struct elem *el)
 		feed_date(sc, el);
 		break;
 	case EL_PARTIAL: /* "del 1 al ...": the prefix stays pending with the partial date */
+		if (yearless_date(sc, &el->raw) && (sc->st == ST_PCONN || sc->st == ST_DAYS)) {
+			feed_date(sc, el);
+			break;
+		}
+		if (sc->st == ST_DAYS && el->raw.kind == RAW_DAY) {
+			sc->partial = el->raw;
+			set_pending(sc, ST_PARTIAL, el, true);
+			break;
+		}
 		if (sc->st != ST_PREFIX)
 			flush(sc);
 		sc->partial = el->raw;
@@ -798,7 +850,7 @@ static void feed(struct scan *sc, const struct elem *el)
 	case EL_SEP:
 		if (el->conj && sc->between && sc->st == ST_DATE)
 			feed_range(sc, el);
-		else
+		else if (!feed_day_sep(sc, el))
 			end_group(sc);
 		break;
 	case EL_QUIET:
@@ -813,10 +865,11 @@ static void feed(struct scan *sc, const struct elem *el)
 	}
 }
 
-static void scan_cell(const char *text, struct scan *sc)
+static void scan_cell(const char *text, int year, struct scan *sc)
 {
 	struct lexer lx;
 	memset(sc, 0, sizeof(*sc));
+	sc->year = year;
 	lexer_init(&lx, text);
 	for (;;) {
 		struct elem el;
@@ -851,6 +904,10 @@ static enum date_order own_order(const struct raw *r)
 static void count_vote(const struct raw *r, struct date_votes *votes)
 {
 	enum date_order o = own_order(r);
+	int y = r->year - DATE_VOTE_YEAR0;
+	if (r->kind != RAW_DAY && r->kind != RAW_MONTH && r->kind != RAW_DAY_MONTH && y >= 0 &&
+	    y < DATE_VOTE_YEARS)
+		votes->years[y]++;
 	if (o == DATE_ORDER_DMY)
 		votes->dmy++;
 	else if (o == DATE_ORDER_MDY)
@@ -862,13 +919,29 @@ void date_vote(const char *cell, struct date_votes *votes)
 	struct scan sc;
 	if (cell == NULL || votes == NULL)
 		return;
-	scan_cell(cell, &sc);
+	scan_cell(cell, 0, &sc);
 	for (size_t i = 0; i < sc.len; i++) {
 		if (sc.items[i].has_start)
 			count_vote(&sc.items[i].start, votes);
 		count_vote(&sc.items[i].due, votes);
 	}
 	scan_finish(&sc);
+}
+
+void date_votes_span(const struct date_votes *votes, int *first, int *last, int *common)
+{
+	size_t best = 0;
+	*first = *last = *common = 0;
+	for (int y = 0; y < DATE_VOTE_YEARS; y++)
+		if (votes->years[y] > best)
+			best = votes->years[y], *common = DATE_VOTE_YEAR0 + y;
+	for (int y = 0; y < DATE_VOTE_YEARS && best > 0; y++) {
+		if (votes->years[y] * 2 < best)
+			continue;
+		if (*first == 0)
+			*first = DATE_VOTE_YEAR0 + y;
+		*last = DATE_VOTE_YEAR0 + y;
+	}
 }
 
 enum date_order date_votes_winner(const struct date_votes *votes)
@@ -901,6 +974,9 @@ struct resolver {
 	enum date_order file_order;
 	const struct date_where *where;
 	struct diag_list *diags;
+	const struct date_context *ctx;
+	bool ranged; /* the item being resolved is a range */
+	bool yearless_told; /* no-year-date was reported for this cell */
 };
 
 /* Appends text for a message: control bytes become spaces, invalid UTF-8 becomes '?', and
@@ -987,6 +1063,20 @@ static void warn_ambiguous(const struct resolver *rs, const struct raw *r, enum 
 	report(rs, DIAG_WARNING, "ambiguous-date", &m);
 }
 
+/* "3/30/2023" in a file whose dates are day/month: 30 cannot be a month. */
+static void note_month_first(const struct resolver *rs, const struct raw *r)
+{
+	struct date d = {r->year, r->a, r->b};
+	struct strbuf m;
+	strbuf_init(&m);
+	put_raw(&m, rs, r);
+	strbuf_puts(&m, " is month/day (");
+	strbuf_printf(&m, "%d is not a month", r->b);
+	strbuf_puts(&m, ") although most of the file's dates are day/month; read as ");
+	put_iso(&m, d);
+	report(rs, DIAG_NOTE, "month-first-date", &m);
+}
+
 static struct date resolve_numeric(const struct resolver *rs, const struct raw *r)
 {
 	enum date_order o = own_order(r);
@@ -1000,6 +1090,8 @@ static struct date resolve_numeric(const struct resolver *rs, const struct raw *
 			warn_ambiguous(rs, r, o);
 		}
 	}
+	else if (o == DATE_ORDER_MDY && rs->ctx->voted && rs->file_order == DATE_ORDER_DMY)
+		note_month_first(rs, r);
 	if (o == DATE_ORDER_DMY)
 		return clamp_day(rs, r, r->year, r->b, r->a);
 	return clamp_day(rs, r, r->year, r->a, r->b);
@@ -1014,14 +1106,35 @@ static struct date resolve_month_year(const struct resolver *rs, const struct ra
 	strbuf_puts(&m, " has no day; read as ");
 	put_iso(&m, d);
 	strbuf_puts(&m, start ? " (the first day of the month)" : " (the last day of the month)");
-	report(rs, DIAG_NOTE, "month-only-date", &m);
+	if (!start && !rs->ranged)
+		strbuf_puts(&m, "; write the day if it is another");
+	report(rs, start || rs->ranged ? DIAG_NOTE : DIAG_WARNING, "month-only-date", &m);
 	return d;
 }
 
-/* A full date: numeric, exact or month and year. */
-static struct date resolve_full(const struct resolver *rs, const struct raw *r, bool start)
+/* "30 de junio" in a plan whose dates fall in one year: that year, with a warning. */
+static struct date resolve_yearless(struct resolver *rs, const struct raw *r)
+{
+	struct date d = {rs->ctx->year, r->month, r->day};
+	d = clamp_day(rs, r, d.year, d.month, d.day);
+	if (!rs->yearless_told) {
+		struct strbuf m;
+		strbuf_init(&m);
+		put_raw(&m, rs, r);
+		strbuf_printf(&m, " has no year; read as %d, the year most of the plan's dates "
+				  "fall in", d.year);
+		report(rs, DIAG_WARNING, "no-year-date", &m);
+		rs->yearless_told = true;
+	}
+	return d;
+}
+
+/* A full date: numeric, exact or month and year (or day and month in the plan's year). */
+static struct date resolve_full(struct resolver *rs, const struct raw *r, bool start)
 {
 	switch (r->kind) {
+	case RAW_DAY_MONTH:
+		return resolve_yearless(rs, r);
 	case RAW_NUMERIC:
 		return resolve_numeric(rs, r);
 	case RAW_EXACT:
@@ -1073,10 +1186,11 @@ static void warn_reversed(const struct resolver *rs, const struct raw_item *it,
 	report(rs, DIAG_WARNING, "reversed-range", &m);
 }
 
-static struct date_item resolve_item(const struct resolver *rs, const struct raw_item *it)
+static struct date_item resolve_item(struct resolver *rs, const struct raw_item *it)
 {
 	struct date_item out;
 	memset(&out, 0, sizeof(out));
+	rs->ranged = it->has_start;
 	out.has_start = it->has_start;
 	bool partial = it->has_start && is_partial(it->start.kind);
 	if (it->has_start && !partial)
@@ -1146,20 +1260,136 @@ static bool is_blank(const char *text)
 	return peek(&lx, 0)->kind == TOK_END;
 }
 
-size_t date_parse_cell(const char *text, enum date_order file_order, const struct date_where *where,
-		       struct date_cell *cell, struct diag_list *diags)
+/* ---- cells of words: periodic, no deadline, relative ---- */
+
+enum word_kind { WORDS_NONE, WORDS_PERIODIC, WORDS_NO_DEADLINE, WORDS_RELATIVE };
+
+struct period {
+	const char *word; /* folded */
+	const char *after_cada; /* "cada mes": the word after "cada", or NULL */
+	int months; /* months between milestones */
+	const char *how; /* for the message */
+};
+
+static const struct period periods[] = {
+	{"mensual", "mes", 1, "the last day of every month"},
+	{"mensualmente", NULL, 1, "the last day of every month"},
+	{"bimestral", "bimestre", 2, "the last day of every second month"},
+	{"trimestral", "trimestre", 3, "the end of every quarter"},
+	{"trimestralmente", NULL, 3, "the end of every quarter"},
+	{"cuatrimestral", "cuatrimestre", 4,
+	 "the PAAC follow-up cuts (30 April, 31 August, 31 December)"},
+	{"semestral", "semestre", 6, "the end of every half year"},
+	{"semestralmente", NULL, 6, "the end of every half year"},
+	{"anual", "ano", 12, "31 December"},
+	{"anualmente", NULL, 12, "31 December"},
+};
+
+/* What a cell without dates says: its kind, and the period when it is periodic. */
+static enum word_kind read_words(const char *text, const struct period **period)
 {
-	struct resolver rs = {text ? text : "", DATE_ORDER_UNKNOWN, file_order, where, diags};
+	static const char *const none[] = {"permanente", "permanentemente", "continuo",
+					   "continua",	 "continuamente",   "demanda",
+					   "requiera",	 "requiere"};
+	static const char *const relative[] = {"dentro", "siguientes", "siguiente", "despues",
+					       "posterior", "posteriores", "previo", "previos",
+					       "antes",	  "habiles",	 "luego"};
+	struct lexer lx;
+	enum word_kind kind = WORDS_NONE;
+	bool cada = false;
+	lexer_init(&lx, text);
+	for (const struct tok *t; (t = peek(&lx, 0))->kind != TOK_END; drop(&lx, 1)) {
+		for (size_t i = 0; i < sizeof(periods) / sizeof(periods[0]) && kind == WORDS_NONE; i++)
+			if (is_word(t, periods[i].word) ||
+			    (cada && periods[i].after_cada && is_word(t, periods[i].after_cada)))
+				*period = &periods[i], kind = WORDS_PERIODIC;
+		for (size_t i = 0; i < sizeof(none) / sizeof(none[0]); i++)
+			kind = is_word(t, none[i]) && kind == WORDS_NONE ? WORDS_NO_DEADLINE : kind;
+		for (size_t i = 0; i < sizeof(relative) / sizeof(relative[0]); i++)
+			kind = is_word(t, relative[i]) ? WORDS_RELATIVE : kind;
+		cada = is_word(t, "cada");
+	}
+	return kind;
+}
+
+/* The milestones of a periodic cell over the plan's span, with a periodic-date warning. */
+static size_t periodic(struct resolver *rs, const struct period *pd, struct date_cell *cell)
+{
+	const struct date_context *c = rs->ctx;
+	struct strbuf m;
+	strbuf_init(&m);
+	put_text(&m, rs->text, strlen(rs->text), PIECE_MAX);
+	strbuf_printf(&m, " read as %s of ", pd->how);
+	strbuf_printf(&m, c->span_first == c->span_last ? "%d" : "%d-%d", c->span_first,
+		      c->span_last);
+	strbuf_puts(&m, ", the years most of the plan's dates fall in:");
+	size_t n = 0;
+	for (int y = c->span_first; y <= c->span_last; y++) {
+		for (int mo = pd->months; mo <= 12; mo += pd->months, n++) {
+			struct date_item it = {false, {0, 0, 0}, {y, mo, date_days_in_month(y, mo)}};
+			cell->items = xgrow(cell->items, &cell->cap, cell->len + 1,
+					    sizeof(*cell->items));
+			cell->items[cell->len++] = it;
+			if (n < 6) {
+				strbuf_putc(&m, ' ');
+				put_iso(&m, it.due);
+			} else if (n == 6) {
+				strbuf_puts(&m, " ...");
+			}
+		}
+	}
+	report(rs, DIAG_WARNING, "periodic-date", &m);
+	return n;
+}
+
+static size_t no_date(struct resolver *rs, struct date_cell *cell)
+{
+	const struct period *pd = NULL;
+	struct strbuf m;
+	strbuf_init(&m);
+	switch (read_words(rs->text, &pd)) {
+	case WORDS_PERIODIC:
+		if (rs->ctx->span_first > 0)
+			return periodic(rs, pd, cell);
+		put_text(&m, rs->text, strlen(rs->text), QUOTE_MAX);
+		strbuf_puts(&m, " repeats, but the plan has no dated activity to say which years");
+		report(rs, DIAG_ERROR, "no-date", &m);
+		return 0;
+	case WORDS_NO_DEADLINE:
+		put_text(&m, rs->text, strlen(rs->text), QUOTE_MAX);
+		strbuf_puts(&m, ": an activity with no deadline; kept, no reminders are sent");
+		report(rs, DIAG_NOTE, "no-deadline", &m);
+		return 0;
+	case WORDS_RELATIVE:
+		strbuf_putc(&m, '"');
+		put_text(&m, rs->text, strlen(rs->text), QUOTE_MAX);
+		strbuf_puts(&m, "\" counts from an event, not from the calendar: plazo cannot know "
+				"the day; write the date it falls on");
+		report(rs, DIAG_ERROR, "no-date", &m);
+		return 0;
+	case WORDS_NONE:
+		break;
+	}
+	strbuf_finish(&m);
+	error_no_date(rs, false);
+	return 0;
+}
+
+size_t date_parse_cell_in(const char *text, const struct date_context *ctx,
+			  const struct date_where *where, struct date_cell *cell,
+			  struct diag_list *diags)
+{
+	struct resolver rs = {text ? text : "", DATE_ORDER_UNKNOWN, ctx->order, where, diags,
+			      ctx, false, false};
 	struct scan sc;
 	if (is_blank(rs.text)) {
 		error_no_date(&rs, true);
 		return 0;
 	}
-	scan_cell(rs.text, &sc);
+	scan_cell(rs.text, ctx->year, &sc);
 	if (sc.len == 0) {
-		error_no_date(&rs, false);
 		scan_finish(&sc);
-		return 0;
+		return no_date(&rs, cell);
 	}
 	rs.cell_order = order_of_cell(&sc);
 	cell->items = xgrow(cell->items, &cell->cap, cell->len + sc.len, sizeof(*cell->items));
@@ -1170,4 +1400,11 @@ size_t date_parse_cell(const char *text, enum date_order file_order, const struc
 	size_t n = sc.len;
 	scan_finish(&sc);
 	return n;
+}
+
+size_t date_parse_cell(const char *text, enum date_order file_order, const struct date_where *where,
+		       struct date_cell *cell, struct diag_list *diags)
+{
+	struct date_context ctx = {file_order, false, 0, 0, 0};
+	return date_parse_cell_in(text, &ctx, where, cell, diags);
 }

@@ -33,10 +33,24 @@ enum date_order {
 	DATE_ORDER_MDY,
 };
 
-/* Counts of numeric dates whose order was decided by a component over 12. */
+#define DATE_VOTE_YEAR0 1990
+#define DATE_VOTE_YEARS 120
+
+/* Counts of numeric dates whose order was decided by a component over 12, and of the years
+ * of every full date (1990..2109). Zero it to start. */
 struct date_votes {
 	size_t dmy;
 	size_t mdy;
+	size_t years[DATE_VOTE_YEARS];
+};
+
+/* How a plan reads its cells: the order its dates vote for, and the years they fall in. */
+struct date_context {
+	enum date_order order;
+	bool voted;     /* order came from the file's votes: a date against it is noted */
+	int year;       /* the most common year, for "30 de junio"; 0: such text is no date */
+	int span_first; /* the years most dates fall in, for periodic cells; */
+	int span_last;  /* 0: a periodic cell is an error */
 };
 
 /* One milestone read from a cell: a due date, and a start when the cell gave a range. */
@@ -77,6 +91,9 @@ void date_format_iso(struct date d, char buf[static 11]);
 void date_vote(const char *cell, struct date_votes *votes);
 /* The order the votes decide: DATE_ORDER_DMY on a tie or with no votes (Colombian usage). */
 enum date_order date_votes_winner(const struct date_votes *votes);
+/* The years holding at least half as many voted dates as the most common one, and that one
+ * (0 when there are none). */
+void date_votes_span(const struct date_votes *votes, int *first, int *last, int *common);
 
 void date_cell_init(struct date_cell *cell);
 void date_cell_finish(struct date_cell *cell);
@@ -91,5 +108,16 @@ void date_cell_finish(struct date_cell *cell);
  * Returns the number of items appended. */
 size_t date_parse_cell(const char *text, enum date_order file_order, const struct date_where *where,
 		       struct date_cell *cell, struct diag_list *diags);
+
+/* The same in a plan's context, which also reads: "19 y 20 de abril de 2017" (two dates),
+ * "30 de junio" (the context's year, warning no-year-date), periodic cells ("Mensual",
+ * "Trimestral", "Cuatrimestral", "Semestral", "Anual", "Cada mes": the last day of each
+ * period over the span, warning periodic-date), cells without deadline ("Permanente",
+ * "Continuo", "A demanda": no item, note no-deadline), deadlines relative to an event
+ * ("dentro de los 10 días hábiles siguientes a ...": no item, error no-date saying why);
+ * month/day dates in a voted day/month file are noted (month-first-date). */
+size_t date_parse_cell_in(const char *text, const struct date_context *ctx,
+			  const struct date_where *where, struct date_cell *cell,
+			  struct diag_list *diags);
 
 #endif

@@ -371,13 +371,27 @@ static void plan_split(const struct office_matcher *m, const size_t *ids, size_t
 	}
 }
 
-/* Turns the plan into pieces; w maps word positions to token indices. */
+/* '/', ';' or a line break between two words: they belong to different offices. */
+static bool hard_gap(const char *cell, const struct tokens *t, size_t a, size_t b)
+{
+	for (size_t i = t->items[a].end; i < t->items[b].start; i++)
+		if (cell[i] == '/' || cell[i] == ';' || cell[i] == '\n' || cell[i] == '\r')
+			return true;
+	return false;
+}
+
+/* Turns the plan into pieces; w maps word positions to token indices. An unmatched run is
+ * cut where a separator stands between its words ("Oficina A / Oficina B"). */
 static void emit_pieces(const struct office_matcher *m, const char *cell, const struct tokens *t,
 			const size_t *w, size_t n, const struct plan *p, struct office_pieces *out)
 {
 	size_t run = NONE;
 	for (size_t i = 0; i < n;) {
 		if (p->take[i] == 0) {
+			if (run != NONE && hard_gap(cell, t, w[i - 1], w[i])) {
+				push_piece(out, false, 0, slice(cell, t, w[run], w[i - 1]));
+				run = NONE;
+			}
 			if (run == NONE)
 				run = i;
 			i++;
@@ -645,6 +659,15 @@ static bool dash_gap(const char *s, size_t from, size_t to)
 	return false;
 }
 
+/* A '/' or ';' between two words. */
+static bool slash_gap(const char *s, size_t from, size_t to)
+{
+	for (size_t i = from; i < to; i++)
+		if (s[i] == '/' || s[i] == ';')
+			return true;
+	return false;
+}
+
 struct guess {
 	size_t first, last; /* token indices of the segment's first and last words */
 	size_t words;
@@ -659,8 +682,13 @@ static bool starts_name(const char *cell, const struct tokens *t, size_t i, stru
 	size_t from = t->items[g->last].end, to = t->items[i].start;
 	if (is_team(w) && dash_gap(cell, from, to))
 		return false;
-	if (strong_gap(cell, from, to))
+	if (strong_gap(cell, from, to) || slash_gap(cell, from, to))
 		return true;
+	if (i > 0 && t->items[i - 1].stop && strcmp(word_of(t, i - 1), "y") != 0 &&
+	    strcmp(word_of(t, i - 1), "e") != 0)
+		return false; /* "Comité ... de Coordinación de Control Interno" */
+	if (is_team(w) && i > 0 && strcmp(word_of(t, i - 1), "sus") == 0)
+		return false; /* "líderes de proceso y sus equipos de trabajo" */
 	if (!is_head(w))
 		return false;
 	if (g->team && !g->absorbed && g->words <= 2 && !is_team(w)) {

@@ -1,21 +1,36 @@
 #include "plan.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "columns.h"
 #include "office.h"
 #include "strbuf.h"
 #include "xalloc.h"
 
-/* What carries from one row to the next: merged subcomponent cells. */
+/* The last cell written in a column, which an empty cell below it continues. */
+struct carried {
+	const char *text;
+	unsigned line;
+};
+
+/* What carries from one row to the next: merged subcomponent cells, merged cells inside a
+ * subcomponent (filled-down), and the activities' refs until the pool stops moving. */
 struct row_state {
 	unsigned subcomponent;
 	const char *title;
+	struct carried carry[TABLE_NFIELDS];
 	struct date_cell dates;
+	struct date_cell starts;
 	struct office_pieces pieces;
+	struct strbuf refs;
+	size_t *ref_at; /* per activity: offset in refs, or SIZE_MAX */
+	size_t cap_ref_at;
+	struct date_context ctx; /* the file's date order and years */
 };
 
 void plan_init(struct plan *p)
@@ -33,6 +48,7 @@ void plan_finish(struct plan *p)
 	free(p->activities);
 	free(p->milestones);
 	free(p->office_refs);
+	free(p->refs);
 	plan_init(p);
 }
 
@@ -69,20 +85,37 @@ static struct office_matcher *build_matcher(const struct config *cfg, struct dia
 	return m;
 }
 
-/* "Subcomponente 3 Responsabilidad" -> 3 and "Responsabilidad"; other text keeps its
- * place in order (previous + 1) and stays whole as the title. */
+/* Skips "Subcomponente", "Componente", "Subcomponente/proceso" at the start of p. */
+static const char *skip_component_word(const char *p)
+{
+	static const char *const words[] = {"subcomponente", "componente"};
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		size_t n = strlen(words[i]);
+		if (strncasecmp(p, words[i], n) != 0)
+			continue;
+		p += n;
+		if (strncasecmp(p, "/proceso", 8) == 0 || strncasecmp(p, " proceso", 8) == 0)
+			p += 8;
+		return p + strspn(p, " \t:.-");
+	}
+	return NULL;
+}
+
+/* "Subcomponente 3 Responsabilidad", "Subcomponente/proceso 2 Diálogo", "Componente 3:
+ * Rendición", "2. Diálogo" -> the number and the title; other text keeps its place in order
+ * (previous + 1) and stays whole as the title. */
 static void read_subcomponent(const char *cell, struct row_state *st)
 {
-	static const char word[] = "subcomponente";
-	const char *p = cell;
-	if (strncasecmp(p, word, sizeof(word) - 1) == 0) {
-		p += sizeof(word) - 1;
-		p += strspn(p, " \t:.-");
-		if (isdigit((unsigned char)*p)) {
-			char *end;
-			unsigned long n = strtoul(p, &end, 10);
-			st->subcomponent = n < 1000 ? (unsigned)n : 0;
-			st->title = end + strspn(end, " \t:.-");
+	const char *p = skip_component_word(cell);
+	bool worded = p != NULL;
+	p = worded ? p : cell;
+	if (isdigit((unsigned char)*p)) {
+		char *end;
+		unsigned long n = strtoul(p, &end, 10);
+		bool closed = *end == '.' || *end == ')' || *end == ':' || *end == '-' || *end == ' ';
+		if (n > 0 && n < 1000 && (worded || (closed && end - p <= 2))) {
+			st->subcomponent = (unsigned)n;
+			st->title = end + strspn(end, " \t:.-)");
 			return;
 		}
 	}
@@ -90,26 +123,37 @@ static void read_subcomponent(const char *cell, struct row_state *st)
 	st->title = cell;
 }
 
-static unsigned read_number(const struct plan *p, const struct table_record *r,
-			    struct diag_list *diags)
+/* The ref of the row: its number cell ("1.1", "Actividad 2.3"), else a number at the start
+ * of the activity text ("1.1 Publicar", "2. Publicar"), which is then cut from the text. A
+ * plain integer in the number cell is the activity's number, as before refs existed. */
+static unsigned read_ref(const struct plan *p, const struct table_record *r, struct activity *a,
+			 struct row_state *st, struct diag_list *diags)
 {
-	const char *s = r->field[TABLE_NUMBER];
+	const char *s = r->field[TABLE_NUMBER], *ref = NULL, *rest;
+	size_t len = 0;
+	bool marked;
 	unsigned col = r->column[TABLE_NUMBER];
-	if (*s == '\0') {
+	if (*s != '\0' && !(columns_ref(s, &ref, &len, &rest, &marked) && *rest == '\0')) {
+		diag_add(diags, DIAG_WARNING, "bad-number", p->source, r->line, col,
+			 "'%s' is not an activity number", s);
+		return 0;
+	}
+	if (*s == '\0' && columns_ref(a->text, &ref, &len, &rest, &marked) && marked &&
+	    (unsigned char)*rest >= 'A') {
+		a->text = rest;
+	} else if (*s == '\0') {
 		if (p->table.has_field[TABLE_NUMBER])
 			diag_add(diags, DIAG_WARNING, "missing-number", p->source, r->line, col,
 				 "activity has no number");
 		return 0;
 	}
-	char *end;
-	unsigned long n = strtoul(s, &end, 10);
-	end += strspn(end, ". ");
-	if (!isdigit((unsigned char)*s) || *end != '\0' || n == 0 || n > 999999) {
-		diag_add(diags, DIAG_WARNING, "bad-number", p->source, r->line, col,
-			 "'%s' is not an activity number", s);
-		return 0;
-	}
-	return (unsigned)n;
+	st->ref_at[p->n_activities - 1] = st->refs.len;
+	strbuf_append(&st->refs, ref, len);
+	strbuf_putc(&st->refs, '\0');
+	if (memchr(ref, '.', len) != NULL || *s == '\0')
+		return 0; /* a ref from the text keeps the line key it had (plan_activity_key) */
+	unsigned long n = strtoul(ref, NULL, 10);
+	return n > 0 && n <= 999999 ? (unsigned)n : 0;
 }
 
 static void push_office(struct plan *p, size_t office)
@@ -174,18 +218,58 @@ static void read_offices(struct plan *p, const struct config *cfg,
 	unique_offices(p, a);
 }
 
+/* The first date of the start cell, when it has one. */
+static bool read_start(struct plan *p, const struct table_record *r, const char *text,
+		       struct row_state *st, struct date *out, struct diag_list *diags)
+{
+	struct date_where where = {p->source, r->line, r->column[TABLE_START]};
+	if (*text == '\0')
+		return false;
+	st->starts.len = 0;
+	date_parse_cell_in(text, &st->ctx, &where, &st->starts, diags);
+	if (st->starts.len == 0)
+		return false;
+	const struct date_item *it = &st->starts.items[0];
+	*out = it->has_start ? it->start : it->due;
+	return true;
+}
+
+/* A start column's date goes to the due dates that have no start of their own. */
+static void apply_start(struct plan *p, const struct table_record *r, struct date start,
+			struct date_item *it, struct diag_list *diags)
+{
+	if (it->has_start)
+		return;
+	if (date_compare(start, it->due) > 0) {
+		char a[11], b[11];
+		date_format_iso(start, a);
+		date_format_iso(it->due, b);
+		diag_add(diags, DIAG_WARNING, "start-after-due", p->source, r->line,
+			 r->column[TABLE_START],
+			 "the start %s is after the due date %s; the start was ignored", a, b);
+		return;
+	}
+	it->has_start = true;
+	it->start = start;
+}
+
 static void read_dates(struct plan *p, const struct table_record *r, struct activity *a,
-		       struct row_state *st, struct diag_list *diags)
+		       const char *due, const char *start_text, struct row_state *st,
+		       struct diag_list *diags)
 {
 	struct date_where where = {p->source, r->line, r->column[TABLE_DATE]};
+	struct date start;
 	st->dates.len = 0;
-	date_parse_cell(r->field[TABLE_DATE], p->date_order, &where, &st->dates, diags);
+	date_parse_cell_in(due, &st->ctx, &where, &st->dates, diags);
+	bool has_start = read_start(p, r, start_text, st, &start, diags);
 	a->milestone_first = p->n_milestones;
 	a->milestone_count = st->dates.len;
 	p->milestones = xgrow(p->milestones, &p->cap_milestones,
 			      p->n_milestones + st->dates.len, sizeof(*p->milestones));
 	for (size_t i = 0; i < st->dates.len; i++) {
-		const struct date_item *it = &st->dates.items[i];
+		struct date_item *it = &st->dates.items[i];
+		if (has_start)
+			apply_start(p, r, start, it, diags);
 		p->milestones[p->n_milestones++] = (struct milestone){
 			.has_start = it->has_start, .start = it->start, .due = it->due};
 	}
@@ -199,30 +283,68 @@ static bool only_subcomponent(const struct table_record *r)
 	return true;
 }
 
+/* An empty cell inside a subcomponent continues the last one written above it (a merged
+ * cell, as spreadsheets export it: the value on its first row only). A TSV cannot tell a
+ * merge from a forgotten cell, so it is a warning. */
+static const char *filled_down(const struct plan *p, const struct table_record *r,
+			       enum table_field f, struct row_state *st, struct diag_list *diags)
+{
+	struct carried *c = &st->carry[f];
+	const char *s = r->field[f];
+	if (*s != '\0') {
+		c->text = s;
+		c->line = r->line;
+		return s;
+	}
+	if (c->text == NULL || !p->table.has_field[f])
+		return s;
+	diag_add(diags, DIAG_WARNING, "filled-down", p->source, r->line, r->column[f],
+		 "empty %s cell read as the one at line %u above it (a merged cell?); write it "
+		 "in this row if it is not the same", table_role_name(f), c->line);
+	return c->text;
+}
+
+static void new_activity(struct plan *p, struct row_state *st)
+{
+	p->activities = xgrow(p->activities, &p->cap_activities, p->n_activities + 1,
+			      sizeof(*p->activities));
+	st->ref_at = xgrow(st->ref_at, &st->cap_ref_at, p->n_activities + 1, sizeof(*st->ref_at));
+	st->ref_at[p->n_activities++] = SIZE_MAX;
+}
+
 static void add_row(struct plan *p, const struct config *cfg, const struct office_matcher *m,
 		    const struct table_record *r, struct row_state *st, struct diag_list *diags)
 {
-	if (r->field[TABLE_SUBCOMPONENT][0] != '\0')
+	if (r->field[TABLE_SUBCOMPONENT][0] != '\0') {
 		read_subcomponent(r->field[TABLE_SUBCOMPONENT], st);
+		memset(st->carry, 0, sizeof(st->carry)); /* never across a new subcomponent */
+	}
 	if (only_subcomponent(r))
 		return;
-	p->activities = xgrow(p->activities, &p->cap_activities, p->n_activities + 1,
-			      sizeof(*p->activities));
-	struct activity *a = &p->activities[p->n_activities++];
+	new_activity(p, st);
+	struct activity *a = &p->activities[p->n_activities - 1];
 	*a = (struct activity){
-		.number = read_number(p, r, diags),
 		.line = r->line,
+		.ref = "",
 		.subcomponent = st->subcomponent,
 		.subcomponent_title = st->title,
 		.text = r->field[TABLE_ACTIVITY],
-		.goal = r->field[TABLE_GOAL],
-		.responsible_text = r->field[TABLE_RESPONSIBLE],
+		.goal = filled_down(p, r, TABLE_GOAL, st, diags),
+		.responsible_text = filled_down(p, r, TABLE_RESPONSIBLE, st, diags),
 	};
+	a->number = read_ref(p, r, a, st, diags);
 	if (*a->text == '\0' && p->table.has_field[TABLE_ACTIVITY])
 		diag_add(diags, DIAG_WARNING, "empty-activity", p->source, r->line,
 			 r->column[TABLE_ACTIVITY], "row has no activity text");
 	read_offices(p, cfg, m, r, a, st, diags);
-	read_dates(p, r, a, st, diags);
+	bool due_empty = r->field[TABLE_DATE][0] == '\0';
+	const char *due = filled_down(p, r, TABLE_DATE, st, diags);
+	const char *start = r->field[TABLE_START];
+	if (due_empty && *start == '\0')
+		start = filled_down(p, r, TABLE_START, st, diags);
+	else if (*start != '\0')
+		filled_down(p, r, TABLE_START, st, diags);
+	read_dates(p, r, a, due, start, st, diags);
 }
 
 enum { YEAR_BASE = 1900, YEAR_SLOTS = 300 };
@@ -324,19 +446,40 @@ static void check_numbers(struct plan *p, struct diag_list *diags)
 	free(v);
 }
 
+/* The refs' pool stops moving once every row is read: point the activities into it. */
+static void keep_refs(struct plan *p, struct row_state *st)
+{
+	p->refs = st->refs.len ? strbuf_steal(&st->refs) : NULL;
+	for (size_t i = 0; i < p->n_activities; i++)
+		if (st->ref_at[i] != SIZE_MAX)
+			p->activities[i].ref = p->refs + st->ref_at[i];
+	free(st->ref_at);
+}
+
 static void build(struct plan *p, const struct config *cfg, struct diag_list *diags)
 {
-	struct date_votes votes = {0, 0};
-	for (size_t i = 0; i < p->table.n_records; i++)
-		date_vote(p->table.records[i].field[TABLE_DATE], &votes);
-	p->date_order = date_votes_winner(&votes);
+	struct date_votes *votes = xcalloc(1, sizeof(*votes));
+	for (size_t i = 0; i < p->table.n_records; i++) {
+		date_vote(p->table.records[i].field[TABLE_DATE], votes);
+		date_vote(p->table.records[i].field[TABLE_START], votes);
+	}
+	p->date_order = date_votes_winner(votes);
 	struct office_matcher *m = build_matcher(cfg, diags);
 	struct row_state st = {.subcomponent = 0, .title = ""};
+	st.ctx.order = p->date_order;
+	st.ctx.voted = votes->dmy + votes->mdy > 0;
+	date_votes_span(votes, &st.ctx.span_first, &st.ctx.span_last, &st.ctx.year);
+	free(votes);
 	date_cell_init(&st.dates);
+	date_cell_init(&st.starts);
 	office_pieces_init(&st.pieces);
+	strbuf_init(&st.refs);
 	for (size_t i = 0; i < p->table.n_records; i++)
 		add_row(p, cfg, m, &p->table.records[i], &st, diags);
+	keep_refs(p, &st);
+	strbuf_finish(&st.refs);
 	date_cell_finish(&st.dates);
+	date_cell_finish(&st.starts);
 	office_pieces_finish(&st.pieces);
 	office_matcher_free(m);
 	check_years(p, diags);
@@ -367,4 +510,23 @@ void plan_activity_key(const struct activity *a, char buf[static 24])
 		snprintf(buf, 24, "%u", a->number);
 	else
 		snprintf(buf, 24, "L%u", a->line);
+}
+
+const char *plan_activity_ref(const struct activity *a)
+{
+	return a->ref ? a->ref : "";
+}
+
+bool plan_diag_blocks(const struct diag *d)
+{
+	static const char *const whole_file[] = {"empty-input", "binary-input", "no-header",
+						 "missing-column"};
+	if (d->severity != DIAG_ERROR)
+		return false;
+	if (strncmp(d->code, "config-", 7) == 0)
+		return true;
+	for (size_t i = 0; i < sizeof(whole_file) / sizeof(whole_file[0]); i++)
+		if (strcmp(d->code, whole_file[i]) == 0)
+			return true;
+	return false;
 }

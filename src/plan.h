@@ -26,7 +26,8 @@ struct milestone {
 };
 
 struct activity {
-	unsigned number;                /* the plan's "#"; 0 when the row had none */
+	unsigned number;                /* the plan's "#" when a plain integer; else 0 */
+	const char *ref;                /* the number as printed ("1.1.1"); "" when none */
 	bool number_shared;             /* another activity has the same number */
 	unsigned line;                  /* the row's line in the plan file */
 	unsigned subcomponent;          /* "Subcomponente 3 ..." -> 3; 0 when none */
@@ -52,6 +53,7 @@ struct plan {
 	size_t *office_refs;          /* indices into config->offices, sorted per activity */
 	size_t n_office_refs;
 	size_t cap_office_refs;
+	char *refs;                   /* owned: the activities' refs, NUL-separated */
 	enum date_order date_order;   /* the order the file's dates vote for */
 	int year_first;               /* the plan's span (years outside get outside-plan-year) */
 	int year_last;
@@ -76,5 +78,14 @@ void plan_load_buffer(struct plan *p, const char *path, char *data, size_t len,
  * has none or shares it with another activity. A milestone is then (key, 1-based position
  * in the activity, due date). */
 void plan_activity_key(const struct activity *a, char buf[static 24]);
+
+/* True for a diagnostic that leaves nothing to serve (an unreadable file, no header, a broken
+ * config: empty-input, binary-input, no-header, missing-column, config-* errors); false for
+ * doubts about one row (no-date, no-office, unknown-office, ...), which never stop a plan. */
+bool plan_diag_blocks(const struct diag *d);
+
+/* The activity's number as printed in the plan ("1", "1.1.1", "2.3" from "Actividad 2.3"),
+ * "" when it has none; lives as long as the plan. Not an identity key (see above). */
+const char *plan_activity_ref(const struct activity *a);
 
 #endif

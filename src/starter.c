@@ -13,6 +13,7 @@ struct sighting {
 	char *key;  /* office_normalize of name */
 	char *name; /* as written */
 	unsigned line;
+	unsigned pieces; /* how many names its cell was split into */
 };
 
 /* One inferred office: sightings[first .. first+count) share its key. */
@@ -45,7 +46,8 @@ static void collect(const struct table *t, struct sightings *out)
 				continue;
 			}
 			out->items = xgrow(out->items, &out->cap, out->len + 1, sizeof(*out->items));
-			out->items[out->len++] = (struct sighting){key, names[i], t->records[r].line};
+			out->items[out->len++] =
+				(struct sighting){key, names[i], t->records[r].line, (unsigned)n};
 		}
 	}
 	free(names);
@@ -68,7 +70,13 @@ static int compare_inferred(const void *a, const void *b)
 
 static bool is_group_key(const char *key)
 {
-	return strstr(key, "cada dependencia") != NULL || strstr(key, "todas dependencias") != NULL;
+	static const char *const everyone[] = {"cada dependencia", "todas dependencias",
+					       "todos lideres proceso", "todas areas",
+					       "todos procesos"};
+	for (size_t i = 0; i < sizeof(everyone) / sizeof(everyone[0]); i++)
+		if (strstr(key, everyone[i]) != NULL)
+			return true;
+	return false;
 }
 
 /* "equipo comunicaciones secretaria general" -> "equipo-comunicaciones-secretaria-general",
@@ -135,6 +143,14 @@ static void write_entry(struct strbuf *out, const struct sightings *s, const str
 		if (!seen)
 			strbuf_printf(out, "alias = %s\n", name);
 	}
+	for (size_t i = 0; i < e->count; i++) {
+		const struct sighting *x = &s->items[e->first + i];
+		if (x->pieces > 1) {
+			strbuf_printf(out, "# unsure: cut from a cell naming %u offices at line %u; "
+					   "check the cut\n", x->pieces, x->line);
+			break;
+		}
+	}
 	if (e->group)
 		strbuf_puts(out, "# every office; or list office ids\nmembers = *\n");
 	else
@@ -148,6 +164,13 @@ int starter_config(const char *plan_path, struct strbuf *out, struct diag_list *
 	table_init(&t);
 	if (table_load(&t, plan_path, TABLE_DEFAULT_MAX_SIZE, diags, err) < 0)
 		return -1;
+	if (t.header_line == 0 || !t.has_field[TABLE_RESPONSIBLE]) {
+		table_finish(&t);
+		return PZ_FAIL(err, PZ_EDATA, plan_path,
+			       "%s: no plan table with a responsible column was found (see the "
+			       "diagnostics above); nothing to start a configuration from",
+			       plan_path);
+	}
 	struct sightings s = {NULL, 0, 0};
 	collect(&t, &s);
 	struct inferred *v;

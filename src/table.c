@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "columns.h"
 #include "text.h"
 #include "xalloc.h"
 
@@ -25,7 +26,10 @@ enum {
 	HEADER_ROWS = 200, /* rows searched for the header */
 	HEADER_MIN_FIELDS = 3, /* known columns that make a header */
 	LONG_CELL = 64 * 1024, /* long-cell threshold, bytes */
-	KEY_MAX = 48, /* folded column name, NUL included */
+	HEADER_COLS = 48, /* header cells read with their neighbours (two-row headers) */
+	EXTRA_COLS = 16, /* column names kept past HEADER_COLS */
+	NAME_SHOWN = 48, /* header text kept for messages */
+	SAMPLE_ROWS = 40, /* data rows that decide a number column under "Actividades" */
 	KEY_SOURCE_MAX = 256, /* longer cells are never column names */
 	TAG_MAX = 100, /* longest HTML tag stripped */
 	BYTE_WARNINGS_MAX = 100, /* lines reported for invalid-utf8 or undefined-byte */
@@ -34,52 +38,22 @@ enum {
 static const char replacement[] = "\xEF\xBF\xBD"; /* U+FFFD */
 
 static const char *const field_names[TABLE_NFIELDS] = {
-	"subcomponent", "number", "activity", "goal", "responsible", "date",
+	"subcomponent", "number", "activity", "goal", "responsible", "date", "start",
 };
 
-/* Column names as fold_key() leaves them: lower case, no accents, only [a-z0-9#]. */
-static const struct synonym {
-	const char *key;
-	enum table_field field;
-} synonyms[] = {
-	{"subcomponente", TABLE_SUBCOMPONENT},
-	{"componente", TABLE_SUBCOMPONENT},
-	{"#", TABLE_NUMBER},
-	{"n", TABLE_NUMBER}, /* "N°", "Nº" */
-	{"no", TABLE_NUMBER},
-	{"numero", TABLE_NUMBER},
-	{"num", TABLE_NUMBER},
-	{"item", TABLE_NUMBER},
-	{"actividad", TABLE_ACTIVITY},
-	{"actividades", TABLE_ACTIVITY},
-	{"meta", TABLE_GOAL},
-	{"metas", TABLE_GOAL},
-	{"metaproducto", TABLE_GOAL},
-	{"producto", TABLE_GOAL},
-	{"productos", TABLE_GOAL},
-	{"entregable", TABLE_GOAL},
-	{"responsable", TABLE_RESPONSIBLE},
-	{"responsables", TABLE_RESPONSIBLE},
-	{"dependenciaresponsable", TABLE_RESPONSIBLE},
-	{"dependencia", TABLE_RESPONSIBLE},
-	{"arearesponsable", TABLE_RESPONSIBLE},
-	{"fechaprogramada", TABLE_DATE},
-	{"fecha", TABLE_DATE},
-	{"fechalimite", TABLE_DATE},
-	{"fechadeentrega", TABLE_DATE},
-	{"fechas", TABLE_DATE},
-	{"fechaprogramadadeentrega", TABLE_DATE},
-	{"plazo", TABLE_DATE},
+static const char *const role_names[TABLE_NFIELDS] = {
+	"subcomponent", "ref", "activity", "goal", "responsible", "due", "start",
 };
 
 /* Names shown in missing-column messages. */
 static const char *const looked_for[TABLE_NFIELDS] = {
-	"Subcomponente",
-	"#, N°, No., Número, Ítem",
-	"Actividad, Actividades",
-	"Meta, Meta / Producto, Producto, Entregable",
-	"Responsable, Dependencia responsable, Área responsable",
-	"Fecha Programada, Fecha, Fecha límite, Fecha de entrega, Plazo",
+	"Subcomponente, Componente, Estrategia, Objetivo",
+	"#, N°, No., Número, Ítem, Código",
+	"Actividad(es), Actividades programadas, Acción, Tarea",
+	"Meta, Meta o producto, Producto, Entregable, Indicador",
+	"Responsable(s), Dependencia responsable, Área responsable, Ejecutor, Líder",
+	"Fecha Programada, Fecha, Fecha límite, Fecha máxima, Fecha de entrega, Fecha fin, Plazo",
+	"Fecha inicio, Fecha de inicio, Inicio",
 };
 
 /* Reports bad bytes, at most once per line and BYTE_WARNINGS_MAX lines per file. */
@@ -110,11 +84,12 @@ struct cell {
 
 struct header {
 	unsigned col[TABLE_NFIELDS]; /* 1-based column; 0 when absent */
-	char key[TABLE_NFIELDS][KEY_MAX]; /* folded names, to spot repeated headers */
+	char name[TABLE_NFIELDS][NAME_SHOWN + 8]; /* the header text of each */
 	unsigned n; /* known columns */
 	bool strong; /* has a date and an activity or responsible */
 	unsigned line;
-	char *after; /* first byte after the header row */
+	unsigned rows; /* 1, or 2 with a second header row */
+	char *after; /* first byte after the header */
 	unsigned after_line;
 };
 
@@ -484,109 +459,315 @@ static char *clean(char *s, size_t len, size_t *out_len)
 
 /* ---- column names ---- */
 
-/* Folded as text_fold_char does, only [a-z0-9#] kept. False when empty or too long. */
-static bool fold_key(const char *s, size_t len, char key[KEY_MAX])
+/* One header cell: its role (a field, COLUMN_IGNORED or COLUMN_NONE) and texts. */
+struct hcell {
+	signed char role;
+	bool filled;   /* not empty */
+	bool datalike; /* holds digits or is too long to be a column name */
+	char key[COLUMN_KEY_MAX];
+	char text[NAME_SHOWN];
+};
+
+/* A known column name past the first HEADER_COLS columns. */
+struct hextra {
+	unsigned col;
+	int role;
+	char text[NAME_SHOWN];
+};
+
+/* One row as a header candidate: its first HEADER_COLS cells, and the column names past
+ * them (read as a one-row header only). */
+struct hrow {
+	struct hcell cell[HEADER_COLS];
+	unsigned ncols;
+	struct hextra extra[EXTRA_COLS];
+	unsigned n_extra;
+	bool data_beyond; /* a cell past HEADER_COLS that is not a column name */
+	unsigned line;
+	char *after;
+	unsigned after_line;
+	unsigned named; /* cells that look like column names */
+};
+
+struct mappings {
+	const struct table_mapping *items;
+	size_t n;
+};
+
+/* Copies the shown text of a cell, cut at a character boundary. */
+static void copy_shown(char out[NAME_SHOWN], const char *s, size_t len)
 {
-	size_t k = 0;
-	for (size_t i = 0; i < len;) {
-		char f[TEXT_FOLD_MAX];
-		uint32_t cp;
-		size_t n = text_utf8_next((const unsigned char *)s + i, len - i, &cp);
-		int m = n == 0 ? 0 : cp == '#' ? (f[0] = '#', 1) : text_fold_char(cp, 0, f);
-		i += n ? n : 1;
-		if (m <= 0)
-			continue;
-		if (k + (size_t)m >= KEY_MAX)
-			return false;
-		memcpy(key + k, f, (size_t)m);
-		k += (size_t)m;
-	}
-	key[k] = '\0';
-	return k > 0;
+	size_t n = len < NAME_SHOWN - 1 ? len : NAME_SHOWN - 1;
+	while (n > 0 && n < len && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--;
+	memcpy(out, s, n);
+	out[n] = '\0';
+	for (char *p = out; *p; p++)
+		if (*p == '\n' || *p == '\r' || *p == '\t')
+			*p = ' ';
 }
 
-/* Folded name of a (possibly raw, quoted) cell; false for long or empty cells. */
-static bool header_key(const char *s, size_t len, char key[KEY_MAX])
+static int mapped_role(const struct mappings *m, const char *key)
+{
+	for (size_t i = 0; m != NULL && i < m->n; i++) {
+		char k[COLUMN_KEY_MAX];
+		const char *h = m->items[i].header;
+		if (columns_fold(h, strlen(h), k) && strcmp(k, key) == 0)
+			return (int)m->items[i].field;
+	}
+	return COLUMN_NONE;
+}
+
+/* Classifies a (possibly raw, quoted) cell. */
+static void read_hcell(const char *s, size_t len, const struct mappings *m, struct hcell *c)
 {
 	char tmp[KEY_SOURCE_MAX + 1];
-	if (len > KEY_SOURCE_MAX)
-		return false;
+	memset(c, 0, sizeof(*c));
+	c->role = COLUMN_NONE;
+	if (len > KEY_SOURCE_MAX) {
+		c->filled = c->datalike = true;
+		return;
+	}
 	memcpy(tmp, s, len);
 	size_t n;
-	const char *c = clean(tmp, len, &n);
-	return fold_key(c, n, key);
+	const char *t = clean(tmp, len, &n);
+	c->filled = n > 0;
+	if (n == 0)
+		return;
+	copy_shown(c->text, t, n);
+	c->datalike = strpbrk(t, "0123456789") != NULL || !columns_fold(t, n, c->key);
+	if (c->datalike)
+		return;
+	int r = mapped_role(m, c->key);
+	c->role = (signed char)(r != COLUMN_NONE ? r : columns_classify(c->key));
 }
 
-static int lookup_field(const char *key)
+/* A cell past the first HEADER_COLS: kept only when it names a column. */
+static void read_extra(struct hrow *row, unsigned col, const struct hcell *h)
 {
-	for (size_t i = 0; i < sizeof(synonyms) / sizeof(synonyms[0]); i++)
-		if (strcmp(key, synonyms[i].key) == 0)
-			return (int)synonyms[i].field;
-	return -1;
+	if (h->filled && (h->datalike || h->role == COLUMN_NONE))
+		row->data_beyond = true;
+	if (h->role < 0 || row->n_extra >= EXTRA_COLS)
+		return;
+	struct hextra *x = &row->extra[row->n_extra++];
+	x->col = col;
+	x->role = h->role;
+	memcpy(x->text, h->text, sizeof(x->text));
 }
 
-/* ---- header detection ---- */
-
-static void read_header_row(struct scanner *sc, struct header *h)
+static void read_hrow(struct scanner *sc, const struct mappings *m, struct hrow *row)
 {
-	memset(h, 0, sizeof(*h));
-	h->line = sc->line;
-	unsigned col = 0;
+	row->ncols = row->n_extra = row->named = 0;
+	row->data_beyond = false;
+	row->line = sc->line;
 	struct cell c;
+	unsigned col = 0;
 	do {
 		scan_cell(sc, &c);
 		col += col < UINT_MAX;
-		char key[KEY_MAX];
-		int f = header_key(c.s, c.len, key) ? lookup_field(key) : -1;
-		if (f >= 0 && h->col[f] == 0) {
-			h->col[f] = col;
-			memcpy(h->key[f], key, KEY_MAX);
-			h->n++;
-		}
+		struct hcell tmp, *h = row->ncols < HEADER_COLS ? &row->cell[row->ncols++] : &tmp;
+		read_hcell(c.s, c.len, m, h);
+		row->named += h->filled && !h->datalike;
+		if (h == &tmp)
+			read_extra(row, col, h);
 	} while (!c.last);
-	h->after = sc->p;
-	h->after_line = sc->line;
-	h->strong = h->col[TABLE_DATE] && (h->col[TABLE_ACTIVITY] || h->col[TABLE_RESPONSIBLE]);
+	row->after = sc->p;
+	row->after_line = sc->line;
 }
 
-/* The first strong header row in the first rows, else the first weak one (n == 0: none). */
-static void find_header(char *text, char *end, char delim, struct header *best)
+static void header_reset(struct header *h)
 {
-	struct scanner sc;
-	struct header h;
-	scanner_start(&sc, text, end, 1, delim, false);
-	best->n = 0;
-	best->strong = false;
-	for (unsigned row = 0; row < HEADER_ROWS && sc.p < sc.end && !best->strong; row++) {
-		read_header_row(&sc, &h);
-		if (h.n >= HEADER_MIN_FIELDS && (best->n == 0 || h.strong))
-			*best = h;
+	memset(h->col, 0, sizeof(h->col));
+	h->n = 0;
+	h->strong = false;
+}
+
+static void header_set(struct header *h, int f, unsigned col, const char *a, const char *b)
+{
+	if (f < 0 || h->col[f] != 0)
+		return; /* the first column wins */
+	h->col[f] = col;
+	h->n++;
+	if (*a && *b)
+		snprintf(h->name[f], sizeof(h->name[f]), "%s / %s", a, b);
+	else
+		snprintf(h->name[f], sizeof(h->name[f]), "%s", *a ? a : b);
+}
+
+static void header_finish(struct header *h, const struct hrow *last)
+{
+	h->strong = h->col[TABLE_DATE] && (h->col[TABLE_ACTIVITY] || h->col[TABLE_RESPONSIBLE]);
+	h->after = last->after;
+	h->after_line = last->after_line;
+}
+
+static void header_single(const struct hrow *a, struct header *h)
+{
+	header_reset(h);
+	h->line = a->line;
+	h->rows = 1;
+	for (unsigned c = 0; c < a->ncols; c++)
+		header_set(h, a->cell[c].role, c + 1, a->cell[c].text, "");
+	for (unsigned i = 0; i < a->n_extra; i++)
+		header_set(h, a->extra[i].role, a->extra[i].col, a->extra[i].text, "");
+	header_finish(h, a);
+}
+
+/* A second header row: some cell names a column, none holds data. */
+static bool is_subheader(const struct hrow *b)
+{
+	bool named = false;
+	if (b->data_beyond || b->n_extra > 0)
+		return false;
+	for (unsigned c = 0; c < b->ncols; c++) {
+		const struct hcell *x = &b->cell[c];
+		if (x->filled && (x->datalike || x->role == COLUMN_NONE))
+			return false;
+		named = named || x->filled;
 	}
+	return named;
+}
+
+/* Row a with cells merged over row b: each lower cell read under the one above it (an
+ * empty upper cell continues the last one to its left while the lower row has cells). */
+static void header_pair(const struct hrow *a, const struct hrow *b, struct header *h)
+{
+	header_reset(h);
+	h->line = a->line;
+	h->rows = 2;
+	int parent = COLUMN_NONE;
+	const char *ptext = "";
+	unsigned n = a->ncols > b->ncols ? a->ncols : b->ncols;
+	for (unsigned c = 0; c < n; c++) {
+		const struct hcell *x = c < a->ncols ? &a->cell[c] : NULL;
+		const struct hcell *y = c < b->ncols ? &b->cell[c] : NULL;
+		bool up = x && x->filled, down = y && y->filled;
+		if (up) {
+			parent = x->role;
+			ptext = x->text;
+		} else if (!down) {
+			parent = COLUMN_NONE;
+			ptext = "";
+			continue;
+		}
+		int role = columns_under(parent, down ? y->key : "");
+		header_set(h, role, c + 1, ptext, down ? y->text : "");
+	}
+	header_finish(h, b);
 }
 
 static bool better(const struct header *a, const struct header *b)
 {
-	if (a->n == 0 || b->n == 0)
-		return a->n > 0;
+	if (a->n < HEADER_MIN_FIELDS || b->n < HEADER_MIN_FIELDS)
+		return a->n >= HEADER_MIN_FIELDS && b->n < HEADER_MIN_FIELDS;
 	if (a->strong != b->strong)
 		return a->strong;
 	return a->n > b->n;
 }
 
-/* Picks the delimiter whose header is best; ties go to tab, then ';', then ','. */
-static bool detect(struct table *t, size_t len, struct header *h)
+/* Rows a (and b below it, when a second header row): the better reading of them. */
+static void consider(const struct hrow *a, const struct hrow *b, struct header *best)
 {
-	static const char delims[] = {'\t', ';', ','};
-	struct header cand;
-	memset(h, 0, sizeof(*h));
-	for (size_t i = 0; i < sizeof(delims); i++) {
-		find_header(t->text, t->text + len, delims[i], &cand);
-		if (better(&cand, h)) {
-			*h = cand;
-			t->delimiter = delims[i];
-		}
+	struct header one, two, lower;
+	header_single(a, &one);
+	if (b != NULL && is_subheader(b) && one.n > 0) {
+		header_pair(a, b, &two);
+		header_single(b, &lower);
+		if (two.n >= one.n && two.n > lower.n && (two.strong || !one.strong))
+			one = two;
 	}
-	return h->n > 0;
+	if (better(&one, best))
+		*best = one;
+}
+
+struct seen {
+	struct hrow row; /* the row with the most name-like cells, for no-header */
+};
+
+/* The first strong header in the first rows, else the best weak one (n == 0: none). */
+static void find_header(char *text, char *end, char delim, const struct mappings *m,
+			struct header *best, struct hrow *seen)
+{
+	struct scanner sc;
+	struct hrow rows[2];
+	scanner_start(&sc, text, end, 1, delim, false);
+	header_reset(best);
+	if (sc.p >= sc.end)
+		return;
+	read_hrow(&sc, m, &rows[0]);
+	for (unsigned r = 0; r < HEADER_ROWS && !best->strong; r++) {
+		struct hrow *a = &rows[r % 2], *b = &rows[(r + 1) % 2];
+		bool more = sc.p < sc.end && r + 1 < HEADER_ROWS;
+		if (more)
+			read_hrow(&sc, m, b);
+		if (a->named > seen->named)
+			*seen = *a;
+		consider(a, more ? b : NULL, best);
+		if (!more)
+			break;
+	}
+}
+
+/* The cleaned text of cell col (1-based) of the row at sc, into out; the row is consumed. */
+static void row_cells(struct scanner *sc, unsigned col, char out[2][KEY_SOURCE_MAX + 1])
+{
+	struct cell c;
+	unsigned i = 0;
+	out[0][0] = out[1][0] = '\0';
+	do {
+		scan_cell(sc, &c);
+		i++;
+		if ((i == col || i == col + 1) && c.len <= KEY_SOURCE_MAX) {
+			char *o = out[i - col];
+			memcpy(o, c.s, c.len);
+			size_t n = 0;
+			char *cleaned = clean(o, c.len, &n);
+			memmove(o, cleaned, n + 1);
+		}
+	} while (!c.last);
+}
+
+static bool column_free(const struct header *h, unsigned col)
+{
+	for (int f = 0; f < TABLE_NFIELDS; f++)
+		if (h->col[f] == col)
+			return false;
+	return true;
+}
+
+/* "Actividades" merged over a number column and the text beside it, whose own header cell
+ * is empty: the data decide (numbers under the name, text to their right). */
+static void ref_beside(struct header *h, char *end, char delim)
+{
+	unsigned c = h->col[TABLE_ACTIVITY];
+	if (h->col[TABLE_NUMBER] != 0 && c == 0 && column_free(h, h->col[TABLE_NUMBER] + 1)) {
+		c = h->col[TABLE_NUMBER];
+		h->col[TABLE_ACTIVITY] = c + 1;
+		h->n++;
+		snprintf(h->name[TABLE_ACTIVITY], sizeof(h->name[0]), "%s", h->name[TABLE_NUMBER]);
+		return;
+	}
+	if (c == 0 || h->col[TABLE_NUMBER] != 0 || !column_free(h, c + 1))
+		return;
+	struct scanner sc;
+	char cells[2][KEY_SOURCE_MAX + 1];
+	unsigned refs = 0, filled = 0, texts = 0;
+	scanner_start(&sc, h->after, end, h->after_line, delim, false);
+	for (unsigned r = 0; r < SAMPLE_ROWS && sc.p < sc.end; r++) {
+		row_cells(&sc, c, cells);
+		const char *ref, *rest;
+		size_t len;
+		bool marked;
+		filled += cells[0][0] != '\0';
+		refs += cells[0][0] && columns_ref(cells[0], &ref, &len, &rest, &marked) && !*rest;
+		texts += strlen(cells[1]) > 12;
+	}
+	if (refs == 0 || refs * 3 < filled * 2 || texts * 2 < refs)
+		return;
+	h->col[TABLE_NUMBER] = c;
+	h->col[TABLE_ACTIVITY] = c + 1;
+	h->n++;
+	snprintf(h->name[TABLE_NUMBER], sizeof(h->name[0]), "%s", h->name[TABLE_ACTIVITY]);
 }
 
 /* Reports missing columns; true when the header is usable. */
@@ -645,29 +826,34 @@ static bool is_blank(const struct table_record *rec)
 	return true;
 }
 
-static bool is_repeated_header(const struct table_record *rec, const struct header *h)
+/* A header repeated inside the table (each page of a printed plan): every cell is a column
+ * name, at least one where the header has it. */
+static bool is_repeated_header(const struct table_record *rec, const struct mappings *m)
 {
+	unsigned names = 0, same = 0;
 	for (int f = 0; f < TABLE_NFIELDS; f++) {
-		if (h->col[f] == 0)
-			continue;
-		char key[KEY_MAX];
 		const char *s = rec->field[f];
-		if (!header_key(s, strnlen(s, KEY_SOURCE_MAX + 1), key) ||
-		    strcmp(key, h->key[f]) != 0)
+		if (*s == '\0')
+			continue;
+		struct hcell c;
+		read_hcell(s, strnlen(s, KEY_SOURCE_MAX + 1), m, &c);
+		if (c.role == COLUMN_NONE)
 			return false;
+		names++;
+		same += c.role == f;
 	}
-	return true;
+	return names >= 2 && same >= 1;
 }
 
-static void read_records(struct table *t, const struct header *h, size_t len, const char *path,
-			 struct diag_list *diags)
+static void read_records(struct table *t, const struct header *h, size_t len,
+			 const struct mappings *m, const char *path, struct diag_list *diags)
 {
 	struct scanner sc;
 	scanner_start(&sc, h->after, t->text + len, h->after_line, t->delimiter, true);
 	while (sc.p < sc.end) {
 		struct table_record rec;
 		read_record(&sc, h, &rec, path, diags);
-		if (is_blank(&rec) || is_repeated_header(&rec, h))
+		if (is_blank(&rec) || is_repeated_header(&rec, m))
 			continue;
 		t->records = xgrow(t->records, &t->cap_records, t->n_records + 1, sizeof(rec));
 		t->records[t->n_records++] = rec;
@@ -713,8 +899,70 @@ static bool check_input(const char *data, size_t len, const char *path, struct d
 	return true;
 }
 
-bool table_parse(struct table *t, const char *path, char *data, size_t len, struct diag_list *diags)
+/* Picks the delimiter whose header is best; ties go to tab, then ';', then ','. */
+static bool detect(struct table *t, size_t len, const struct mappings *m, struct header *h,
+		   struct hrow *seen)
 {
+	static const char delims[] = {'\t', ';', ','};
+	struct header cand;
+	header_reset(h);
+	seen->named = 0;
+	seen->ncols = 0;
+	for (size_t i = 0; i < sizeof(delims); i++) {
+		find_header(t->text, t->text + len, delims[i], m, &cand, seen);
+		if (better(&cand, h)) {
+			*h = cand;
+			t->delimiter = delims[i];
+		}
+	}
+	if (h->n >= HEADER_MIN_FIELDS)
+		ref_beside(h, t->text + len, t->delimiter);
+	return h->n >= HEADER_MIN_FIELDS;
+}
+
+/* no-header: what the likeliest row holds, and how to map it. */
+static void no_header(const struct hrow *seen, const char *path, struct diag_list *diags)
+{
+	struct strbuf cells;
+	strbuf_init(&cells);
+	for (unsigned c = 0, n = 0; c < seen->ncols && n < 12; c++) {
+		const struct hcell *x = &seen->cell[c];
+		if (!x->filled || x->datalike)
+			continue;
+		strbuf_printf(&cells, "%s'%s'", n++ ? ", " : "", x->text);
+	}
+	if (cells.len > 0)
+		diag_add(diags, DIAG_ERROR, "no-header", path, seen->line, 0,
+			 "no header row in the first %d rows: no row names a due date column "
+			 "(Fecha, Fecha Programada, Fecha límite, Fecha fin, Plazo...) and an activity or "
+			 "responsible column; line %u has the cells %s: map them to roles in "
+			 "plazo.ini, e.g. [columns] due = NAME, activity = NAME, responsible = NAME",
+			 HEADER_ROWS, seen->line, cells.data);
+	else
+		diag_add(diags, DIAG_ERROR, "no-header", path, 0, 0,
+			 "no header row in the first %d rows; looked for at least %d of the columns "
+			 "Subcomponente, #, Actividades, Meta, Responsable, Fecha Programada (or "
+			 "synonyms), including a date and an activity or responsible column",
+			 HEADER_ROWS, HEADER_MIN_FIELDS);
+	strbuf_finish(&cells);
+}
+
+static void keep_header(struct table *t, const struct header *h)
+{
+	t->header_line = h->line;
+	t->header_rows = h->rows;
+	for (int f = 0; f < TABLE_NFIELDS; f++) {
+		t->has_field[f] = h->col[f] != 0;
+		t->column[f] = h->col[f];
+		snprintf(t->column_name[f], sizeof(t->column_name[f]), "%s",
+			 h->col[f] ? h->name[f] : "");
+	}
+}
+
+bool table_parse_mapped(struct table *t, const char *path, char *data, size_t len,
+			const struct table_mapping *maps, size_t n, struct diag_list *diags)
+{
+	struct mappings m = {maps, n};
 	table_finish(t);
 	t->encoding = "UTF-8";
 	t->delimiter = '\t';
@@ -727,22 +975,23 @@ bool table_parse(struct table *t, const char *path, char *data, size_t len, stru
 		return false;
 	decode(t, &len, path, diags);
 	struct header h;
-	if (!detect(t, len, &h)) {
-		diag_add(
-			diags, DIAG_ERROR, "no-header", path, 0, 0,
-			"no header row in the first %d rows; looked for at least %d of the columns "
-			"Subcomponente, #, Actividades, Meta, Responsable, Fecha Programada (or "
-			"synonyms), including a date and an activity or responsible column",
-			HEADER_ROWS, HEADER_MIN_FIELDS);
+	struct hrow *seen = xmalloc(sizeof(*seen));
+	bool found = detect(t, len, &m, &h, seen);
+	if (!found)
+		no_header(seen, path, diags);
+	free(seen);
+	if (!found)
 		return false;
-	}
-	t->header_line = h.line;
-	for (int f = 0; f < TABLE_NFIELDS; f++)
-		t->has_field[f] = h.col[f] != 0;
+	keep_header(t, &h);
 	if (!check_header(&h, path, diags))
 		return false;
-	read_records(t, &h, len, path, diags);
+	read_records(t, &h, len, &m, path, diags);
 	return true;
+}
+
+bool table_parse(struct table *t, const char *path, char *data, size_t len, struct diag_list *diags)
+{
+	return table_parse_mapped(t, path, data, len, NULL, 0, diags);
 }
 
 /* Reads at most max bytes of fd into a malloc'ed buffer with one spare byte; *too_big when
@@ -780,8 +1029,9 @@ static bool read_bounded(int fd, off_t size, unsigned long long max, char **out,
 	return true;
 }
 
-int table_load(struct table *t, const char *path, unsigned long long max_size,
-	       struct diag_list *diags, struct pz_error *err)
+int table_load_mapped(struct table *t, const char *path, unsigned long long max_size,
+		      const struct table_mapping *maps, size_t n_maps, struct diag_list *diags,
+		      struct pz_error *err)
 {
 	/* O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below */
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
@@ -811,8 +1061,14 @@ int table_load(struct table *t, const char *path, unsigned long long max_size,
 			       "%s is larger than [plan] max_size (%llu bytes); raise max_size if "
 			       "the plan really is this large",
 			       path, max_size);
-	table_parse(t, path, data, len, diags);
+	table_parse_mapped(t, path, data, len, maps, n_maps, diags);
 	return 0;
+}
+
+int table_load(struct table *t, const char *path, unsigned long long max_size,
+	       struct diag_list *diags, struct pz_error *err)
+{
+	return table_load_mapped(t, path, max_size, NULL, 0, diags, err);
 }
 
 const char *table_field_name(enum table_field field)
@@ -820,4 +1076,22 @@ const char *table_field_name(enum table_field field)
 	if ((unsigned)field >= TABLE_NFIELDS)
 		return "unknown";
 	return field_names[field];
+}
+
+const char *table_role_name(enum table_field field)
+{
+	if ((unsigned)field >= TABLE_NFIELDS)
+		return "unknown";
+	return role_names[field];
+}
+
+bool table_role_parse(const char *name, enum table_field *out)
+{
+	for (int f = 0; f < TABLE_NFIELDS; f++) {
+		if (strcmp(name, role_names[f]) == 0) {
+			*out = (enum table_field)f;
+			return true;
+		}
+	}
+	return false;
 }

@@ -22,8 +22,16 @@ enum table_field {
 	TABLE_ACTIVITY,     /* "Actividad(es)" */
 	TABLE_GOAL,         /* "Meta", "Meta / Producto", "Producto" */
 	TABLE_RESPONSIBLE,  /* "Responsable(s)", "Dependencia responsable" */
-	TABLE_DATE,         /* "Fecha Programada", "Fecha", "Fecha límite", "Fecha de entrega" */
+	TABLE_DATE,         /* the due date: "Fecha Programada", "Fecha límite", "Fecha fin" */
+	TABLE_START,        /* "Fecha inicio", "Inicio" under a merged "Fecha" */
 	TABLE_NFIELDS,
+};
+
+/* A header the configuration maps to a field ([columns] due = FECHA MÁXIMA DE EJECUCIÓN):
+ * compared by folded words, before plazo's own names. */
+struct table_mapping {
+	enum table_field field;
+	const char *header;
 };
 
 /* A data row below the header: neither blank nor a repeated header. */
@@ -41,7 +49,10 @@ struct table {
 	const char *encoding;          /* "UTF-8", "UTF-8 (BOM)" or "Windows-1252"; static */
 	char delimiter;                /* '\t', ';' or ',' */
 	unsigned header_line;          /* 0 when no header was found */
+	unsigned header_rows;          /* 1, or 2 for a header with merged cells over a second row */
 	bool has_field[TABLE_NFIELDS]; /* columns present in the header */
+	unsigned column[TABLE_NFIELDS]; /* 1-based column of each field; 0 when absent */
+	char column_name[TABLE_NFIELDS][64]; /* the header text taken ("Fecha / Inicio") */
 };
 
 void table_init(struct table *t);
@@ -56,6 +67,9 @@ void table_finish(struct table *t);
  * Returns true when a header was found and records can be used; when false, n_records is 0. */
 bool table_parse(struct table *t, const char *path, char *data, size_t len,
 		 struct diag_list *diags);
+/* The same with n header mappings (borrowed, read during the call only). */
+bool table_parse_mapped(struct table *t, const char *path, char *data, size_t len,
+			const struct table_mapping *maps, size_t n, struct diag_list *diags);
 
 /* The largest plan file read unless [plan] max_size says otherwise (1 GiB). */
 #define TABLE_DEFAULT_MAX_SIZE (1ULL << 30)
@@ -66,8 +80,15 @@ bool table_parse(struct table *t, const char *path, char *data, size_t len,
  * huge file cannot exhaust memory); the table's own doubts are diagnostics, not errors. */
 int table_load(struct table *t, const char *path, unsigned long long max_size,
 	       struct diag_list *diags, struct pz_error *err);
+int table_load_mapped(struct table *t, const char *path, unsigned long long max_size,
+		      const struct table_mapping *maps, size_t n, struct diag_list *diags,
+		      struct pz_error *err);
 
 /* Field name for messages and JSON: "subcomponent", "number", ... */
 const char *table_field_name(enum table_field field);
+/* Role name as [columns] keys and `plazo check` notes spell it: "subcomponent", "ref",
+ * "activity", "goal", "responsible", "due", "start"; table_role_parse is the inverse. */
+const char *table_role_name(enum table_field field);
+bool table_role_parse(const char *name, enum table_field *out);
 
 #endif

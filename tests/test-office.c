@@ -384,7 +384,28 @@ static void test_split_unknown(struct test_state *ts)
 	/* en dash inside a known name: one piece, original text kept */
 	const struct want w6[] = W({REDES, "Oficina de Comunicaciones – Equipo de Redes"});
 	check_split(ts, m, "Oficina de Comunicaciones – Equipo de Redes", w6);
+	/* '/', ';' and line breaks separate unknown offices too */
+	const struct want w7[] = W({NO_MATCH, "Secretaría de Salud"},
+				   {NO_MATCH, "Secretaría de Educación"}, {NO_MATCH, "Tránsito"},
+				   {NO_MATCH, "Deportes"});
+	check_split(ts, m, "Secretaría de Salud / Secretaría de Educación; Tránsito\nDeportes", w7);
 	office_matcher_free(m);
+}
+
+/* plazo init's guesses: no two names fused, no committee split, no "A / B" kept as one. */
+static void test_guess_real_offices(struct test_state *ts)
+{
+	const char *const fused[] = {"Todos los líderes de proceso y sus equipos de trabajo",
+				     "Oficina Asesora de Planeación", NULL};
+	check_guess(ts, "Todos los líderes de proceso y sus equipos de trabajo Oficina Asesora de "
+			"Planeación", fused);
+	const char *const committee[] = {"Comité Institucional de Coordinación de Control Interno",
+					 NULL};
+	check_guess(ts, "Comité Institucional de Coordinación de Control Interno", committee);
+	const char *const slash[] = {"Planeación", "Oficina TIC", NULL};
+	check_guess(ts, "Planeación / Oficina TIC", slash);
+	const char *const semi[] = {"Oficina de Comunicaciones", "Oficina TIC", NULL};
+	check_guess(ts, "Oficina de Comunicaciones; Oficina TIC", semi);
 }
 
 static void test_suggest(struct test_state *ts)
@@ -589,6 +610,6 @@ static void test_hostile(struct test_state *ts)
 	office_matcher_free(m);
 }
 
-TEST_MAIN(TEST(test_normalize), TEST(test_matcher_add), TEST(test_seed_cells),
+TEST_MAIN(TEST(test_normalize), TEST(test_guess_real_offices), TEST(test_matcher_add), TEST(test_seed_cells),
 	  TEST(test_split_unknown), TEST(test_suggest), TEST(test_split_prefers_coverage),
 	  TEST(test_guess_split), TEST(test_hostile))

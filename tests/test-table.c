@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "columns.h"
 #include "test.h"
 
 #define SEED "estrategia-rendicion-cuentas-2023.tsv"
@@ -133,7 +134,7 @@ static void test_seed(struct test_state *ts)
 	CHECK_INT_EQ(ts, t.delimiter, '\t');
 	CHECK_INT_EQ(ts, d.len, 0);
 	for (int f = 0; f < TABLE_NFIELDS; f++)
-		CHECK(ts, t.has_field[f]);
+		CHECK(ts, t.has_field[f] == (f != TABLE_START));
 	check_seed_records(ts, &t);
 	if (t.n_records > 0) {
 		CHECK_INT_EQ(ts, t.records[0].column[TABLE_SUBCOMPONENT], 1);
@@ -377,6 +378,106 @@ static void test_header_forms(struct test_state *ts)
 	teardown(&t, &d);
 }
 
+/* Every column name of the Función Pública templates and their variants, folded. */
+static void test_header_names(struct test_state *ts)
+{
+	static const struct {
+		const char *name;
+		int role;
+	} names[] = {
+		{"Componente", TABLE_SUBCOMPONENT}, {"Subcomponente", TABLE_SUBCOMPONENT},
+		{"Subcomponente/proceso", TABLE_SUBCOMPONENT}, {"Estrategia", TABLE_SUBCOMPONENT},
+		{"Objetivo", TABLE_SUBCOMPONENT}, {"No.", TABLE_NUMBER}, {"N°", TABLE_NUMBER},
+		{"#", TABLE_NUMBER}, {"Ítem", TABLE_NUMBER}, {"Código", TABLE_NUMBER},
+		{"Actividad(es)", TABLE_ACTIVITY}, {"Actividades programadas", TABLE_ACTIVITY},
+		{"Acción", TABLE_ACTIVITY}, {"Tarea", TABLE_ACTIVITY}, {"Meta", TABLE_GOAL},
+		{"Meta o producto", TABLE_GOAL}, {"Producto", TABLE_GOAL},
+		{"Entregable", TABLE_GOAL}, {"Indicador", TABLE_GOAL},
+		{"Responsable(s)", TABLE_RESPONSIBLE}, {"Dependencia (responsable)", TABLE_RESPONSIBLE},
+		{"Área responsable", TABLE_RESPONSIBLE}, {"EJECUTOR", TABLE_RESPONSIBLE},
+		{"Líder", TABLE_RESPONSIBLE}, {"Proceso responsable", TABLE_RESPONSIBLE},
+		{"Fecha", TABLE_DATE}, {"Fecha programada", TABLE_DATE},
+		{"FECHA LÍMITE", TABLE_DATE}, {"Fecha máxima", TABLE_DATE},
+		{"FECHA MAXIMA DE EJECUCION", TABLE_DATE}, {"Fecha de entrega", TABLE_DATE},
+		{"Fecha de terminación", TABLE_DATE}, {"Fecha fin", TABLE_DATE},
+		{"Fecha final", TABLE_DATE}, {"Plazo", TABLE_DATE}, {"Cronograma", TABLE_DATE},
+		{"Fecha inicio", TABLE_START}, {"Fecha de inicio", TABLE_START},
+		{"% avance", COLUMN_IGNORED}, {"Seguimiento", COLUMN_IGNORED},
+		{"Observaciones", COLUMN_IGNORED}, {"Evidencia", COLUMN_IGNORED},
+		{"Seguimiento I cuatrimestre", COLUMN_IGNORED}, {"Fecha de seguimiento", COLUMN_IGNORED},
+		{"Porcentaje de cumplimiento", COLUMN_IGNORED}, {"Presupuesto", COLUMN_NONE},
+	};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char key[COLUMN_KEY_MAX];
+		bool ok = columns_fold(names[i].name, strlen(names[i].name), key);
+		int role = ok ? columns_classify(key) : COLUMN_NONE - 10;
+		if (role != names[i].role)
+			fprintf(stderr, "  '%s' (%s): %d, wanted %d\n", names[i].name, key, role,
+				names[i].role);
+		CHECK(ts, role == names[i].role);
+	}
+	char a[COLUMN_KEY_MAX], b[COLUMN_KEY_MAX];
+	CHECK(ts, columns_fold("FECHA MAXIMA", 12, a) && columns_fold("Fecha máxima", 13, b));
+	CHECK_STR_EQ(ts, a, b);
+	CHECK(ts, columns_fold("Fecha de la entrega.", 20, a));
+	CHECK_STR_EQ(ts, a, "fecha entrega");
+}
+
+/* A header over two rows: a merged "Fecha" over Inicio | Fin, follow-up columns under a
+ * merged "Seguimiento" (their "Fecha" is no due date), "Actividades" over No. and an empty
+ * cell above the text. */
+static void test_two_row_header(struct test_state *ts)
+{
+	struct table t;
+	struct diag_list d;
+	setup(&t, &d);
+	CHECK(ts, parse_str(&t, &d,
+			    "Seguimiento al Plan\n"
+			    "Componente\tActividades\t\tResponsable\tFecha\t\tSeguimiento OCI\t\t\n"
+			    "\tNo.\t\t\tInicio\tFin\tFecha\t% avance\tObservaciones\n"
+			    "Gestión del riesgo\t1.1\tActualizar la política\tPlaneación\t1/02/2024"
+			    "\t30/04/2024\t30/04/2024\t50%\tEn curso\n"));
+	CHECK_INT_EQ(ts, t.header_line, 2);
+	CHECK_INT_EQ(ts, t.header_rows, 2);
+	CHECK_INT_EQ(ts, t.column[TABLE_SUBCOMPONENT], 1);
+	CHECK_INT_EQ(ts, t.column[TABLE_NUMBER], 2);
+	CHECK_INT_EQ(ts, t.column[TABLE_ACTIVITY], 3);
+	CHECK_INT_EQ(ts, t.column[TABLE_RESPONSIBLE], 4);
+	CHECK_INT_EQ(ts, t.column[TABLE_START], 5);
+	CHECK_INT_EQ(ts, t.column[TABLE_DATE], 6);
+	CHECK_STR_EQ(ts, t.column_name[TABLE_START], "Fecha / Inicio");
+	CHECK_INT_EQ(ts, t.n_records, 1);
+	if (t.n_records == 1) {
+		CHECK_STR_EQ(ts, t.records[0].field[TABLE_NUMBER], "1.1");
+		CHECK_STR_EQ(ts, t.records[0].field[TABLE_ACTIVITY], "Actualizar la política");
+		CHECK_STR_EQ(ts, t.records[0].field[TABLE_START], "1/02/2024");
+		CHECK_STR_EQ(ts, t.records[0].field[TABLE_DATE], "30/04/2024");
+	}
+	CHECK_INT_EQ(ts, d.len, 0);
+	teardown(&t, &d);
+}
+
+/* "Actividades" merged over the number and the text beside it, in a one-row header: the data
+ * show which column holds the numbers. */
+static void test_number_under_activities(struct test_state *ts)
+{
+	struct table t;
+	struct diag_list d;
+	setup(&t, &d);
+	CHECK(ts, parse_str(&t, &d,
+			    "Subcomponente;Actividades;;Meta o producto;Responsable;Fecha programada\n"
+			    "1. Política;1.1;Revisar la política de riesgos;Política;Planeación;"
+			    "31/03/2024\n"
+			    ";1.2;Socializar la política revisada;Acta;Planeación;30/04/2024\n"));
+	CHECK_INT_EQ(ts, t.column[TABLE_NUMBER], 2);
+	CHECK_INT_EQ(ts, t.column[TABLE_ACTIVITY], 3);
+	CHECK_INT_EQ(ts, t.n_records, 2);
+	if (t.n_records == 2)
+		CHECK_STR_EQ(ts, t.records[1].field[TABLE_ACTIVITY],
+			     "Socializar la política revisada");
+	teardown(&t, &d);
+}
+
 /* n title rows, then a header. */
 static bool parse_after_titles(struct table *t, struct diag_list *d, int n)
 {
@@ -485,10 +586,13 @@ static void test_no_header(struct test_state *ts)
 	struct table t;
 	struct diag_list d;
 	setup(&t, &d);
-	CHECK(ts, !parse_str(&t, &d, "a,b,c\n1,2,3\n"));
+	CHECK(ts, !parse_str(&t, &d, "Tema,Quién,Cuándo\nx,y,1/2/2023\n"));
 	const struct diag *m = find_diag(&d, "no-header");
-	CHECK(ts, m != NULL && m->severity == DIAG_ERROR && m->line == 0 &&
-			  strstr(m->message, "Fecha Programada") != NULL);
+	/* the likeliest row's cells are listed, with how to map them */
+	CHECK(ts, m != NULL && m->severity == DIAG_ERROR && m->line == 1 &&
+			  strstr(m->message, "Fecha Programada") != NULL &&
+			  strstr(m->message, "'Tema', 'Quién', 'Cuándo'") != NULL &&
+			  strstr(m->message, "[columns] due = ") != NULL);
 	CHECK_INT_EQ(ts, d.len, 1);
 	CHECK_INT_EQ(ts, t.header_line, 0);
 	CHECK_INT_EQ(ts, t.n_records, 0);
@@ -749,7 +853,8 @@ static void test_load_max_size(struct test_state *ts)
 	unlink(path);
 }
 
-TEST_MAIN(TEST(test_field_names), TEST(test_seed), TEST(test_seed_excel),
+TEST_MAIN(TEST(test_field_names), TEST(test_header_names), TEST(test_two_row_header),
+	  TEST(test_number_under_activities), TEST(test_seed), TEST(test_seed_excel),
 	  TEST(test_seed_reordered_bom), TEST(test_quoted_fixture), TEST(test_quoting),
 	  TEST(test_line_endings), TEST(test_delimiters), TEST(test_bom), TEST(test_header_forms),
 	  TEST(test_header_row_limit), TEST(test_markup), TEST(test_bidi_controls),
