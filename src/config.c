@@ -12,7 +12,6 @@
 
 #include <ini.h>
 
-#include "table.h"
 #include "xalloc.h"
 
 enum section_kind {
@@ -32,6 +31,8 @@ enum section_kind {
 /* inih keeps section names in a 50-byte buffer and cuts longer ones silently. */
 enum { SECTION_MAX = 50 };
 
+#define N_RULES_MAX 96
+
 struct parse_ctx {
 	struct config *cfg;
 	struct diag_list *diags;
@@ -46,15 +47,42 @@ struct parse_ctx {
 	bool continuation;      /* the handler's call continues the previous key's value */
 	char last_key[64];
 	unsigned syntax_errors; /* syntax errors the reader reported itself */
+	bool seen[N_RULES_MAX]; /* rules set by the file (per entry for [office]/[group]) */
+	bool leads_given;       /* a lead line was read: the next ones add to it */
+	bool section_cut;       /* the latest [section] header was too long for inih */
+};
+
+/* What a key holds, and so which parser reads it. */
+enum rule_type {
+	RULE_TEXT,     /* char *; an indented continuation line extends it */
+	RULE_PATH,     /* char *, resolved against the config's folder */
+	RULE_ADDRESS,  /* char *, an e-mail address */
+	RULE_URL,      /* char *, starting with one of `names` */
+	RULE_ZONE,     /* char *, an IANA time zone */
+	RULE_BOOL,     /* bool: yes/no, true/false, on/off, 1/0 */
+	RULE_UINT,     /* unsigned in [min, max] */
+	RULE_DURATION, /* unsigned seconds in [min, max]: 2d, 36h, 90m, 45s */
+	RULE_SIZE,     /* unsigned long long bytes: 512K, 64M, 1G */
+	RULE_CHOICE,   /* int: the index of the value in `names` */
+	RULE_CUSTOM,   /* its own parser */
 };
 
 typedef void (*key_parser)(struct parse_ctx *ctx, const char *key, const char *value);
 
+/* One key: where it goes, how it is read, its default (written as in the file, read by the
+ * same parser at config_init: the defaults live here and nowhere else) and, for a key
+ * kept only so old files still load, what to write instead. */
 struct key_rule {
 	enum section_kind kind;
 	const char *key;
-	key_parser parse;
-	size_t field; /* for the generic parsers: offset of a char * in struct config */
+	enum rule_type type;
+	size_t offset;           /* in struct config, or in the office/group of the section */
+	unsigned long long min, max;
+	const char *def;         /* NULL: none, or derived from other keys by derive() */
+	const char *const *names; /* RULE_URL prefixes, RULE_CHOICE values */
+	key_parser parse;        /* RULE_CUSTOM */
+	bool multi;              /* may repeat (each line adds) */
+	const char *deprecated;  /* NULL, or why, and what to write instead */
 };
 
 static void list_push(struct config_list *l, const char *s)
@@ -106,23 +134,7 @@ static void push_words(struct config_list *l, const char *value)
 	}
 }
 
-/* A scalar key may appear once; an indented continuation line extends its value. */
-static bool set_scalar(struct parse_ctx *ctx, char **field, const char *key, const char *value)
-{
-	if (*field != NULL && ctx->continuation) {
-		char *joined = xasprintf("%s %s", *field, value);
-		free(*field);
-		*field = joined;
-		return true;
-	}
-	if (*field != NULL) {
-		error_at(ctx, "config-duplicate", "key '%s' is set twice in [%s]", key,
-			 ctx->section);
-		return false;
-	}
-	*field = xstrdup(value);
-	return true;
-}
+static bool valid_address(const char *a);
 
 static struct config_office *cur_office(struct parse_ctx *ctx)
 {
@@ -132,54 +144,6 @@ static struct config_office *cur_office(struct parse_ctx *ctx)
 static struct config_group *cur_group(struct parse_ctx *ctx)
 {
 	return &ctx->cfg->groups[ctx->cfg->n_groups - 1];
-}
-
-static void parse_state_dir(struct parse_ctx *ctx, const char *key, const char *value)
-{
-	if (set_scalar(ctx, &ctx->cfg->state_dir, key, value)) {
-		char *abs = config_resolve_path(ctx->cfg, value);
-		free(ctx->cfg->state_dir);
-		ctx->cfg->state_dir = abs;
-	}
-}
-
-static void parse_base_url(struct parse_ctx *ctx, const char *key, const char *value)
-{
-	if (strncmp(value, "http://", 7) != 0 && strncmp(value, "https://", 8) != 0)
-		error_at(ctx, "config-bad-value", "%s must start with http:// or https://, not '%s'",
-			 key, value);
-	else
-		set_scalar(ctx, &ctx->cfg->base_url, key, value);
-}
-
-static void parse_plan_file(struct parse_ctx *ctx, const char *key, const char *value)
-{
-	if (set_scalar(ctx, &ctx->cfg->plan_file, key, value)) {
-		char *abs = config_resolve_path(ctx->cfg, value);
-		free(ctx->cfg->plan_file);
-		ctx->cfg->plan_file = abs;
-	}
-}
-
-/* A zone is checked where it is written, so the error names its line. */
-static bool check_zone(struct parse_ctx *ctx, const char *key, const char *value)
-{
-	struct pz_error err;
-	if (calendar_tz_check(value, &err) == 0)
-		return true;
-	error_at(ctx, "config-bad-value", "%s: %s", key, err.msg);
-	return false;
-}
-
-static void parse_plan_timezone(struct parse_ctx *ctx, const char *key, const char *value)
-{
-	if (check_zone(ctx, key, value))
-		set_scalar(ctx, &ctx->cfg->timezone, key, value);
-}
-
-static void parse_office_name(struct parse_ctx *ctx, const char *key, const char *value)
-{
-	set_scalar(ctx, &cur_office(ctx)->name, key, value);
 }
 
 /* Each `alias` line adds a name; an indented continuation line extends the last one. */
@@ -199,8 +163,6 @@ static void parse_office_alias(struct parse_ctx *ctx, const char *key, const cha
 	push_alias(ctx, &cur_office(ctx)->aliases, value);
 }
 
-static bool valid_address(const char *a);
-
 static void parse_office_email(struct parse_ctx *ctx, const char *key, const char *value)
 {
 	struct config_list *l = &cur_office(ctx)->emails;
@@ -210,25 +172,6 @@ static void parse_office_email(struct parse_ctx *ctx, const char *key, const cha
 		if (!valid_address(l->items[i]))
 			error_at(ctx, "config-bad-value", "%s: '%s' is not an e-mail address", key,
 				 l->items[i]);
-}
-
-static void parse_office_manager(struct parse_ctx *ctx, const char *key, const char *value)
-{
-	if (!valid_address(value))
-		error_at(ctx, "config-bad-value", "%s: '%s' is not an e-mail address", key, value);
-	else
-		set_scalar(ctx, &cur_office(ctx)->manager, key, value);
-}
-
-static void parse_office_timezone(struct parse_ctx *ctx, const char *key, const char *value)
-{
-	if (check_zone(ctx, key, value))
-		set_scalar(ctx, &cur_office(ctx)->timezone, key, value);
-}
-
-static void parse_group_name(struct parse_ctx *ctx, const char *key, const char *value)
-{
-	set_scalar(ctx, &cur_group(ctx)->name, key, value);
 }
 
 static void parse_group_alias(struct parse_ctx *ctx, const char *key, const char *value)
@@ -241,6 +184,15 @@ static void parse_group_members(struct parse_ctx *ctx, const char *key, const ch
 	push_words(&cur_group(ctx)->members, value);
 }
 
+/* A zone is checked where it is written, so the error names its line. */
+static bool check_zone(struct parse_ctx *ctx, const char *key, const char *value)
+{
+	struct pz_error err;
+	if (calendar_tz_check(value, &err) == 0)
+		return true;
+	error_at(ctx, "config-bad-value", "%s: %s", key, err.msg);
+	return false;
+}
 
 static bool parse_bool(const char *v, bool *out)
 {
@@ -379,18 +331,12 @@ static void parse_open(struct parse_ctx *ctx, const char *key, const char *value
 			 value);
 }
 
-static void parse_holidays(struct parse_ctx *ctx, const char *key, const char *value)
-{
-	if (!parse_bool(value, &ctx->cfg->workdays.holidays))
-		error_at(ctx, "config-bad-value", "%s: '%s' is not yes or no", key, value);
-}
-
 static void parse_leads(struct parse_ctx *ctx, const char *key, const char *value)
 {
 	struct config_policy *pol = &ctx->cfg->policy;
-	if (!ctx->cfg->policy_leads_set)
-		pol->n_leads = 0;
-	ctx->cfg->policy_leads_set = true;
+	if (!ctx->leads_given)
+		pol->n_leads = 0; /* the file's first lead line replaces the default */
+	ctx->leads_given = true;
 	const char *p = value;
 	while (*(p += strspn(p, ", \t"))) {
 		size_t n = strcspn(p, ", \t");
@@ -407,16 +353,6 @@ static void parse_leads(struct parse_ctx *ctx, const char *key, const char *valu
 	}
 }
 
-static void parse_policy_bool(struct parse_ctx *ctx, const char *key, const char *value)
-{
-	struct config_policy *pol = &ctx->cfg->policy;
-	bool *field = strcmp(key, "due_day") == 0	     ? &pol->due_day
-		      : strcmp(key, "announce_start") == 0 ? &pol->announce_start
-							   : &pol->working_days_only;
-	if (!parse_bool(value, field))
-		error_at(ctx, "config-bad-value", "%s: '%s' is not yes or no", key, value);
-}
-
 static void parse_overdue_every(struct parse_ctx *ctx, const char *key, const char *value)
 {
 	struct config_lead lead;
@@ -425,13 +361,6 @@ static void parse_overdue_every(struct parse_ctx *ctx, const char *key, const ch
 			 value);
 	else
 		ctx->cfg->policy.overdue_every = lead.n;
-}
-
-static void parse_overdue_max(struct parse_ctx *ctx, const char *key, const char *value)
-{
-	if (!parse_uint(value, CONFIG_MAX_OVERDUE, &ctx->cfg->policy.overdue_max))
-		error_at(ctx, "config-bad-value", "%s: '%s' is not a number from 0 to %d", key,
-			 value, CONFIG_MAX_OVERDUE);
 }
 
 static void parse_send_time(struct parse_ctx *ctx, const char *key, const char *value)
@@ -444,59 +373,6 @@ static void parse_send_time(struct parse_ctx *ctx, const char *key, const char *
 			 value);
 	else
 		ctx->cfg->policy.send_minute = (int)(h * 60 + m);
-}
-
-static const struct key_rule *current_rule(const char *key, enum section_kind kind);
-
-static char **rule_field(struct parse_ctx *ctx, const char *key)
-{
-	return (char **)((char *)ctx->cfg + current_rule(key, ctx->kind)->field);
-}
-
-static void parse_string(struct parse_ctx *ctx, const char *key, const char *value)
-{
-	set_scalar(ctx, rule_field(ctx, key), key, value);
-}
-
-/* A file name, resolved against the config's folder. */
-static void parse_path(struct parse_ctx *ctx, const char *key, const char *value)
-{
-	char **field = rule_field(ctx, key);
-	if (set_scalar(ctx, field, key, value)) {
-		char *abs = config_resolve_path(ctx->cfg, *field);
-		free(*field);
-		*field = abs;
-	}
-}
-
-static void parse_address(struct parse_ctx *ctx, const char *key, const char *value)
-{
-	if (!valid_address(value))
-		error_at(ctx, "config-bad-value", "%s: '%s' is not an e-mail address", key, value);
-	else
-		parse_string(ctx, key, value);
-}
-
-static void parse_smtp_url(struct parse_ctx *ctx, const char *key, const char *value)
-{
-	if (strncmp(value, "smtp://", 7) != 0 && strncmp(value, "smtps://", 8) != 0)
-		error_at(ctx, "config-bad-value",
-			 "%s: '%s' must start with smtp:// (STARTTLS) or smtps:// (TLS)", key,
-			 value);
-	else
-		parse_string(ctx, key, value);
-}
-
-static void parse_tls(struct parse_ctx *ctx, const char *key, const char *value)
-{
-	static const char *const modes[] = {"required", "opportunistic", "off"};
-	for (int i = 0; i < 3; i++)
-		if (strcmp(value, modes[i]) == 0) {
-			ctx->cfg->mail.smtp_tls = i;
-			return;
-		}
-	error_at(ctx, "config-bad-value", "%s: '%s' is not required, opportunistic or off", key,
-		 value);
 }
 
 /* "2d", "36h", "90m", "45s" or plain seconds. */
@@ -517,16 +393,6 @@ static bool parse_seconds(const char *v, unsigned *out)
 	return true;
 }
 
-static void parse_duration(struct parse_ctx *ctx, const char *key, const char *value)
-{
-	unsigned *field = strcmp(key, "retry_for") == 0	? &ctx->cfg->mail.retry_for
-			  : strcmp(key, "undo_for") == 0 ? &ctx->cfg->http.undo_for
-							 : &ctx->cfg->mail.smtp_timeout;
-	if (!parse_seconds(value, field))
-		error_at(ctx, "config-bad-value", "%s: '%s' is not a duration such as 2d, 36h, 90s",
-			 key, value);
-}
-
 /* A size in bytes: "1048576", "512K", "64M", "1G" (binary units, K = 1024). */
 static bool parse_size(const char *v, unsigned long long *out)
 {
@@ -542,13 +408,6 @@ static bool parse_size(const char *v, unsigned long long *out)
 		return false;
 	*out = n << shift;
 	return true;
-}
-
-static void parse_plan_max_size(struct parse_ctx *ctx, const char *key, const char *value)
-{
-	if (!parse_size(value, &ctx->cfg->plan_max_size))
-		error_at(ctx, "config-bad-value", "%s: '%s' is not a size such as 64M or 1G", key,
-			 value);
 }
 
 /* "127.0.0.1:8080", "[::1]:8080", "0.0.0.0:80", "[::]:8080" into *address and *port. */
@@ -616,143 +475,318 @@ static void parse_proxies(struct parse_ctx *ctx, const char *key, const char *va
 	ctx->cfg->http.trusted_proxies = xstrdup(value);
 }
 
-static void parse_http_uint(struct parse_ctx *ctx, const char *key, const char *value)
+static void parse_escalation_after(struct parse_ctx *ctx, const char *key, const char *value)
 {
-	struct config_http *h = &ctx->cfg->http;
-	unsigned *field = strcmp(key, "connection_limit") == 0	? &h->connection_limit
-			  : strcmp(key, "past_days") == 0		? &h->past_days
-			  : strcmp(key, "refresh_minutes") == 0		? &h->refresh_minutes
-			  : strcmp(key, "per_client_limit") == 0	? &h->per_client_limit
-			  : strcmp(key, "connection_reserve") == 0	? &h->connection_reserve
-									: NULL;
-	if (field == NULL) {
-		unsigned *t = strcmp(key, "header_timeout") == 0 ? &h->header_timeout : &h->timeout;
-		if (!parse_seconds(value, t) || *t == 0)
-			error_at(ctx, "config-bad-value", "%s: '%s' is not a duration such as 15s",
-				 key, value);
-		return;
-	}
-	if (!parse_uint(value, 100000, field))
-		error_at(ctx, "config-bad-value", "%s: '%s' is not a whole number", key, value);
+	if (!parse_lead(value, strlen(value), &ctx->cfg->escalation.after))
+		error_at(ctx, "config-bad-value", "%s: '%s' is not a delay such as 5wd or 7d", key,
+			 value);
 }
 
-/* Deprecated: /metrics has its own listener now. Still accepted, so old configs pass. */
-static void parse_http_bool(struct parse_ctx *ctx, const char *key, const char *value)
+static void parse_escalation_day(struct parse_ctx *ctx, const char *key, const char *value)
 {
-	if (!parse_bool(value, &ctx->cfg->http.metrics_loopback_only)) {
+	bool days[7];
+	int n = 0, which = 0;
+	if (parse_weekdays(value, days))
+		for (int i = 0; i < 7; i++)
+			if (days[i])
+				n++, which = i;
+	if (n != 1)
+		error_at(ctx, "config-bad-value", "%s: '%s' is not one weekday such as mon", key,
+			 value);
+	else
+		ctx->cfg->escalation.weekday = which;
+}
+
+/* ---- typed rules: one parser per type ---- */
+
+/* Where the rule's field lives: the open [office]/[group] entry, or the config. */
+static char *rule_base(struct parse_ctx *ctx, const struct key_rule *r)
+{
+	if (r->kind == SECTION_OFFICE)
+		return (char *)cur_office(ctx);
+	if (r->kind == SECTION_GROUP)
+		return (char *)cur_group(ctx);
+	return (char *)ctx->cfg;
+}
+
+/* Sets a text field; an indented continuation line of the same key extends it. */
+static void set_text(struct parse_ctx *ctx, char **field, const char *value)
+{
+	if (*field != NULL && ctx->continuation) {
+		char *joined = xasprintf("%s %s", *field, value);
+		free(*field);
+		*field = joined;
+		return;
+	}
+	free(*field);
+	*field = xstrdup(value);
+}
+
+/* A text value's own check; false with the error reported. */
+static bool text_ok(struct parse_ctx *ctx, const struct key_rule *r, const char *key,
+		    const char *value)
+{
+	if (r->type == RULE_ADDRESS && !valid_address(value)) {
+		error_at(ctx, "config-bad-value", "%s: '%s' is not an e-mail address", key, value);
+		return false;
+	}
+	if (r->type == RULE_ZONE)
+		return check_zone(ctx, key, value);
+	if (r->type != RULE_URL)
+		return true;
+	for (const char *const *n = r->names; *n; n++)
+		if (strncmp(value, *n, strlen(*n)) == 0)
+			return true;
+	error_at(ctx, "config-bad-value", "%s: '%s' must start with %s%s%s", key, value,
+		 r->names[0], r->names[1] ? " or " : "", r->names[1] ? r->names[1] : "");
+	return false;
+}
+
+static void read_text(struct parse_ctx *ctx, const struct key_rule *r, const char *key,
+		      const char *value)
+{
+	char **field = (char **)(rule_base(ctx, r) + r->offset);
+	if (!ctx->continuation && !text_ok(ctx, r, key, value))
+		return;
+	set_text(ctx, field, value);
+	if (r->type == RULE_PATH) {
+		char *abs = config_resolve_path(ctx->cfg, *field);
+		free(*field);
+		*field = abs;
+	}
+}
+
+/* Reads a number-like value into the rule's field; false when it is not one. */
+static bool read_number(const struct key_rule *r, const char *value, void *field)
+{
+	unsigned u;
+	unsigned long long size;
+	switch (r->type) {
+	case RULE_BOOL:
+		return parse_bool(value, field);
+	case RULE_UINT:
+	case RULE_DURATION:
+		if (!(r->type == RULE_UINT ? parse_uint(value, (unsigned)r->max, &u)
+					   : parse_seconds(value, &u)) ||
+		    u < r->min || u > r->max)
+			return false;
+		*(unsigned *)field = u;
+		return true;
+	case RULE_SIZE:
+		if (!parse_size(value, &size) || size < r->min || size > r->max)
+			return false;
+		*(unsigned long long *)field = size;
+		return true;
+	case RULE_CHOICE:
+		for (int i = 0; r->names[i]; i++)
+			if (strcmp(value, r->names[i]) == 0)
+				return *(int *)field = i, true;
+		return false;
+	default:
+		return false;
+	}
+}
+
+/* What read_number expected, for its error. */
+static void number_error(struct parse_ctx *ctx, const struct key_rule *r, const char *key,
+			 const char *value)
+{
+	if (r->type == RULE_BOOL)
 		error_at(ctx, "config-bad-value", "%s: '%s' is not yes or no", key, value);
-		return;
-	}
-	diag_add(ctx->diags, DIAG_WARNING, "config-deprecated", ctx->cfg->path, ctx->line, 0,
-		 "%s is deprecated and has no effect: /metrics is served only on its own "
-		 "address; write metrics_listen = 127.0.0.1:PORT instead (default: the listen "
-		 "port + 1 on 127.0.0.1)",
-		 key);
+	else if (r->type == RULE_UINT)
+		error_at(ctx, "config-bad-value", "%s: '%s' is not a whole number from %llu to %llu",
+			 key, value, r->min, r->max);
+	else if (r->type == RULE_DURATION)
+		error_at(ctx, "config-bad-value",
+			 "%s: '%s' is not a duration such as 2d, 36h, 90s (at least %llus)", key,
+			 value, r->min);
+	else if (r->type == RULE_SIZE)
+		error_at(ctx, "config-bad-value", "%s: '%s' is not a size such as 64M or 1G", key,
+			 value);
+	else
+		error_at(ctx, "config-bad-value", "%s: '%s' is not %s%s%s", key, value,
+			 r->names[0], r->names[1] ? ", " : "", r->names[1] ? r->names[1] : "");
 }
 
-static void parse_escalation(struct parse_ctx *ctx, const char *key, const char *value)
+/* Reads value by the rule's type. */
+static void read_rule(struct parse_ctx *ctx, const struct key_rule *r, const char *key,
+		      const char *value)
 {
-	struct config_escalation *e = &ctx->cfg->escalation;
-	if (strcmp(key, "office") == 0) {
-		set_scalar(ctx, &e->office, key, value);
-	} else if (strcmp(key, "after") == 0) {
-		if (!parse_lead(value, strlen(value), &e->after))
-			error_at(ctx, "config-bad-value", "%s: '%s' is not a delay such as 5wd or 7d",
-				 key, value);
-	} else {
-		bool days[7];
-		int n = 0, which = 0;
-		if (parse_weekdays(value, days))
-			for (int i = 0; i < 7; i++)
-				if (days[i])
-					n++, which = i;
-		if (n != 1)
-			error_at(ctx, "config-bad-value", "%s: '%s' is not one weekday such as mon",
-				 key, value);
-		else
-			e->weekday = which;
+	switch (r->type) {
+	case RULE_TEXT:
+	case RULE_PATH:
+	case RULE_ADDRESS:
+	case RULE_URL:
+	case RULE_ZONE:
+		read_text(ctx, r, key, value);
+		break;
+	case RULE_CUSTOM:
+		r->parse(ctx, key, value);
+		break;
+	default:
+		if (!read_number(r, value, rule_base(ctx, r) + r->offset))
+			number_error(ctx, r, key, value);
 	}
 }
 
-#define MAILF(f) offsetof(struct config, mail.f)
+/* ---- the rule table ---- */
+
+#define CFG(f) offsetof(struct config, f)
+#define OFFICE(f) offsetof(struct config_office, f)
+#define GROUP(f) offsetof(struct config_group, f)
+#define DAYS(n) (n##ULL * 86400)
+#define R(section, name, type_, off)                                                        \
+	.kind = SECTION_##section, .key = name, .type = RULE_##type_, .offset = off
+
+static const char *const web_schemes[] = {"http://", "https://", NULL};
+static const char *const smtp_schemes[] = {"smtp://", "smtps://", NULL};
+static const char *const tls_modes[] = {"required", "opportunistic", "off", NULL};
 
 static const struct key_rule rules[] = {
-	{SECTION_PLAZO, "state_dir", parse_state_dir, 0},
-	{SECTION_PLAZO, "base_url", parse_base_url, 0},
-	{SECTION_PLAN, "file", parse_plan_file, 0},
-	{SECTION_PLAN, "timezone", parse_plan_timezone, 0},
-	{SECTION_PLAN, "max_size", parse_plan_max_size, 0},
-	{SECTION_PLAN, "workdays", parse_workdays, 0},
-	{SECTION_PLAN, "holidays", parse_holidays, 0},
-	{SECTION_PLAN, "closed", parse_closed, 0},
-	{SECTION_PLAN, "open", parse_open, 0},
-	{SECTION_REMINDERS, "lead", parse_leads, 0},
-	{SECTION_REMINDERS, "due_day", parse_policy_bool, 0},
-	{SECTION_REMINDERS, "overdue_every", parse_overdue_every, 0},
-	{SECTION_REMINDERS, "overdue_max", parse_overdue_max, 0},
-	{SECTION_REMINDERS, "send_time", parse_send_time, 0},
-	{SECTION_REMINDERS, "working_days_only", parse_policy_bool, 0},
-	{SECTION_REMINDERS, "announce_start", parse_policy_bool, 0},
-	{SECTION_MAIL, "from", parse_address, MAILF(from)},
-	{SECTION_MAIL, "from_name", parse_string, MAILF(from_name)},
-	{SECTION_MAIL, "maildir", parse_path, MAILF(maildir)},
-	{SECTION_MAIL, "retry_for", parse_duration, 0},
-	{SECTION_SMTP, "url", parse_smtp_url, MAILF(smtp_url)},
-	{SECTION_SMTP, "tls", parse_tls, 0},
-	{SECTION_SMTP, "user", parse_string, MAILF(smtp_user)},
-	{SECTION_SMTP, "password_file", parse_path, MAILF(smtp_password_file)},
-	{SECTION_SMTP, "ca_file", parse_path, MAILF(smtp_ca_file)},
-	{SECTION_SMTP, "timeout", parse_duration, 0},
-	{SECTION_HTTP, "listen", parse_listen, 0},
-	{SECTION_HTTP, "connection_limit", parse_http_uint, 0},
-	{SECTION_HTTP, "timeout", parse_http_uint, 0},
-	{SECTION_HTTP, "metrics_loopback_only", parse_http_bool, 0},
-	{SECTION_HTTP, "metrics_listen", parse_metrics_listen, 0},
-	{SECTION_HTTP, "per_client_limit", parse_http_uint, 0},
-	{SECTION_HTTP, "connection_reserve", parse_http_uint, 0},
-	{SECTION_HTTP, "header_timeout", parse_http_uint, 0},
-	{SECTION_HTTP, "trusted_proxies", parse_proxies, 0},
-	{SECTION_FEEDS, "past_days", parse_http_uint, 0},
-	{SECTION_FEEDS, "refresh_minutes", parse_http_uint, 0},
-	{SECTION_FEEDS, "undo_for", parse_duration, 0},
-	{SECTION_ESCALATION, "office", parse_escalation, 0},
-	{SECTION_ESCALATION, "after", parse_escalation, 0},
-	{SECTION_ESCALATION, "day", parse_escalation, 0},
-	{SECTION_OFFICE, "name", parse_office_name, 0},
-	{SECTION_OFFICE, "alias", parse_office_alias, 0},
-	{SECTION_OFFICE, "email", parse_office_email, 0},
-	{SECTION_OFFICE, "manager", parse_office_manager, 0},
-	{SECTION_OFFICE, "timezone", parse_office_timezone, 0},
-	{SECTION_OFFICE, "workdays", parse_workdays, 0},
-	{SECTION_OFFICE, "closed", parse_closed, 0},
-	{SECTION_OFFICE, "open", parse_open, 0},
-	{SECTION_GROUP, "name", parse_group_name, 0},
-	{SECTION_GROUP, "alias", parse_group_alias, 0},
-	{SECTION_GROUP, "members", parse_group_members, 0},
+	{R(PLAZO, "state_dir", PATH, CFG(state_dir)), .def = "/var/lib/plazo"},
+	{R(PLAZO, "base_url", URL, CFG(base_url)), .def = "http://127.0.0.1:8080",
+	 .names = web_schemes},
+	{R(PLAN, "file", PATH, CFG(plan_file))},
+	{R(PLAN, "timezone", ZONE, CFG(timezone)), .def = "America/Bogota"},
+	{R(PLAN, "max_size", SIZE, CFG(plan_max_size)), .min = 1, .max = 1ULL << 50, .def = "1G"},
+	{R(PLAN, "workdays", CUSTOM, 0), .parse = parse_workdays, .def = "mon-fri"},
+	{R(PLAN, "holidays", BOOL, CFG(workdays.holidays)), .def = "yes"},
+	{R(PLAN, "closed", CUSTOM, 0), .parse = parse_closed, .multi = true},
+	{R(PLAN, "open", CUSTOM, 0), .parse = parse_open, .multi = true},
+	{R(REMINDERS, "lead", CUSTOM, 0), .parse = parse_leads, .def = "15d 3wd", .multi = true},
+	{R(REMINDERS, "due_day", BOOL, CFG(policy.due_day)), .def = "yes"},
+	{R(REMINDERS, "overdue_every", CUSTOM, 0), .parse = parse_overdue_every, .def = "7d"},
+	{R(REMINDERS, "overdue_max", UINT, CFG(policy.overdue_max)), .min = 0,
+	 .max = CONFIG_MAX_OVERDUE, .def = "4"},
+	{R(REMINDERS, "send_time", CUSTOM, 0), .parse = parse_send_time, .def = "08:00"},
+	{R(REMINDERS, "working_days_only", BOOL, CFG(policy.working_days_only)), .def = "yes"},
+	{R(REMINDERS, "announce_start", BOOL, CFG(policy.announce_start)), .def = "yes"},
+	{R(MAIL, "from", ADDRESS, CFG(mail.from)), .def = "plazo@localhost"},
+	{R(MAIL, "from_name", TEXT, CFG(mail.from_name)), .def = "Plazos"},
+	{R(MAIL, "maildir", PATH, CFG(mail.maildir))}, /* derived: state_dir/maildir */
+	{R(MAIL, "retry_for", DURATION, CFG(mail.retry_for)), .min = 0, .max = DAYS(400),
+	 .def = "2d"},
+	{R(SMTP, "url", URL, CFG(mail.smtp_url)), .names = smtp_schemes},
+	{R(SMTP, "tls", CHOICE, CFG(mail.smtp_tls)), .def = "required", .names = tls_modes},
+	{R(SMTP, "user", TEXT, CFG(mail.smtp_user))},
+	{R(SMTP, "password_file", PATH, CFG(mail.smtp_password_file))},
+	{R(SMTP, "ca_file", PATH, CFG(mail.smtp_ca_file))},
+	{R(SMTP, "timeout", DURATION, CFG(mail.smtp_timeout)), .min = 0, .max = DAYS(400),
+	 .def = "60s"},
+	{R(HTTP, "listen", CUSTOM, 0), .parse = parse_listen, .def = "127.0.0.1:8080"},
+	{R(HTTP, "connection_limit", UINT, CFG(http.connection_limit)), .min = 0, .max = 100000,
+	 .def = "256"},
+	{R(HTTP, "timeout", DURATION, CFG(http.timeout)), .min = 1, .max = DAYS(400), .def = "15s"},
+	{R(HTTP, "metrics_loopback_only", BOOL, CFG(http.metrics_loopback_only)),
+	 .deprecated = "it has no effect: /metrics is served only on its own address; write "
+		       "metrics_listen = 127.0.0.1:PORT instead (default: the listen port + 1 "
+		       "on 127.0.0.1)"},
+	{R(HTTP, "metrics_listen", CUSTOM, 0), .parse = parse_metrics_listen},
+	{R(HTTP, "per_client_limit", UINT, CFG(http.per_client_limit)), .min = 0, .max = 100000,
+	 .def = "32"},
+	{R(HTTP, "connection_reserve", UINT, CFG(http.connection_reserve)), .min = 0, .max = 100000,
+	 .def = "32"},
+	{R(HTTP, "header_timeout", DURATION, CFG(http.header_timeout)), .min = 1, .max = DAYS(400),
+	 .def = "10s"},
+	{R(HTTP, "trusted_proxies", CUSTOM, 0), .parse = parse_proxies},
+	{R(FEEDS, "past_days", UINT, CFG(http.past_days)), .min = 0, .max = 100000, .def = "365"},
+	{R(FEEDS, "refresh_minutes", UINT, CFG(http.refresh_minutes)), .min = 0, .max = 100000,
+	 .def = "360"},
+	{R(FEEDS, "undo_for", DURATION, CFG(http.undo_for)), .min = 0, .max = DAYS(400),
+	 .def = "7d"},
+	{R(ESCALATION, "office", TEXT, CFG(escalation.office))},
+	{R(ESCALATION, "after", CUSTOM, 0), .parse = parse_escalation_after, .def = "5wd"},
+	{R(ESCALATION, "day", CUSTOM, 0), .parse = parse_escalation_day, .def = "mon"},
+	{R(OFFICE, "name", TEXT, OFFICE(name))},
+	{R(OFFICE, "alias", CUSTOM, 0), .parse = parse_office_alias, .multi = true},
+	{R(OFFICE, "email", CUSTOM, 0), .parse = parse_office_email, .multi = true},
+	{R(OFFICE, "manager", ADDRESS, OFFICE(manager))},
+	{R(OFFICE, "timezone", ZONE, OFFICE(timezone))}, /* derived: [plan]'s */
+	{R(OFFICE, "workdays", CUSTOM, 0), .parse = parse_workdays},
+	{R(OFFICE, "closed", CUSTOM, 0), .parse = parse_closed, .multi = true},
+	{R(OFFICE, "open", CUSTOM, 0), .parse = parse_open, .multi = true},
+	{R(GROUP, "name", TEXT, GROUP(name))},
+	{R(GROUP, "alias", CUSTOM, 0), .parse = parse_group_alias, .multi = true},
+	{R(GROUP, "members", CUSTOM, 0), .parse = parse_group_members, .multi = true},
 };
+
+#define N_RULES (sizeof(rules) / sizeof(rules[0]))
+_Static_assert(N_RULES <= N_RULES_MAX, "raise N_RULES_MAX");
 
 static const char *const kind_names[] = {"plazo", "plan",	"office", "group",
 					 "reminders", "mail", "smtp", "http", "feeds", "escalation", "?"};
 
-static const struct key_rule *current_rule(const char *key, enum section_kind kind)
+static long find_rule(const char *key, enum section_kind kind)
 {
-	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
+	for (size_t i = 0; i < N_RULES; i++)
 		if (rules[i].kind == kind && strcmp(rules[i].key, key) == 0)
-			return &rules[i];
-	return NULL;
+			return (long)i;
+	return -1;
 }
 
-bool config_key_name(size_t i, char *buf, size_t size)
+bool config_key_info(size_t i, struct config_key_info *out)
 {
-	if (i >= sizeof(rules) / sizeof(rules[0]))
+	if (i >= N_RULES)
 		return false;
-	snprintf(buf, size, "%s.%s", kind_names[rules[i].kind], rules[i].key);
+	*out = (struct config_key_info){kind_names[rules[i].kind], rules[i].key, rules[i].def,
+					 rules[i].deprecated != NULL};
 	return true;
+}
+
+/* One key = value line of the file: its rule, read once unless it may repeat. */
+static void read_key(struct parse_ctx *ctx, const char *key, const char *value)
+{
+	long i = find_rule(key, ctx->kind);
+	if (i < 0) {
+		error_at(ctx, "config-unknown-key", "unknown key '%s' in [%s]", key, ctx->section);
+		return;
+	}
+	const struct key_rule *r = &rules[i];
+	if (ctx->seen[i] && !r->multi && !ctx->continuation) {
+		error_at(ctx, "config-duplicate", "key '%s' is set twice in [%s]", key,
+			 ctx->section);
+		return;
+	}
+	if (ctx->seen[i] && ctx->continuation && r->type != RULE_TEXT && !r->multi) {
+		error_at(ctx, "config-bad-value",
+			 "%s: an indented line continues only a text value", key);
+		return;
+	}
+	ctx->seen[i] = true;
+	if (r->deprecated && !ctx->continuation)
+		diag_add(ctx->diags, DIAG_WARNING, "config-deprecated", ctx->cfg->path, ctx->line,
+			 0, "%s is deprecated: %s", key, r->deprecated);
+	read_rule(ctx, r, key, value);
+}
+
+/* A new [office]/[group] entry starts with none of its keys seen. */
+static void forget_entry_keys(struct parse_ctx *ctx, enum section_kind kind)
+{
+	for (size_t i = 0; i < N_RULES; i++)
+		if (rules[i].kind == kind)
+			ctx->seen[i] = false;
+}
+
+/* The table's defaults, read by the same parsers as the file. */
+static void apply_defaults(struct config *cfg)
+{
+	struct diag_list none;
+	diag_list_init(&none);
+	struct parse_ctx ctx = {.cfg = cfg, .diags = &none};
+	for (size_t i = 0; i < N_RULES; i++) {
+		if (rules[i].def == NULL)
+			continue;
+		ctx.kind = rules[i].kind;
+		read_rule(&ctx, &rules[i], rules[i].key, rules[i].def);
+	}
+	if (none.len > 0)
+		{ fprintf(stderr, "config: default refused: %s\n", none.items[0].message); abort(); }
+	diag_list_finish(&none);
 }
 
 static bool valid_id(const char *id)
 {
-	if (*id == '\0')
+	if (*id == '\0' || strlen(id) > CONFIG_ID_MAX)
 		return false;
 	for (const char *p = id; *p; p++)
 		if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '-' ||
@@ -767,8 +801,8 @@ static void open_entry(struct parse_ctx *ctx, enum section_kind kind, const char
 	ctx->section_ok = false;
 	if (!valid_id(id)) {
 		section_error(ctx, "config-bad-value",
-			 "[%s %s]: an id is lower-case letters, digits, '-' and '_'",
-			 kind_names[kind], id);
+			 "[%s %s]: an id is 1 to %d lower-case letters, digits, '-' and '_'",
+			 kind_names[kind], id, CONFIG_ID_MAX);
 		return;
 	}
 	bool dup = kind == SECTION_OFFICE ? config_find_office(cfg, id) >= 0 : false;
@@ -795,6 +829,7 @@ static void open_entry(struct parse_ctx *ctx, enum section_kind kind, const char
 		g->id = xstrdup(id);
 		g->line = ctx->section_line;
 	}
+	forget_entry_keys(ctx, kind);
 	ctx->section_ok = true;
 }
 
@@ -805,6 +840,8 @@ static void enter_section(struct parse_ctx *ctx, const char *section)
 	ctx->section = xstrdup(section);
 	ctx->kind = SECTION_UNKNOWN;
 	ctx->section_ok = false;
+	if (ctx->section_cut)
+		return; /* inih cut its name: reported by the reader, never used cut */
 	static const enum section_kind plain[] = {SECTION_PLAZO, SECTION_PLAN, SECTION_REMINDERS,
 						  SECTION_MAIL, SECTION_SMTP, SECTION_HTTP,
 						  SECTION_FEEDS, SECTION_ESCALATION};
@@ -845,11 +882,7 @@ static int handler(void *user, const char *section, const char *key, const char 
 	/* inih calls again with the same key for an indented continuation line */
 	ctx->continuation = ctx->line_indented && strcmp(ctx->last_key, key) == 0;
 	snprintf(ctx->last_key, sizeof(ctx->last_key), "%s", key);
-	const struct key_rule *rule = current_rule(key, ctx->kind);
-	if (rule)
-		rule->parse(ctx, key, value);
-	else
-		error_at(ctx, "config-unknown-key", "unknown key '%s' in [%s]", key, section);
+	read_key(ctx, key, value);
 	return 1;
 }
 
@@ -877,7 +910,8 @@ static char *reader(char *str, int num, void *stream)
 	if (*p == '[') {
 		ctx->section_line = ctx->line;
 		size_t len = strcspn(p + 1, "]\n");
-		if (len >= SECTION_MAX)
+		ctx->section_cut = len >= SECTION_MAX;
+		if (ctx->section_cut)
 			diag_add(ctx->diags, DIAG_ERROR, "config-bad-value", ctx->cfg->path,
 				 ctx->line, 0, "section name longer than %d characters", SECTION_MAX - 1);
 	}
@@ -898,7 +932,7 @@ static bool valid_address(const char *a)
 	for (const char *p = a; *p; p++)
 		if ((unsigned char)*p <= ' ' || strchr("<>()[]\\,;:\"", *p) != NULL)
 			return false;
-	return strchr(at + 1, '.') != NULL;
+	return strchr(at + 1, '.') != NULL || strcmp(at + 1, "localhost") == 0;
 }
 
 /* An office works the [plan]'s weekdays unless it set its own, and adds the [plan]'s
@@ -922,9 +956,6 @@ static void validate_office(struct config *cfg, struct config_office *o, struct 
 	if (o->emails.len == 0)
 		diag_add(d, DIAG_WARNING, "config-no-email", cfg->path, o->line, 0,
 			 "[office %s] has no email: its reminders cannot be delivered", o->id);
-	if (o->timezone == NULL)
-		o->timezone = xstrdup(cfg->timezone);
-	inherit_workdays(&o->workdays, o->weekdays_set, &cfg->workdays);
 }
 
 static void validate_group(struct config *cfg, struct config_group *g, struct diag_list *d)
@@ -969,27 +1000,27 @@ static void validate_http(struct config *cfg, struct diag_list *diags)
 	h->metrics_port = h->port == 0 ? 0 : h->port + 1;
 }
 
+/* The defaults that depend on other keys (the table's own are set by config_init). */
+static void derive(struct config *cfg)
+{
+	if (cfg->mail.maildir == NULL)
+		cfg->mail.maildir = xasprintf("%s/maildir", cfg->state_dir);
+	for (size_t i = 0; i < cfg->n_offices; i++) {
+		struct config_office *o = &cfg->offices[i];
+		if (o->timezone == NULL)
+			o->timezone = xstrdup(cfg->timezone);
+		inherit_workdays(&o->workdays, o->weekdays_set, &cfg->workdays);
+	}
+}
+
 static void validate(struct config *cfg, struct diag_list *diags)
 {
-	if (cfg->timezone == NULL)
-		cfg->timezone = xstrdup("America/Bogota");
+	derive(cfg);
 	if (cfg->policy.n_leads == 0 && !cfg->policy.due_day && cfg->policy.overdue_max == 0)
 		diag_add(diags, DIAG_WARNING, "config-no-reminders", cfg->path, 0, 0,
 			 "[reminders]: no lead, no due_day and no overdue reminders: nothing will be "
 			 "sent");
-	if (cfg->state_dir == NULL)
-		cfg->state_dir = xstrdup("/var/lib/plazo");
-	if (cfg->base_url == NULL)
-		cfg->base_url = xstrdup("http://127.0.0.1:8080");
-	if (cfg->http.address == NULL)
-		cfg->http.address = xstrdup("127.0.0.1");
 	validate_http(cfg, diags);
-	if (cfg->mail.from == NULL)
-		cfg->mail.from = xstrdup("plazo@localhost");
-	if (cfg->mail.from_name == NULL)
-		cfg->mail.from_name = xstrdup("Plazos");
-	if (cfg->mail.maildir == NULL)
-		cfg->mail.maildir = xasprintf("%s/maildir", cfg->state_dir);
 	if (cfg->mail.smtp_user && cfg->mail.smtp_password_file == NULL)
 		diag_add(diags, DIAG_ERROR, "config-missing", cfg->path, 0, 0,
 			 "[smtp] user is set but password_file is not");
@@ -1068,36 +1099,8 @@ void config_init(struct config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	workdays_init(&cfg->workdays);
-	cfg->plan_max_size = TABLE_DEFAULT_MAX_SIZE;
-	cfg->policy = (struct config_policy){
-		.leads = {{15, false}, {3, true}},
-		.n_leads = 2,
-		.due_day = true,
-		.overdue_every = 7,
-		.overdue_max = 4,
-		.send_minute = 8 * 60,
-		.working_days_only = true,
-		.announce_start = true,
-	};
-	cfg->mail.retry_for = 2 * 86400;
-	cfg->mail.smtp_timeout = 60;
-	cfg->http = (struct config_http){
-		.port = 8080,
-		.connection_limit = 256,
-		.per_client_limit = 32,
-		.connection_reserve = 32,
-		.header_timeout = 10,
-		.timeout = 15,
-		.metrics_loopback_only = true,
-		.past_days = 365,
-		.refresh_minutes = 360,
-		.undo_for = 7 * 86400,
-	};
-	cfg->escalation = (struct config_escalation){
-		.office_index = -1,
-		.after = {5, true},
-		.weekday = 0,
-	};
+	cfg->escalation.office_index = -1;
+	apply_defaults(cfg);
 }
 
 void config_finish(struct config *cfg)
@@ -1128,7 +1131,7 @@ void config_finish(struct config *cfg)
 	free(cfg->http.metrics_address);
 	free(cfg->http.trusted_proxies);
 	free(cfg->escalation.office);
-	config_init(cfg);
+	memset(cfg, 0, sizeof(*cfg));
 }
 
 long config_find_office(const struct config *cfg, const char *id)

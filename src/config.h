@@ -45,6 +45,9 @@ struct config_group {
 	unsigned line;
 };
 
+/* The longest [office ID]/[group ID]: the state keeps ids in fixed-size fields. */
+#define CONFIG_ID_MAX 63
+
 #define CONFIG_MAX_LEADS 8
 #define CONFIG_MAX_OVERDUE 52
 
@@ -121,7 +124,6 @@ struct config {
 	struct config_mail mail;      /* [mail], [smtp] */
 	struct config_http http;      /* [http], [feeds] */
 	struct config_escalation escalation; /* [escalation] */
-	bool policy_leads_set;        /* `lead` was given (else the defaults apply) */
 	struct config_office *offices;
 	size_t n_offices;
 	size_t cap_offices;
@@ -147,8 +149,14 @@ long config_find_office(const struct config *cfg, const char *id);
 /* Resolves path against the config's folder; returns an owned string. */
 char *config_resolve_path(const struct config *cfg, const char *path);
 
-/* Writes the i-th key the parser accepts as "section.key" ("plan.file", "office.email"...)
- * into buf; returns false past the last one. For the documentation test. */
-bool config_key_name(size_t i, char *buf, size_t size);
+/* The i-th key of the rule table (false past the last one): for the documentation test
+ * and for tools that list the keys. */
+struct config_key_info {
+	const char *section;  /* "plan", "office", ... */
+	const char *key;      /* "file" */
+	const char *def;      /* the default as written in the file, or NULL */
+	bool deprecated;      /* kept only so old files load; check warns */
+};
+bool config_key_info(size_t i, struct config_key_info *out);
 
 #endif

@@ -171,7 +171,8 @@ static long floor_mod(long a, long b)
 }
 
 /* "Wed, 01 Mar 2023 08:00:00 -0500" (RFC 5322 3.3) in the digest's zone (UTC when none). */
-static int format_date(const struct mail_digest *d, char *buf, size_t size)
+static int format_date(const struct mail_digest *d, char *buf, size_t size,
+		       struct pz_error *err)
 {
 	static const char *const wday[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
 	static const char *const mon[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
@@ -179,11 +180,9 @@ static int format_date(const struct mail_digest *d, char *buf, size_t size)
 	long t = (long)d->date, sec = floor_mod(t, 60);
 	struct date l = date_from_days((t - floor_mod(t, 86400)) / 86400);
 	int minutes = (int)(floor_mod(t, 86400) / 60);
-	if (!empty(d->timezone)) {
-		struct pz_error err;
-		if (calendar_utc_to_local(d->timezone, d->date, &l, &minutes, &err) < 0)
-			return -1;
-	}
+	if (!empty(d->timezone) &&
+	    calendar_utc_to_local(d->timezone, d->date, &l, &minutes, err) < 0)
+		return -1;
 	long off = (date_to_days(l) * 86400 + minutes * 60L - (t - sec)) / 60;
 	long aoff = off < 0 ? -off : off;
 	snprintf(buf, size, "%s, %02d %s %04d %02d:%02d:%02ld %c%02ld%02ld", wday[date_weekday(l)],
@@ -800,10 +799,10 @@ static void render_html(struct strbuf *out, const struct mail_digest *d)
 
 /* ---- the message ----------------------------------------------------------------------- */
 
-int mail_compose(const struct mail_digest *d, struct strbuf *out)
+int mail_compose(const struct mail_digest *d, struct strbuf *out, struct pz_error *err)
 {
 	char date[48], boundary[48];
-	if (format_date(d, date, sizeof date) < 0)
+	if (format_date(d, date, sizeof date, err) < 0)
 		return -1;
 	snprintf(boundary, sizeof boundary, "=_plazo_%016llx%016llx",
 		 (unsigned long long)fnv1a(d->identity, FNV_BASIS_SWAPPED),

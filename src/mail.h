@@ -28,6 +28,7 @@
 #include <time.h>
 
 #include "date.h"
+#include "error.h"
 #include "strbuf.h"
 
 /* One deliverable in a digest. Strings are borrowed. */
@@ -89,7 +90,7 @@ void mail_message_id(const char *identity, const char *domain, char *buf, size_t
 void mail_subject(const struct mail_digest *d, struct strbuf *out);
 
 /* Appends the whole RFC 5322 message to out. The Date header is `date` in `timezone` (UTC
- * when NULL). Returns 0, or -1 (out untouched) when the zone is unusable. */
-int mail_compose(const struct mail_digest *d, struct strbuf *out);
+ * when NULL). Returns 0, or -1 with err filled (out untouched) when the zone is unusable. */
+int mail_compose(const struct mail_digest *d, struct strbuf *out, struct pz_error *err);
 
 #endif

@@ -371,7 +371,7 @@ static int send_digest(const struct lookup *l, struct deliver *t, const struct s
 	};
 	struct strbuf msg;
 	strbuf_init(&msg);
-	int rc = mail_compose(&md, &msg);
+	int rc = mail_compose(&md, &msg, err);
 	if (rc == 0 && dry_out) {
 		strbuf_append(dry_out, msg.data, msg.len);
 		strbuf_puts(dry_out, "\r\n");

@@ -12,7 +12,12 @@
 #include <sqlite3.h>
 
 #include "backup.h"
+#include "config.h"
 #include "xalloc.h"
+
+/* config bounds office ids so that they fit the fixed-size fields of the rows */
+_Static_assert(sizeof(((struct store_reminder *)0)->office) > CONFIG_ID_MAX, "office id");
+_Static_assert(sizeof(((struct store_delivery *)0)->office) > CONFIG_ID_MAX, "office id");
 
 struct store {
 	sqlite3 *db;
@@ -91,12 +96,22 @@ const char *store_state_name(enum store_state st)
 	return (size_t)st < sizeof(state_names) / sizeof(state_names[0]) ? state_names[st] : "?";
 }
 
-static enum store_state state_from(const char *name)
+/* The state named name; false for a name this plazo does not know (a database written by
+ * a newer version), which the callers report rather than guess. */
+static bool state_from(const char *name, enum store_state *out)
 {
 	for (size_t i = 0; i < sizeof(state_names) / sizeof(state_names[0]); i++)
 		if (name && strcmp(name, state_names[i]) == 0)
-			return (enum store_state)i;
-	return STORE_FAILED;
+			return *out = (enum store_state)i, true;
+	return false;
+}
+
+static int unknown_state(struct store *s, const unsigned char *name, struct pz_error *err)
+{
+	return PZ_FAIL(err, PZ_ESTATE, s->path,
+		       "database %s holds a reminder in state '%s', which this plazo does not "
+		       "know (was it written by a newer version?)",
+		       s->path, name ? (const char *)name : "(null)");
 }
 
 static int db_fail(struct store *s, struct pz_error *err, const char *what)
@@ -364,7 +379,7 @@ static void copy_text(char *dst, size_t size, const unsigned char *src)
 	"id, office, activity, milestone, due, stage, slot, late, attempts, next_attempt, " \
 	"state, last_error, message_id, first_attempt"
 
-static void read_row(sqlite3_stmt *st, struct store_reminder *r)
+static bool read_row(sqlite3_stmt *st, struct store_reminder *r)
 {
 	r->id = sqlite3_column_int64(st, 0);
 	copy_text(r->office, sizeof(r->office), sqlite3_column_text(st, 1));
@@ -376,10 +391,12 @@ static void read_row(sqlite3_stmt *st, struct store_reminder *r)
 	r->late = sqlite3_column_int(st, 7) != 0;
 	r->attempts = sqlite3_column_int(st, 8);
 	r->next_attempt = sqlite3_column_int64(st, 9);
-	r->state = state_from((const char *)sqlite3_column_text(st, 10));
+	if (!state_from((const char *)sqlite3_column_text(st, 10), &r->state))
+		return false;
 	copy_text(r->last_error, sizeof(r->last_error), sqlite3_column_text(st, 11));
 	copy_text(r->message_id, sizeof(r->message_id), sqlite3_column_text(st, 12));
 	r->first_attempt = sqlite3_column_int64(st, 13);
+	return true;
 }
 
 /* Runs a query of ROW_COLUMNS with one integer parameter into an allocated array. */
@@ -393,19 +410,23 @@ static int select_rows(struct store *s, const char *sql, long long param,
 		return -1;
 	sqlite3_bind_int64(st, 1, param);
 	size_t cap = 0;
-	int rc;
+	int rc, out_rc = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		*out = xgrow(*out, &cap, *n + 1, sizeof(**out));
-		read_row(st, &(*out)[(*n)++]);
+		if (!read_row(st, &(*out)[(*n)++])) {
+			out_rc = unknown_state(s, sqlite3_column_text(st, 10), err);
+			break;
+		}
 	}
+	if (out_rc == 0 && rc != SQLITE_DONE)
+		out_rc = db_fail(s, err, "read reminders from");
 	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
+	if (out_rc < 0) {
 		free(*out);
 		*out = NULL;
 		*n = 0;
-		return db_fail(s, err, "read reminders from");
 	}
-	return 0;
+	return out_rc;
 }
 
 int store_pending(struct store *s, time_t now, struct store_reminder **out, size_t *n,
@@ -505,7 +526,13 @@ int store_counts(struct store *s, struct store_counts *c, struct pz_error *err)
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		long n = (long)sqlite3_column_int64(st, 1);
-		switch (state_from((const char *)sqlite3_column_text(st, 0))) {
+		enum store_state state;
+		if (!state_from((const char *)sqlite3_column_text(st, 0), &state)) {
+			int out = unknown_state(s, sqlite3_column_text(st, 0), err);
+			sqlite3_finalize(st);
+			return out;
+		}
+		switch (state) {
 		case STORE_PENDING:
 			c->pending = n;
 			break;

@@ -1,4 +1,5 @@
 /* test-config.c - the INI reader: values, continuation lines, and every error with its line. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -147,4 +148,95 @@ static void defaults(struct test_state *ts)
 	config_finish(&cfg);
 }
 
-TEST_MAIN(TEST(good), TEST(bad), TEST(missing_file), TEST(policy), TEST(defaults))
+/* Reads text as a config file: its diagnostics, sorted. */
+static void read_text(struct config *cfg, struct diag_list *d, const char *text)
+{
+	struct pz_error err = {0};
+	FILE *f = fmemopen((void *)text, strlen(text), "r");
+	config_init(cfg);
+	diag_list_init(d);
+	config_read(cfg, "/etc/plazo/plazo.ini", f, d, &err);
+	fclose(f);
+	diag_sort(d);
+}
+
+/* The rule table: an unknown key, a bad value of each type and a deprecated key each give
+ * their diagnostic on their own line; a scalar of any type set twice is a duplicate;
+ * defaults come from the table and a file's value replaces them. */
+static void rule_table(struct test_state *ts)
+{
+	static const char text[] =
+		"[plan]\n"                        /* 1 */
+		"colour = blue\n"                 /* 2: unknown */
+		"max_size = 12Q\n"                /* 3: bad size */
+		"holidays = perhaps\n"            /* 4: bad bool */
+		"[http]\n"                        /* 5 */
+		"metrics_loopback_only = yes\n"   /* 6: deprecated */
+		"connection_limit = many\n"       /* 7: bad number */
+		"timeout = 0s\n"                  /* 8: under its minimum */
+		"[smtp]\n"                        /* 9 */
+		"tls = maybe\n"                   /* 10: not a choice */
+		"url = ftp://x\n"                 /* 11: wrong scheme */
+		"[reminders]\n"                   /* 12 */
+		"due_day = no\n"                  /* 13 */
+		"due_day = yes\n"                 /* 14: twice */
+		"overdue_max = 2\n"               /* 15 */
+		"[office a]\nname = A\nemail = a@example.gov.co\n";
+	static const struct {
+		unsigned line;
+		const char *code;
+		enum diag_severity sev;
+	} want[] = {
+		{2, "config-unknown-key", DIAG_ERROR},   {3, "config-bad-value", DIAG_ERROR},
+		{4, "config-bad-value", DIAG_ERROR},     {6, "config-deprecated", DIAG_WARNING},
+		{7, "config-bad-value", DIAG_ERROR},     {8, "config-bad-value", DIAG_ERROR},
+		{10, "config-bad-value", DIAG_ERROR},    {11, "config-bad-value", DIAG_ERROR},
+		{14, "config-duplicate", DIAG_ERROR},
+	};
+	struct config cfg;
+	struct diag_list d;
+	read_text(&cfg, &d, text);
+	CHECK_INT_EQ(ts, d.len, sizeof(want) / sizeof(want[0]));
+	for (size_t i = 0; i < d.len && i < sizeof(want) / sizeof(want[0]); i++) {
+		CHECK_INT_EQ(ts, d.items[i].line, want[i].line);
+		CHECK_STR_EQ(ts, d.items[i].code, want[i].code);
+		CHECK_INT_EQ(ts, d.items[i].severity, want[i].sev);
+	}
+	if (d.len > 3)
+		CHECK(ts, strstr(d.items[3].message, "metrics_listen") != NULL);
+	/* values that failed keep the table's defaults; good ones replace them */
+	CHECK(ts, cfg.plan_max_size == 1ULL << 30);
+	CHECK(ts, cfg.workdays.holidays);
+	CHECK_INT_EQ(ts, cfg.http.connection_limit, 256);
+	CHECK_INT_EQ(ts, cfg.http.timeout, 15);
+	CHECK(ts, !cfg.policy.due_day);
+	CHECK_INT_EQ(ts, cfg.policy.overdue_max, 2);
+	CHECK_STR_EQ(ts, cfg.mail.from, "plazo@localhost");
+	CHECK_STR_EQ(ts, cfg.mail.maildir, "/var/lib/plazo/maildir");
+	config_finish(&cfg);
+	diag_list_finish(&d);
+}
+
+/* An id longer than the state's fields is refused on its line, never truncated. */
+static void long_id(struct test_state *ts)
+{
+	char text[512];
+	snprintf(text, sizeof(text), "[office %s]\nname = X\nemail = x@example.gov.co\n"
+		 "[office %s]\nname = Y\nemail = y@example.gov.co\n",
+		 "oficina-asesora-de-planeacion-y-tic", /* 35: fits */
+		 "oficina-asesora-de-planeacion-estrategica-y-de-tecnologias-de-la-informacion");
+	struct config cfg;
+	struct diag_list d;
+	read_text(&cfg, &d, text);
+	CHECK_INT_EQ(ts, cfg.n_offices, 1);
+	CHECK(ts, d.len >= 1);
+	if (d.len >= 1) {
+		CHECK_INT_EQ(ts, d.items[0].line, 4);
+		CHECK_STR_EQ(ts, d.items[0].code, "config-bad-value");
+	}
+	config_finish(&cfg);
+	diag_list_finish(&d);
+}
+
+TEST_MAIN(TEST(good), TEST(bad), TEST(missing_file), TEST(policy), TEST(defaults),
+	  TEST(rule_table), TEST(long_id))

@@ -78,7 +78,8 @@ static char *compose(const struct mail_digest *d)
 {
 	struct strbuf s;
 	strbuf_init(&s);
-	if (mail_compose(d, &s) < 0) {
+	struct pz_error err = {0};
+	if (mail_compose(d, &s, &err) < 0) {
 		strbuf_finish(&s);
 		return NULL;
 	}
@@ -361,8 +362,11 @@ static void test_date(struct test_state *ts)
 	d.timezone = "Nowhere/Nothing";
 	struct strbuf s;
 	strbuf_init(&s);
-	CHECK_INT_EQ(ts, mail_compose(&d, &s), -1);
+	struct pz_error err = {0};
+	CHECK_INT_EQ(ts, mail_compose(&d, &s, &err), -1);
 	CHECK_INT_EQ(ts, s.len, 0);
+	/* the error says what failed: the daemon's log line is never an empty "send: " */
+	CHECK(ts, err.msg[0] != '\0' && strstr(err.msg, "Nowhere/Nothing") != NULL);
 	strbuf_finish(&s);
 }
 

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "store.h"
 #include "test.h"
 
@@ -326,5 +328,37 @@ static void retry_collapse(struct test_state *ts)
 	free(path);
 }
 
+/* A state this plazo does not know (a newer version's database) is an error that says so,
+ * never read as "failed". */
+static void unknown_state(struct test_state *ts)
+{
+	char *path = temp_db();
+	struct store *st;
+	struct pz_error err = {0};
+	CHECK(ts, store_open(&st, path, &err) == 0);
+	bool added;
+	struct store_reminder a = row("sg", "1", "due", 1000);
+	CHECK(ts, store_enqueue(st, &a, &added, &err) == 0 && added);
+	store_close(st);
+	sqlite3 *db;
+	CHECK(ts, sqlite3_open(path, &db) == SQLITE_OK);
+	CHECK(ts, sqlite3_exec(db, "PRAGMA ignore_check_constraints = ON;"
+				   "UPDATE reminder SET state = 'frozen'", NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(db);
+	CHECK(ts, store_open(&st, path, &err) == 0);
+	struct store_reminder *p = NULL;
+	size_t n = 0;
+	struct store_counts c;
+	CHECK_INT_EQ(ts, store_pending(st, 2000, &p, &n, &err), 0);
+	CHECK_INT_EQ(ts, n, 0); /* not pending: not handed out */
+	CHECK_INT_EQ(ts, store_counts(st, &c, &err), -1);
+	CHECK(ts, strstr(err.msg, "'frozen'") != NULL);
+	CHECK_INT_EQ(ts, err.code, PZ_ESTATE);
+	store_close(st);
+	free(p);
+	free(path);
+}
+
 TEST_MAIN(TEST(ledger), TEST(transactions), TEST(unusable), TEST(supersede), TEST(sender_lock),
-	  TEST(instance), TEST(first_attempt), TEST(recipients), TEST(hold), TEST(retry_collapse))
+	  TEST(instance), TEST(first_attempt), TEST(recipients), TEST(hold), TEST(retry_collapse),
+	  TEST(unknown_state))
