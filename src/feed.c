@@ -13,6 +13,7 @@
 #include "ics.h"
 #include "page.h"
 #include "log.h"
+#include "hash.h"
 #include "xalloc.h"
 
 static int new_token(char token[static 33], struct pz_error *err)
@@ -187,8 +188,7 @@ static void mark_events(const struct plan *p, const struct config *cfg, size_t o
 			spanish_date(&note, day);
 		}
 		snprintf(ev[i].delivered, sizeof(ev[i].delivered), "%s", note.data);
-		for (size_t k = 0; k < note.len; k++)
-			ev[i].hash = (ev[i].hash ^ (unsigned char)note.data[k]) * 0x100000001b3ULL;
+		ev[i].hash = hash_bytes(ev[i].hash, note.data, note.len);
 		strbuf_finish(&note);
 	}
 }

@@ -9,6 +9,7 @@
 #include <libical/ical.h>
 
 #include "spanish.h"
+#include "hash.h"
 #include "xalloc.h"
 
 #define PRODID "-//plazo//plazo 0.1//ES"
@@ -158,20 +159,16 @@ static void shown_finish(struct shown *s)
 	strbuf_finish(&s->alarm);
 }
 
-/* 64-bit FNV-1a over len bytes and a NUL separator. */
+/* FNV-1a over len bytes and a NUL separator (the hash is persisted: never change it). */
 static uint64_t fnv1a(uint64_t h, const char *data, size_t len)
 {
-	for (size_t i = 0; i <= len; i++) {
-		h ^= i < len ? (unsigned char)data[i] : 0;
-		h *= 0x100000001b3ULL;
-	}
-	return h;
+	return hash_bytes(hash_bytes(h, data, len), "", 1);
 }
 
 static uint64_t shown_hash(const struct shown *s)
 {
 	char dates[64];
-	uint64_t h = 0xcbf29ce484222325ULL;
+	uint64_t h = HASH_FNV_BASIS;
 	h = fnv1a(h, s->summary.data, s->summary.len);
 	h = fnv1a(h, s->description.data, s->description.len);
 	h = fnv1a(h, s->alarm.data, s->alarm.len);

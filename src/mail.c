@@ -7,6 +7,7 @@
 
 #include "calendar.h"
 #include "spanish.h"
+#include "hash.h"
 #include "text.h"
 
 #define HDR_COLS 78 /* header lines are folded within this width (RFC 5322 2.1.1) */
@@ -15,8 +16,7 @@
 #define ADDR_MAX 254 /* longest address copied into a header */
 #define ID_PART_MAX 200
 
-#define FNV_PRIME 0x100000001b3ULL
-#define FNV_BASIS 0xcbf29ce484222325ULL
+#define FNV_BASIS HASH_FNV_BASIS
 #define FNV_BASIS_SWAPPED 0x84222325cbf29ce4ULL
 
 static const char late_note[] =
@@ -132,11 +132,7 @@ void mail_subject(const struct mail_digest *d, struct strbuf *out)
 
 static uint64_t fnv1a(const char *s, uint64_t h)
 {
-	for (; s != NULL && *s != '\0'; s++) {
-		h ^= (unsigned char)*s;
-		h *= FNV_PRIME;
-	}
-	return h;
+	return s ? hash_str(h, s) : h;
 }
 
 void mail_message_id(const char *identity, const char *domain, char *buf, size_t size)
