@@ -29,6 +29,65 @@ uint64_t hash_pair(uint64_t a, uint64_t b)
 	return x ^ (x >> 31);
 }
 
+/* ---- SipHash-2-4 ----
+ * Aumasson and Bernstein, "SipHash: a fast short-input PRF" (INDOCRYPT 2012), following the
+ * reference implementation https://github.com/veorq/SipHash (siphash.c, cROUNDS 2, dROUNDS 4).
+ */
+#define ROTL64(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+
+static uint64_t load_le64(const unsigned char *p)
+{
+	uint64_t v = 0;
+	for (int i = 7; i >= 0; i--)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+static void sip_round(uint64_t v[4])
+{
+	v[0] += v[1];
+	v[1] = ROTL64(v[1], 13);
+	v[1] ^= v[0];
+	v[0] = ROTL64(v[0], 32);
+	v[2] += v[3];
+	v[3] = ROTL64(v[3], 16);
+	v[3] ^= v[2];
+	v[0] += v[3];
+	v[3] = ROTL64(v[3], 21);
+	v[3] ^= v[0];
+	v[2] += v[1];
+	v[1] = ROTL64(v[1], 17);
+	v[1] ^= v[2];
+	v[2] = ROTL64(v[2], 32);
+}
+
+static void sip_block(uint64_t v[4], uint64_t m)
+{
+	v[3] ^= m;
+	sip_round(v);
+	sip_round(v);
+	v[0] ^= m;
+}
+
+uint64_t hash_siphash24(const unsigned char key[16], const void *data, size_t len)
+{
+	const unsigned char *in = data;
+	uint64_t k0 = load_le64(key), k1 = load_le64(key + 8);
+	uint64_t v[4] = {k0 ^ 0x736f6d6570736575ULL, k1 ^ 0x646f72616e646f6dULL,
+			 k0 ^ 0x6c7967656e657261ULL, k1 ^ 0x7465646279746573ULL};
+	size_t i = 0;
+	for (; i + 8 <= len; i += 8)
+		sip_block(v, load_le64(in + i));
+	uint64_t last = (uint64_t)(len & 0xff) << 56;
+	for (size_t j = 0; i + j < len; j++)
+		last |= (uint64_t)in[i + j] << (8 * j);
+	sip_block(v, last);
+	v[2] ^= 0xff;
+	for (int r = 0; r < 4; r++)
+		sip_round(v);
+	return v[0] ^ v[1] ^ v[2] ^ v[3];
+}
+
 static struct hash_slot *slots_new(size_t cap)
 {
 	struct hash_slot *s = xmalloc(cap * sizeof(*s));

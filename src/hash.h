@@ -1,6 +1,7 @@
-/* hash.h - the one hash function (64-bit FNV-1a), an integer mixer, and the one hash index:
- * open addressing from 64-bit hashes to the caller's indices. The caller keeps the keys, so
- * one index serves interned words, trie edges or tokens alike. */
+/* hash.h - the hash functions (64-bit FNV-1a for persisted values, SipHash-2-4 for keyed
+ * ones, an integer mixer) and the one hash index: open addressing from 64-bit hashes to the
+ * caller's indices. The caller keeps the keys, so one index serves interned words, trie
+ * edges or tokens alike. */
 #ifndef PLAZO_HASH_H
 #define PLAZO_HASH_H
 
@@ -15,6 +16,9 @@
 uint64_t hash_bytes(uint64_t h, const void *data, size_t len);
 /* The same over a NUL-terminated string (the NUL not included). */
 uint64_t hash_str(uint64_t h, const char *s);
+/* SipHash-2-4 of len bytes under a 16-byte key: the keyed hash for what an attacker chooses
+ * (tokens in a request) and for validators (ETags). */
+uint64_t hash_siphash24(const unsigned char key[16], const void *data, size_t len);
 /* A well-spread hash of two integers (splitmix64's finalizer). */
 uint64_t hash_pair(uint64_t a, uint64_t b);
 

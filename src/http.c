@@ -19,6 +19,7 @@
 #include <microhttpd.h>
 
 #include "guard.h"
+#include "hash.h"
 #include "log.h"
 #include "strbuf.h"
 #include "urlform.h"
@@ -29,7 +30,6 @@
  * answered 414 and larger headers 431 by libmicrohttpd itself (connection.c, "REQUEST_TOO_BIG"). */
 #define MEMORY_LIMIT ((size_t)8192)
 #define DRAIN_STEPS 20 /* http_stop waits up to 20 x 50 ms for requests in flight */
-#define SLOT_EMPTY SIZE_MAX
 #define FEED_PREFIX "/feeds/"
 #define FEED_SUFFIX ".ics"
 #define PAGE_PREFIX "/o/"
@@ -62,8 +62,7 @@ struct http_site {
 	unsigned char key[16]; /* SipHash key: bucket positions are unpredictable from outside */
 	struct entry *entries;
 	size_t len, cap;
-	size_t *slots; /* open addressing into entries; SLOT_EMPTY when free */
-	size_t nslots; /* a power of two, more than twice len */
+	struct hash_index index; /* SipHash of the token -> index in entries */
 };
 
 struct http_server {
@@ -111,65 +110,6 @@ struct kind {
 static const struct kind feed_kind = {"text/calendar; charset=utf-8", "max-age=900", true};
 static const struct kind page_kind = {"text/html; charset=utf-8", "no-cache", false};
 
-/* ---- SipHash-2-4 ----
- * Aumasson and Bernstein, "SipHash: a fast short-input PRF" (INDOCRYPT 2012), following the
- * reference implementation https://github.com/veorq/SipHash (siphash.c, cROUNDS 2, dROUNDS 4).
- */
-#define ROTL64(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
-
-static uint64_t load_le64(const unsigned char *p)
-{
-	uint64_t v = 0;
-	for (int i = 7; i >= 0; i--)
-		v = (v << 8) | p[i];
-	return v;
-}
-
-static void sip_round(uint64_t v[4])
-{
-	v[0] += v[1];
-	v[1] = ROTL64(v[1], 13);
-	v[1] ^= v[0];
-	v[0] = ROTL64(v[0], 32);
-	v[2] += v[3];
-	v[3] = ROTL64(v[3], 16);
-	v[3] ^= v[2];
-	v[0] += v[3];
-	v[3] = ROTL64(v[3], 21);
-	v[3] ^= v[0];
-	v[2] += v[1];
-	v[1] = ROTL64(v[1], 17);
-	v[1] ^= v[2];
-	v[2] = ROTL64(v[2], 32);
-}
-
-static void sip_block(uint64_t v[4], uint64_t m)
-{
-	v[3] ^= m;
-	sip_round(v);
-	sip_round(v);
-	v[0] ^= m;
-}
-
-static uint64_t siphash24(const unsigned char key[16], const void *data, size_t len)
-{
-	const unsigned char *in = data;
-	uint64_t k0 = load_le64(key), k1 = load_le64(key + 8);
-	uint64_t v[4] = {k0 ^ 0x736f6d6570736575ULL, k1 ^ 0x646f72616e646f6dULL,
-			 k0 ^ 0x6c7967656e657261ULL, k1 ^ 0x7465646279746573ULL};
-	size_t i = 0;
-	for (; i + 8 <= len; i += 8)
-		sip_block(v, load_le64(in + i));
-	uint64_t last = (uint64_t)(len & 0xff) << 56;
-	for (size_t j = 0; i + j < len; j++)
-		last |= (uint64_t)in[i + j] << (8 * j);
-	sip_block(v, last);
-	v[2] ^= 0xff;
-	for (int r = 0; r < 4; r++)
-		sip_round(v);
-	return v[0] ^ v[1] ^ v[2] ^ v[3];
-}
-
 /* Compares all n bytes whatever they hold: no early exit, so the time does not tell how much
  * of a guess was right. The volatile accumulator keeps the compiler from cutting the loop
  * short or dropping a call whose result is ignored. */
@@ -187,8 +127,8 @@ static void make_etag(char out[40], const char *data, size_t len)
 {
 	static const unsigned char k1[16] = "plazo-etag-key-1";
 	static const unsigned char k2[16] = "plazo-etag-key-2";
-	snprintf(out, 40, "\"%016" PRIx64 "%016" PRIx64 "\"", siphash24(k1, data, len),
-		 siphash24(k2, data, len));
+	snprintf(out, 40, "\"%016" PRIx64 "%016" PRIx64 "\"", hash_siphash24(k1, data, len),
+		 hash_siphash24(k2, data, len));
 }
 
 /* ---- snapshot ---- */
@@ -216,48 +156,35 @@ static bool is_token(const char *s)
 	return true;
 }
 
-static size_t bucket(const struct http_site *site, const char *token)
+static uint64_t token_hash(const struct http_site *site, const char *token)
 {
-	return (size_t)siphash24(site->key, token, TOKEN_LEN) & (site->nslots - 1);
+	return hash_siphash24(site->key, token, TOKEN_LEN);
 }
 
-static void fill_slots(struct http_site *site, size_t nslots)
+/* The entry of token, or HASH_NONE. Building only: a plain comparison. */
+static size_t find_entry(const struct http_site *site, const char *token)
 {
-	site->nslots = nslots;
-	site->slots = xrealloc(site->slots, nslots * sizeof(*site->slots));
-	for (size_t i = 0; i < nslots; i++)
-		site->slots[i] = SLOT_EMPTY;
-	for (size_t e = 0; e < site->len; e++) {
-		size_t i = bucket(site, site->entries[e].token);
-		while (site->slots[i] != SLOT_EMPTY)
-			i = (i + 1) & (nslots - 1);
-		site->slots[i] = e;
-	}
+	struct hash_probe p;
+	for (size_t e = hash_index_first(&site->index, token_hash(site, token), &p);
+	     e != HASH_NONE; e = hash_index_next(&site->index, &p))
+		if (memcmp(site->entries[e].token, token, TOKEN_LEN) == 0)
+			return e;
+	return HASH_NONE;
 }
 
-/* The slot holding token, or the free slot ending its probe sequence. Building only. */
-static size_t probe(const struct http_site *site, const char *token)
-{
-	size_t i = bucket(site, token);
-	while (site->slots[i] != SLOT_EMPTY &&
-	       memcmp(site->entries[site->slots[i]].token, token, TOKEN_LEN) != 0)
-		i = (i + 1) & (site->nslots - 1);
-	return i;
-}
-
-/* The request path. Each slot of the probe sequence costs one full constant-time comparison;
- * a miss adds one against a dummy, so a known token found at probe k and an unknown one whose
- * sequence holds k entries both cost k + 1 comparisons. The sequence length depends only on
- * SipHash under the site's secret key, never on how close the guess is to a real token. */
+/* The request path. The index walks the slots of the guess's SipHash (under the site's
+ * secret key) comparing 64-bit hashes; only an entry whose hash matches is compared with
+ * the guess, in constant time, and a miss compares against a dummy, so a hit and a miss
+ * both cost one full comparison and how long the walk is never depends on how close the
+ * guess is to a real token. */
 static const struct entry *lookup(const struct http_site *site, const char *token)
 {
 	static const char dummy[TOKEN_LEN] = "00000000000000000000000000000000";
-	for (size_t i = bucket(site, token); site->slots[i] != SLOT_EMPTY;
-	     i = (i + 1) & (site->nslots - 1)) {
-		const struct entry *e = &site->entries[site->slots[i]];
-		if (ct_equal(e->token, token, TOKEN_LEN))
-			return e;
-	}
+	struct hash_probe p;
+	for (size_t e = hash_index_first(&site->index, token_hash(site, token), &p);
+	     e != HASH_NONE; e = hash_index_next(&site->index, &p))
+		if (ct_equal(site->entries[e].token, token, TOKEN_LEN))
+			return &site->entries[e];
 	ct_equal(dummy, token, TOKEN_LEN);
 	return NULL;
 }
@@ -270,7 +197,7 @@ struct http_site *http_site_new(long pending, long sent, long failed)
 	site->sent = sent;
 	site->failed = failed;
 	random_key(site->key);
-	fill_slots(site, 16);
+	hash_index_init(&site->index);
 	return site;
 }
 
@@ -301,17 +228,16 @@ void http_site_add(struct http_site *site, const char *token, char *feed, size_t
 		free(page);
 		return;
 	}
-	if ((site->len + 1) * 2 > site->nslots)
-		fill_slots(site, site->nslots * 2);
-	size_t slot = probe(site, token);
-	if (site->slots[slot] == SLOT_EMPTY) {
+	size_t k = find_entry(site, token);
+	if (k == HASH_NONE) {
 		site->entries =
 			xgrow(site->entries, &site->cap, site->len + 1, sizeof(struct entry));
 		site->entries[site->len] = (struct entry){0};
 		memcpy(site->entries[site->len].token, token, TOKEN_LEN);
-		site->slots[slot] = site->len++;
+		hash_index_put(&site->index, token_hash(site, token), site->len);
+		k = site->len++;
 	}
-	struct entry *e = &site->entries[site->slots[slot]];
+	struct entry *e = &site->entries[k];
 	blob_set(&e->feed, feed, feed_len, feed_modified);
 	blob_set(&e->page, page, page_len, page_modified);
 	e->forms = forms && page != NULL;
@@ -326,7 +252,7 @@ static void site_release(struct http_site *site)
 		free(site->entries[i].page.data);
 	}
 	free(site->entries);
-	free(site->slots);
+	hash_index_finish(&site->index);
 	free(site);
 }
 

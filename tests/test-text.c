@@ -115,6 +115,16 @@ static void hash(struct test_state *ts)
 	CHECK(ts, hash_bytes(hash_bytes(HASH_FNV_BASIS, "foo", 3), "bar", 3) ==
 			  hash_str(HASH_FNV_BASIS, "foobar"));
 	CHECK(ts, hash_pair(1, 2) != hash_pair(2, 1));
+	/* SipHash-2-4 reference vectors (key 00..0f, messages 00..len-1) */
+	unsigned char key[16], msg[15];
+	for (int i = 0; i < 16; i++)
+		key[i] = (unsigned char)i;
+	for (int i = 0; i < 15; i++)
+		msg[i] = (unsigned char)i;
+	CHECK(ts, hash_siphash24(key, msg, 0) == 0x726fdb47dd0e0e31ULL);
+	CHECK(ts, hash_siphash24(key, msg, 1) == 0x74f839c593dc67fdULL);
+	CHECK(ts, hash_siphash24(key, msg, 8) == 0x93f5f5799a932462ULL);
+	CHECK(ts, hash_siphash24(key, msg, 15) == 0xa129ca6149be45e5ULL);
 }
 
 static void index_ops(struct test_state *ts)
