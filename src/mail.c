@@ -648,10 +648,9 @@ static void text_footer(struct strbuf *out, const struct mail_digest *d)
 /* "Vencidas (1)" underlined with as many '-' as it has characters. */
 static void text_heading(struct strbuf *out, const char *title, size_t n)
 {
-	size_t from = out->len, chars = 0;
+	size_t from = out->len;
 	strbuf_printf(out, "\n%s (%zu)", title, n);
-	for (size_t i = from + 1; i < out->len; i++)
-		chars += ((unsigned char)out->data[i] & 0xC0) != 0x80;
+	size_t chars = text_utf8_chars(out->data + from + 1, out->len - from - 1);
 	strbuf_putc(out, '\n');
 	while (chars-- > 0)
 		strbuf_putc(out, '-');

@@ -329,10 +329,7 @@ static void notes(const struct report *r, struct strbuf *out, const char *pre, c
 /* Display columns of UTF-8 text: its code points. */
 static size_t columns(const char *s)
 {
-	size_t n = 0;
-	for (; *s; s++)
-		n += ((unsigned char)*s & 0xC0) != 0x80;
-	return n;
+	return text_utf8_chars(s, strlen(s));
 }
 
 /* Cuts s in place to at most max columns, ending it with "…" when cut. */
@@ -342,8 +339,8 @@ static void cut_columns(char **s, size_t max)
 		return;
 	size_t n = 0, i = 0;
 	for (; (*s)[i]; i++) {
-		if (((unsigned char)(*s)[i] & 0xC0) != 0x80 && ++n == max)
-			break;
+		if (text_utf8_chars(*s + i, 1) == 1 && ++n == max)
+			break; /* i: where the max-th character starts, replaced by the ellipsis */
 	}
 	char *cut = xasprintf("%.*s…", (int)i, *s);
 	free(*s);

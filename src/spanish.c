@@ -3,6 +3,8 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "text.h"
+
 static const char *const months[] = {
 	"enero", "febrero", "marzo",	 "abril",   "mayo",	"junio",
 	"julio", "agosto",  "septiembre", "octubre", "noviembre", "diciembre",
@@ -48,8 +50,7 @@ void spanish_excerpt(struct strbuf *out, const char *text, size_t max)
 	while (cut > max / 2 && text[cut] != ' ')
 		cut--;
 	if (text[cut] != ' ') /* no space: back off to a UTF-8 boundary */
-		while (cut > 0 && ((unsigned char)text[cut] & 0xC0) == 0x80)
-			cut--;
+		cut = text_utf8_floor(text, n, cut);
 	strbuf_append(out, text, cut);
 	strbuf_puts(out, "…");
 }

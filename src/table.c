@@ -497,9 +497,7 @@ struct mappings {
 /* Copies the shown text of a cell, cut at a character boundary. */
 static void copy_shown(char out[NAME_SHOWN], const char *s, size_t len)
 {
-	size_t n = len < NAME_SHOWN - 1 ? len : NAME_SHOWN - 1;
-	while (n > 0 && n < len && ((unsigned char)s[n] & 0xC0) == 0x80)
-		n--;
+	size_t n = text_utf8_floor(s, len, NAME_SHOWN - 1);
 	memcpy(out, s, n);
 	out[n] = '\0';
 	for (char *p = out; *p; p++)

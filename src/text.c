@@ -33,6 +33,28 @@ size_t text_utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
 	return len;
 }
 
+static bool is_continuation(char c)
+{
+	return ((unsigned char)c & 0xC0) == 0x80;
+}
+
+size_t text_utf8_chars(const char *s, size_t n)
+{
+	size_t chars = 0;
+	for (size_t i = 0; i < n; i++)
+		chars += !is_continuation(s[i]);
+	return chars;
+}
+
+size_t text_utf8_floor(const char *s, size_t len, size_t n)
+{
+	if (n >= len)
+		return len;
+	while (n > 0 && is_continuation(s[n]))
+		n--;
+	return n;
+}
+
 size_t text_utf8_put(uint32_t cp, char out[static 4])
 {
 	if (cp < 0x80)

@@ -13,6 +13,13 @@
  * when the bytes there are not valid UTF-8 (overlong, surrogate, cut, over U+10FFFF). */
 size_t text_utf8_next(const unsigned char *s, size_t n, uint32_t *cp);
 
+/* Characters (code points) in the first n bytes of UTF-8 text: its display columns for the
+ * plain-text tables and headings. */
+size_t text_utf8_chars(const char *s, size_t n);
+/* The largest character boundary at or below n in s (len bytes), so that a cut there never
+ * splits a sequence. */
+size_t text_utf8_floor(const char *s, size_t len, size_t n);
+
 /* Folding for comparison: case folded, accents and other marks stripped (through utf8proc,
  * so NFC and NFD text fold alike), the Latin letters Unicode does not decompose spelt out
  * (æ ae, ø o, ð d, þ th). text_fold_char writes the folded form of cp as lower-case ASCII

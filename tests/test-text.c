@@ -59,6 +59,16 @@ static void utf8_decode(struct test_state *ts)
 	}
 }
 
+static void utf8_count_and_cut(struct test_state *ts)
+{
+	static const char s[] = "Se\xC3\xB1or \xE2\x82\xAC"; /* "Señor €": 7 characters, 10 bytes */
+	CHECK_INT_EQ(ts, text_utf8_chars(s, strlen(s)), 7);
+	CHECK_INT_EQ(ts, text_utf8_floor(s, strlen(s), 3), 2); /* inside ñ: back to its start */
+	CHECK_INT_EQ(ts, text_utf8_floor(s, strlen(s), 4), 4);
+	CHECK_INT_EQ(ts, text_utf8_floor(s, strlen(s), 8), 7); /* inside €: back to its start */
+	CHECK_INT_EQ(ts, text_utf8_floor(s, strlen(s), 99), strlen(s));
+}
+
 static void fold(struct test_state *ts)
 {
 	char a[64], b[64];
@@ -154,4 +164,4 @@ static void index_ops(struct test_state *ts)
 	hash_index_finish(&x);
 }
 
-TEST_MAIN(TEST(utf8_decode), TEST(fold), TEST(bidi), TEST(hash), TEST(index_ops))
+TEST_MAIN(TEST(utf8_decode), TEST(utf8_count_and_cut), TEST(fold), TEST(bidi), TEST(hash), TEST(index_ops))
