@@ -54,7 +54,8 @@ void unread_collect(struct unread *u, const struct diag_list *diags)
 		if (!row_error(d))
 			continue;
 		u->errors++;
-		u->rows += last == NULL || last->line != d->line || strcmp(last->path, d->path) != 0;
+		u->rows +=
+			last == NULL || last->line != d->line || strcmp(last->path, d->path) != 0;
 		last = d;
 		if (u->n < UNREAD_KEEP)
 			keep(u, d);
@@ -91,7 +92,8 @@ bool unread_parse(struct unread *u, const char *text)
 	int used = 0;
 	if (sscanf(text, "rows=%zu errors=%zu error=%zu warning=%zu note=%zu\n%n", &u->rows,
 		   &u->errors, &u->severity[DIAG_ERROR], &u->severity[DIAG_WARNING],
-		   &u->severity[DIAG_NOTE], &used) != 5 || used == 0) {
+		   &u->severity[DIAG_NOTE], &used) != 5 ||
+	    used == 0) {
 		memset(u, 0, sizeof(*u));
 		return false;
 	}

@@ -95,8 +95,9 @@ static void test_text(struct test_state *ts)
 	struct strbuf s;
 	strbuf_init(&s);
 	unread_format(&u, &s);
-	CHECK_STR_EQ(ts, s.data, "rows=1 errors=1 error=1 warning=0 note=1\n"
-				 "/etc/plazo/plan.tsv:7\tno-date\tcell 'x'  empty\n");
+	CHECK_STR_EQ(ts, s.data,
+		     "rows=1 errors=1 error=1 warning=0 note=1\n"
+		     "/etc/plazo/plan.tsv:7\tno-date\tcell 'x'  empty\n");
 	CHECK(ts, unread_parse(&back, s.data));
 	CHECK(ts, memcmp(&back.severity, &u.severity, sizeof(u.severity)) == 0);
 	CHECK_INT_EQ(ts, back.rows, 1);
@@ -150,10 +151,16 @@ static void test_mail_section(struct test_state *ts)
 	load_bad(ts, &u, &diags);
 	static const char *const to[] = {"control@example.gov.co"};
 	struct mail_digest md = {
-		.office_id = "control-interno", .office_name = "Seguimiento de vencidas",
-		.from = "plazo@example.gov.co", .to = to, .n_to = 1,
-		.list_domain = "example.gov.co", .identity = "control-interno:escalation:1",
-		.date = 1677675600, .timezone = "America/Bogota", .today = {2023, 3, 1},
+		.office_id = "control-interno",
+		.office_name = "Seguimiento de vencidas",
+		.from = "plazo@example.gov.co",
+		.to = to,
+		.n_to = 1,
+		.list_domain = "example.gov.co",
+		.identity = "control-interno:escalation:1",
+		.date = 1677675600,
+		.timezone = "America/Bogota",
+		.today = {2023, 3, 1},
 		.unread = &u,
 	};
 	struct strbuf with, without;
