@@ -14,6 +14,7 @@
 #include "send.h"
 #include "store.h"
 #include "strbuf.h"
+#include "unread.h"
 #include "xalloc.h"
 
 
@@ -23,8 +24,10 @@ static const char send_help[] =
 	"(late ones included), one digest per office, and the retries that are due.\n"
 	"  --at TIME    the instant to act for, ISO 8601 (default: now)\n"
 	"  --dry-run    print the digests instead of sending them; record nothing\n"
+	"Rows of the plan that cannot be read are reported and left out; the rest is sent.\n"
 	"Exit status: 0 sent (or nothing to send), 1 a delivery or a recipient failed, the queue\n"
-	"is held, or the state is unusable (deferred deliveries are not failures), 2 usage error.\n";
+	"is held, the state is unusable, or the plan or configuration leaves nothing to send\n"
+	"(deferred deliveries are not failures), 2 usage error.\n";
 
 int cli_cmd_send(const struct cli_globals *g, int argc, char **argv)
 {
@@ -57,10 +60,18 @@ int cli_cmd_send(const struct cli_globals *g, int argc, char **argv)
 	int rc = cli_load(g, "send", optind < argc ? argv[optind] : NULL, &l);
 	if (rc == CLI_OK && at_arg && calendar_parse_instant(at_arg, l.cfg.timezone, &at, &err))
 		rc = cli_usage_error("send", "--at: %s", err.msg);
-	if (rc == CLI_OK && diag_count(&l.diags, DIAG_ERROR) > 0) {
+	if (rc == CLI_OK && unread_blocking(&l.diags) > 0) {
 		cli_print_diags(stderr, &l.diags);
-		fprintf(stderr, "plazo send: the configuration or plan has errors; nothing sent\n");
+		fprintf(stderr, "plazo send: the configuration or plan leaves nothing to send; "
+				"nothing sent\n");
 		rc = CLI_FAIL;
+	}
+	struct unread *unread = xmalloc(sizeof(*unread));
+	unread_collect(unread, &l.diags);
+	if (rc == CLI_OK && unread->errors > 0) {
+		cli_print_diag_summary("send", &l.diags);
+		fprintf(stderr, "plazo send: %zu plan row%s not read; the rest is sent\n",
+			unread->rows, unread->rows == 1 ? "" : "s");
 	}
 	int lock = -1;
 	if (rc == CLI_OK && (cli_open_store(&l.cfg, &st, &err) < 0 ||
@@ -68,8 +79,10 @@ int cli_cmd_send(const struct cli_globals *g, int argc, char **argv)
 		fprintf(stderr, "plazo send: %s\n", err.msg);
 		rc = CLI_FAIL;
 	}
+	if (rc == CLI_OK && !dry && unread_save(st, unread, &err) < 0)
+		fprintf(stderr, "plazo send: warning: %s\n", err.msg); /* status only */
 	if (rc == CLI_OK) {
-		struct send_report rep = {.event = send_log_event};
+		struct send_report rep = {.event = send_log_event, .unread = unread};
 		struct strbuf out;
 		strbuf_init(&out);
 		if (send_run(&l.plan, &l.cfg, st, at, dry, &out, &rep, &err) < 0) {
@@ -91,6 +104,7 @@ int cli_cmd_send(const struct cli_globals *g, int argc, char **argv)
 	}
 	if (lock >= 0)
 		close(lock);
+	free(unread);
 	cli_close_store(st, "send");
 	cli_loaded_finish(&l);
 	return rc;
@@ -99,8 +113,9 @@ int cli_cmd_send(const struct cli_globals *g, int argc, char **argv)
 static const char status_help[] =
 	"Usage: plazo [-c CONFIG] status\n"
 	"Show the reminder ledger: whether the queue is held (and why), how many reminders are\n"
-	"pending, sent and failed, when the last send pass ran, the latest failures with the\n"
-	"server's reply, and the recipients that refused a digest for good.\n";
+	"pending, sent and failed, when the last send pass ran, the plan rows the service last\n"
+	"loaded without (could not read), the latest failures with the server's reply, and the\n"
+	"recipients that refused a digest for good.\n";
 
 static void format_utc(time_t t, char buf[static 32])
 {
@@ -151,6 +166,25 @@ static void print_failures(struct store *st)
 	free(r);
 }
 
+/* What the daemon last loaded: the plan's rows it serves without (unread.h). */
+static void print_unread(struct store *st)
+{
+	struct unread *u = xmalloc(sizeof(*u));
+	struct pz_error err;
+	bool found;
+	if (unread_load(st, u, &found, &err) == 0 && found) {
+		printf("plan rows not read: %zu (%zu error%s; served without them, 'plazo check' "
+		       "lists them)\n",
+		       u->rows, u->errors, u->errors == 1 ? "" : "s");
+		for (size_t i = 0; i < u->n; i++)
+			printf("  %s: error[%s]: %s\n", u->row[i].where, u->row[i].code,
+			       u->row[i].message);
+		if (u->errors > u->n)
+			printf("  ... and %zu more\n", u->errors - u->n);
+	}
+	free(u);
+}
+
 static void print_status(struct store *st, const struct store_counts *n)
 {
 	bool has;
@@ -164,6 +198,7 @@ static void print_status(struct store *st, const struct store_counts *n)
 		format_utc(cursor, buf);
 		printf("last pass: %s\n", buf);
 	}
+	print_unread(st);
 	print_failures(st);
 }
 

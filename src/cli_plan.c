@@ -9,6 +9,7 @@
 #include "json.h"
 #include "starter.h"
 #include "strbuf.h"
+#include "unread.h"
 #include "xalloc.h"
 
 static void summary_text(const struct loaded *l)
@@ -70,6 +71,11 @@ static void summary_json(const struct loaded *l)
 	strbuf_printf(&s, ",\"errors\":%zu,\"warnings\":%zu,\"notes\":%zu",
 		      diag_count(&l->diags, DIAG_ERROR), diag_count(&l->diags, DIAG_WARNING),
 		      diag_count(&l->diags, DIAG_NOTE));
+	struct unread *u = xmalloc(sizeof(*u));
+	unread_collect(u, &l->diags);
+	strbuf_printf(&s, ",\"blocking\":%zu,\"rows_unreadable\":%zu",
+		      unread_blocking(&l->diags), u->rows);
+	free(u);
 	columns_json(&s, &l->plan.table);
 	json_key(&s, false, "diagnostics");
 	strbuf_putc(&s, '[');
@@ -84,12 +90,40 @@ static void summary_json(const struct loaded *l)
 }
 
 static const char check_help[] =
-	"Usage: plazo [-c CONFIG] check [--strict] [--format text|json] [PLAN]\n"
+	"Usage: plazo [-c CONFIG] check [--strict | --blocking] [--format text|json] [PLAN]\n"
 	"Validate the configuration and the plan; print every doubt as\n"
 	"FILE:LINE: SEVERITY[CODE]: message, then a summary.\n"
 	"  --strict        count warnings as errors\n"
+	"  --blocking      fail only on what leaves nothing to serve (no header, an unreadable\n"
+	"                  file, a broken config), not on rows that cannot be read: the\n"
+	"                  service's pre-start check\n"
 	"  --format FMT    text (default) or json\n"
-	"Exit status: 0 no errors, 1 errors, 2 usage error.\n";
+	"Exit status: 0 no errors (with --blocking: none that blocks), 1 errors, 2 usage error.\n";
+
+/* With --blocking: one line saying whether the service can start on this plan. */
+static void blocking_text(const struct loaded *l)
+{
+	size_t blocking = unread_blocking(&l->diags);
+	struct unread *u = xmalloc(sizeof(*u));
+	unread_collect(u, &l->diags);
+	if (blocking > 0)
+		printf("plazo check: %zu error%s leave%s nothing to serve\n", blocking,
+		       blocking == 1 ? "" : "s", blocking == 1 ? "s" : "");
+	else
+		printf("plazo check: nothing blocks the service; %zu plan row%s not read would be "
+		       "served without\n",
+		       u->rows, u->rows == 1 ? "" : "s");
+	free(u);
+}
+
+/* The exit status's count: errors (and warnings when strict), or only blocking ones. */
+static size_t failing(const struct loaded *l, bool strict, bool blocking)
+{
+	if (blocking)
+		return unread_blocking(&l->diags);
+	size_t bad = diag_count(&l->diags, DIAG_ERROR);
+	return strict ? bad + diag_count(&l->diags, DIAG_WARNING) : bad;
+}
 
 /* The password file as the service will read it (the systemd credential when
  * $CREDENTIALS_DIRECTORY is set, the file itself otherwise): a warning, since a bad one
@@ -110,17 +144,20 @@ int cli_cmd_check(const struct cli_globals *g, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{"strict", no_argument, NULL, 's'},
+		{"blocking", no_argument, NULL, 'b'},
 		{"format", required_argument, NULL, 'f'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	bool strict = false;
+	bool strict = false, blocking = false;
 	enum format fmt = FORMAT_TEXT;
 	int c;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+sf:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+sbf:h", longopts, NULL)) != -1) {
 		if (c == 's')
 			strict = true;
+		else if (c == 'b')
+			blocking = true;
 		else if (c == 'f' && !cli_parse_format(optarg, &fmt))
 			return cli_usage_error("check", "unknown format '%s'", optarg);
 		else if (c == 'h')
@@ -130,6 +167,8 @@ int cli_cmd_check(const struct cli_globals *g, int argc, char **argv)
 	}
 	if (argc - optind > 1)
 		return cli_usage_error("check", "too many arguments: '%s'", argv[optind + 1]);
+	if (strict && blocking)
+		return cli_usage_error("check", "--strict and --blocking contradict each other");
 	struct loaded l;
 	int rc = cli_load(g, "check", optind < argc ? argv[optind] : NULL, &l);
 	if (rc == CLI_OK)
@@ -141,11 +180,10 @@ int cli_cmd_check(const struct cli_globals *g, int argc, char **argv)
 			cli_print_diags(stdout, &l.diags);
 			columns_text(&l);
 			summary_text(&l);
+			if (blocking)
+				blocking_text(&l);
 		}
-		size_t bad = diag_count(&l.diags, DIAG_ERROR);
-		if (strict)
-			bad += diag_count(&l.diags, DIAG_WARNING);
-		rc = bad > 0 ? CLI_FAIL : CLI_OK;
+		rc = failing(&l, strict, blocking) > 0 ? CLI_FAIL : CLI_OK;
 	}
 	cli_loaded_finish(&l);
 	return rc;

@@ -28,6 +28,7 @@
 #include "remind.h"
 #include "send.h"
 #include "store.h"
+#include "unread.h"
 #include "xalloc.h"
 
 /* A failed pass (the store locked or busy) is tried again after RETRY_FIRST seconds of real
@@ -38,12 +39,15 @@
  * time: after a pass, a form or a poke, when the last one is that old; else the timer comes
  * back for it. Also at start when there is none, and at stop. */
 #define BACKUP_EVERY 60.0
+/* Rows not read that a load logs one by one; the rest are counted. */
+#define LOG_ROWS 50
 
 /* What a reload replaces as one piece. */
 struct world {
 	struct config cfg;
 	struct plan plan;
 	struct remind_queue *queue;
+	struct unread unread; /* the plan's rows not read */
 };
 
 struct daemon {
@@ -106,22 +110,40 @@ static void world_free(struct world *w)
 	free(w);
 }
 
-static void log_diags(const struct diag_list *d, enum diag_severity min)
+/* The blocking errors, one line each (the whole count is in the load's error). */
+static void log_blocking(const struct diag_list *d)
 {
 	for (size_t i = 0; i < d->len; i++) {
 		const struct diag *x = &d->items[i];
-		if (x->severity < min)
-			continue;
-		if (x->severity == DIAG_ERROR)
-			log_error("%s:%u: %s[%s]: %s", x->path, x->line, "error", x->code,
-				  x->message);
-		else
-			log_warn("%s:%u: %s[%s]: %s", x->path, x->line,
-				 diag_severity_name(x->severity), x->code, x->message);
+		if (plan_diag_blocks(x))
+			log_error("%s:%u: error[%s]: %s", x->path, x->line, x->code, x->message);
 	}
 }
 
-/* Loads config and plan as `plazo check` would; NULL (logged) when either has errors. */
+/* Each row not read, one line with file:line and code, the first LOG_ROWS of them; then how
+ * many in all. The rows are served without what they could not give. */
+static void log_unread(const struct diag_list *d, const struct unread *u)
+{
+	size_t shown = 0;
+	for (size_t i = 0; i < d->len && shown < LOG_ROWS; i++) {
+		const struct diag *x = &d->items[i];
+		if (x->severity != DIAG_ERROR || plan_diag_blocks(x))
+			continue;
+		log_warn("%s:%u: row not read: error[%s]: %s", x->path, x->line, x->code,
+			 x->message);
+		shown++;
+	}
+	if (u->errors > shown)
+		log_warn("... and %zu more row errors ('plazo check' lists them all)",
+			 u->errors - shown);
+	if (u->rows > 0)
+		log_warn("plan rows not read=%zu errors=%zu; the rest of the plan is served",
+			 u->rows, u->errors);
+}
+
+/* Loads config and plan as `plazo check` would. A row that cannot be read is logged and
+ * kept out of what it could not give (unread.h); NULL (logged) when the file cannot be read
+ * or an error leaves nothing to serve (no header, a broken config). */
 static struct world *world_load(const char *config_path, time_t now)
 {
 	struct world *w = xcalloc(1, sizeof(*w));
@@ -136,11 +158,15 @@ static struct world *world_load(const char *config_path, time_t now)
 	if (rc == 0)
 		rc = plan_load(&w->plan, w->cfg.plan_file, &w->cfg, &diags, &err);
 	diag_sort(&diags);
-	log_diags(&diags, DIAG_ERROR);
-	if (rc == 0 && diag_count(&diags, DIAG_ERROR) > 0)
+	unread_collect(&w->unread, &diags);
+	size_t blocking = unread_blocking(&diags);
+	log_blocking(&diags);
+	if (rc == 0 && blocking > 0)
 		rc = PZ_FAIL(&err, PZ_ECONFIG, config_path,
-			     "%zu errors in the configuration or plan ('plazo check' lists them)",
-			     diag_count(&diags, DIAG_ERROR));
+			     "%zu errors leave nothing to serve ('plazo check' lists them)",
+			     blocking);
+	if (rc == 0)
+		log_unread(&diags, &w->unread);
 	if (rc == 0 && (w->queue = remind_queue_new(&w->plan, &w->cfg, now, &err)) == NULL)
 		rc = -1;
 	diag_list_finish(&diags);
@@ -152,6 +178,14 @@ static struct world *world_load(const char *config_path, time_t now)
 	return w;
 }
 
+/* What `plazo status` shows of the rows not read: the world being served. */
+static void save_unread(struct daemon *d)
+{
+	struct pz_error err = {0};
+	if (unread_save(d->store, &d->w->unread, &err) < 0)
+		log_error("save the plan rows not read for plazo status: %s", err.msg);
+}
+
 static void notify_status(struct daemon *d)
 {
 	struct store_counts c;
@@ -159,8 +193,9 @@ static void notify_status(struct daemon *d)
 	if (store_counts(d->store, &c, &err) < 0)
 		return;
 	sd_notifyf(0, "STATUS=%zu offices, %zu milestones; reminders %ld pending, %ld sent, "
-		      "%ld failed",
-		   d->w->cfg.n_offices, d->w->plan.n_milestones, c.pending, c.sent, c.failed);
+		      "%ld failed; %zu plan rows not read",
+		   d->w->cfg.n_offices, d->w->plan.n_milestones, c.pending, c.sent, c.failed,
+		   d->w->unread.rows);
 }
 
 /* The page and form tokens of every office, for the forms' handler (called under lock). */
@@ -191,6 +226,8 @@ static int publish(struct daemon *d, time_t now)
 		log_error("build feeds: %s", err.msg);
 		return -1;
 	}
+	const struct unread *u = &d->w->unread;
+	http_site_set_plan(site, u->rows, u->severity);
 	http_publish(d->http, site);
 	load_forms(d, now);
 	d->generation++;
@@ -266,7 +303,8 @@ static void backup_maybe(struct daemon *d, bool force)
 static void pass(struct daemon *d, time_t now)
 {
 	d->last_pass = now;
-	struct send_report rep = {.event = send_log_event, .user = d, .stop = stop_requested};
+	struct send_report rep = {.event = send_log_event, .user = d, .stop = stop_requested,
+				  .unread = &d->w->unread};
 	struct pz_error err = {0};
 	if (d->retry_delay > 0)
 		log_notice("retrying the send pass that failed");
@@ -421,11 +459,12 @@ static void reload(struct daemon *d)
 			d->w = old;
 		pthread_mutex_unlock(&d->lock);
 		world_free(ok ? old : w);
-		if (ok)
-			log_notice("reloaded plan=%s activities=%zu", w->cfg.plan_file,
-				   w->plan.n_activities);
-		if (ok)
+		if (ok) {
+			log_notice("reloaded plan=%s activities=%zu rows_not_read=%zu",
+				   w->cfg.plan_file, w->plan.n_activities, w->unread.rows);
+			save_unread(d);
 			release_hold(d, now);
+		}
 	}
 	sd_notify(0, "READY=1");
 	notify_status(d);
@@ -612,6 +651,7 @@ static int start(struct daemon *d)
 	if ((d->w = world_load(d->opt->config_path, now_of(d))) == NULL || open_state(d) < 0 ||
 	    start_http(d) < 0 || publish_locked(d, now_of(d)) < 0)
 		return -1;
+	save_unread(d);
 	if (sd_watchdog_enabled(0, &d->watchdog_usec) <= 0)
 		d->watchdog_usec = 0;
 	sd_notify(0, "READY=1");

@@ -59,6 +59,8 @@ struct http_site {
 	long pending, sent, failed;
 	bool held;    /* the reminder queue is held: the operator must act */
 	long waiting; /* reminders waiting while it is */
+	size_t rows_unreadable; /* the plan's rows not read */
+	size_t diagnostics[3];  /* of the load served: note, warning, error */
 	unsigned char key[16]; /* SipHash key: bucket positions are unpredictable from outside */
 	struct entry *entries;
 	size_t len, cap;
@@ -205,6 +207,13 @@ void http_site_set_held(struct http_site *site, bool held, long waiting)
 {
 	site->held = held;
 	site->waiting = held ? waiting : 0;
+}
+
+void http_site_set_plan(struct http_site *site, size_t rows_unreadable,
+			const size_t diagnostics[static 3])
+{
+	site->rows_unreadable = rows_unreadable;
+	memcpy(site->diagnostics, diagnostics, sizeof(site->diagnostics));
 }
 
 static void blob_set(struct http_blob *b, char *data, size_t len, time_t modified)
@@ -653,6 +662,21 @@ static void metric_head(struct strbuf *out, const char *name, const char *type, 
 	strbuf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* What the load being served said about the plan and the configuration. */
+static void write_plan_metrics(const struct http_site *site, struct strbuf *out)
+{
+	static const char *const names[] = {"note", "warning", "error"};
+	metric_head(out, "plazo_plan_rows_unreadable", "gauge",
+		    "Rows of the plan that could not be read; the rest is served ('plazo status' "
+		    "names them, 'plazo check' lists them).");
+	strbuf_printf(out, "plazo_plan_rows_unreadable %zu\n", site ? site->rows_unreadable : 0);
+	metric_head(out, "plazo_plan_diagnostics", "gauge",
+		    "Diagnostics of the configuration and plan being served, by severity.");
+	for (size_t i = 0; i < 3; i++)
+		strbuf_printf(out, "plazo_plan_diagnostics{severity=\"%s\"} %zu\n", names[i],
+			      site ? site->diagnostics[i] : 0);
+}
+
 static void write_metrics(struct http_server *s, const struct http_site *site, struct strbuf *out)
 {
 	metric_head(out, "plazo_http_requests_total", "counter",
@@ -676,6 +700,7 @@ static void write_metrics(struct http_server *s, const struct http_site *site, s
 	metric_head(out, "plazo_queue_held_reminders", "gauge",
 		    "Pending reminders waiting on a held queue.");
 	strbuf_printf(out, "plazo_queue_held_reminders %ld\n", site ? site->waiting : 0);
+	write_plan_metrics(site, out);
 	struct guard_stats g;
 	guard_stats(s->guard, &g);
 	metric_head(out, "plazo_http_connections", "gauge",

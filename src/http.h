@@ -49,6 +49,10 @@ struct http_site *http_site_new(long pending, long sent, long failed);
 /* Marks the snapshot's reminder queue held, with `waiting` reminders (in /metrics:
  * plazo_queue_held, plazo_queue_held_reminders). */
 void http_site_set_held(struct http_site *site, bool held, long waiting);
+/* What the load being served said about the plan (in /metrics: plazo_plan_rows_unreadable,
+ * plazo_plan_diagnostics{severity}); diagnostics counts by enum diag_severity. */
+void http_site_set_plan(struct http_site *site, size_t rows_unreadable,
+			const size_t diagnostics[static 3]);
 /* Adds a token's feed and page; takes ownership of both buffers (malloc'ed). Tokens are
  * 32 lower-case hex characters. feed may be NULL (a page token: /feeds/TOKEN.ics is 404),
  * and so may page (a feed-only token: the all-offices feed). forms says whether the page's

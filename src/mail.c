@@ -657,6 +657,87 @@ static void text_heading(struct strbuf *out, const char *title, size_t n)
 	strbuf_putc(out, '\n');
 }
 
+
+/* ---- the plan's rows not read (escalation digest) ---------------------------------------- */
+
+static const char unread_title[] = "Filas del plan que no se pudieron leer";
+static const char unread_intro[] =
+	"Estas filas no generan recordatorios hasta que se corrijan en el plan:";
+static const char unread_outro[] =
+	"El administrador las ve todas con «plazo check»; el resto del plan se atiende.";
+
+/* The reason in Spanish for a row error's code (unread.h). */
+static const char *unread_reason(const char *code)
+{
+	static const char *const reasons[][2] = {
+		{"no-date", "no tiene una fecha que se pueda leer"},
+		{"no-office", "la celda de responsable está vacía"},
+		{"unknown-office", "el responsable no corresponde a ninguna oficina del directorio"},
+		{"unterminated-quote", "una comilla abre un campo que nunca se cierra"},
+	};
+	for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
+		if (strcmp(code, reasons[i][0]) == 0)
+			return reasons[i][1];
+	return "no se pudo leer";
+}
+
+/* "plan.tsv:24: <reason> (code)", cleaned, the folder left out. */
+static void unread_line(struct strbuf *out, const struct unread_row *r)
+{
+	const char *base = strrchr(r->where, '/');
+	put_clean(out, base ? base + 1 : r->where);
+	strbuf_printf(out, ": %s (", unread_reason(r->code));
+	put_clean(out, r->code);
+	strbuf_putc(out, ')');
+}
+
+static bool has_unread(const struct mail_digest *d)
+{
+	return d->unread != NULL && d->unread->errors > 0;
+}
+
+static void text_unread(struct strbuf *out, const struct mail_digest *d)
+{
+	if (!has_unread(d))
+		return;
+	const struct unread *u = d->unread;
+	text_heading(out, unread_title, u->rows);
+	strbuf_printf(out, "%s\n", unread_intro);
+	for (size_t i = 0; i < u->n; i++) {
+		strbuf_puts(out, "  ");
+		unread_line(out, &u->row[i]);
+		strbuf_putc(out, '\n');
+	}
+	if (u->errors > u->n)
+		strbuf_printf(out, "  ... y %zu más\n", u->errors - u->n);
+	strbuf_printf(out, "%s\n", unread_outro);
+}
+
+static void html_unread(struct strbuf *out, const struct mail_digest *d)
+{
+	if (!has_unread(d))
+		return;
+	const struct unread *u = d->unread;
+	strbuf_printf(out, "<h2 style=\"font-size:18px;margin:24px 0 8px;color:#555555\">%s "
+			   "(%zu)</h2>\n<p style=\"margin:0 0 4px\">%s</p>\n<ul "
+			   "style=\"margin:0 0 8px\">\n",
+		      unread_title, u->rows, unread_intro);
+	struct strbuf line;
+	strbuf_init(&line);
+	for (size_t i = 0; i < u->n; i++) {
+		strbuf_reset(&line);
+		unread_line(&line, &u->row[i]);
+		strbuf_puts(out, "<li>");
+		text_html(out, line.data);
+		strbuf_puts(out, "</li>\n");
+	}
+	strbuf_finish(&line);
+	if (u->errors > u->n)
+		strbuf_printf(out, "<li>... y %zu más</li>\n", u->errors - u->n);
+	strbuf_printf(out, "</ul>\n<p style=\"margin:0 0 4px;color:#555555\">%s</p>\n",
+		      unread_outro);
+}
+
 static void render_text(struct strbuf *out, const struct mail_digest *d)
 {
 	size_t n[3];
@@ -676,6 +757,7 @@ static void render_text(struct strbuf *out, const struct mail_digest *d)
 			if (group_of(&d->items[i]) == (enum group)g)
 				item_rows(out, text_row, &d->items[i]);
 	}
+	text_unread(out, d);
 	text_footer(out, d);
 }
 
@@ -789,6 +871,7 @@ static void render_html(struct strbuf *out, const struct mail_digest *d)
 			strbuf_puts(out, "</div>\n");
 		}
 	}
+	html_unread(out, d);
 	html_footer(out, d);
 }
 

@@ -30,6 +30,7 @@
 #include "date.h"
 #include "error.h"
 #include "strbuf.h"
+#include "unread.h"
 
 /* One deliverable in a digest. Strings are borrowed. */
 struct mail_item {
@@ -70,6 +71,10 @@ struct mail_digest {
 	struct date today;          /* the office's local date at `date` */
 	const struct mail_item *items; /* overdue first (most late first), then by due date */
 	size_t n_items;
+	/* In the escalation digest: the plan's rows not read, listed after the items as "Filas
+	 * del plan que no se pudieron leer" (file:line and the reason in Spanish); NULL or no
+	 * rows: no such section. */
+	const struct unread *unread;
 };
 
 /* "<plazo.H1.H2@domain>" from identity: a resend of the same digest has the same Message-ID.

@@ -234,6 +234,7 @@ struct digest {
 	size_t *rows;         /* the group rows the digest settles (not the obsolete ones) */
 	size_t n_rows;
 	struct strbuf identity;
+	const struct unread *unread; /* the escalation digest's rows not read, or NULL */
 };
 
 static void digest_finish(struct digest *d, size_t n_rows)
@@ -368,6 +369,7 @@ static int send_digest(const struct lookup *l, struct deliver *t, const struct s
 		.cc = o->manager, .list_domain = domain, .identity = d->identity.data,
 		.message_id = message_id, .date = at, .timezone = o->timezone, .today = d->today,
 		.items = d->items, .n_items = d->n, .page_url = d->page_url, .feed_url = d->feed_url,
+		.unread = d->unread,
 	};
 	struct strbuf msg;
 	strbuf_init(&msg);
@@ -407,7 +409,8 @@ static int reminders_pass(const struct lookup *l, struct store *st, struct deliv
 }
 
 /* The supervising office's escalation rows (of one or more weeks) as one digest of what
- * is long overdue now; with nothing overdue, the rows close without a message. */
+ * is long overdue now, and of the plan's rows not read; with neither, the rows close without
+ * a message. */
 static int escalation_pass(const struct lookup *l, struct store *st, struct deliver *t,
 			   const struct group *g, size_t office, time_t at, struct strbuf *dry_out,
 			   struct send_report *rep, struct pz_error *err)
@@ -430,9 +433,11 @@ static int escalation_pass(const struct lookup *l, struct store *st, struct deli
 		strbuf_printf(&d.identity, ":%lld", g->rows[i].id);
 	}
 	char *title = xasprintf("Seguimiento de vencidas — %s", o->name);
-	if (d.n > 0)
+	bool unread = rep->unread != NULL && rep->unread->errors > 0;
+	d.unread = rep->unread;
+	if (d.n > 0 || unread)
 		rc = send_digest(l, t, g->rows, &d, title, at, dry_out, rep, err);
-	for (size_t i = 0; d.n == 0 && !dry_out && i < g->n && rc == 0; i++)
+	for (size_t i = 0; d.n == 0 && !unread && !dry_out && i < g->n && rc == 0; i++)
 		rc = store_mark_obsolete(st, g->rows[i].id, err);
 	free(title);
 	free(d.rows);

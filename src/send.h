@@ -22,6 +22,7 @@
 #include "plan.h"
 #include "store.h"
 #include "strbuf.h"
+#include "unread.h"
 
 enum send_event {
 	SEND_DELIVERED,   /* detail: Message-ID */
@@ -47,6 +48,8 @@ struct send_report {
 	/* Asked between digests; true stops the pass there (the rest stays pending). May be
 	 * NULL. */
 	bool (*stop)(void *user);
+	/* The plan's rows not read (unread.h), listed in the escalation digest; may be NULL. */
+	const struct unread *unread;
 };
 
 /* Releases a held queue at `at` (a reload, `plazo retry`): the held reminders go at the
