@@ -166,9 +166,10 @@ static void test_mail_section(struct test_state *ts)
 	struct strbuf with, without;
 	strbuf_init(&with);
 	strbuf_init(&without);
-	CHECK(ts, mail_compose(&md, &with) == 0);
+	struct pz_error err = {0};
+	CHECK(ts, mail_compose(&md, &with, &err) == 0);
 	md.unread = NULL;
-	CHECK(ts, mail_compose(&md, &without) == 0);
+	CHECK(ts, mail_compose(&md, &without, &err) == 0);
 	/* quoted-printable: the words below hold no byte it would encode */
 	CHECK(ts, strstr(with.data, "Filas del plan que no se pudieron leer (2)\r\n") != NULL);
 	CHECK(ts, strstr(with.data, "  plan-bad.tsv:5: el responsable no corresponde a ") != NULL);
