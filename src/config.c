@@ -25,6 +25,7 @@ enum section_kind {
 	SECTION_HTTP,
 	SECTION_FEEDS,
 	SECTION_ESCALATION,
+	SECTION_COLUMNS,
 	SECTION_UNKNOWN,
 };
 
@@ -497,6 +498,21 @@ static void parse_escalation_day(struct parse_ctx *ctx, const char *key, const c
 		ctx->cfg->escalation.weekday = which;
 }
 
+/* A [columns] key is a role ("due", "start", "responsible", ...), its value a header cell. */
+static void parse_column(struct parse_ctx *ctx, const char *key, const char *value)
+{
+	struct config_columns *c = &ctx->cfg->columns[ctx->cfg->n_columns - 1];
+	enum table_field field;
+	if (!table_role_parse(key, &field))
+		return; /* the table lists only roles */
+	if (*value == '\0') {
+		error_at(ctx, "config-bad-value", "%s: empty: name the column's header cell", key);
+		return;
+	}
+	c->items = xgrow(c->items, &c->cap, c->n + 1, sizeof(*c->items));
+	c->items[c->n++] = (struct config_column){field, xstrdup(value), ctx->line};
+}
+
 /* ---- typed rules: one parser per type ---- */
 
 /* Where the rule's field lives: the open [office]/[group] entry, or the config. */
@@ -697,6 +713,13 @@ static const struct key_rule rules[] = {
 	{R(ESCALATION, "office", TEXT, CFG(escalation.office))},
 	{R(ESCALATION, "after", CUSTOM, 0), .parse = parse_escalation_after, .def = "5wd"},
 	{R(ESCALATION, "day", CUSTOM, 0), .parse = parse_escalation_day, .def = "mon"},
+	{R(COLUMNS, "subcomponent", CUSTOM, 0), .parse = parse_column},
+	{R(COLUMNS, "ref", CUSTOM, 0), .parse = parse_column},
+	{R(COLUMNS, "activity", CUSTOM, 0), .parse = parse_column},
+	{R(COLUMNS, "goal", CUSTOM, 0), .parse = parse_column},
+	{R(COLUMNS, "responsible", CUSTOM, 0), .parse = parse_column},
+	{R(COLUMNS, "start", CUSTOM, 0), .parse = parse_column},
+	{R(COLUMNS, "due", CUSTOM, 0), .parse = parse_column},
 	{R(OFFICE, "name", TEXT, OFFICE(name))},
 	{R(OFFICE, "alias", CUSTOM, 0), .parse = parse_office_alias, .multi = true},
 	{R(OFFICE, "email", CUSTOM, 0), .parse = parse_office_email, .multi = true},
@@ -714,7 +737,8 @@ static const struct key_rule rules[] = {
 _Static_assert(N_RULES <= N_RULES_MAX, "raise N_RULES_MAX");
 
 static const char *const kind_names[] = {"plazo", "plan",	"office", "group",
-					 "reminders", "mail", "smtp", "http", "feeds", "escalation", "?"};
+					 "reminders", "mail", "smtp", "http", "feeds", "escalation", "columns",
+					 "?"};
 
 static long find_rule(const char *key, enum section_kind kind)
 {
@@ -833,6 +857,26 @@ static void open_entry(struct parse_ctx *ctx, enum section_kind kind, const char
 	ctx->section_ok = true;
 }
 
+/* [columns] (name NULL: every table) or [columns NAME]: a new mapping, once per name. */
+static void open_columns(struct parse_ctx *ctx, const char *name)
+{
+	struct config *cfg = ctx->cfg;
+	for (size_t i = 0; i < cfg->n_columns; i++) {
+		const char *t = cfg->columns[i].table;
+		if ((t == NULL && name == NULL) || (t && name && strcmp(t, name) == 0)) {
+			section_error(ctx, "config-duplicate", "[%s] is defined twice", ctx->section);
+			return;
+		}
+	}
+	cfg->columns = xgrow(cfg->columns, &cfg->cap_columns, cfg->n_columns + 1,
+			     sizeof(*cfg->columns));
+	cfg->columns[cfg->n_columns++] = (struct config_columns){
+		.table = name ? xstrdup(name) : NULL, .line = ctx->section_line};
+	ctx->kind = SECTION_COLUMNS;
+	forget_entry_keys(ctx, SECTION_COLUMNS);
+	ctx->section_ok = true;
+}
+
 /* Called when the handler sees a section name for the first time. */
 static void enter_section(struct parse_ctx *ctx, const char *section)
 {
@@ -854,6 +898,10 @@ static void enter_section(struct parse_ctx *ctx, const char *section)
 	}
 	const char *space = strchr(section, ' ');
 	size_t n = space ? (size_t)(space - section) : strlen(section);
+	if (n == 7 && strncmp(section, "columns", 7) == 0) {
+		open_columns(ctx, space ? space + 1 + strspn(space + 1, " ") : NULL);
+		return;
+	}
 	if (space && n == 6 && strncmp(section, "office", 6) == 0)
 		ctx->kind = SECTION_OFFICE;
 	else if (space && n == 5 && strncmp(section, "group", 5) == 0)
@@ -861,8 +909,8 @@ static void enter_section(struct parse_ctx *ctx, const char *section)
 	if (ctx->kind == SECTION_UNKNOWN) {
 		section_error(ctx, "config-unknown-section",
 			      "unknown section [%s] (expected [plazo], [plan], [reminders], [mail], "
-			      "[smtp], [http], [feeds], [escalation], [office ID] or "
-			      "[group ID])",
+			      "[smtp], [http], [feeds], [escalation], [columns], [columns TABLE], "
+			      "[office ID] or [group ID])",
 			      section);
 		return;
 	}
@@ -1111,6 +1159,13 @@ void config_finish(struct config *cfg)
 		office_finish(&cfg->offices[i]);
 	for (size_t i = 0; i < cfg->n_groups; i++)
 		group_finish(&cfg->groups[i]);
+	for (size_t i = 0; i < cfg->n_columns; i++) {
+		for (size_t k = 0; k < cfg->columns[i].n; k++)
+			free(cfg->columns[i].items[k].header);
+		free(cfg->columns[i].items);
+		free(cfg->columns[i].table);
+	}
+	free(cfg->columns);
 	free(cfg->offices);
 	free(cfg->groups);
 	free(cfg->path);
@@ -1132,6 +1187,38 @@ void config_finish(struct config *cfg)
 	free(cfg->http.trusted_proxies);
 	free(cfg->escalation.office);
 	memset(cfg, 0, sizeof(*cfg));
+}
+
+/* [columns NAME] applies to the table at path when NAME is its file name, with or without
+ * the extension. */
+static bool columns_apply(const struct config_columns *c, const char *path)
+{
+	if (c->table == NULL)
+		return true;
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	const char *dot = strrchr(base, '.');
+	size_t stem = dot && dot != base ? (size_t)(dot - base) : strlen(base);
+	return strcmp(c->table, base) == 0 ||
+	       (strlen(c->table) == stem && strncmp(c->table, base, stem) == 0);
+}
+
+size_t config_columns_for(const struct config *cfg, const char *path,
+			  struct table_mapping **maps, unsigned **lines)
+{
+	size_t n = 0, cap = 0, lcap = 0;
+	*maps = NULL;
+	*lines = NULL;
+	for (size_t i = 0; i < cfg->n_columns; i++) {
+		const struct config_columns *c = &cfg->columns[i];
+		for (size_t k = 0; columns_apply(c, path) && k < c->n; k++) {
+			*maps = xgrow(*maps, &cap, n + 1, sizeof(**maps));
+			*lines = xgrow(*lines, &lcap, n + 1, sizeof(**lines));
+			(*maps)[n] = (struct table_mapping){c->items[k].field, c->items[k].header};
+			(*lines)[n++] = c->items[k].line;
+		}
+	}
+	return n;
 }
 
 long config_find_office(const struct config *cfg, const char *id)

@@ -16,6 +16,7 @@
 #include "calendar.h"
 #include "diag.h"
 #include "error.h"
+#include "table.h"
 
 struct config_list {
 	char **items; /* owned strings */
@@ -103,6 +104,22 @@ struct config_http {
 	unsigned undo_for;        /* seconds a "delivered" mark can be undone on the page (7d) */
 };
 
+/* [columns] and [columns NAME]: header cells mapped to roles, for headers plazo does not
+ * know by itself ("due = FECHA MÁXIMA DE EJECUCIÓN"). NAME is the table they apply to (the
+ * plan file's name, with or without its extension); [columns] applies to every table. */
+struct config_column {
+	enum table_field field;
+	char *header;  /* the header cell as written */
+	unsigned line; /* its line in the config, for diagnostics */
+};
+
+struct config_columns {
+	char *table;   /* NULL: every table */
+	struct config_column *items;
+	size_t n, cap;
+	unsigned line; /* of the section header */
+};
+
 /* [escalation]: a supervising office's weekly digest of everything long overdue. */
 struct config_escalation {
 	char *office;       /* id of the supervising office; NULL: no escalation */
@@ -130,6 +147,8 @@ struct config {
 	struct config_group *groups;
 	size_t n_groups;
 	size_t cap_groups;
+	struct config_columns *columns; /* [columns] sections, in file order */
+	size_t n_columns, cap_columns;
 };
 
 void config_init(struct config *cfg);
@@ -142,6 +161,11 @@ int config_load(struct config *cfg, const char *path, struct diag_list *diags,
 /* The same from an open stream; path names it in diagnostics and anchors relative paths. */
 int config_read(struct config *cfg, const char *path, FILE *f, struct diag_list *diags,
 		struct pz_error *err);
+
+/* The [columns] mappings that apply to the table at path, as table_load_mapped takes them
+ * (*maps allocated, pointing into cfg; free it); lines[i] is each one's config line. */
+size_t config_columns_for(const struct config *cfg, const char *path,
+			  struct table_mapping **maps, unsigned **lines);
 
 /* Index of the office with that id, or -1. */
 long config_find_office(const struct config *cfg, const char *id);

@@ -486,11 +486,48 @@ static void build(struct plan *p, const struct config *cfg, struct diag_list *di
 	check_numbers(p, diags);
 }
 
+/* Whether mapping m chose the table's column of its role: the column's header (as kept,
+ * perhaps "Fecha / Inicio" over two rows, perhaps cut) folds to hold the mapped name. */
+static bool mapping_used(const struct table *t, const struct table_mapping *m)
+{
+	char want[COLUMN_KEY_MAX], got[COLUMN_KEY_MAX];
+	const char *name = t->column_name[m->field];
+	if (t->column[m->field] == 0 || !columns_fold(m->header, strlen(m->header), want) ||
+	    !columns_fold(name, strlen(name), got))
+		return false;
+	size_t n = strlen(got);
+	bool cut = strlen(name) + 1 >= sizeof(t->column_name[m->field]) - 16;
+	return strstr(got, want) != NULL || (cut && strncmp(want, got, n) == 0);
+}
+
+/* A [columns] line whose header the table does not have: said on the config's line. */
+static void check_mappings(const struct table *t, const struct config *cfg,
+			   const struct table_mapping *maps, const unsigned *lines, size_t n,
+			   const char *path, struct diag_list *diags)
+{
+	for (size_t i = 0; t->header_line > 0 && i < n; i++)
+		if (!mapping_used(t, &maps[i]))
+			diag_add(diags, DIAG_WARNING, "columns-unused", cfg->path, lines[i], 0,
+				 "[columns] %s = %s: %s has no header cell '%s'; the %s column is "
+				 "'%s'",
+				 table_role_name(maps[i].field), maps[i].header, path, maps[i].header,
+				 table_role_name(maps[i].field),
+				 t->column[maps[i].field] ? t->column_name[maps[i].field] : "none");
+}
+
 int plan_load(struct plan *p, const char *path, const struct config *cfg,
 	      struct diag_list *diags, struct pz_error *err)
 {
 	p->source = xstrdup(path);
-	if (table_load(&p->table, path, cfg->plan_max_size, diags, err) < 0)
+	struct table_mapping *maps;
+	unsigned *lines;
+	size_t n = config_columns_for(cfg, path, &maps, &lines);
+	int rc = table_load_mapped(&p->table, path, cfg->plan_max_size, maps, n, diags, err);
+	if (rc == 0)
+		check_mappings(&p->table, cfg, maps, lines, n, path, diags);
+	free(maps);
+	free(lines);
+	if (rc < 0)
 		return -1;
 	build(p, cfg, diags);
 	return 0;

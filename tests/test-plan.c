@@ -352,5 +352,55 @@ static void periodic_dates(struct test_state *ts)
 		     "cronograma-rendicion-2024.golden");
 }
 
+/* [columns] maps headers plazo does not know (a hospital's own), read by hand: 3
+ * activities, their offices and dates; a mapping to a header the table lacks is a warning
+ * on the config's line; [columns otro-plan] does not apply to this file. */
+static void columns_mapped(struct test_state *ts)
+{
+	struct fixture f;
+	if (load_with(&f, "config-columnas.ini", "plan-encabezados-propios.tsv") < 0) {
+		CHECK(ts, !"load");
+		return;
+	}
+	CHECK_INT_EQ(ts, f.plan.n_activities, 3);
+	static const struct {
+		const char *ref, *office, *start, *due;
+	} want[] = {
+		{"1", "planeacion", "2024-02-01", "2024-02-29"},
+		{"2", "gobierno", "2024-07-01", "2024-07-31"},
+		{"3", "control-interno", NULL, "2024-09-30"},
+	};
+	for (size_t i = 0; i < 3 && i < f.plan.n_activities; i++) {
+		const struct activity *a = &f.plan.activities[i];
+		CHECK_STR_EQ(ts, plan_activity_ref(a), want[i].ref);
+		CHECK_INT_EQ(ts, a->office_count, 1);
+		CHECK_STR_EQ(ts, f.cfg.offices[f.plan.office_refs[a->office_first]].id, want[i].office);
+		CHECK_INT_EQ(ts, a->milestone_count, 1);
+		if (a->milestone_count != 1)
+			continue;
+		const struct milestone *m = &f.plan.milestones[a->milestone_first];
+		char due[11], start[11] = "";
+		date_format_iso(m->due, due);
+		if (m->has_start)
+			date_format_iso(m->start, start);
+		CHECK_STR_EQ(ts, due, want[i].due);
+		CHECK_STR_EQ(ts, start, want[i].start ? want[i].start : "");
+	}
+	size_t unused = 0, errors = 0;
+	for (size_t i = 0; i < f.diags.len; i++) {
+		const struct diag *d = &f.diags.items[i];
+		errors += d->severity == DIAG_ERROR;
+		if (strcmp(d->code, "columns-unused") == 0) {
+			unused++;
+			CHECK_INT_EQ(ts, d->line, 10); /* goal = Producto esperado */
+			CHECK(ts, strstr(d->path, "config-columnas.ini") != NULL);
+		}
+	}
+	CHECK_INT_EQ(ts, unused, 1);
+	CHECK_INT_EQ(ts, errors, 0);
+	unload(&f);
+}
+
 TEST_MAIN(TEST(seed_golden), TEST(seed_diagnostics), TEST(excel_csv), TEST(reordered_bom), TEST(blocking_errors),
-	  TEST(paac_component), TEST(action_plan), TEST(followup_sheet), TEST(periodic_dates))
+	  TEST(paac_component), TEST(action_plan), TEST(followup_sheet), TEST(periodic_dates),
+	  TEST(columns_mapped))
