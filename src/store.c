@@ -84,8 +84,8 @@ static const char *const migrations[] = {
 	/* 5: page tokens: an office's page (and its forms) under a token of its own, apart
 	 * from its feed's (which calendar services hold); created on first use like feed
 	 * tokens */
-	"CREATE TABLE page_token (office TEXT PRIMARY KEY, token TEXT NOT NULL UNIQUE,"
-	"  created INTEGER NOT NULL);",
+	("CREATE TABLE page_token (office TEXT PRIMARY KEY, token TEXT NOT NULL UNIQUE,"
+	 "  created INTEGER NOT NULL);"),
 };
 
 static const char *const state_names[] = {"pending",  "sent",	  "failed",
