@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -258,11 +259,62 @@ static int open_schema(struct store *s, struct pz_error *err)
 	return note_tokens(s, err);
 }
 
+/* Databases this process has open, by path. SQLite's POSIX locks belong to the process:
+ * closing any descriptor of the file drops them all, and the next program that closes the
+ * database then deletes the WAL the open connections still write to. So while a database is
+ * open here nothing but SQLite may open the file: the guard and the 0600 creation run for
+ * the first connection only (the daemon opens two, and reopens them on SIGUSR1). */
+static struct open_db {
+	char *path;
+	int n;
+} *open_dbs;
+static size_t n_open_dbs, cap_open_dbs;
+static pthread_mutex_t open_dbs_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Counts one more connection to path; true when it is the first. */
+static bool first_open(const char *path)
+{
+	pthread_mutex_lock(&open_dbs_lock);
+	size_t i = 0;
+	while (i < n_open_dbs && strcmp(open_dbs[i].path, path) != 0)
+		i++;
+	if (i == n_open_dbs) {
+		open_dbs = xgrow(open_dbs, &cap_open_dbs, n_open_dbs + 1, sizeof(*open_dbs));
+		open_dbs[n_open_dbs++] = (struct open_db){xstrdup(path), 0};
+	}
+	bool first = open_dbs[i].n++ == 0;
+	pthread_mutex_unlock(&open_dbs_lock);
+	return first;
+}
+
+static void last_close(const char *path)
+{
+	pthread_mutex_lock(&open_dbs_lock);
+	for (size_t i = 0; i < n_open_dbs; i++) {
+		if (strcmp(open_dbs[i].path, path) != 0)
+			continue;
+		if (--open_dbs[i].n == 0) {
+			free(open_dbs[i].path);
+			open_dbs[i] = open_dbs[--n_open_dbs];
+		}
+		break;
+	}
+	if (n_open_dbs == 0) {
+		free(open_dbs);
+		open_dbs = NULL;
+		cap_open_dbs = 0;
+	}
+	pthread_mutex_unlock(&open_dbs_lock);
+}
+
 int store_open(struct store **out, const char *path, struct pz_error *err)
 {
 	bool fresh;
-	if (backup_guard(path, &fresh, err) < 0 || private_files(path, fresh, err) < 0)
+	if (first_open(path) &&
+	    (backup_guard(path, &fresh, err) < 0 || private_files(path, fresh, err) < 0)) {
+		last_close(path);
 		return -1;
+	}
 	struct store *s = xcalloc(1, sizeof(*s));
 	s->path = xstrdup(path);
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
@@ -297,6 +349,7 @@ void store_close(struct store *s)
 	sqlite3_finalize(s->feed_get);
 	sqlite3_finalize(s->feed_put);
 	sqlite3_close(s->db);
+	last_close(s->path);
 	free(s->path);
 	free(s);
 }

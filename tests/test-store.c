@@ -359,6 +359,44 @@ static void unknown_state(struct test_state *ts)
 	free(path);
 }
 
+/* The reminders in path as another program sees them (the sqlite3 shell), -1 on error. */
+static long outside_count(const char *path)
+{
+	char cmd[512];
+	snprintf(cmd, sizeof(cmd), "sqlite3 '%s' 'SELECT count(*) FROM reminder' 2>/dev/null",
+		 path);
+	FILE *p = popen(cmd, "r");
+	long n = -1;
+	if (p == NULL || fscanf(p, "%ld", &n) != 1)
+		n = -1;
+	if (p)
+		pclose(p);
+	return n;
+}
+
+/* A second connection in the same process (the daemon's) never opens the file itself:
+ * that would drop the process's SQLite locks, and the next outside program to close the
+ * database would delete the WAL the first connection still writes to, losing its writes. */
+static void second_connection(struct test_state *ts)
+{
+	char *path = temp_db();
+	struct store *a = NULL, *b = NULL;
+	struct pz_error err = {0};
+	bool added;
+	struct store_reminder r1 = row("sg", "1", "due", 1000), r2 = row("sg", "2", "due", 1000);
+	CHECK(ts, store_open(&a, path, &err) == 0);
+	CHECK(ts, store_enqueue(a, &r1, &added, &err) == 0);
+	store_close(a); /* the last connection: the WAL is checkpointed and removed */
+	CHECK(ts, store_open(&a, path, &err) == 0);
+	CHECK(ts, store_open(&b, path, &err) == 0); /* as the daemon's second connection */
+	CHECK_INT_EQ(ts, outside_count(path), 1); /* another program opens and closes it */
+	CHECK(ts, store_enqueue(a, &r2, &added, &err) == 0 && added);
+	CHECK_INT_EQ(ts, outside_count(path), 2); /* the write is in the file's WAL, not lost */
+	store_close(b);
+	store_close(a);
+	free(path);
+}
+
 TEST_MAIN(TEST(ledger), TEST(transactions), TEST(unusable), TEST(supersede), TEST(sender_lock),
 	  TEST(instance), TEST(first_attempt), TEST(recipients), TEST(hold), TEST(retry_collapse),
-	  TEST(unknown_state))
+	  TEST(unknown_state), TEST(second_connection))
