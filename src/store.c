@@ -360,6 +360,14 @@ static void copy_text(char *dst, size_t size, const unsigned char *src)
 	snprintf(dst, size, "%s", src ? (const char *)src : "");
 }
 
+/* A key that does not fit names no activity: it reads as "", never as a truncated key. */
+static void copy_key(char *dst, size_t size, const unsigned char *src)
+{
+	if (src != NULL && strlen((const char *)src) >= size)
+		src = NULL;
+	copy_text(dst, size, src);
+}
+
 #define ROW_COLUMNS                                                                        \
 	"id, office, activity, milestone, due, stage, slot, late, attempts, next_attempt, " \
 	"state, last_error, message_id, first_attempt"
@@ -368,7 +376,7 @@ static void read_row(sqlite3_stmt *st, struct store_reminder *r)
 {
 	r->id = sqlite3_column_int64(st, 0);
 	copy_text(r->office, sizeof(r->office), sqlite3_column_text(st, 1));
-	copy_text(r->activity, sizeof(r->activity), sqlite3_column_text(st, 2));
+	copy_key(r->activity, sizeof(r->activity), sqlite3_column_text(st, 2));
 	r->milestone = sqlite3_column_int(st, 3);
 	copy_text(r->due, sizeof(r->due), sqlite3_column_text(st, 4));
 	copy_text(r->stage, sizeof(r->stage), sqlite3_column_text(st, 5));
@@ -760,7 +768,7 @@ int store_deliveries(struct store *s, struct store_delivery **out, size_t *n,
 		*out = xgrow(*out, &cap, *n + 1, sizeof(**out));
 		struct store_delivery *d = &(*out)[(*n)++];
 		copy_text(d->office, sizeof(d->office), sqlite3_column_text(st, 0));
-		copy_text(d->activity, sizeof(d->activity), sqlite3_column_text(st, 1));
+		copy_key(d->activity, sizeof(d->activity), sqlite3_column_text(st, 1));
 		d->milestone = sqlite3_column_int(st, 2);
 		copy_text(d->due, sizeof(d->due), sqlite3_column_text(st, 3));
 		d->at = sqlite3_column_int64(st, 4);

@@ -28,10 +28,14 @@ enum store_state {
 	STORE_DELIVERED, /* not sent: the office had marked the milestone delivered */
 };
 
+/* An activity key's bound in the ledger and the marks, NUL included; plan keys are shorter
+ * (PLAN_KEY_SIZE), and a stored key that does not fit reads as "" (no activity has it). */
+enum { STORE_KEY_SIZE = 64 };
+
 struct store_reminder {
 	long long id;            /* set by the store */
 	char office[64];         /* office id */
-	char activity[24];       /* activity number, or "L<line>" when it has none */
+	char activity[STORE_KEY_SIZE]; /* the activity's key (plan_activity_key) */
 	int milestone;           /* 1-based position of the milestone in its activity */
 	char due[11];            /* YYYY-MM-DD */
 	char stage[24];          /* "lead-15d", "due", ... */
@@ -202,7 +206,7 @@ int store_set_meta(struct store *s, const char *key, const char *value, struct p
 /* A milestone an office marked delivered (from its page). */
 struct store_delivery {
 	char office[64];
-	char activity[24];
+	char activity[STORE_KEY_SIZE];
 	int milestone;
 	char due[11];
 	long long at;        /* when it was marked */
