@@ -627,6 +627,21 @@ const char *plan_activity_key(const struct activity *a)
 	return a->key ? a->key : "";
 }
 
+void plan_rekey(struct plan *p, const char *const *keys)
+{
+	size_t *at = xcalloc(p->n_activities + 1, sizeof(*at));
+	struct strbuf s;
+	strbuf_init(&s);
+	for (size_t i = 0; i < p->n_activities; i++) {
+		at[i] = s.len;
+		strbuf_puts(&s, keys[i] ? keys[i] : p->activities[i].key);
+		strbuf_putc(&s, '\0');
+	}
+	point_keys(p, at, &s);
+	strbuf_finish(&s);
+	free(at);
+}
+
 long plan_find_key(const struct plan *p, const char *key)
 {
 	size_t lo = 0, hi = p->n_activities;
@@ -664,11 +679,13 @@ void plan_item_anchor(struct strbuf *out, const struct activity *a, size_t k)
 		strbuf_printf(out, "r%s-%zu", key, k);
 }
 
-/* A ref key's characters: the ref's digits and dots, the component label's 'c' and ':'. */
+/* A ref key's characters: the ref's digits and dots, the component label's 'c' and ':', a
+ * moved line key's 'n'. */
 static bool ref_key(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (!isdigit((unsigned char)s[i]) && s[i] != '.' && s[i] != ':' && s[i] != 'c')
+		if (!isdigit((unsigned char)s[i]) && s[i] != '.' && s[i] != ':' && s[i] != 'c' &&
+		    s[i] != 'n')
 			return false;
 	return n > 0;
 }

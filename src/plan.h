@@ -90,11 +90,16 @@ void plan_load_buffer(struct plan *p, const char *path, char *data, size_t len,
  * position in the activity, due date). */
 const char *plan_activity_key(const struct activity *a);
 
+/* Gives activity i the key keys[i] (NULL: the one it has), for keys the state kept
+ * (replan.h); the caller keeps them unique and shorter than PLAN_KEY_SIZE. */
+void plan_rekey(struct plan *p, const char *const *keys);
+
 /* The activity whose key is key, or -1. */
 long plan_find_key(const struct plan *p, const char *key);
 
 /* The page anchor (and form item) of milestone k (1-based) of a: "a13-2" for a plain number,
- * "l24-1" for a line key, "r1.1-2" or "rc2:1.1-2" for a ref key. */
+ * "l24-1" for a line key, "r1.1-2" or "rc2:1.1-2" for a ref key (and "rn24-1" for the
+ * line key "n24" that replan.h gives a row whose "L24" another activity kept). */
 void plan_item_anchor(struct strbuf *out, const struct activity *a, size_t k);
 
 /* Reads an anchor back: the activity's key (a buffer of PLAN_KEY_SIZE) and k. False when

@@ -241,4 +241,42 @@ int store_audit(struct store *s, time_t at, const char *office, const char *kind
 int store_audit_list(struct store *s, const char *office, time_t since,
 		     struct store_audit_row **out, size_t *n, struct pz_error *err);
 
+/* One milestone of the plan the daemon last loaded (what a reload changes is told against
+ * it); an activity with no milestone has one row with milestone 0 and due "". */
+struct store_seen {
+	char activity[STORE_KEY_SIZE]; /* its key */
+	int milestone;
+	char due[11];
+	char ref[32];        /* as printed; "" none */
+	unsigned line;       /* in the plan file store_set_plan_seen was given */
+	unsigned long long text_hash; /* of the activity's text: a renumbered ref keeps it */
+};
+
+/* The plan last recorded; *out is allocated (free() it), empty before the first. */
+int store_plan_seen(struct store *s, struct store_seen **out, size_t *n, struct pz_error *err);
+/* Replaces it (one transaction) and records source, the plan file's path (meta
+ * "plan-seen"). */
+int store_set_plan_seen(struct store *s, const struct store_seen *rows, size_t n,
+			const char *source, struct pz_error *err);
+
+/* A key kept from before refs: the activity whose key is now `activity` has its state
+ * under `stored`. */
+struct store_alias {
+	char activity[STORE_KEY_SIZE];
+	char stored[STORE_KEY_SIZE];
+};
+
+int store_aliases(struct store *s, struct store_alias **out, size_t *n, struct pz_error *err);
+/* Adds one (an activity that has one keeps it). */
+int store_add_alias(struct store *s, const char *activity, const char *stored,
+		    struct pz_error *err);
+
+struct store_key {
+	char key[STORE_KEY_SIZE];
+};
+
+/* Every activity key the state holds (the ledger, the marks, the feed events' UIDs), repeats
+ * possible; *out is allocated (free() it). */
+int store_used_keys(struct store *s, struct store_key **out, size_t *n, struct pz_error *err);
+
 #endif
