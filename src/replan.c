@@ -1,5 +1,6 @@
 #include "replan.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,7 +101,8 @@ static void apply(struct plan *p, const struct aliases *al, struct diag_list *di
 		if (diags)
 			diag_add(diags, DIAG_NOTE, "key-kept", p->source, p->activities[a].line, 0,
 				 "activity %s keeps the key %s its state was stored under before "
-				 "refs were read", al->items[i].activity, al->items[i].stored);
+				 "refs were read",
+				 al->items[i].activity, al->items[i].stored);
 	}
 	qsort(stored, al->n, sizeof(*stored), compare_key);
 	for (size_t j = 0; j < p->n_activities; j++) {
@@ -137,6 +139,34 @@ struct seen {
 	char source[1024]; /* the plan file recorded with them */
 };
 
+/* What plan_seen would hold for p, and its path, as 16 hex digits. */
+static void fingerprint(const struct plan *p, char out[static 17])
+{
+	uint64_t h = hash_str(HASH_FNV_BASIS, p->source);
+	for (size_t i = 0; i < p->n_activities; i++) {
+		const struct activity *a = &p->activities[i];
+		h = hash_str(hash_str(h, a->key), plan_activity_ref(a));
+		h = hash_pair(hash_pair(h, a->line), hash_str(HASH_FNV_BASIS, a->text));
+		for (size_t k = 0; k < a->milestone_count; k++)
+			h = hash_pair(h, (uint64_t)date_to_days(
+						 p->milestones[a->milestone_first + k].due));
+		h = hash_pair(h, a->milestone_count);
+	}
+	snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
+/* Whether st recorded exactly p (then there is nothing to compare, or to record). */
+static int recorded(const struct plan *p, struct store *st, bool *same, struct pz_error *err)
+{
+	char want[17], have[17];
+	bool found;
+	fingerprint(p, want);
+	if (store_meta(st, "plan-seen-hash", have, sizeof(have), &found, err) < 0)
+		return -1;
+	*same = found && strcmp(have, want) == 0;
+	return 0;
+}
+
 static int seen_load(struct seen *s, struct store *st, struct pz_error *err)
 {
 	bool found;
@@ -163,8 +193,7 @@ static size_t seen_first(const struct seen *s, const char *key)
 
 static const struct store_seen *seen_row(const struct seen *s, const char *key, int milestone)
 {
-	for (size_t i = seen_first(s, key); i < s->n && strcmp(s->rows[i].activity, key) == 0;
-	     i++)
+	for (size_t i = seen_first(s, key); i < s->n && strcmp(s->rows[i].activity, key) == 0; i++)
 		if (s->rows[i].milestone == milestone)
 			return &s->rows[i];
 	return NULL;
@@ -199,21 +228,56 @@ static void compare_dates(const struct plan *p, const struct activity *a, const 
 				 s->rows[i].due, s->rows[i].milestone);
 }
 
-/* The activity of p with that text that the last plan did not have, or -1. */
-static long added_with_text(const struct plan *p, const struct seen *s, unsigned long long h,
-			    const bool *taken)
+/* The activities the last plan did not have, by the hash of their text. */
+struct added {
+	struct added_one {
+		unsigned long long hash;
+		size_t index;
+		bool taken; /* a renumbering explains it */
+	} * items;
+	size_t n;
+};
+
+static int compare_added(const void *a, const void *b)
 {
+	const struct added_one *x = a, *y = b;
+	if (x->hash != y->hash)
+		return x->hash < y->hash ? -1 : 1;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+static void added_init(struct added *ad, const struct plan *p, const struct seen *s)
+{
+	ad->items = xcalloc(p->n_activities + 1, sizeof(*ad->items));
+	ad->n = 0;
 	for (size_t i = 0; i < p->n_activities; i++)
-		if (!taken[i] && seen_first(s, p->activities[i].key) == s->n &&
-		    hash_str(HASH_FNV_BASIS, p->activities[i].text) == h)
-			return (long)i;
-	return -1;
+		if (seen_first(s, p->activities[i].key) == s->n)
+			ad->items[ad->n++] = (struct added_one){
+				hash_str(HASH_FNV_BASIS, p->activities[i].text), i, false};
+	qsort(ad->items, ad->n, sizeof(*ad->items), compare_added);
+}
+
+/* The first activity not yet taken whose text hashes to h, or NULL. */
+static struct added_one *added_with_text(struct added *ad, unsigned long long h)
+{
+	size_t lo = 0, hi = ad->n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (ad->items[mid].hash < h)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < ad->n && ad->items[lo].hash == h; lo++)
+		if (!ad->items[lo].taken)
+			return &ad->items[lo];
+	return NULL;
 }
 
 /* Keys the last plan had that p has not: renumbered (the same text under a new key) or
  * removed. taken marks p's activities that a renumbering explains. */
-static void compare_removed(const struct plan *p, const struct seen *s, bool *taken,
-			    struct diag_list *diags)
+static void compare_removed(const struct plan *p, const struct seen *s, struct added *ad,
+			    bool *taken, struct diag_list *diags)
 {
 	for (size_t i = 0; i < s->n; i++) {
 		const struct store_seen *r = &s->rows[i];
@@ -221,13 +285,15 @@ static void compare_removed(const struct plan *p, const struct seen *s, bool *ta
 		    plan_find_key(p, r->activity) >= 0)
 			continue;
 		const char *was = *r->ref ? r->ref : r->activity;
-		long a = added_with_text(p, s, r->text_hash, taken);
-		if (a >= 0) {
-			taken[a] = true;
-			diag_add(diags, DIAG_NOTE, "ref-renumbered", p->source, p->activities[a].line,
-				 0, "activity %s (line %u before) is now %s; its reminders and marks "
-				 "stay under %s", was, r->line, shown_ref(&p->activities[a]),
-				 r->activity);
+		struct added_one *one = added_with_text(ad, r->text_hash);
+		size_t a = one ? one->index : 0;
+		if (one != NULL) {
+			one->taken = taken[a] = true;
+			diag_add(diags, DIAG_NOTE, "ref-renumbered", p->source,
+				 p->activities[a].line, 0,
+				 "activity %s (line %u before) is now %s; its reminders and marks "
+				 "stay under %s",
+				 was, r->line, shown_ref(&p->activities[a]), r->activity);
 		} else {
 			diag_add(diags, DIAG_NOTE, "plan-removed", s->source, r->line, 0,
 				 "activity %s is no longer in the plan", was);
@@ -235,11 +301,13 @@ static void compare_removed(const struct plan *p, const struct seen *s, bool *ta
 	}
 }
 
-static void compare_activities(const struct plan *p, const struct seen *s,
-			       struct diag_list *diags)
+static void compare_activities(const struct plan *p, const struct seen *s, struct diag_list *diags)
 {
 	bool *taken = xcalloc(p->n_activities + 1, sizeof(*taken));
-	compare_removed(p, s, taken, diags);
+	struct added ad;
+	added_init(&ad, p, s);
+	compare_removed(p, s, &ad, taken, diags);
+	free(ad.items);
 	for (size_t i = 0; i < p->n_activities; i++) {
 		const struct activity *a = &p->activities[i];
 		if (seen_first(s, a->key) < s->n)
@@ -294,8 +362,8 @@ static void compare_marks(const struct plan *p, const struct config *cfg, const 
 		unsigned line = a >= 0 ? p->activities[a].line : r ? r->line : 0;
 		diag_add(diags, DIAG_NOTE, "mark-orphaned", path, line, 0,
 			 "the mark of office %s on activity %s, milestone %d due %s, would be "
-			 "orphaned (%s); it is kept in the state", d->office, d->activity,
-			 d->milestone, d->due, why);
+			 "orphaned (%s); it is kept in the state",
+			 d->office, d->activity, d->milestone, d->due, why);
 	}
 }
 
@@ -305,9 +373,11 @@ int replan_compare(const struct plan *p, const struct config *cfg, struct store 
 	struct seen s = {0};
 	struct store_delivery *marks = NULL;
 	size_t n = 0, none = 0;
+	bool same = false;
 	orphans = orphans ? orphans : &none;
 	*orphans = 0;
-	if (seen_load(&s, st, err) < 0 || store_deliveries(st, &marks, &n, err) < 0) {
+	if (recorded(p, st, &same, err) < 0 || (!same && seen_load(&s, st, err) < 0) ||
+	    store_deliveries(st, &marks, &n, err) < 0) {
 		free(s.rows);
 		return -1;
 	}
@@ -326,6 +396,11 @@ int replan_record(const struct plan *p, const struct config *cfg, struct store *
 {
 	struct store_seen *rows = NULL;
 	size_t n = 0, cap = 0;
+	bool same;
+	if (recorded(p, st, &same, err) < 0)
+		return -1;
+	if (same)
+		return 0;
 	for (size_t i = 0; i < p->n_activities; i++) {
 		const struct activity *a = &p->activities[i];
 		for (size_t k = a->milestone_count ? 1 : 0; k <= a->milestone_count; k++) {
@@ -335,13 +410,16 @@ int replan_record(const struct plan *p, const struct config *cfg, struct store *
 			snprintf(r->activity, sizeof(r->activity), "%s", a->key);
 			r->milestone = (int)k;
 			if (k > 0)
-				date_format_iso(p->milestones[a->milestone_first + k - 1].due, r->due);
+				date_format_iso(p->milestones[a->milestone_first + k - 1].due,
+						r->due);
 			snprintf(r->ref, sizeof(r->ref), "%s", plan_activity_ref(a));
 			r->line = a->line;
 			r->text_hash = hash_str(HASH_FNV_BASIS, a->text);
 		}
 	}
-	int rc = store_set_plan_seen(st, rows, n, p->source, err);
+	char hash[17];
+	fingerprint(p, hash);
+	int rc = store_set_plan_seen(st, rows, n, p->source, hash, err);
 	free(rows);
 	return rc;
 }
@@ -353,8 +431,7 @@ static bool seen_names(const struct seen *s, const struct store_delivery *d)
 	return r != NULL && strcmp(r->due, d->due) == 0;
 }
 
-int replan_orphans(struct store *st, struct store_delivery **out, size_t *n,
-		   struct pz_error *err)
+int replan_orphans(struct store *st, struct store_delivery **out, size_t *n, struct pz_error *err)
 {
 	struct seen s = {0};
 	*out = NULL;

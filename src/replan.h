@@ -36,14 +36,15 @@ int replan_keep_keys(struct plan *p, struct store *st, bool write, struct diag_l
 int replan_compare(const struct plan *p, const struct config *cfg, struct store *st,
 		   struct diag_list *diags, size_t *orphans, struct pz_error *err);
 
-/* Records p as the plan loaded (for the next replan_compare and for replan_orphans). */
+/* Records p as the plan loaded (for the next replan_compare and for replan_orphans);
+ * writes nothing when it is the plan recorded already (a fingerprint in meta), and then
+ * replan_compare compares only the marks. */
 int replan_record(const struct plan *p, const struct config *cfg, struct store *st,
 		  struct pz_error *err);
 
 /* The marks whose milestone (activity, place, date) the plan recorded last does not have
  * (kept, shown by `plazo status`);
  * *out is allocated (free() it); none when no plan was recorded. */
-int replan_orphans(struct store *st, struct store_delivery **out, size_t *n,
-		   struct pz_error *err);
+int replan_orphans(struct store *st, struct store_delivery **out, size_t *n, struct pz_error *err);
 
 #endif

@@ -1097,7 +1097,7 @@ static int put_seen(struct store *s, sqlite3_stmt *st, const struct store_seen *
 }
 
 int store_set_plan_seen(struct store *s, const struct store_seen *rows, size_t n,
-			const char *source, struct pz_error *err)
+			const char *source, const char *fingerprint, struct pz_error *err)
 {
 	sqlite3_stmt *st = NULL;
 	if (store_begin(s, err) < 0)
@@ -1112,6 +1112,8 @@ int store_set_plan_seen(struct store *s, const struct store_seen *rows, size_t n
 	sqlite3_finalize(st);
 	if (rc == 0)
 		rc = store_set_meta(s, "plan-seen", source, err);
+	if (rc == 0)
+		rc = store_set_meta(s, "plan-seen-hash", fingerprint, err);
 	if (rc < 0) {
 		store_rollback(s);
 		return -1;

@@ -141,17 +141,16 @@ static void paac_refs(struct test_state *ts)
 	unload(&f);
 }
 
-static const char components[] =
-	"Componente\t#\tActividades\tMeta\tResponsable\tFecha programada\n"
-	"Componente 1: Riesgos\t1.1\tUno\tM\tPlaneación\t29/02/2024\n"
-	"\t1.2\tDos\tM\tPlaneación\t15/03/2024\n"
-	"Componente 2: Trámites\t1.1\tTres\tM\tOficina TIC\t16/03/2024\n"
-	"\t1.2\tCuatro\tM\tOficina TIC\t17/03/2024\n"
-	"\t1.2\tCinco\tM\tOficina TIC\t18/03/2024\n"
-	"\t3\tSeis\tM\tOficina TIC\t19/03/2024\n"
-	"Componente 3: Rendición\t3\tSiete\tM\tOficina TIC\t20/03/2024\n"
-	"\t01\tOcho\tM\tOficina TIC\t21/03/2024\n"
-	"\t\t1. Nueve\tM\tOficina TIC\t22/03/2024\n";
+static const char components[] = "Componente\t#\tActividades\tMeta\tResponsable\tFecha programada\n"
+				 "Componente 1: Riesgos\t1.1\tUno\tM\tPlaneación\t29/02/2024\n"
+				 "\t1.2\tDos\tM\tPlaneación\t15/03/2024\n"
+				 "Componente 2: Trámites\t1.1\tTres\tM\tOficina TIC\t16/03/2024\n"
+				 "\t1.2\tCuatro\tM\tOficina TIC\t17/03/2024\n"
+				 "\t1.2\tCinco\tM\tOficina TIC\t18/03/2024\n"
+				 "\t3\tSeis\tM\tOficina TIC\t19/03/2024\n"
+				 "Componente 3: Rendición\t3\tSiete\tM\tOficina TIC\t20/03/2024\n"
+				 "\t01\tOcho\tM\tOficina TIC\t21/03/2024\n"
+				 "\t\t1. Nueve\tM\tOficina TIC\t22/03/2024\n";
 
 /* Refs that restart per component carry the component's number; the same ref twice in one
  * component, and a ref that would collide with a plain number, fall back to the line. */
@@ -167,7 +166,7 @@ static void repeated_refs(struct test_state *ts)
 	CHECK_STR_EQ(ts, key_on_line(&f.plan, 6), "L6");
 	CHECK_STR_EQ(ts, key_on_line(&f.plan, 7), "c2:3"); /* the same number, two components */
 	CHECK_STR_EQ(ts, key_on_line(&f.plan, 8), "c3:3");
-	CHECK_STR_EQ(ts, key_on_line(&f.plan, 9), "1");  /* "01": the plain number 1 */
+	CHECK_STR_EQ(ts, key_on_line(&f.plan, 9), "1"); /* "01": the plain number 1 */
 	CHECK_STR_EQ(ts, key_on_line(&f.plan, 10), "L10"); /* "1. Nueve" would collide */
 	anchors_read_back(ts, &f.plan);
 	unload(&f);
@@ -175,8 +174,18 @@ static void repeated_refs(struct test_state *ts)
 
 static void items_refused(struct test_state *ts)
 {
-	static const char *const bad[] = {"",	   "a",	    "a-1",     "a1-",	   "a1-0", "x1-1",
-					  "r1-1",  "l1.1-1", "a1.1-1",  "rc2:1.1", "r-1",  "a1-1x",
+	static const char *const bad[] = {"",
+					  "a",
+					  "a-1",
+					  "a1-",
+					  "a1-0",
+					  "x1-1",
+					  "r1-1",
+					  "l1.1-1",
+					  "a1.1-1",
+					  "rc2:1.1",
+					  "r-1",
+					  "a1-1x",
 					  "r1.1-1234567",
 					  "r1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1-1"};
 	char key[PLAN_KEY_SIZE];
@@ -252,8 +261,7 @@ static char *temp_db(void)
 	return p;
 }
 
-static void mark(struct store *st, const char *office, const char *activity, int k,
-		 const char *due)
+static void mark(struct store *st, const char *office, const char *activity, int k, const char *due)
 {
 	struct store_delivery d = {0};
 	struct pz_error err = {0};
@@ -307,8 +315,9 @@ static void old_state_keeps_keys(struct test_state *ts)
 	anchors_read_back(ts, &f.plan);
 	CHECK(ts, replan_compare(&f.plan, &f.cfg, st, &f.diags, &orphans, &err) == 0);
 	CHECK_INT_EQ(ts, orphans, 0);
-	CHECK_INT_EQ(ts, count_code(&f.diags, "plan-removed") + count_code(&f.diags, "plan-added") +
-				 count_code(&f.diags, "ref-renumbered"),
+	CHECK_INT_EQ(ts,
+		     count_code(&f.diags, "plan-removed") + count_code(&f.diags, "plan-added") +
+			     count_code(&f.diags, "ref-renumbered"),
 		     0);
 	CHECK_INT_EQ(ts, count_code(&f.diags, "date-moved"), 0);
 	unload(&f);
