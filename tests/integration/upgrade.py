@@ -177,8 +177,9 @@ def wait_port(log_path, proc, timeout=30):
     deadline = time.time() + timeout
     while time.time() < deadline and proc.poll() is None:
         with open(log_path) as f:
-            m = re.search(r"serving feeds on 127\.0\.0\.1 port (\d+)", f.read())
-        if m:
+            text = f.read()
+        m = re.search(r"serving feeds on 127\.0\.0\.1 port (\d+)", text)
+        if m and "ready offices=" in text:  # served from the first publish on
             return int(m.group(1))
         time.sleep(0.1)
     return None
