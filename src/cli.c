@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "cli_internal.h"
+#include "replan.h"
 #include "store.h"
 #include "xalloc.h"
 #include "strbuf.h"
@@ -116,6 +117,13 @@ int cli_open_store(const struct config *cfg, struct store **st, struct pz_error 
 	free(path);
 	free(dir);
 	return rc;
+}
+
+int cli_open_state(struct loaded *l, struct store **st, bool write, struct pz_error *err)
+{
+	if (cli_open_store(&l->cfg, st, err) < 0)
+		return -1;
+	return replan_keep_keys(&l->plan, *st, write, NULL, err);
 }
 
 struct command {

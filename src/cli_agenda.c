@@ -106,7 +106,7 @@ static void item_text(struct strbuf *s, const struct loaded *l, size_t office,
 {
 	const struct activity *a = &l->plan.activities[it->activity];
 	const struct milestone *m = &l->plan.milestones[it->milestone];
-	strbuf_printf(s, "    #%-3u ", a->number);
+	strbuf_printf(s, "    #%-3s ", *plan_activity_ref(a) ? plan_activity_ref(a) : "0");
 	spanish_date(s, m->due);
 	strbuf_puts(s, " — ");
 	spanish_left(s, it->days, it->workdays);

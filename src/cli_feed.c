@@ -57,7 +57,7 @@ int cli_cmd_feed(const struct cli_globals *g, int argc, char **argv)
 	strbuf_init(&out);
 	time_t modified;
 	if (rc == CLI_OK &&
-	    (cli_open_store(&l.cfg, &st, &err) < 0 ||
+	    (cli_open_state(&l, &st, true, &err) < 0 ||
 	     feed_render(&l.plan, &l.cfg, st, all ? ICS_ALL_OFFICES : (size_t)office, at, &out,
 			 &modified, &err) < 0)) {
 		fprintf(stderr, "plazo feed: %s\n", err.msg);

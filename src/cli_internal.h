@@ -41,6 +41,9 @@ void cli_print_diag_summary(const char *cmd, const struct diag_list *diags);
 struct store;
 /* Creates the state directory when missing and opens the store in it. */
 int cli_open_store(const struct config *cfg, struct store **st, struct pz_error *err);
+/* cli_open_store, then the plan takes the keys the state kept (replan_keep_keys; an old
+ * install's keys are adopted only when write). */
+int cli_open_state(struct loaded *l, struct store **st, bool write, struct pz_error *err);
 /* Closes a command's store; when the command changed it, refreshes the backup first (a
  * failure is a warning). NULL is fine. */
 void cli_close_store(struct store *st, const char *cmd);

@@ -11,6 +11,7 @@
 
 #include "calendar.h"
 #include "cli_internal.h"
+#include "replan.h"
 #include "send.h"
 #include "store.h"
 #include "strbuf.h"
@@ -74,7 +75,7 @@ int cli_cmd_send(const struct cli_globals *g, int argc, char **argv)
 			unread->rows, unread->rows == 1 ? "" : "s");
 	}
 	int lock = -1;
-	if (rc == CLI_OK && (cli_open_store(&l.cfg, &st, &err) < 0 ||
+	if (rc == CLI_OK && (cli_open_state(&l, &st, !dry, &err) < 0 ||
 			     (!dry && store_lock_sender(l.cfg.state_dir, &lock, &err) < 0))) {
 		fprintf(stderr, "plazo send: %s\n", err.msg);
 		rc = CLI_FAIL;
@@ -185,6 +186,25 @@ static void print_unread(struct store *st)
 	free(u);
 }
 
+/* Marks whose milestone the plan the daemon loaded last no longer has: kept, listed. */
+static void print_orphans(struct store *st)
+{
+	struct store_delivery *d;
+	size_t n;
+	struct pz_error err = {0};
+	if (replan_orphans(st, &d, &n, &err) < 0) {
+		fprintf(stderr, "plazo status: %s\n", err.msg);
+		return;
+	}
+	if (n > 0)
+		printf("marks orphaned: %zu (kept in the state; the plan no longer has their "
+		       "milestone)\n", n);
+	for (size_t i = 0; i < n && i < 20; i++)
+		printf("  office=%s activity=%s milestone=%d due=%s by=\"%s\"\n", d[i].office,
+		       d[i].activity, d[i].milestone, d[i].due, d[i].by_name);
+	free(d);
+}
+
 static void print_status(struct store *st, const struct store_counts *n)
 {
 	bool has;
@@ -200,6 +220,7 @@ static void print_status(struct store *st, const struct store_counts *n)
 	}
 	print_unread(st);
 	print_failures(st);
+	print_orphans(st);
 }
 
 int cli_cmd_status(const struct cli_globals *g, int argc, char **argv)

@@ -3,8 +3,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli_internal.h"
+#include "replan.h"
 #include "smtp.h"
 #include "json.h"
 #include "starter.h"
@@ -140,6 +142,24 @@ static void check_password(struct loaded *l)
 	diag_sort(&l->diags);
 }
 
+/* When the state directory has a database: what a reload of this plan would change (notes),
+ * with the keys the state kept, without writing. A state that cannot be read is a warning. */
+static void check_state(struct loaded *l)
+{
+	struct pz_error err = {0};
+	struct store *st = NULL;
+	char *path = xasprintf("%s/plazo.db", l->cfg.state_dir ? l->cfg.state_dir : ".");
+	if (l->cfg.state_dir != NULL && access(path, F_OK) == 0 &&
+	    (store_open(&st, path, &err) < 0 ||
+	     replan_keep_keys(&l->plan, st, false, &l->diags, &err) < 0 ||
+	     replan_compare(&l->plan, &l->cfg, st, &l->diags, NULL, &err) < 0))
+		diag_add(&l->diags, DIAG_WARNING, "state-unreadable", path, 0, 0,
+			 "what a reload would change is not told: %s", err.msg);
+	store_close(st);
+	free(path);
+	diag_sort(&l->diags);
+}
+
 int cli_cmd_check(const struct cli_globals *g, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -173,6 +193,8 @@ int cli_cmd_check(const struct cli_globals *g, int argc, char **argv)
 	int rc = cli_load(g, "check", optind < argc ? argv[optind] : NULL, &l);
 	if (rc == CLI_OK)
 		check_password(&l);
+	if (rc == CLI_OK)
+		check_state(&l);
 	if (rc == CLI_OK) {
 		if (fmt == FORMAT_JSON) {
 			summary_json(&l);

@@ -72,7 +72,7 @@ static int report_parse(int argc, char **argv, struct report_opts *opt)
 }
 
 /* Reads the marks and prints the report; CLI_OK or CLI_FAIL. */
-static int report_print(const struct loaded *l, time_t at, enum report_format fmt)
+static int report_print(struct loaded *l, time_t at, enum report_format fmt)
 {
 	static void (*const writers[])(const struct report *, const struct config *,
 				       struct strbuf *) = {report_write_text, report_write_csv,
@@ -83,7 +83,7 @@ static int report_print(const struct loaded *l, time_t at, enum report_format fm
 	size_t n = 0;
 	struct report rep;
 	report_init(&rep);
-	int rc = cli_open_store(&l->cfg, &st, &err) < 0 ||
+	int rc = cli_open_state(l, &st, false, &err) < 0 ||
 				 store_deliveries(st, &marks, &n, &err) < 0 ||
 				 report_compute(&rep, &l->plan, &l->cfg, marks, n, at, &err) < 0
 			 ? CLI_FAIL

@@ -25,6 +25,7 @@
 #include "log.h"
 #include "plan.h"
 #include "poke.h"
+#include "replan.h"
 #include "remind.h"
 #include "send.h"
 #include "store.h"
@@ -442,12 +443,44 @@ static void release_hold(struct daemon *d, time_t now)
 		log_notice("held queue released by the reload; its reminders go at once");
 }
 
+/* The plan takes the keys its state kept (replan.h); what the load changes is logged, an
+ * orphaned mark as a warning (it stays in the state), and the plan is recorded. */
+static int replan(struct daemon *d, struct world *w)
+{
+	struct pz_error err = {0};
+	struct diag_list diags;
+	size_t orphans = 0;
+	diag_list_init(&diags);
+	int rc = replan_keep_keys(&w->plan, d->store, true, &diags, &err);
+	if (rc == 0)
+		rc = replan_compare(&w->plan, &w->cfg, d->store, &diags, &orphans, &err);
+	if (rc == 0)
+		rc = replan_record(&w->plan, &w->cfg, d->store, &err);
+	for (size_t i = 0; i < diags.len; i++) {
+		const struct diag *x = &diags.items[i];
+		if (strcmp(x->code, "mark-orphaned") == 0)
+			log_warn("%s:%u: %s", x->path, x->line, x->message);
+		else
+			log_info("%s:%u: %s[%s]: %s", x->path, x->line, "note", x->code, x->message);
+	}
+	diag_list_finish(&diags);
+	if (rc < 0)
+		log_error("compare the plan with the state: %s", err.msg);
+	else if (orphans > 0)
+		log_warn("marks orphaned=%zu (kept; 'plazo status' lists them)", orphans);
+	return rc;
+}
+
 static void reload(struct daemon *d)
 {
 	sd_notify(0, "RELOADING=1");
 	time_t now = now_of(d);
 	log_notice("reloading %s", d->opt->config_path);
 	struct world *w = world_load(d->opt->config_path, now);
+	if (w != NULL && replan(d, w) < 0) {
+		world_free(w);
+		w = NULL;
+	}
 	if (w == NULL) {
 		log_error("reload failed; still serving the previous configuration and plan");
 	} else {
@@ -649,7 +682,7 @@ static int start(struct daemon *d)
 		return -1;
 	}
 	if ((d->w = world_load(d->opt->config_path, now_of(d))) == NULL || open_state(d) < 0 ||
-	    start_http(d) < 0 || publish_locked(d, now_of(d)) < 0)
+	    replan(d, d->w) < 0 || start_http(d) < 0 || publish_locked(d, now_of(d)) < 0)
 		return -1;
 	save_unread(d);
 	if (sd_watchdog_enabled(0, &d->watchdog_usec) <= 0)

@@ -52,7 +52,8 @@ void done_key(const struct plan *p, size_t a, size_t m, const char *office,
 	const struct activity *act = &p->activities[a];
 	memset(d, 0, sizeof(*d));
 	snprintf(d->office, sizeof(d->office), "%s", office);
-	plan_activity_key(act, d->activity);
+	_Static_assert(PLAN_KEY_SIZE <= sizeof(d->activity), "a plan key fits a mark's");
+	snprintf(d->activity, sizeof(d->activity), "%s", plan_activity_key(act));
 	d->milestone = (int)(m - act->milestone_first + 1);
 	date_format_iso(p->milestones[m].due, d->due);
 }

@@ -76,6 +76,7 @@ static void add_item(struct escalate_items *e, size_t *cap, const struct plan *p
 	strbuf_printf(source, "%s:%u", base ? base + 1 : p->source, a->line);
 	e->items[e->n++] = (struct mail_item){
 		.number = a->number,
+		.ref = plan_activity_ref(a),
 		.activity = a->text,
 		.goal = a->goal,
 		.due = m->due,

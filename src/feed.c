@@ -213,7 +213,7 @@ static int render(const struct plan *p, const struct config *cfg, struct store *
 	size_t n;
 	ics_events(p, cfg, office, &opt, &ev, &n);
 	if (office == ICS_ALL_OFFICES && n > ALL_MAX_EVENTS) {
-		free(ev);
+		ics_events_free(ev, n);
 		return PZ_FAIL(err, PZ_EDATA, "feed", "the all-offices feed would hold %zu events "
 			       "(at most %d); it is not built", n, ALL_MAX_EVENTS);
 	}
@@ -231,7 +231,7 @@ static int render(const struct plan *p, const struct config *cfg, struct store *
 		store_rollback(st);
 	if (rc == 0)
 		rc = ics_render(p, cfg, office, &opt, ev, n, out, err);
-	free(ev);
+	ics_events_free(ev, n);
 	return rc;
 }
 

@@ -1,6 +1,5 @@
 #include "form.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,45 +31,23 @@ static const struct form_office *find_office(const struct form_ctx *c, const cha
 	return NULL;
 }
 
-/* Reads "a13-2" (activity 13, milestone 2) or "l24-1" (the activity on line 24): a letter,
- * digits, '-', digits, nothing else. */
-static bool parse_item(const char *item, char *kind, unsigned *key, unsigned *k)
-{
-	char *end;
-	*kind = item[0];
-	if ((*kind != 'a' && *kind != 'l') || !isdigit((unsigned char)item[1]))
-		return false;
-	unsigned long v = strtoul(item + 1, &end, 10);
-	if (*end != '-' || !isdigit((unsigned char)end[1]) || v > 10000000)
-		return false;
-	unsigned long w = strtoul(end + 1, &end, 10);
-	if (*end != '\0' || w == 0 || w > 100000)
-		return false;
-	*key = (unsigned)v;
-	*k = (unsigned)w;
-	return true;
-}
-
 /* The activity an item names, among those of the office, and its milestone. */
 static bool find_item(const struct form_ctx *c, size_t office, const char *item, size_t *a,
 		      size_t *m)
 {
-	char kind;
-	unsigned key, k;
-	if (!parse_item(item, &kind, &key, &k))
+	char key[PLAN_KEY_SIZE];
+	unsigned k;
+	if (!plan_item_parse(item, key, &k))
 		return false;
-	for (size_t i = 0; i < c->p->n_activities; i++) {
-		const struct activity *act = &c->p->activities[i];
-		bool by_line = act->number == 0 || act->number_shared;
-		if ((kind == 'a' ? (by_line ? 0 : act->number) : (by_line ? act->line : 0)) != key ||
-		    k > act->milestone_count)
-			continue;
-		for (size_t o = 0; o < act->office_count; o++) {
-			if (c->p->office_refs[act->office_first + o] == office) {
-				*a = i;
-				*m = act->milestone_first + k - 1;
-				return true;
-			}
+	long i = plan_find_key(c->p, key);
+	if (i < 0 || k > c->p->activities[i].milestone_count)
+		return false;
+	const struct activity *act = &c->p->activities[i];
+	for (size_t o = 0; o < act->office_count; o++) {
+		if (c->p->office_refs[act->office_first + o] == office) {
+			*a = (size_t)i;
+			*m = act->milestone_first + k - 1;
+			return true;
 		}
 	}
 	return false;

@@ -71,7 +71,7 @@ void http_site_add(struct http_site *site, const char *token, char *feed, size_t
  * typed fields hold up to their limit in characters of UTF-8 (4 bytes each at most). */
 struct http_form {
 	char csrf[65];                                /* the page's form token */
-	char item[32];                                /* the item's anchor, "a13-2" */
+	char item[48]; /* the item's anchor, "a13-2" (plan_item_anchor: a key and a place) */
 	char due[11];                                 /* the due date shown, YYYY-MM-DD */
 	char name[4 * HTTP_FORM_NAME_CHARS + 1];      /* who marks it */
 	char evidence[4 * HTTP_FORM_EVIDENCE_CHARS + 1]; /* a link to the evidence (optional) */

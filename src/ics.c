@@ -73,8 +73,8 @@ static void build_summary(struct strbuf *out, const struct activity *a, size_t k
 	struct strbuf flat;
 	strbuf_init(&flat);
 	squeeze(&flat, activity_text(a));
-	if (a->number)
-		strbuf_printf(out, "Plazo: #%u ", a->number);
+	if (*plan_activity_ref(a))
+		strbuf_printf(out, "Plazo: #%s ", plan_activity_ref(a));
 	else
 		strbuf_printf(out, "Plazo: (fila %u) ", a->line);
 	spanish_excerpt(out, flat.data, SUMMARY_TEXT_MAX);
@@ -186,16 +186,14 @@ static bool names_office(const struct plan *p, const struct activity *a, size_t 
 	return false;
 }
 
-/* "<office>.<activity key>.<k>@<domain>": the key is the number, or L<line> when there is
- * none or two rows share it (plan_activity_key), so UIDs stay unique within a feed. */
-static void make_uid(char *uid, size_t size, const struct config *cfg, size_t office,
+/* "<office>.<activity key>.<k>@<domain>" (plan_activity_key: the plain number, the ref,
+ * "c<component>:<ref>" or "L<line>"), so UIDs stay unique within a feed. */
+static char *make_uid(const struct config *cfg, size_t office,
 		     const struct ics_options *opt, const struct activity *a, size_t k)
 {
 	const char *who = office == ICS_ALL_OFFICES ? "todas" : cfg->offices[office].id;
 	const char *domain = opt->domain && *opt->domain ? opt->domain : "localhost";
-	char key[24];
-	plan_activity_key(a, key);
-	snprintf(uid, size, "%s.%s.%zu@%s", who, key, k, domain);
+	return xasprintf("%s.%s.%zu@%s", who, plan_activity_key(a), k, domain);
 }
 
 static void add_event(struct ics_event *e, const struct plan *p, const struct config *cfg,
@@ -204,12 +202,19 @@ static void add_event(struct ics_event *e, const struct plan *p, const struct co
 	const struct activity *a = &p->activities[ai];
 	struct shown s;
 	memset(e, 0, sizeof(*e));
-	make_uid(e->uid, sizeof(e->uid), cfg, office, opt, a, mi - a->milestone_first + 1);
+	e->uid = make_uid(cfg, office, opt, a, mi - a->milestone_first + 1);
 	e->activity = ai;
 	e->milestone = mi;
 	shown_build(&s, p, cfg, opt, ai, mi, NULL);
 	e->hash = shown_hash(&s);
 	shown_finish(&s);
+}
+
+void ics_events_free(struct ics_event *ev, size_t n)
+{
+	for (size_t i = 0; ev != NULL && i < n; i++)
+		free(ev[i].uid);
+	free(ev);
 }
 
 void ics_events(const struct plan *p, const struct config *cfg, size_t office,

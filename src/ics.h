@@ -26,9 +26,9 @@
 #define ICS_ALL_OFFICES ((size_t)-1)
 
 struct ics_event {
-	char uid[128];     /* "<office>.<activity>.<k>@<domain>", stable across reloads: office
-			    * "todas" for ICS_ALL_OFFICES, activity its "#" or "L<line>" when it has
-			    * none or shares it with another row, k the milestone's 1-based place */
+	char *uid;         /* owned: "<office>.<activity>.<k>@<domain>", stable across reloads:
+			    * office "todas" for ICS_ALL_OFFICES, activity its key
+			    * (plan_activity_key), k the milestone's 1-based place */
 	size_t activity;   /* index into plan->activities */
 	size_t milestone;  /* index into plan->milestones */
 	uint64_t hash;     /* of everything the event shows */
@@ -53,11 +53,14 @@ struct ics_options {
 };
 
 /* The events of office's feed (ICS_ALL_OFFICES: every milestone of the plan), in plan
- * order; *out is allocated (free() it; NULL when there are none). The hash is 64-bit FNV-1a
- * over what the event shows (summary, description, dates, category, alarm), so it changes
- * exactly when the rendered event does, SEQUENCE/DTSTAMP/LAST-MODIFIED aside. */
+ * order; *out is allocated (ics_events_free() it; NULL when there are none). The hash is
+ * 64-bit FNV-1a over what the event shows (summary, description, dates, category, alarm),
+ * so it changes exactly when the rendered event does, SEQUENCE/DTSTAMP/LAST-MODIFIED
+ * aside. */
 void ics_events(const struct plan *p, const struct config *cfg, size_t office,
 		const struct ics_options *opt, struct ics_event **out, size_t *n);
+/* Frees what ics_events returned; NULL is fine. */
+void ics_events_free(struct ics_event *ev, size_t n);
 
 /* Writes the VCALENDAR of those events (PRODID, VERSION, CALSCALE, METHOD:PUBLISH, NAME,
  * X-WR-CALNAME, X-WR-TIMEZONE, refresh hints) to out, CRLF lines folded at 75 octets;

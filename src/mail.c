@@ -579,10 +579,13 @@ static bool web_url(const char *url)
 
 static void item_rows(struct strbuf *out, row_fn *row, const struct mail_item *it)
 {
-	char title[32];
+	char title[48];
 	struct strbuf s;
 	strbuf_init(&s);
-	snprintf(title, sizeof title, "Actividad %u", it->number);
+	if (it->ref && *it->ref)
+		snprintf(title, sizeof title, "Actividad %s", it->ref);
+	else
+		snprintf(title, sizeof title, "Actividad %u", it->number);
 	put_clean(&s, it->activity);
 	row(out, ROW_TITLE, title, s.data);
 	field(out, row, ROW_FIELD, "Responsable", it->responsible);

@@ -34,7 +34,8 @@
 
 /* One deliverable in a digest. Strings are borrowed. */
 struct mail_item {
-	unsigned number;          /* activity number */
+	unsigned number;          /* activity number (0: none) */
+	const char *ref;          /* the activity's ref as printed ("1.1.1"); "" or NULL: none */
 	const char *activity;     /* full activity text */
 	const char *goal;         /* "Meta" */
 	struct date due;

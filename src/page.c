@@ -239,16 +239,21 @@ static void put_date_line(const struct ctx *c, const char *cls, const char *labe
 	strbuf_puts(c->out, "</p>\n");
 }
 
-/* The anchor "a9-1": activity number and the milestone's 1-based place in its activity;
- * "l<line>-<k>" for a row without a number. */
+/* The anchor "a9-1" (plan_item_anchor): the activity's key and the milestone's 1-based
+ * place in its activity. */
 static void put_anchor(const struct ctx *c, const struct agenda_item *it)
 {
 	const struct activity *a = &c->p->activities[it->activity];
-	size_t k = it->milestone - a->milestone_first + 1;
-	if (a->number != 0 && !a->number_shared)
-		strbuf_printf(c->out, "a%u-%zu", a->number, k);
+	plan_item_anchor(c->out, a, it->milestone - a->milestone_first + 1);
+}
+
+/* "#1.1.1" as the plan prints it, "Fila 24" for a row without one. */
+static void put_ref(const struct ctx *c, const struct activity *a)
+{
+	if (*plan_activity_ref(a))
+		strbuf_printf(c->out, "#%s", plan_activity_ref(a));
 	else
-		strbuf_printf(c->out, "l%u-%zu", a->line, k);
+		strbuf_printf(c->out, "Fila %u", a->line);
 }
 
 static void put_mark_form(const struct ctx *c, const struct agenda_item *it);
@@ -262,10 +267,9 @@ static void put_item(const struct ctx *c, const struct agenda_item *it)
 	put_anchor(c, it);
 	strbuf_puts(c->out, "\">\n<h3><a href=\"#");
 	put_anchor(c, it);
-	if (a->number != 0)
-		strbuf_printf(c->out, "\">#%u</a>", a->number);
-	else
-		strbuf_printf(c->out, "\">Fila %u</a>", a->line);
+	strbuf_puts(c->out, "\">");
+	put_ref(c, a);
+	strbuf_puts(c->out, "</a>");
 	strbuf_puts(c->out, " <span class=\"count\">");
 	spanish_left(c->out, it->days, it->workdays);
 	strbuf_puts(c->out, "</span></h3>\n");
@@ -338,8 +342,9 @@ static void put_delivered(const struct ctx *c, const struct agenda_item *it,
 	const struct activity *a = &c->p->activities[it->activity];
 	strbuf_puts(c->out, "<article class=\"item done\" id=\"");
 	put_anchor(c, it);
-	strbuf_printf(c->out, "\">\n<h3>#%u <span class=\"count\">entregada</span></h3>\n",
-		      a->number);
+	strbuf_puts(c->out, "\">\n<h3>");
+	put_ref(c, a);
+	strbuf_puts(c->out, " <span class=\"count\">entregada</span></h3>\n");
 	put_date_line(c, "when", "Plazo:", c->p->milestones[it->milestone].due);
 	strbuf_puts(c->out, "<p class=\"txt\">");
 	put_text(c->out, a->text, true);

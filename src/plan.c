@@ -49,6 +49,8 @@ void plan_finish(struct plan *p)
 	free(p->milestones);
 	free(p->office_refs);
 	free(p->refs);
+	free(p->keys);
+	free(p->by_key);
 	plan_init(p);
 }
 
@@ -456,6 +458,121 @@ static void keep_refs(struct plan *p, struct row_state *st)
 	free(st->ref_at);
 }
 
+static int compare_key_at(const void *a, const void *b, void *ctx)
+{
+	const struct plan *p = ctx;
+	return strcmp(p->activities[*(const size_t *)a].key, p->activities[*(const size_t *)b].key);
+}
+
+/* Activity indices by (ref, subcomponent, line): rows that share a ref, then a component,
+ * come together. */
+static int compare_ref_at(const void *a, const void *b, void *ctx)
+{
+	const struct plan *p = ctx;
+	const struct activity *x = &p->activities[*(const size_t *)a];
+	const struct activity *y = &p->activities[*(const size_t *)b];
+	int c = strcmp(x->ref, y->ref);
+	if (c == 0 && x->subcomponent != y->subcomponent)
+		c = x->subcomponent < y->subcomponent ? -1 : 1;
+	if (c == 0)
+		c = x->line < y->line ? -1 : x->line > y->line;
+	return c;
+}
+
+/* How many activities from v[i] on (sorted by compare_ref_at) share its ref, and, when
+ * within_component, its subcomponent too. */
+static size_t run_length(const struct plan *p, const size_t *v, size_t n, size_t i,
+			 bool within_component)
+{
+	const struct activity *a = &p->activities[v[i]];
+	size_t j = i + 1;
+	while (j < n && strcmp(p->activities[v[j]].ref, a->ref) == 0 &&
+	       (!within_component || p->activities[v[j]].subcomponent == a->subcomponent))
+		j++;
+	return j - i;
+}
+
+/* The key plan_activity_key documents, written to keys (NUL-terminated). */
+static void write_key(const struct activity *a, size_t same_ref, size_t same_component,
+		      struct strbuf *keys)
+{
+	if (a->number > 0 && !a->number_shared)
+		strbuf_printf(keys, "%u", a->number);
+	else if (*a->ref != '\0' && same_ref == 1)
+		strbuf_puts(keys, a->ref);
+	else if (*a->ref != '\0' && same_component == 1)
+		strbuf_printf(keys, "c%u:%s", a->subcomponent, a->ref);
+	else
+		strbuf_printf(keys, "L%u", a->line);
+	strbuf_putc(keys, '\0');
+}
+
+/* Keys that still collide ("01" printed where another row's number is 1) fall back to the
+ * line, except a plain number's, which keeps the key it always had. */
+static bool demote_collisions(struct plan *p, size_t *at, struct strbuf *keys)
+{
+	bool demoted = false;
+	for (size_t i = 0; i + 1 < p->n_activities; i++) {
+		size_t j = i + 1;
+		while (j < p->n_activities &&
+		       strcmp(p->activities[p->by_key[i]].key, p->activities[p->by_key[j]].key) == 0)
+			j++;
+		for (size_t k = i; j - i > 1 && k < j; k++) {
+			struct activity *a = &p->activities[p->by_key[k]];
+			if (a->number > 0 && !a->number_shared)
+				continue;
+			at[p->by_key[k]] = keys->len;
+			strbuf_printf(keys, "L%u", a->line);
+			strbuf_putc(keys, '\0');
+			demoted = true;
+		}
+		i = j - 1;
+	}
+	return demoted;
+}
+
+static void point_keys(struct plan *p, const size_t *at, struct strbuf *keys)
+{
+	free(p->keys);
+	p->keys = xmalloc(keys->len + 1);
+	memcpy(p->keys, keys->data ? keys->data : "", keys->len);
+	for (size_t i = 0; i < p->n_activities; i++)
+		p->activities[i].key = p->keys + at[i];
+	for (size_t i = 0; i < p->n_activities; i++)
+		p->by_key[i] = i;
+	qsort_r(p->by_key, p->n_activities, sizeof(*p->by_key), compare_key_at, p);
+}
+
+static void assign_keys(struct plan *p)
+{
+	size_t n = p->n_activities, *v = xcalloc(n + 1, sizeof(*v));
+	size_t *at = xcalloc(n + 1, sizeof(*at));
+	struct strbuf keys;
+	strbuf_init(&keys);
+	for (size_t i = 0; i < n; i++)
+		v[i] = i;
+	qsort_r(v, n, sizeof(*v), compare_ref_at, p);
+	for (size_t i = 0; i < n; i++) {
+		size_t same_ref = run_length(p, v, n, i, false);
+		for (size_t j = i; j < i + same_ref;) {
+			size_t same_component = run_length(p, v, n, j, true);
+			for (size_t k = j; k < j + same_component; k++) {
+				at[v[k]] = keys.len;
+				write_key(&p->activities[v[k]], same_ref, same_component, &keys);
+			}
+			j += same_component;
+		}
+		i += same_ref - 1;
+	}
+	p->by_key = xcalloc(n + 1, sizeof(*p->by_key));
+	point_keys(p, at, &keys);
+	if (demote_collisions(p, at, &keys))
+		point_keys(p, at, &keys);
+	strbuf_finish(&keys);
+	free(at);
+	free(v);
+}
+
 static void build(struct plan *p, const struct config *cfg, struct diag_list *diags)
 {
 	struct date_votes *votes = xcalloc(1, sizeof(*votes));
@@ -484,6 +601,7 @@ static void build(struct plan *p, const struct config *cfg, struct diag_list *di
 	office_matcher_free(m);
 	check_years(p, diags);
 	check_numbers(p, diags);
+	assign_keys(p);
 }
 
 /* Whether mapping m chose the table's column of its role: the column's header (as kept,
@@ -541,12 +659,96 @@ void plan_load_buffer(struct plan *p, const char *path, char *data, size_t len,
 	build(p, cfg, diags);
 }
 
-void plan_activity_key(const struct activity *a, char buf[static 24])
+const char *plan_activity_key(const struct activity *a)
 {
-	if (a->number > 0 && !a->number_shared)
-		snprintf(buf, 24, "%u", a->number);
+	return a->key ? a->key : "";
+}
+
+void plan_rekey(struct plan *p, const char *const *keys)
+{
+	size_t *at = xcalloc(p->n_activities + 1, sizeof(*at));
+	struct strbuf s;
+	strbuf_init(&s);
+	for (size_t i = 0; i < p->n_activities; i++) {
+		at[i] = s.len;
+		strbuf_puts(&s, keys[i] ? keys[i] : p->activities[i].key);
+		strbuf_putc(&s, '\0');
+	}
+	point_keys(p, at, &s);
+	strbuf_finish(&s);
+	free(at);
+}
+
+long plan_find_key(const struct plan *p, const char *key)
+{
+	size_t lo = 0, hi = p->n_activities;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(p->activities[p->by_key[mid]].key, key);
+		if (c == 0)
+			return (long)p->by_key[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+static bool all_digits(const char *s)
+{
+	if (*s == '\0')
+		return false;
+	for (; *s; s++)
+		if (!isdigit((unsigned char)*s))
+			return false;
+	return true;
+}
+
+void plan_item_anchor(struct strbuf *out, const struct activity *a, size_t k)
+{
+	const char *key = plan_activity_key(a);
+	if (all_digits(key))
+		strbuf_printf(out, "a%s-%zu", key, k);
+	else if (key[0] == 'L')
+		strbuf_printf(out, "l%s-%zu", key + 1, k);
 	else
-		snprintf(buf, 24, "L%u", a->line);
+		strbuf_printf(out, "r%s-%zu", key, k);
+}
+
+/* A ref key's characters: the ref's digits and dots, the component label's 'c' and ':', a
+ * moved line key's 'n'. */
+static bool ref_key(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!isdigit((unsigned char)s[i]) && s[i] != '.' && s[i] != ':' && s[i] != 'c' &&
+		    s[i] != 'n')
+			return false;
+	return n > 0;
+}
+
+bool plan_item_parse(const char *item, char *key, unsigned *k)
+{
+	const char *dash = strrchr(item, '-');
+	if (dash == NULL || dash == item + 1 || !isdigit((unsigned char)dash[1]))
+		return false;
+	size_t n = (size_t)(dash - item - 1);
+	const char *body = item + 1;
+	bool digits = strspn(body, "0123456789") == n;
+	if (n + 2 > PLAN_KEY_SIZE || (item[0] == 'r' ? !ref_key(body, n) || digits : !digits))
+		return false;
+	char *end;
+	unsigned long w = strtoul(dash + 1, &end, 10);
+	if (*end != '\0' || w == 0 || w > 100000 || strspn(dash + 1, "0123456789") > 6)
+		return false;
+	if (item[0] == 'l')
+		snprintf(key, PLAN_KEY_SIZE, "L%.*s", (int)n, body);
+	else if (item[0] == 'a' || item[0] == 'r')
+		snprintf(key, PLAN_KEY_SIZE, "%.*s", (int)n, body);
+	else
+		return false;
+	*k = (unsigned)w;
+	return true;
 }
 
 const char *plan_activity_ref(const struct activity *a)

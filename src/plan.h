@@ -17,6 +17,7 @@
 #include "date.h"
 #include "diag.h"
 #include "error.h"
+#include "strbuf.h"
 #include "table.h"
 
 struct milestone {
@@ -25,8 +26,12 @@ struct milestone {
 	struct date due;   /* the deadline: the end of this day in the office's zone */
 };
 
+/* An activity's key's bound, NUL included: "c999:" and a ref of 6 parts of 3 digits. */
+enum { PLAN_KEY_SIZE = 32 };
+
 struct activity {
 	unsigned number;                /* the plan's "#" when a plain integer; else 0 */
+	const char *key;                /* its identity in the state (plan_activity_key) */
 	const char *ref;                /* the number as printed ("1.1.1"); "" when none */
 	bool number_shared;             /* another activity has the same number */
 	unsigned line;                  /* the row's line in the plan file */
@@ -54,6 +59,8 @@ struct plan {
 	size_t n_office_refs;
 	size_t cap_office_refs;
 	char *refs;                   /* owned: the activities' refs, NUL-separated */
+	char *keys;                   /* owned: the activities' keys, NUL-separated */
+	size_t *by_key;               /* activity indices sorted by key (plan_find_key) */
 	enum date_order date_order;   /* the order the file's dates vote for */
 	int year_first;               /* the plan's span (years outside get outside-plan-year) */
 	int year_last;
@@ -74,10 +81,30 @@ int plan_load(struct plan *p, const char *path, const struct config *cfg,
 void plan_load_buffer(struct plan *p, const char *path, char *data, size_t len,
 		      const struct config *cfg, struct diag_list *diags);
 
-/* The name the state database gives an activity: its number ("13"), or "L<line>" when it
- * has none or shares it with another activity. A milestone is then (key, 1-based position
- * in the activity, due date). */
-void plan_activity_key(const struct activity *a, char buf[static 24]);
+/* The name the state database gives an activity (the ledger, the marks, the feed events'
+ * UIDs, the page's anchors), (component, ref) as the plan prints it: its plain number
+ * ("13") when it has one no other row has, as before refs existed; else its ref ("1.1",
+ * "2.3") when no other row has that ref; else "c<subcomponent>:<ref>" ("c2:1.1") when the
+ * ref repeats across components but not within one; else "L<line>". Unique in the plan,
+ * shorter than PLAN_KEY_SIZE; lives as long as the plan. A milestone is then (key, 1-based
+ * position in the activity, due date). */
+const char *plan_activity_key(const struct activity *a);
+
+/* Gives activity i the key keys[i] (NULL: the one it has), for keys the state kept
+ * (replan.h); the caller keeps them unique and shorter than PLAN_KEY_SIZE. */
+void plan_rekey(struct plan *p, const char *const *keys);
+
+/* The activity whose key is key, or -1. */
+long plan_find_key(const struct plan *p, const char *key);
+
+/* The page anchor (and form item) of milestone k (1-based) of a: "a13-2" for a plain number,
+ * "l24-1" for a line key, "r1.1-2" or "rc2:1.1-2" for a ref key (and "rn24-1" for the
+ * line key "n24" that replan.h gives a row whose "L24" another activity kept). */
+void plan_item_anchor(struct strbuf *out, const struct activity *a, size_t k);
+
+/* Reads an anchor back: the activity's key (a buffer of PLAN_KEY_SIZE) and k. False when
+ * item is not one plan_item_anchor writes. */
+bool plan_item_parse(const char *item, char *key, unsigned *k);
 
 /* True for a diagnostic that leaves nothing to serve (an unreadable file, no header, a broken
  * config: empty-input, binary-input, no-header, missing-column, config-* errors); false for

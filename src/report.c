@@ -167,8 +167,7 @@ static int classify(struct report *r, struct mark_index *ix, const struct config
 static int count_activity(struct report *r, struct mark_index *ix, const struct plan *p,
 			  const struct config *cfg, const struct activity *a, struct pz_error *err)
 {
-	char key[24];
-	plan_activity_key(a, key);
+	const char *key = plan_activity_key(a);
 	struct report_subcomponent *sub = subcomponent(r, a);
 	for (size_t j = 0; j < a->office_count; j++) {
 		size_t o = p->office_refs[a->office_first + j];

@@ -47,7 +47,8 @@ static void to_row(const struct plan *p, const struct config *cfg, const struct 
 	const struct activity *a = &p->activities[r->activity];
 	memset(row, 0, sizeof(*row));
 	snprintf(row->office, sizeof(row->office), "%s", cfg->offices[r->office].id);
-	plan_activity_key(a, row->activity);
+	_Static_assert(PLAN_KEY_SIZE <= sizeof(row->activity), "a plan key fits a row's");
+	snprintf(row->activity, sizeof(row->activity), "%s", plan_activity_key(a));
 	row->milestone = (int)(r->milestone - a->milestone_first + 1);
 	date_format_iso(p->milestones[r->milestone].due, row->due);
 	remind_stage_key(r->stage, row->stage);
@@ -95,25 +96,11 @@ static int enqueue(const struct plan *p, const struct config *cfg, struct store 
 
 /* Finds plan activities and config offices by the names the ledger uses. */
 struct lookup {
-	size_t *by_number; /* activity indices sorted by number (numbered ones only) */
-	size_t n_numbered;
 	size_t *offices;   /* office indices sorted by id */
 	const struct plan *p;
 	const struct config *cfg;
 	const struct done_set *done;
 };
-
-/* qsort has no context argument: sort pairs of (key, index) instead. */
-struct keyed {
-	unsigned long key;
-	size_t index;
-};
-
-static int compare_keyed(const void *a, const void *b)
-{
-	const struct keyed *x = a, *y = b;
-	return x->key < y->key ? -1 : x->key > y->key;
-}
 
 static int compare_ids(const void *a, const void *b, void *cfg)
 {
@@ -127,16 +114,6 @@ static void lookup_init(struct lookup *l, const struct plan *p, const struct con
 	l->p = p;
 	l->cfg = cfg;
 	l->done = done;
-	struct keyed *k = xcalloc(p->n_activities, sizeof(*k));
-	l->n_numbered = 0;
-	for (size_t i = 0; i < p->n_activities; i++)
-		if (p->activities[i].number > 0 && !p->activities[i].number_shared)
-			k[l->n_numbered++] = (struct keyed){p->activities[i].number, i};
-	qsort(k, l->n_numbered, sizeof(*k), compare_keyed);
-	l->by_number = xcalloc(l->n_numbered, sizeof(size_t));
-	for (size_t i = 0; i < l->n_numbered; i++)
-		l->by_number[i] = k[i].index;
-	free(k);
 	l->offices = xcalloc(cfg->n_offices, sizeof(size_t));
 	for (size_t i = 0; i < cfg->n_offices; i++)
 		l->offices[i] = i;
@@ -145,7 +122,6 @@ static void lookup_init(struct lookup *l, const struct plan *p, const struct con
 
 static void lookup_finish(struct lookup *l)
 {
-	free(l->by_number);
 	free(l->offices);
 }
 
@@ -165,30 +141,10 @@ static long find_office(const struct lookup *l, const char *id)
 	return -1;
 }
 
-/* The first activity with that ledger key (duplicate numbers are flagged by check). */
+/* The activity with that ledger key (plan_activity_key), or -1. */
 static long find_activity(const struct lookup *l, const char *key)
 {
-	char *end;
-	if (key[0] == 'L') {
-		unsigned long line = strtoul(key + 1, &end, 10);
-		for (size_t i = 0; i < l->p->n_activities; i++)
-			if (l->p->activities[i].line == line)
-				return (long)i;
-		return -1;
-	}
-	unsigned long n = strtoul(key, &end, 10);
-	size_t lo = 0, hi = l->n_numbered;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		unsigned v = l->p->activities[l->by_number[mid]].number;
-		if (v < n)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo < l->n_numbered && l->p->activities[l->by_number[lo]].number == n)
-		return (long)l->by_number[lo];
-	return -1;
+	return plan_find_key(l->p, key);
 }
 
 /* The plan milestone a ledger row names, or -1 when the plan no longer has it on that date
@@ -271,12 +227,10 @@ static void fill_item(const struct lookup *l, struct digest *d, size_t i, long m
 	const struct config_office *o = &l->cfg->offices[d->office];
 	struct strbuf *others = &d->texts[TEXTS * i], *source = &d->texts[TEXTS * i + 1];
 	struct strbuf *link = &d->texts[TEXTS * i + 2];
-	if (d->page_url && (act->number == 0 || act->number_shared))
-		strbuf_printf(link, "%s#l%u-%zu", d->page_url, act->line,
-			      (size_t)m - act->milestone_first + 1);
-	else if (d->page_url)
-		strbuf_printf(link, "%s#a%u-%zu", d->page_url, act->number,
-			      (size_t)m - act->milestone_first + 1);
+	if (d->page_url) {
+		strbuf_printf(link, "%s#", d->page_url);
+		plan_item_anchor(link, act, (size_t)m - act->milestone_first + 1);
+	}
 	for (size_t k = 0; k < act->office_count; k++) {
 		size_t other = p->office_refs[act->office_first + k];
 		if (other != d->office)
@@ -287,6 +241,7 @@ static void fill_item(const struct lookup *l, struct digest *d, size_t i, long m
 	strbuf_printf(source, "%s:%u", base ? base + 1 : p->source, act->line);
 	d->items[i] = (struct mail_item){
 		.number = act->number,
+		.ref = plan_activity_ref(act),
 		.activity = act->text,
 		.goal = act->goal,
 		.due = ms->due,

@@ -87,6 +87,17 @@ static const char *const migrations[] = {
 	 * tokens */
 	("CREATE TABLE page_token (office TEXT PRIMARY KEY, token TEXT NOT NULL UNIQUE,"
 	 "  created INTEGER NOT NULL);"),
+	/* 6: activity identity by (component, ref): the plan the daemon last loaded (what a
+	 * reload changes is told against it), and the keys kept from before refs (an activity
+	 * whose state is stored under its old line key keeps it). An install that already has
+	 * state adopts its old keys at its first load ('identity' = 'legacy'). */
+	"CREATE TABLE plan_seen (activity TEXT NOT NULL, milestone INTEGER NOT NULL,"
+	"  due TEXT NOT NULL, ref TEXT NOT NULL, line INTEGER NOT NULL,"
+	"  text_hash INTEGER NOT NULL, PRIMARY KEY (activity, milestone));"
+	"CREATE TABLE activity_alias (activity TEXT PRIMARY KEY, stored TEXT NOT NULL UNIQUE);"
+	"INSERT INTO meta (key, value) SELECT 'identity', 'legacy' WHERE"
+	"  EXISTS (SELECT 1 FROM reminder) OR EXISTS (SELECT 1 FROM delivery) OR"
+	"  EXISTS (SELECT 1 FROM feed_event);",
 };
 
 static const char *const state_names[] = {"pending",  "sent",	  "failed",
@@ -428,6 +439,14 @@ static void copy_text(char *dst, size_t size, const unsigned char *src)
 	snprintf(dst, size, "%s", src ? (const char *)src : "");
 }
 
+/* A key that does not fit names no activity: it reads as "", never as a truncated key. */
+static void copy_key(char *dst, size_t size, const unsigned char *src)
+{
+	if (src != NULL && strlen((const char *)src) >= size)
+		src = NULL;
+	copy_text(dst, size, src);
+}
+
 #define ROW_COLUMNS                                                                        \
 	"id, office, activity, milestone, due, stage, slot, late, attempts, next_attempt, " \
 	"state, last_error, message_id, first_attempt"
@@ -436,7 +455,7 @@ static bool read_row(sqlite3_stmt *st, struct store_reminder *r)
 {
 	r->id = sqlite3_column_int64(st, 0);
 	copy_text(r->office, sizeof(r->office), sqlite3_column_text(st, 1));
-	copy_text(r->activity, sizeof(r->activity), sqlite3_column_text(st, 2));
+	copy_key(r->activity, sizeof(r->activity), sqlite3_column_text(st, 2));
 	r->milestone = sqlite3_column_int(st, 3);
 	copy_text(r->due, sizeof(r->due), sqlite3_column_text(st, 4));
 	copy_text(r->stage, sizeof(r->stage), sqlite3_column_text(st, 5));
@@ -840,7 +859,7 @@ int store_deliveries(struct store *s, struct store_delivery **out, size_t *n,
 		*out = xgrow(*out, &cap, *n + 1, sizeof(**out));
 		struct store_delivery *d = &(*out)[(*n)++];
 		copy_text(d->office, sizeof(d->office), sqlite3_column_text(st, 0));
-		copy_text(d->activity, sizeof(d->activity), sqlite3_column_text(st, 1));
+		copy_key(d->activity, sizeof(d->activity), sqlite3_column_text(st, 1));
 		d->milestone = sqlite3_column_int(st, 2);
 		copy_text(d->due, sizeof(d->due), sqlite3_column_text(st, 3));
 		d->at = sqlite3_column_int64(st, 4);
@@ -1115,4 +1134,141 @@ int store_retry(struct store *s, const char *office, time_t since, time_t at, si
 			*released = (size_t)sqlite3_changes(s->db);
 	}
 	return 0;
+}
+
+/* ---- the plan last loaded, and kept keys -------------------------------------------------- */
+
+int store_plan_seen(struct store *s, struct store_seen **out, size_t *n, struct pz_error *err)
+{
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	*out = NULL;
+	*n = 0;
+	if (prepare(s, "SELECT activity, milestone, due, ref, line, text_hash "
+		       "FROM plan_seen ORDER BY activity, milestone",
+		    &st, err) < 0)
+		return -1;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*out = xgrow(*out, &cap, *n + 1, sizeof(**out));
+		struct store_seen *r = &(*out)[(*n)++];
+		copy_key(r->activity, sizeof(r->activity), sqlite3_column_text(st, 0));
+		r->milestone = sqlite3_column_int(st, 1);
+		copy_text(r->due, sizeof(r->due), sqlite3_column_text(st, 2));
+		copy_text(r->ref, sizeof(r->ref), sqlite3_column_text(st, 3));
+		r->line = (unsigned)sqlite3_column_int64(st, 4);
+		r->text_hash = (unsigned long long)sqlite3_column_int64(st, 5);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(s, err, "read the plan seen from");
+}
+
+static int put_seen(struct store *s, sqlite3_stmt *st, const struct store_seen *r,
+		    struct pz_error *err)
+{
+	sqlite3_reset(st);
+	sqlite3_bind_text(st, 1, r->activity, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, r->milestone);
+	sqlite3_bind_text(st, 3, r->due, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, r->ref, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)r->line);
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)r->text_hash);
+	return sqlite3_step(st) == SQLITE_DONE ? 0 : db_fail(s, err, "record the plan in");
+}
+
+int store_set_plan_seen(struct store *s, const struct store_seen *rows, size_t n,
+			const char *source, const char *fingerprint, struct pz_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	if (store_begin(s, err) < 0)
+		return -1;
+	int rc = exec(s, "DELETE FROM plan_seen", err);
+	if (rc == 0)
+		rc = prepare(s, "INSERT OR REPLACE INTO plan_seen (activity, milestone, due, ref, "
+				"line, text_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+			     &st, err);
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = put_seen(s, st, &rows[i], err);
+	sqlite3_finalize(st);
+	if (rc == 0)
+		rc = store_set_meta(s, "plan-seen", source, err);
+	if (rc == 0)
+		rc = store_set_meta(s, "plan-seen-hash", fingerprint, err);
+	if (rc < 0) {
+		store_rollback(s);
+		return -1;
+	}
+	return store_commit(s, err);
+}
+
+int store_aliases(struct store *s, struct store_alias **out, size_t *n, struct pz_error *err)
+{
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	*out = NULL;
+	*n = 0;
+	if (prepare(s, "SELECT activity, stored FROM activity_alias ORDER BY activity", &st, err) <
+	    0)
+		return -1;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*out = xgrow(*out, &cap, *n + 1, sizeof(**out));
+		copy_key((*out)[*n].activity, sizeof((*out)[*n].activity),
+			 sqlite3_column_text(st, 0));
+		copy_key((*out)[*n].stored, sizeof((*out)[*n].stored), sqlite3_column_text(st, 1));
+		(*n)++;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(s, err, "read the kept keys from");
+}
+
+int store_add_alias(struct store *s, const char *activity, const char *stored,
+		    struct pz_error *err)
+{
+	sqlite3_stmt *st;
+	if (prepare(s, "INSERT OR IGNORE INTO activity_alias (activity, stored) VALUES (?1, ?2)",
+		    &st, err) < 0)
+		return -1;
+	sqlite3_bind_text(st, 1, activity, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, stored, -1, SQLITE_STATIC);
+	return run(s, st, err);
+}
+
+/* "<office>.<key>.<k>@<domain>" -> key (office ids have no '.'). */
+static bool uid_key(const char *uid, char *key, size_t size)
+{
+	const char *first = strchr(uid, '.'), *at = strrchr(uid, '@');
+	const char *last = NULL;
+	for (const char *p = first ? first + 1 : NULL; p && at && p < at; p++)
+		if (*p == '.')
+			last = p;
+	if (first == NULL || last == NULL || (size_t)(last - first - 1) >= size)
+		return false;
+	snprintf(key, size, "%.*s", (int)(last - first - 1), first + 1);
+	return true;
+}
+
+int store_used_keys(struct store *s, struct store_key **out, size_t *n, struct pz_error *err)
+{
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	*out = NULL;
+	*n = 0;
+	if (prepare(s, "SELECT activity, 0 FROM reminder UNION SELECT activity, 0 FROM delivery "
+		       "UNION SELECT uid, 1 FROM feed_event",
+		    &st, err) < 0)
+		return -1;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *text = (const char *)sqlite3_column_text(st, 0);
+		*out = xgrow(*out, &cap, *n + 1, sizeof(**out));
+		char *key = (*out)[*n].key;
+		if (sqlite3_column_int(st, 1) ? uid_key(text ? text : "", key, STORE_KEY_SIZE)
+					      : (copy_key(key, STORE_KEY_SIZE,
+							  (const unsigned char *)text),
+						 *key != '\0'))
+			(*n)++;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(s, err, "read the keys in");
 }

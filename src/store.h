@@ -28,10 +28,14 @@ enum store_state {
 	STORE_DELIVERED, /* not sent: the office had marked the milestone delivered */
 };
 
+/* An activity key's bound in the ledger and the marks, NUL included; plan keys are shorter
+ * (PLAN_KEY_SIZE), and a stored key that does not fit reads as "" (no activity has it). */
+enum { STORE_KEY_SIZE = 64 };
+
 struct store_reminder {
 	long long id;            /* set by the store */
 	char office[64];         /* office id */
-	char activity[24];       /* activity number, or "L<line>" when it has none */
+	char activity[STORE_KEY_SIZE]; /* the activity's key (plan_activity_key) */
 	int milestone;           /* 1-based position of the milestone in its activity */
 	char due[11];            /* YYYY-MM-DD */
 	char stage[24];          /* "lead-15d", "due", ... */
@@ -202,7 +206,7 @@ int store_set_meta(struct store *s, const char *key, const char *value, struct p
 /* A milestone an office marked delivered (from its page). */
 struct store_delivery {
 	char office[64];
-	char activity[24];
+	char activity[STORE_KEY_SIZE];
 	int milestone;
 	char due[11];
 	long long at;        /* when it was marked */
@@ -236,5 +240,43 @@ int store_audit(struct store *s, time_t at, const char *office, const char *kind
 /* Rows at or after since, for one office (NULL: all), oldest first. */
 int store_audit_list(struct store *s, const char *office, time_t since,
 		     struct store_audit_row **out, size_t *n, struct pz_error *err);
+
+/* One milestone of the plan the daemon last loaded (what a reload changes is told against
+ * it); an activity with no milestone has one row with milestone 0 and due "". */
+struct store_seen {
+	char activity[STORE_KEY_SIZE]; /* its key */
+	int milestone;
+	char due[11];
+	char ref[32];        /* as printed; "" none */
+	unsigned line;       /* in the plan file store_set_plan_seen was given */
+	unsigned long long text_hash; /* of the activity's text: a renumbered ref keeps it */
+};
+
+/* The plan last recorded; *out is allocated (free() it), empty before the first. */
+int store_plan_seen(struct store *s, struct store_seen **out, size_t *n, struct pz_error *err);
+/* Replaces it (one transaction) and records source, the plan file's path (meta
+ * "plan-seen"), and the caller's fingerprint of it (meta "plan-seen-hash"). */
+int store_set_plan_seen(struct store *s, const struct store_seen *rows, size_t n,
+			const char *source, const char *fingerprint, struct pz_error *err);
+
+/* A key kept from before refs: the activity whose key is now `activity` has its state
+ * under `stored`. */
+struct store_alias {
+	char activity[STORE_KEY_SIZE];
+	char stored[STORE_KEY_SIZE];
+};
+
+int store_aliases(struct store *s, struct store_alias **out, size_t *n, struct pz_error *err);
+/* Adds one (an activity that has one keeps it). */
+int store_add_alias(struct store *s, const char *activity, const char *stored,
+		    struct pz_error *err);
+
+struct store_key {
+	char key[STORE_KEY_SIZE];
+};
+
+/* Every activity key the state holds (the ledger, the marks, the feed events' UIDs), repeats
+ * possible; *out is allocated (free() it). */
+int store_used_keys(struct store *s, struct store_key **out, size_t *n, struct pz_error *err);
 
 #endif

@@ -33,7 +33,7 @@ static int dump(const struct config *cfg, const struct plan *p, const char *who,
 	else
 		fprintf(stderr, "ics-dump: %s\n", err.msg);
 	strbuf_finish(&out);
-	free(ev);
+	ics_events_free(ev, n);
 	return rc == 0 ? 0 : 1;
 }
 

@@ -94,7 +94,7 @@ static char *render(struct test_state *ts, const struct fixture *f, size_t offic
 	CHECK_INT_EQ(ts, rc, 0);
 	if (rc < 0)
 		fprintf(stderr, "render: %s\n", err.msg);
-	free(ev);
+	ics_events_free(ev, n);
 	if (n_out)
 		*n_out = n;
 	return strbuf_steal(&out);
@@ -171,13 +171,13 @@ static void events_of_office(struct test_state *ts)
 		snprintf(uid, sizeof(uid), "secretaria-general.%s@" DOMAIN, want[i]);
 		CHECK_STR_EQ(ts, ev[i].uid, uid);
 	}
-	free(ev);
+	ics_events_free(ev, n);
 	ics_events(&f.plan, &f.cfg, ICS_ALL_OFFICES, &opt, &ev, &n);
 	CHECK_INT_EQ(ts, n, 80); /* every date of seed-golden.txt, once */
 	CHECK_INT_EQ(ts, n, f.plan.n_milestones);
 	if (n > 0)
 		CHECK_STR_EQ(ts, ev[0].uid, "todas.1.1@" DOMAIN);
-	free(ev);
+	ics_events_free(ev, n);
 	unload(&f);
 }
 
@@ -206,12 +206,12 @@ static void uids_stable(struct test_state *ts)
 		CHECK_STR_EQ(ts, a[i].uid, b[i].uid);
 		CHECK(ts, a[i].hash == b[i].hash);
 	}
-	free(a);
-	free(b);
+	ics_events_free(a, na);
+	ics_events_free(b, nb);
 	for (size_t o = 0; o < f1.cfg.n_offices; o++) {
 		ics_events(&f1.plan, &f1.cfg, o, &opt, &a, &na);
 		CHECK(ts, uids_distinct(a, na));
-		free(a);
+		ics_events_free(a, na);
 	}
 	unload(&f1);
 	unload(&f2);
@@ -248,7 +248,7 @@ static void hash_follows_content(struct test_state *ts)
 		changed += before[i].hash != after[i].hash;
 	}
 	CHECK_INT_EQ(ts, changed, 3); /* #13's three dates */
-	free(after);
+	ics_events_free(after, n2);
 	size_t i30 = activity_numbered(&f.plan, 30); /* the goal shows only in the description */
 	const char *goal = f.plan.activities[i30].goal;
 	f.plan.activities[i30].goal = "Otra meta";
@@ -260,9 +260,9 @@ static void hash_follows_content(struct test_state *ts)
 	ics_events(&f.plan, &f.cfg, f.office, &opt, &other, &n3);
 	for (size_t i = 0; i < n1 && i < n3; i++)
 		CHECK(ts, before[i].hash != other[i].hash);
-	free(before);
-	free(after);
-	free(other);
+	ics_events_free(before, n1);
+	ics_events_free(after, n2);
+	ics_events_free(other, n3);
 	unload(&f);
 }
 
@@ -328,18 +328,18 @@ static void window_drops_older(struct test_state *ts)
 	CHECK_INT_EQ(ts, n, 9);
 	if (n > 0)
 		CHECK_STR_EQ(ts, ev[0].uid, "secretaria-general.13.3@" DOMAIN);
-	free(ev);
+	ics_events_free(ev, n);
 	opt = options(2023, 11, 1); /* 30, 31 and 64 fall out */
 	ics_events(&f.plan, &f.cfg, f.office, &opt, &ev, &n);
 	CHECK_INT_EQ(ts, n, 6);
 	for (size_t i = 0; i < n; i++)
 		CHECK(ts,
 		      date_compare(f.plan.milestones[ev[i].milestone].due, opt.window_start) >= 0);
-	free(ev);
+	ics_events_free(ev, n);
 	opt = options(2024, 1, 1);
 	ics_events(&f.plan, &f.cfg, f.office, &opt, &ev, &n);
 	CHECK_INT_EQ(ts, n, 0);
-	free(ev);
+	ics_events_free(ev, n);
 	unload(&f);
 }
 
@@ -388,7 +388,7 @@ static void round_trip(struct test_state *ts)
 	if (cal)
 		icalcomponent_free(cal);
 	free(text);
-	free(ev);
+	ics_events_free(ev, n);
 	unload(&f);
 }
 
@@ -568,7 +568,7 @@ static void uid_fallbacks(struct test_state *ts)
 	}
 	CHECK_INT_EQ(ts, ics_render(&f.plan, &f.cfg, f.cfg.n_offices, &opt, ev, 0, &out, &err), -1);
 	strbuf_finish(&out);
-	free(ev);
+	ics_events_free(ev, n);
 	unload(&f);
 }
 

@@ -11,6 +11,12 @@ compared with tests/data/state-v3.golden.json (read from the v3 database when it
   ran (the rows that were sent, failed or delivered are never touched).
 
 A later schema change extends this test with what it adds; it must never make it fail.
+
+Schema 6 (activity identity by component and ref): the seed plan's refs are plain unique
+numbers, so its keys are the ones the v3 state holds by construction: `plazo check` against the
+migrated state finds no orphaned mark and keeps no old key, the daemon adopts nothing
+(activity_alias stays empty, 'identity' goes from 'legacy' to 'adopted'), records the plan it
+loaded, and every ledger row and mark names an activity of it.
 """
 import json
 import os
@@ -104,6 +110,39 @@ def check_opened(db_path, g):
         db.close()
 
 
+def check_identity_before(config, db_path):
+    db = sqlite3.connect(db_path)
+    try:
+        mode = db.execute("SELECT value FROM meta WHERE key = 'identity'").fetchone()
+        check("schema 6: an old state is marked for key adoption", mode == ("legacy",), mode)
+    finally:
+        db.close()
+    r = subprocess.run([PLAZO, "-c", config, "check"], capture_output=True, text=True,
+                       timeout=30)
+    out = r.stdout + r.stderr
+    check("check against the old state: no orphaned mark, no key kept",
+          "note[mark-orphaned]" not in out and "note[key-kept]" not in out and
+          "state-unreadable" not in out, out[-2000:])
+
+
+def check_identity_after(db_path):
+    db = sqlite3.connect(db_path)
+    try:
+        aliases = db.execute("SELECT activity, stored FROM activity_alias").fetchall()
+        check("the daemon kept no old key (the seed's keys never changed)", aliases == [],
+              aliases)
+        mode = db.execute("SELECT value FROM meta WHERE key = 'identity'").fetchone()
+        check("key adoption done once", mode == ("adopted",), mode)
+        seen = {r[0] for r in db.execute("SELECT activity FROM plan_seen")}
+        check("the plan loaded is recorded (65 activities)", len(seen) == 65, len(seen))
+        keys = {r[0] for r in db.execute("SELECT activity FROM reminder UNION "
+                                         "SELECT activity FROM delivery")}
+        lost = sorted(k for k in keys if k not in seen and k != "escalation")
+        check("every ledger row and mark names an activity of the plan", not lost, lost)
+    finally:
+        db.close()
+
+
 def check_token_list(config, base, g):
     r = subprocess.run([PLAZO, "-c", config, "token", "list"], capture_output=True, text=True,
                        timeout=30)
@@ -138,8 +177,9 @@ def wait_port(log_path, proc, timeout=30):
     deadline = time.time() + timeout
     while time.time() < deadline and proc.poll() is None:
         with open(log_path) as f:
-            m = re.search(r"serving feeds on 127\.0\.0\.1 port (\d+)", f.read())
-        if m:
+            text = f.read()
+        m = re.search(r"serving feeds on 127\.0\.0\.1 port (\d+)", text)
+        if m and "ready offices=" in text:  # served from the first publish on
             return int(m.group(1))
         time.sleep(0.1)
     return None
@@ -186,8 +226,10 @@ def main():
                            timeout=30)
         check("status opens the v3 state", r.returncode == 0, r.stdout + r.stderr)
         check_opened(db_path, g)
+        check_identity_before(config, db_path)
         check_token_list(config, base, g)
         check_feeds(tmp, config, g)
+        check_identity_after(db_path)
         # the daemon may send what is due; it never rewrites what was settled
         settled = [r for r in g["reminder"] if r["state"] != "pending"]
         check_db(db_path, dict(g, reminder=settled), "after the daemon")
