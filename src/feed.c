@@ -377,7 +377,7 @@ struct http_site *feed_site(const struct plan *p, const struct config *cfg, stru
 	http_site_set_held(site, hold.held, c.pending);
 	struct by_office ix;
 	by_office_build(p, cfg->n_offices, &ix);
-	int rc = agenda_build(p, cfg, now, 30, ag, err);
+	int rc = agenda_build(p, cfg, now, PAGE_WHOLE_PLAN, ag, err);
 	for (size_t o = 0; o < cfg->n_offices && rc == 0; o++)
 		rc = add_office(site, p, cfg, st, o, &ag[o], &done, &ix, now, err);
 	if (rc == 0 && add_office(site, p, cfg, st, ICS_ALL_OFFICES, NULL, &done, &ix, now,

@@ -2,12 +2,14 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "calendar.h"
 #include "spanish.h"
 #include "text.h"
+#include "xalloc.h"
 
 #define HDR_COLS 78 /* header lines are folded within this width (RFC 5322 2.1.1) */
 #define WORD_MAX 75 /* longest RFC 2047 encoded-word */
@@ -639,13 +641,23 @@ static void text_link(struct strbuf *out, const char *label, const char *url)
 	strbuf_putc(out, '\n');
 }
 
+/* The page's subscribe section (webcal, Google, the URL to copy, per-app steps): a link to
+ * the .ics itself would download a snapshot that never updates. */
+static char *subscribe_url(const struct mail_digest *d)
+{
+	return xasprintf("%s#suscribir", d->page_url);
+}
+
 static void text_footer(struct strbuf *out, const struct mail_digest *d)
 {
 	strbuf_puts(out, "\n-- \n");
 	if (web_url(d->page_url))
 		text_link(out, "Página de la oficina", d->page_url);
-	if (web_url(d->feed_url))
-		text_link(out, "Calendario de plazos (suscripción)", d->feed_url);
+	if (web_url(d->page_url)) {
+		char *sub = subscribe_url(d);
+		text_link(out, "Suscribirse al calendario de plazos", sub);
+		free(sub);
+	}
 	strbuf_puts(out, "Mensaje automático enviado por plazo. Por favor, no responda a este "
 			 "correo.\n");
 }
@@ -763,8 +775,11 @@ static void html_footer(struct strbuf *out, const struct mail_digest *d)
 		    "<hr style=\"border:0;border-top:1px solid #dddddd;margin:24px 0 8px\">\n");
 	if (web_url(d->page_url))
 		html_link(out, d->page_url, "Página de la oficina");
-	if (web_url(d->feed_url))
-		html_link(out, d->feed_url, "Calendario de plazos (suscripción)");
+	if (web_url(d->page_url)) {
+		char *sub = subscribe_url(d);
+		html_link(out, sub, "Suscribirse al calendario de plazos");
+		free(sub);
+	}
 	strbuf_puts(out, "<p style=\"margin:8px 0 0;font-size:12px;color:#666666\">Mensaje "
 			 "automático enviado por plazo. Por favor, no responda a este correo.</p>\n"
 			 "</div>\n</body>\n</html>\n");

@@ -17,7 +17,8 @@
  * (X); ..."), "Compartida con", the late notice, and "Fuente: file:line" in small print.
  * Plan text and names are cleaned: every run of control characters (CR, LF, tab, C1) and
  * white space becomes one space, invalid UTF-8 becomes U+FFFD; HTML escapes &<>"'.
- * Links to page_url and feed_url appear only for http(s) URLs. Text and HTML parts are
+ * Links to page_url and to its subscribe section (page_url#suscribir, never the .ics: a
+ * click on that downloads a snapshot) appear only for an http(s) page_url. Text and HTML parts are
  * quoted-printable; soft line breaks never split a UTF-8 character.
  */
 #ifndef PLAZO_MAIL_H
@@ -59,7 +60,8 @@ struct mail_digest {
 	const char *const *to;      /* addresses */
 	size_t n_to;
 	const char *cc;             /* the office's manager, or NULL */
-	const char *feed_url;       /* https URL of the office's feed, or NULL */
+	const char *feed_url;       /* https URL of the office's feed, or NULL (not linked: the
+				     * subscribe link goes to page_url#suscribir) */
 	const char *page_url;       /* the office's page, or NULL */
 	const char *list_domain;    /* List-Id becomes <office_id.list_domain> */
 	const char *identity;       /* stable identity of this digest (office, slot, items) */

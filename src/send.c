@@ -533,7 +533,7 @@ int send_run(const struct plan *p, const struct config *cfg, struct store *st, t
 	     bool dry_run, struct strbuf *dry_out, struct send_report *rep,
 	     struct pz_error *err)
 {
-	struct done_set done = {NULL, 0};
+	struct done_set done = {0};
 	if (store_begin(st, err) < 0)
 		return -1;
 	if (done_load(&done, st, err) < 0 || enqueue(p, cfg, st, at, &done, rep, err) < 0 ||

@@ -100,6 +100,10 @@ def check_opened(db_path, g):
         have = db.execute("SELECT value FROM meta WHERE key = 'cursor'").fetchone()
         check("migrated: cursor kept", have is not None and [{"key": "cursor",
               "value": have[0]}] == cursor, (have, cursor))
+        # schema 6: later marks kept beside the first; none on upgrade, the marks untouched
+        later = db.execute("SELECT count(*) FROM delivery_later").fetchone()[0]
+        check("migrated: later marks table (schema 6), empty", version >= 6 and later == 0,
+              (version, later))
     finally:
         db.close()
 
