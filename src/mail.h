@@ -50,6 +50,10 @@ struct mail_item {
 	const char *responsible;  /* in an escalation digest: the late office's name; NULL
 				   * otherwise */
 	const char *link;         /* the item on the office's page (http(s) URL), or NULL */
+	const char *doubt;        /* what the plan check doubts about the date, in a Spanish
+				   * sentence (doubt.h), or NULL */
+	bool review;              /* escalation digest: a doubted date, listed under "Fechas
+				   * para revisar en el plan" instead of as late */
 };
 
 struct mail_digest {
@@ -71,6 +75,7 @@ struct mail_digest {
 	struct date today;          /* the office's local date at `date` */
 	const struct mail_item *items; /* overdue first (most late first), then by due date */
 	size_t n_items;
+	bool escalation;            /* the supervising office's digest (see below) */
 };
 
 /* "<plazo.H1.H2@domain>" from identity: a resend of the same digest has the same Message-ID.

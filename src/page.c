@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "calendar.h"
+#include "doubt.h"
 #include "http.h"
 #include "spanish.h"
 #include "text.h"
@@ -244,6 +245,21 @@ static void put_closed(const struct ctx *c, struct date due)
 	strbuf_puts(c->out, "; el plan la mantiene.</p>\n");
 }
 
+/* What the plan check doubts about the date, so the office can get the plan corrected. */
+static void put_doubt(const struct ctx *c, size_t m)
+{
+	const struct plan_doubt *d = doubt_of(c->p, m);
+	if (d == NULL)
+		return;
+	struct strbuf s;
+	strbuf_init(&s);
+	doubt_describe(&s, c->p, d, c->p->milestones[m].due);
+	strbuf_puts(c->out, "<p class=\"note doubt\">");
+	put_esc(c->out, s.data);
+	strbuf_puts(c->out, "</p>\n");
+	strbuf_finish(&s);
+}
+
 static void put_others(const struct ctx *c, const struct activity *a)
 {
 	bool first = true;
@@ -314,6 +330,7 @@ static void put_item(const struct ctx *c, const struct agenda_item *it)
 		      m->due);
 	if (it->due_closed)
 		put_closed(c, m->due);
+	put_doubt(c, it->milestone);
 	if (m->has_start)
 		put_date_line(c, "small", "<span class=\"lbl\">Inicia:</span>", m->start);
 	strbuf_puts(c->out, "<p class=\"txt\">");

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "columns.h"
+#include "doubt.h"
 #include "office.h"
 #include "strbuf.h"
 #include "xalloc.h"
@@ -49,6 +50,7 @@ void plan_finish(struct plan *p)
 	free(p->milestones);
 	free(p->office_refs);
 	free(p->refs);
+	free(p->doubts);
 	plan_init(p);
 }
 
@@ -493,6 +495,7 @@ int plan_load(struct plan *p, const char *path, const struct config *cfg,
 	if (table_load(&p->table, path, cfg->plan_max_size, diags, err) < 0)
 		return -1;
 	build(p, cfg, diags);
+	doubt_collect(p, diags);
 	return 0;
 }
 
@@ -502,6 +505,7 @@ void plan_load_buffer(struct plan *p, const char *path, char *data, size_t len,
 	p->source = xstrdup(path);
 	table_parse(&p->table, path, data, len, diags);
 	build(p, cfg, diags);
+	doubt_collect(p, diags);
 }
 
 void plan_activity_key(const struct activity *a, char buf[static 24])

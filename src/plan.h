@@ -25,6 +25,14 @@ struct milestone {
 	struct date due;   /* the deadline: the end of this day in the office's zone */
 };
 
+/* A doubt the plan check raised about a milestone's date itself (doubt.h). */
+struct plan_doubt {
+	const char *code;  /* "ambiguous-date", "invalid-date", "outside-plan-year"; NULL: none */
+	char written[40];  /* the date as the plan wrote it ("1/03/2023"); "" when unknown */
+	bool has_other;    /* ambiguous-date: the other reading is known */
+	struct date other;
+};
+
 struct activity {
 	unsigned number;                /* the plan's "#" when a plain integer; else 0 */
 	const char *ref;                /* the number as printed ("1.1.1"); "" when none */
@@ -57,6 +65,7 @@ struct plan {
 	enum date_order date_order;   /* the order the file's dates vote for */
 	int year_first;               /* the plan's span (years outside get outside-plan-year) */
 	int year_last;
+	struct plan_doubt *doubts;    /* owned: one per milestone (doubt.h), or NULL */
 };
 
 void plan_init(struct plan *p);

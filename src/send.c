@@ -7,6 +7,7 @@
 #include "calendar.h"
 #include "deliver.h"
 #include "done.h"
+#include "doubt.h"
 #include "escalate.h"
 #include "feed.h"
 #include "log.h"
@@ -207,7 +208,7 @@ static long find_milestone(const struct lookup *l, const struct store_reminder *
 	return strcmp(due, r->due) == 0 ? (long)m : -1;
 }
 
-enum { TEXTS = 3 };
+enum { TEXTS = 4 };
 
 /* Rows of one office that go out as one digest: those first attempted together under one
  * Message-ID go again together under it (a resend keeps it); those attempted before schema 4
@@ -227,7 +228,7 @@ struct digest {
 	struct date today;
 	time_t today_at;      /* the pass's instant */
 	struct mail_item *items;
-	struct strbuf *texts; /* TEXTS per item: others, source, link */
+	struct strbuf *texts; /* TEXTS per item: others, source, link, doubt */
 	char *page_url;       /* the office's page, or NULL */
 	char *feed_url;       /* its feed */
 	size_t n;
@@ -269,7 +270,10 @@ static void fill_item(const struct lookup *l, struct digest *d, size_t i, long m
 	const struct milestone *ms = &p->milestones[m];
 	const struct config_office *o = &l->cfg->offices[d->office];
 	struct strbuf *others = &d->texts[TEXTS * i], *source = &d->texts[TEXTS * i + 1];
-	struct strbuf *link = &d->texts[TEXTS * i + 2];
+	struct strbuf *link = &d->texts[TEXTS * i + 2], *doubt = &d->texts[TEXTS * i + 3];
+	const struct plan_doubt *dt = doubt_of(p, (size_t)m);
+	if (dt != NULL)
+		doubt_describe(doubt, p, dt, ms->due);
 	if (d->page_url && (act->number == 0 || act->number_shared))
 		strbuf_printf(link, "%s#l%u-%zu", d->page_url, act->line,
 			      (size_t)m - act->milestone_first + 1);
@@ -299,6 +303,7 @@ static void fill_item(const struct lookup *l, struct digest *d, size_t i, long m
 		.others = others->data,
 		.source = source->data,
 		.link = link->len ? link->data : NULL,
+		.doubt = doubt->len ? doubt->data : NULL,
 	};
 }
 
@@ -368,6 +373,7 @@ static int send_digest(const struct lookup *l, struct deliver *t, const struct s
 		.cc = o->manager, .list_domain = domain, .identity = d->identity.data,
 		.message_id = message_id, .date = at, .timezone = o->timezone, .today = d->today,
 		.items = d->items, .n_items = d->n, .page_url = d->page_url, .feed_url = d->feed_url,
+		.escalation = d->g->escalation,
 	};
 	struct strbuf msg;
 	strbuf_init(&msg);

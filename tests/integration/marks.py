@@ -9,6 +9,7 @@ on the seed plan), as issue 17 describes them:
   later, the undo window of 1 day closed) by Fabio: the page still says Ana and the first
   date, lists Beto and Fabio beside it, offers no undo, and refuses one (409);
   `plazo report` counts #54 on time (marked on its due day), not late;
+- a doubtful date says so: #54 and #56 (1/03/2023, day/month or month/day);
 - pages carry Content-Security-Policy: frame-ancestors 'none';
 - undo asks for a name (400 without one) and the audit row records it;
 - an evidence link with spaces (a SharePoint path) is percent-encoded as a browser would,
@@ -93,6 +94,11 @@ def first_day(plazo, config, d, token):
           jan is not None and 'id="a61-3"' in jan.group(1), later[:2000])
     art = article(html, "a61-3") or ""
     check("page: #61 of 2024-01-30 has its mark form", "/entregar" in art, art)
+    for item in ("a54-1", "a56-1"):
+        art = article(html, item) or ""
+        check("page: %s says its date 1/03/2023 could be 3 January" % item,
+              "La fecha del plan, 1/03/2023, también podría leerse 3 de enero de 2023" in art,
+              art)
     f54, f61 = form_fields(html, "a54-1"), form_fields(html, "a61-3")
     check("forms carry the due dates", f54["due"] == "2023-03-01" and f61["due"] == "2024-01-30",
           (f54, f61))

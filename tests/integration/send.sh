@@ -56,6 +56,15 @@ assert len(sub) == 1 and re.fullmatch(r"https?://[^#]+/o/[0-9a-f]{32}#suscribir"
 assert ".ics" not in text and ".ics" not in html, "an .ics link"
 assert 'href="%s"' % sub[0] in html, "no HTML link to " + sub[0]
 EOF
+# #54 and #56 are due 1/03/2023, which the plan check flags as ambiguous: the digest says so
+$PY - "$msg" <<'EOF' && ok "doubtful date: the digest says 1/03/2023 could be 3 January" || bad "doubt in the digest"
+import email, email.policy, html, sys
+msg = email.message_from_bytes(open(sys.argv[1], "rb").read(), policy=email.policy.default)
+text = msg.get_body(("plain",)).get_content()
+markup = html.unescape(msg.get_body(("html",)).get_content())
+want = "La fecha del plan, 1/03/2023, también podría leerse 3 de enero de 2023"
+assert text.count(want) == 2 and markup.count(want) == 2, (text.count(want), markup.count(want))
+EOF
 
 run_send "$cfg" 2023-03-01T08:00 || bad "second send exit $?"
 expect_grep "second send at the same instant sends nothing" "0 new reminders; 0 digests sent" "$tmp/out"
