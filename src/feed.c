@@ -131,6 +131,7 @@ static void options(const struct config *cfg, time_t now, struct ics_options *op
 	opt->alarm_days = alarm_days(cfg);
 	opt->activities = NULL;
 	opt->n_activities = 0;
+	opt->alarm_minute = cfg->policy.send_minute;
 }
 
 /* The administrators' all-offices feed shows what is current: due from 30 days ago to 90
