@@ -22,13 +22,18 @@ static bool date_after(const char *message, const char *after, struct date *out)
 	return date_parse_iso(iso, out);
 }
 
-/* The activity on that line of the plan, or -1. */
+/* The activity on that line of the plan, or -1 (activities are in line order). */
 static long activity_on(const struct plan *p, unsigned line)
 {
-	for (size_t a = 0; a < p->n_activities; a++)
-		if (p->activities[a].line == line)
-			return (long)a;
-	return -1;
+	size_t lo = 0, hi = p->n_activities;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (p->activities[mid].line < line)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < p->n_activities && p->activities[lo].line == line ? (long)lo : -1;
 }
 
 /* Records a date diagnostic (ambiguous-date, invalid-date) on the milestone it names. */
