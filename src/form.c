@@ -100,19 +100,24 @@ static const char *link_problem(const char *s)
 }
 
 /* Copies link into out percent-encoding what a browser would before sending it (spaces,
- * quotes, <, >, `, {, }, |, \, ^ and every byte outside ASCII): "Informe final.pdf" becomes
- * "Informe%20final.pdf". False when the result does not fit. */
+ * quotes, <, >, `, {, }, |, \\, ^ and, after the server name, every byte outside ASCII):
+ * "Informe final.pdf" becomes "Informe%20final.pdf"; a server name in Unicode stays as it
+ * is (browsers turn it into punycode). False when the result does not fit. */
 static bool encode_link(const char *link, char *out, size_t size)
 {
-	size_t n = 0;
-	for (const unsigned char *p = (const unsigned char *)link; *p; p++) {
-		bool plain = *p > ' ' && *p < 0x7F && !strchr("\"<>`{}|\\^", *p);
+	/* link_problem checked that it starts with http:// or https:// */
+	const char *host = strstr(link, "://") + 3;
+	size_t n = 0, host_end = (size_t)(host - link) + strcspn(host, "/?#");
+	for (size_t i = 0; link[i] != '\0'; i++) {
+		unsigned char b = (unsigned char)link[i];
+		bool plain = (b > ' ' && b < 0x7F && !strchr("\"<>`{}|\\^", b)) ||
+			     (b >= 0x80 && i < host_end);
 		if (n + (plain ? 1 : 3) >= size)
 			return false;
 		if (plain)
-			out[n++] = (char)*p;
+			out[n++] = (char)b;
 		else
-			n += (size_t)snprintf(out + n, size - n, "%%%02X", *p);
+			n += (size_t)snprintf(out + n, size - n, "%%%02X", b);
 	}
 	out[n] = '\0';
 	return true;

@@ -148,6 +148,13 @@ def evidence_links(d, token, f13):
     want = "https://example.gov.co/sites/Documentos%20compartidos/Informe%20final%20%22v2%22.pdf"
     check("evidence with spaces and quotes: 303, stored percent-encoded as a browser would",
           st == 303 and 'href="%s"' % want in art, (st, text, art))
+    f61 = form_fields(page(d, token), "a61-1")
+    link = "https://alcaldía.gov.co/Informes/Año 2023.pdf"
+    st, text = post(d, token, "entregar", dict(f61, nombre="Gina", evidencia=link))
+    art = article(page(d, token), "a61-1") or ""
+    want = "https://alcaldía.gov.co/Informes/A%C3%B1o%202023.pdf"
+    check("evidence with a Unicode server name: the name kept, the path encoded",
+          st == 303 and 'href="%s"' % want in art, (st, text, art))
 
 
 def third_day(plazo, config, d, token):
@@ -171,8 +178,8 @@ def report_and_log(plazo, config):
                         "csv"], capture_output=True, timeout=30)
     rows = [line.split(",") for line in r.stdout.decode("utf-8-sig", "replace").splitlines()
             if line.startswith("office,%s," % OFFICE)]
-    check("report: #54 (marked on its due day) and #13 (early) on time, none late",
-          len(rows) == 1 and rows[0][3] == "2" and rows[0][4] == "0", rows or r.stderr)
+    check("report: #54 (marked on its due day), #13 and #61 (early) on time, none late",
+          len(rows) == 1 and rows[0][3] == "3" and rows[0][4] == "0", rows or r.stderr)
     log = subprocess.run([plazo, "-c", config, "log", "--office", OFFICE], capture_output=True,
                          text=True, timeout=30).stdout
     lines = log.splitlines()
