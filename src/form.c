@@ -105,9 +105,9 @@ static const char *link_problem(const char *s)
  * is (browsers turn it into punycode). False when the result does not fit. */
 static bool encode_link(const char *link, char *out, size_t size)
 {
-	/* link_problem checked that it starts with http:// or https:// */
-	const char *host = strstr(link, "://") + 3;
-	size_t n = 0, host_end = (size_t)(host - link) + strcspn(host, "/?#");
+	const char *scheme = strstr(link, "://"); /* none in an empty link */
+	const char *host = scheme != NULL ? scheme + 3 : link;
+	size_t n = 0, host_end = scheme != NULL ? (size_t)(host - link) + strcspn(host, "/?#") : 0;
 	for (size_t i = 0; link[i] != '\0'; i++) {
 		unsigned char b = (unsigned char)link[i];
 		bool plain = (b > ' ' && b < 0x7F && !strchr("\"<>`{}|\\^", b)) ||
