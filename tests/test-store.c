@@ -180,7 +180,7 @@ static void sender_lock(struct test_state *ts)
 static void instance(struct test_state *ts)
 {
 	char *p1 = temp_db(), *p2 = temp_db();
-	struct store *a, *b;
+	struct store *a = NULL, *b = NULL;
 	struct pz_error err = {0};
 	char ia[64] = "", ib[64] = "", again[64] = "";
 	bool found = false;
