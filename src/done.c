@@ -17,8 +17,17 @@ static int compare(const void *a, const void *b)
 	return c;
 }
 
+static int compare_later(const void *a, const void *b)
+{
+	const struct store_delivery *x = a, *y = b;
+	int c = compare(a, b);
+	return c != 0 ? c : (x->at > y->at) - (x->at < y->at);
+}
+
 void done_adopt(struct done_set *set, struct store_delivery *items, size_t n)
 {
+	set->later = NULL;
+	set->n_later = 0;
 	set->items = items;
 	set->n = n;
 	if (n > 1)
@@ -31,9 +40,17 @@ int done_load(struct done_set *set, struct store *st, struct pz_error *err)
 	size_t n;
 	set->items = NULL;
 	set->n = 0;
+	set->later = NULL;
+	set->n_later = 0;
 	if (store_deliveries(st, &items, &n, err) < 0)
 		return -1;
 	done_adopt(set, items, n);
+	if (store_deliveries_later(st, &set->later, &set->n_later, err) < 0) {
+		done_finish(set);
+		return -1;
+	}
+	if (set->n_later > 1)
+		qsort(set->later, set->n_later, sizeof(*set->later), compare_later);
 	return 0;
 }
 
@@ -42,8 +59,11 @@ void done_finish(struct done_set *set)
 	if (set == NULL)
 		return;
 	free(set->items);
+	free(set->later);
 	set->items = NULL;
+	set->later = NULL;
 	set->n = 0;
+	set->n_later = 0;
 }
 
 void done_key(const struct plan *p, size_t a, size_t m, const char *office,
@@ -66,4 +86,20 @@ const struct store_delivery *done_find(const struct done_set *set, const struct 
 	struct store_delivery key;
 	done_key(p, a, m, office, &key);
 	return bsearch(&key, set->items, set->n, sizeof(*set->items), compare);
+}
+
+const struct store_delivery *done_later(const struct done_set *set, const struct plan *p,
+					size_t a, size_t m, const char *office, size_t *count)
+{
+	*count = 0;
+	if (set == NULL || set->n_later == 0)
+		return NULL;
+	struct store_delivery key;
+	done_key(p, a, m, office, &key);
+	size_t i = 0;
+	while (i < set->n_later && compare(&set->later[i], &key) < 0)
+		i++;
+	while (i + *count < set->n_later && compare(&set->later[i + *count], &key) == 0)
+		(*count)++;
+	return *count > 0 ? &set->later[i] : NULL;
 }

@@ -6,6 +6,7 @@
 
 #include "agenda.h"
 #include "calendar.h"
+#include "doubt.h"
 #include "xalloc.h"
 
 /* The weekly slot of the week that contains local day d, or of the next one. */
@@ -71,9 +72,12 @@ static void add_item(struct escalate_items *e, size_t *cap, const struct plan *p
 	e->texts = xrealloc(e->texts, 2 * *cap * sizeof(*e->texts));
 	for (size_t i = 2 * old; i < 2 * *cap; i++)
 		strbuf_init(&e->texts[i]);
-	struct strbuf *source = &e->texts[2 * e->n];
+	struct strbuf *source = &e->texts[2 * e->n], *doubt = &e->texts[2 * e->n + 1];
 	const char *base = strrchr(p->source, '/');
 	strbuf_printf(source, "%s:%u", base ? base + 1 : p->source, a->line);
+	const struct plan_doubt *dt = doubt_of(p, it->milestone);
+	if (dt != NULL)
+		doubt_describe(doubt, p, dt, m->due);
 	e->items[e->n++] = (struct mail_item){
 		.number = a->number,
 		.ref = plan_activity_ref(a),
@@ -88,6 +92,8 @@ static void add_item(struct escalate_items *e, size_t *cap, const struct plan *p
 		.others = "",
 		.source = source->data,
 		.responsible = cfg->offices[office].name,
+		.doubt = dt != NULL ? doubt->data : NULL,
+		.review = dt != NULL,
 	};
 }
 

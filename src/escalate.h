@@ -4,7 +4,9 @@
  * and working days: a closed day moves it to the next working day) a ledger row
  * (office, "escalation", 0, date, "escalation") is enqueued like any reminder, so it goes
  * out once, after downtime too. Its digest lists, grouped by the late office, every
- * milestone not marked delivered that is at least `after` late at delivery time.
+ * milestone not marked delivered that is at least `after` late at delivery time; those whose
+ * date the plan check doubts (doubt.h) are flagged `review` with the doubt in words, and the
+ * digest lists them apart ("Fechas para revisar en el plan") instead of as late.
  */
 #ifndef PLAZO_ESCALATE_H
 #define PLAZO_ESCALATE_H
@@ -32,7 +34,7 @@ bool escalate_next(const struct config *cfg, time_t after, time_t *slot);
 
 /* The escalation digest's items at instant at: long-overdue milestones, grouped by office
  * (in config order), most late first. items and texts are allocated (texts: two per item,
- * the strings the items point to); free with escalate_items_free. */
+ * source and doubt, the strings the items point to); free with escalate_items_free. */
 struct escalate_items {
 	struct mail_item *items;
 	size_t n;

@@ -132,6 +132,7 @@ static void options(const struct config *cfg, time_t now, struct ics_options *op
 	opt->alarm_days = alarm_days(cfg);
 	opt->activities = NULL;
 	opt->n_activities = 0;
+	opt->alarm_minute = cfg->policy.send_minute;
 }
 
 /* The administrators' all-offices feed shows what is current: due from 30 days ago to 90
@@ -377,7 +378,7 @@ struct http_site *feed_site(const struct plan *p, const struct config *cfg, stru
 	http_site_set_held(site, hold.held, c.pending);
 	struct by_office ix;
 	by_office_build(p, cfg->n_offices, &ix);
-	int rc = agenda_build(p, cfg, now, 30, ag, err);
+	int rc = agenda_build(p, cfg, now, PAGE_WHOLE_PLAN, ag, err);
 	for (size_t o = 0; o < cfg->n_offices && rc == 0; o++)
 		rc = add_office(site, p, cfg, st, o, &ag[o], &done, &ix, now, err);
 	if (rc == 0 && add_office(site, p, cfg, st, ICS_ALL_OFFICES, NULL, &done, &ix, now,

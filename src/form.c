@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "done.h"
 
@@ -53,13 +54,49 @@ static bool find_item(const struct form_ctx *c, size_t office, const char *item,
 	return false;
 }
 
-static bool web_link(const char *s)
+/* What is wrong with an evidence link, in words for the person who typed it (NULL: nothing). */
+static const char *link_problem(const char *s)
 {
-	if (strncmp(s, "https://", 8) != 0 && strncmp(s, "http://", 7) != 0)
-		return false;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if (*p <= ' ' || *p == '"' || *p == '<' || *p == '>')
+	size_t scheme = strncasecmp(s, "https://", 8) == 0 ? 8
+			: strncasecmp(s, "http://", 7) == 0 ? 7
+							     : 0;
+	if (scheme == 0 && strstr(s, "://") != NULL)
+		return "El enlace a la evidencia debe ser una dirección web (https:// o http://); "
+		       "otros tipos de enlace no se pueden abrir desde la página.";
+	if (scheme == 0)
+		return "Al enlace a la evidencia le falta el comienzo: debe empezar por https:// "
+		       "(o http://), como aparece en la barra de direcciones del navegador.";
+	if (s[scheme] == '\0' || strchr("/?#", s[scheme]) != NULL || s[scheme] == ' ')
+		return "Al enlace a la evidencia le falta el nombre del servidor después de "
+		       "https://.";
+	for (const char *p = s + scheme; *p && !strchr("/?#", *p); p++)
+		if (*p == ' ')
+			return "El nombre del servidor del enlace a la evidencia no puede tener "
+			       "espacios (solo la ruta del documento puede tenerlos).";
+	return NULL;
+}
+
+/* Copies link into out percent-encoding what a browser would before sending it (spaces,
+ * quotes, <, >, `, {, }, |, \\, ^ and, after the server name, every byte outside ASCII):
+ * "Informe final.pdf" becomes "Informe%20final.pdf"; a server name in Unicode stays as it
+ * is (browsers turn it into punycode). False when the result does not fit. */
+static bool encode_link(const char *link, char *out, size_t size)
+{
+	const char *scheme = strstr(link, "://"); /* none in an empty link */
+	const char *host = scheme != NULL ? scheme + 3 : link;
+	size_t n = 0, host_end = scheme != NULL ? (size_t)(host - link) + strcspn(host, "/?#") : 0;
+	for (size_t i = 0; link[i] != '\0'; i++) {
+		unsigned char b = (unsigned char)link[i];
+		bool plain = (b > ' ' && b < 0x7F && !strchr("\"<>`{}|\\^", b)) ||
+			     (b >= 0x80 && i < host_end);
+		if (n + (plain ? 1 : 3) >= size)
 			return false;
+		if (plain)
+			out[n++] = (char)b;
+		else
+			n += (size_t)snprintf(out + n, size - n, "%%%02X", b);
+	}
+	out[n] = '\0';
 	return true;
 }
 
@@ -77,37 +114,56 @@ static char *trim(char *s)
 	return s;
 }
 
-static bool mark(const struct form_ctx *c, struct store_delivery *d, const struct http_form *f,
-		 struct http_form_reply *r)
+/* Copies the typed name into d->by_name; false (and r filled) when there is none. */
+static bool take_name(struct store_delivery *d, const struct http_form *f, const char *why,
+		      struct http_form_reply *r)
 {
-	char name[sizeof(f->name)], evidence[sizeof(f->evidence)];
+	char name[sizeof(f->name)];
 	snprintf(name, sizeof(name), "%s", f->name);
-	snprintf(evidence, sizeof(evidence), "%s", f->evidence);
-	const char *who = trim(name), *link = trim(evidence);
+	const char *who = trim(name);
 	if (*who == '\0') {
-		fail(r, 400, "Escriba su nombre para marcar la entrega.");
-		return false;
-	}
-	if (*link != '\0' && !web_link(link)) {
-		fail(r, 400, "El enlace a la evidencia debe empezar por https:// o http://.");
+		fail(r, 400, why);
 		return false;
 	}
 	snprintf(d->by_name, sizeof(d->by_name), "%s", who);
-	snprintf(d->evidence, sizeof(d->evidence), "%s", link);
+	return true;
+}
+
+static bool mark(const struct form_ctx *c, struct store_delivery *d, const struct http_form *f,
+		 struct http_form_reply *r)
+{
+	char evidence[sizeof(f->evidence)];
+	snprintf(evidence, sizeof(evidence), "%s", f->evidence);
+	const char *link = trim(evidence);
+	if (!take_name(d, f, "Escriba su nombre para marcar la entrega.", r))
+		return false;
+	const char *problem = *link != '\0' ? link_problem(link) : NULL;
+	if (problem != NULL) {
+		fail(r, 400, problem);
+		return false;
+	}
+	if (!encode_link(link, d->evidence, sizeof(d->evidence))) {
+		fail(r, 400, "El enlace a la evidencia es demasiado largo; guarde el documento en "
+			     "una carpeta de ruta más corta o use un enlace para compartir.");
+		return false;
+	}
 	d->at = (long long)c->now;
 	struct pz_error err;
-	if (store_mark_delivered(c->st, d, &err) < 0) {
+	bool first;
+	if (store_mark_delivered(c->st, d, &first, &err) < 0) {
 		fail(r, 503, "No se pudo guardar; intente de nuevo en un momento.");
 		return false;
 	}
 	return true;
 }
 
-static bool undo(const struct form_ctx *c, const struct store_delivery *key,
+static bool undo(const struct form_ctx *c, struct store_delivery *key, const struct http_form *f,
 		 struct http_form_reply *r)
 {
 	struct done_set done;
 	struct pz_error err;
+	if (!take_name(key, f, "Escriba su nombre para deshacer la marca.", r))
+		return false;
 	if (done_load(&done, c->st, &err) < 0) {
 		fail(r, 503, "No se pudo leer el estado; intente de nuevo en un momento.");
 		return false;
@@ -156,7 +212,7 @@ bool form_handle(const struct form_ctx *c, const char *token, const char *action
 		fail(reply, 409, "El plan cambió desde que se abrió la página: recárguela.");
 		return false;
 	}
-	bool changed = strcmp(action, "entregar") == 0 ? mark(c, &d, f, reply) : undo(c, &d, reply);
+	bool changed = strcmp(action, "entregar") == 0 ? mark(c, &d, f, reply) : undo(c, &d, f, reply);
 	if (changed) {
 		reply->status = 303;
 		snprintf(reply->location, sizeof(reply->location), "/o/%s#%s", token, f->item);

@@ -107,10 +107,13 @@ struct kind {
 	const char *type;
 	const char *cache;
 	bool feed;
+	const char *csp; /* Content-Security-Policy, or NULL */
 };
 
-static const struct kind feed_kind = {"text/calendar; charset=utf-8", "max-age=900", true};
-static const struct kind page_kind = {"text/html; charset=utf-8", "no-cache", false};
+static const struct kind feed_kind = {"text/calendar; charset=utf-8", "max-age=900", true, NULL};
+/* pages cannot be framed by another site (clickjacking the mark forms) */
+static const struct kind page_kind = {"text/html; charset=utf-8", "no-cache", false,
+				      "frame-ancestors 'none'"};
 
 /* Compares all n bytes whatever they hold: no early exit, so the time does not tell how much
  * of a guess was right. The volatile accumulator keeps the compiler from cutting the loop
@@ -650,6 +653,7 @@ static enum MHD_Result answer_blob(struct MHD_Connection *c, struct request *rq,
 		{MHD_HTTP_HEADER_CACHE_CONTROL, k->cache},
 		{"X-Content-Type-Options", "nosniff"},
 		{fresh ? NULL : MHD_HTTP_HEADER_CONTENT_TYPE, k->type},
+		{k->csp != NULL ? "Content-Security-Policy" : NULL, k->csp},
 		{NULL, NULL},
 	};
 	rq->feed = k->feed && !fresh;

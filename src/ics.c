@@ -26,6 +26,7 @@ struct shown {
 	struct date due; /* DTSTART */
 	struct date end; /* DTEND: the day after (exclusive) */
 	int alarm_days; /* < 0: no VALARM */
+	int alarm_minute;
 };
 
 static bool is_space(char c)
@@ -146,6 +147,7 @@ static void shown_build(struct shown *s, const struct plan *p, const struct conf
 	s->due = m->due;
 	s->end = date_from_days(date_to_days(m->due) + 1);
 	s->alarm_days = opt->alarm_days < 0 || done ? -1 : opt->alarm_days;
+	s->alarm_minute = opt->alarm_minute > 0 && opt->alarm_minute < 1440 ? opt->alarm_minute : 0;
 	if (s->alarm_days >= 0) {
 		strbuf_printf(&s->alarm, "%s vence el ", s->summary.data);
 		spanish_date(&s->alarm, m->due);
@@ -305,13 +307,17 @@ static struct icaltimetype ical_day(struct date d)
 	return t;
 }
 
-/* TRIGGER is relative to DTSTART, the due day's 00:00 in the subscriber's zone: -P3D fires
- * at midnight three days before (Thunderbird: "3 días antes"). */
+/* TRIGGER is relative to DTSTART, the due day's 00:00 in the subscriber's zone: three days
+ * before at 08:00 (the send time, when the digest goes out) is -P2DT16H; at 00:00, -P3D. */
 static icalcomponent *alarm_new(const struct shown *s)
 {
 	struct icaltriggertype trigger = {icaltime_null_time(), icaldurationtype_null_duration()};
-	trigger.duration.is_neg = 1;
-	trigger.duration.days = (unsigned)s->alarm_days;
+	int before = s->alarm_days * 1440 - s->alarm_minute; /* minutes before DTSTART */
+	trigger.duration.is_neg = before > 0;
+	before = before < 0 ? -before : before;
+	trigger.duration.days = (unsigned)(before / 1440);
+	trigger.duration.hours = (unsigned)(before % 1440 / 60);
+	trigger.duration.minutes = (unsigned)(before % 60);
 	icalcomponent *alarm = icalcomponent_new_valarm();
 	icalcomponent_add_property(alarm, icalproperty_new_action(ICAL_ACTION_DISPLAY));
 	icalcomponent_add_property(alarm, icalproperty_new_trigger(trigger));

@@ -44,12 +44,15 @@ struct ics_options {
 	struct date window_start;  /* milestones due before this day are left out */
 	struct date window_end;    /* and those due after this one ({0}: no end) */
 	unsigned refresh_minutes;  /* REFRESH-INTERVAL and X-PUBLISHED-TTL (0: 360) */
-	int alarm_days;            /* VALARM this many days before the due day's 00:00 (TRIGGER
-				    * relative to DTSTART; clients that honour feed alarms fire it
-				    * at local midnight); < 0: none */
+	int alarm_days;            /* VALARM this many days before the due day, at alarm_minute
+				    * (TRIGGER relative to DTSTART, the due day's 00:00 local:
+				    * 15 days at 08:00 is -P14DT16H); < 0: none */
 	const size_t *activities;  /* the activities naming the office, in plan order (an index
 				    * built once for every office); NULL: found by scanning */
 	size_t n_activities;
+	int alarm_minute;          /* when the alarm fires, minutes after 00:00 ([reminders]
+				    * send_time); not part of the events' hash: moving it changes
+				    * no SEQUENCE */
 };
 
 /* The events of office's feed (ICS_ALL_OFFICES: every milestone of the plan), in plan

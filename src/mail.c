@@ -2,6 +2,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -9,6 +10,7 @@
 #include "spanish.h"
 #include "hash.h"
 #include "text.h"
+#include "xalloc.h"
 
 #define HDR_COLS 78 /* header lines are folded within this width (RFC 5322 2.1.1) */
 #define WORD_MAX 75 /* longest RFC 2047 encoded-word */
@@ -93,7 +95,7 @@ static void count_groups(const struct mail_digest *d, size_t n[3])
 {
 	n[0] = n[1] = n[2] = 0;
 	for (size_t i = 0; i < d->n_items; i++)
-		n[group_of(&d->items[i])]++;
+		n[group_of(&d->items[i])] += !d->items[i].review;
 }
 
 static void put_count(struct strbuf *out, size_t n, const char *one, const char *many, bool *first)
@@ -608,6 +610,7 @@ static void item_rows(struct strbuf *out, row_fn *row, const struct mail_item *i
 		put_closed(&s, it);
 		row(out, ROW_NOTE, NULL, s.data);
 	}
+	field(out, row, ROW_ALERT, NULL, it->doubt);
 	field(out, row, ROW_FIELD, "Compartida con", it->others);
 	if (it->late)
 		row(out, ROW_ALERT, NULL, late_note);
@@ -617,6 +620,163 @@ static void item_rows(struct strbuf *out, row_fn *row, const struct mail_item *i
 	strbuf_finish(&s);
 }
 
+
+/* ---- the escalation digest --------------------------------------------------------------
+ * By late office (a heading each, in the caller's order), each activity once under the
+ * first office late for it, with all its late milestones and its late offices; under the
+ * others, a line that points up. Milestones whose date the plan check doubts are not counted
+ * late: they go to a short last section, "Fechas para revisar en el plan". */
+
+struct esc_style {
+	row_fn *row;
+	void (*heading)(struct strbuf *out, const char *title, size_t n);
+	const char *open;  /* around each activity */
+	const char *close;
+};
+
+static bool same_text(const char *a, const char *b)
+{
+	return strcmp(a != NULL ? a : "", b != NULL ? b : "") == 0;
+}
+
+static bool same_activity(const struct mail_item *a, const struct mail_item *b)
+{
+	return a->activity == b->activity && same_text(a->source, b->source);
+}
+
+/* The first item from `from` on with the same review flag, office (when office is set) and
+ * activity (when act is set) as items[i]: the index, or n_items. */
+static size_t first_like(const struct mail_digest *d, size_t i, bool office, bool act)
+{
+	const struct mail_item *x = &d->items[i];
+	for (size_t k = 0; k < d->n_items; k++) {
+		const struct mail_item *y = &d->items[k];
+		if (y->review == x->review && (!office || same_text(y->responsible, x->responsible)) &&
+		    (!act || same_activity(x, y)))
+			return k;
+	}
+	return d->n_items;
+}
+
+static size_t count_like(const struct mail_digest *d, size_t i, bool office, bool act)
+{
+	size_t n = 0;
+	for (size_t k = 0; k < d->n_items; k++)
+		n += first_like(d, k, office, act) == first_like(d, i, office, act);
+	return n;
+}
+
+/* "Venció: martes 31 de enero de 2023 — 24 días de retraso (16 días hábiles)" */
+static void esc_due(struct strbuf *out, const struct esc_style *st, const struct mail_item *it)
+{
+	struct strbuf s;
+	strbuf_init(&s);
+	spanish_date(&s, it->due);
+	strbuf_puts(&s, " — ");
+	spanish_left(&s, it->days, it->workdays);
+	st->row(out, ROW_DUE, "Venció", s.data);
+	strbuf_finish(&s);
+}
+
+/* The late offices of items[i]'s activity, ", "-joined, into s. */
+static void esc_offices(const struct mail_digest *d, size_t i, struct strbuf *s)
+{
+	for (size_t k = 0; k < d->n_items; k++) {
+		if (first_like(d, k, false, true) != first_like(d, i, false, true) ||
+		    first_like(d, k, true, true) != k)
+			continue;
+		strbuf_puts(s, s->len ? ", " : "");
+		put_clean(s, d->items[k].responsible);
+	}
+}
+
+/* Activity of items[i] under its office: in full the first time, else a pointer up. */
+static void esc_activity(struct strbuf *out, const struct esc_style *st,
+			 const struct mail_digest *d, size_t i)
+{
+	const struct mail_item *it = &d->items[i];
+	size_t first = first_like(d, i, false, true);
+	char title[32];
+	struct strbuf s;
+	strbuf_init(&s);
+	snprintf(title, sizeof title, "Actividad %u", it->number);
+	if (first == i) {
+		put_clean(&s, it->activity);
+		st->row(out, ROW_TITLE, title, s.data);
+		field(out, st->row, ROW_FIELD, "Meta", it->goal);
+		strbuf_reset(&s);
+		esc_offices(d, i, &s);
+		if (count_like(d, i, false, true) > count_like(d, i, true, true))
+			st->row(out, ROW_FIELD, "Oficinas con retraso", s.data);
+	} else {
+		strbuf_puts(&s, "ver arriba, con ");
+		put_clean(&s, d->items[first].responsible);
+		st->row(out, ROW_TITLE, title, s.data);
+	}
+	for (size_t k = i; k < d->n_items; k++)
+		if (first_like(d, k, true, true) == i)
+			esc_due(out, st, &d->items[k]);
+	if (first == i)
+		field(out, st->row, ROW_SMALL, "Fuente", it->source);
+	strbuf_finish(&s);
+}
+
+static void esc_review(struct strbuf *out, const struct esc_style *st, const struct mail_digest *d,
+		       size_t i)
+{
+	const struct mail_item *it = &d->items[i];
+	char title[32];
+	struct strbuf s;
+	strbuf_init(&s);
+	snprintf(title, sizeof title, "Actividad %u", it->number);
+	spanish_excerpt(&s, it->activity, 90);
+	struct strbuf c;
+	strbuf_init(&c);
+	put_clean(&c, s.data);
+	st->row(out, ROW_TITLE, title, c.data);
+	field(out, st->row, ROW_FIELD, "Responsable", it->responsible);
+	for (size_t k = i; k < d->n_items; k++)
+		if (first_like(d, k, true, true) == i)
+			field(out, st->row, ROW_NOTE, NULL, d->items[k].doubt);
+	field(out, st->row, ROW_SMALL, "Fuente", it->source);
+	strbuf_finish(&c);
+	strbuf_finish(&s);
+}
+
+static void render_escalation(struct strbuf *out, const struct esc_style *st,
+			      const struct mail_digest *d)
+{
+	size_t late = 0, review = 0;
+	for (size_t i = 0; i < d->n_items; i++)
+		*(d->items[i].review ? &review : &late) += 1;
+	if (late == 0)
+		st->row(out, ROW_NOTE, NULL, "No hay entregas con retraso que seguir.");
+	for (size_t i = 0; i < d->n_items; i++) {
+		if (d->items[i].review || first_like(d, i, true, false) != i)
+			continue;
+		struct strbuf name;
+		strbuf_init(&name);
+		put_clean(&name, d->items[i].responsible);
+		st->heading(out, name.data, count_like(d, i, true, false));
+		strbuf_finish(&name);
+		for (size_t k = i; k < d->n_items; k++) {
+			if (first_like(d, k, true, true) != k || first_like(d, k, true, false) != i)
+				continue;
+			strbuf_puts(out, st->open);
+			esc_activity(out, st, d, k);
+			strbuf_puts(out, st->close);
+		}
+	}
+	if (review > 0)
+		st->heading(out, "Fechas para revisar en el plan", review);
+	for (size_t i = 0; i < d->n_items; i++) {
+		if (!d->items[i].review || first_like(d, i, true, true) != i)
+			continue;
+		strbuf_puts(out, st->open);
+		esc_review(out, st, d, i);
+		strbuf_puts(out, st->close);
+	}
+}
 
 /* ---- text/plain ------------------------------------------------------------------------ */
 
@@ -637,13 +797,23 @@ static void text_link(struct strbuf *out, const char *label, const char *url)
 	strbuf_putc(out, '\n');
 }
 
+/* The page's subscribe section (webcal, Google, the URL to copy, per-app steps): a link to
+ * the .ics itself would download a snapshot that never updates. */
+static char *subscribe_url(const struct mail_digest *d)
+{
+	return xasprintf("%s#suscribir", d->page_url);
+}
+
 static void text_footer(struct strbuf *out, const struct mail_digest *d)
 {
 	strbuf_puts(out, "\n-- \n");
 	if (web_url(d->page_url))
 		text_link(out, "Página de la oficina", d->page_url);
-	if (web_url(d->feed_url))
-		text_link(out, "Calendario de plazos (suscripción)", d->feed_url);
+	if (web_url(d->page_url)) {
+		char *sub = subscribe_url(d);
+		text_link(out, "Suscribirse al calendario de plazos", sub);
+		free(sub);
+	}
 	strbuf_puts(out, "Mensaje automático enviado por plazo. Por favor, no responda a este "
 			 "correo.\n");
 }
@@ -750,6 +920,13 @@ static void render_text(struct strbuf *out, const struct mail_digest *d)
 	strbuf_puts(out, "\nFecha de corte: ");
 	spanish_date(out, d->today);
 	strbuf_putc(out, '\n');
+	if (d->escalation) {
+		static const struct esc_style st = {text_row, text_heading, "", ""};
+		render_escalation(out, &st, d);
+		text_unread(out, d);
+		text_footer(out, d);
+		return;
+	}
 	if (d->n_items == 0)
 		strbuf_puts(out, "\nNo hay plazos pendientes.\n");
 	for (int g = GROUP_LATE; g <= GROUP_NEXT; g++) {
@@ -842,11 +1019,21 @@ static void html_footer(struct strbuf *out, const struct mail_digest *d)
 		    "<hr style=\"border:0;border-top:1px solid #dddddd;margin:24px 0 8px\">\n");
 	if (web_url(d->page_url))
 		html_link(out, d->page_url, "Página de la oficina");
-	if (web_url(d->feed_url))
-		html_link(out, d->feed_url, "Calendario de plazos (suscripción)");
+	if (web_url(d->page_url)) {
+		char *sub = subscribe_url(d);
+		html_link(out, sub, "Suscribirse al calendario de plazos");
+		free(sub);
+	}
 	strbuf_puts(out, "<p style=\"margin:8px 0 0;font-size:12px;color:#666666\">Mensaje "
 			 "automático enviado por plazo. Por favor, no responda a este correo.</p>\n"
 			 "</div>\n</body>\n</html>\n");
+}
+
+static void html_heading(struct strbuf *out, const char *title, size_t n)
+{
+	strbuf_puts(out, "<h2 style=\"font-size:18px;margin:24px 0 8px;color:#b3261e\">");
+	text_html(out, title);
+	strbuf_printf(out, " (%zu)</h2>\n", n);
 }
 
 static void render_html(struct strbuf *out, const struct mail_digest *d)
@@ -854,6 +1041,17 @@ static void render_html(struct strbuf *out, const struct mail_digest *d)
 	size_t n[3];
 	count_groups(d, n);
 	html_head(out, d);
+	if (d->escalation) {
+		static const struct esc_style st = {
+			html_row, html_heading,
+			"<div style=\"margin:0 0 16px;padding:2px 0 2px 12px;border-left:4px solid "
+			"#b3261e\">\n",
+			"</div>\n"};
+		render_escalation(out, &st, d);
+		html_unread(out, d);
+		html_footer(out, d);
+		return;
+	}
 	if (d->n_items == 0)
 		strbuf_puts(out, "<p style=\"margin:16px 0\">No hay plazos pendientes.</p>\n");
 	for (int g = GROUP_LATE; g <= GROUP_NEXT; g++) {

@@ -17,7 +17,8 @@
  * (X); ..."), "Compartida con", the late notice, and "Fuente: file:line" in small print.
  * Plan text and names are cleaned: every run of control characters (CR, LF, tab, C1) and
  * white space becomes one space, invalid UTF-8 becomes U+FFFD; HTML escapes &<>"'.
- * Links to page_url and feed_url appear only for http(s) URLs. Text and HTML parts are
+ * Links to page_url and to its subscribe section (page_url#suscribir, never the .ics: a
+ * click on that downloads a snapshot) appear only for an http(s) page_url. Text and HTML parts are
  * quoted-printable; soft line breaks never split a UTF-8 character.
  */
 #ifndef PLAZO_MAIL_H
@@ -52,6 +53,10 @@ struct mail_item {
 	const char *responsible;  /* in an escalation digest: the late office's name; NULL
 				   * otherwise */
 	const char *link;         /* the item on the office's page (http(s) URL), or NULL */
+	const char *doubt;        /* what the plan check doubts about the date, in a Spanish
+				   * sentence (doubt.h), or NULL */
+	bool review;              /* escalation digest: a doubted date, listed under "Fechas
+				   * para revisar en el plan" instead of as late */
 };
 
 struct mail_digest {
@@ -62,7 +67,8 @@ struct mail_digest {
 	const char *const *to;      /* addresses */
 	size_t n_to;
 	const char *cc;             /* the office's manager, or NULL */
-	const char *feed_url;       /* https URL of the office's feed, or NULL */
+	const char *feed_url;       /* https URL of the office's feed, or NULL (not linked: the
+				     * subscribe link goes to page_url#suscribir) */
 	const char *page_url;       /* the office's page, or NULL */
 	const char *list_domain;    /* List-Id becomes <office_id.list_domain> */
 	const char *identity;       /* stable identity of this digest (office, slot, items) */
@@ -76,6 +82,7 @@ struct mail_digest {
 	 * del plan que no se pudieron leer" (file:line and the reason in Spanish); NULL or no
 	 * rows: no such section. */
 	const struct unread *unread;
+	bool escalation;            /* the supervising office's digest (see below) */
 };
 
 /* "<plazo.H1.H2@domain>" from identity: a resend of the same digest has the same Message-ID.

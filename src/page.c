@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "calendar.h"
+#include "doubt.h"
 #include "http.h"
 #include "spanish.h"
 #include "text.h"
@@ -32,8 +33,9 @@ static const char style[] =
 	"main{max-width:46rem;margin:0 auto;padding:8px 12px 24px}\n"
 	"a{color:#1a4a96}\n"
 	".jump{margin:8px 0 0;display:flex;flex-wrap:wrap;gap:8px}\n"
-	".jump a{padding:4px 10px;border:1px solid #b9c3d3;border-radius:999px;background:#fff;"
-	"text-decoration:none;font-weight:600}\n"
+	".jump a{display:inline-flex;align-items:center;min-height:44px;padding:4px 14px;"
+	"border:1px solid #b9c3d3;border-radius:999px;background:#fff;text-decoration:none;"
+	"font-weight:600}\n"
 	"h2{font-size:1.2rem;margin:24px 0 8px;line-height:1.3}\n"
 	"h2.late{color:#a3151a}\n"
 	"h2.next{color:#1a4a96}\n"
@@ -42,7 +44,8 @@ static const char style[] =
 	".item.late{border-left-color:#a3151a}\n"
 	".item h3{margin:0 0 4px;font-size:1rem;display:flex;flex-wrap:wrap;gap:4px 10px;"
 	"align-items:center}\n"
-	".item h3 a{color:inherit;text-decoration:none}\n"
+	".item h3 a{color:inherit;text-decoration:none;display:inline-flex;align-items:center;"
+	"min-height:44px;min-width:44px}\n"
 	".count{padding:1px 8px;border-radius:999px;background:#e4ecfa;color:#163a78;"
 	"font-size:.9rem}\n"
 	".late .count{background:#fde7e7;color:#8c1015}\n"
@@ -67,6 +70,19 @@ static const char style[] =
 	"dt{font-weight:700;margin-top:10px}\n"
 	"dd{margin:2px 0 0}\n"
 	".hint{color:#454b54;font-size:.95rem}\n"
+	/* touch targets at least 44 px tall, form text at 16 px (iOS zooms into smaller) */
+	"summary{min-height:44px;padding:10px 4px;cursor:pointer;font-weight:600}\n"
+	"details.month{margin:0 0 12px}\n"
+	"details.month>summary{font-size:1.05rem;color:#1a4a96}\n"
+	"form{margin:8px 0 0}\n"
+	"label{display:block;margin:8px 0;font-weight:600}\n"
+	"input,button{font:inherit;font-size:16px;line-height:1.25;min-height:44px}\n"
+	"input{display:block;width:100%;margin-top:4px;padding:10px;border:1px solid #767e8a;"
+	"border-radius:6px;background:#fff;color:#1b1b1b;font-weight:400}\n"
+	"button{padding:10px 16px;border:0;border-radius:8px;background:#1a4a96;color:#fff;"
+	"font-weight:700;cursor:pointer}\n"
+	"button.undo{background:#fff;color:#a3151a;border:2px solid #a3151a}\n"
+	"ul.later{margin:4px 0;padding-left:20px;font-size:.92rem;color:#454b54}\n"
 	"footer{max-width:46rem;margin:0 auto;padding:0 12px 24px;color:#454b54;"
 	"font-size:.9rem}\n";
 
@@ -170,18 +186,44 @@ static size_t count_items(const struct ctx *c, size_t from, size_t to, bool deli
 	return n;
 }
 
-/* Links to the sections: "2 vencidas", "1 próxima", "Suscribirse". */
+/* Where a pending item of agenda[i] goes: overdue, due this month, or later. */
+enum part { PART_LATE, PART_MONTH, PART_LATER };
+
+static enum part part_of(const struct ctx *c, size_t i)
+{
+	const struct agenda_item *it = &c->ag->items[i];
+	struct date due = c->p->milestones[it->milestone].due, today = c->ag->today;
+	if (it->days < 0)
+		return PART_LATE;
+	return due.year == today.year && due.month == today.month ? PART_MONTH : PART_LATER;
+}
+
+/* Pending items (not marked delivered) of one part. */
+static size_t count_part(const struct ctx *c, enum part part)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < c->ag->len; i++)
+		n += part_of(c, i) == part && mark_of(c, &c->ag->items[i]) == NULL;
+	return n;
+}
+
+static void put_jump_link(const struct ctx *c, const char *id, size_t n, const char *one,
+			  const char *many)
+{
+	if (n > 0)
+		strbuf_printf(c->out, "<a href=\"#%s\">%zu %s</a>", id, n, n == 1 ? one : many);
+}
+
+/* Links to the sections: "2 vencidas", "1 este mes", "Suscribirse". */
 static void put_jump(const struct ctx *c)
 {
-	size_t late = count_items(c, 0, c->ag->n_overdue, false);
-	size_t next = count_items(c, c->ag->n_overdue, c->ag->len, false);
 	strbuf_puts(c->out, "<nav class=\"jump\" aria-label=\"Secciones\">");
-	if (late > 0)
-		strbuf_printf(c->out, "<a href=\"#vencidas\">%zu %s</a>", late,
-			      late == 1 ? "vencida" : "vencidas");
-	if (next > 0)
-		strbuf_printf(c->out, "<a href=\"#proximas\">%zu %s</a>", next,
-			      next == 1 ? "próxima" : "próximas");
+	put_jump_link(c, "vencidas", count_part(c, PART_LATE), "vencida", "vencidas");
+	put_jump_link(c, "este-mes", count_part(c, PART_MONTH), "este mes", "este mes");
+	put_jump_link(c, "mas-adelante", count_part(c, PART_LATER), "más adelante",
+		      "más adelante");
+	put_jump_link(c, "entregadas", count_items(c, 0, c->ag->len, true), "entregada",
+		      "entregadas");
 	strbuf_puts(c->out, "<a href=\"#suscribir\">Suscribirse al calendario</a></nav>\n");
 }
 
@@ -201,6 +243,21 @@ static void put_closed(const struct ctx *c, struct date due)
 	else
 		strbuf_puts(c->out, "un día no laborable de la oficina");
 	strbuf_puts(c->out, "; el plan la mantiene.</p>\n");
+}
+
+/* What the plan check doubts about the date, so the office can get the plan corrected. */
+static void put_doubt(const struct ctx *c, size_t m)
+{
+	const struct plan_doubt *d = doubt_of(c->p, m);
+	if (d == NULL)
+		return;
+	struct strbuf s;
+	strbuf_init(&s);
+	doubt_describe(&s, c->p, d, c->p->milestones[m].due);
+	strbuf_puts(c->out, "<p class=\"note doubt\">");
+	put_esc(c->out, s.data);
+	strbuf_puts(c->out, "</p>\n");
+	strbuf_finish(&s);
 }
 
 static void put_others(const struct ctx *c, const struct activity *a)
@@ -277,6 +334,7 @@ static void put_item(const struct ctx *c, const struct agenda_item *it)
 		      m->due);
 	if (it->due_closed)
 		put_closed(c, m->due);
+	put_doubt(c, it->milestone);
 	if (m->has_start)
 		put_date_line(c, "small", "<span class=\"lbl\">Inicia:</span>", m->start);
 	strbuf_puts(c->out, "<p class=\"txt\">");
@@ -288,19 +346,76 @@ static void put_item(const struct ctx *c, const struct agenda_item *it)
 	strbuf_puts(c->out, "</article>\n");
 }
 
-static void put_section(const struct ctx *c, bool late)
+/* The pending items of one part, in agenda order (for PART_LATER, of one month only). */
+static void put_items(const struct ctx *c, enum part part, int year, int month)
 {
-	size_t from = late ? 0 : c->ag->n_overdue, to = late ? c->ag->n_overdue : c->ag->len;
-	size_t n = count_items(c, from, to, false);
-	strbuf_printf(c->out, "<section id=\"%s\">\n<h2 class=\"%s\">%s (%zu)</h2>\n",
-		      late ? "vencidas" : "proximas", late ? "late" : "next",
-		      late ? "Vencidas" : "Próximas", n);
+	for (size_t i = 0; i < c->ag->len; i++) {
+		const struct agenda_item *it = &c->ag->items[i];
+		struct date due = c->p->milestones[it->milestone].due;
+		if (part_of(c, i) != part || mark_of(c, it) != NULL ||
+		    (part == PART_LATER && (due.year != year || due.month != month)))
+			continue;
+		put_item(c, it);
+	}
+}
+
+static void put_section(const struct ctx *c, enum part part)
+{
+	static const char *const ids[] = {"vencidas", "este-mes", "mas-adelante"};
+	static const char *const titles[] = {"Vencidas", "Este mes", "Más adelante"};
+	static const char *const none[] = {"No hay entregas vencidas.",
+					   "No hay entregas pendientes este mes.",
+					   "No hay entregas pendientes en los meses siguientes."};
+	size_t n = count_part(c, part);
+	strbuf_printf(c->out, "<section id=\"%s\">\n<h2 class=\"%s\">%s (%zu)</h2>\n", ids[part],
+		      part == PART_LATE ? "late" : "next", titles[part], n);
 	if (n == 0)
-		strbuf_printf(c->out, "<p class=\"hint\">%s</p>\n",
-			      late ? "No hay entregas vencidas." : "No hay entregas próximas.");
-	for (size_t i = from; i < to; i++)
-		if (mark_of(c, &c->ag->items[i]) == NULL)
-			put_item(c, &c->ag->items[i]);
+		strbuf_printf(c->out, "<p class=\"hint\">%s</p>\n", none[part]);
+	if (part != PART_LATER)
+		put_items(c, part, 0, 0);
+	strbuf_puts(c->out, "</section>\n");
+}
+
+/* Pending items of year-month ym (year * 12 + month - 1) among the later ones. */
+static size_t count_month(const struct ctx *c, long ym)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < c->ag->len; i++) {
+		struct date due = c->p->milestones[c->ag->items[i].milestone].due;
+		n += part_of(c, i) == PART_LATER && mark_of(c, &c->ag->items[i]) == NULL &&
+		     due.year * 12L + due.month - 1 == ym;
+	}
+	return n;
+}
+
+/* The later months, each a <details> (the next month open, the others collapsed), from the
+ * month after today's to the last month with a pending item. */
+static void put_later(const struct ctx *c)
+{
+	long first = c->ag->today.year * 12L + c->ag->today.month, last = first - 1;
+	for (size_t i = 0; i < c->ag->len; i++) {
+		struct date due = c->p->milestones[c->ag->items[i].milestone].due;
+		long ym = due.year * 12L + due.month - 1;
+		if (part_of(c, i) == PART_LATER && mark_of(c, &c->ag->items[i]) == NULL && ym > last)
+			last = ym;
+	}
+	size_t n = count_part(c, PART_LATER);
+	strbuf_printf(c->out, "<section id=\"mas-adelante\">\n<h2 class=\"next\">Más adelante "
+			      "(%zu)</h2>\n", n);
+	if (n == 0)
+		strbuf_puts(c->out, "<p class=\"hint\">No hay entregas pendientes en los meses "
+				    "siguientes.</p>\n");
+	for (long ym = first; ym <= last; ym++) {
+		size_t k = count_month(c, ym);
+		int year = (int)(ym / 12), month = (int)(ym % 12) + 1;
+		if (k == 0)
+			continue;
+		strbuf_printf(c->out, "<details class=\"month\" id=\"mes-%04d-%02d\"%s><summary>%s "
+				      "de %d (%zu)</summary>\n", year, month,
+			      ym == first ? " open" : "", spanish_month(month), year, k);
+		put_items(c, PART_LATER, year, month);
+		strbuf_puts(c->out, "</details>\n");
+	}
 	strbuf_puts(c->out, "</section>\n");
 }
 
@@ -336,6 +451,55 @@ static void put_mark_form(const struct ctx *c, const struct agenda_item *it)
 		    HTTP_FORM_NAME_CHARS, HTTP_FORM_EVIDENCE_CHARS);
 }
 
+/* "el 1 de marzo de 2023 por Ana Pérez — evidencia": when (in the office's zone) and who. */
+static void put_mark_line(const struct ctx *c, const struct store_delivery *d)
+{
+	struct date day;
+	int minutes;
+	struct pz_error err;
+	if (calendar_utc_to_local(c->cfg->offices[c->office].timezone, (time_t)d->at, &day,
+				  &minutes, &err) == 0) {
+		strbuf_printf(c->out, "el %d de %s de %d ", day.day, spanish_month(day.month),
+			      day.year);
+	}
+	strbuf_puts(c->out, "por ");
+	put_esc(c->out, d->by_name);
+	if (web_url(d->evidence)) {
+		strbuf_puts(c->out, " — <a href=\"");
+		put_esc(c->out, d->evidence);
+		strbuf_puts(c->out, "\" rel=\"noopener noreferrer\">evidencia</a>");
+	}
+}
+
+/* The marks made after the first, which stands: each with its date, name and evidence. */
+static void put_later_marks(const struct ctx *c, const struct agenda_item *it)
+{
+	size_t n;
+	const struct store_delivery *later = done_later(
+		c->links->done, c->p, it->activity, it->milestone, c->cfg->offices[c->office].id, &n);
+	if (n == 0)
+		return;
+	strbuf_puts(c->out, "<p class=\"small\">Marcada de nuevo después (la primera marca es "
+			    "la que cuenta):</p>\n<ul class=\"later\">\n");
+	for (size_t i = 0; i < n; i++) {
+		strbuf_puts(c->out, "<li>");
+		put_mark_line(c, &later[i]);
+		strbuf_puts(c->out, "</li>\n");
+	}
+	strbuf_puts(c->out, "</ul>\n");
+}
+
+static void put_undo_form(const struct ctx *c, const struct agenda_item *it)
+{
+	put_form_head(c, it, "deshacer");
+	strbuf_printf(c->out,
+		      "<label>Su nombre <input name=\"nombre\" maxlength=\"%d\" "
+		      "autocomplete=\"name\" required></label>\n"
+		      "<button type=\"submit\" class=\"undo\">Deshacer la marca</button>\n"
+		      "</form>\n",
+		      HTTP_FORM_NAME_CHARS);
+}
+
 static void put_delivered(const struct ctx *c, const struct agenda_item *it,
 			  const struct store_delivery *d)
 {
@@ -348,19 +512,12 @@ static void put_delivered(const struct ctx *c, const struct agenda_item *it,
 	put_date_line(c, "when", "Plazo:", c->p->milestones[it->milestone].due);
 	strbuf_puts(c->out, "<p class=\"txt\">");
 	put_text(c->out, a->text, true);
-	strbuf_puts(c->out, "</p>\n<p class=\"small\">Marcada como entregada por ");
-	put_esc(c->out, d->by_name);
-	if (web_url(d->evidence)) {
-		strbuf_puts(c->out, " — <a href=\"");
-		put_esc(c->out, d->evidence);
-		strbuf_puts(c->out, "\" rel=\"noopener noreferrer\">evidencia</a>");
-	}
+	strbuf_puts(c->out, "</p>\n<p class=\"small\">Marcada como entregada ");
+	put_mark_line(c, d);
 	strbuf_puts(c->out, "</p>\n");
-	if (c->links->form_base && c->links->now - (time_t)d->at <= (time_t)c->links->undo_for) {
-		put_form_head(c, it, "deshacer");
-		strbuf_puts(c->out, "<button type=\"submit\" class=\"undo\">Deshacer</button>\n"
-				    "</form>\n");
-	}
+	put_later_marks(c, it);
+	if (c->links->form_base && c->links->now - (time_t)d->at <= (time_t)c->links->undo_for)
+		put_undo_form(c, it);
 	strbuf_puts(c->out, "</article>\n");
 }
 
@@ -439,8 +596,9 @@ void page_render(const struct plan *p, const struct config *cfg, size_t office,
 		strbuf_puts(out, "<p class=\"empty\">No hay entregas vencidas ni próximas.</p>\n");
 	} else {
 		put_jump(&c);
-		put_section(&c, true);
-		put_section(&c, false);
+		put_section(&c, PART_LATE);
+		put_section(&c, PART_MONTH);
+		put_later(&c);
 		put_delivered_section(&c);
 	}
 	put_subscribe(&c, links);

@@ -5,8 +5,13 @@
  * plain https URL to copy (Outlook, which refuses webcal://), with short instructions for
  * each calendar app. All plan text is HTML-escaped.
  *
- * Sections "Vencidas (N)" and "Próximas (N)" (items due today are in Próximas, "vence hoy"),
- * or "No hay entregas vencidas ni próximas." when the agenda is empty. Each item is an
+ * The agenda is the office's whole plan (PAGE_WHOLE_PLAN days ahead). Sections "Vencidas (N)"
+ * (id vencidas), "Este mes (N)" (este-mes: due in today's month, today included, "vence
+ * hoy"), "Más adelante (N)" (mas-adelante: one <details id="mes-YYYY-MM"> per later month,
+ * the next month open, the others collapsed) and "Entregadas (N)" (entregadas: each with the
+ * date it was marked, who marked it, the later marks beside it, and an undo form that asks
+ * for a name while the undo window lasts); every pending item has its mark form. "No hay
+ * entregas vencidas ni próximas." when the agenda is empty. Each item is an
  * <article id="a<number>-<k>"> (k: the milestone's 1-based place in its activity; a row
  * without a number gets "l<line>-<k>"), so that e-mails can link to /o/TOKEN#a9-1. Inline
  * style only: no script, no fonts, images or anything else loaded from elsewhere. The bytes
@@ -22,6 +27,9 @@
 #include "done.h"
 #include "plan.h"
 #include "strbuf.h"
+
+/* The upcoming window of an agenda that holds the whole plan (days; far past any plan). */
+#define PAGE_WHOLE_PLAN 100000u
 
 struct page_links {
 	const char *feed_https; /* "https://plazo.example.gov.co/feeds/TOKEN.ics" */

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "columns.h"
+#include "doubt.h"
 #include "office.h"
 #include "strbuf.h"
 #include "xalloc.h"
@@ -51,6 +52,7 @@ void plan_finish(struct plan *p)
 	free(p->refs);
 	free(p->keys);
 	free(p->by_key);
+	free(p->doubts);
 	plan_init(p);
 }
 
@@ -648,6 +650,7 @@ int plan_load(struct plan *p, const char *path, const struct config *cfg,
 	if (rc < 0)
 		return -1;
 	build(p, cfg, diags);
+	doubt_collect(p, diags);
 	return 0;
 }
 
@@ -657,6 +660,7 @@ void plan_load_buffer(struct plan *p, const char *path, char *data, size_t len,
 	p->source = xstrdup(path);
 	table_parse(&p->table, path, data, len, diags);
 	build(p, cfg, diags);
+	doubt_collect(p, diags);
 }
 
 const char *plan_activity_key(const struct activity *a)

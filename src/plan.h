@@ -28,6 +28,13 @@ struct milestone {
 
 /* An activity's key's bound, NUL included: "c999:" and a ref of 6 parts of 3 digits. */
 enum { PLAN_KEY_SIZE = 32 };
+/* A doubt the plan check raised about a milestone's date itself (doubt.h). */
+struct plan_doubt {
+	const char *code;  /* "ambiguous-date", "invalid-date", "outside-plan-year"; NULL: none */
+	char written[40];  /* the date as the plan wrote it ("1/03/2023"); "" when unknown */
+	bool has_other;    /* ambiguous-date: the other reading is known */
+	struct date other;
+};
 
 struct activity {
 	unsigned number;                /* the plan's "#" when a plain integer; else 0 */
@@ -64,6 +71,7 @@ struct plan {
 	enum date_order date_order;   /* the order the file's dates vote for */
 	int year_first;               /* the plan's span (years outside get outside-plan-year) */
 	int year_last;
+	struct plan_doubt *doubts;    /* owned: one per milestone (doubt.h), or NULL */
 };
 
 void plan_init(struct plan *p);

@@ -7,6 +7,7 @@
 #include "calendar.h"
 #include "deliver.h"
 #include "done.h"
+#include "doubt.h"
 #include "escalate.h"
 #include "feed.h"
 #include "log.h"
@@ -163,7 +164,7 @@ static long find_milestone(const struct lookup *l, const struct store_reminder *
 	return strcmp(due, r->due) == 0 ? (long)m : -1;
 }
 
-enum { TEXTS = 3 };
+enum { TEXTS = 4 };
 
 /* Rows of one office that go out as one digest: those first attempted together under one
  * Message-ID go again together under it (a resend keeps it); those attempted before schema 4
@@ -183,7 +184,7 @@ struct digest {
 	struct date today;
 	time_t today_at;      /* the pass's instant */
 	struct mail_item *items;
-	struct strbuf *texts; /* TEXTS per item: others, source, link */
+	struct strbuf *texts; /* TEXTS per item: others, source, link, doubt */
 	char *page_url;       /* the office's page, or NULL */
 	char *feed_url;       /* its feed */
 	size_t n;
@@ -226,7 +227,10 @@ static void fill_item(const struct lookup *l, struct digest *d, size_t i, long m
 	const struct milestone *ms = &p->milestones[m];
 	const struct config_office *o = &l->cfg->offices[d->office];
 	struct strbuf *others = &d->texts[TEXTS * i], *source = &d->texts[TEXTS * i + 1];
-	struct strbuf *link = &d->texts[TEXTS * i + 2];
+	struct strbuf *link = &d->texts[TEXTS * i + 2], *doubt = &d->texts[TEXTS * i + 3];
+	const struct plan_doubt *dt = doubt_of(p, (size_t)m);
+	if (dt != NULL)
+		doubt_describe(doubt, p, dt, ms->due);
 	if (d->page_url) {
 		strbuf_printf(link, "%s#", d->page_url);
 		plan_item_anchor(link, act, (size_t)m - act->milestone_first + 1);
@@ -255,6 +259,7 @@ static void fill_item(const struct lookup *l, struct digest *d, size_t i, long m
 		.others = others->data,
 		.source = source->data,
 		.link = link->len ? link->data : NULL,
+		.doubt = doubt->len ? doubt->data : NULL,
 	};
 }
 
@@ -325,6 +330,7 @@ static int send_digest(const struct lookup *l, struct deliver *t, const struct s
 		.message_id = message_id, .date = at, .timezone = o->timezone, .today = d->today,
 		.items = d->items, .n_items = d->n, .page_url = d->page_url, .feed_url = d->feed_url,
 		.unread = d->unread,
+		.escalation = d->g->escalation,
 	};
 	struct strbuf msg;
 	strbuf_init(&msg);
@@ -493,7 +499,7 @@ int send_run(const struct plan *p, const struct config *cfg, struct store *st, t
 	     bool dry_run, struct strbuf *dry_out, struct send_report *rep,
 	     struct pz_error *err)
 {
-	struct done_set done = {NULL, 0};
+	struct done_set done = {0};
 	if (store_begin(st, err) < 0)
 		return -1;
 	if (done_load(&done, st, err) < 0 || enqueue(p, cfg, st, at, &done, rep, err) < 0 ||

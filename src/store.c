@@ -98,6 +98,13 @@ static const char *const migrations[] = {
 	"INSERT INTO meta (key, value) SELECT 'identity', 'legacy' WHERE"
 	"  EXISTS (SELECT 1 FROM reminder) OR EXISTS (SELECT 1 FROM delivery) OR"
 	"  EXISTS (SELECT 1 FROM feed_event);",
+	/* 7: marks of a milestone already marked (a stale tab, a second colleague): kept beside
+	 * the first, which stands */
+	"CREATE TABLE delivery_later (id INTEGER PRIMARY KEY, office TEXT NOT NULL,"
+	"  activity TEXT NOT NULL, milestone INTEGER NOT NULL, due TEXT NOT NULL,"
+	"  at INTEGER NOT NULL, by_name TEXT NOT NULL DEFAULT '',"
+	"  evidence TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX delivery_later_key ON delivery_later (office, activity, milestone, due);",
 };
 
 static const char *const state_names[] = {"pending",  "sent",	  "failed",
@@ -788,27 +795,44 @@ static void describe(const struct store_delivery *d, char *buf, size_t size)
 		 d->activity, d->milestone, d->due, d->by_name, d->evidence);
 }
 
-int store_mark_delivered(struct store *s, const struct store_delivery *d, struct pz_error *err)
+/* Inserts d into table (delivery: ignored when the milestone is marked already). */
+static int insert_mark(struct store *s, const char *sql, const struct store_delivery *d,
+		       struct pz_error *err)
 {
 	sqlite3_stmt *st;
+	if (prepare(s, sql, &st, err) < 0)
+		return -1;
+	bind_key(st, d);
+	sqlite3_bind_int64(st, 5, d->at);
+	sqlite3_bind_text(st, 6, d->by_name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, d->evidence, -1, SQLITE_STATIC);
+	return run(s, st, err);
+}
+
+static const char insert_first[] =
+	"INSERT OR IGNORE INTO delivery (office, activity, milestone, due, at, by_name, "
+	"evidence) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+static const char insert_later[] =
+	"INSERT INTO delivery_later (office, activity, milestone, due, at, by_name, evidence) "
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+
+int store_mark_delivered(struct store *s, const struct store_delivery *d, bool *first,
+			 struct pz_error *err)
+{
 	char detail[2200]; /* describe: the typed name and link in full */
 	describe(d, detail, sizeof(detail));
+	*first = false;
 	if (store_begin(s, err) < 0)
 		return -1;
-	int rc = prepare(s, "INSERT OR REPLACE INTO delivery (office, activity, milestone, due, "
-			    "at, by_name, evidence) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-			 &st, err);
-	if (rc == 0) {
-		bind_key(st, d);
-		sqlite3_bind_int64(st, 5, d->at);
-		sqlite3_bind_text(st, 6, d->by_name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 7, d->evidence, -1, SQLITE_STATIC);
-		rc = run(s, st, err);
-	}
+	int rc = insert_mark(s, insert_first, d, err);
+	*first = rc == 0 && sqlite3_changes(s->db) > 0;
+	if (rc == 0 && !*first)
+		rc = insert_mark(s, insert_later, d, err);
 	if (rc == 0)
 		rc = move_reminders(s, d, "pending", "delivered", (time_t)d->at, err);
 	if (rc == 0)
-		rc = store_audit(s, (time_t)d->at, d->office, "marked", detail, err);
+		rc = store_audit(s, (time_t)d->at, d->office, *first ? "marked" : "marked-again",
+				 detail, err);
 	if (rc < 0) {
 		store_rollback(s);
 		return -1;
@@ -816,22 +840,35 @@ int store_mark_delivered(struct store *s, const struct store_delivery *d, struct
 	return store_commit(s, err);
 }
 
+/* Deletes the milestone's rows of a mark table (sql names it); *n: how many. */
+static int delete_marks(struct store *s, const char *sql, const struct store_delivery *key,
+			int *n, struct pz_error *err)
+{
+	sqlite3_stmt *st;
+	if (prepare(s, sql, &st, err) < 0)
+		return -1;
+	bind_key(st, key);
+	int rc = run(s, st, err);
+	*n = rc == 0 ? sqlite3_changes(s->db) : 0;
+	return rc;
+}
+
 int store_undo_delivered(struct store *s, const struct store_delivery *key, time_t at,
 			 bool *found, struct pz_error *err)
 {
-	sqlite3_stmt *st;
-	char detail[2200]; /* describe: the typed name and link in full */
+	char detail[2200]; /* describe: the typed name in full */
 	describe(key, detail, sizeof(detail));
 	if (store_begin(s, err) < 0)
 		return -1;
-	int rc = prepare(s, "DELETE FROM delivery WHERE office = ?1 AND activity = ?2 AND "
-			    "milestone = ?3 AND due = ?4",
-			 &st, err);
-	if (rc == 0) {
-		bind_key(st, key);
-		rc = run(s, st, err);
-	}
-	*found = rc == 0 && sqlite3_changes(s->db) > 0;
+	int n = 0, later = 0;
+	int rc = delete_marks(s, "DELETE FROM delivery WHERE office = ?1 AND activity = ?2 AND "
+				 "milestone = ?3 AND due = ?4", key, &n, err);
+	*found = rc == 0 && n > 0;
+	/* the later marks were of a delivery now taken back: the audit keeps them */
+	if (rc == 0 && *found)
+		rc = delete_marks(s, "DELETE FROM delivery_later WHERE office = ?1 AND "
+				     "activity = ?2 AND milestone = ?3 AND due = ?4", key, &later,
+				  err);
 	if (rc == 0 && *found)
 		rc = move_reminders(s, key, "delivered", "pending", at, err);
 	if (rc == 0 && *found)
@@ -843,16 +880,15 @@ int store_undo_delivered(struct store *s, const struct store_delivery *key, time
 	return store_commit(s, err);
 }
 
-int store_deliveries(struct store *s, struct store_delivery **out, size_t *n,
-		     struct pz_error *err)
+/* Reads every row of a mark query (office, activity, milestone, due, at, by_name, evidence). */
+static int read_marks(struct store *s, const char *sql, struct store_delivery **out, size_t *n,
+		      struct pz_error *err)
 {
 	sqlite3_stmt *st;
 	size_t cap = 0;
 	*out = NULL;
 	*n = 0;
-	if (prepare(s, "SELECT office, activity, milestone, due, at, by_name, evidence "
-		       "FROM delivery ORDER BY office, activity, milestone",
-		    &st, err) < 0)
+	if (prepare(s, sql, &st, err) < 0)
 		return -1;
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -868,6 +904,21 @@ int store_deliveries(struct store *s, struct store_delivery **out, size_t *n,
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : db_fail(s, err, "read deliveries from");
+}
+
+int store_deliveries(struct store *s, struct store_delivery **out, size_t *n,
+		     struct pz_error *err)
+{
+	return read_marks(s, "SELECT office, activity, milestone, due, at, by_name, evidence "
+			     "FROM delivery ORDER BY office, activity, milestone", out, n, err);
+}
+
+int store_deliveries_later(struct store *s, struct store_delivery **out, size_t *n,
+			   struct pz_error *err)
+{
+	return read_marks(s, "SELECT office, activity, milestone, due, at, by_name, evidence "
+			     "FROM delivery_later ORDER BY office, activity, milestone, at, id",
+			  out, n, err);
 }
 
 int store_audit(struct store *s, time_t at, const char *office, const char *kind,

@@ -214,16 +214,23 @@ struct store_delivery {
 	char evidence[1601]; /* a link to the evidence, as typed (up to 400 characters) */
 };
 
-/* Records d (replacing an earlier mark of the same milestone), turns the milestone's
- * pending reminders for that office into STORE_DELIVERED, and appends an audit row. */
-int store_mark_delivered(struct store *s, const struct store_delivery *d, struct pz_error *err);
-/* Removes the mark of that milestone (*found says whether there was one), puts its skipped
- * reminders back to pending from `at`, and appends an audit row. */
+/* Records d as the milestone's mark (*first true) or, when the milestone is marked already,
+ * beside that mark, which stands unchanged (*first false: who, when, evidence and the undo
+ * window stay the first's). Turns the milestone's pending reminders for that office into
+ * STORE_DELIVERED and appends an audit row ("marked", or "marked-again"). */
+int store_mark_delivered(struct store *s, const struct store_delivery *d, bool *first,
+			 struct pz_error *err);
+/* Removes the mark of that milestone and the later marks beside it (*found says whether there
+ * was one), puts its skipped reminders back to pending from `at`, and appends an audit row
+ * naming key->by_name (who undid it). */
 int store_undo_delivered(struct store *s, const struct store_delivery *key, time_t at,
 			 bool *found, struct pz_error *err);
 /* Every mark; *out is allocated (free() it). */
 int store_deliveries(struct store *s, struct store_delivery **out, size_t *n,
 		     struct pz_error *err);
+/* The later marks (see store_mark_delivered), by milestone and then oldest first. */
+int store_deliveries_later(struct store *s, struct store_delivery **out, size_t *n,
+			   struct pz_error *err);
 
 /* The audit trail: append-only (the database refuses updates and deletes). */
 struct store_audit_row {
@@ -231,7 +238,8 @@ struct store_audit_row {
 	long long at;
 	char office[64];
 	char kind[24];     /* "sent", "deferred", "failed", "rcpt-failed", "held", "released",
-			    * "retried", "marked", "undone", "token-rotated" */
+			    * "retried", "marked", "marked-again", "undone",
+			    * "token-rotated" */
 	char detail[512];
 };
 

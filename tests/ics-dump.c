@@ -43,7 +43,7 @@ int main(int argc, char **argv)
 	struct plan p;
 	struct diag_list diags;
 	struct pz_error err = {0};
-	struct ics_options opt = {"plazo.test", {0, 0, 0}, {0, 0, 0}, 360, 1, NULL, 0};
+	struct ics_options opt = {"plazo.test", {0, 0, 0}, {0, 0, 0}, 360, 1, NULL, 0, 0};
 	int status = 1;
 	if (argc < 4 || argc > 5 || (argc == 5 && !date_parse_iso(argv[4], &opt.window_start))) {
 		fprintf(stderr, "usage: ics-dump CONFIG PLAN OFFICE_ID|todas [YYYY-MM-DD]\n");

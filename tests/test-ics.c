@@ -72,7 +72,7 @@ static void unload(struct fixture *f)
 
 static struct ics_options options(int y, int m, int d)
 {
-	struct ics_options opt = {DOMAIN, {y, m, d}, {0, 0, 0}, 360, 3, NULL, 0};
+	struct ics_options opt = {DOMAIN, {y, m, d}, {0, 0, 0}, 360, 3, NULL, 0, 0};
 	return opt;
 }
 
@@ -278,6 +278,21 @@ static void check_days(struct test_state *ts, const char *unfolded, const char *
 	free(block);
 }
 
+/* The alarm fires at the send time, not at midnight: 3 days before at 08:00 is 2 days and
+ * 16 hours before the due day's 00:00; the events' hash (so SEQUENCE) does not move. */
+static void alarm_at_send_time(struct test_state *ts, struct fixture *f)
+{
+	struct ics_options opt = options(2000, 1, 1);
+	opt.alarm_minute = 8 * 60;
+	char *text = render(ts, f, f->office, &opt, 0, 0, NULL);
+	char *u = unfold(text);
+	char *block = event_block(u, "secretaria-general.13.1@" DOMAIN);
+	check_has(ts, block, "BEGIN:VALARM\r\nACTION:DISPLAY\r\nTRIGGER:-P2DT16H\r\n");
+	free(block);
+	free(u);
+	free(text);
+}
+
 static void all_day_dates(struct test_state *ts)
 {
 	struct fixture f;
@@ -308,6 +323,7 @@ static void all_day_dates(struct test_state *ts)
 	check_has(ts, block, "\\nEntrega 1 de 3\\n");
 	check_has(ts, block, "BEGIN:VALARM\r\nACTION:DISPLAY\r\nTRIGGER:-P3D\r\n");
 	free(block);
+	alarm_at_send_time(ts, &f);
 	block = event_block(u, "secretaria-general.1.1@" DOMAIN);
 	CHECK(ts, block != NULL && strstr(block, "(1/1)") == NULL);
 	free(block);

@@ -271,7 +271,8 @@ static void mark(struct store *st, const char *office, const char *activity, int
 	snprintf(d.due, sizeof(d.due), "%s", due);
 	d.at = 1700000000;
 	snprintf(d.by_name, sizeof(d.by_name), "Ana");
-	if (store_mark_delivered(st, &d, &err) < 0)
+	bool first;
+	if (store_mark_delivered(st, &d, &first, &err) < 0)
 		fprintf(stderr, "mark: %s\n", err.msg);
 }
 

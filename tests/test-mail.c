@@ -407,8 +407,8 @@ static const char want_text[] =
 	"\n"
 	"-- \n"
 	"Página de la oficina: https://plazo.example.gov.co/oficinas/secretaria-general\n"
-	"Calendario de plazos (suscripción): "
-	"https://plazo.example.gov.co/feeds/secretaria-general.ics?token=a&b\n"
+	"Suscribirse al calendario de plazos: "
+	"https://plazo.example.gov.co/oficinas/secretaria-general#suscribir\n"
 	"Mensaje automático enviado por plazo. Por favor, no responda a este correo.";
 
 static const char *const want_html[] = {
@@ -436,8 +436,8 @@ static const char *const want_html[] = {
 	">Fuente: plan.tsv:31</p>",
 	"href=\"https://plazo.example.gov.co/oficinas/secretaria-general\">Página de la "
 	"oficina</a>",
-	"href=\"https://plazo.example.gov.co/feeds/secretaria-general.ics?token=a&amp;b\">"
-	"Calendario de plazos (suscripción)</a>",
+	"href=\"https://plazo.example.gov.co/oficinas/secretaria-general#suscribir\">"
+	"Suscribirse al calendario de plazos</a>",
 	"Mensaje automático enviado por plazo. Por favor, no responda a este correo.</p>",
 	"</html>",
 };
@@ -660,6 +660,8 @@ static void test_injection(struct test_state *ts)
 					   "  Fuente: plan.tsv:3 Bcc: e\n"
 					   "\n-- \n"
 					   "Página de la oficina: https://x.example/ Bcc: e\n"
+					   "Suscribirse al calendario de plazos: "
+					   "https://x.example/ Bcc: e#suscribir\n"
 					   "Mensaje automático") != NULL);
 	CHECK(ts, html != NULL && strstr(html, "href=\"https://x.example/ Bcc: e\"") != NULL);
 	CHECK(ts, html != NULL && strstr(html, "javascript") == NULL);

@@ -1,12 +1,15 @@
 /* test-page.c - the office page on the seed plan, checked by hand against the table: which
- * deliverables land under Vencidas and Próximas, their dates and counts in words, the
+ * deliverables land under Vencidas, Este mes and Más adelante (the whole plan, by month),
+ * marks with their dates and the later marks beside them, their dates and counts in words, the
  * subscribe links, escaping of hostile names and text, and the empty page. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "agenda.h"
 #include "calendar.h"
 #include "config.h"
+#include "done.h"
 #include "page.h"
 #include "plan.h"
 #include "test.h"
@@ -86,7 +89,7 @@ static bool between(const struct fixture *f, const char *s, const char *from, co
 }
 
 #define LATE "<h2 class=\"late\">Vencidas ("
-#define NEXT "<h2 class=\"next\">Próximas ("
+#define NEXT "<h2 class=\"next\">Este mes ("
 #define SUBSCRIBE "<section id=\"suscribir\">"
 
 /* Secretaría General on Wednesday 2023-03-01 08:00: #9 and #59 were due Tuesday 2023-02-28
@@ -225,7 +228,8 @@ static void empty(struct test_state *ts)
 	page_render(&f.plan, &f.cfg, (size_t)f.office, &none, &links, &f.html);
 	CHECK(ts, has(&f, "No hay entregas vencidas ni próximas."));
 	CHECK_INT_EQ(ts, at(&f, "Vencidas ("), -1);
-	CHECK_INT_EQ(ts, at(&f, "Próximas ("), -1);
+	CHECK_INT_EQ(ts, at(&f, "Este mes ("), -1);
+	CHECK_INT_EQ(ts, at(&f, "Más adelante ("), -1);
 	CHECK(ts, has(&f, "Hoy: miércoles 1 de marzo de 2023"));
 	CHECK(ts, has(&f, "Suscribirse al calendario"));
 	struct strbuf again;
@@ -236,5 +240,93 @@ static void empty(struct test_state *ts)
 	unload(&f);
 }
 
+#define LATER "<section id=\"mas-adelante\">"
+#define DONE "<section id=\"entregadas\">"
+
+/* The whole plan of Secretaría General on 2023-03-01, read from the table by hand: overdue
+ * #9 and #59 (2023-02-28); this month #1 (03-30); later, by month: April #13 (first date),
+ * May #63, August #13 (second), September #63 (second), October #30 #31 #64, December #13
+ * (third) #25 #32 #40 #48 #52 - 13 items, each with its mark form; April is open, the other
+ * months collapsed; no month without items (June, July, November) gets a heading. */
+static void whole_plan(struct test_state *ts)
+{
+	struct fixture f;
+	load(ts, &f, "secretaria-general", "2023-03-01T08:00", PAGE_WHOLE_PLAN);
+	struct page_links l = links;
+	l.form_base = "/o/p4g3";
+	l.csrf = "c5rf";
+	render(&f);
+	strbuf_reset(&f.html);
+	page_render(&f.plan, &f.cfg, (size_t)f.office, &f.ag[f.office], &l, &f.html);
+	CHECK(ts, has(&f, LATE "2)</h2>"));
+	CHECK(ts, has(&f, NEXT "1)</h2>"));
+	CHECK(ts, has(&f, "<h2 class=\"next\">Más adelante (13)</h2>"));
+	CHECK(ts, between(&f, "id=\"a1-1\"", NEXT, LATER));
+	CHECK(ts, has(&f, "<details class=\"month\" id=\"mes-2023-04\" open><summary>abril de "
+			  "2023 (1)</summary>"));
+	CHECK(ts, has(&f, "<details class=\"month\" id=\"mes-2023-10\"><summary>octubre de 2023 "
+			  "(3)</summary>"));
+	CHECK(ts, has(&f, "<details class=\"month\" id=\"mes-2023-12\"><summary>diciembre de "
+			  "2023 (6)</summary>"));
+	CHECK_INT_EQ(ts, at(&f, "id=\"mes-2023-06\""), -1);
+	CHECK_INT_EQ(ts, at(&f, "id=\"mes-2023-11\""), -1);
+	CHECK(ts, between(&f, "id=\"a13-1\"", "id=\"mes-2023-04\"", "id=\"mes-2023-05\""));
+	CHECK(ts, between(&f, "id=\"a13-3\"", "id=\"mes-2023-12\"", SUBSCRIBE));
+	CHECK(ts, between(&f, "id=\"a52-1\"", "id=\"mes-2023-12\"", SUBSCRIBE));
+	/* a December item has its form */
+	CHECK(ts, between(&f, "name=\"item\" value=\"a52-1\"", "id=\"a52-1\"", SUBSCRIBE));
+	size_t forms = 0;
+	for (const char *q = f.html.data; (q = strstr(q, "/entregar\">")) != NULL; q++)
+		forms++;
+	CHECK_INT_EQ(ts, (long)forms, 16);
+	CHECK(ts, has(&f, "<a href=\"#mas-adelante\">13 más adelante</a>"));
+	unload(&f);
+}
+
+/* A milestone marked twice: the first mark (who, date marked) stands, the later one is shown
+ * beside it, and the undo form asks for a name while the window lasts (and only then). */
+static void marked_twice(struct test_state *ts)
+{
+	struct fixture f;
+	load(ts, &f, "secretaria-general", "2023-03-01T08:00", PAGE_WHOLE_PLAN);
+	struct store_delivery *first = calloc(1, sizeof(*first));
+	struct done_set done;
+	snprintf(first->office, sizeof(first->office), "secretaria-general");
+	snprintf(first->activity, sizeof(first->activity), "52");
+	first->milestone = 1;
+	snprintf(first->due, sizeof(first->due), "2023-12-31");
+	first->at = 1677675600; /* 2023-03-01 08:00 -05:00 */
+	snprintf(first->by_name, sizeof(first->by_name), "Ana");
+	done_adopt(&done, first, 1);
+	struct store_delivery later = *first;
+	later.at = 1677675600 + 2 * 86400;
+	snprintf(later.by_name, sizeof(later.by_name), "Beto");
+	done.later = &later;
+	done.n_later = 1;
+	struct page_links l = links;
+	l.form_base = "/o/p4g3";
+	l.csrf = "c5rf";
+	l.done = &done;
+	l.now = 1677675600 + 3600;
+	l.undo_for = 86400;
+	page_render(&f.plan, &f.cfg, (size_t)f.office, &f.ag[f.office], &l, &f.html);
+	CHECK(ts, between(&f, "id=\"a52-1\"", DONE, SUBSCRIBE));
+	CHECK(ts, has(&f, "<h2>Entregadas (1)</h2>"));
+	CHECK(ts, has(&f, "<h2 class=\"next\">Más adelante (12)</h2>"));
+	CHECK(ts, has(&f, "Marcada como entregada el 1 de marzo de 2023 por Ana</p>"));
+	CHECK(ts, has(&f, "<li>el 3 de marzo de 2023 por Beto</li>"));
+	CHECK(ts, between(&f, "/deshacer\">", DONE, SUBSCRIBE));
+	CHECK(ts, between(&f, "name=\"nombre\"", "/deshacer\">", SUBSCRIBE));
+	/* the window is the first mark's: a later mark does not reopen it */
+	l.now = 1677675600 + 86400 + 1;
+	strbuf_reset(&f.html);
+	page_render(&f.plan, &f.cfg, (size_t)f.office, &f.ag[f.office], &l, &f.html);
+	CHECK_INT_EQ(ts, at(&f, "/deshacer\">"), -1);
+	done.later = NULL;
+	done.n_later = 0;
+	done_finish(&done);
+	unload(&f);
+}
+
 TEST_MAIN(TEST(seed_secretaria), TEST(subscribe_links), TEST(escaping), TEST(second_milestone),
-	  TEST(range_start), TEST(empty))
+	  TEST(range_start), TEST(empty), TEST(whole_plan), TEST(marked_twice))

@@ -397,6 +397,58 @@ static void second_connection(struct test_state *ts)
 	free(path);
 }
 
+static struct store_delivery mark_of(const char *who, long long at)
+{
+	struct store_delivery d = {0};
+	snprintf(d.office, sizeof(d.office), "sg");
+	snprintf(d.activity, sizeof(d.activity), "1");
+	d.milestone = 1;
+	snprintf(d.due, sizeof(d.due), "2023-03-30");
+	d.at = at;
+	snprintf(d.by_name, sizeof(d.by_name), "%s", who);
+	snprintf(d.evidence, sizeof(d.evidence), "https://x.example/%s", who);
+	return d;
+}
+
+/* A second mark never replaces the first: who, when and the evidence stay the first's, the
+ * second is kept beside it and in the audit trail; an undo (naming who) takes both back. */
+static void marked_twice(struct test_state *ts)
+{
+	char *path = temp_db();
+	struct store *st;
+	struct pz_error err = {0};
+	CHECK(ts, store_open(&st, path, &err) == 0);
+	struct store_delivery a = mark_of("Ana", 1000), b = mark_of("Beto", 5000);
+	bool first = false, found = false;
+	CHECK(ts, store_mark_delivered(st, &a, &first, &err) == 0 && first);
+	CHECK(ts, store_mark_delivered(st, &b, &first, &err) == 0 && !first);
+	struct store_delivery *d, *later;
+	size_t n = 0, n_later = 0;
+	CHECK(ts, store_deliveries(st, &d, &n, &err) == 0 && n == 1);
+	CHECK(ts, n == 1 && d[0].at == 1000 && strcmp(d[0].by_name, "Ana") == 0 &&
+			  strcmp(d[0].evidence, "https://x.example/Ana") == 0);
+	free(d);
+	CHECK(ts, store_deliveries_later(st, &later, &n_later, &err) == 0 && n_later == 1);
+	CHECK(ts, n_later == 1 && later[0].at == 5000 && strcmp(later[0].by_name, "Beto") == 0);
+	free(later);
+	struct store_delivery u = mark_of("Carla", 0);
+	CHECK(ts, store_undo_delivered(st, &u, 6000, &found, &err) == 0 && found);
+	CHECK(ts, store_deliveries(st, &d, &n, &err) == 0 && n == 0);
+	free(d);
+	CHECK(ts, store_deliveries_later(st, &later, &n_later, &err) == 0 && n_later == 0);
+	free(later);
+	struct store_audit_row *rows;
+	CHECK(ts, store_audit_list(st, "sg", 0, &rows, &n, &err) == 0 && n == 3);
+	CHECK(ts, n == 3 && strcmp(rows[0].kind, "marked") == 0 &&
+			  strcmp(rows[1].kind, "marked-again") == 0 &&
+			  strstr(rows[1].detail, "by=\"Beto\"") != NULL &&
+			  strcmp(rows[2].kind, "undone") == 0 &&
+			  strstr(rows[2].detail, "by=\"Carla\"") != NULL);
+	free(rows);
+	store_close(st);
+	free(path);
+}
+
 TEST_MAIN(TEST(ledger), TEST(transactions), TEST(unusable), TEST(supersede), TEST(sender_lock),
 	  TEST(instance), TEST(first_attempt), TEST(recipients), TEST(hold), TEST(retry_collapse),
-	  TEST(unknown_state), TEST(second_connection))
+	  TEST(unknown_state), TEST(second_connection), TEST(marked_twice))

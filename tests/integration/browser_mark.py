@@ -4,7 +4,7 @@ headless Chromium, driven over the DevTools protocol, opens Control Interno's pa
 plan served by `plazo run` (clock at 2023-03-01 07:59:20, real speed), opens "Marcar como
 entregada" of activity 54, types a name and an evidence link and clicks the button. After the
 redirect the page lists #54 under "Entregadas (1)" and the feed marks it; the 08:00 digest
-names only #56. Undoing in the browser brings #54 back on the page and in the feed, and its
+names only #56. Undoing in the browser (the undo form asks for a name too) brings #54 back on the page and in the feed, and its
 skipped reminder goes out at once in a second digest. A cross-site form (a data: page), a
 foreign Origin, a missing form token and a GET are refused; the audit log has both rows.
 Screenshots are kept in $PLAZO_ARTIFACTS (or a temporary folder).
@@ -248,7 +248,7 @@ def scenario(plazo, config, daemon, tokens, browser, tmp, out):
     # 1. the page lists #54 and #56, both with a form to mark them
     browser.navigate(page)
     secs = sections(browser)
-    pending = [a for s in ("vencidas", "proximas") for a in secs.get(s, [])]
+    pending = [a for s in ("vencidas", "este-mes") for a in secs.get(s, [])]
     check("page: #54 and #56 pending, each with a mark form",
           [a[0] for a in pending] == ["a54-1", "a56-1"] and all(a[1] for a in pending), secs)
     check("page: nothing delivered yet", "entregadas" not in secs, secs)
@@ -297,8 +297,8 @@ def scenario(plazo, config, daemon, tokens, browser, tmp, out):
           "Entregadas (1)" in text and secs.get("entregadas") == [("a54-1", False, True)],
           (secs, text))
     check("page: #54 no longer pending, #56 still is",
-          ids(secs, "vencidas", "proximas") == ["a56-1"], secs)
-    m = re.search(r"Marcada como entregada por ([^\n]*)", text)
+          ids(secs, "vencidas", "este-mes") == ["a56-1"], secs)
+    m = re.search(r"Marcada como entregada el 1 de marzo de 2023 por ([^\n]*)", text)
     check("page: who marked it, with the evidence link",
           m is not None and m.group(1).startswith("Ana Pérez") and browser.evaluate(
               "document.querySelector('#a54-1 a[href=\"https://example.gov.co/informe.pdf\"]')"
@@ -325,6 +325,7 @@ def scenario(plazo, config, daemon, tokens, browser, tmp, out):
 
     # 4. undo in the browser: #54 pending again, feed unmarked, its reminder goes out
     browser.navigate(page)
+    type_into(browser, "#a54-1 form[action$='/deshacer'] input[name=nombre]", "Ana Pérez")
     mark = len(browser.events)
     click(browser, "#a54-1 form[action$='/deshacer'] button")
     browser.wait_event("Page.loadEventFired", mark, 20)
@@ -335,9 +336,9 @@ def scenario(plazo, config, daemon, tokens, browser, tmp, out):
     text = browser.text()
     browser.screenshot(os.path.join(out, "browser-mark-3-undone.png"))
     check("page: #54 pending again with its mark form, nothing delivered",
-          ids(secs, "vencidas", "proximas") == ["a54-1", "a56-1"] and
+          ids(secs, "vencidas", "este-mes") == ["a54-1", "a56-1"] and
           "entregadas" not in secs and "Entregadas" not in text and
-          all(a[1] for s in ("vencidas", "proximas") for a in secs.get(s, [])), secs)
+          all(a[1] for s in ("vencidas", "este-mes") for a in secs.get(s, [])), secs)
     summary = feed_summary(daemon, feed, uid)
     check("feed: #54 no longer marked", summary is not None and "Entregada" not in summary,
           summary)
@@ -388,7 +389,7 @@ def scenario(plazo, config, daemon, tokens, browser, tmp, out):
     browser.navigate(page)
     secs = sections(browser)
     check("page: still nothing delivered",
-          "entregadas" not in secs and ids(secs, "vencidas", "proximas") == ["a54-1", "a56-1"],
+          "entregadas" not in secs and ids(secs, "vencidas", "este-mes") == ["a54-1", "a56-1"],
           secs)
 
     # 6. the audit log
@@ -401,6 +402,8 @@ def scenario(plazo, config, daemon, tokens, browser, tmp, out):
           len(undone) == 1, log.stdout + log.stderr)
     check("log: the mark names Ana Pérez and activity 54",
           marked and "Ana Pérez" in marked[0] and "54" in marked[0], marked)
+    check("log: the undo names who undid it",
+          undone and 'by="Ana Pérez"' in undone[0], undone)
     print("  log:\n    " + "\n    ".join(lines))
 
 

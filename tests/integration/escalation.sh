@@ -1,9 +1,10 @@
 #!/bin/sh
 # escalation.sh - the supervising office's weekly digest ([escalation] in config/plazo.ini:
 # Control Interno, 5 working days, Mondays): on Monday 2023-03-06 08:00 it lists, worked out
-# by hand from the plan, activities 3 and 4 (due 2023-01-31; 4 for two offices), 5
-# (2023-01-30) and 23 (its three 2022 dates) - not the 2023-02-28 ones, only 4 working days
-# late. A milestone marked delivered leaves the next week's digest.
+# by hand from the plan, activities 3 and 4 (due 2023-01-31; 4 for two offices) and 5
+# (2023-01-30) under their offices' headings, and 23's three 2022 dates apart, as dates to
+# review in the plan - not the 2023-02-28 ones, only 4 working days late. A milestone marked
+# delivered leaves the next week's digest.
 set -u
 : "${PLAZO:?}" "${PLAZO_TESTDATA:?}" "${PLAZO_CONFIG:?}"
 PY=/usr/bin/python3
@@ -26,14 +27,75 @@ first=$(digest "$tmp/epoch")
 [ -n "$first" ] && ok "escalation digest on Monday 2023-03-06" || bad "no escalation digest"
 $PY "$HERE/check_digest.py" "$first" --office "Seguimiento de vencidas" --numbers 3,4,5,23 \
     && ok "it lists activities 3, 4, 5 and 23" || bad "escalation digest content"
-$PY - "$first" <<'PY' && ok "one entry per late office and milestone, each with its office" || bad "grouping"
+# The digest's structure, against this reading of the plan by hand (config order of the
+# offices; 5 working days late on Monday 2023-03-06):
+#   transparencia (Oficina para la Transparencia de la Gestión Pública): #5, due 30/01/2023
+#   comunicaciones-transparencia (Equipo comunicaciones Oficina para la Transparencia ...):
+#     #3 and #4, due 31/01/2023
+#   redes (Oficina de Comunicaciones - Equipo de Redes): #4 (shared), due 31/01/2023
+#   protocolo: #23's three dates, 31/05/22 30/09/22 31/12/22, outside the plan's years
+#     2023-2024 (plazo check: outside-plan-year): not late, under "Fechas para revisar"
+# Not there: the 28/02/2023 dates (4 working days late), #54 and #56 (1/03/2023, ambiguous,
+# 3 working days), #10 and #11 (31/11/2023, corrected to 30/11: not yet due).
+$PY - "$first" "$PLAZO_TESTDATA/estrategia-rendicion-cuentas-2023.tsv" <<'PY' && ok "structure: offices with headings, each activity once, doubted dates apart" || bad "escalation digest structure"
 import email, email.policy, re, sys
 msg = email.message_from_bytes(open(sys.argv[1], "rb").read(), policy=email.policy.default)
-text = msg.get_body(("plain",)).get_content()
-offices = re.findall(r"Responsable: ([^\r\n]+)", text)
-assert len(offices) == 7, offices
-assert offices.count("Protocolo Secretaría General") == 3, offices
-assert "Oficina de Comunicaciones - Equipo de Redes" in offices, offices
+text = msg.get_body(("plain",)).get_content().replace("\r\n", "\n")
+markup = msg.get_body(("html",)).get_content()
+plan = {}
+for line in open(sys.argv[2], encoding="utf-8"):
+    cells = line.rstrip("\n").split("\t")
+    if len(cells) > 2 and cells[1].isdigit():
+        plan[int(cells[1])] = cells[2].strip()
+T = "Oficina para la Transparencia de la Gestión Pública"
+E = "Equipo comunicaciones Oficina para la Transparencia de la Gestión Pública"
+R = "Oficina de Comunicaciones - Equipo de Redes"
+REVIEW = "Fechas para revisar en el plan"
+want = [(T, 1, {5: ["lunes 30 de enero de 2023"]}),
+        (E, 2, {3: ["martes 31 de enero de 2023"], 4: ["martes 31 de enero de 2023"]}),
+        (R, 1, {4: ["martes 31 de enero de 2023"]})]
+# sections: a heading line "Title (n)" underlined with as many dashes
+lines = text.split("\n")
+sections = []
+for i, line in enumerate(lines[:-1]):
+    if re.fullmatch(r"-+", lines[i + 1]) and len(lines[i + 1]) == len(line):
+        m = re.fullmatch(r"(.*) \((\d+)\)", line)
+        assert m, line
+        sections.append([m.group(1), int(m.group(2)), i + 2])
+assert [s[0] for s in sections] == [T, E, R, REVIEW], [s[0] for s in sections]
+count = dict((s[0], s[1]) for s in sections)
+bodies = {}
+for k, s in enumerate(sections):
+    end = sections[k + 1][2] - 2 if k + 1 < len(sections) else lines.index("-- ")
+    bodies[s[0]] = "\n".join(lines[s[2]:end])
+for title, n, acts in want:
+    body = bodies[title]
+    assert count[title] == n, (title, count[title], n)
+    got = {}
+    for block in re.split(r"\n(?=Actividad \d+:)", body.strip()):
+        num = int(re.match(r"Actividad (\d+):", block).group(1))
+        got[num] = re.findall(r"Venció: ([^—\n]+?) —", block)
+    assert got == acts, (title, got)
+    assert "2022" not in body, title
+# each activity's text once in the whole message: #4 in full under E, pointed to under R
+for num in (3, 4, 5):
+    assert text.count(plan[num][:60]) == 1, (num, text.count(plan[num][:60]))
+assert "Actividad 4: ver arriba, con " + E in bodies[R], bodies[R]
+assert "Oficinas con retraso: %s, %s" % (E, R) in bodies[E], bodies[E]
+# the doubted dates: #23 once, its three dates with the doubt, not counted late
+rev = bodies[REVIEW]
+assert count[REVIEW] == 3, count
+assert re.findall(r"Actividad (\d+):", rev) == ["23"], rev
+assert "Responsable: Protocolo Secretaría General" in rev, rev
+for day in ("31 de mayo de 2022", "30 de septiembre de 2022", "31 de diciembre de 2022"):
+    assert ("La fecha del plan, %s, está fuera de los años del plan (2023–2024)" % day) in rev, day
+assert plan[23] not in text and text.count(plan[23][:60]) == 1, "#23 in full"
+assert "días de retraso" not in rev, rev
+assert "279 días" not in text
+assert "Plazos: 4 vencidas" in str(msg["Subject"]), msg["Subject"]
+# the HTML part has the same headings
+h2 = [re.sub(r"<[^>]+>", "", h) for h in re.findall(r"<h2[^>]*>(.*?)</h2>", markup)]
+assert h2 == ["%s (%d)" % (s[0], s[1]) for s in sections], h2
 PY
 # activity 5 delivered (Oficina para la Transparencia): gone from the next week's digest
 $PY - "$tmp/state/plazo.db" <<'PY'
@@ -51,7 +113,7 @@ second=$(digest "$tmp/mark")
 $PY - "$second" <<'PY' && ok "the delivered milestone left the digest" || bad "delivered milestone still escalated"
 import email, email.policy, re, sys
 msg = email.message_from_bytes(open(sys.argv[1], "rb").read(), policy=email.policy.default)
-text = msg.get_body(("plain",)).get_content()
+text = msg.get_body(("plain",)).get_content().replace("\r\n", "\n")
 nums = re.findall(r"Actividad (\d+)", text)
 assert "5" not in nums and "3" in nums and "9" in nums, nums
 PY

@@ -122,7 +122,7 @@ def check_digest(path):
                  "La fecha cae en domingo; el plan la mantiene.", "Aviso enviado con retraso",
                  "Compartida con: Oficina Asesora de Planeación, Oficina Jurídica",
                  "Fuente: plan.tsv:31", "no responda",
-                 "https://plazo.example.gov.co/feeds/secretaria-general.ics?token=a&b"]:
+                 "https://plazo.example.gov.co/oficinas/secretaria-general#suscribir"]:
         check("text and HTML say " + want,
               want in text and (want in shown or want in html.unescape(markup)))
     order = [text.find(h) for h in ["Vencidas", "Vencen hoy", "Próximas"]]

@@ -90,7 +90,7 @@ class Page(HTMLParser):
 
 p = Page()
 p.feed(open(sys.argv[1], encoding="utf-8").read())
-late, nxt, sub = p.text.get("vencidas", ""), p.text.get("proximas", ""), p.text.get("suscribir", "")
+late, nxt, sub = p.text.get("vencidas", ""), p.text.get("este-mes", ""), p.text.get("suscribir", "")
 webcal = "webcal://127.0.0.1:8080/feeds/0123456789abcdef0123456789abcdef.ics"
 https = "http://127.0.0.1:8080/feeds/0123456789abcdef0123456789abcdef.ics"
 google = ("https://calendar.google.com/calendar/r?cid=webcal%3A%2F%2F127.0.0.1%3A8080%2Ffeeds"
@@ -100,9 +100,9 @@ checks = [
     ("title", p.title == "Plazos — Secretaría General"),
     ("today", "Hoy: miércoles 1 de marzo de 2023" in p.text.get("-", "")),
     ("overdue items", p.items.get("vencidas") == ["a9-1", "a59-1"]),
-    ("upcoming items", p.items.get("proximas") == ["a1-1"]),
+    ("upcoming items", p.items.get("este-mes") == ["a1-1"]),
     ("overdue heading", "Vencidas (2)" in late),
-    ("upcoming heading", "Próximas (1)" in nxt),
+    ("upcoming heading", "Este mes (1)" in nxt),
     ("#9 and #59", "#9" in late and "#59" in late),
     ("#9 quote", 'denominados "Valle Invencible"' in late),
     ("overdue date", late.count("Venció el martes 28 de febrero de 2023") == 2),
