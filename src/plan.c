@@ -137,7 +137,10 @@ static unsigned read_ref(const struct plan *p, const struct table_record *r, str
 	size_t len = 0;
 	bool marked;
 	unsigned col = r->column[TABLE_NUMBER];
-	if (*s != '\0' && !(columns_ref(s, &ref, &len, &rest, &marked) && *rest == '\0')) {
+	size_t digits = strspn(s, "0123456789");
+	if (digits > 0 && digits <= 6 && s[digits] == '\0') {
+		ref = s, len = digits; /* a plain number cell, any size a plan has (1234) */
+	} else if (*s != '\0' && !(columns_ref(s, &ref, &len, &rest, &marked) && *rest == '\0')) {
 		diag_add(diags, DIAG_WARNING, "bad-number", p->source, r->line, col,
 			 "'%s' is not an activity number", s);
 		return 0;

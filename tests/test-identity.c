@@ -172,6 +172,24 @@ static void repeated_refs(struct test_state *ts)
 	unload(&f);
 }
 
+/* A number cell of more digits than a ref takes (national plans run past 999) is the
+ * activity's number, its key as before refs: "1234". */
+static void long_numbers(struct test_state *ts)
+{
+	static const char text[] = "Componente\t#\tActividades\tMeta\tResponsable\tFecha programada\n"
+				   "Componente 1: Riesgos\t1234\tUno\tM\tPlaneación\t29/02/2024\n"
+				   "\t123456\tDos\tM\tPlaneación\t15/03/2024\n"
+				   "\t1234567\tTres\tM\tPlaneación\t16/03/2024\n";
+	struct fixture f;
+	CHECK(ts, load_text(&f, "config-entidades.ini", text) == 0);
+	CHECK_INT_EQ(ts, f.plan.n_activities, 3);
+	CHECK_STR_EQ(ts, key_on_line(&f.plan, 2), "1234");
+	CHECK_INT_EQ(ts, on_line(&f.plan, 2)->number, 1234);
+	CHECK_STR_EQ(ts, key_on_line(&f.plan, 3), "123456");
+	CHECK_STR_EQ(ts, key_on_line(&f.plan, 4), "L4"); /* 7 digits: not a number, as before */
+	unload(&f);
+}
+
 static void items_refused(struct test_state *ts)
 {
 	static const char *const bad[] = {"",
@@ -408,6 +426,7 @@ static void reload_changes(struct test_state *ts)
 	free(path);
 }
 
-TEST_MAIN(TEST(seed_keys_unchanged), TEST(paac_refs), TEST(repeated_refs), TEST(items_refused),
+TEST_MAIN(TEST(seed_keys_unchanged), TEST(paac_refs), TEST(repeated_refs), TEST(long_numbers),
+	  TEST(items_refused),
 	  TEST(reexport_keeps_keys), TEST(old_state_keeps_keys), TEST(kept_line_taken),
 	  TEST(reload_changes))
