@@ -624,6 +624,23 @@ static enum MHD_Result answer_text(struct MHD_Connection *c, struct request *rq,
 	return queue(c, rq, status, with_headers(resp, kv), len);
 }
 
+/* 503 with Retry-After while the daemon starts: a calendar client that polls then must not
+ * read a 404 (some drop a subscription that answers one) for a URL that is about to work. */
+static enum MHD_Result answer_starting(struct MHD_Connection *c, struct request *rq)
+{
+	static const char body[] = "Iniciando; intente de nuevo en unos segundos\n";
+	const char *kv[][2] = {
+		{MHD_HTTP_HEADER_CONTENT_TYPE, TEXT_TYPE},
+		{MHD_HTTP_HEADER_CACHE_CONTROL, "no-store"},
+		{MHD_HTTP_HEADER_RETRY_AFTER, "5"},
+		{NULL, NULL},
+	};
+	struct MHD_Response *resp = MHD_create_response_from_buffer(
+		sizeof(body) - 1, (void *)body, MHD_RESPMEM_PERSISTENT);
+	return queue(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE, with_headers(resp, kv),
+		     sizeof(body) - 1);
+}
+
 /* A feed or page from the snapshot; takes the caller's reference to site, which the response
  * keeps until libmicrohttpd destroys it (the body points into the snapshot). */
 static enum MHD_Result answer_blob(struct MHD_Connection *c, struct request *rq,
@@ -775,7 +792,9 @@ static enum MHD_Result route(struct http_server *s, struct MHD_Connection *c, st
 	if (token == NULL)
 		return answer_text(c, rq, MHD_HTTP_NOT_FOUND, not_found, NULL);
 	struct http_site *site = site_acquire(s);
-	const struct entry *e = site != NULL ? lookup(site, token) : NULL;
+	if (site == NULL) /* listening, the first snapshot not yet published: come back */
+		return answer_starting(c, rq);
+	const struct entry *e = lookup(site, token);
 	const struct http_blob *b = e == NULL ? NULL : feed ? &e->feed : &e->page;
 	if (b == NULL || b->data == NULL) {
 		site_release(site);

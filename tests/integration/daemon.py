@@ -217,6 +217,16 @@ def restart(tmp, config, token, etag, body):
     store); a rotated token stops working at the reload."""
     os.unlink(os.path.join(tmp, "notify"))
     d = Daemon(tmp, config, "2023-03-01T09:00")
+    # a calendar client polling through the restart: from the moment the port listens, its
+    # feed answers 503 (come back) or 200, never 404 (clients drop a subscription on one)
+    statuses, deadline = [], time.time() + 20
+    while time.time() < deadline and 200 not in statuses:
+        if d.port is not None or d.find_port() is not None:
+            statuses.append(d.get("/feeds/%s.ics" % token)[0])
+        else:
+            time.sleep(0.005)
+    check("restart: the feed answers 503 or 200 while starting, never 404",
+          statuses and statuses[-1] == 200 and set(statuses) <= {200, 503}, statuses[:20])
     check("restart: READY=1", d.wait_notify("READY=1") is not None, d.log_text())
     d.drain()
     d.find_port()
