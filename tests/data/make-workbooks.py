@@ -187,6 +187,17 @@ def write_hand(path, sheet2=SHEET2, strings=STRINGS, book=BOOK, book_rels=BOOK_R
                 z.writestr(name, text)
 
 
+SERIALS = """<?xml version="1.0" encoding="UTF-8"?>
+<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>
+<row r="1"><c r="A1" t="inlineStr"><is><t>Actividad</t></is></c><c r="B1" t="inlineStr"><is><t>Responsable</t></is></c><c r="C1" t="inlineStr"><is><t>Fecha</t></is></c></row>
+<row r="2"><c r="A2" t="inlineStr"><is><t>Uno</t></is></c><c r="B2" t="inlineStr"><is><t>Secretaría General</t></is></c><c r="C2" s="1"><v>59</v></c></row>
+<row r="3"><c r="A3" t="inlineStr"><is><t>Dos</t></is></c><c r="B3" t="inlineStr"><is><t>Secretaría General</t></is></c><c r="C3" s="1"><v>60</v></c></row>
+<row r="4"><c r="A4" t="inlineStr"><is><t>Tres</t></is></c><c r="B4" t="inlineStr"><is><t>Secretaría General</t></is></c><c r="C4" s="1"><v>61</v></c></row>
+<row r="5"><c r="A5" t="inlineStr"><is><t>Cuatro</t></is></c><c r="B5" t="inlineStr"><is><t>Secretaría General</t></is></c><c r="C5" s="1"><v>1</v></c></row>
+<row r="6"><c r="A6" t="inlineStr"><is><t>Cinco</t></is></c><c r="B6" t="inlineStr"><is><t>Secretaría General</t></is></c><c r="C6" s="2"><v>45016.75</v></c></row>
+</sheetData></worksheet>"""
+
+
 def write_hostile():
     # a part that inflates to 300 MiB of zeros (about 300 KiB compressed)
     with zipfile.ZipFile(os.path.join(HOSTILE, "bomb.xlsx"), "w", zipfile.ZIP_DEFLATED,
@@ -228,6 +239,7 @@ def main():
     soffice(ods, "xlsx", os.path.join(OUT, "seed-libreoffice.xlsx"))
     write_1904(os.path.join(OUT, "dates-1904.xlsx"))
     write_hand(os.path.join(OUT, "hand-excel-shape.xlsx"))
+    write_hand(os.path.join(OUT, "serials-1900.xlsx"), sheet2=SERIALS)
     write_hostile()
 
 
