@@ -525,9 +525,8 @@ int plan_load(struct plan *p, const char *path, const struct config *cfg,
 	size_t n = config_columns_for(cfg, path, &maps, &lines);
 	char *where = NULL;
 	size_t first = diags->len;
-	int rc = workbook_sniff_file(path) != WORKBOOK_NONE
-			 ? workbook_load(&p->table, path, NULL, 0, maps, n, &where, diags, err)
-			 : table_load_mapped(&p->table, path, cfg->plan_max_size, maps, n, diags, err);
+	int rc = workbook_table_load(&p->table, path, cfg->plan_max_size, maps, n, &where, diags,
+				     err);
 	if (rc == 0)
 		check_mappings(&p->table, cfg, maps, lines, n, path, diags);
 	free(maps);

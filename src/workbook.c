@@ -329,6 +329,16 @@ int workbook_load(struct table *t, const char *path, const void *data, size_t le
 	return rc;
 }
 
+int workbook_table_load(struct table *t, const char *path, unsigned long long max_size,
+			const struct table_mapping *maps, size_t n, char **where,
+			struct diag_list *diags, struct pz_error *err)
+{
+	*where = NULL;
+	if (workbook_sniff_file(path) == WORKBOOK_NONE)
+		return table_load_mapped(t, path, max_size, maps, n, diags, err);
+	return workbook_load(t, path, NULL, 0, maps, n, where, diags, err);
+}
+
 void workbook_diag_paths(struct diag_list *diags, size_t first, const char *path,
 			 const char *where)
 {

@@ -41,6 +41,13 @@ int workbook_load(struct table *t, const char *path, const void *data, size_t le
 		  const struct table_mapping *maps, size_t n, char **where,
 		  struct diag_list *diags, struct pz_error *err);
 
+/* Reads path as a workbook when its first bytes say so (workbook_load), else as a text table
+ * (table_load_mapped with max_size); *where as workbook_load sets it, NULL for a text table.
+ * The loader plan_load and plazo init share. */
+int workbook_table_load(struct table *t, const char *path, unsigned long long max_size,
+			const struct table_mapping *maps, size_t n, char **where,
+			struct diag_list *diags, struct pz_error *err);
+
 /* Gives the diagnostics from index first on that name a line of path the sheet's path where
  * (a whole-file diagnostic keeps path). */
 void workbook_diag_paths(struct diag_list *diags, size_t first, const char *path,

@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "plan.h"
+#include "starter.h"
 #include "strbuf.h"
 #include "test.h"
 #include "workbook.h"
@@ -203,5 +204,30 @@ static void buffer_errors(struct test_state *ts)
 	unload(&f);
 }
 
+/* plazo init on the workbook writes the offices it writes on the TSV (all but the header
+ * lines naming the file). */
+static void init_same_as_tsv(struct test_state *ts)
+{
+	struct strbuf out[2];
+	const char *names[2] = {"workbooks/seed-openpyxl.xlsx",
+				"estrategia-rendicion-cuentas-2023.tsv"};
+	for (int i = 0; i < 2; i++) {
+		struct diag_list d;
+		struct pz_error err;
+		char *path = test_data_path(names[i]);
+		strbuf_init(&out[i]);
+		diag_list_init(&d);
+		CHECK_INT_EQ(ts, starter_config(path, &out[i], &d, &err), 0);
+		free(path);
+		diag_list_finish(&d);
+	}
+	const char *a = strstr(out[0].data, "\n[office "), *b = strstr(out[1].data, "\n[office ");
+	CHECK(ts, a != NULL && b != NULL);
+	if (a && b)
+		CHECK_STR_EQ(ts, a, b);
+	strbuf_finish(&out[0]);
+	strbuf_finish(&out[1]);
+}
+
 TEST_MAIN(TEST(hand_excel_shape), TEST(serials_1900), TEST(dates_1904), TEST(hostile),
-	  TEST(buffer_errors))
+	  TEST(buffer_errors), TEST(init_same_as_tsv))
