@@ -120,6 +120,37 @@ static void hand_excel_shape(struct test_state *ts)
 	unload(&f);
 }
 
+/* An OpenDocument sheet after a lists sheet: empty rows and cells repeated (a million rows at
+ * the end cost nothing), header rows in table:table-header-rows, text:s runs, spans, an
+ * annotation left out, a line break between offices, paragraphs, typed and text dates. */
+static void hand_ods(struct test_state *ts)
+{
+	struct fixture f;
+	char b[11];
+	CHECK(ts, load(&f, "workbooks/hand.ods") == 0);
+	CHECK_INT_EQ(ts, f.plan.n_activities, 4);
+	if (f.plan.n_activities != 4) {
+		unload(&f);
+		return;
+	}
+	CHECK_STR_EQ(ts, f.plan.activities[0].text, "Informe anual   de gestión");
+	CHECK_INT_EQ(ts, f.plan.activities[0].line, 4);
+	CHECK_STR_EQ(ts, f.plan.activities[0].responsible_text,
+		     "Secretaría General\nOficina Comunicaciones");
+	CHECK_STR_EQ(ts, office(&f, 0, 1), "comunicaciones");
+	CHECK_STR_EQ(ts, due(&f, 0, 0, b), "2023-03-31");
+	CHECK_INT_EQ(ts, f.plan.activities[1].milestone_count, 0); /* the float 2023 */
+	CHECK_STR_EQ(ts, office(&f, 2, 0), "transparencia");       /* under the span */
+	CHECK_STR_EQ(ts, due(&f, 2, 0, b), "2023-12-15");
+	CHECK_STR_EQ(ts, f.plan.activities[3].text, "Primera parte\nsegunda parte");
+	CHECK_STR_EQ(ts, due(&f, 3, 0, b), "2023-06-30");
+	CHECK_INT_EQ(ts, count_code(&f, "filled-down"), 0);
+	CHECK_INT_EQ(ts, f.diags.len, 2);
+	check_formatted(ts, &f, "no-date", "hand.ods:Plan de acción!E5: error[no-date]");
+	check_formatted(ts, &f, "sheet-skipped", "'Listas'");
+	unload(&f);
+}
+
 /* Serial days of the 1900 system: 59 is 28 February 1900, 60 the day that never was (left
  * as a number and flagged), 61 is 1 March; the time of day is dropped. */
 static void serials_1900(struct test_state *ts)
@@ -229,5 +260,5 @@ static void init_same_as_tsv(struct test_state *ts)
 	strbuf_finish(&out[1]);
 }
 
-TEST_MAIN(TEST(hand_excel_shape), TEST(serials_1900), TEST(dates_1904), TEST(hostile),
+TEST_MAIN(TEST(hand_excel_shape), TEST(hand_ods), TEST(serials_1900), TEST(dates_1904), TEST(hostile),
 	  TEST(buffer_errors), TEST(init_same_as_tsv))

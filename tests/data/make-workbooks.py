@@ -198,6 +198,32 @@ SERIALS = """<?xml version="1.0" encoding="UTF-8"?>
 </sheetData></worksheet>"""
 
 
+ODS_NS = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+          'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+          'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+          'xmlns:dc="http://purl.org/dc/elements/1.1/"')
+HAND_ODS = """<?xml version="1.0" encoding="UTF-8"?>
+<office:document-content %s><office:body><office:spreadsheet>
+<table:table table:name="Listas"><table:table-row><table:table-cell office:value-type="string"><text:p>Dependencias</text:p></table:table-cell></table:table-row>
+<table:table-row><table:table-cell><text:p>Secretaría General</text:p></table:table-cell></table:table-row></table:table>
+<table:table table:name="Plan de acción">
+<table:table-column table:number-columns-repeated="1024"/>
+<table:table-row table:number-rows-repeated="2"><table:table-cell table:number-columns-repeated="1024"/></table:table-row>
+<table:table-header-rows><table:table-row><table:table-cell table:number-columns-repeated="2"/><table:table-cell office:value-type="string"><text:p>Actividad</text:p></table:table-cell><table:table-cell><text:p>Responsable</text:p></table:table-cell><table:table-cell><text:p>Fecha</text:p></table:table-cell><table:table-cell table:number-columns-repeated="1019"/></table:table-row></table:table-header-rows>
+<table:table-row><table:table-cell table:number-columns-repeated="2"/><table:table-cell><text:p>Informe<text:s/>anual<text:s text:c="3"/>de <text:span>gestión</text:span></text:p></table:table-cell><table:table-cell><office:annotation><dc:creator>Ana</dc:creator><text:p>Nota: revisar</text:p></office:annotation><text:p>Secretaría General<text:line-break/>Oficina Comunicaciones</text:p></table:table-cell><table:table-cell office:value-type="date" office:date-value="2023-03-31T00:00:00"><text:p>31/03/23</text:p></table:table-cell></table:table-row>
+<table:table-row><table:table-cell table:number-columns-repeated="2"/><table:table-cell><text:p>Audiencia pública</text:p></table:table-cell><table:table-cell table:number-rows-spanned="2"><text:p>Oficina para la Transparencia</text:p></table:table-cell><table:table-cell office:value-type="float" office:value="2023"><text:p>2023</text:p></table:table-cell></table:table-row>
+<table:table-row><table:table-cell table:number-columns-repeated="2"/><table:table-cell><text:p>Encuesta</text:p></table:table-cell><table:covered-table-cell/><table:table-cell office:value-type="string"><text:p>15/12/2023</text:p></table:table-cell></table:table-row>
+<table:table-row><table:table-cell table:number-columns-repeated="2"/><table:table-cell><text:p>Primera parte</text:p><text:p>segunda parte</text:p></table:table-cell><table:table-cell><text:p>Secretaría General</text:p></table:table-cell><table:table-cell office:value-type="date" office:date-value="2023-06-30"><text:p>30 jun. 2023</text:p></table:table-cell></table:table-row>
+<table:table-row table:number-rows-repeated="1048000"><table:table-cell table:number-columns-repeated="1024"/></table:table-row>
+</table:table></office:spreadsheet></office:body></office:document-content>""" % ODS_NS
+
+
+def write_hand_ods(path):
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr("content.xml", HAND_ODS)
+
+
 def write_hostile():
     # a part that inflates to 300 MiB of zeros (about 300 KiB compressed)
     with zipfile.ZipFile(os.path.join(HOSTILE, "bomb.xlsx"), "w", zipfile.ZIP_DEFLATED,
@@ -240,6 +266,7 @@ def main():
     write_1904(os.path.join(OUT, "dates-1904.xlsx"))
     write_hand(os.path.join(OUT, "hand-excel-shape.xlsx"))
     write_hand(os.path.join(OUT, "serials-1900.xlsx"), sheet2=SERIALS)
+    write_hand_ods(os.path.join(OUT, "hand.ods"))
     write_hostile()
 
 
