@@ -30,6 +30,7 @@ struct ods {
 	unsigned cell_repeat;
 	char date[11];
 	bool in_cell;
+	bool covered;       /* a cell under a span: its content is hidden, the span's value counts */
 	int paragraphs;
 	int in_p, skip; /* inside text:p; inside office:annotation */
 };
@@ -64,6 +65,7 @@ static void cell_start(struct ods *o, const char **attrs, bool covered)
 	unsigned cols = attr_count(attrs, "number-columns-spanned");
 	o->cell_repeat = attr_count(attrs, "number-columns-repeated");
 	o->in_cell = true;
+	o->covered = covered;
 	o->paragraphs = 0;
 	strbuf_reset(&o->text);
 	o->date[0] = '\0';
@@ -81,7 +83,7 @@ static void cell_end(struct ods *o)
 	const char *s = o->date[0] ? o->date : o->text.data;
 	size_t len = o->date[0] ? 10 : o->text.len;
 	o->in_cell = false;
-	if (len > 0 && o->col <= BOOK_MAX_COLS) {
+	if (len > 0 && !o->covered && o->col <= BOOK_MAX_COLS) {
 		o->cells = xgrow(o->cells, &o->cap_cells, o->n_cells + 1, sizeof(*o->cells));
 		o->cells[o->n_cells++] = (struct pending){o->col, o->cell_repeat, o->row_text.len, len};
 		strbuf_append(&o->row_text, s, len);

@@ -118,18 +118,23 @@ static void put_column(struct strbuf *out, unsigned column)
 		strbuf_putc(out, letters[--n]);
 }
 
-void diag_format(struct strbuf *out, const struct diag *d)
+void diag_where(struct strbuf *out, const struct diag *d)
 {
 	size_t n = strlen(d->path);
 	bool sheet = n > 0 && d->path[n - 1] == '!'; /* "plan.xlsx:Sheet!": a cell reference */
 	if (sheet && d->line > 0) {
 		strbuf_puts(out, d->path);
 		put_column(out, d->column);
-		strbuf_printf(out, "%u: ", d->line);
+		strbuf_printf(out, "%u", d->line);
 	} else if (d->line > 0) {
-		strbuf_printf(out, "%s:%u: ", d->path, d->line);
+		strbuf_printf(out, "%s:%u", d->path, d->line);
 	} else {
-		strbuf_printf(out, "%.*s: ", (int)(sheet ? n - 1 : n), d->path);
+		strbuf_append(out, d->path, sheet ? n - 1 : n);
 	}
-	strbuf_printf(out, "%s[%s]: %s\n", diag_severity_name(d->severity), d->code, d->message);
+}
+
+void diag_format(struct strbuf *out, const struct diag *d)
+{
+	diag_where(out, d);
+	strbuf_printf(out, ": %s[%s]: %s\n", diag_severity_name(d->severity), d->code, d->message);
 }

@@ -11,6 +11,7 @@
 #include "starter.h"
 #include "strbuf.h"
 #include "test.h"
+#include "unread.h"
 #include "workbook.h"
 
 struct fixture {
@@ -122,14 +123,15 @@ static void hand_excel_shape(struct test_state *ts)
 
 /* An OpenDocument sheet after a lists sheet: empty rows and cells repeated (a million rows at
  * the end cost nothing), header rows in table:table-header-rows, text:s runs, spans, an
- * annotation left out, a line break between offices, paragraphs, typed and text dates. */
+ * annotation left out, a line break between offices, paragraphs, typed and text dates, and
+ * content hidden under a span left out. */
 static void hand_ods(struct test_state *ts)
 {
 	struct fixture f;
 	char b[11];
 	CHECK(ts, load(&f, "workbooks/hand.ods") == 0);
-	CHECK_INT_EQ(ts, f.plan.n_activities, 4);
-	if (f.plan.n_activities != 4) {
+	CHECK_INT_EQ(ts, f.plan.n_activities, 5);
+	if (f.plan.n_activities != 5) {
 		unload(&f);
 		return;
 	}
@@ -144,9 +146,13 @@ static void hand_ods(struct test_state *ts)
 	CHECK_STR_EQ(ts, due(&f, 2, 0, b), "2023-12-15");
 	CHECK_STR_EQ(ts, f.plan.activities[3].text, "Primera parte\nsegunda parte");
 	CHECK_STR_EQ(ts, due(&f, 3, 0, b), "2023-06-30");
-	CHECK_INT_EQ(ts, count_code(&f, "filled-down"), 0);
-	CHECK_INT_EQ(ts, f.diags.len, 2);
+	/* the date hidden under the responsible's span (31/12/2023) is not shown, so not read:
+	 * the cell is empty as a TSV export shows it, and filled down with a warning */
+	CHECK_STR_EQ(ts, due(&f, 4, 0, b), "2023-06-30");
+	CHECK_INT_EQ(ts, count_code(&f, "filled-down"), 1);
+	CHECK_INT_EQ(ts, f.diags.len, 3);
 	check_formatted(ts, &f, "no-date", "hand.ods:Plan de acción!E5: error[no-date]");
+	check_formatted(ts, &f, "filled-down", "hand.ods:Plan de acción!E8: warning[filled-down]");
 	check_formatted(ts, &f, "sheet-skipped", "'Listas'");
 	unload(&f);
 }
@@ -260,5 +266,30 @@ static void init_same_as_tsv(struct test_state *ts)
 	strbuf_finish(&out[1]);
 }
 
+/* Where a workbook diagnostic is, as check, the log's rows not read and the digest show it. */
+static void cell_names(struct test_state *ts)
+{
+	struct diag_list d;
+	struct strbuf out;
+	struct unread *u = calloc(1, sizeof(*u));
+	diag_list_init(&d);
+	strbuf_init(&out);
+	diag_add(&d, DIAG_ERROR, "no-office", "plan.xlsx:Rendición de cuentas!", 24, 28, "x");
+	diag_add(&d, DIAG_WARNING, "outside-plan-year", "plan.xlsx:Hoja 1!", 40, 0, "y");
+	diag_add(&d, DIAG_NOTE, "sheet-skipped", "plan.xlsx:Hoja 1!", 0, 0, "z");
+	for (size_t i = 0; i < d.len; i++)
+		diag_format(&out, &d.items[i]);
+	CHECK_STR_EQ(ts, out.data,
+		     "plan.xlsx:Rendición de cuentas!AB24: error[no-office]: x\n"
+		     "plan.xlsx:Hoja 1!40: warning[outside-plan-year]: y\n"
+		     "plan.xlsx:Hoja 1: note[sheet-skipped]: z\n");
+	unread_collect(u, &d);
+	CHECK_INT_EQ(ts, u->n, 1);
+	CHECK_STR_EQ(ts, u->row[0].where, "plan.xlsx:Rendición de cuentas!AB24");
+	free(u);
+	strbuf_finish(&out);
+	diag_list_finish(&d);
+}
+
 TEST_MAIN(TEST(hand_excel_shape), TEST(hand_ods), TEST(serials_1900), TEST(dates_1904), TEST(hostile),
-	  TEST(buffer_errors), TEST(init_same_as_tsv))
+	  TEST(buffer_errors), TEST(init_same_as_tsv), TEST(cell_names))
