@@ -263,6 +263,10 @@ static void same_as_seed_book(struct test_state *ts, const char *name)
 		CHECK_STR_EQ(ts, b->goal, a->goal);
 		check_same_responsible(ts, b->responsible_text, a->responsible_text);
 		CHECK_STR_EQ(ts, b->subcomponent_title, a->subcomponent_title);
+		char ka[24], kb[24]; /* the state's names: marks and reminders carry over */
+		plan_activity_key(a, ka);
+		plan_activity_key(b, kb);
+		CHECK_STR_EQ(ts, kb, ka);
 	}
 	check_book_diags(ts, &book);
 	struct strbuf line;
