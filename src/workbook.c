@@ -225,6 +225,7 @@ struct choice {
 	const char *path;
 	struct table *t;
 	char **where;
+	const char *chosen;    /* the name of the sheet read */
 	struct strbuf skipped; /* names of the sheets without a plan table */
 	struct diag_list weak; /* the first weak header's diagnostics (missing-column) */
 	bool have_weak;
@@ -241,6 +242,7 @@ static void consider_sheet(struct choice *c, const struct sheet_read *r, struct 
 		table_finish(c->t);
 		*c->t = cand;
 		*c->where = xstrdup(r->where);
+		c->chosen = r->s->name;
 		move_diags(diags, &d);
 		return;
 	}
@@ -248,7 +250,7 @@ static void consider_sheet(struct choice *c, const struct sheet_read *r, struct 
 		diag_add(diags, DIAG_WARNING, "sheet-not-read", c->path, 0, 0,
 			 "sheet '%s' also holds a plan table, but only the first one is read "
 			 "(sheet '%s' here): save this sheet as its own workbook to have it read",
-			 r->s->name, *c->where + strlen(c->path) + 1);
+			 r->s->name, c->chosen);
 	else
 		diag_add(diags, DIAG_NOTE, "sheet-skipped", c->path, 0, 0,
 			 "sheet '%s' holds no plan table (no header row): skipped", r->s->name);
@@ -257,7 +259,8 @@ static void consider_sheet(struct choice *c, const struct sheet_read *r, struct 
 		c->have_weak = true;
 		diag_list_init(&d);
 	}
-	strbuf_printf(&c->skipped, "%s'%s'", c->skipped.len ? ", " : "", r->s->name);
+	if (!ok)
+		strbuf_printf(&c->skipped, "%s'%s'", c->skipped.len ? ", " : "", r->s->name);
 	table_finish(&cand);
 	diag_list_finish(&d);
 }

@@ -157,6 +157,25 @@ static void hand_ods(struct test_state *ts)
 	unload(&f);
 }
 
+/* One sheet per PAAC component: the first plan sheet is read (its subcomponent merged over
+ * its rows), the second reported, the cover skipped. */
+static void paac_components(struct test_state *ts)
+{
+	struct fixture f;
+	CHECK(ts, load(&f, "workbooks/paac-componentes.xlsx") == 0);
+	CHECK_INT_EQ(ts, f.plan.n_activities, 2);
+	if (f.plan.n_activities == 2) {
+		CHECK_STR_EQ(ts, f.plan.activities[1].ref, "1.2");
+		CHECK_INT_EQ(ts, f.plan.activities[1].subcomponent, 1);
+		CHECK_STR_EQ(ts, office(&f, 1, 0), "planeacion");
+	}
+	CHECK_INT_EQ(ts, count_code(&f, "sheet-skipped"), 1);
+	CHECK_INT_EQ(ts, count_code(&f, "sheet-not-read"), 1);
+	check_formatted(ts, &f, "sheet-not-read", "sheet 'Rendición de cuentas' also holds a plan");
+	CHECK_INT_EQ(ts, f.diags.len, 2);
+	unload(&f);
+}
+
 /* Serial days of the 1900 system: 59 is 28 February 1900, 60 the day that never was (left
  * as a number and flagged), 61 is 1 March; the time of day is dropped. */
 static void serials_1900(struct test_state *ts)
@@ -291,5 +310,5 @@ static void cell_names(struct test_state *ts)
 	diag_list_finish(&d);
 }
 
-TEST_MAIN(TEST(hand_excel_shape), TEST(hand_ods), TEST(serials_1900), TEST(dates_1904), TEST(hostile),
+TEST_MAIN(TEST(hand_excel_shape), TEST(hand_ods), TEST(paac_components), TEST(serials_1900), TEST(dates_1904), TEST(hostile),
 	  TEST(buffer_errors), TEST(init_same_as_tsv), TEST(cell_names))

@@ -118,6 +118,30 @@ def write_1904(path):
     wb.save(path)
 
 
+def write_paac(path):
+    """One sheet per PAAC component, the same activity number in both: only the first plan
+    sheet is read for now, the second is reported (sheet-not-read)."""
+    wb = openpyxl.Workbook()
+    cover = wb.active
+    cover.title = "Portada"
+    cover["A1"] = "Plan Anticorrupción y de Atención al Ciudadano 2024"
+    for title, who in (("Gestión del riesgo", "Departamento Administrativo de Planeación"),
+                       ("Rendición de cuentas", "Secretaría General")):
+        ws = wb.create_sheet(title)
+        ws["A1"] = "Componente: " + title
+        ws.append([])
+        ws.append(["Subcomponente", "#", "Actividades", "Meta o producto", "Responsable",
+                   "Fecha programada"])
+        ws.append(["Subcomponente 1 Política", "1.1", "Revisar la política", "Política revisada",
+                   who, datetime.datetime(2024, 3, 31)])
+        ws.append([None, "1.2", "Publicar la política", "Política publicada", who,
+                   datetime.datetime(2024, 4, 30)])
+        ws.merge_cells("A4:A5")
+        for r in (4, 5):
+            ws.cell(row=r, column=6).number_format = "dd/mm/yyyy"
+    wb.save(path)
+
+
 CT = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">
 <Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>
@@ -268,6 +292,7 @@ def main():
     write_hand(os.path.join(OUT, "hand-excel-shape.xlsx"))
     write_hand(os.path.join(OUT, "serials-1900.xlsx"), sheet2=SERIALS)
     write_hand_ods(os.path.join(OUT, "hand.ods"))
+    write_paac(os.path.join(OUT, "paac-componentes.xlsx"))
     write_hostile()
 
 
