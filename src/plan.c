@@ -544,12 +544,13 @@ void plan_load_buffer(struct plan *p, const char *path, char *data, size_t len,
 	char *where = NULL;
 	size_t first = diags->len;
 	struct pz_error err;
+	bool book = workbook_sniff(data, len) != WORKBOOK_NONE;
 	p->source = xstrdup(path);
-	if (workbook_sniff(data, len) == WORKBOOK_NONE)
-		table_parse(&p->table, path, data, len, diags);
+	if (!book)
+		table_parse(&p->table, path, data, len, diags); /* takes data */
 	else if (workbook_load(&p->table, path, data, len, NULL, 0, &where, diags, &err) < 0)
 		diag_add(diags, DIAG_ERROR, "unreadable-workbook", path, 0, 0, "%s", err.msg);
-	if (workbook_sniff(data, len) != WORKBOOK_NONE)
+	if (book)
 		free(data);
 	build(p, cfg, diags);
 	workbook_diag_paths(diags, first, path, where);

@@ -254,6 +254,19 @@ static void buffer_errors(struct test_state *ts)
 		plan_finish(&p);
 		diag_list_finish(&d);
 	}
+	/* a text table the reader re-encodes (Windows-1252): the buffer is the table's then */
+	static const char cp1252[] = "Actividad\tResponsable\tFecha\nPublicaci\xf3n\tSecretar\xed" "a "
+				     "General\t30/04/2023\n";
+	struct plan p;
+	struct diag_list d;
+	char *buf = malloc(sizeof(cp1252));
+	memcpy(buf, cp1252, sizeof(cp1252));
+	plan_init(&p);
+	diag_list_init(&d);
+	plan_load_buffer(&p, "plan.tsv", buf, sizeof(cp1252) - 1, &f.cfg, &d);
+	CHECK_INT_EQ(ts, p.n_activities, 1);
+	plan_finish(&p);
+	diag_list_finish(&d);
 	CHECK_INT_EQ(ts, workbook_sniff("PK\x03\x04", 4), WORKBOOK_ZIP);
 	CHECK_INT_EQ(ts, workbook_sniff(xls, 8), WORKBOOK_XLS);
 	CHECK_INT_EQ(ts, workbook_sniff("Subcomponente\t#", 15), WORKBOOK_NONE);
