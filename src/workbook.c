@@ -336,9 +336,15 @@ int workbook_table_load(struct table *t, const char *path, unsigned long long ma
 			const struct table_mapping *maps, size_t n, char **where,
 			struct diag_list *diags, struct pz_error *err)
 {
+	struct stat st;
 	*where = NULL;
 	if (workbook_sniff_file(path) == WORKBOOK_NONE)
 		return table_load_mapped(t, path, max_size, maps, n, diags, err);
+	if (stat(path, &st) == 0 && (unsigned long long)st.st_size > max_size)
+		return PZ_FAIL(err, PZ_EDATA, path,
+			       "%s is larger than [plan] max_size (%llu bytes); raise max_size if "
+			       "the plan really is this large",
+			       path, max_size);
 	return workbook_load(t, path, NULL, 0, maps, n, where, diags, err);
 }
 

@@ -223,6 +223,17 @@ static void refused(struct test_state *ts, const char *name, const char *want)
 
 static void hostile(struct test_state *ts)
 {
+	struct table t;
+	struct diag_list d;
+	struct pz_error err;
+	char *where, *path = test_data_path("workbooks/seed-openpyxl.xlsx");
+	table_init(&t);
+	diag_list_init(&d);
+	CHECK_INT_EQ(ts, workbook_table_load(&t, path, 1000, NULL, 0, &where, &d, &err), -1);
+	CHECK(ts, strstr(err.msg, "max_size") != NULL); /* [plan] max_size holds for workbooks */
+	free(path);
+	table_finish(&t);
+	diag_list_finish(&d);
 	refused(ts, "workbooks-hostile/bomb.xlsx", "inflates past 256 MiB");
 	refused(ts, "workbooks-hostile/entities.xlsx", "DOCTYPE");
 	refused(ts, "workbooks-hostile/missing-part.xlsx", "no part tabs/t2.xml");
