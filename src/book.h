@@ -13,18 +13,18 @@
 #include "strbuf.h"
 
 enum {
-	BOOK_MAX_ROWS = 1048576,  /* Excel's own limits */
+	BOOK_MAX_ROWS = 1048576, /* Excel's own limits */
 	BOOK_MAX_COLS = 16384,
 	BOOK_MAX_CELLS = 2000000, /* non-empty cells in one workbook */
 	BOOK_MAX_SHEETS = 256,
-	BOOK_MAX_MERGES = 65536,  /* per sheet */
+	BOOK_MAX_MERGES = 65536, /* per sheet */
 	BOOK_MAX_STRINGS = 4000000, /* shared strings */
 };
 #define BOOK_MAX_TEXT (256ULL << 20) /* bytes of cell text kept, repeats included */
 
 struct book_cell {
 	unsigned row, col; /* 1-based */
-	size_t off, len;   /* text in the book's pool */
+	size_t off, len; /* text in the book's pool */
 };
 
 struct book_merge {

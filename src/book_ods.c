@@ -20,8 +20,8 @@ struct ods {
 	struct book *b;
 	struct pz_error *err;
 	bool failed;
-	int tables;         /* depth of table:table */
-	unsigned row, col;  /* next row; next column, 1-based */
+	int tables; /* depth of table:table */
+	unsigned row, col; /* next row; next column, 1-based */
 	unsigned row_repeat;
 	struct pending *cells; /* the cells of the current row */
 	size_t n_cells, cap_cells;
@@ -30,7 +30,7 @@ struct ods {
 	unsigned cell_repeat;
 	char date[11];
 	bool in_cell;
-	bool covered;       /* a cell under a span: its content is hidden, the span's value counts */
+	bool covered; /* a cell under a span: its content is hidden, the span's value counts */
 	int paragraphs;
 	int in_p, skip; /* inside text:p; inside office:annotation */
 };
@@ -73,8 +73,9 @@ static void cell_start(struct ods *o, const char **attrs, bool covered)
 		snprintf(o->date, sizeof(o->date), "%.10s", date);
 	if (!covered && (rows > 1 || cols > 1) && o->row <= BOOK_MAX_ROWS &&
 	    o->col <= BOOK_MAX_COLS &&
-	    book_merge_add(o->b, (struct book_merge){o->row, o->col, o->row + rows - 1,
-						     o->col + cols - 1}, o->err) < 0)
+	    book_merge_add(
+		    o->b, (struct book_merge){o->row, o->col, o->row + rows - 1, o->col + cols - 1},
+		    o->err) < 0)
 		o->failed = true;
 }
 
@@ -85,10 +86,12 @@ static void cell_end(struct ods *o)
 	o->in_cell = false;
 	if (len > 0 && !o->covered && o->col <= BOOK_MAX_COLS) {
 		o->cells = xgrow(o->cells, &o->cap_cells, o->n_cells + 1, sizeof(*o->cells));
-		o->cells[o->n_cells++] = (struct pending){o->col, o->cell_repeat, o->row_text.len, len};
+		o->cells[o->n_cells++] =
+			(struct pending){o->col, o->cell_repeat, o->row_text.len, len};
 		strbuf_append(&o->row_text, s, len);
 	}
-	o->col = o->col + o->cell_repeat > BOOK_MAX_COLS ? BOOK_MAX_COLS + 1 : o->col + o->cell_repeat;
+	o->col = o->col + o->cell_repeat > BOOK_MAX_COLS ? BOOK_MAX_COLS + 1
+							 : o->col + o->cell_repeat;
 }
 
 /* The row's cells, once per repeat; an empty row repeated only moves the row counter. */
@@ -100,12 +103,13 @@ static void row_end(struct ods *o)
 			unsigned count = c->count;
 			if (count > BOOK_MAX_COLS - c->col + 1)
 				count = BOOK_MAX_COLS - c->col + 1;
-			if (book_cell_put(o->b, o->row + r, c->col, count, o->row_text.data + c->off,
-					  c->len, o->err) < 0)
+			if (book_cell_put(o->b, o->row + r, c->col, count,
+					  o->row_text.data + c->off, c->len, o->err) < 0)
 				o->failed = true;
 		}
 	}
-	o->row = o->row + o->row_repeat > BOOK_MAX_ROWS ? BOOK_MAX_ROWS + 1 : o->row + o->row_repeat;
+	o->row =
+		o->row + o->row_repeat > BOOK_MAX_ROWS ? BOOK_MAX_ROWS + 1 : o->row + o->row_repeat;
 }
 
 static void text_start(struct ods *o, const char *name, const char **attrs)
@@ -172,7 +176,8 @@ static void ods_text(void *user, const char *s, int len)
 	if (o->in_cell && o->in_p > 0 && o->skip == 0) {
 		strbuf_append(&o->text, s, (size_t)len);
 		if (o->text.len > BOOK_MAX_TEXT) {
-			PZ_FAIL(o->err, PZ_EDATA, "content.xml", "a cell of content.xml is too long");
+			PZ_FAIL(o->err, PZ_EDATA, "content.xml",
+				"a cell of content.xml is too long");
 			o->failed = true;
 		}
 	}

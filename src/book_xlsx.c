@@ -26,12 +26,12 @@ struct xlsx {
 	struct sheet_ref *sheets;
 	size_t n_sheets, cap_sheets;
 	bool date1904;
-	struct strbuf sst;  /* shared strings, NUL-separated */
+	struct strbuf sst; /* shared strings, NUL-separated */
 	size_t *sst_off;
 	size_t n_sst, cap_sst;
-	bool *xf_date;      /* per cellXfs index: its number format is a date */
+	bool *xf_date; /* per cellXfs index: its number format is a date */
 	size_t n_xf, cap_xf;
-	bool *fmt_date;     /* per custom numFmtId */
+	bool *fmt_date; /* per custom numFmtId */
 	struct pz_error *err;
 	bool failed;
 };
@@ -39,28 +39,6 @@ struct xlsx {
 static bool failed(void *user)
 {
 	return ((struct xlsx *)user)->failed;
-}
-
-struct text_state;
-struct style_state;
-struct sheet_state;
-static struct xlsx *text_x(void *user);
-static struct xlsx *style_x(void *user);
-static struct xlsx *sheet_x(void *user);
-
-static bool text_failed(void *user)
-{
-	return text_x(user)->failed;
-}
-
-static bool style_failed(void *user)
-{
-	return style_x(user)->failed;
-}
-
-static bool sheet_failed(void *user)
-{
-	return sheet_x(user)->failed;
 }
 
 static void fail_many(struct xlsx *x, const char *part, const char *what, unsigned long long n,
@@ -111,10 +89,15 @@ struct text_state {
 	struct xlsx *x;
 	const char *part;
 	struct strbuf text;
-	int in_t;   /* inside <t> */
-	int skip;   /* inside <rPh> (phonetic runs) */
+	int in_t; /* inside <t> */
+	int skip; /* inside <rPh> (phonetic runs) */
 	bool in_si;
 };
+
+static bool text_failed(void *user)
+{
+	return ((struct text_state *)user)->x->failed;
+}
 
 static void sst_start(void *user, const char *name, const char **attrs)
 {
@@ -200,6 +183,11 @@ struct style_state {
 	int in_xfs;
 };
 
+static bool style_failed(void *user)
+{
+	return ((struct style_state *)user)->x->failed;
+}
+
 static void style_start(void *user, const char *name, const char **attrs)
 {
 	struct style_state *st = user;
@@ -233,14 +221,19 @@ static void style_end(void *user, const char *name)
 struct sheet_state {
 	struct xlsx *x;
 	struct book *b;
-	unsigned row, col;     /* current row; last cell's column */
-	char type[12];         /* t= of the cell */
+	unsigned row, col; /* current row; last cell's column */
+	char type[12]; /* t= of the cell */
 	unsigned long style;
-	struct strbuf value;   /* <v> */
-	struct text_state is;  /* <is> inline string */
+	struct strbuf value; /* <v> */
+	struct text_state is; /* <is> inline string */
 	int in_v;
 	bool in_c;
 };
+
+static bool sheet_failed(void *user)
+{
+	return ((struct sheet_state *)user)->x->failed;
+}
 
 /* "AB12" -> column 28, row 12; false when it is not a cell reference. */
 static bool parse_ref(const char *s, unsigned *row, unsigned *col)
@@ -368,25 +361,9 @@ static void sheet_text(void *user, const char *s, int len)
 		collect(&st->is, s, len);
 }
 
-static struct xlsx *text_x(void *user)
-{
-	return ((struct text_state *)user)->x;
-}
-
-static struct xlsx *style_x(void *user)
-{
-	return ((struct style_state *)user)->x;
-}
-
-static struct xlsx *sheet_x(void *user)
-{
-	return ((struct sheet_state *)user)->x;
-}
-
 /* ---- the workbook ---- */
 
-static int read_sheet(struct book_zip *z, struct xlsx *x, const char *wb, size_t i,
-		      struct book *b)
+static int read_sheet(struct book_zip *z, struct xlsx *x, const char *wb, size_t i, struct book *b)
 {
 	char *part = NULL;
 	struct sheet_state st = {.x = x, .b = b, .is = {.x = x, .part = "inline string"}};

@@ -77,8 +77,8 @@ static int inflate_part(struct book_zip *z, zip_file_t *f, const char *name, str
 	for (;;) {
 		zip_int64_t n = zip_fread(f, chunk, sizeof(chunk));
 		if (n < 0)
-			return PZ_FAIL(err, PZ_EDATA, name, "workbook part %s is damaged (%s)", name,
-				       zip_error_strerror(zip_file_get_error(f)));
+			return PZ_FAIL(err, PZ_EDATA, name, "workbook part %s is damaged (%s)",
+				       name, zip_error_strerror(zip_file_get_error(f)));
 		if (n == 0)
 			return 0;
 		z->read += (unsigned long long)n;
@@ -91,8 +91,8 @@ static int inflate_part(struct book_zip *z, zip_file_t *f, const char *name, str
 	}
 }
 
-int book_zip_read(struct book_zip *z, const char *name, const char *what, char **out,
-		  size_t *len, struct pz_error *err)
+int book_zip_read(struct book_zip *z, const char *name, const char *what, char **out, size_t *len,
+		  struct pz_error *err)
 {
 	zip_int64_t i = zip_name_locate(z->zip, name, ZIP_FL_NOCASE);
 	if (i < 0)
@@ -189,8 +189,8 @@ static void rel_start(void *user, const char *name, const char **attrs)
 	r->target = xstrdup(target);
 }
 
-int book_zip_rel(struct book_zip *z, const char *source, const char *type_suffix,
-		 const char *id, char **part, struct pz_error *err)
+int book_zip_rel(struct book_zip *z, const char *source, const char *type_suffix, const char *id,
+		 char **part, struct pz_error *err)
 {
 	char *rels = rels_name(source), *data = NULL;
 	size_t len = 0;
@@ -302,8 +302,9 @@ int book_xml_parse(const struct book_xml *h, const char *part, const char *data,
 	else if (rc < 0 && run.refused && *run.refused)
 		PZ_FAIL(err, PZ_EDATA, part, "workbook part %s holds %s", part, run.refused);
 	else if (rc < 0 && run.refused == NULL)
-		PZ_FAIL(err, PZ_EDATA, part, "workbook part %s is not well-formed XML: %s at line %lu",
-			part, XML_ErrorString(XML_GetErrorCode(run.parser)),
+		PZ_FAIL(err, PZ_EDATA, part,
+			"workbook part %s is not well-formed XML: %s at line %lu", part,
+			XML_ErrorString(XML_GetErrorCode(run.parser)),
 			(unsigned long)XML_GetCurrentLineNumber(run.parser));
 	XML_ParserFree(run.parser);
 	return rc;

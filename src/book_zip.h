@@ -31,15 +31,15 @@ bool book_zip_has(struct book_zip *z, const char *name);
 /* Reads the part into a malloc'ed, NUL-terminated buffer. -1 with err (PZ_EDATA) when the
  * part is missing (what says what it was looked up for), damaged or encrypted, or when the
  * workbook would inflate past BOOK_MAX_BYTES. */
-int book_zip_read(struct book_zip *z, const char *name, const char *what, char **out,
-		  size_t *len, struct pz_error *err);
+int book_zip_read(struct book_zip *z, const char *name, const char *what, char **out, size_t *len,
+		  struct pz_error *err);
 
 /* The part a relationship of source (a part name, or "" for the package) points to: its
  * Type ends with /type_suffix (and its Id is id when id is not NULL). *part gets a malloc'ed
  * part name, or NULL when source has no such relationship. -1 with err (PZ_EDATA) when the
  * relationship part itself is missing or broken. */
-int book_zip_rel(struct book_zip *z, const char *source, const char *type_suffix,
-		 const char *id, char **part, struct pz_error *err);
+int book_zip_rel(struct book_zip *z, const char *source, const char *type_suffix, const char *id,
+		 char **part, struct pz_error *err);
 
 /* Handlers for book_xml_parse; element and attribute names arrive without their prefix
  * ("c", "r", "number-columns-repeated"). */

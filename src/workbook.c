@@ -181,7 +181,8 @@ static bool parse_grid(const struct sheet_read *r, unsigned header_end, struct t
 	emit(r->b, cells, n, &g);
 	free(cells);
 	size_t len = g.text.len, first = d->len;
-	bool ok = table_parse_mapped(t, r->where, strbuf_steal(&g.text), len, r->maps, r->n_maps, d);
+	bool ok =
+		table_parse_mapped(t, r->where, strbuf_steal(&g.text), len, r->maps, r->n_maps, d);
 	remap(&g, t, d, first);
 	free(g.row_of);
 	return ok;
@@ -225,7 +226,7 @@ struct choice {
 	const char *path;
 	struct table *t;
 	char **where;
-	const char *chosen;    /* the name of the sheet read */
+	const char *chosen; /* the name of the sheet read */
 	struct strbuf skipped; /* names of the sheets without a plan table */
 	struct diag_list weak; /* the first weak header's diagnostics (missing-column) */
 	bool have_weak;
@@ -281,8 +282,10 @@ static void choose(const struct book *b, const char *path, const struct table_ma
 		move_diags(diags, &c.weak);
 	else if (*where == NULL)
 		diag_add(diags, DIAG_ERROR, "no-header", path, 0, 0,
-			 "no sheet of the workbook holds a plan table (sheets: %s): none has a header "
-			 "row naming a due date column (Fecha, Fecha Programada, Fecha límite...) and "
+			 "no sheet of the workbook holds a plan table (sheets: %s): none has a "
+			 "header "
+			 "row naming a due date column (Fecha, Fecha Programada, Fecha límite...) "
+			 "and "
 			 "an activity or responsible column",
 			 c.skipped.len ? c.skipped.data : "none");
 	diag_list_finish(&c.weak);
@@ -311,18 +314,20 @@ static int read_book(const char *path, const void *data, size_t len, struct book
 }
 
 int workbook_load(struct table *t, const char *path, const void *data, size_t len,
-		  const struct table_mapping *maps, size_t n, char **where,
-		  struct diag_list *diags, struct pz_error *err)
+		  const struct table_mapping *maps, size_t n, char **where, struct diag_list *diags,
+		  struct pz_error *err)
 {
 	*where = NULL;
 	table_finish(t);
 	bool xls = data ? workbook_sniff(data, len) == WORKBOOK_XLS
 			: workbook_sniff_file(path) == WORKBOOK_XLS;
 	if (xls)
-		return PZ_FAIL(err, PZ_EDATA, path,
-			       "%s is a legacy Excel .xls workbook, which plazo does not read: open "
-			       "it and save it as .xlsx (Excel Workbook), or export the plan sheet "
-			       "as CSV", path);
+		return PZ_FAIL(
+			err, PZ_EDATA, path,
+			"%s is a legacy Excel .xls workbook, which plazo does not read: open "
+			"it and save it as .xlsx (Excel Workbook), or export the plan sheet "
+			"as CSV",
+			path);
 	struct book b;
 	book_init(&b);
 	int rc = read_book(path, data, len, &b, err);
@@ -348,8 +353,7 @@ int workbook_table_load(struct table *t, const char *path, unsigned long long ma
 	return workbook_load(t, path, NULL, 0, maps, n, where, diags, err);
 }
 
-void workbook_diag_paths(struct diag_list *diags, size_t first, const char *path,
-			 const char *where)
+void workbook_diag_paths(struct diag_list *diags, size_t first, const char *path, const char *where)
 {
 	for (size_t i = first; where && i < diags->len; i++) {
 		struct diag *d = &diags->items[i];

@@ -21,8 +21,8 @@
 
 enum workbook_kind {
 	WORKBOOK_NONE, /* not a workbook: a text table */
-	WORKBOOK_ZIP,  /* PK: .xlsx or .ods */
-	WORKBOOK_XLS,  /* OLE2 compound file: a legacy .xls */
+	WORKBOOK_ZIP, /* PK: .xlsx or .ods */
+	WORKBOOK_XLS, /* OLE2 compound file: a legacy .xls */
 };
 
 /* What the first bytes say. */
@@ -38,8 +38,8 @@ enum workbook_kind workbook_sniff_file(const char *path);
  * archive that is not a workbook, a missing or damaged part, or a bound hit (BOOK_MAX_BYTES
  * inflated, cells, shared strings, entity declarations); diagnostics are doubts. */
 int workbook_load(struct table *t, const char *path, const void *data, size_t len,
-		  const struct table_mapping *maps, size_t n, char **where,
-		  struct diag_list *diags, struct pz_error *err);
+		  const struct table_mapping *maps, size_t n, char **where, struct diag_list *diags,
+		  struct pz_error *err);
 
 /* Reads path as a workbook when its first bytes say so (workbook_load), else as a text table
  * (table_load_mapped with max_size); *where as workbook_load sets it, NULL for a text table.

@@ -142,7 +142,7 @@ static void hand_ods(struct test_state *ts)
 	CHECK_STR_EQ(ts, office(&f, 0, 1), "comunicaciones");
 	CHECK_STR_EQ(ts, due(&f, 0, 0, b), "2023-03-31");
 	CHECK_INT_EQ(ts, f.plan.activities[1].milestone_count, 0); /* the float 2023 */
-	CHECK_STR_EQ(ts, office(&f, 2, 0), "transparencia");       /* under the span */
+	CHECK_STR_EQ(ts, office(&f, 2, 0), "transparencia"); /* under the span */
 	CHECK_STR_EQ(ts, due(&f, 2, 0, b), "2023-12-15");
 	CHECK_STR_EQ(ts, f.plan.activities[3].text, "Primera parte\nsegunda parte");
 	CHECK_STR_EQ(ts, due(&f, 3, 0, b), "2023-06-30");
@@ -266,7 +266,8 @@ static void buffer_errors(struct test_state *ts)
 		diag_list_finish(&d);
 	}
 	/* a text table the reader re-encodes (Windows-1252): the buffer is the table's then */
-	static const char cp1252[] = "Actividad\tResponsable\tFecha\nPublicaci\xf3n\tSecretar\xed" "a "
+	static const char cp1252[] = "Actividad\tResponsable\tFecha\nPublicaci\xf3n\tSecretar\xed"
+				     "a "
 				     "General\t30/04/2023\n";
 	struct plan p;
 	struct diag_list d;
@@ -334,5 +335,6 @@ static void cell_names(struct test_state *ts)
 	diag_list_finish(&d);
 }
 
-TEST_MAIN(TEST(hand_excel_shape), TEST(hand_ods), TEST(paac_components), TEST(serials_1900), TEST(dates_1904), TEST(hostile),
-	  TEST(buffer_errors), TEST(init_same_as_tsv), TEST(cell_names))
+TEST_MAIN(TEST(hand_excel_shape), TEST(hand_ods), TEST(paac_components), TEST(serials_1900),
+	  TEST(dates_1904), TEST(hostile), TEST(buffer_errors), TEST(init_same_as_tsv),
+	  TEST(cell_names))
