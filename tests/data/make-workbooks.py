@@ -9,6 +9,7 @@ import datetime
 import os
 import re
 import shutil
+import struct
 import subprocess
 import tempfile
 import zipfile
@@ -249,6 +250,18 @@ def write_hand_ods(path):
         z.writestr("content.xml", HAND_ODS)
 
 
+def lying_sizes(src, dest):
+    """The same zip with every entry's uncompressed size written as 1000 bytes in its local
+    and central headers: the bound must hold while inflating, whatever the headers say."""
+    data = bytearray(open(src, "rb").read())
+    for magic, offset in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
+        i = data.find(magic)
+        while i >= 0:
+            struct.pack_into("<I", data, i + offset, 1000)
+            i = data.find(magic, i + 4)
+    open(dest, "wb").write(data)
+
+
 def write_hostile():
     # a part that inflates to 300 MiB of zeros (about 300 KiB compressed)
     with zipfile.ZipFile(os.path.join(HOSTILE, "bomb.xlsx"), "w", zipfile.ZIP_DEFLATED,
@@ -256,6 +269,7 @@ def write_hostile():
         z.writestr("[Content_Types].xml", CT)
         z.writestr("_rels/.rels", ROOT_RELS)
         z.writestr("book/main.xml", b"<a>" + b" " * (300 << 20) + b"</a>")
+    lying_sizes(os.path.join(HOSTILE, "bomb.xlsx"), os.path.join(HOSTILE, "bomb-lying-sizes.xlsx"))
     laughs = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
               '<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
               '<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>'
