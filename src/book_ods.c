@@ -187,14 +187,9 @@ int book_ods_read(struct book_zip *z, struct book *b, struct pz_error *err)
 {
 	struct ods o = {.b = b, .err = err};
 	struct book_xml h = {ods_start, ods_end, ods_text, &o, failed};
-	char *data = NULL;
-	size_t len = 0;
 	strbuf_init(&o.row_text);
 	strbuf_init(&o.text);
-	int rc = book_zip_read(z, "content.xml", "the spreadsheet's content", &data, &len, err);
-	if (rc == 0)
-		rc = book_xml_parse(&h, "content.xml", data, len, err);
-	free(data);
+	int rc = book_zip_parse(z, "content.xml", "the spreadsheet's content", &h, err);
 	free(o.cells);
 	strbuf_finish(&o.row_text);
 	strbuf_finish(&o.text);

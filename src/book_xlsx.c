@@ -50,18 +50,6 @@ static void fail_many(struct xlsx *x, const char *part, const char *what, unsign
 	x->failed = true;
 }
 
-static int read_xml(struct book_zip *z, const char *part, const char *what, struct book_xml *h,
-		    struct pz_error *err)
-{
-	char *data = NULL;
-	size_t len = 0;
-	int rc = book_zip_read(z, part, what, &data, &len, err);
-	if (rc == 0)
-		rc = book_xml_parse(h, part, data, len, err);
-	free(data);
-	return rc;
-}
-
 /* ---- workbook.xml ---- */
 
 static void wb_start(void *user, const char *name, const char **attrs)
@@ -376,7 +364,7 @@ static int read_sheet(struct book_zip *z, struct xlsx *x, const char *wb, size_t
 	struct book_xml h = {sheet_start, sheet_end, sheet_text, &st, sheet_failed};
 	int rc = book_sheet_add(b, x->sheets[i].name, x->err);
 	if (rc == 0)
-		rc = read_xml(z, part, "a worksheet named in the workbook", &h, x->err);
+		rc = book_zip_parse(z, part, "a worksheet named in the workbook", &h, x->err);
 	strbuf_finish(&st.value);
 	strbuf_finish(&st.is.text);
 	free(part);
@@ -390,7 +378,7 @@ static int read_optional(struct book_zip *z, const char *wb, const char *type, c
 	char *part = NULL;
 	int rc = book_zip_rel(z, wb, type, NULL, &part, err);
 	if (rc == 0 && part)
-		rc = read_xml(z, part, what, h, err);
+		rc = book_zip_parse(z, part, what, h, err);
 	free(part);
 	return rc;
 }
@@ -403,7 +391,7 @@ static int read_parts(struct book_zip *z, struct xlsx *x, const char *wb, struct
 	struct style_state styles = {x, 0};
 	struct book_xml sth = {style_start, style_end, NULL, &styles, style_failed};
 	strbuf_init(&sst.text);
-	int rc = read_xml(z, wb, "the workbook part named in _rels/.rels", &wbh, x->err);
+	int rc = book_zip_parse(z, wb, "the workbook part named in _rels/.rels", &wbh, x->err);
 	if (rc == 0)
 		rc = read_optional(z, wb, "/sharedStrings", "the shared strings", &sh, x->err);
 	strbuf_finish(&sst.text);

@@ -69,53 +69,6 @@ bool book_zip_has(struct book_zip *z, const char *name)
 	return zip_name_locate(z->zip, name, ZIP_FL_NOCASE) >= 0;
 }
 
-/* Inflates the open part into *buf, counting against the workbook's bound. */
-static int inflate_part(struct book_zip *z, zip_file_t *f, const char *name, struct strbuf *buf,
-			struct pz_error *err)
-{
-	char chunk[CHUNK];
-	for (;;) {
-		zip_int64_t n = zip_fread(f, chunk, sizeof(chunk));
-		if (n < 0)
-			return PZ_FAIL(err, PZ_EDATA, name, "workbook part %s is damaged (%s)",
-				       name, zip_error_strerror(zip_file_get_error(f)));
-		if (n == 0)
-			return 0;
-		z->read += (unsigned long long)n;
-		if (z->read > BOOK_MAX_BYTES)
-			return PZ_FAIL(err, PZ_EDATA, name,
-				       "workbook inflates past %llu MiB (at part %s): refused as a "
-				       "zip bomb",
-				       BOOK_MAX_BYTES >> 20, name);
-		strbuf_append(buf, chunk, (size_t)n);
-	}
-}
-
-int book_zip_read(struct book_zip *z, const char *name, const char *what, char **out, size_t *len,
-		  struct pz_error *err)
-{
-	zip_int64_t i = zip_name_locate(z->zip, name, ZIP_FL_NOCASE);
-	if (i < 0)
-		return PZ_FAIL(err, PZ_EDATA, name, "workbook has no part %s (%s)", name, what);
-	zip_file_t *f = zip_fopen_index(z->zip, (zip_uint64_t)i, 0);
-	if (f == NULL)
-		return PZ_FAIL(err, PZ_EDATA, name, "workbook part %s cannot be read (%s)", name,
-			       zip_strerror(z->zip));
-	struct strbuf buf;
-	strbuf_init(&buf);
-	strbuf_putc(&buf, '\0');
-	buf.len = 0;
-	int rc = inflate_part(z, f, name, &buf, err);
-	zip_fclose(f);
-	if (rc < 0) {
-		strbuf_finish(&buf);
-		return -1;
-	}
-	*len = buf.len;
-	*out = strbuf_steal(&buf);
-	return 0;
-}
-
 /* ---- relationships ---- */
 
 /* "xl/workbook.xml" -> "xl/_rels/workbook.xml.rels"; "" -> "_rels/.rels". */
@@ -192,15 +145,10 @@ static void rel_start(void *user, const char *name, const char **attrs)
 int book_zip_rel(struct book_zip *z, const char *source, const char *type_suffix, const char *id,
 		 char **part, struct pz_error *err)
 {
-	char *rels = rels_name(source), *data = NULL;
-	size_t len = 0;
+	char *rels = rels_name(source);
 	struct rel_search r = {type_suffix, id, NULL};
 	struct book_xml h = {.start = rel_start, .user = &r};
-	int rc = book_zip_read(z, rels, "the relationships of the workbook's parts", &data, &len,
-			       err);
-	if (rc == 0)
-		rc = book_xml_parse(&h, rels, data, len, err);
-	free(data);
+	int rc = book_zip_parse(z, rels, "the relationships of the workbook's parts", &h, err);
 	*part = rc == 0 && r.target ? resolve(source, r.target) : NULL;
 	free(r.target);
 	free(rels);
@@ -274,38 +222,73 @@ static void on_entity(void *user, const XML_Char *name, int param, const XML_Cha
 	stop(user, "an entity declaration (entity expansion is refused)");
 }
 
-int book_xml_parse(const struct book_xml *h, const char *part, const char *data, size_t len,
+static int xml_failure(struct xml_run *run, const char *part, struct pz_error *err)
+{
+	if (run->refused && *run->refused)
+		return PZ_FAIL(err, PZ_EDATA, part, "workbook part %s holds %s", part,
+			       run->refused);
+	if (run->refused)
+		return -1; /* a bound hit: the handler filled err */
+	return PZ_FAIL(err, PZ_EDATA, part,
+		       "workbook part %s is not well-formed XML: %s at line %lu", part,
+		       XML_ErrorString(XML_GetErrorCode(run->parser)),
+		       (unsigned long)XML_GetCurrentLineNumber(run->parser));
+}
+
+static bool xml_start(struct xml_run *run)
+{
+	run->parser = XML_ParserCreate("UTF-8");
+	if (run->parser == NULL)
+		return false;
+	XML_SetUserData(run->parser, run);
+	XML_SetElementHandler(run->parser, on_start, on_end);
+	XML_SetCharacterDataHandler(run->parser, on_text);
+	XML_SetStartDoctypeDeclHandler(run->parser, on_doctype);
+	XML_SetEntityDeclHandler(run->parser, on_entity);
+	XML_SetParamEntityParsing(run->parser, XML_PARAM_ENTITY_PARSING_NEVER);
+	return true;
+}
+
+/* Inflates the open part chunk by chunk into the parser, counting against the bound. */
+static int feed(struct book_zip *z, zip_file_t *f, struct xml_run *run, const char *name,
+		struct pz_error *err)
+{
+	char chunk[CHUNK];
+	for (;;) {
+		zip_int64_t n = zip_fread(f, chunk, sizeof(chunk));
+		if (n < 0)
+			return PZ_FAIL(err, PZ_EDATA, name, "workbook part %s is damaged (%s)",
+				       name, zip_error_strerror(zip_file_get_error(f)));
+		z->read += (unsigned long long)n;
+		if (z->read > BOOK_MAX_BYTES)
+			return PZ_FAIL(err, PZ_EDATA, name,
+				       "workbook inflates past %llu MiB (at part %s): refused as a "
+				       "zip bomb",
+				       BOOK_MAX_BYTES >> 20, name);
+		if (XML_Parse(run->parser, chunk, (int)n, n == 0) != XML_STATUS_OK)
+			return xml_failure(run, name, err);
+		if (n == 0)
+			return 0;
+	}
+}
+
+int book_zip_parse(struct book_zip *z, const char *name, const char *what, const struct book_xml *h,
 		   struct pz_error *err)
 {
-	struct xml_run run = {h, XML_ParserCreate("UTF-8"), NULL};
-	if (run.parser == NULL)
-		return PZ_FAIL(err, PZ_EDATA, part, "cannot create an XML parser for %s", part);
-	XML_SetUserData(run.parser, &run);
-	XML_SetElementHandler(run.parser, on_start, on_end);
-	XML_SetCharacterDataHandler(run.parser, on_text);
-	XML_SetStartDoctypeDeclHandler(run.parser, on_doctype);
-	XML_SetEntityDeclHandler(run.parser, on_entity);
-	XML_SetParamEntityParsing(run.parser, XML_PARAM_ENTITY_PARSING_NEVER);
-	int rc = 0;
-	while (rc == 0) {
-		int n = len > (1U << 30) ? 1 << 30 : (int)len;
-		enum XML_Status st = XML_Parse(run.parser, data, n, n == (int)len);
-		data += n;
-		len -= (size_t)n;
-		if (st != XML_STATUS_OK)
-			rc = -1;
-		else if (len == 0)
-			break;
-	}
+	zip_int64_t i = zip_name_locate(z->zip, name, ZIP_FL_NOCASE);
+	if (i < 0)
+		return PZ_FAIL(err, PZ_EDATA, name, "workbook has no part %s (%s)", name, what);
+	zip_file_t *f = zip_fopen_index(z->zip, (zip_uint64_t)i, 0);
+	if (f == NULL)
+		return PZ_FAIL(err, PZ_EDATA, name, "workbook part %s cannot be read (%s)", name,
+			       zip_strerror(z->zip));
+	struct xml_run run = {h, NULL, NULL};
+	int rc = xml_start(&run) ? feed(z, f, &run, name, err)
+				 : PZ_FAIL(err, PZ_EDATA, name, "cannot create an XML parser");
 	if (rc == 0 && h->failed && h->failed(h->user))
 		rc = -1; /* a bound hit at the last element: err says which */
-	else if (rc < 0 && run.refused && *run.refused)
-		PZ_FAIL(err, PZ_EDATA, part, "workbook part %s holds %s", part, run.refused);
-	else if (rc < 0 && run.refused == NULL)
-		PZ_FAIL(err, PZ_EDATA, part,
-			"workbook part %s is not well-formed XML: %s at line %lu", part,
-			XML_ErrorString(XML_GetErrorCode(run.parser)),
-			(unsigned long)XML_GetCurrentLineNumber(run.parser));
-	XML_ParserFree(run.parser);
+	zip_fclose(f);
+	if (run.parser)
+		XML_ParserFree(run.parser);
 	return rc;
 }

@@ -28,12 +28,6 @@ void book_zip_close(struct book_zip *z);
 /* True when the archive holds a part of that name (case-insensitive, no leading '/'). */
 bool book_zip_has(struct book_zip *z, const char *name);
 
-/* Reads the part into a malloc'ed, NUL-terminated buffer. -1 with err (PZ_EDATA) when the
- * part is missing (what says what it was looked up for), damaged or encrypted, or when the
- * workbook would inflate past BOOK_MAX_BYTES. */
-int book_zip_read(struct book_zip *z, const char *name, const char *what, char **out, size_t *len,
-		  struct pz_error *err);
-
 /* The part a relationship of source (a part name, or "" for the package) points to: its
  * Type ends with /type_suffix (and its Id is id when id is not NULL). *part gets a malloc'ed
  * part name, or NULL when source has no such relationship. -1 with err (PZ_EDATA) when the
@@ -41,7 +35,7 @@ int book_zip_read(struct book_zip *z, const char *name, const char *what, char *
 int book_zip_rel(struct book_zip *z, const char *source, const char *type_suffix, const char *id,
 		 char **part, struct pz_error *err);
 
-/* Handlers for book_xml_parse; element and attribute names arrive without their prefix
+/* Handlers for book_zip_parse; element and attribute names arrive without their prefix
  * ("c", "r", "number-columns-repeated"). */
 struct book_xml {
 	void (*start)(void *user, const char *name, const char **attrs);
@@ -51,9 +45,12 @@ struct book_xml {
 	bool (*failed)(void *user); /* stops the parse when true (a bound was hit) */
 };
 
-/* Parses len bytes of XML. -1 with err (PZ_EDATA, naming part) on malformed XML, a DOCTYPE
- * or entity declaration, or when failed() said stop (err then left as the handler set it). */
-int book_xml_parse(const struct book_xml *h, const char *part, const char *data, size_t len,
+/* Parses the part as XML while inflating it, chunk by chunk (a part is never held whole).
+ * -1 with err (PZ_EDATA, naming the part) when it is missing (what says what it was looked up
+ * for), damaged or encrypted, not well-formed, holds a DOCTYPE or entity declaration, makes
+ * the workbook inflate past BOOK_MAX_BYTES, or when failed() said stop (err as the handler
+ * set it). */
+int book_zip_parse(struct book_zip *z, const char *name, const char *what, const struct book_xml *h,
 		   struct pz_error *err);
 
 /* The value of attribute name (prefix ignored) in an expat attribute list, or NULL. */
