@@ -2,7 +2,8 @@
 # Usage: need_packages PKG...   (runs apt-get update first, only when something is missing)
 
 BUILD_PACKAGES="gcc meson ninja-build pkg-config libcurl4-openssl-dev libical-dev
-libsqlite3-dev libinih-dev libmicrohttpd-dev libsystemd-dev libutf8proc-dev tzdata scdoc"
+libsqlite3-dev libinih-dev libmicrohttpd-dev libsystemd-dev libutf8proc-dev libzip-dev libexpat1-dev
+tzdata scdoc"
 TEST_PACKAGES="clang libclang-rt-14-dev python3 python3-aiosmtpd python3-icalendar curl sqlite3
 openssl coreutils chromium python3-websocket"
 

@@ -1,5 +1,7 @@
 #include "diag.h"
 
+#include <stdbool.h>
+
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,11 +107,34 @@ const char *diag_severity_name(enum diag_severity severity)
 	return "error";
 }
 
+/* Spreadsheet column letters: 1 -> A, 27 -> AA; nothing for 0. */
+static void put_column(struct strbuf *out, unsigned column)
+{
+	char letters[8];
+	size_t n = 0;
+	for (; column > 0 && n < sizeof(letters); column = (column - 1) / 26)
+		letters[n++] = (char)('A' + (column - 1) % 26);
+	while (n > 0)
+		strbuf_putc(out, letters[--n]);
+}
+
+void diag_where(struct strbuf *out, const struct diag *d)
+{
+	size_t n = strlen(d->path);
+	bool sheet = n > 0 && d->path[n - 1] == '!'; /* "plan.xlsx:Sheet!": a cell reference */
+	if (sheet && d->line > 0) {
+		strbuf_puts(out, d->path);
+		put_column(out, d->column);
+		strbuf_printf(out, "%u", d->line);
+	} else if (d->line > 0) {
+		strbuf_printf(out, "%s:%u", d->path, d->line);
+	} else {
+		strbuf_append(out, d->path, sheet ? n - 1 : n);
+	}
+}
+
 void diag_format(struct strbuf *out, const struct diag *d)
 {
-	if (d->line > 0)
-		strbuf_printf(out, "%s:%u: ", d->path, d->line);
-	else
-		strbuf_printf(out, "%s: ", d->path);
-	strbuf_printf(out, "%s[%s]: %s\n", diag_severity_name(d->severity), d->code, d->message);
+	diag_where(out, d);
+	strbuf_printf(out, ": %s[%s]: %s\n", diag_severity_name(d->severity), d->code, d->message);
 }

@@ -55,7 +55,13 @@ void diag_sort(struct diag_list *list);
 /* "error", "warning" or "note". */
 const char *diag_severity_name(enum diag_severity severity);
 
-/* Appends "FILE:LINE: SEVERITY[CODE]: message\n" (FILE: alone when line is 0). */
+/* Appends where d is: "FILE:LINE", "FILE" when line is 0, "plan.xlsx:Sheet!F24" for a
+ * workbook sheet (below). */
+void diag_where(struct strbuf *out, const struct diag *d);
+
+/* Appends "FILE:LINE: SEVERITY[CODE]: message\n" (FILE: alone when line is 0). A path
+ * ending in '!' names a workbook sheet ("plan.xlsx:Rendición de cuentas!"): the line is its
+ * row and the column its letters, "plan.xlsx:Rendición de cuentas!F24: ...". */
 void diag_format(struct strbuf *out, const struct diag *d);
 
 #endif

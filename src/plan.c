@@ -10,6 +10,7 @@
 #include "columns.h"
 #include "doubt.h"
 #include "office.h"
+#include "workbook.h"
 #include "strbuf.h"
 #include "xalloc.h"
 
@@ -645,25 +646,41 @@ int plan_load(struct plan *p, const char *path, const struct config *cfg,
 	struct table_mapping *maps;
 	unsigned *lines;
 	size_t n = config_columns_for(cfg, path, &maps, &lines);
-	int rc = table_load_mapped(&p->table, path, cfg->plan_max_size, maps, n, diags, err);
+	char *where = NULL;
+	size_t first = diags->len;
+	int rc = workbook_table_load(&p->table, path, cfg->plan_max_size, maps, n, &where, diags,
+				     err);
 	if (rc == 0)
 		check_mappings(&p->table, cfg, maps, lines, n, path, diags);
 	free(maps);
 	free(lines);
-	if (rc < 0)
-		return -1;
-	build(p, cfg, diags);
-	doubt_collect(p, diags);
-	return 0;
+	if (rc == 0) {
+		build(p, cfg, diags);
+		doubt_collect(p, diags); /* by the plan's own lines: before they name cells */
+	}
+	workbook_diag_paths(diags, first, path, where);
+	free(where);
+	return rc < 0 ? -1 : 0;
 }
 
 void plan_load_buffer(struct plan *p, const char *path, char *data, size_t len,
 		      const struct config *cfg, struct diag_list *diags)
 {
+	char *where = NULL;
+	size_t first = diags->len;
+	struct pz_error err;
+	bool book = workbook_sniff(data, len) != WORKBOOK_NONE;
 	p->source = xstrdup(path);
-	table_parse(&p->table, path, data, len, diags);
+	if (!book)
+		table_parse(&p->table, path, data, len, diags); /* takes data */
+	else if (workbook_load(&p->table, path, data, len, NULL, 0, &where, diags, &err) < 0)
+		diag_add(diags, DIAG_ERROR, "unreadable-workbook", path, 0, 0, "%s", err.msg);
+	if (book)
+		free(data);
 	build(p, cfg, diags);
 	doubt_collect(p, diags);
+	workbook_diag_paths(diags, first, path, where);
+	free(where);
 }
 
 const char *plan_activity_key(const struct activity *a)
@@ -766,6 +783,7 @@ const char *plan_activity_ref(const struct activity *a)
 bool plan_diag_blocks(const struct diag *d)
 {
 	static const char *const whole_file[] = {"empty-input", "binary-input", "no-header",
+						 "unreadable-workbook",
 						 "missing-column"};
 	if (d->severity != DIAG_ERROR)
 		return false;

@@ -6,6 +6,7 @@
 
 #include "office.h"
 #include "table.h"
+#include "workbook.h"
 #include "xalloc.h"
 
 /* One spelling seen in the plan. */
@@ -161,8 +162,14 @@ int starter_config(const char *plan_path, struct strbuf *out, struct diag_list *
 		   struct pz_error *err)
 {
 	struct table t;
+	char *where = NULL;
+	size_t first = diags->len;
 	table_init(&t);
-	if (table_load(&t, plan_path, TABLE_DEFAULT_MAX_SIZE, diags, err) < 0)
+	int rc = workbook_table_load(&t, plan_path, TABLE_DEFAULT_MAX_SIZE, NULL, 0, &where, diags,
+				     err);
+	workbook_diag_paths(diags, first, plan_path, where);
+	free(where);
+	if (rc < 0)
 		return -1;
 	if (t.header_line == 0 || !t.has_field[TABLE_RESPONSIBLE]) {
 		table_finish(&t);

@@ -36,9 +36,11 @@ static void copy_flat(char *out, size_t size, const char *s)
 static void keep(struct unread *u, const struct diag *d)
 {
 	struct unread_row *r = &u->row[u->n++];
-	char where[sizeof(r->where)];
-	snprintf(where, sizeof(where), "%s:%u", d->path, d->line);
-	copy_flat(r->where, sizeof(r->where), where);
+	struct strbuf where;
+	strbuf_init(&where);
+	diag_where(&where, d); /* "plan.tsv:24", or "plan.xlsx:Sheet!F24" */
+	copy_flat(r->where, sizeof(r->where), where.data);
+	strbuf_finish(&where);
 	copy_flat(r->code, sizeof(r->code), d->code);
 	copy_flat(r->message, sizeof(r->message), d->message);
 }

@@ -6,6 +6,7 @@
 
 #include "config.h"
 #include "plan.h"
+#include "strbuf.h"
 #include "test.h"
 
 struct fixture {
@@ -202,6 +203,95 @@ static void same_as_seed(struct test_state *ts, const char *name, bool same_line
 	CHECK_INT_EQ(ts, diag_count(&other.diags, DIAG_ERROR), 0);
 	unload(&seed);
 	unload(&other);
+}
+
+/* The responsible cell with its line breaks read as the TSV's " / ". */
+static void check_same_responsible(struct test_state *ts, const char *book, const char *tsv)
+{
+	struct strbuf want;
+	strbuf_init(&want);
+	for (const char *p = book; *p; p++)
+		if (*p == '\n')
+			strbuf_puts(&want, " / ");
+		else
+			strbuf_putc(&want, *p);
+	CHECK_STR_EQ(ts, want.data, tsv);
+	strbuf_finish(&want);
+}
+
+/* The diagnostics are exactly the hand-written list of the workbook (no more, no less). */
+static void check_book_diags(struct test_state *ts, const struct fixture *f)
+{
+	char *path = test_data_path("workbooks/seed-diagnostics.txt");
+	FILE *g = fopen(path, "r");
+	free(path);
+	CHECK(ts, g != NULL);
+	char buf[256];
+	size_t i = 0;
+	while (g && fgets(buf, sizeof(buf), g)) {
+		unsigned line;
+		char code[64], sev[16] = "warning";
+		if (buf[0] == '#' || sscanf(buf, "%u %63s %15s", &line, code, sev) < 2)
+			continue;
+		CHECK(ts, i < f->diags.len);
+		if (i >= f->diags.len)
+			break;
+		CHECK_INT_EQ(ts, f->diags.items[i].line, line);
+		CHECK_STR_EQ(ts, f->diags.items[i].code, code);
+		CHECK_STR_EQ(ts, diag_severity_name(f->diags.items[i].severity), sev);
+		i++;
+	}
+	if (g)
+		fclose(g);
+	CHECK_INT_EQ(ts, f->diags.len, i);
+}
+
+/* The seed plan saved as a workbook (cover sheet, plan sheet with the subcomponent merged,
+ * single dates typed, offices on lines of their own) reads as the TSV, field by field. */
+static void same_as_seed_book(struct test_state *ts, const char *name)
+{
+	struct fixture seed, book;
+	CHECK(ts, load(&seed, "estrategia-rendicion-cuentas-2023.tsv") == 0);
+	CHECK(ts, load(&book, name) == 0);
+	CHECK_INT_EQ(ts, book.plan.n_activities, 65);
+	check_golden(ts, &book, true);
+	size_t n = seed.plan.n_activities < book.plan.n_activities ? seed.plan.n_activities
+								   : book.plan.n_activities;
+	for (size_t i = 0; i < n; i++) {
+		const struct activity *a = &seed.plan.activities[i], *b = &book.plan.activities[i];
+		CHECK_STR_EQ(ts, b->text, a->text);
+		CHECK_STR_EQ(ts, b->goal, a->goal);
+		check_same_responsible(ts, b->responsible_text, a->responsible_text);
+		CHECK_STR_EQ(ts, b->subcomponent_title, a->subcomponent_title);
+		/* the state's names: marks and reminders carry over */
+		CHECK_STR_EQ(ts, plan_activity_key(b), plan_activity_key(a));
+	}
+	check_book_diags(ts, &book);
+	struct strbuf line;
+	strbuf_init(&line);
+	for (size_t i = 0; i < book.diags.len; i++)
+		if (book.diags.items[i].line == 19)
+			diag_format(&line, &book.diags.items[i]);
+	CHECK(ts, strstr(line.data, ".xlsx:Rendición de cuentas!F19: warning[invalid-date]") ||
+		      strstr(line.data, ".ods:Rendición de cuentas!F19: warning[invalid-date]"));
+	strbuf_finish(&line);
+	unload(&seed);
+	unload(&book);
+}
+
+static void book_openpyxl(struct test_state *ts)
+{
+	same_as_seed_book(ts, "workbooks/seed-openpyxl.xlsx");
+}
+
+static void book_libreoffice_xlsx(struct test_state *ts)
+{
+	same_as_seed_book(ts, "workbooks/seed-libreoffice.xlsx");
+}
+
+static void book_libreoffice_ods(struct test_state *ts)
+{
+	same_as_seed_book(ts, "workbooks/seed-libreoffice.ods");
 }
 
 static void excel_csv(struct test_state *ts)
@@ -401,6 +491,7 @@ static void columns_mapped(struct test_state *ts)
 	unload(&f);
 }
 
-TEST_MAIN(TEST(seed_golden), TEST(seed_diagnostics), TEST(excel_csv), TEST(reordered_bom), TEST(blocking_errors),
+TEST_MAIN(TEST(seed_golden), TEST(seed_diagnostics), TEST(excel_csv), TEST(book_openpyxl),
+	  TEST(book_libreoffice_xlsx), TEST(book_libreoffice_ods), TEST(reordered_bom), TEST(blocking_errors),
 	  TEST(paac_component), TEST(action_plan), TEST(followup_sheet), TEST(periodic_dates),
 	  TEST(columns_mapped))

@@ -52,6 +52,14 @@ accepts "all offices 80 events" "$tmp/all.ics" --events 80
 # From 2023-11-01 on, Secretaría General keeps #13's last date, 25, 32, 40, 48 and 52.
 dump secretaria-general 2023-11-01 >"$tmp/win.ics" || bad "ics-dump window"
 accepts "window drops older milestones" "$tmp/win.ics" --events 6
+# The seed plan read straight from its workbooks gives the same 80 events under the same
+# UIDs: switching [plan] file from the TSV export to the workbook keeps every feed event.
+accepts "all offices UIDs saved" "$tmp/all.ics" --events 80 --uid-file "$tmp/all.uids"
+for book in seed-openpyxl.xlsx seed-libreoffice.xlsx seed-libreoffice.ods; do
+    timeout 30 "$PLAZO_ICS_DUMP" "$PLAZO_CONFIG" "$PLAZO_TESTDATA/workbooks/$book" todas \
+        >"$tmp/book.ics" || bad "ics-dump $book"
+    accepts "$book: same 80 events, same UIDs" "$tmp/book.ics" --events 80 --uid-file "$tmp/all.uids"
+done
 
 # --- what check_feed.py must reject --------------------------------------------------------
 rejects "wrong event count" "$tmp/sg.ics" --events 15

@@ -1,0 +1,341 @@
+/* test-workbook.c - workbooks read as plans: a package written by hand to the shape Excel
+ * produces, typed dates (1900 quirk, 1904 system), merged regions, and the hostile ones
+ * (zip bomb, entity declarations, a missing part, a huge shared-string count, a million rows,
+ * a legacy .xls), each a clear error. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "plan.h"
+#include "starter.h"
+#include "strbuf.h"
+#include "test.h"
+#include "unread.h"
+#include "workbook.h"
+
+struct fixture {
+	struct config cfg;
+	struct plan plan;
+	struct diag_list diags;
+	struct pz_error err;
+};
+
+static int load(struct fixture *f, const char *name)
+{
+	const char *cpath = getenv("PLAZO_CONFIG");
+	memset(&f->err, 0, sizeof(f->err));
+	config_init(&f->cfg);
+	plan_init(&f->plan);
+	diag_list_init(&f->diags);
+	if (config_load(&f->cfg, cpath ? cpath : "config/plazo.ini", &f->diags, &f->err) < 0)
+		return -2;
+	char *path = test_data_path(name);
+	int rc = plan_load(&f->plan, path, &f->cfg, &f->diags, &f->err);
+	free(path);
+	diag_sort(&f->diags);
+	return rc;
+}
+
+static void unload(struct fixture *f)
+{
+	plan_finish(&f->plan);
+	config_finish(&f->cfg);
+	diag_list_finish(&f->diags);
+}
+
+static const char *due(const struct fixture *f, size_t activity, size_t k, char buf[11])
+{
+	const struct activity *a = &f->plan.activities[activity];
+	if (k >= a->milestone_count)
+		return "none";
+	date_format_iso(f->plan.milestones[a->milestone_first + k].due, buf);
+	return buf;
+}
+
+static const char *office(const struct fixture *f, size_t activity, size_t k)
+{
+	const struct activity *a = &f->plan.activities[activity];
+	if (k >= a->office_count)
+		return "none";
+	return f->cfg.offices[f->plan.office_refs[a->office_first + k]].id;
+}
+
+static size_t count_code(const struct fixture *f, const char *code)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < f->diags.len; i++)
+		n += strcmp(f->diags.items[i].code, code) == 0;
+	return n;
+}
+
+static void check_formatted(struct test_state *ts, const struct fixture *f, const char *code,
+			    const char *want)
+{
+	struct strbuf out;
+	strbuf_init(&out);
+	for (size_t i = 0; i < f->diags.len; i++)
+		if (strcmp(f->diags.items[i].code, code) == 0)
+			diag_format(&out, &f->diags.items[i]);
+	CHECK(ts, strstr(out.data, want) != NULL);
+	if (!strstr(out.data, want))
+		fprintf(stderr, "  want %s in: %s\n", want, out.data);
+	strbuf_finish(&out);
+}
+
+/* Parts under other names reached through the relationships; an instructions sheet first;
+ * shared strings with rich-text runs, a phonetic run and a line break; inline strings; a
+ * formula's cached string; dates by numFmtId 14 and by a custom code; a number in the date
+ * column; cells with no reference; a responsible merged over two rows. */
+static void hand_excel_shape(struct test_state *ts)
+{
+	struct fixture f;
+	char b[11];
+	CHECK(ts, load(&f, "workbooks/hand-excel-shape.xlsx") == 0);
+	CHECK_INT_EQ(ts, f.plan.n_activities, 6);
+	if (f.plan.n_activities != 6) {
+		unload(&f);
+		return;
+	}
+	CHECK_STR_EQ(ts, f.plan.activities[0].text, "Publicar el informe");
+	CHECK_INT_EQ(ts, f.plan.activities[0].line, 3);
+	CHECK_STR_EQ(ts, due(&f, 0, 0, b), "2023-03-31"); /* serial 45016 */
+	CHECK_INT_EQ(ts, f.plan.activities[0].office_count, 2);
+	CHECK_STR_EQ(ts, office(&f, 0, 0), "secretaria-general");
+	CHECK_STR_EQ(ts, office(&f, 0, 1), "comunicaciones");
+	CHECK_STR_EQ(ts, office(&f, 1, 0), "desarrollo-social");
+	CHECK_STR_EQ(ts, due(&f, 1, 0, b), "2023-12-31");
+	CHECK_STR_EQ(ts, office(&f, 2, 0), "protocolo");
+	CHECK_INT_EQ(ts, f.plan.activities[2].milestone_count, 0); /* 2023 is no date */
+	CHECK_STR_EQ(ts, f.plan.activities[3].text, "Mesa de trabajo");
+	CHECK_STR_EQ(ts, due(&f, 3, 0, b), "2023-06-30");
+	CHECK_STR_EQ(ts, office(&f, 4, 0), "transparencia");
+	CHECK_STR_EQ(ts, office(&f, 5, 0), "transparencia");
+	CHECK_STR_EQ(ts, due(&f, 5, 0, b), "2023-12-15");
+	CHECK_INT_EQ(ts, count_code(&f, "filled-down"), 0);
+	CHECK_INT_EQ(ts, count_code(&f, "sheet-skipped"), 1);
+	CHECK_INT_EQ(ts, count_code(&f, "no-date"), 1);
+	CHECK_INT_EQ(ts, f.diags.len, 2);
+	check_formatted(ts, &f, "no-date", "hand-excel-shape.xlsx:Seguimiento!D5: error[no-date]");
+	check_formatted(ts, &f, "sheet-skipped", "'Instrucciones'");
+	unload(&f);
+}
+
+/* An OpenDocument sheet after a lists sheet: empty rows and cells repeated (a million rows at
+ * the end cost nothing), header rows in table:table-header-rows, text:s runs, spans, an
+ * annotation left out, a line break between offices, paragraphs, typed and text dates, and
+ * content hidden under a span left out. */
+static void hand_ods(struct test_state *ts)
+{
+	struct fixture f;
+	char b[11];
+	CHECK(ts, load(&f, "workbooks/hand.ods") == 0);
+	CHECK_INT_EQ(ts, f.plan.n_activities, 5);
+	if (f.plan.n_activities != 5) {
+		unload(&f);
+		return;
+	}
+	CHECK_STR_EQ(ts, f.plan.activities[0].text, "Informe anual   de gestión");
+	CHECK_INT_EQ(ts, f.plan.activities[0].line, 4);
+	CHECK_STR_EQ(ts, f.plan.activities[0].responsible_text,
+		     "Secretaría General\nOficina Comunicaciones");
+	CHECK_STR_EQ(ts, office(&f, 0, 1), "comunicaciones");
+	CHECK_STR_EQ(ts, due(&f, 0, 0, b), "2023-03-31");
+	CHECK_INT_EQ(ts, f.plan.activities[1].milestone_count, 0); /* the float 2023 */
+	CHECK_STR_EQ(ts, office(&f, 2, 0), "transparencia"); /* under the span */
+	CHECK_STR_EQ(ts, due(&f, 2, 0, b), "2023-12-15");
+	CHECK_STR_EQ(ts, f.plan.activities[3].text, "Primera parte\nsegunda parte");
+	CHECK_STR_EQ(ts, due(&f, 3, 0, b), "2023-06-30");
+	/* the date hidden under the responsible's span (31/12/2023) is not shown, so not read:
+	 * the cell is empty as a TSV export shows it, and filled down with a warning */
+	CHECK_STR_EQ(ts, due(&f, 4, 0, b), "2023-06-30");
+	CHECK_INT_EQ(ts, count_code(&f, "filled-down"), 1);
+	CHECK_INT_EQ(ts, f.diags.len, 3);
+	check_formatted(ts, &f, "no-date", "hand.ods:Plan de acción!E5: error[no-date]");
+	check_formatted(ts, &f, "filled-down", "hand.ods:Plan de acción!E8: warning[filled-down]");
+	check_formatted(ts, &f, "sheet-skipped", "'Listas'");
+	unload(&f);
+}
+
+/* One sheet per PAAC component: the first plan sheet is read (its subcomponent merged over
+ * its rows), the second reported, the cover skipped. */
+static void paac_components(struct test_state *ts)
+{
+	struct fixture f;
+	CHECK(ts, load(&f, "workbooks/paac-componentes.xlsx") == 0);
+	CHECK_INT_EQ(ts, f.plan.n_activities, 2);
+	if (f.plan.n_activities == 2) {
+		CHECK_STR_EQ(ts, f.plan.activities[1].ref, "1.2");
+		CHECK_INT_EQ(ts, f.plan.activities[1].subcomponent, 1);
+		CHECK_STR_EQ(ts, office(&f, 1, 0), "planeacion");
+	}
+	CHECK_INT_EQ(ts, count_code(&f, "sheet-skipped"), 1);
+	CHECK_INT_EQ(ts, count_code(&f, "sheet-not-read"), 1);
+	check_formatted(ts, &f, "sheet-not-read", "sheet 'Rendición de cuentas' also holds a plan");
+	CHECK_INT_EQ(ts, f.diags.len, 2);
+	unload(&f);
+}
+
+/* Serial days of the 1900 system: 59 is 28 February 1900, 60 the day that never was (left
+ * as a number and flagged), 61 is 1 March; the time of day is dropped. */
+static void serials_1900(struct test_state *ts)
+{
+	struct fixture f;
+	char b[11];
+	CHECK(ts, load(&f, "workbooks/serials-1900.xlsx") == 0);
+	CHECK_INT_EQ(ts, f.plan.n_activities, 5);
+	if (f.plan.n_activities == 5) {
+		CHECK_STR_EQ(ts, due(&f, 0, 0, b), "1900-02-28");
+		CHECK_INT_EQ(ts, f.plan.activities[1].milestone_count, 0);
+		CHECK_STR_EQ(ts, due(&f, 2, 0, b), "1900-03-01");
+		CHECK_STR_EQ(ts, due(&f, 3, 0, b), "1900-01-01");
+		CHECK_STR_EQ(ts, due(&f, 4, 0, b), "2023-03-31"); /* 45016.75 */
+	}
+	check_formatted(ts, &f, "no-date", "Seguimiento!C3: error[no-date]: no date in \"60\"");
+	unload(&f);
+}
+
+static void dates_1904(struct test_state *ts)
+{
+	struct fixture f;
+	char b[11];
+	CHECK(ts, load(&f, "workbooks/dates-1904.xlsx") == 0);
+	CHECK_INT_EQ(ts, f.plan.n_activities, 3);
+	if (f.plan.n_activities == 3) {
+		CHECK_STR_EQ(ts, due(&f, 0, 0, b), "2024-01-31");
+		CHECK_STR_EQ(ts, due(&f, 1, 0, b), "2024-04-30");
+		CHECK_STR_EQ(ts, due(&f, 2, 0, b), "2024-12-20");
+	}
+	CHECK_INT_EQ(ts, f.diags.len, 0);
+	unload(&f);
+}
+
+static void refused(struct test_state *ts, const char *name, const char *want)
+{
+	struct fixture f;
+	CHECK_INT_EQ(ts, load(&f, name), -1);
+	CHECK(ts, strstr(f.err.msg, want) != NULL);
+	if (!strstr(f.err.msg, want))
+		fprintf(stderr, "  %s: want '%s' in '%s'\n", name, want, f.err.msg);
+	CHECK_INT_EQ(ts, f.plan.n_activities, 0);
+	unload(&f);
+}
+
+static void hostile(struct test_state *ts)
+{
+	struct table t;
+	struct diag_list d;
+	struct pz_error err;
+	char *where, *path = test_data_path("workbooks/seed-openpyxl.xlsx");
+	table_init(&t);
+	diag_list_init(&d);
+	CHECK_INT_EQ(ts, workbook_table_load(&t, path, 1000, NULL, 0, &where, &d, &err), -1);
+	CHECK(ts, strstr(err.msg, "max_size") != NULL); /* [plan] max_size holds for workbooks */
+	free(path);
+	table_finish(&t);
+	diag_list_finish(&d);
+	refused(ts, "workbooks-hostile/bomb.xlsx", "inflates past 256 MiB");
+	refused(ts, "workbooks-hostile/bomb-lying-sizes.xlsx", "inflates past 256 MiB");
+	refused(ts, "workbooks-hostile/entities.xlsx", "DOCTYPE");
+	refused(ts, "workbooks-hostile/missing-part.xlsx", "no part tabs/t2.xml");
+	refused(ts, "workbooks-hostile/huge-sst.xlsx", "4294967295 shared strings");
+	refused(ts, "workbooks-hostile/million-rows.ods", "more than 2000000 cells");
+	refused(ts, "workbooks-hostile/legacy.xls", "save it as .xlsx");
+}
+
+/* The buffer entry point (the fuzzer's) reports the same faults as a blocking diagnostic. */
+static void buffer_errors(struct test_state *ts)
+{
+	static const char xls[] = "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1 rest";
+	static const char zip[] = "PK\x03\x04 not really a zip";
+	const char *inputs[] = {xls, zip};
+	size_t lens[] = {sizeof(xls) - 1, sizeof(zip) - 1};
+	struct fixture f;
+	CHECK(ts, load(&f, "workbooks/dates-1904.xlsx") == 0);
+	for (size_t i = 0; i < 2; i++) {
+		struct plan p;
+		struct diag_list d;
+		char *buf = malloc(lens[i] + 1);
+		memcpy(buf, inputs[i], lens[i]);
+		plan_init(&p);
+		diag_list_init(&d);
+		plan_load_buffer(&p, "plan.xlsx", buf, lens[i], &f.cfg, &d);
+		CHECK_INT_EQ(ts, d.len, 1);
+		CHECK(ts, d.len == 1 && strcmp(d.items[0].code, "unreadable-workbook") == 0);
+		CHECK(ts, d.len == 1 && plan_diag_blocks(&d.items[0]));
+		plan_finish(&p);
+		diag_list_finish(&d);
+	}
+	/* a text table the reader re-encodes (Windows-1252): the buffer is the table's then */
+	static const char cp1252[] = "Actividad\tResponsable\tFecha\nPublicaci\xf3n\tSecretar\xed"
+				     "a "
+				     "General\t30/04/2023\n";
+	struct plan p;
+	struct diag_list d;
+	char *buf = malloc(sizeof(cp1252));
+	memcpy(buf, cp1252, sizeof(cp1252));
+	plan_init(&p);
+	diag_list_init(&d);
+	plan_load_buffer(&p, "plan.tsv", buf, sizeof(cp1252) - 1, &f.cfg, &d);
+	CHECK_INT_EQ(ts, p.n_activities, 1);
+	plan_finish(&p);
+	diag_list_finish(&d);
+	CHECK_INT_EQ(ts, workbook_sniff("PK\x03\x04", 4), WORKBOOK_ZIP);
+	CHECK_INT_EQ(ts, workbook_sniff(xls, 8), WORKBOOK_XLS);
+	CHECK_INT_EQ(ts, workbook_sniff("Subcomponente\t#", 15), WORKBOOK_NONE);
+	unload(&f);
+}
+
+/* plazo init on the workbook writes the offices it writes on the TSV (all but the header
+ * lines naming the file). */
+static void init_same_as_tsv(struct test_state *ts)
+{
+	struct strbuf out[2];
+	const char *names[2] = {"workbooks/seed-openpyxl.xlsx",
+				"estrategia-rendicion-cuentas-2023.tsv"};
+	for (int i = 0; i < 2; i++) {
+		struct diag_list d;
+		struct pz_error err;
+		char *path = test_data_path(names[i]);
+		strbuf_init(&out[i]);
+		diag_list_init(&d);
+		CHECK_INT_EQ(ts, starter_config(path, &out[i], &d, &err), 0);
+		free(path);
+		diag_list_finish(&d);
+	}
+	const char *a = strstr(out[0].data, "\n[office "), *b = strstr(out[1].data, "\n[office ");
+	CHECK(ts, a != NULL && b != NULL);
+	if (a && b)
+		CHECK_STR_EQ(ts, a, b);
+	strbuf_finish(&out[0]);
+	strbuf_finish(&out[1]);
+}
+
+/* Where a workbook diagnostic is, as check, the log's rows not read and the digest show it. */
+static void cell_names(struct test_state *ts)
+{
+	struct diag_list d;
+	struct strbuf out;
+	struct unread *u = calloc(1, sizeof(*u));
+	diag_list_init(&d);
+	strbuf_init(&out);
+	diag_add(&d, DIAG_ERROR, "no-office", "plan.xlsx:Rendición de cuentas!", 24, 28, "x");
+	diag_add(&d, DIAG_WARNING, "outside-plan-year", "plan.xlsx:Hoja 1!", 40, 0, "y");
+	diag_add(&d, DIAG_NOTE, "sheet-skipped", "plan.xlsx:Hoja 1!", 0, 0, "z");
+	for (size_t i = 0; i < d.len; i++)
+		diag_format(&out, &d.items[i]);
+	CHECK_STR_EQ(ts, out.data,
+		     "plan.xlsx:Rendición de cuentas!AB24: error[no-office]: x\n"
+		     "plan.xlsx:Hoja 1!40: warning[outside-plan-year]: y\n"
+		     "plan.xlsx:Hoja 1: note[sheet-skipped]: z\n");
+	unread_collect(u, &d);
+	CHECK_INT_EQ(ts, u->n, 1);
+	CHECK_STR_EQ(ts, u->row[0].where, "plan.xlsx:Rendición de cuentas!AB24");
+	free(u);
+	strbuf_finish(&out);
+	diag_list_finish(&d);
+}
+
+TEST_MAIN(TEST(hand_excel_shape), TEST(hand_ods), TEST(paac_components), TEST(serials_1900),
+	  TEST(dates_1904), TEST(hostile), TEST(buffer_errors), TEST(init_same_as_tsv),
+	  TEST(cell_names))
