@@ -111,13 +111,25 @@ static void world_free(struct world *w)
 	free(w);
 }
 
+/* Where d is, as check prints it ("plan.tsv:24", "plan.xlsx:Hoja!F24"); a static buffer
+ * of the loop thread, valid until the next call. */
+static const char *where(const struct diag *d)
+{
+	static struct strbuf buf;
+	if (buf.cap == 0)
+		strbuf_init(&buf);
+	strbuf_reset(&buf);
+	diag_where(&buf, d);
+	return buf.data;
+}
+
 /* The blocking errors, one line each (the whole count is in the load's error). */
 static void log_blocking(const struct diag_list *d)
 {
 	for (size_t i = 0; i < d->len; i++) {
 		const struct diag *x = &d->items[i];
 		if (plan_diag_blocks(x))
-			log_error("%s:%u: error[%s]: %s", x->path, x->line, x->code, x->message);
+			log_error("%s: error[%s]: %s", where(x), x->code, x->message);
 	}
 }
 
@@ -130,8 +142,7 @@ static void log_unread(const struct diag_list *d, const struct unread *u)
 		const struct diag *x = &d->items[i];
 		if (x->severity != DIAG_ERROR || plan_diag_blocks(x))
 			continue;
-		log_warn("%s:%u: row not read: error[%s]: %s", x->path, x->line, x->code,
-			 x->message);
+		log_warn("%s: row not read: error[%s]: %s", where(x), x->code, x->message);
 		shown++;
 	}
 	if (u->errors > shown)
@@ -459,9 +470,9 @@ static int replan(struct daemon *d, struct world *w)
 	for (size_t i = 0; i < diags.len; i++) {
 		const struct diag *x = &diags.items[i];
 		if (strcmp(x->code, "mark-orphaned") == 0)
-			log_warn("%s:%u: %s", x->path, x->line, x->message);
+			log_warn("%s: %s", where(x), x->message);
 		else
-			log_info("%s:%u: %s[%s]: %s", x->path, x->line, "note", x->code, x->message);
+			log_info("%s: note[%s]: %s", where(x), x->code, x->message);
 	}
 	diag_list_finish(&diags);
 	if (rc < 0)
