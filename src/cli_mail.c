@@ -173,7 +173,7 @@ static void print_unread(struct store *st)
 	struct unread *u = xmalloc(sizeof(*u));
 	struct pz_error err;
 	bool found;
-	if (unread_load(st, u, &found, &err) == 0 && found) {
+	if (unread_load(st, u, &found, &err) == 0 && found && u->errors > 0) {
 		printf("plan rows not read: %zu (%zu error%s; served without them, 'plazo check' "
 		       "lists them)\n",
 		       u->rows, u->errors, u->errors == 1 ? "" : "s");
