@@ -194,6 +194,21 @@ static void mark_events(const struct plan *p, const struct config *cfg, size_t o
 	}
 }
 
+/* The domain of every UID: base_url's host the first time a feed is built, then kept in
+ * the state, so that a changed base_url never re-creates subscribed events. */
+static int uid_domain(struct store *st, char *domain, size_t size, struct pz_error *err)
+{
+	bool found;
+	char kept[128];
+	if (store_meta(st, "uid_domain", kept, sizeof(kept), &found, err) < 0)
+		return -1;
+	if (found) {
+		snprintf(domain, size, "%s", kept);
+		return 0;
+	}
+	return store_set_meta(st, "uid_domain", domain, err);
+}
+
 static int render(const struct plan *p, const struct config *cfg, struct store *st,
 		  size_t office, const struct done_set *done, const struct by_office *ix,
 		  time_t now, struct strbuf *out, time_t *modified, struct pz_error *err)
@@ -201,6 +216,8 @@ static int render(const struct plan *p, const struct config *cfg, struct store *
 	struct ics_options opt;
 	char domain[128];
 	options(cfg, now, &opt, domain, sizeof(domain));
+	if (uid_domain(st, domain, sizeof(domain), err) < 0)
+		return -1;
 	if (ix != NULL && office != ICS_ALL_OFFICES) {
 		opt.activities = ix->acts + ix->first[office];
 		opt.n_activities = ix->first[office + 1] - ix->first[office];

@@ -146,5 +146,20 @@ expect_grep "missing config message" "none.ini" "$tmp/err"
 expect_status "missing plan" 1 $P check "$tmp/none.tsv"
 expect_grep "missing plan message" "none.tsv" "$tmp/err"
 
+# UIDs keep the domain in use when the feed was first built: a new base_url (a move to
+# https, a real host name) never re-creates the events calendars have subscribed to
+mkdir -p "$tmp/uid-state"
+sed -e "s|^state_dir = .*|state_dir = $tmp/uid-state|" -e "s|^file = .*|file = $seed|" \
+    "$PLAZO_CONFIG" >"$tmp/uid.ini"
+$PLAZO -c "$tmp/uid.ini" feed --at 2023-03-01T08:00 secretaria-general >"$tmp/uid1.ics" 2>"$tmp/err"
+sed -i "s|^base_url = .*|base_url = https://plazos.example.gov.co|" "$tmp/uid.ini"
+$PLAZO -c "$tmp/uid.ini" feed --at 2023-03-02T08:00 secretaria-general >"$tmp/uid2.ics" 2>>"$tmp/err"
+if [ -s "$tmp/uid1.ics" ] && grep -q "^UID:secretaria-general\.9\.1@127\.0\.0\.1" "$tmp/uid2.ics" &&
+    [ "$(grep '^UID:' "$tmp/uid1.ics")" = "$(grep '^UID:' "$tmp/uid2.ics")" ]; then
+    ok "UIDs keep their domain after base_url changes"
+else
+    bad "UIDs changed with base_url"; grep '^UID:' "$tmp/uid2.ics" | head -3; cat "$tmp/err"
+fi
+
 echo "$fails failed"
 [ "$fails" -eq 0 ]
