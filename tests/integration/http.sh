@@ -164,6 +164,7 @@ expect "304 has no body" "$size" 0
 expect "304 etag" "$(header ETag)" "$etag"
 expect "304 last-modified" "$(header Last-Modified)" "Tue, 05 Mar 2024 14:07:09 GMT"
 expect "304 cache-control" "$(header Cache-Control)" "max-age=900"
+expect "304 carries one Content-Length at most (MHD 0.9.75 writes 0; a second one breaks http-parser clients)" "$(grep -ci '^Content-Length:' "$tmp/headers")" 1
 expect "304 on the wire has no body" "$(raw "GET /feeds/$TOK1.ics HTTP/1.1\r\nHost: t\r\n\
 If-None-Match: $etag\r\nConnection: close\r\n\r\n")" "304 0"
 tally 304 GET -
