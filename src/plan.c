@@ -67,6 +67,28 @@ static void add_name(struct office_matcher *m, const struct config *cfg, const c
 			 id, name);
 }
 
+/* What plans write for "every office", read as the first group of every office
+ * (members = *) when the config has one. */
+static const char *const everyone[] = {
+	"Todas las dependencias", "Todas las áreas",  "Todas las oficinas",
+	"Todos los procesos",     "Todos los líderes de proceso",
+	"Todos los líderes de los procesos", "Líderes de proceso", "Cada dependencia",
+	"Todas las dependencias de la entidad",
+};
+
+static void add_everyone(struct office_matcher *m, const struct config *cfg)
+{
+	for (size_t g = 0; g < cfg->n_groups; g++) {
+		const struct config_list *mem = &cfg->groups[g].members;
+		if (mem->len != 1 || strcmp(mem->items[0], "*") != 0)
+			continue;
+		for (size_t i = 0; i < sizeof(everyone) / sizeof(everyone[0]); i++)
+			office_matcher_add(m, everyone[i], cfg->n_offices + g); /* a name the
+				config already gave keeps its own target */
+		return;
+	}
+}
+
 /* Targets 0..n_offices-1 are offices; n_offices + g is group g. */
 static struct office_matcher *build_matcher(const struct config *cfg, struct diag_list *diags)
 {
@@ -87,6 +109,7 @@ static struct office_matcher *build_matcher(const struct config *cfg, struct dia
 			add_name(m, cfg, gr->aliases.items[a], target, "group", gr->id, gr->line,
 				 diags);
 	}
+	add_everyone(m, cfg);
 	return m;
 }
 

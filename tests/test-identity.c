@@ -190,6 +190,27 @@ static void long_numbers(struct test_state *ts)
 	unload(&f);
 }
 
+/* "Todas las dependencias", "Todos los líderes de proceso", "Cada dependencia" are the
+ * group of every office (members = *), with no alias written for them. */
+static void everyone_phrases(struct test_state *ts)
+{
+	static const char text[] = "Actividad\tResponsable\tFecha programada\n"
+				   "Uno\tTodas las dependencias\t29/02/2024\n"
+				   "Dos\tTodos los líderes de proceso\t15/03/2024\n"
+				   "Tres\tCada dependencia\t16/03/2024\n"
+				   "Cuatro\tOficina TIC y Control Interno\t17/03/2024\n";
+	struct fixture f;
+	CHECK(ts, load_text(&f, "config-todas.ini", text) == 0);
+	CHECK_INT_EQ(ts, f.plan.n_activities, 4);
+	for (size_t i = 0; i < 3 && i < f.plan.n_activities; i++)
+		CHECK_INT_EQ(ts, f.plan.activities[i].office_count, f.cfg.n_offices);
+	if (f.plan.n_activities == 4)
+		CHECK_INT_EQ(ts, f.plan.activities[3].office_count, 2); /* two joined by "y" */
+	for (size_t i = 0; i < f.diags.len; i++)
+		CHECK(ts, f.diags.items[i].severity != DIAG_ERROR);
+	unload(&f);
+}
+
 static void items_refused(struct test_state *ts)
 {
 	static const char *const bad[] = {"",
@@ -427,6 +448,6 @@ static void reload_changes(struct test_state *ts)
 }
 
 TEST_MAIN(TEST(seed_keys_unchanged), TEST(paac_refs), TEST(repeated_refs), TEST(long_numbers),
-	  TEST(items_refused),
+	  TEST(everyone_phrases), TEST(items_refused),
 	  TEST(reexport_keeps_keys), TEST(old_state_keeps_keys), TEST(kept_line_taken),
 	  TEST(reload_changes))
