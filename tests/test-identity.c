@@ -289,17 +289,6 @@ static void reexport_keeps_keys(struct test_state *ts)
 	unload(&b);
 }
 
-static char *temp_db(void)
-{
-	char dir[] = "/tmp/plazo-identity-XXXXXX";
-	if (mkdtemp(dir) == NULL)
-		abort();
-	size_t n = strlen(dir) + 16;
-	char *p = malloc(n);
-	snprintf(p, n, "%s/plazo.db", dir);
-	return p;
-}
-
 static void mark(struct store *st, const char *office, const char *activity, int k, const char *due)
 {
 	struct store_delivery d = {0};
@@ -327,7 +316,7 @@ static size_t count_code(const struct diag_list *d, const char *code)
  * "L7" through a re-export that moves it. */
 static void old_state_keeps_keys(struct test_state *ts)
 {
-	char *path = temp_db();
+	char *path = test_temp_db("identity");
 	struct store *st;
 	struct pz_error err = {0};
 	CHECK(ts, store_open(&st, path, &err) == 0);
@@ -376,7 +365,7 @@ static void kept_line_taken(struct test_state *ts)
 				    "1.1\tUno\tPlaneación\t29/02/2024\n"
 				    "\tNueva sin número\tPlaneación\t01/03/2024\n"
 				    "1.2\tDos\tPlaneación\t15/03/2024\n";
-	char *path = temp_db();
+	char *path = test_temp_db("identity");
 	struct store *st;
 	struct pz_error err = {0};
 	CHECK(ts, store_open(&st, path, &err) == 0);
@@ -403,7 +392,7 @@ static void kept_line_taken(struct test_state *ts)
  * the renumbered activity is orphaned but stays in the state. */
 static void reload_changes(struct test_state *ts)
 {
-	char *path = temp_db();
+	char *path = test_temp_db("identity");
 	struct store *st;
 	struct pz_error err = {0};
 	CHECK(ts, store_open(&st, path, &err) == 0);

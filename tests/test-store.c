@@ -10,17 +10,6 @@
 #include "store.h"
 #include "test.h"
 
-static char *temp_db(void)
-{
-	char dir[] = "/tmp/plazo-store-XXXXXX";
-	if (mkdtemp(dir) == NULL)
-		abort();
-	size_t n = strlen(dir) + 16;
-	char *p = malloc(n);
-	snprintf(p, n, "%s/plazo.db", dir);
-	return p;
-}
-
 static struct store_reminder row(const char *office, const char *activity, const char *stage,
 				 long long slot)
 {
@@ -38,7 +27,7 @@ static struct store_reminder row(const char *office, const char *activity, const
 
 static void ledger(struct test_state *ts)
 {
-	char *path = temp_db();
+	char *path = test_temp_db("store");
 	struct store *st;
 	struct pz_error err = {0};
 	CHECK(ts, store_open(&st, path, &err) == 0);
@@ -91,7 +80,7 @@ static void ledger(struct test_state *ts)
 
 static void transactions(struct test_state *ts)
 {
-	char *path = temp_db();
+	char *path = test_temp_db("store");
 	struct store *st;
 	struct pz_error err = {0};
 	CHECK(ts, store_open(&st, path, &err) == 0);
@@ -117,7 +106,7 @@ static void unusable(struct test_state *ts)
 	CHECK(ts, err.code == PZ_ESTATE);
 	CHECK(ts, strstr(err.msg, "/nonexistent-dir/plazo.db") != NULL);
 	/* a file that is not a database */
-	char *path = temp_db();
+	char *path = test_temp_db("store");
 	FILE *f = fopen(path, "w");
 	fputs("this is not sqlite, just text that is long enough to have a header......\n", f);
 	fclose(f);
@@ -129,7 +118,7 @@ static void unusable(struct test_state *ts)
  * on its own afterwards. */
 static void supersede(struct test_state *ts)
 {
-	char *path = temp_db();
+	char *path = test_temp_db("store");
 	struct store *st;
 	struct pz_error err = {0};
 	CHECK(ts, store_open(&st, path, &err) == 0);
@@ -180,7 +169,7 @@ static void sender_lock(struct test_state *ts)
 
 static void instance(struct test_state *ts)
 {
-	char *p1 = temp_db(), *p2 = temp_db();
+	char *p1 = test_temp_db("store"), *p2 = test_temp_db("store");
 	struct store *a = NULL, *b = NULL;
 	struct pz_error err = {0};
 	char ia[64] = "", ib[64] = "", again[64] = "";
@@ -202,7 +191,7 @@ static void instance(struct test_state *ts)
 
 static void first_attempt(struct test_state *ts)
 {
-	char *path = temp_db();
+	char *path = test_temp_db("store");
 	struct store *st;
 	struct pz_error err = {0};
 	CHECK(ts, store_open(&st, path, &err) == 0);
@@ -228,7 +217,7 @@ static void first_attempt(struct test_state *ts)
 
 static void recipients(struct test_state *ts)
 {
-	char *path = temp_db();
+	char *path = test_temp_db("store");
 	struct store *st;
 	struct pz_error err = {0};
 	CHECK(ts, store_open(&st, path, &err) == 0);
@@ -261,7 +250,7 @@ static void recipients(struct test_state *ts)
 
 static void hold(struct test_state *ts)
 {
-	char *path = temp_db();
+	char *path = test_temp_db("store");
 	struct store *st;
 	struct pz_error err = {0};
 	CHECK(ts, store_open(&st, path, &err) == 0);
@@ -288,7 +277,7 @@ static void hold(struct test_state *ts)
 
 static void retry_collapse(struct test_state *ts)
 {
-	char *path = temp_db();
+	char *path = test_temp_db("store");
 	struct store *st;
 	struct pz_error err = {0};
 	CHECK(ts, store_open(&st, path, &err) == 0);
@@ -332,7 +321,7 @@ static void retry_collapse(struct test_state *ts)
  * never read as "failed". */
 static void unknown_state(struct test_state *ts)
 {
-	char *path = temp_db();
+	char *path = test_temp_db("store");
 	struct store *st;
 	struct pz_error err = {0};
 	CHECK(ts, store_open(&st, path, &err) == 0);
@@ -379,7 +368,7 @@ static long outside_count(const char *path)
  * database would delete the WAL the first connection still writes to, losing its writes. */
 static void second_connection(struct test_state *ts)
 {
-	char *path = temp_db();
+	char *path = test_temp_db("store");
 	struct store *a = NULL, *b = NULL;
 	struct pz_error err = {0};
 	bool added;
@@ -414,7 +403,7 @@ static struct store_delivery mark_of(const char *who, long long at)
  * second is kept beside it and in the audit trail; an undo (naming who) takes both back. */
 static void marked_twice(struct test_state *ts)
 {
-	char *path = temp_db();
+	char *path = test_temp_db("store");
 	struct store *st;
 	struct pz_error err = {0};
 	CHECK(ts, store_open(&st, path, &err) == 0);

@@ -89,4 +89,20 @@ static inline char *test_data_path(const char *name)
 	return p;
 }
 
+/* A fresh state database's path in a new folder under /tmp ("/tmp/plazo-TAG-XXXXXX/plazo.db");
+ * malloc'ed. */
+static inline char *test_temp_db(const char *tag)
+{
+	char dir[64];
+	snprintf(dir, sizeof(dir), "/tmp/plazo-%s-XXXXXX", tag);
+	if (mkdtemp(dir) == NULL)
+		abort();
+	size_t n = strlen(dir) + 16;
+	char *p = malloc(n);
+	if (p == NULL)
+		abort();
+	snprintf(p, n, "%s/plazo.db", dir);
+	return p;
+}
+
 #endif
