@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "calendar.h"
+#include "flowed.h"
 #include "spanish.h"
 #include "hash.h"
 #include "text.h"
@@ -508,7 +509,7 @@ static void put_qp(struct strbuf *out, const char *text)
 static void put_part(struct strbuf *out, const char *boundary, const char *type, const char *body)
 {
 	strbuf_printf(out,
-		      "--%s\r\nContent-Type: %s; charset=UTF-8\r\n"
+		      "--%s\r\nContent-Type: %s\r\n"
 		      "Content-Transfer-Encoding: quoted-printable\r\n\r\n",
 		      boundary, type);
 	put_qp(out, body);
@@ -1090,10 +1091,14 @@ int mail_compose(const struct mail_digest *d, struct strbuf *out, struct pz_erro
 	struct strbuf body;
 	strbuf_init(&body);
 	render_text(&body, d);
-	put_part(out, boundary, "text/plain", body.data);
+	struct strbuf flowed;
+	strbuf_init(&flowed);
+	flowed_wrap(&flowed, body.data, FLOWED_COLS);
+	put_part(out, boundary, "text/plain; charset=UTF-8; format=flowed", flowed.data);
+	strbuf_finish(&flowed);
 	strbuf_reset(&body);
 	render_html(&body, d);
-	put_part(out, boundary, "text/html", body.data);
+	put_part(out, boundary, "text/html; charset=UTF-8", body.data);
 	strbuf_printf(out, "--%s--\r\n", boundary);
 	strbuf_finish(&body);
 	return 0;

@@ -9,6 +9,7 @@
  * Python's email package.
  */
 #include "mail.h"
+#include "flowed.h"
 
 #include <ctype.h>
 #include <stdbool.h>
@@ -219,11 +220,39 @@ static const char *raw_part(const char *msg, const char *type, size_t *len)
 	return body + 4;
 }
 
+/* RFC 3676 unwrapping (delsp=no, no quotes in a digest), written from the RFC and not from
+ * the code under test: one leading space of a line is stuffing; a line ending in a space
+ * (except the signature separator "-- ") flows into the next. */
+static char *unflow(const char *s)
+{
+	struct strbuf out;
+	strbuf_init(&out);
+	while (*s != '\0') {
+		size_t len = strcspn(s, "\n");
+		const char *l = s;
+		bool nl = s[len] == '\n';
+		s += len + nl;
+		bool sig = len == 3 && memcmp(l, "-- ", 3) == 0;
+		if (len > 0 && l[0] == ' ')
+			l++, len--;
+		strbuf_append(&out, l, len);
+		if (nl && (sig || len == 0 || l[len - 1] != ' '))
+			strbuf_putc(&out, '\n');
+	}
+	return strbuf_steal(&out);
+}
+
+/* The decoded body of the part of that type; a text/plain one also unwrapped (RFC 3676). */
 static char *part(const char *msg, const char *type)
 {
 	size_t len;
 	const char *raw = raw_part(msg, type, &len);
-	return raw != NULL ? decode_qp(raw, len) : NULL;
+	char *dec = raw != NULL ? decode_qp(raw, len) : NULL;
+	if (dec == NULL || strcmp(type, "text/plain") != 0)
+		return dec;
+	char *text = unflow(dec);
+	free(dec);
+	return text;
 }
 
 /* CRLF only; header lines within 78 bytes, body lines within 76, no blank at a body line's
@@ -494,7 +523,7 @@ static void test_digest_parts(struct test_state *ts)
 	char *msg = compose(&d);
 	size_t n;
 	const char *raw = raw_part(msg, "text/plain", &n);
-	CHECK(ts, raw != NULL && strstr(msg, "\r\nContent-Type: text/plain; charset=UTF-8\r\n"
+	CHECK(ts, raw != NULL && strstr(msg, "\r\nContent-Type: text/plain; charset=UTF-8; format=flowed\r\n"
 					     "Content-Transfer-Encoding: quoted-printable\r\n"));
 	if (raw != NULL)
 		check_qp(ts, raw, n);
@@ -733,25 +762,28 @@ static bool raw_has(const char *goal, const char *want)
 
 static void test_qp_lines(struct test_state *ts)
 {
-	char m68[69], m67[68], line[160];
-	memset(m68, 'm', 68), m68[68] = '\0';
+	char m66[67], m67[68], line[160];
+	memset(m66, 'm', 66), m66[66] = '\0';
 	memset(m67, 'm', 67), m67[67] = '\0';
-	/* "  Meta: " + 68 = 76 columns: no soft break; one more needs one after column 75. */
-	snprintf(line, sizeof line, "\r\n  Meta: %s\r\n", m68);
+	/* The row "  Meta: ..." is space-stuffed (format=flowed): "   Meta: " + 67 = 76
+	 * columns: no soft break; one more needs one after column 75. */
+	snprintf(line, sizeof line, "\r\n   Meta: %s\r\n", m67);
+	CHECK(ts, raw_has(m67, line));
+	char m68[69];
+	memset(m68, 'm', 68), m68[68] = '\0';
+	snprintf(line, sizeof line, "\r\n   Meta: %s=\r\nmm\r\n", m66);
 	CHECK(ts, raw_has(m68, line));
-	char m69[70];
-	memset(m69, 'm', 69), m69[69] = '\0';
-	snprintf(line, sizeof line, "\r\n  Meta: %s=\r\nmm\r\n", m67);
-	CHECK(ts, raw_has(m69, line));
-	CHECK(ts, raw_has("a=b", "\r\n  Meta: a=3Db\r\n"));
-	CHECK(ts, raw_has("  con espacios al final \t ", "\r\n  Meta: con espacios al final\r\n"));
-	CHECK(ts, raw_has("gestión", "\r\n  Meta: gesti=C3=B3n\r\n"));
+	CHECK(ts, raw_has("a=b", "\r\n   Meta: a=3Db\r\n"));
+	CHECK(ts, raw_has("  con espacios al final \t ", "\r\n   Meta: con espacios al final\r\n"));
+	CHECK(ts, raw_has("gestión", "\r\n   Meta: gesti=C3=B3n\r\n"));
 	CHECK(ts, raw_has("x", "\r\n--=20\r\n")); /* the signature line's trailing space */
-	/* a soft break goes before a space near the end rather than inside a word */
+	/* 85 characters: a flowed soft break after "ffffffffff " (75 characters), whose space
+	 * survives the transfer encoding as "=20"; the quoted-printable soft break goes before
+	 * a space near the end rather than inside a word */
 	CHECK(ts, raw_has("aaaaaaaaaa bbbbbbbbbb cccccccccc dddddddddd eeeeeeeeee ffffffffff "
 			  "gggggggggg",
-			  "\r\n  Meta: aaaaaaaaaa bbbbbbbbbb cccccccccc dddddddddd eeeeeeeeee "
-			  "ffffffffff=\r\n gggggggggg\r\n"));
+			  "\r\n   Meta: aaaaaaaaaa bbbbbbbbbb cccccccccc dddddddddd eeeeeeeeee=\r\n"
+			  " ffffffffff=20\r\ngggggggggg\r\n"));
 }
 
 /* ---- wording ----------------------------------------------------------------------------- */
@@ -872,7 +904,142 @@ static void test_stored_message_id(struct test_state *ts)
 	free(msg);
 }
 
+/* ---- format=flowed ---------------------------------------------------------------------- */
+
+static size_t chars_of(const char *s, size_t n)
+{
+	size_t c = 0;
+	for (size_t i = 0; i < n; i++)
+		c += ((unsigned char)s[i] & 0xC0) != 0x80;
+	return c;
+}
+
+/* Every line of flowed text within cols characters unless it is one word (a stuffing space
+ * and the soft break's space aside), and unwrapping gives back want. Returns the longest
+ * line in bytes. */
+static size_t check_flowed(struct test_state *ts, const char *flowed, const char *want,
+			   size_t cols)
+{
+	size_t widest = 0;
+	for (const char *l = flowed; *l != '\0';) {
+		size_t len = strcspn(l, "\n");
+		size_t skip = l[0] == ' ' ? 1 : 0, end = len;
+		while (end > skip && l[end - 1] == ' ')
+			end--;
+		bool one_word = memchr(l + skip, ' ', end - skip) == NULL;
+		if (chars_of(l, len) > cols && !one_word)
+			fprintf(stderr, "line over %zu characters: %.*s\n", cols, (int)len, l);
+		CHECK(ts, chars_of(l, len) <= cols || one_word);
+		widest = len > widest ? len : widest;
+		l += len + (l[len] == '\n');
+	}
+	char *back = unflow(flowed);
+	CHECK_STR_EQ(ts, back, want);
+	free(back);
+	return widest;
+}
+
+static char *wrap(const char *text)
+{
+	struct strbuf out;
+	strbuf_init(&out);
+	flowed_wrap(&out, text, FLOWED_COLS);
+	return strbuf_steal(&out);
+}
+
+static void test_flowed_wrap(struct test_state *ts)
+{
+	struct strbuf para;
+	strbuf_init(&para);
+	for (int i = 0; i < 30; i++)
+		strbuf_puts(&para, i ? " año señal niño" : "Información: año señal niño");
+	strbuf_putc(&para, '\n');
+	char *f = wrap(para.data);
+	/* characters, not bytes: lines of accented words carry more than 78 bytes */
+	CHECK(ts, check_flowed(ts, f, para.data, FLOWED_COLS) > FLOWED_COLS);
+	size_t first = strcspn(f, "\n");
+	CHECK(ts, first > 0 && f[first - 1] == ' ' && chars_of(f, first) >= 70);
+	CHECK(ts, strlen(f) > 2 && f[strlen(f) - 2] != ' '); /* the last line: a hard break */
+	free(f);
+	/* a URL longer than a line stays whole on a line of its own */
+	strbuf_reset(&para);
+	strbuf_puts(&para, "Ver: https://example.gov.co/");
+	for (int i = 0; i < 12; i++)
+		strbuf_puts(&para, "documentos/");
+	strbuf_puts(&para, "informe.pdf y nada más\n");
+	f = wrap(para.data);
+	check_flowed(ts, f, para.data, FLOWED_COLS);
+	CHECK(ts, strstr(f, "\nhttps://example.gov.co/documentos/") != NULL);
+	CHECK(ts, strstr(f, "informe.pdf \ny nada más\n") != NULL);
+	CHECK(ts, strncmp(f, "Ver: \n", 6) == 0);
+	free(f);
+	strbuf_finish(&para);
+}
+
+static void test_flowed_stuffing(struct test_state *ts)
+{
+	char *f = wrap("> cita\nFrom here\n  sangría\nnormal   \n-- \n\nfin");
+	CHECK_STR_EQ(ts, f, " > cita\n From here\n   sangría\nnormal\n-- \n\nfin\n");
+	free(f);
+	/* a soft break that leaves "From " at a line's start stuffs that line too */
+	char line[100];
+	memset(line, 'x', 75);
+	snprintf(line + 75, sizeof line - 75, " From abc");
+	f = wrap(line);
+	char want[120];
+	snprintf(want, sizeof want, "%.75s \n From abc\n", line);
+	CHECK_STR_EQ(ts, f, want);
+	free(f);
+	/* the indent is no break point, and a stuffed line counts its stuffing space */
+	char ind[120] = "  ";
+	memset(ind + 2, 'y', 80);
+	snprintf(ind + 82, sizeof ind - 82, " z");
+	f = wrap(ind);
+	snprintf(want, sizeof want, " %.82s \nz\n", ind);
+	CHECK_STR_EQ(ts, f, want);
+	free(f);
+}
+
+/* The digest's text part: declared flowed, its long rows soft-broken within 78 characters,
+ * the soft breaks' spaces through quoted-printable, and unwrapped back to whole rows. */
+static void test_flowed_digest(struct test_state *ts)
+{
+	struct mail_item it = three[1];
+	it.activity = "Elaborar, publicar y socializar el informe pormenorizado del estado del "
+		      "control interno de la entidad, con sus anexos y los soportes de cada "
+		      "dependencia, en la sección de transparencia de la página web";
+	it.link = "https://plazo.example.gov.co/oficinas/secretaria-general/"
+		  "calendario-de-plazos-institucionales#actividad-7-hito-1";
+	struct mail_digest d = digest(&it, 1);
+	char *msg = compose(&d);
+	CHECK(ts, strstr(msg, "Content-Type: text/plain; charset=UTF-8; format=flowed\r\n") != NULL);
+	size_t n;
+	const char *raw = raw_part(msg, "text/plain", &n);
+	char *dec = raw != NULL ? decode_qp(raw, n) : NULL;
+	char *text = part(msg, "text/plain");
+	CHECK(ts, dec != NULL && text != NULL);
+	if (dec != NULL && text != NULL) {
+		check_flowed(ts, dec, text, FLOWED_COLS);
+		CHECK(ts, strstr(dec, "Actividad 7: Elaborar, publicar ") != NULL);
+		CHECK(ts, strstr(dec, " \nhttps://plazo.example.gov.co/oficinas/secretaria-general/"
+				      "calendario-de-plazos-institucionales#actividad-7-hito-1\n"));
+		struct strbuf want;
+		strbuf_init(&want);
+		strbuf_printf(&want, "\nActividad 7: %s\n", it.activity);
+		CHECK(ts, strstr(text, want.data) != NULL);
+		strbuf_reset(&want);
+		strbuf_printf(&want, "\n  Ver en la página o marcar como entregada: %s\n", it.link);
+		CHECK(ts, strstr(text, want.data) != NULL);
+		strbuf_finish(&want);
+	}
+	CHECK(ts, raw != NULL && strstr(raw, "=20\r\n") != NULL); /* a soft break's space */
+	free(text);
+	free(dec);
+	free(msg);
+}
+
 TEST_MAIN(TEST(test_subject), TEST(test_long_subject), TEST(test_message_id), TEST(test_date),
 	  TEST(test_digest_headers), TEST(test_digest_parts), TEST(test_golden_digest),
 	  TEST(test_deterministic), TEST(test_injection), TEST(test_qp_edges), TEST(test_qp_lines),
-	  TEST(test_wording), TEST(test_minimal), TEST(test_stored_message_id))
+	  TEST(test_wording), TEST(test_minimal), TEST(test_stored_message_id),
+	  TEST(test_flowed_wrap), TEST(test_flowed_stuffing), TEST(test_flowed_digest))

@@ -23,6 +23,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+import mailtext  # the text part unwrapped (format=flowed)
+
 CHROMIUM = "/usr/bin/chromium"
 START = "2023-03-01T07:59:20"  # 40 s of daemon time before the 08:00 reminders
 START_EPOCH = 1677675560       # START in America/Bogota (-05:00), as a Unix time
@@ -157,7 +159,7 @@ def activities(path):
     """Activity numbers named in a digest's text part."""
     with open(path, "rb") as f:
         msg = email.message_from_bytes(f.read(), policy=email.policy.default)
-    text = msg.get_body(("plain",)).get_content()
+    text = mailtext.plain_text(msg)
     return sorted(int(n) for n in re.findall(r"Actividad (\d+)", text))
 
 

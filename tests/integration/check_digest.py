@@ -17,12 +17,14 @@ import os
 import re
 import sys
 
+import mailtext  # the text part unwrapped (format=flowed)
+
 
 def parts(msg):
     text = htmlpart = None
     for part in msg.walk():
         if part.get_content_type() == "text/plain":
-            text = part.get_content()
+            text = mailtext.flowed_part(part)
         elif part.get_content_type() == "text/html":
             htmlpart = part.get_content()
     return text, htmlpart
@@ -47,6 +49,7 @@ def check_message(path, args):
     text, htmlpart = parts(msg)
     if text is None or htmlpart is None:
         return problems + ["missing text/plain or text/html part"]
+    problems += mailtext.flowed_problems(msg.get_body(("plain",)))
     plain_html = html.unescape(re.sub(r"<[^>]+>", " ", htmlpart))
     if numbers(text) != numbers(plain_html):
         problems.append("text names %s, HTML names %s" % (numbers(text), numbers(plain_html)))

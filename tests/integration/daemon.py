@@ -20,6 +20,8 @@ import threading
 import time
 import urllib.request
 
+import mailtext  # the text part unwrapped (format=flowed)
+
 PLAZO = os.environ["PLAZO"]
 CONFIG = os.environ["PLAZO_CONFIG"]
 SEED = os.path.join(os.environ["PLAZO_TESTDATA"], "estrategia-rendicion-cuentas-2023.tsv")
@@ -256,7 +258,7 @@ def digests(maildir):
                 continue
             with open(os.path.join(root, name), "rb") as f:
                 msg = email.message_from_bytes(f.read(), policy=email.policy.default)
-            text = msg.get_body(("plain",)).get_content()
+            text = mailtext.plain_text(msg)
             nums = tuple(sorted(int(n) for n in re.findall(r"Actividad (\d+)", text)))
             out.append((os.path.basename(os.path.dirname(root)), msg["Date"], nums,
                         msg["Message-ID"]))

@@ -9,6 +9,8 @@ set -u
 : "${PLAZO:?}" "${PLAZO_TESTDATA:?}" "${PLAZO_CONFIG:?}"
 PY=/usr/bin/python3
 HERE=$(dirname "$0")
+# the inline Python below reads the text part through mailtext.py (format=flowed)
+export PYTHONPATH="$HERE${PYTHONPATH:+:$PYTHONPATH}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fails=0
@@ -38,9 +40,9 @@ $PY "$HERE/check_digest.py" "$first" --office "Seguimiento de vencidas" --number
 # Not there: the 28/02/2023 dates (4 working days late), #54 and #56 (1/03/2023, ambiguous,
 # 3 working days), #10 and #11 (31/11/2023, corrected to 30/11: not yet due).
 $PY - "$first" "$PLAZO_TESTDATA/estrategia-rendicion-cuentas-2023.tsv" <<'PY' && ok "structure: offices with headings, each activity once, doubted dates apart" || bad "escalation digest structure"
-import email, email.policy, re, sys
+import mailtext, email, email.policy, re, sys
 msg = email.message_from_bytes(open(sys.argv[1], "rb").read(), policy=email.policy.default)
-text = msg.get_body(("plain",)).get_content().replace("\r\n", "\n")
+text = mailtext.plain_text(msg).replace("\r\n", "\n")
 markup = msg.get_body(("html",)).get_content()
 plan = {}
 for line in open(sys.argv[2], encoding="utf-8"):
@@ -111,9 +113,9 @@ $P send --at 2023-03-13T08:00 >"$tmp/out" 2>&1 || bad "second send exit"
 second=$(digest "$tmp/mark")
 [ -n "$second" ] && ok "escalation digest on Monday 2023-03-13" || bad "no second escalation digest"
 $PY - "$second" <<'PY' && ok "the delivered milestone left the digest" || bad "delivered milestone still escalated"
-import email, email.policy, re, sys
+import mailtext, email, email.policy, re, sys
 msg = email.message_from_bytes(open(sys.argv[1], "rb").read(), policy=email.policy.default)
-text = msg.get_body(("plain",)).get_content().replace("\r\n", "\n")
+text = mailtext.plain_text(msg).replace("\r\n", "\n")
 nums = re.findall(r"Actividad (\d+)", text)
 assert "5" not in nums and "3" in nums and "9" in nums, nums
 PY

@@ -17,6 +17,8 @@ import os
 import re
 import sys
 
+import mailtext  # the text part unwrapped (format=flowed)
+
 FAILS = []
 
 WEEKDAYS = ["lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"]
@@ -75,7 +77,9 @@ def parts(path, msg):
               p.get_content_charset() == "utf-8" and p["Content-Transfer-Encoding"] ==
               "quoted-printable")
         check(path + ": " + p.get_content_type() + " no defects", not p.defects, p.defects)
-    text = ps[0].get_content().replace("\r\n", "\n")
+    check(path + ": text/plain format=flowed within 78 characters",
+          not mailtext.flowed_problems(ps[0]), mailtext.flowed_problems(ps[0]))
+    text = mailtext.flowed_part(ps[0]).replace("\r\n", "\n")
     markup = ps[1].get_content().replace("\r\n", "\n")
     shown = html.unescape(re.sub(r"<[^>]*>", "", markup))
     return text, markup, shown

@@ -26,6 +26,8 @@ import urllib.request
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import daemon as dm  # noqa: E402  (the Daemon driver and make_config of daemon.py)
 
+import mailtext  # the text part unwrapped (format=flowed)
+
 PLAZO = os.environ["PLAZO"]
 DATA = os.environ["PLAZO_TESTDATA"]
 SRC = os.environ["PLAZO_SRC"]
@@ -69,7 +71,7 @@ def plain_bodies(maildir):
     for name in sorted(os.listdir(maildir)):
         with open(os.path.join(maildir, name), "rb") as f:
             msg = email.message_from_bytes(f.read(), policy=email.policy.default)
-        out.append(msg.get_body(("plain",)).get_content())
+        out.append(mailtext.plain_text(msg))
     return out
 
 

@@ -26,6 +26,8 @@ import time
 import urllib.error
 import urllib.request
 
+import mailtext  # the text part unwrapped (format=flowed)
+
 PLAZO = os.environ["PLAZO"]
 DATA = os.environ["PLAZO_TESTDATA"]
 PAAC = os.path.join(DATA, "paac-riesgos-2024.tsv")
@@ -143,7 +145,9 @@ def digests(tmp):
             msg = email.message_from_binary_file(open(os.path.join(root, name), "rb"),
                                                  policy=email.policy.default)
             for part in msg.walk():
-                if part.get_content_maintype() == "text":
+                if part.get_content_type() == "text/plain":
+                    out += mailtext.flowed_part(part)
+                elif part.get_content_maintype() == "text":
                     out += part.get_content()
     return out
 

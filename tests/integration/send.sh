@@ -7,6 +7,8 @@ set -u
 : "${PLAZO:?}" "${PLAZO_TESTDATA:?}" "${PLAZO_CONFIG:?}"
 PY=/usr/bin/python3
 HERE=$(dirname "$0")
+# the inline Python below reads the text part through mailtext.py (format=flowed)
+export PYTHONPATH="$HERE${PYTHONPATH:+:$PYTHONPATH}"
 tmp=$(mktemp -d)
 pids=""
 cleanup() {
@@ -47,9 +49,9 @@ $PY "$HERE/check_digest.py" "$msg" --office "Oficina de Control Interno" --numbe
 # the calendar link goes to the page's subscribe section, never to the .ics (a click on that
 # downloads a snapshot that never updates)
 $PY - "$msg" <<'EOF' && ok "calendar link: the page's #suscribir, no .ics link" || bad "calendar link"
-import email, email.policy, re, sys
+import mailtext, email, email.policy, re, sys
 msg = email.message_from_bytes(open(sys.argv[1], "rb").read(), policy=email.policy.default)
-text = msg.get_body(("plain",)).get_content()
+text = mailtext.plain_text(msg)
 html = msg.get_body(("html",)).get_content()
 sub = re.findall(r"Suscribirse al calendario de plazos: (\S+)", text)
 assert len(sub) == 1 and re.fullmatch(r"https?://[^#]+/o/[0-9a-f]{32}#suscribir", sub[0]), sub
@@ -58,9 +60,9 @@ assert 'href="%s"' % sub[0] in html, "no HTML link to " + sub[0]
 EOF
 # #54 and #56 are due 1/03/2023, which the plan check flags as ambiguous: the digest says so
 $PY - "$msg" <<'EOF' && ok "doubtful date: the digest says 1/03/2023 could be 3 January" || bad "doubt in the digest"
-import email, email.policy, html, sys
+import mailtext, email, email.policy, html, sys
 msg = email.message_from_bytes(open(sys.argv[1], "rb").read(), policy=email.policy.default)
-text = msg.get_body(("plain",)).get_content()
+text = mailtext.plain_text(msg)
 markup = html.unescape(msg.get_body(("html",)).get_content())
 want = "La fecha del plan, 1/03/2023, también podría leerse 3 de enero de 2023"
 assert text.count(want) == 2 and markup.count(want) == 2, (text.count(want), markup.count(want))
