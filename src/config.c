@@ -677,6 +677,7 @@ static const struct key_rule rules[] = {
 	{R(REMINDERS, "send_time", CUSTOM, 0), .parse = parse_send_time, .def = "08:00"},
 	{R(REMINDERS, "working_days_only", BOOL, CFG(policy.working_days_only)), .def = "yes"},
 	{R(REMINDERS, "announce_start", BOOL, CFG(policy.announce_start)), .def = "yes"},
+	{R(REMINDERS, "welcome", BOOL, CFG(policy.welcome)), .def = "yes"},
 	{R(MAIL, "from", ADDRESS, CFG(mail.from)), .def = "plazo@localhost"},
 	{R(MAIL, "from_name", TEXT, CFG(mail.from_name)), .def = "Plazos"},
 	{R(MAIL, "maildir", PATH, CFG(mail.maildir))}, /* derived: state_dir/maildir */

@@ -68,6 +68,7 @@ struct config_policy {
 	int send_minute;        /* local send time, minutes after midnight (default 08:00) */
 	bool working_days_only; /* send on working days only (default yes) */
 	bool announce_start;    /* announce a range's start (default yes) */
+	bool welcome;           /* one welcome digest per new office (default yes) */
 };
 
 /* [mail] and [smtp]: how digests leave. With no [smtp] url they go into a Maildir per

@@ -22,6 +22,18 @@
 #define FNV_BASIS HASH_FNV_BASIS
 #define FNV_BASIS_SWAPPED 0x84222325cbf29ce4ULL
 
+/* The welcome digest's opening (mail.h), one paragraph a string. */
+static const char welcome_title[] = "Bienvenida a plazo";
+static const char *const welcome_text[] = {
+	"plazo es el servicio que avisa a cada oficina de los plazos que le asigna el plan: "
+	"le escribirá antes de cada fecha de entrega, el día en que vence y, mientras siga "
+	"pendiente, después de vencida.",
+	"En la página de la oficina están todos sus plazos y allí se marca cada entrega; en "
+	"su sección «Suscribirse» puede llevar los plazos a su calendario. Los enlaces están "
+	"al final de este mensaje.",
+	"Esta es la situación de la oficina hoy:",
+};
+
 static const char late_note[] =
 	"Aviso enviado con retraso: plazo no estaba en servicio a la hora prevista.";
 
@@ -115,9 +127,10 @@ static void put_office(struct strbuf *out, const struct mail_digest *d)
 void mail_subject(const struct mail_digest *d, struct strbuf *out)
 {
 	size_t n[3];
-	bool first = true;
+	bool first;
 	count_groups(d, n);
-	strbuf_puts(out, "Plazos: ");
+	strbuf_puts(out, d->welcome ? "Plazos: bienvenida" : "Plazos: ");
+	first = !d->welcome; /* "bienvenida" then ", 1 vencida" */
 	put_count(out, n[GROUP_LATE], "vencida", "vencidas", &first);
 	put_count(out, n[GROUP_TODAY], "vence hoy", "vencen hoy", &first);
 	put_count(out, n[GROUP_NEXT], "próxima", "próximas", &first);
@@ -912,6 +925,13 @@ static void html_unread(struct strbuf *out, const struct mail_digest *d)
 		      unread_outro);
 }
 
+static void text_welcome(struct strbuf *out)
+{
+	strbuf_printf(out, "\n%s\n", welcome_title);
+	for (size_t i = 0; i < sizeof(welcome_text) / sizeof(welcome_text[0]); i++)
+		strbuf_printf(out, "\n%s\n", welcome_text[i]);
+}
+
 static void render_text(struct strbuf *out, const struct mail_digest *d)
 {
 	size_t n[3];
@@ -928,6 +948,8 @@ static void render_text(struct strbuf *out, const struct mail_digest *d)
 		text_footer(out, d);
 		return;
 	}
+	if (d->welcome)
+		text_welcome(out);
 	if (d->n_items == 0)
 		strbuf_puts(out, "\nNo hay plazos pendientes.\n");
 	for (int g = GROUP_LATE; g <= GROUP_NEXT; g++) {
@@ -1037,6 +1059,14 @@ static void html_heading(struct strbuf *out, const char *title, size_t n)
 	strbuf_printf(out, " (%zu)</h2>\n", n);
 }
 
+static void html_welcome(struct strbuf *out)
+{
+	strbuf_printf(out, "<h2 style=\"font-size:18px;margin:24px 0 8px\">%s</h2>\n",
+		      welcome_title);
+	for (size_t i = 0; i < sizeof(welcome_text) / sizeof(welcome_text[0]); i++)
+		strbuf_printf(out, "<p style=\"margin:0 0 8px\">%s</p>\n", welcome_text[i]);
+}
+
 static void render_html(struct strbuf *out, const struct mail_digest *d)
 {
 	size_t n[3];
@@ -1053,6 +1083,8 @@ static void render_html(struct strbuf *out, const struct mail_digest *d)
 		html_footer(out, d);
 		return;
 	}
+	if (d->welcome)
+		html_welcome(out);
 	if (d->n_items == 0)
 		strbuf_puts(out, "<p style=\"margin:16px 0\">No hay plazos pendientes.</p>\n");
 	for (int g = GROUP_LATE; g <= GROUP_NEXT; g++) {

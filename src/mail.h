@@ -19,7 +19,8 @@
  * white space becomes one space, invalid UTF-8 becomes U+FFFD; HTML escapes &<>"'.
  * Links to page_url and to its subscribe section (page_url#suscribir, never the .ics: a
  * click on that downloads a snapshot) appear only for an http(s) page_url. Text and HTML parts are
- * quoted-printable; soft line breaks never split a UTF-8 character.
+ * quoted-printable; soft line breaks never split a UTF-8 character. The text part is
+ * format=flowed (flowed.h): lines of at most 78 characters, a soft break's space "=20".
  */
 #ifndef PLAZO_MAIL_H
 #define PLAZO_MAIL_H
@@ -83,6 +84,12 @@ struct mail_digest {
 	 * rows: no such section. */
 	const struct unread *unread;
 	bool escalation;            /* the supervising office's digest (see below) */
+	bool welcome;               /* the welcome digest of an office new to plazo: after the
+				     * date, "Bienvenida a plazo" and three short paragraphs (what
+				     * plazo is, the page and its subscribe section, "Esta es la
+				     * situación de la oficina hoy:"), then the items as usual;
+				     * Subject "Plazos: bienvenida, 1 vencida — X" ("Plazos:
+				     * bienvenida — X" without items) */
 };
 
 /* "<plazo.H1.H2@domain>" from identity: a resend of the same digest has the same Message-ID.

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agenda.h"
 #include "calendar.h"
 #include "deliver.h"
 #include "done.h"
@@ -14,6 +15,7 @@
 #include "mail.h"
 #include "remind.h"
 #include "spanish.h"
+#include "welcome.h"
 #include "xalloc.h"
 
 enum { LATE_AFTER = DELIVER_LATE_AFTER, FIRST_RUN_WINDOW = 24 * 3600 };
@@ -66,7 +68,8 @@ static int enqueue(const struct plan *p, const struct config *cfg, struct store 
 {
 	bool has;
 	time_t from;
-	if (store_cursor(st, &has, &from, err) < 0)
+	if (store_cursor(st, &has, &from, err) < 0 ||
+	    welcome_enqueue(cfg, st, at, &rep->enqueued, err) < 0)
 		return -1;
 	if (!has)
 		from = at - FIRST_RUN_WINDOW;
@@ -175,6 +178,7 @@ struct group {
 	const char *message_id; /* stored, or "" */
 	bool legacy;
 	bool escalation;
+	bool welcome;
 };
 
 /* One digest being built: its items and the strings they borrow. */
@@ -330,7 +334,7 @@ static int send_digest(const struct lookup *l, struct deliver *t, const struct s
 		.message_id = message_id, .date = at, .timezone = o->timezone, .today = d->today,
 		.items = d->items, .n_items = d->n, .page_url = d->page_url, .feed_url = d->feed_url,
 		.unread = d->unread,
-		.escalation = d->g->escalation,
+		.escalation = d->g->escalation, .welcome = d->g->welcome,
 	};
 	struct strbuf msg;
 	strbuf_init(&msg);
@@ -347,6 +351,64 @@ static int send_digest(const struct lookup *l, struct deliver *t, const struct s
 		free(settled);
 	}
 	strbuf_finish(&msg);
+	return rc;
+}
+
+/* A digest pass over one group of an office's pending rows. */
+typedef int pass_fn(const struct lookup *l, struct store *st, struct deliver *t,
+		    const struct group *g, size_t office, time_t at, struct strbuf *dry_out,
+		    struct send_report *rep, struct pz_error *err);
+
+/* The welcome digest's items: the office's milestones not marked delivered, overdue or due
+ * within WELCOME_DAYS (welcome.h), in the order of a digest. */
+static void welcome_items(const struct lookup *l, const struct agenda *a, struct digest *d)
+{
+	d->items = xcalloc(a->len + 1, sizeof(*d->items));
+	d->texts = xcalloc(TEXTS * (a->len + 1), sizeof(*d->texts));
+	for (size_t i = 0; i < TEXTS * (a->len + 1); i++)
+		strbuf_init(&d->texts[i]);
+	for (size_t i = 0; i < a->len; i++) {
+		const struct agenda_item *it = &a->items[i];
+		const struct activity *act = &l->p->activities[it->activity];
+		struct store_reminder r = {.late = false};
+		snprintf(r.activity, sizeof(r.activity), "%s", plan_activity_key(act));
+		if (done_find(l->done, l->p, it->activity, it->milestone,
+			      l->cfg->offices[d->office].id))
+			continue;
+		fill_item(l, d, d->n, (long)it->milestone, &r);
+		d->items[d->n++].stage = WELCOME_STAGE; /* not r's, which dies here */
+	}
+	qsort(d->items, d->n, sizeof(*d->items), compare_items);
+}
+
+/* The welcome digest of an office new to plazo; it settles the group's welcome rows. */
+static int welcome_pass(const struct lookup *l, struct store *st, struct deliver *t,
+			const struct group *g, size_t office, time_t at, struct strbuf *dry_out,
+			struct send_report *rep, struct pz_error *err)
+{
+	const struct config_office *o = &l->cfg->offices[office];
+	struct digest d = {.g = g, .office = office, .today_at = at};
+	struct agenda *ag = xcalloc(l->cfg->n_offices, sizeof(*ag));
+	strbuf_init(&d.identity);
+	int minutes, rc = calendar_utc_to_local(o->timezone, at, &d.today, &minutes, err);
+	if (rc == 0)
+		rc = feed_office_urls(l->cfg, st, o->id, at, &d.page_url, &d.feed_url, err);
+	if (rc == 0)
+		rc = agenda_build(l->p, l->cfg, at, WELCOME_DAYS, ag, err);
+	size_t cap = rc == 0 ? ag[office].len + 1 : 0;
+	if (rc == 0) {
+		welcome_items(l, &ag[office], &d);
+		d.rows = xcalloc(g->n, sizeof(*d.rows));
+		strbuf_printf(&d.identity, "%s:welcome", o->id);
+		for (size_t i = 0; i < g->n; i++) {
+			d.rows[d.n_rows++] = i;
+			strbuf_printf(&d.identity, ":%lld", g->rows[i].id);
+		}
+		rc = send_digest(l, t, g->rows, &d, o->name, at, dry_out, rep, err);
+	}
+	agenda_free(ag, l->cfg->n_offices);
+	free(ag);
+	digest_finish(&d, cap);
 	return rc;
 }
 
@@ -411,7 +473,7 @@ static bool same_group(const struct group *g, const struct store_reminder *r)
 {
 	bool esc = strcmp(r->activity, ESCALATE_ACTIVITY) == 0;
 	bool legacy = r->message_id[0] == '\0' && r->attempts > 0;
-	return g->escalation == esc && g->legacy == legacy &&
+	return g->escalation == esc && g->welcome == welcome_row(r) && g->legacy == legacy &&
 	       strcmp(g->message_id, r->message_id) == 0;
 }
 
@@ -431,6 +493,7 @@ static size_t group_rows(const struct store_reminder *rows, size_t n, struct gro
 				.message_id = rows[i].message_id,
 				.legacy = rows[i].message_id[0] == '\0' && rows[i].attempts > 0,
 				.escalation = strcmp(rows[i].activity, ESCALATE_ACTIVITY) == 0,
+				.welcome = welcome_row(&rows[i]),
 			};
 		}
 		g[k].rows[g[k].n++] = rows[i];
@@ -439,20 +502,26 @@ static size_t group_rows(const struct store_reminder *rows, size_t n, struct gro
 	return ng;
 }
 
-/* One office's pending rows: a digest per group, escalation last. */
+/* The order of an office's digests: the welcome first, escalation last. */
+static int group_kind(const struct group *g)
+{
+	return g->welcome ? 0 : g->escalation ? 2 : 1;
+}
+
+/* One office's pending rows: a digest per group, the welcome first, escalation last. */
 static int office_pass(const struct lookup *l, struct store *st, struct deliver *t,
 		       const struct store_reminder *rows, size_t n, size_t office, time_t at,
 		       struct strbuf *dry_out, struct send_report *rep, struct pz_error *err)
 {
+	static pass_fn *const passes[] = {welcome_pass, reminders_pass, escalation_pass};
 	struct group *g;
 	size_t ng = group_rows(rows, n, &g);
 	int rc = 0;
-	for (int esc = 0; esc < 2; esc++)
+	for (int kind = 0; kind < 3; kind++)
 		for (size_t k = 0; k < ng && rc == 0; k++) {
-			if (g[k].escalation != (esc == 1) || (!dry_out && deliver_waiting(t)))
+			if (group_kind(&g[k]) != kind || (!dry_out && deliver_waiting(t)))
 				continue;
-			rc = esc ? escalation_pass(l, st, t, &g[k], office, at, dry_out, rep, err)
-				 : reminders_pass(l, st, t, &g[k], office, at, dry_out, rep, err);
+			rc = passes[kind](l, st, t, &g[k], office, at, dry_out, rep, err);
 		}
 	for (size_t k = 0; k < ng; k++)
 		free(g[k].rows);

@@ -105,6 +105,12 @@ static const char *const migrations[] = {
 	"  at INTEGER NOT NULL, by_name TEXT NOT NULL DEFAULT '',"
 	"  evidence TEXT NOT NULL DEFAULT '');"
 	"CREATE INDEX delivery_later_key ON delivery_later (office, activity, milestone, due);",
+	/* 8: the welcome digest (welcome.h), once per office: an office that already received
+	 * a digest counts as welcomed, its welcome row settled (superseded) as of its first */
+	"INSERT OR IGNORE INTO reminder (office, activity, milestone, due, stage, slot, state,"
+	"  next_attempt, done)"
+	"  SELECT office, 'welcome', 0, '', 'welcome', min(slot), 'superseded', min(slot),"
+	"  min(done) FROM reminder WHERE state = 'sent' GROUP BY office;",
 };
 
 static const char *const state_names[] = {"pending",  "sent",	  "failed",

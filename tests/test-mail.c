@@ -1038,8 +1038,34 @@ static void test_flowed_digest(struct test_state *ts)
 	free(msg);
 }
 
+/* The welcome digest: its Subject and its opening before the items. */
+static void test_welcome(struct test_state *ts)
+{
+	struct mail_digest d = digest(three, 3);
+	d.welcome = true;
+	check_subject(ts, &d, "Plazos: bienvenida, 1 vencida, 1 vence hoy, 1 próxima — "
+			      "Secretaría General");
+	char *msg = compose(&d);
+	char *text = part(msg, "text/plain"), *html = part(msg, "text/html");
+	const char *w = text ? strstr(text, "\nBienvenida a plazo\n\nplazo es el servicio") : NULL;
+	CHECK(ts, w != NULL && strstr(w, "\nEsta es la situación de la oficina hoy:\n\nVencidas (1)"));
+	CHECK(ts, html != NULL && strstr(html, ">Bienvenida a plazo</h2>") != NULL);
+	free(html);
+	free(text);
+	free(msg);
+	d = digest(NULL, 0);
+	d.welcome = true;
+	check_subject(ts, &d, "Plazos: bienvenida — Secretaría General");
+	msg = compose(&d);
+	text = part(msg, "text/plain");
+	CHECK(ts, text != NULL && strstr(text, "hoy:\n\nNo hay plazos pendientes.\n") != NULL);
+	free(text);
+	free(msg);
+}
+
 TEST_MAIN(TEST(test_subject), TEST(test_long_subject), TEST(test_message_id), TEST(test_date),
 	  TEST(test_digest_headers), TEST(test_digest_parts), TEST(test_golden_digest),
 	  TEST(test_deterministic), TEST(test_injection), TEST(test_qp_edges), TEST(test_qp_lines),
 	  TEST(test_wording), TEST(test_minimal), TEST(test_stored_message_id),
-	  TEST(test_flowed_wrap), TEST(test_flowed_stuffing), TEST(test_flowed_digest))
+	  TEST(test_flowed_wrap), TEST(test_flowed_stuffing), TEST(test_flowed_digest),
+	  TEST(test_welcome))

@@ -45,6 +45,8 @@ def make_config(tmp, plan):
     text = re.sub(r"(?m)^file = .*$", "file = " + plan, text)
     head = ("[plazo]\nstate_dir = %s/state\nbase_url = http://127.0.0.1:8080\n"
             "[mail]\nfrom = plazos@example.gov.co\n"
+            # the ledger here is the plan's reminders; the welcome digest has its own test
+            "[reminders]\nwelcome = no\n"
             "[http]\nlisten = 127.0.0.1:0\nmetrics_listen = 127.0.0.1:0\n" % tmp)
     path = os.path.join(tmp, "plazo.ini")
     with open(path, "w", encoding="utf-8") as f:

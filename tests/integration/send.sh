@@ -22,8 +22,10 @@ bad() { echo "FAIL $1"; fails=$((fails + 1)); }
 expect_grep() { if grep -q -- "$2" "$3"; then ok "$1"; else bad "$1: no '$2' in $3"; cat "$3"; fi; }
 
 # make_config NAME [EXTRA INI TEXT]: the shipped config with its own state dir and plan path.
+# welcome = no: this test counts reminder digests; the welcome digest has its own test
+# (welcome.sh)
 make_config() {
-    sed -e "s|^state_dir = .*|state_dir = $tmp/$1|" \
+    sed -e "s|^state_dir = .*|state_dir = $tmp/$1|" -e "s|^welcome = yes$|welcome = no|" \
         -e "s|^file = .*|file = $PLAZO_TESTDATA/estrategia-rendicion-cuentas-2023.tsv|" \
         "$PLAZO_CONFIG" >"$tmp/$1.ini"
     [ $# -gt 1 ] && printf '%s\n' "$2" >>"$tmp/$1.ini"

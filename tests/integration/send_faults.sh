@@ -58,8 +58,10 @@ start_peer() {
 }
 # make_config NAME PORT [PASSWORD_FILE [CA_FILE]]: the shipped config, state in
 # $tmp/NAME-state, sending to the peer (CA_FILE "-": no ca_file line); prints its path.
+# welcome = no: this test counts reminder digests; the welcome digest has its own test
+# (welcome.sh)
 make_config() {
-    sed -e "s|^state_dir = .*|state_dir = $tmp/$1-state|" \
+    sed -e "s|^welcome = yes$|welcome = no|" -e "s|^state_dir = .*|state_dir = $tmp/$1-state|" \
         -e "s|^file = .*|file = $PLAZO_TESTDATA/estrategia-rendicion-cuentas-2023.tsv|" \
         -e 's/^email = secretaria.general@example.gov.co$/&\nmanager = jefe.sg@example.gov.co/' \
         "$PLAZO_CONFIG" >"$tmp/$1.ini"
@@ -226,7 +228,7 @@ expect_grep "a day after the first attempt: failed" "0 deferred, [1-9][0-9]* fai
 
 # 8. two fresh databases, the same digest: different Message-IDs.
 for n in 1 2; do
-    sed -e "s|^state_dir = .*|state_dir = $tmp/fresh$n|" \
+    sed -e "s|^welcome = yes$|welcome = no|" -e "s|^state_dir = .*|state_dir = $tmp/fresh$n|" \
         -e "s|^file = .*|file = $PLAZO_TESTDATA/estrategia-rendicion-cuentas-2023.tsv|" \
         "$PLAZO_CONFIG" >"$tmp/fresh$n.ini"
     "$PLAZO" -c "$tmp/fresh$n.ini" send --at 2023-03-07T08:00 >/dev/null 2>&1
@@ -241,7 +243,7 @@ fi
 # 9. Maildir on a full tmpfs, then on a read-only bind mount: deferred, delivered later.
 # maildir_case NAME DIR: sends into DIR (not writable yet), then runs "$fix", then again.
 maildir_case() {
-    sed -e "s|^state_dir = .*|state_dir = $tmp/$1-state|" \
+    sed -e "s|^welcome = yes$|welcome = no|" -e "s|^state_dir = .*|state_dir = $tmp/$1-state|" \
         -e "s|^file = .*|file = $PLAZO_TESTDATA/estrategia-rendicion-cuentas-2023.tsv|" \
         -e "s|^;maildir = .*|maildir = $2|" "$PLAZO_CONFIG" >"$tmp/$1.ini"
     send "$tmp/$1.ini" 2023-03-07T08:00

@@ -17,7 +17,13 @@ numbers, so its keys are the ones the v3 state holds by construction: `plazo che
 migrated state finds no orphaned mark and keeps no old key, the daemon adopts nothing
 (activity_alias stays empty, 'identity' goes from 'legacy' to 'adopted'), records the plan it
 loaded, and every ledger row and mark names an activity of it.
+
+Schema 8 (the welcome digest, once per office): every office the v3 state had sent a digest
+to counts as welcomed (its welcome row settled as superseded, none for the others), and the
+daemon sends it no welcome; the offices never written to get theirs.
 """
+import email
+import email.policy
 import json
 import os
 import re
@@ -141,10 +147,55 @@ def check_identity_after(db_path):
         check("the plan loaded is recorded (65 activities)", len(seen) == 65, len(seen))
         keys = {r[0] for r in db.execute("SELECT activity FROM reminder UNION "
                                          "SELECT activity FROM delivery")}
-        lost = sorted(k for k in keys if k not in seen and k != "escalation")
+        # the escalation and welcome rows name no plan activity (escalate.h, welcome.h)
+        lost = sorted(k for k in keys if k not in seen and k not in ("escalation", "welcome"))
         check("every ledger row and mark names an activity of the plan", not lost, lost)
     finally:
         db.close()
+
+
+def welcomed_before(g):
+    return sorted({r["office"] for r in g["reminder"] if r["state"] == "sent"})
+
+
+def welcome_rows(db_path):
+    db = sqlite3.connect(db_path)
+    try:
+        return dict(db.execute("SELECT office, state FROM reminder WHERE activity = 'welcome'"
+                               " AND stage = 'welcome'").fetchall())
+    finally:
+        db.close()
+
+
+def check_welcome_migrated(db_path, g):
+    before = welcomed_before(g)
+    want = {office: "superseded" for office in before}
+    check("schema 8: offices sent digests count as welcomed (%s)" % ", ".join(before),
+          before and welcome_rows(db_path) == want, (welcome_rows(db_path), want))
+
+
+def welcome_subjects(tmp, office):
+    out = []
+    folder = os.path.join(tmp, "state", "maildir", office)
+    for root, _, files in os.walk(folder):
+        for name in files:
+            with open(os.path.join(root, name), "rb") as f:
+                msg = email.message_from_binary_file(f, policy=email.policy.default)
+            if "bienvenida" in str(msg["Subject"]):
+                out.append(str(msg["Subject"]))
+    return out
+
+
+def check_welcome_after(tmp, db_path, g):
+    rows = welcome_rows(db_path)
+    for office in welcomed_before(g):
+        check("schema 8: no welcome for %s, which had digests" % office,
+              rows.get(office) == "superseded" and not welcome_subjects(tmp, office),
+              (rows.get(office), welcome_subjects(tmp, office)))
+    fresh = [o for o in rows if o not in welcomed_before(g)]
+    check("schema 8: the offices never written to are welcomed", len(fresh) > 0 and all(
+        rows[o] == "sent" and len(welcome_subjects(tmp, o)) == 1 for o in fresh),
+        {o: (rows[o], welcome_subjects(tmp, o)) for o in fresh})
 
 
 def check_token_list(config, base, g):
@@ -237,10 +288,12 @@ def main():
                            timeout=30)
         check("status opens the v3 state", r.returncode == 0, r.stdout + r.stderr)
         check_opened(db_path, g)
+        check_welcome_migrated(db_path, g)
         check_identity_before(config, db_path)
         check_token_list(config, base, g)
         check_feeds(tmp, config, g)
         check_identity_after(db_path)
+        check_welcome_after(tmp, db_path, g)
         # the daemon may send what is due; it never rewrites what was settled
         settled = [r for r in g["reminder"] if r["state"] != "pending"]
         check_db(db_path, dict(g, reminder=settled), "after the daemon")
