@@ -14,8 +14,8 @@ int welcome_enqueue(const struct config *cfg, struct store *st, time_t at, size_
 	if (!cfg->policy.welcome)
 		return 0;
 	for (size_t i = 0; i < cfg->n_offices; i++) {
-		struct store_reminder row = {.milestone = 0, .slot = at, .next_attempt = at,
-					     .state = STORE_PENDING};
+		struct store_reminder row = {
+			.milestone = 0, .slot = at, .next_attempt = at, .state = STORE_PENDING};
 		snprintf(row.office, sizeof(row.office), "%s", cfg->offices[i].id);
 		snprintf(row.activity, sizeof(row.activity), "%s", WELCOME_ACTIVITY);
 		snprintf(row.stage, sizeof(row.stage), "%s", WELCOME_STAGE);
