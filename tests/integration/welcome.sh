@@ -4,7 +4,7 @@
 # has one), listing what `plazo upcoming` lists for it (overdue, due within 30 days), with
 # its page and subscribe links, as format=flowed text; a second pass sends none; an office
 # added to the config later gets its own at the next pass, and nobody else a second one;
-# welcome = no sends none.
+# welcome = no sends none; a held queue keeps the welcomes until it is released.
 set -u
 : "${PLAZO:?}" "${PLAZO_TESTDATA:?}" "${PLAZO_CONFIG:?}"
 PY=/usr/bin/python3
@@ -113,6 +113,22 @@ send "$cfg" 2023-03-01T08:00
 check "welcome = no: no welcome" "$tmp/off/maildir" 2023-03-01T08:00 none
 [ "$(count "$tmp/off/maildir")" -eq 1 ] && ok "welcome = no: only the reminder digest" \
     || bad "welcome = no: $(count "$tmp/off/maildir") messages"
+
+# 5. never lost: the Maildir cannot be made (a file is in its way), the queue holds, the
+# welcomes wait as pending rows and go out, once each, when the cause is gone
+cfg=$(make_config held yes)
+sed -i "s|^;maildir = .*|maildir = $tmp/held-md|" "$cfg"
+touch "$tmp/held-md"
+timeout 60 "$PLAZO" -c "$cfg" send --at 2023-03-01T08:00 >"$tmp/out" 2>"$tmp/err"
+grep -q "digests sent (0 reminders)" "$tmp/out" && grep -q "queue held" "$tmp/err" \
+    && ok "held: no welcome sent, the queue held" || bad "held: $(cat "$tmp/out" "$tmp/err")"
+"$PLAZO" -c "$cfg" status >"$tmp/status" 2>&1
+grep -q "^reminders: $((offices + 2)) pending, 0 sent" "$tmp/status" \
+    && ok "held: the welcomes wait in the ledger" || bad "held: $(head -n 1 "$tmp/status")"
+rm "$tmp/held-md"
+send "$cfg" 2023-03-01T08:10
+send "$cfg" 2023-03-01T08:30
+check "held, then released: one welcome per office" "$tmp/held-md" 2023-03-01T08:00 all
 
 [ "$fails" -eq 0 ] && echo "all ok" || echo "$fails failed"
 exit "$fails"
