@@ -68,7 +68,8 @@ static void documented_rows_in_table(struct test_state *ts)
 		snprintf(code, sizeof(code), "%.*s", (int)(n < sizeof(code) ? n : sizeof(code) - 1),
 			 p + 4);
 		if (diag_code_find(code) == NULL)
-			fprintf(stderr, "docs/diagnostics.md: %s is not in src/diag_codes.h\n", code);
+			fprintf(stderr, "docs/diagnostics.md: %s is not in src/diag_codes.h\n",
+				code);
 		CHECK(ts, diag_code_find(code) != NULL);
 		rows++;
 	}
@@ -110,5 +111,5 @@ static void lookups(struct test_state *ts)
 	diag_list_finish(&list);
 }
 
-TEST_MAIN(TEST(table_rows_documented), TEST(documented_rows_in_table),
-	  TEST(man_page_names_codes), TEST(lookups))
+TEST_MAIN(TEST(table_rows_documented), TEST(documented_rows_in_table), TEST(man_page_names_codes),
+	  TEST(lookups))
