@@ -745,7 +745,7 @@ static void push_days(struct scan *sc, const struct raw *date)
 }
 
 /* A separator after a listed day: the list goes on. */
-static bool feed_day_sep(struct scan *sc, const struct elem *el)
+static bool scan_day_sep(struct scan *sc, const struct elem *el)
 {
 	if (sc->st != ST_PARTIAL || sc->partial.kind != RAW_DAY || sc->n_days >= DAYS_MAX)
 		return false;
@@ -761,7 +761,7 @@ static void end_group(struct scan *sc)
 	sc->between = false;
 }
 
-static void feed_date(struct scan *sc, const struct elem *el)
+static void scan_date(struct scan *sc, const struct elem *el)
 {
 	if (sc->st == ST_CONN) {
 		struct raw_item *it = &sc->items[sc->len - 1];
@@ -787,7 +787,7 @@ static void feed_date(struct scan *sc, const struct elem *el)
 	close_garbage(sc);
 }
 
-static void feed_range(struct scan *sc, const struct elem *el)
+static void scan_range(struct scan *sc, const struct elem *el)
 {
 	switch (sc->st) {
 	case ST_DATE:
@@ -807,7 +807,7 @@ static void feed_range(struct scan *sc, const struct elem *el)
 }
 
 /* "de", "el", "entre": before a date, or after a connector ("hasta el 30/11/2023"). */
-static void feed_prefix(struct scan *sc, const struct elem *el)
+static void scan_prefix(struct scan *sc, const struct elem *el)
 {
 	if (sc->st == ST_PREFIX || sc->st == ST_CONN || sc->st == ST_PCONN) {
 		set_pending(sc, sc->st, el, true);
@@ -818,17 +818,18 @@ static void feed_prefix(struct scan *sc, const struct elem *el)
 	sc->between = sc->between || el->between;
 }
 
-static void feed(struct scan *sc, const struct elem *el)
+/* Steps the cell scanner by one element: a line break ends the group, then by kind. */
+static void scan_elem(struct scan *sc, const struct elem *el)
 {
 	if (el->newline)
 		end_group(sc);
 	switch (el->kind) {
 	case EL_DATE:
-		feed_date(sc, el);
+		scan_date(sc, el);
 		break;
 	case EL_PARTIAL: /* "del 1 al ...": the prefix stays pending with the partial date */
 		if (yearless_date(sc, &el->raw) && (sc->st == ST_PCONN || sc->st == ST_DAYS)) {
-			feed_date(sc, el);
+			scan_date(sc, el);
 			break;
 		}
 		if (sc->st == ST_DAYS && el->raw.kind == RAW_DAY) {
@@ -842,15 +843,15 @@ static void feed(struct scan *sc, const struct elem *el)
 		set_pending(sc, ST_PARTIAL, el, sc->st == ST_PREFIX);
 		break;
 	case EL_RANGE:
-		feed_range(sc, el);
+		scan_range(sc, el);
 		break;
 	case EL_PREFIX:
-		feed_prefix(sc, el);
+		scan_prefix(sc, el);
 		break;
 	case EL_SEP:
 		if (el->conj && sc->between && sc->st == ST_DATE)
-			feed_range(sc, el);
-		else if (!feed_day_sep(sc, el))
+			scan_range(sc, el);
+		else if (!scan_day_sep(sc, el))
 			end_group(sc);
 		break;
 	case EL_QUIET:
@@ -874,7 +875,7 @@ static void scan_cell(const char *text, int year, struct scan *sc)
 	for (;;) {
 		struct elem el;
 		size_t n = next_elem(&lx, &el);
-		feed(sc, &el);
+		scan_elem(sc, &el);
 		if (el.kind == EL_END)
 			break;
 		drop(&lx, n);
@@ -1005,8 +1006,8 @@ static void put_text(struct strbuf *out, const char *text, size_t len, size_t ma
 }
 
 /* Emits msg (then empties it) as a diagnostic about the cell. */
-static void report(const struct resolver *rs, enum diag_severity sev, const char *code,
-		   struct strbuf *msg)
+static void emit_diag(const struct resolver *rs, enum diag_severity sev, const char *code,
+		      struct strbuf *msg)
 {
 	const struct date_where *w = rs->where;
 	if (rs->diags != NULL)
@@ -1041,7 +1042,7 @@ static struct date clamp_day(const struct resolver *rs, const struct raw *r, int
 	put_raw(&m, rs, r);
 	strbuf_puts(&m, " does not exist; read as ");
 	put_iso(&m, d);
-	report(rs, DIAG_WARNING, "invalid-date", &m);
+	emit_diag(rs, DIAG_WARNING, "invalid-date", &m);
 	return d;
 }
 
@@ -1060,7 +1061,7 @@ static void warn_ambiguous(const struct resolver *rs, const struct raw *r, enum 
 				: "the order most dates in the file use");
 	strbuf_puts(&m, "); could be ");
 	put_iso(&m, is_dmy ? mdy : dmy);
-	report(rs, DIAG_WARNING, "ambiguous-date", &m);
+	emit_diag(rs, DIAG_WARNING, "ambiguous-date", &m);
 }
 
 /* "3/30/2023" in a file whose dates are day/month: 30 cannot be a month. */
@@ -1074,7 +1075,7 @@ static void note_month_first(const struct resolver *rs, const struct raw *r)
 	strbuf_printf(&m, "%d is not a month", r->b);
 	strbuf_puts(&m, ") although most of the file's dates are day/month; read as ");
 	put_iso(&m, d);
-	report(rs, DIAG_NOTE, "month-first-date", &m);
+	emit_diag(rs, DIAG_NOTE, "month-first-date", &m);
 }
 
 static struct date resolve_numeric(const struct resolver *rs, const struct raw *r)
@@ -1108,7 +1109,7 @@ static struct date resolve_month_year(const struct resolver *rs, const struct ra
 	strbuf_puts(&m, start ? " (the first day of the month)" : " (the last day of the month)");
 	if (!start && !rs->ranged)
 		strbuf_puts(&m, "; write the day if it is another");
-	report(rs, start || rs->ranged ? DIAG_NOTE : DIAG_WARNING, "month-only-date", &m);
+	emit_diag(rs, start || rs->ranged ? DIAG_NOTE : DIAG_WARNING, "month-only-date", &m);
 	return d;
 }
 
@@ -1123,7 +1124,7 @@ static struct date resolve_yearless(struct resolver *rs, const struct raw *r)
 		put_raw(&m, rs, r);
 		strbuf_printf(&m, " has no year; read as %d, the year most of the plan's dates "
 				  "fall in", d.year);
-		report(rs, DIAG_WARNING, "no-year-date", &m);
+		emit_diag(rs, DIAG_WARNING, "no-year-date", &m);
 		rs->yearless_told = true;
 	}
 	return d;
@@ -1183,7 +1184,7 @@ static void warn_reversed(const struct resolver *rs, const struct raw_item *it,
 	put_iso(&m, out->start);
 	strbuf_puts(&m, " to ");
 	put_iso(&m, out->due);
-	report(rs, DIAG_WARNING, "reversed-range", &m);
+	emit_diag(rs, DIAG_WARNING, "reversed-range", &m);
 }
 
 static struct date_item resolve_item(struct resolver *rs, const struct raw_item *it)
@@ -1236,7 +1237,7 @@ static void warn_garbage(const struct resolver *rs, const struct scan *sc)
 	}
 	if (sc->garbage_count > GARBAGE_SHOWN)
 		strbuf_printf(&m, " and %zu more", sc->garbage_count - GARBAGE_SHOWN);
-	report(rs, DIAG_WARNING, "unreadable-date-text", &m);
+	emit_diag(rs, DIAG_WARNING, "unreadable-date-text", &m);
 }
 
 static void error_no_date(const struct resolver *rs, bool blank)
@@ -1250,7 +1251,7 @@ static void error_no_date(const struct resolver *rs, bool blank)
 		put_text(&m, rs->text, strlen(rs->text), QUOTE_MAX);
 		strbuf_putc(&m, '"');
 	}
-	report(rs, DIAG_ERROR, "no-date", &m);
+	emit_diag(rs, DIAG_ERROR, "no-date", &m);
 }
 
 static bool is_blank(const char *text)
@@ -1338,7 +1339,7 @@ static size_t periodic(struct resolver *rs, const struct period *pd, struct date
 			}
 		}
 	}
-	report(rs, DIAG_WARNING, "periodic-date", &m);
+	emit_diag(rs, DIAG_WARNING, "periodic-date", &m);
 	return n;
 }
 
@@ -1353,19 +1354,19 @@ static size_t no_date(struct resolver *rs, struct date_cell *cell)
 			return periodic(rs, pd, cell);
 		put_text(&m, rs->text, strlen(rs->text), QUOTE_MAX);
 		strbuf_puts(&m, " repeats, but the plan has no dated activity to say which years");
-		report(rs, DIAG_ERROR, "no-date", &m);
+		emit_diag(rs, DIAG_ERROR, "no-date", &m);
 		return 0;
 	case WORDS_NO_DEADLINE:
 		put_text(&m, rs->text, strlen(rs->text), QUOTE_MAX);
 		strbuf_puts(&m, ": an activity with no deadline; kept, no reminders are sent");
-		report(rs, DIAG_NOTE, "no-deadline", &m);
+		emit_diag(rs, DIAG_NOTE, "no-deadline", &m);
 		return 0;
 	case WORDS_RELATIVE:
 		strbuf_putc(&m, '"');
 		put_text(&m, rs->text, strlen(rs->text), QUOTE_MAX);
 		strbuf_puts(&m, "\" counts from an event, not from the calendar: plazo cannot know "
 				"the day; write the date it falls on");
-		report(rs, DIAG_ERROR, "no-date", &m);
+		emit_diag(rs, DIAG_ERROR, "no-date", &m);
 		return 0;
 	case WORDS_NONE:
 		break;

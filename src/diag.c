@@ -1,12 +1,32 @@
 #include "diag.h"
 
-#include <stdbool.h>
-
+#include <assert.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "diag_codes.h"
 #include "xalloc.h"
+
+static const struct diag_code codes[] = {
+#define ROW(code, severity, meaning) {code, severity, meaning},
+	DIAG_CODES(ROW)
+#undef ROW
+};
+
+const struct diag_code *diag_code_find(const char *code)
+{
+	for (size_t i = 0; code != NULL && i < sizeof(codes) / sizeof(codes[0]); i++)
+		if (strcmp(codes[i].code, code) == 0)
+			return &codes[i];
+	return NULL;
+}
+
+const struct diag_code *diag_code_at(size_t i)
+{
+	return i < sizeof(codes) / sizeof(codes[0]) ? &codes[i] : NULL;
+}
 
 void diag_list_init(struct diag_list *list)
 {
@@ -39,6 +59,7 @@ void diag_add(struct diag_list *list, enum diag_severity severity, const char *c
 void diag_vadd(struct diag_list *list, enum diag_severity severity, const char *code,
 	       const char *path, unsigned line, unsigned column, const char *fmt, va_list ap)
 {
+	assert(diag_code_find(code) != NULL && "diagnostic code missing in diag_codes.h");
 	list->items = xgrow(list->items, &list->cap, list->len + 1, sizeof(*list->items));
 	struct diag *d = &list->items[list->len++];
 	d->code = code;

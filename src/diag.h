@@ -1,8 +1,8 @@
 /* diag.h - diagnostics: doubts about the input, reported with file:line and a stable code.
  *
  * Readers (table, date, office, config, plan) append to a struct diag_list and never print.
- * Codes are stable kebab-case words listed in docs/diagnostics.md. A diagnostic is not an
- * error return: the reader keeps going and the caller decides what the severities mean.
+ * Codes are stable kebab-case words, every one a row of diag_codes.h and of
+ * docs/diagnostics.md. A diagnostic is not an error return: the reader keeps going and the caller decides what the severities mean.
  */
 #ifndef PLAZO_DIAG_H
 #define PLAZO_DIAG_H
@@ -36,7 +36,21 @@ struct diag_list {
 void diag_list_init(struct diag_list *list);
 void diag_list_finish(struct diag_list *list);
 
-/* Appends a diagnostic; code must be a string literal (it is not copied). */
+/* One row of the code table (diag_codes.h). */
+struct diag_code {
+	const char *code;              /* "invalid-date" */
+	enum diag_severity severity;   /* as docs/diagnostics.md gives it */
+	const char *meaning;           /* one line, English */
+};
+
+/* The table's row for code, or NULL when the table has none. */
+const struct diag_code *diag_code_find(const char *code);
+
+/* The table's i-th row (0-based), or NULL past the end: for walking the table. */
+const struct diag_code *diag_code_at(size_t i);
+
+/* Appends a diagnostic; code must be a string literal (it is not copied) and a row of
+ * diag_codes.h (asserted: a code missing there fails every test that reaches it). */
 void diag_add(struct diag_list *list, enum diag_severity severity, const char *code,
 	      const char *path, unsigned line, unsigned column, const char *fmt, ...)
 	__attribute__((format(printf, 7, 8)));

@@ -529,9 +529,11 @@ static int office_pass(const struct lookup *l, struct store *st, struct deliver 
 	return rc;
 }
 
-static int deliver_pending(const struct plan *p, const struct config *cfg, struct store *st,
-			   time_t at, const struct done_set *done, struct strbuf *dry_out,
-			   struct send_report *rep, struct pz_error *err)
+/* Sends the rows pending at `at`, office by office, until nothing may go out (a held queue
+ * or fault) or rep->stop asks; the rows of an office no longer configured become obsolete. */
+static int pending_pass(const struct plan *p, const struct config *cfg, struct store *st,
+			time_t at, const struct done_set *done, struct strbuf *dry_out,
+			struct send_report *rep, struct pz_error *err)
 {
 	struct deliver *t;
 	if (deliver_open(&t, cfg, st, at, err) < 0)
@@ -577,7 +579,7 @@ int send_run(const struct plan *p, const struct config *cfg, struct store *st, t
 		done_finish(&done);
 		return -1;
 	}
-	int rc = deliver_pending(p, cfg, st, at, &done, dry_run ? dry_out : NULL, rep, err);
+	int rc = pending_pass(p, cfg, st, at, &done, dry_run ? dry_out : NULL, rep, err);
 	if (dry_run)
 		store_rollback(st);
 	done_finish(&done);

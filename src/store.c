@@ -460,12 +460,45 @@ static void copy_key(char *dst, size_t size, const unsigned char *src)
 	copy_text(dst, size, src);
 }
 
+/* Reads the current row of st into row: 1 keeps it, 0 skips it, -1 fails (err filled). */
+typedef int (*row_reader)(struct store *s, sqlite3_stmt *st, void *row, struct pz_error *err);
+
+/* The rows a listing read: an allocated array of elements of one size. */
+struct rows {
+	void *items;
+	size_t n;
+};
+
+/* Steps st (prepared and bound) to its end, reading each row into a new element of size
+ * `size` of out through read, then finalizes st. On failure out is freed and emptied and
+ * err says what could not be read (`what`: "read reminders from"). */
+static int collect_rows(struct store *s, sqlite3_stmt *st, size_t size, row_reader read,
+			struct rows *out, const char *what, struct pz_error *err)
+{
+	size_t cap = 0;
+	int rc = SQLITE_DONE, kept = 1;
+	*out = (struct rows){NULL, 0};
+	while (kept >= 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		out->items = xgrow(out->items, &cap, out->n + 1, size);
+		kept = read(s, st, (char *)out->items + out->n * size, err);
+		out->n += kept > 0;
+	}
+	int ret = kept < 0 ? -1 : rc == SQLITE_DONE ? 0 : db_fail(s, err, what);
+	sqlite3_finalize(st);
+	if (ret < 0) {
+		free(out->items);
+		*out = (struct rows){NULL, 0};
+	}
+	return ret;
+}
+
 #define ROW_COLUMNS                                                                        \
 	"id, office, activity, milestone, due, stage, slot, late, attempts, next_attempt, " \
 	"state, last_error, message_id, first_attempt"
 
-static bool read_row(sqlite3_stmt *st, struct store_reminder *r)
+static int read_row(struct store *s, sqlite3_stmt *st, void *row, struct pz_error *err)
 {
+	struct store_reminder *r = row;
 	r->id = sqlite3_column_int64(st, 0);
 	copy_text(r->office, sizeof(r->office), sqlite3_column_text(st, 1));
 	copy_key(r->activity, sizeof(r->activity), sqlite3_column_text(st, 2));
@@ -477,11 +510,11 @@ static bool read_row(sqlite3_stmt *st, struct store_reminder *r)
 	r->attempts = sqlite3_column_int(st, 8);
 	r->next_attempt = sqlite3_column_int64(st, 9);
 	if (!state_from((const char *)sqlite3_column_text(st, 10), &r->state))
-		return false;
+		return unknown_state(s, sqlite3_column_text(st, 10), err);
 	copy_text(r->last_error, sizeof(r->last_error), sqlite3_column_text(st, 11));
 	copy_text(r->message_id, sizeof(r->message_id), sqlite3_column_text(st, 12));
 	r->first_attempt = sqlite3_column_int64(st, 13);
-	return true;
+	return 1;
 }
 
 /* Runs a query of ROW_COLUMNS with one integer parameter into an allocated array. */
@@ -489,29 +522,15 @@ static int select_rows(struct store *s, const char *sql, long long param,
 		       struct store_reminder **out, size_t *n, struct pz_error *err)
 {
 	sqlite3_stmt *st;
-	*out = NULL;
-	*n = 0;
-	if (prepare(s, sql, &st, err) < 0)
-		return -1;
-	sqlite3_bind_int64(st, 1, param);
-	size_t cap = 0;
-	int rc, out_rc = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*out = xgrow(*out, &cap, *n + 1, sizeof(**out));
-		if (!read_row(st, &(*out)[(*n)++])) {
-			out_rc = unknown_state(s, sqlite3_column_text(st, 10), err);
-			break;
-		}
+	struct rows r = {NULL, 0};
+	int rc = prepare(s, sql, &st, err);
+	if (rc == 0) {
+		sqlite3_bind_int64(st, 1, param);
+		rc = collect_rows(s, st, sizeof(**out), read_row, &r, "read reminders from", err);
 	}
-	if (out_rc == 0 && rc != SQLITE_DONE)
-		out_rc = db_fail(s, err, "read reminders from");
-	sqlite3_finalize(st);
-	if (out_rc < 0) {
-		free(*out);
-		*out = NULL;
-		*n = 0;
-	}
-	return out_rc;
+	*out = r.items;
+	*n = r.n;
+	return rc;
 }
 
 int store_pending(struct store *s, time_t now, struct store_reminder **out, size_t *n,
@@ -886,30 +905,31 @@ int store_undo_delivered(struct store *s, const struct store_delivery *key, time
 	return store_commit(s, err);
 }
 
+static int read_mark(struct store *s, sqlite3_stmt *st, void *row, struct pz_error *err)
+{
+	struct store_delivery *d = row;
+	copy_text(d->office, sizeof(d->office), sqlite3_column_text(st, 0));
+	copy_key(d->activity, sizeof(d->activity), sqlite3_column_text(st, 1));
+	d->milestone = sqlite3_column_int(st, 2);
+	copy_text(d->due, sizeof(d->due), sqlite3_column_text(st, 3));
+	d->at = sqlite3_column_int64(st, 4);
+	copy_text(d->by_name, sizeof(d->by_name), sqlite3_column_text(st, 5));
+	copy_text(d->evidence, sizeof(d->evidence), sqlite3_column_text(st, 6));
+	return 1;
+}
+
 /* Reads every row of a mark query (office, activity, milestone, due, at, by_name, evidence). */
 static int read_marks(struct store *s, const char *sql, struct store_delivery **out, size_t *n,
 		      struct pz_error *err)
 {
 	sqlite3_stmt *st;
-	size_t cap = 0;
-	*out = NULL;
-	*n = 0;
-	if (prepare(s, sql, &st, err) < 0)
-		return -1;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*out = xgrow(*out, &cap, *n + 1, sizeof(**out));
-		struct store_delivery *d = &(*out)[(*n)++];
-		copy_text(d->office, sizeof(d->office), sqlite3_column_text(st, 0));
-		copy_key(d->activity, sizeof(d->activity), sqlite3_column_text(st, 1));
-		d->milestone = sqlite3_column_int(st, 2);
-		copy_text(d->due, sizeof(d->due), sqlite3_column_text(st, 3));
-		d->at = sqlite3_column_int64(st, 4);
-		copy_text(d->by_name, sizeof(d->by_name), sqlite3_column_text(st, 5));
-		copy_text(d->evidence, sizeof(d->evidence), sqlite3_column_text(st, 6));
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : db_fail(s, err, "read deliveries from");
+	struct rows r = {NULL, 0};
+	int rc = prepare(s, sql, &st, err);
+	if (rc == 0)
+		rc = collect_rows(s, st, sizeof(**out), read_mark, &r, "read deliveries from", err);
+	*out = r.items;
+	*n = r.n;
+	return rc;
 }
 
 int store_deliveries(struct store *s, struct store_delivery **out, size_t *n,
@@ -941,32 +961,35 @@ int store_audit(struct store *s, time_t at, const char *office, const char *kind
 	return run(s, st, err);
 }
 
+static int read_audit(struct store *s, sqlite3_stmt *st, void *row, struct pz_error *err)
+{
+	struct store_audit_row *r = row;
+	r->id = sqlite3_column_int64(st, 0);
+	r->at = sqlite3_column_int64(st, 1);
+	copy_text(r->office, sizeof(r->office), sqlite3_column_text(st, 2));
+	copy_text(r->kind, sizeof(r->kind), sqlite3_column_text(st, 3));
+	copy_text(r->detail, sizeof(r->detail), sqlite3_column_text(st, 4));
+	return 1;
+}
+
 int store_audit_list(struct store *s, const char *office, time_t since,
 		     struct store_audit_row **out, size_t *n, struct pz_error *err)
 {
 	sqlite3_stmt *st;
-	size_t cap = 0;
-	*out = NULL;
-	*n = 0;
-	if (prepare(s, "SELECT id, at, office, kind, detail FROM audit WHERE at >= ?1 AND "
-		       "(?2 IS NULL OR office = ?2) ORDER BY at, id",
-		    &st, err) < 0)
-		return -1;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)since);
-	if (office)
-		sqlite3_bind_text(st, 2, office, -1, SQLITE_STATIC);
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*out = xgrow(*out, &cap, *n + 1, sizeof(**out));
-		struct store_audit_row *r = &(*out)[(*n)++];
-		r->id = sqlite3_column_int64(st, 0);
-		r->at = sqlite3_column_int64(st, 1);
-		copy_text(r->office, sizeof(r->office), sqlite3_column_text(st, 2));
-		copy_text(r->kind, sizeof(r->kind), sqlite3_column_text(st, 3));
-		copy_text(r->detail, sizeof(r->detail), sqlite3_column_text(st, 4));
+	struct rows r = {NULL, 0};
+	int rc = prepare(s, "SELECT id, at, office, kind, detail FROM audit WHERE at >= ?1 AND "
+			    "(?2 IS NULL OR office = ?2) ORDER BY at, id",
+			 &st, err);
+	if (rc == 0) {
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)since);
+		if (office)
+			sqlite3_bind_text(st, 2, office, -1, SQLITE_STATIC);
+		rc = collect_rows(s, st, sizeof(**out), read_audit, &r,
+				  "read the audit trail from", err);
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : db_fail(s, err, "read the audit trail from");
+	*out = r.items;
+	*n = r.n;
+	return rc;
 }
 
 int store_meta(struct store *s, const char *key, char *value, size_t size, bool *found,
@@ -1052,37 +1075,34 @@ int store_rcpt_set(struct store *s, const struct store_rcpt *r, struct pz_error 
 	return run(s, st, err);
 }
 
+static int read_rcpt(struct store *s, sqlite3_stmt *st, void *row, struct pz_error *err)
+{
+	struct store_rcpt *r = row;
+	copy_text(r->message_id, sizeof(r->message_id), sqlite3_column_text(st, 0));
+	copy_text(r->address, sizeof(r->address), sqlite3_column_text(st, 1));
+	copy_text(r->office, sizeof(r->office), sqlite3_column_text(st, 2));
+	r->state = rcpt_from((const char *)sqlite3_column_text(st, 3));
+	copy_text(r->reply, sizeof(r->reply), sqlite3_column_text(st, 4));
+	r->at = sqlite3_column_int64(st, 5);
+	return 1;
+}
+
 /* Runs a query of the rcpt columns with a text ?1 (NULL: unbound) and an integer ?2. */
 static int select_rcpts(struct store *s, const char *sql, const char *text, long long num,
 			struct store_rcpt **out, size_t *n, struct pz_error *err)
 {
 	sqlite3_stmt *st;
-	size_t cap = 0;
-	*out = NULL;
-	*n = 0;
-	if (prepare(s, sql, &st, err) < 0)
-		return -1;
-	if (text)
-		sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, num);
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*out = xgrow(*out, &cap, *n + 1, sizeof(**out));
-		struct store_rcpt *r = &(*out)[(*n)++];
-		copy_text(r->message_id, sizeof(r->message_id), sqlite3_column_text(st, 0));
-		copy_text(r->address, sizeof(r->address), sqlite3_column_text(st, 1));
-		copy_text(r->office, sizeof(r->office), sqlite3_column_text(st, 2));
-		r->state = rcpt_from((const char *)sqlite3_column_text(st, 3));
-		copy_text(r->reply, sizeof(r->reply), sqlite3_column_text(st, 4));
-		r->at = sqlite3_column_int64(st, 5);
+	struct rows r = {NULL, 0};
+	int rc = prepare(s, sql, &st, err);
+	if (rc == 0) {
+		if (text)
+			sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, num);
+		rc = collect_rows(s, st, sizeof(**out), read_rcpt, &r, "read recipients from", err);
 	}
-	sqlite3_finalize(st);
-	if (rc == SQLITE_DONE)
-		return 0;
-	free(*out);
-	*out = NULL;
-	*n = 0;
-	return db_fail(s, err, "read recipients from");
+	*out = r.items;
+	*n = r.n;
+	return rc;
 }
 
 #define RCPT_COLUMNS "message_id, address, office, state, reply, at"
@@ -1195,29 +1215,31 @@ int store_retry(struct store *s, const char *office, time_t since, time_t at, si
 
 /* ---- the plan last loaded, and kept keys -------------------------------------------------- */
 
+static int read_seen(struct store *s, sqlite3_stmt *st, void *row, struct pz_error *err)
+{
+	struct store_seen *r = row;
+	copy_key(r->activity, sizeof(r->activity), sqlite3_column_text(st, 0));
+	r->milestone = sqlite3_column_int(st, 1);
+	copy_text(r->due, sizeof(r->due), sqlite3_column_text(st, 2));
+	copy_text(r->ref, sizeof(r->ref), sqlite3_column_text(st, 3));
+	r->line = (unsigned)sqlite3_column_int64(st, 4);
+	r->text_hash = (unsigned long long)sqlite3_column_int64(st, 5);
+	return 1;
+}
+
 int store_plan_seen(struct store *s, struct store_seen **out, size_t *n, struct pz_error *err)
 {
 	sqlite3_stmt *st;
-	size_t cap = 0;
-	*out = NULL;
-	*n = 0;
-	if (prepare(s, "SELECT activity, milestone, due, ref, line, text_hash "
-		       "FROM plan_seen ORDER BY activity, milestone",
-		    &st, err) < 0)
-		return -1;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*out = xgrow(*out, &cap, *n + 1, sizeof(**out));
-		struct store_seen *r = &(*out)[(*n)++];
-		copy_key(r->activity, sizeof(r->activity), sqlite3_column_text(st, 0));
-		r->milestone = sqlite3_column_int(st, 1);
-		copy_text(r->due, sizeof(r->due), sqlite3_column_text(st, 2));
-		copy_text(r->ref, sizeof(r->ref), sqlite3_column_text(st, 3));
-		r->line = (unsigned)sqlite3_column_int64(st, 4);
-		r->text_hash = (unsigned long long)sqlite3_column_int64(st, 5);
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : db_fail(s, err, "read the plan seen from");
+	struct rows r = {NULL, 0};
+	int rc = prepare(s, "SELECT activity, milestone, due, ref, line, text_hash "
+			    "FROM plan_seen ORDER BY activity, milestone",
+			 &st, err);
+	if (rc == 0)
+		rc = collect_rows(s, st, sizeof(**out), read_seen, &r, "read the plan seen from",
+				  err);
+	*out = r.items;
+	*n = r.n;
+	return rc;
 }
 
 static int put_seen(struct store *s, sqlite3_stmt *st, const struct store_seen *r,
@@ -1258,25 +1280,26 @@ int store_set_plan_seen(struct store *s, const struct store_seen *rows, size_t n
 	return store_commit(s, err);
 }
 
+static int read_alias(struct store *s, sqlite3_stmt *st, void *row, struct pz_error *err)
+{
+	struct store_alias *a = row;
+	copy_key(a->activity, sizeof(a->activity), sqlite3_column_text(st, 0));
+	copy_key(a->stored, sizeof(a->stored), sqlite3_column_text(st, 1));
+	return 1;
+}
+
 int store_aliases(struct store *s, struct store_alias **out, size_t *n, struct pz_error *err)
 {
 	sqlite3_stmt *st;
-	size_t cap = 0;
-	*out = NULL;
-	*n = 0;
-	if (prepare(s, "SELECT activity, stored FROM activity_alias ORDER BY activity", &st, err) <
-	    0)
-		return -1;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*out = xgrow(*out, &cap, *n + 1, sizeof(**out));
-		copy_key((*out)[*n].activity, sizeof((*out)[*n].activity),
-			 sqlite3_column_text(st, 0));
-		copy_key((*out)[*n].stored, sizeof((*out)[*n].stored), sqlite3_column_text(st, 1));
-		(*n)++;
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : db_fail(s, err, "read the kept keys from");
+	struct rows r = {NULL, 0};
+	int rc = prepare(s, "SELECT activity, stored FROM activity_alias ORDER BY activity", &st,
+			 err);
+	if (rc == 0)
+		rc = collect_rows(s, st, sizeof(**out), read_alias, &r, "read the kept keys from",
+				  err);
+	*out = r.items;
+	*n = r.n;
+	return rc;
 }
 
 int store_add_alias(struct store *s, const char *activity, const char *stored,
@@ -1305,27 +1328,28 @@ static bool uid_key(const char *uid, char *key, size_t size)
 	return true;
 }
 
+/* A key of the state (column 0: an activity key, or a UID when column 1 is 1); rows whose
+ * key does not fit, or UIDs of another form, are skipped. */
+static int read_used_key(struct store *s, sqlite3_stmt *st, void *row, struct pz_error *err)
+{
+	const char *text = (const char *)sqlite3_column_text(st, 0);
+	char *key = ((struct store_key *)row)->key;
+	if (sqlite3_column_int(st, 1))
+		return uid_key(text ? text : "", key, STORE_KEY_SIZE);
+	copy_key(key, STORE_KEY_SIZE, (const unsigned char *)text);
+	return *key != '\0';
+}
+
 int store_used_keys(struct store *s, struct store_key **out, size_t *n, struct pz_error *err)
 {
 	sqlite3_stmt *st;
-	size_t cap = 0;
-	*out = NULL;
-	*n = 0;
-	if (prepare(s, "SELECT activity, 0 FROM reminder UNION SELECT activity, 0 FROM delivery "
-		       "UNION SELECT uid, 1 FROM feed_event",
-		    &st, err) < 0)
-		return -1;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *text = (const char *)sqlite3_column_text(st, 0);
-		*out = xgrow(*out, &cap, *n + 1, sizeof(**out));
-		char *key = (*out)[*n].key;
-		if (sqlite3_column_int(st, 1) ? uid_key(text ? text : "", key, STORE_KEY_SIZE)
-					      : (copy_key(key, STORE_KEY_SIZE,
-							  (const unsigned char *)text),
-						 *key != '\0'))
-			(*n)++;
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : db_fail(s, err, "read the keys in");
+	struct rows r = {NULL, 0};
+	int rc = prepare(s, "SELECT activity, 0 FROM reminder UNION SELECT activity, 0 FROM "
+			    "delivery UNION SELECT uid, 1 FROM feed_event",
+			 &st, err);
+	if (rc == 0)
+		rc = collect_rows(s, st, sizeof(**out), read_used_key, &r, "read the keys in", err);
+	*out = r.items;
+	*n = r.n;
+	return rc;
 }

@@ -9,23 +9,6 @@
 #include "config.h"
 #include "test.h"
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	if (f == NULL)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *buf = calloc(1, (size_t)n + 1);
-	if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	return buf;
-}
-
 /* The text of "# [section" up to the next "# " heading. */
 static const char *section_of(const char *page, const char *section, size_t *len)
 {
@@ -90,7 +73,7 @@ static char *load_page(struct test_state *ts)
 	const char *dir = getenv("PLAZO_DOCS");
 	char path[512];
 	snprintf(path, sizeof(path), "%s/plazo.ini.5.scd", dir ? dir : "docs");
-	char *page = slurp(path);
+	char *page = test_slurp(path, NULL);
 	CHECK(ts, page != NULL);
 	return page;
 }

@@ -38,17 +38,6 @@ static struct listing list_dir(const char *dir, const char *sub)
 	return l;
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (f == NULL)
-		return NULL;
-	char *buf = xcalloc(1, 4096);
-	*len = fread(buf, 1, 4095, f);
-	fclose(f);
-	return buf;
-}
-
 static char *fresh_dir(void)
 {
 	char tmpl[] = "/tmp/test-maildir-XXXXXX";
@@ -119,7 +108,7 @@ static void test_deliver(struct test_state *ts)
 
 	char *path = xasprintf("%s/new/%s", dir, fresh.names[0]);
 	size_t len = 0;
-	char *got = slurp(path, &len);
+	char *got = test_slurp(path, &len);
 	CHECK(ts, got != NULL);
 	CHECK_INT_EQ(ts, len, strlen(MSG));
 	CHECK(ts, got != NULL && memcmp(got, MSG, strlen(MSG)) == 0);
@@ -157,7 +146,7 @@ static void test_distinct_names(struct test_state *ts)
 	for (size_t i = 0; i < l.n && i < 8; i++) {
 		char *p = xasprintf("%s/new/%s", dir, l.names[i]);
 		size_t len = 0;
-		char *got = slurp(p, &len);
+		char *got = test_slurp(p, &len);
 		if (got != NULL && len == 3)
 			seen |= 1u << (got[0] - 'a');
 		free(got);

@@ -6,6 +6,7 @@
 #ifndef PLAZO_TEST_H
 #define PLAZO_TEST_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +88,40 @@ static inline char *test_data_path(const char *name)
 		abort();
 	snprintf(p, n, "%s/%s", dir, name);
 	return p;
+}
+
+/* The whole file at path, NUL-terminated, malloc'ed; *len (when not NULL) its size. NULL
+ * when it cannot be read. */
+static inline char *test_slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (f == NULL)
+		return NULL;
+	char *buf = NULL;
+	size_t n = 0, cap = 0;
+	for (;;) {
+		if (n + 4096 + 1 > cap) {
+			cap = (n + 4096 + 1) * 2;
+			char *grown = realloc(buf, cap);
+			if (grown == NULL)
+				abort();
+			buf = grown;
+		}
+		size_t got = fread(buf + n, 1, 4096, f);
+		n += got;
+		if (got < 4096)
+			break;
+	}
+	bool bad = ferror(f);
+	fclose(f);
+	if (bad) {
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	if (len != NULL)
+		*len = n;
+	return buf;
 }
 
 /* A fresh state database's path in a new folder under /tmp ("/tmp/plazo-TAG-XXXXXX/plazo.db");

@@ -14,14 +14,14 @@ import email
 import email.policy
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
 
 import mailtext  # the text part unwrapped (format=flowed)
 
@@ -40,90 +40,27 @@ def check(name, cond, detail=""):
     return cond
 
 
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+class Daemon(harness.Daemon):
+    """The daemon at START (read when started: marks.py sets it), at real speed."""
 
-
-def make_config(tmp, plan, port):
-    text = open(os.environ["PLAZO_CONFIG"], encoding="utf-8").read()
-    subs = [(r"(?m)^state_dir = .*$", "state_dir = " + tmp + "/state"),
-            (r"(?m)^file = .*$", "file = " + plan),
-            (r"(?m)^listen = .*$", "listen = 127.0.0.1:%d" % port),
-            (r"(?m)^base_url = .*$", "base_url = http://127.0.0.1:%d" % port),
-            (r"(?m)^\[http\]$", "[http]\nmetrics_listen = 127.0.0.1:0"),
-            # the test reads the reminder digests; the welcome digest has its own test
-            (r"(?m)^welcome = yes$", "welcome = no")]
-    for pattern, repl in subs:
-        text, n = re.subn(pattern, repl, text)
-        if n != 1:
-            raise RuntimeError("config: no single line for " + pattern)
-    path = os.path.join(tmp, "plazo.ini")
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(text)
-    return path
-
-
-class Daemon:
     def __init__(self, plazo, tmp, config, port):
-        self.base = "http://127.0.0.1:%d" % port
-        self.log = open(os.path.join(tmp, "daemon.log"), "w+")
-        env = {k: v for k, v in os.environ.items() if k != "NOTIFY_SOCKET"}
-        self.started = time.time()
-        self.proc = subprocess.Popen([plazo, "-v", "-c", config, "run", "--at", START,
-                                      "--speed", "1"], env=env, stdin=subprocess.DEVNULL,
-                                     stdout=self.log, stderr=self.log)
-
-    def log_text(self):
-        self.log.flush()
-        with open(self.log.name, errors="replace") as f:
-            return f.read()
+        super().__init__(plazo, tmp, config, port, START)
 
     def clock(self):
         """The daemon's clock, approximately (it started at START, at real speed)."""
         return START_EPOCH + (time.time() - self.started)
 
-    def wait_serving(self, timeout=15):
-        deadline = time.time() + timeout
-        while time.time() < deadline and self.proc.poll() is None:
-            if re.search(r"serving feeds on 127\.0\.0\.1 port \d+", self.log_text()):
-                return True
-            time.sleep(0.1)
-        return False
 
-    def request(self, path, data=None, headers=None, method=None):
-        req = urllib.request.Request(self.base + path, data=data, headers=headers or {},
-                                     method=method)
-        opener = urllib.request.build_opener(NoRedirect)
-        try:
-            with opener.open(req, timeout=10) as r:
-                return r.status, dict(r.headers), r.read()
-        except urllib.error.HTTPError as e:
-            return e.code, dict(e.headers), e.read()
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
-        self.log.close()
+free_port = harness.free_port
 
 
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
+def make_config(tmp, plan, port):
+    # the test reads the reminder digests; the welcome digest has its own test
+    return harness.make_config(tmp, plan, port, [(r"(?m)^welcome = yes$", "welcome = no")])
 
 
 def office_token(plazo, config):
-    out = subprocess.run([plazo, "-c", config, "token", "list"], capture_output=True,
-                         text=True, timeout=30).stdout
-    m = re.search(r"(?m)^%s\n  feed:   \S+/feeds/([0-9a-f]{32})\.ics\n.*\n"
-                  r"  page:   \S+/o/([0-9a-f]{32})$" % re.escape(OFFICE), out)
-    return (m.group(1), m.group(2)) if m else None
+    return harness.office_token(plazo, config, OFFICE)
 
 
 def feed_summary(daemon, token, uid):
@@ -416,7 +353,6 @@ def main():
         print("SKIP: %s is not installed" % CHROMIUM)
         return 77
     try:
-        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
         import cdp
     except ImportError as e:
         print("SKIP: %s (install python3-websocket)" % e)

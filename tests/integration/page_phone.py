@@ -16,8 +16,10 @@ import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import browser_mark as bm  # noqa: E402
+import harness  # noqa: E402
 
+CHROMIUM = "/usr/bin/chromium"
+OFFICE = "control-interno"
 WIDTH = 375
 failures = 0
 
@@ -78,8 +80,8 @@ def scenario(d, token, browser, out):
 
 
 def main():
-    if not os.access(bm.CHROMIUM, os.X_OK):
-        print("SKIP: %s is not installed" % bm.CHROMIUM)
+    if not os.access(CHROMIUM, os.X_OK):
+        print("SKIP: %s is not installed" % CHROMIUM)
         return 77
     try:
         import cdp
@@ -92,14 +94,13 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         out = os.environ.get("PLAZO_ARTIFACTS") or tmp
         os.makedirs(out, exist_ok=True)
-        port = bm.free_port()
-        config = bm.make_config(tmp, seed, port)
-        bm.START = "2023-03-01T07:00:00"
-        d = bm.Daemon(plazo, tmp, config, port)
+        port = harness.free_port()
+        config = harness.make_config(tmp, seed, port)
+        d = harness.Daemon(plazo, tmp, config, port, "2023-03-01T07:00:00")
         browser = None
         try:
             if check("daemon serving", d.wait_serving(), d.log_text()[-2000:]):
-                tokens = bm.office_token(plazo, config)
+                tokens = harness.office_token(plazo, config, OFFICE)
                 deadline = time.time() + 10
                 while tokens and d.request("/o/" + tokens[1])[0] != 200 and \
                         time.time() < deadline:
