@@ -63,7 +63,6 @@ struct daemon {
 	time_t next_midnight;   /* rebuild the pages then */
 	time_t wake_at;         /* the instant the timer was armed for */
 	time_t last_pass;       /* the instant the last pass acted for */
-	unsigned long long passes; /* send passes run (plazo_passes_total) */
 	uint64_t watchdog_usec; /* 0: no watchdog */
 	bool stopping;
 	/* The page forms, answered in the HTTP thread: */
@@ -319,8 +318,6 @@ static void backup_maybe(struct daemon *d, bool force)
 static void pass(struct daemon *d, time_t now)
 {
 	d->last_pass = now;
-	d->passes++;
-	http_count_pass(d->http);
 	struct send_report rep = {.event = send_log_event, .user = d, .stop = stop_requested,
 				  .unread = &d->w->unread, .queue = d->w->queue};
 	struct pz_error err = {0};
@@ -339,6 +336,7 @@ static void pass(struct daemon *d, time_t now)
 	}
 	log_debug("send pass at=%lld due_set=%s reminders=%zu", (long long)now,
 		  rep.scanned ? "scan" : "queue", rep.enqueued);
+	http_count_pass(d->http);
 	if (rep.digests || rep.failed || rep.retrying || rep.held || now >= d->next_midnight) {
 		publish_locked(d, now);
 		notify_status(d);
