@@ -347,30 +347,19 @@ static void pass(struct daemon *d, time_t now)
 	backup_maybe(d, false);
 }
 
-/* The next attempt of a pending row; while the queue is held, not before its probe. */
-static bool next_attempt(struct daemon *d, time_t *at)
-{
-	bool has;
-	struct store_hold h;
-	struct pz_error err;
-	if (store_next_attempt(d->store, &has, at, &err) < 0 || !has)
-		return false;
-	if (store_hold(d->store, &h, &err) == 0 && h.held && *at < (time_t)h.until)
-		*at = (time_t)h.until;
-	return true;
-}
-
 /* The earliest instant a pass has work for, on the daemon's clock: a reminder's slot (the
  * queue), an escalation, a pending row's next attempt. False when there is none. */
 static bool next_work(struct daemon *d, time_t *at)
 {
 	time_t t[3];
 	bool has[3], any = false;
+	struct pz_error err;
 	has[0] = remind_queue_next(d->w->queue, &t[0]);
 	/* from the last instant handled, not from now: on a busy machine (or a fast simulated
 	 * clock) now may already be past the slot, which must still be handled */
 	has[1] = escalate_next(&d->w->cfg, d->last_pass, &t[1]);
-	has[2] = next_attempt(d, &t[2]);
+	if (store_next_attempt(d->store, &has[2], &t[2], &err) < 0)
+		has[2] = false;
 	for (int i = 0; i < 3; i++) {
 		if (has[i] && (!any || t[i] < *at))
 			*at = t[i];
