@@ -116,8 +116,10 @@ static int compare(const void *a, const void *b)
 
 static bool same_lists(struct list *x, struct list *y)
 {
-	qsort(x->v, x->n, sizeof(*x->v), compare);
-	qsort(y->v, y->n, sizeof(*y->v), compare);
+	if (x->n > 1)
+		qsort(x->v, x->n, sizeof(*x->v), compare);
+	if (y->n > 1)
+		qsort(y->v, y->n, sizeof(*y->v), compare);
 	for (size_t i = 0; i < x->n && x->n == y->n; i++)
 		if (compare(&x->v[i], &y->v[i]) != 0)
 			return false;
