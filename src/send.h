@@ -5,12 +5,14 @@
  * cursor moving to `at` in the same transaction, so a pass after downtime catches up: the
  * stages a milestone missed collapse into the latest, marked late. The due set comes from
  * the daemon's reminder queue when the queue starts where the cursor is; else (`plazo send`,
- * a first run, a catch-up, a reload, a pass that failed) from remind_due's scan of the plan. Delivery groups every pending reminder of an office into one digest (mail.h), sends
- * it over SMTP (smtp.h) or into the office's Maildir (maildir.h), and marks the reminders
- * sent only once the message was accepted (deliver.h: per recipient, the fault classes and
- * the held queue). A temporary failure waits with exponential backoff and jitter until
- * [mail] retry_for has passed since the first attempt, then fails; a permanent one fails at
- * once. One office's failure never holds back the others; a held fault holds them all.
+ * the daemon's first pass, a pass after one that failed or after a restore moved the cursor)
+ * from remind_due's scan of the plan. Delivery groups every pending reminder of an office
+ * into one digest (mail.h), sends it over SMTP (smtp.h) or into the office's Maildir
+ * (maildir.h), and marks the reminders sent only once the message was accepted (deliver.h:
+ * per recipient, the fault classes and the held queue). A temporary failure waits with
+ * exponential backoff and jitter until [mail] retry_for has passed since the first attempt,
+ * then fails; a permanent one fails at once. One office's failure never holds back the
+ * others; a held fault holds them all.
  */
 #ifndef PLAZO_SEND_H
 #define PLAZO_SEND_H
