@@ -185,8 +185,7 @@ static bool one_window(struct test_state *ts, const struct fixture *f, struct re
 static size_t walk(struct test_state *ts, const struct fixture *f, time_t lo, time_t hi,
 		   uint64_t seed, struct walk_stats *st)
 {
-	static const char *const dst[] = {"2023-03-12", "2023-03-26", "2023-10-29",
-					  "2023-11-05"};
+	static const char *const dst[] = {"2023-03-12", "2023-03-26", "2023-10-29", "2023-11-05"};
 	struct pz_error err = {0};
 	struct remind_queue *q = remind_queue_new(&f->plan, &f->cfg, lo, &err);
 	CHECK(ts, q != NULL);
@@ -220,9 +219,9 @@ static size_t stages_inside(struct test_state *ts, const struct fixture *f, time
 			for (size_t i = 0; i < act->milestone_count; i++) {
 				struct reminder r[REMIND_MAX_STAGES];
 				struct pz_error err = {0};
-				int c = remind_stages(&f->plan, &f->cfg, a, act->milestone_first + i,
-						      f->plan.office_refs[act->office_first + k], r,
-						      &err);
+				int c = remind_stages(
+					&f->plan, &f->cfg, a, act->milestone_first + i,
+					f->plan.office_refs[act->office_first + k], r, &err);
 				CHECK(ts, c >= 0);
 				for (int j = 0; j < c; j++)
 					n += r[j].at > lo && r[j].at <= hi;
@@ -240,9 +239,11 @@ static void check_walks(struct test_state *ts, const struct fixture *f)
 	for (uint64_t seed = 1; seed <= 8; seed++) {
 		struct walk_stats st = {0};
 		CHECK_INT_EQ(ts, walk(ts, f, lo, hi, seed * 0x9e3779b97f4a7c15ULL, &st), 0);
-		fprintf(stderr, "seed %llu: windows=%zu reminders=%zu on_slot=%zu before_slot=%zu "
-			"long=%zu over_dst=%zu\n", (unsigned long long)seed, st.windows,
-			st.reminders, st.on_slot, st.before_slot, st.long_windows, st.over_dst);
+		fprintf(stderr,
+			"seed %llu: windows=%zu reminders=%zu on_slot=%zu before_slot=%zu "
+			"long=%zu over_dst=%zu\n",
+			(unsigned long long)seed, st.windows, st.reminders, st.on_slot,
+			st.before_slot, st.long_windows, st.over_dst);
 		/* every stage came out once over the walk, and the windows were of every kind */
 		CHECK_INT_EQ(ts, st.reminders, total);
 		CHECK(ts, st.windows > 150 && st.on_slot > 10 && st.before_slot > 10);
