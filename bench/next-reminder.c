@@ -4,8 +4,9 @@
  * Loads the plan as the daemon does, builds the reminder queue at START (ISO 8601, local to
  * [plan] timezone), then simulates one day of ticks from START: at every tick it asks the
  * queue for the next slot (remind_queue_next) and takes what is due (remind_queue_take), the
- * way daemon.c's loop does. It also times remind_due over a one-minute window, the scan
- * send.c's enqueue runs on every pass. Prints one line of key=value figures.
+ * way a daemon pass does (send.c takes its due set from the queue). It also times remind_due
+ * over a one-minute window, the scan `plazo send` and the daemon's catch-up pass run.
+ * Prints one line of key=value figures.
  * Built by bench/run against build/src/libplazo-core.a.
  */
 #include <stdio.h>

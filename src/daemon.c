@@ -57,6 +57,7 @@ struct daemon {
 	struct store *store;
 	struct http_server *http;
 	int epoll_fd, signal_fd, timer_fd;
+	int watchdog_fd;        /* pings systemd every half WatchdogSec; -1: no watchdog */
 	struct timespec mono_start;
 	time_t clock_start;
 	time_t next_midnight;   /* rebuild the pages then */
@@ -153,10 +154,11 @@ static void log_unread(const struct diag_list *d, const struct unread *u)
 			 u->rows, u->errors);
 }
 
-/* Loads config and plan as `plazo check` would. A row that cannot be read is logged and
- * kept out of what it could not give (unread.h); NULL (logged) when the file cannot be read
- * or an error leaves nothing to serve (no header, a broken config). */
-static struct world *world_load(const char *config_path, time_t now)
+/* Loads config and plan as `plazo check` would, with the reminder queue of every stage after
+ * `after`. A row that cannot be read is logged and kept out of what it could not give
+ * (unread.h); NULL (logged) when the file cannot be read or an error leaves nothing to serve
+ * (no header, a broken config). */
+static struct world *world_load(const char *config_path, time_t after)
 {
 	struct world *w = xcalloc(1, sizeof(*w));
 	struct diag_list diags;
@@ -179,7 +181,7 @@ static struct world *world_load(const char *config_path, time_t now)
 			     blocking);
 	if (rc == 0)
 		log_unread(&diags, &w->unread);
-	if (rc == 0 && (w->queue = remind_queue_new(&w->plan, &w->cfg, now, &err)) == NULL)
+	if (rc == 0 && (w->queue = remind_queue_new(&w->plan, &w->cfg, after, &err)) == NULL)
 		rc = -1;
 	diag_list_finish(&diags);
 	if (rc < 0) {
@@ -311,12 +313,13 @@ static void backup_maybe(struct daemon *d, bool force)
 	log_debug("backup written path=%s.backup", d->db_path);
 }
 
-/* Sends what is due at now, advances the queue, republishes what changed. */
+/* Sends what is due at now (its due set taken from the queue, send.h), republishes what
+ * changed. */
 static void pass(struct daemon *d, time_t now)
 {
 	d->last_pass = now;
 	struct send_report rep = {.event = send_log_event, .user = d, .stop = stop_requested,
-				  .unread = &d->w->unread};
+				  .unread = &d->w->unread, .queue = d->w->queue};
 	struct pz_error err = {0};
 	if (d->retry_delay > 0)
 		log_notice("retrying the send pass that failed");
@@ -331,10 +334,9 @@ static void pass(struct daemon *d, time_t now)
 		log_notice("send pass succeeded after the retries");
 		d->retry_delay = 0;
 	}
-	struct reminder *taken = NULL;
-	size_t cap = 0;
-	remind_queue_take(d->w->queue, now, &taken, &cap);
-	free(taken);
+	log_debug("send pass at=%lld due_set=%s reminders=%zu", (long long)now,
+		  rep.scanned ? "scan" : "queue", rep.enqueued);
+	http_count_pass(d->http);
 	if (rep.digests || rep.failed || rep.retrying || rep.held || now >= d->next_midnight) {
 		publish_locked(d, now);
 		notify_status(d);
@@ -345,21 +347,43 @@ static void pass(struct daemon *d, time_t now)
 	backup_maybe(d, false);
 }
 
-/* The next instant worth waking for, on the daemon's clock. */
-static time_t next_wake(struct daemon *d, time_t now)
+/* The earliest instant a pass has work for, on the daemon's clock: a reminder's slot (the
+ * queue), an escalation, a pending row's next attempt. False when there is none. */
+static bool next_work(struct daemon *d, time_t *at)
 {
-	time_t next = d->next_midnight, t;
-	bool has;
+	time_t t[3];
+	bool has[3], any = false;
 	struct pz_error err;
-	if (remind_queue_next(d->w->queue, &t) && t < next)
-		next = t;
+	has[0] = remind_queue_next(d->w->queue, &t[0]);
 	/* from the last instant handled, not from now: on a busy machine (or a fast simulated
 	 * clock) now may already be past the slot, which must still be handled */
-	if (escalate_next(&d->w->cfg, d->last_pass, &t) && t < next)
-		next = t;
-	if (store_next_attempt(d->store, &has, &t, &err) == 0 && has && t < next)
-		next = t;
-	return next; /* may be in the past: the timer then fires at once */
+	has[1] = escalate_next(&d->w->cfg, d->last_pass, &t[1]);
+	if (store_next_attempt(d->store, &has[2], &t[2], &err) < 0)
+		has[2] = false;
+	for (int i = 0; i < 3; i++) {
+		if (has[i] && (!any || t[i] < *at))
+			*at = t[i];
+		any |= has[i];
+	}
+	return any;
+}
+
+/* The next instant worth waking for: work for a pass, or local midnight (pages move their
+ * "today"). May be in the past: the timer then fires at once. */
+static time_t next_wake(struct daemon *d)
+{
+	time_t t;
+	return next_work(d, &t) && t < d->next_midnight ? t : d->next_midnight;
+}
+
+/* Whether a pass has work at now: something came due, or a failed pass is to be retried. A
+ * wake for anything else (midnight, a backup) runs no pass and writes nothing. */
+static bool work_due(struct daemon *d, time_t now)
+{
+	time_t t;
+	if (d->retry_delay > 0 && mono_seconds() + 0.01 >= d->retry_mono)
+		return true;
+	return next_work(d, &t) && t <= now;
 }
 
 /* real, shortened to the next retry of a failed pass or the next backup, when sooner. */
@@ -373,10 +397,10 @@ static double pace(struct daemon *d, double real)
 	return real;
 }
 
-/* Arms the timer for the next wake, in real time, with the watchdog as an upper bound. */
+/* Arms the timer for the next wake, in real time (the watchdog has a timer of its own). */
 static void arm(struct daemon *d, time_t now)
 {
-	d->wake_at = next_wake(d, now);
+	d->wake_at = next_wake(d);
 	double real = d->wake_at > now ? (double)(d->wake_at - now) / d->opt->speed : 0;
 	/* something still due at an instant already handled (a stopped pass, a row that could
 	 * not go): try again in a second rather than spin */
@@ -385,8 +409,6 @@ static void arm(struct daemon *d, time_t now)
 		real = 1;
 	}
 	real = pace(d, real);
-	if (d->watchdog_usec && real > d->watchdog_usec / 2e6)
-		real = d->watchdog_usec / 2e6;
 	if (real < 0.001)
 		real = 0.001;
 	struct itimerspec its = {0};
@@ -406,6 +428,60 @@ static time_t pass_instant(const struct daemon *d)
 	if (now < d->wake_at)
 		return now;
 	return d->opt->speed > 1 || now - d->wake_at < 1 ? d->wake_at : now;
+}
+
+/* The timer: a pass when work is due; at local midnight only a republish (its "today" moved;
+ * the state is not written for it). */
+static void on_timer(struct daemon *d)
+{
+	uint64_t expirations;
+	if (read(d->timer_fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
+		log_warn("timerfd: %s", strerror(errno));
+	if (d->stopping)
+		return;
+	time_t now = pass_instant(d);
+	if (work_due(d, now)) {
+		pass(d, now);
+		return;
+	}
+	if (now >= d->next_midnight) {
+		publish_locked(d, now);
+		notify_status(d);
+	}
+	backup_maybe(d, false);
+}
+
+/* The watchdog's own timer: only tells systemd the loop is alive; never a pass. */
+static void on_watchdog(struct daemon *d)
+{
+	uint64_t expirations;
+	if (read(d->watchdog_fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
+		log_warn("watchdog timerfd: %s", strerror(errno));
+	sd_notify(0, "WATCHDOG=1");
+}
+
+/* With WatchdogSec (WATCHDOG_USEC), a periodic timer at half of it pings systemd. */
+static int start_watchdog(struct daemon *d)
+{
+	if (sd_watchdog_enabled(0, &d->watchdog_usec) <= 0 || d->watchdog_usec == 0) {
+		d->watchdog_usec = 0;
+		return 0;
+	}
+	uint64_t half = d->watchdog_usec / 2;
+	struct itimerspec its = {0};
+	its.it_value.tv_sec = its.it_interval.tv_sec = (time_t)(half / 1000000);
+	its.it_value.tv_nsec = its.it_interval.tv_nsec = (long)(half % 1000000) * 1000;
+	if (half == 0)
+		its.it_value.tv_nsec = its.it_interval.tv_nsec = 1000;
+	d->watchdog_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	struct epoll_event ev = {.events = EPOLLIN, .data.fd = d->watchdog_fd};
+	if (d->watchdog_fd < 0 || timerfd_settime(d->watchdog_fd, 0, &its, NULL) < 0 ||
+	    epoll_ctl(d->epoll_fd, EPOLL_CTL_ADD, d->watchdog_fd, &ev) < 0) {
+		log_error("set up the watchdog timer: %s", strerror(errno));
+		return -1;
+	}
+	log_info("watchdog pinged every %.3f s", (double)half / 1e6);
+	return 0;
 }
 
 /* The HTTP thread's form handler: acts under the lock (the world cannot be swapped
@@ -487,7 +563,9 @@ static void reload(struct daemon *d)
 	sd_notify(0, "RELOADING=1");
 	time_t now = now_of(d);
 	log_notice("reloading %s", d->opt->config_path);
-	struct world *w = world_load(d->opt->config_path, now);
+	/* the new queue starts where the last pass ended: the next pass takes from it what
+	 * came due meanwhile, no scan needed */
+	struct world *w = world_load(d->opt->config_path, d->last_pass);
 	if (w != NULL && replan(d, w) < 0) {
 		world_free(w);
 		w = NULL;
@@ -595,8 +673,8 @@ static void loop(struct daemon *d)
 {
 	while (!d->stopping) {
 		arm(d, now_of(d));
-		struct epoll_event ev[3];
-		int n = epoll_wait(d->epoll_fd, ev, 3, -1);
+		struct epoll_event ev[4];
+		int n = epoll_wait(d->epoll_fd, ev, 4, -1);
 		if (n < 0 && errno != EINTR) {
 			log_error("epoll_wait: %s", strerror(errno));
 			break;
@@ -606,15 +684,10 @@ static void loop(struct daemon *d)
 				on_signal(d);
 			} else if (ev[i].data.fd == d->event_fd) {
 				on_event(d);
+			} else if (ev[i].data.fd == d->watchdog_fd) {
+				on_watchdog(d);
 			} else {
-				uint64_t expirations;
-				if (read(d->timer_fd, &expirations, sizeof(expirations)) < 0 &&
-				    errno != EAGAIN)
-					log_warn("timerfd: %s", strerror(errno));
-				if (d->watchdog_usec)
-					sd_notify(0, "WATCHDOG=1");
-				if (!d->stopping)
-					pass(d, pass_instant(d));
+				on_timer(d);
 			}
 		}
 	}
@@ -696,8 +769,8 @@ static int start(struct daemon *d)
 	    replan(d, d->w) < 0 || start_http(d) < 0 || publish_locked(d, now_of(d)) < 0)
 		return -1;
 	save_unread(d);
-	if (sd_watchdog_enabled(0, &d->watchdog_usec) <= 0)
-		d->watchdog_usec = 0;
+	if (start_watchdog(d) < 0)
+		return -1;
 	sd_notify(0, "READY=1");
 	notify_status(d);
 	log_notice("ready offices=%zu milestones=%zu", d->w->cfg.n_offices,
@@ -709,7 +782,7 @@ static int start(struct daemon *d)
 int daemon_run(const struct daemon_options *opt)
 {
 	struct daemon d = {.opt = opt, .epoll_fd = -1, .signal_fd = -1, .timer_fd = -1,
-			   .event_fd = -1, .lock_fd = -1, .pid_fd = -1};
+			   .watchdog_fd = -1, .event_fd = -1, .lock_fd = -1, .pid_fd = -1};
 	pthread_mutex_init(&d.lock, NULL);
 	pthread_cond_init(&d.published, NULL);
 	int status = 1;
@@ -733,7 +806,7 @@ int daemon_run(const struct daemon_options *opt)
 	free(d.state_dir);
 	pthread_cond_destroy(&d.published);
 	pthread_mutex_destroy(&d.lock);
-	int fds[] = {d.epoll_fd, d.signal_fd, d.timer_fd, d.event_fd, d.lock_fd};
+	int fds[] = {d.epoll_fd, d.signal_fd, d.timer_fd, d.watchdog_fd, d.event_fd, d.lock_fd};
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);

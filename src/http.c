@@ -80,6 +80,7 @@ struct http_server {
 	atomic_ullong requests[N_CODES];
 	atomic_ullong feed_bytes;
 	atomic_ullong not_modified;
+	atomic_ullong passes; /* send passes of the daemon (http_count_pass) */
 	char *origin;              /* the only Origin a form may come from */
 	http_form_handler on_form;
 	void *form_user;
@@ -708,6 +709,8 @@ static void write_metrics(struct http_server *s, const struct http_site *site, s
 	metric_head(out, "plazo_http_not_modified_total", "counter",
 		    "Conditional requests answered 304 Not Modified.");
 	strbuf_printf(out, "plazo_http_not_modified_total %llu\n", atomic_load(&s->not_modified));
+	metric_head(out, "plazo_passes_total", "counter", "Send passes the daemon ran.");
+	strbuf_printf(out, "plazo_passes_total %llu\n", atomic_load(&s->passes));
 	metric_head(out, "plazo_feed_bytes_total", "counter", "Bytes of feed bodies sent.");
 	strbuf_printf(out, "plazo_feed_bytes_total %llu\n", atomic_load(&s->feed_bytes));
 	metric_head(out, "plazo_reminders", "gauge", "Reminders in the ledger, by state.");
@@ -1411,4 +1414,9 @@ unsigned short http_port(const struct http_server *s)
 unsigned short http_metrics_port(const struct http_server *s)
 {
 	return s->metrics != NULL ? s->metrics_port : 0;
+}
+
+void http_count_pass(struct http_server *s)
+{
+	atomic_fetch_add(&s->passes, 1);
 }

@@ -124,6 +124,8 @@ void http_stop(struct http_server *s);
 unsigned short http_port(const struct http_server *s);
 /* The metrics listener's port, 0 when there is none. */
 unsigned short http_metrics_port(const struct http_server *s);
+/* Counts one send pass of the daemon (in /metrics: plazo_passes_total); any thread. */
+void http_count_pass(struct http_server *s);
 
 /* Frees a snapshot that was never published. */
 void http_site_free(struct http_site *site);

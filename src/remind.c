@@ -72,6 +72,7 @@ struct remind_queue {
 	struct queue_entry *heap;
 	size_t len;
 	size_t cap;
+	time_t mark; /* every stage after it is in the heap, none before or at it */
 };
 
 void remind_stage_key(struct remind_stage s, char buf[static 24])
@@ -588,6 +589,7 @@ struct remind_queue *remind_queue_new(const struct plan *p, const struct config 
 	struct remind_queue *q = xcalloc(1, sizeof(*q));
 	q->plan = p;
 	q->cfg = cfg;
+	q->mark = after;
 	plan_stages(&cfg->policy, &q->sp);
 	q->ctx = xcalloc(cfg->n_offices + 1, sizeof(*q->ctx));
 	if (queue_fill(q, after, err) < 0) {
@@ -606,6 +608,11 @@ void remind_queue_free(struct remind_queue *q)
 	free(q->ctx);
 	free(q->heap);
 	free(q);
+}
+
+time_t remind_queue_mark(const struct remind_queue *q)
+{
+	return q->mark;
 }
 
 bool remind_queue_next(const struct remind_queue *q, time_t *at)
@@ -643,5 +650,7 @@ size_t remind_queue_take(struct remind_queue *q, time_t upto, struct reminder **
 	size_t n = 0;
 	while (q->len > 0 && q->heap[0].at <= upto)
 		queue_pop(q, out, cap, &n);
+	if (upto > q->mark)
+		q->mark = upto;
 	return n;
 }

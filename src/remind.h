@@ -66,19 +66,24 @@ int remind_due(const struct plan *p, const struct config *cfg, time_t from, time
 	       int (*fn)(const struct reminder *r, void *user), void *user,
 	       struct pz_error *err);
 
-/* A min-heap of each (milestone, office) pair's next stage, for the daemon: finding the
- * next slot is O(1), taking the due ones O(k log n); nothing scans the plan per tick. */
+/* A min-heap of each (milestone, office) pair's next stage: the daemon's engine (send.h
+ * takes a pass's due set from it). Finding the next slot is O(1), taking the due ones
+ * O(k log n); nothing scans the plan per pass. It holds exactly the stages whose slot is
+ * after its mark, so taking (mark, upto] hands out what remind_due(mark, upto) finds. */
 struct remind_queue;
 
-/* Builds the queue with every stage whose slot is after `after`. Borrows p and cfg, which
- * must outlive the queue. NULL with err filled on failure. */
+/* Builds the queue with every stage whose slot is after `after` (its mark). Borrows p and
+ * cfg, which must outlive the queue. NULL with err filled on failure. */
 struct remind_queue *remind_queue_new(const struct plan *p, const struct config *cfg,
 				      time_t after, struct pz_error *err);
 void remind_queue_free(struct remind_queue *q);
+/* The instant the queue's content starts after: every stage with a later slot is in it. */
+time_t remind_queue_mark(const struct remind_queue *q);
 /* The next slot; false when no reminder is left. */
 bool remind_queue_next(const struct remind_queue *q, time_t *at);
 /* Removes every reminder with slot <= upto into (*out)[0..n), in slot order, growing *out
- * and *cap with xgrow; each pair then waits on its following stage. Returns n. */
+ * and *cap with xgrow; each pair then waits on its following stage, and the mark becomes
+ * upto when that is later. Returns n. */
 size_t remind_queue_take(struct remind_queue *q, time_t upto, struct reminder **out,
 			 size_t *cap);
 

@@ -34,6 +34,21 @@ static int collect(const struct reminder *r, void *user)
 	return 0;
 }
 
+/* Stages of one slot in the policy's tie order (remind.h): start, leads longest first and
+ * working before calendar, due, overdue by repetition. */
+static int compare_stages(struct remind_stage x, struct remind_stage y)
+{
+	if (x.kind != y.kind)
+		return x.kind < y.kind ? -1 : 1;
+	if (x.kind == REMIND_LEAD && x.n != y.n)
+		return x.n > y.n ? -1 : 1;
+	if (x.kind == REMIND_LEAD && x.working != y.working)
+		return x.working ? -1 : 1;
+	return x.n < y.n ? -1 : x.n > y.n;
+}
+
+/* A total order (office, milestone, slot, stage), so the due set sorts the same whichever
+ * engine produced it and in whatever order. */
 static int compare_reminders(const void *a, const void *b)
 {
 	const struct reminder *x = a, *y = b;
@@ -41,7 +56,9 @@ static int compare_reminders(const void *a, const void *b)
 		return x->office < y->office ? -1 : 1;
 	if (x->milestone != y->milestone)
 		return x->milestone < y->milestone ? -1 : 1;
-	return x->at < y->at ? -1 : x->at > y->at;
+	if (x->at != y->at)
+		return x->at < y->at ? -1 : 1;
+	return compare_stages(x->stage, y->stage);
 }
 
 static void to_row(const struct plan *p, const struct config *cfg, const struct reminder *r,
@@ -61,6 +78,23 @@ static void to_row(const struct plan *p, const struct config *cfg, const struct 
 	row->state = STORE_PENDING;
 }
 
+/* What came due in (from, at]: taken from the queue when it starts at from, else scanned
+ * (the queue then skips to at, so what the scan found is not handed out again). */
+static int due_set(const struct plan *p, const struct config *cfg, time_t from, time_t at,
+		   struct send_report *rep, struct collected *c, struct pz_error *err)
+{
+	struct remind_queue *q = rep->queue;
+	if (q != NULL && remind_queue_mark(q) == from) {
+		c->len = remind_queue_take(q, at, &c->items, &c->cap);
+		return 0;
+	}
+	rep->scanned = true;
+	if (q != NULL)
+		remind_queue_take(q, at, &c->items, &c->cap);
+	c->len = 0;
+	return remind_due(p, cfg, from, at, collect, c, err);
+}
+
 /* Enqueues what came due in (cursor, at]; of a milestone's stages in one pass only the
  * latest goes out, the others are recorded as superseded. */
 static int enqueue(const struct plan *p, const struct config *cfg, struct store *st, time_t at,
@@ -76,7 +110,7 @@ static int enqueue(const struct plan *p, const struct config *cfg, struct store 
 	if (at <= from)
 		return 0;
 	struct collected c = {NULL, 0, 0};
-	int rc = remind_due(p, cfg, from, at, collect, &c, err);
+	int rc = due_set(p, cfg, from, at, rep, &c, err);
 	if (c.len > 1)
 		qsort(c.items, c.len, sizeof(*c.items), compare_reminders);
 	for (size_t i = 0; rc == 0 && i < c.len; i++) {

@@ -1,14 +1,18 @@
 /* send.h - one send pass: enqueue the reminders that came due, then deliver the pending
  * ones as one digest per office.
  *
- * Enqueueing walks the reminder policy (remind.h) from the store's cursor to `at`, so a pass
- * after downtime catches up: the stages a milestone missed collapse into the latest, marked
- * late. Delivery groups every pending reminder of an office into one digest (mail.h), sends
- * it over SMTP (smtp.h) or into the office's Maildir (maildir.h), and marks the reminders
- * sent only once the message was accepted (deliver.h: per recipient, the fault classes and
- * the held queue). A temporary failure waits with exponential backoff and jitter until
- * [mail] retry_for has passed since the first attempt, then fails; a permanent one fails at
- * once. One office's failure never holds back the others; a held fault holds them all.
+ * Enqueueing takes what the reminder policy (remind.h) makes due in (cursor, at], the store's
+ * cursor moving to `at` in the same transaction, so a pass after downtime catches up: the
+ * stages a milestone missed collapse into the latest, marked late. The due set comes from
+ * the daemon's reminder queue when the queue starts where the cursor is; else (`plazo send`,
+ * the daemon's first pass, a pass after one that failed or after a restore moved the cursor)
+ * from remind_due's scan of the plan. Delivery groups every pending reminder of an office
+ * into one digest (mail.h), sends it over SMTP (smtp.h) or into the office's Maildir
+ * (maildir.h), and marks the reminders sent only once the message was accepted (deliver.h:
+ * per recipient, the fault classes and the held queue). A temporary failure waits with
+ * exponential backoff and jitter until [mail] retry_for has passed since the first attempt,
+ * then fails; a permanent one fails at once. One office's failure never holds back the
+ * others; a held fault holds them all.
  */
 #ifndef PLAZO_SEND_H
 #define PLAZO_SEND_H
@@ -23,6 +27,8 @@
 #include "store.h"
 #include "strbuf.h"
 #include "unread.h"
+
+struct remind_queue;
 
 enum send_event {
 	SEND_DELIVERED,   /* detail: Message-ID */
@@ -50,6 +56,11 @@ struct send_report {
 	bool (*stop)(void *user);
 	/* The plan's rows not read (unread.h), listed in the escalation digest; may be NULL. */
 	const struct unread *unread;
+	/* The daemon's reminder queue of the same plan and config, or NULL. A pass whose cursor
+	 * is the queue's mark takes its due set from the queue; any other pass scans and then
+	 * moves the queue past `at` too, so the two never hand out a reminder twice. */
+	struct remind_queue *queue;
+	bool scanned; /* out: the due set came from the scan, not the queue */
 };
 
 /* Releases a held queue at `at` (a reload, `plazo retry`): the held reminders go at the
