@@ -558,10 +558,24 @@ static int replan(struct daemon *d, struct world *w)
 	return rc;
 }
 
+/* Whether cfg names an office that before did not (its welcome digest is due). */
+static bool offices_added(const struct config *before, const struct config *cfg)
+{
+	for (size_t i = 0; i < cfg->n_offices; i++) {
+		size_t j = 0;
+		while (j < before->n_offices && strcmp(before->offices[j].id, cfg->offices[i].id) != 0)
+			j++;
+		if (j == before->n_offices)
+			return true;
+	}
+	return false;
+}
+
 static void reload(struct daemon *d)
 {
 	sd_notify(0, "RELOADING=1");
 	time_t now = now_of(d);
+	bool welcome = false;
 	log_notice("reloading %s", d->opt->config_path);
 	/* the new queue starts where the last pass ended: the next pass takes from it what
 	 * came due meanwhile, no scan needed */
@@ -580,6 +594,7 @@ static void reload(struct daemon *d)
 		if (!ok)
 			d->w = old;
 		pthread_mutex_unlock(&d->lock);
+		welcome = ok && w->cfg.policy.welcome && offices_added(&old->cfg, &w->cfg);
 		world_free(ok ? old : w);
 		if (ok) {
 			log_notice("reloaded plan=%s activities=%zu rows_not_read=%zu",
@@ -590,6 +605,8 @@ static void reload(struct daemon *d)
 	}
 	sd_notify(0, "READY=1");
 	notify_status(d);
+	if (welcome) /* a new office hears from plazo now, not at its first reminder */
+		pass(d, now > d->last_pass ? now : d->last_pass);
 }
 
 /* Opens both connections anew (a restore may have replaced the file); keeps the old ones

@@ -130,5 +130,31 @@ send "$cfg" 2023-03-01T08:10
 send "$cfg" 2023-03-01T08:30
 check "held, then released: one welcome per office" "$tmp/held-md" 2023-03-01T08:00 all
 
+# 6. the daemon: an office added by a reload (SIGHUP) is welcomed at once, not at its first
+# reminder stage (nothing else is due at 09:00 on 2023-03-01)
+cfg=$(make_config daemon yes)
+sed -i "s|^listen = .*|listen = 127.0.0.1:0|" "$cfg"
+send "$cfg" 2023-03-01T08:00
+timeout 60 "$PLAZO" -c "$cfg" run --at 2023-03-01T09:00 --speed 1 >"$tmp/run.log" 2>&1 &
+run=$!
+i=0
+until grep -q "serving feeds" "$tmp/run.log" || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
+cat >>"$cfg" <<'INI'
+
+[office archivo]
+name = Oficina de Archivo
+email = archivo@example.gov.co
+INI
+kill -HUP "$run"
+i=0
+until [ -d "$tmp/daemon/maildir/archivo/new" ] && [ "$(count "$tmp/daemon/maildir/archivo")" -ge 1 ] \
+    || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
+kill -TERM "$run"
+wait "$run"
+[ "$(count "$tmp/daemon/maildir/archivo" 2>/dev/null)" = 1 ] \
+    && ok "reload: the new office's welcome went out at once" \
+    || bad "reload: no welcome for the new office: $(tail -n 5 "$tmp/run.log")"
+check "reload: every office one welcome" "$tmp/daemon/maildir" 2023-03-01T09:00 all
+
 [ "$fails" -eq 0 ] && echo "all ok" || echo "$fails failed"
 exit "$fails"
