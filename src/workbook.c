@@ -224,13 +224,19 @@ static void move_diags(struct diag_list *to, struct diag_list *from)
 
 struct choice {
 	const char *path;
-	struct table *t;
-	char **where;
-	const char *chosen; /* the name of the sheet read */
+	struct workbook_parts *parts;
 	struct strbuf skipped; /* names of the sheets without a plan table */
 	struct diag_list weak; /* the first weak header's diagnostics (missing-column) */
 	bool have_weak;
 };
+
+static void keep_part(struct choice *c, const struct sheet_read *r, struct table *t)
+{
+	struct workbook_parts *w = c->parts;
+	w->items = xgrow(w->items, &w->cap, w->len + 1, sizeof(*w->items));
+	w->items[w->len++] = (struct workbook_part){*t, xstrdup(r->where)};
+	table_init(t);
+}
 
 static void consider_sheet(struct choice *c, const struct sheet_read *r, struct diag_list *diags)
 {
@@ -239,37 +245,27 @@ static void consider_sheet(struct choice *c, const struct sheet_read *r, struct 
 	table_init(&cand);
 	diag_list_init(&d);
 	bool ok = parse_sheet(r, &cand, &d);
-	if (ok && *c->where == NULL) {
-		table_finish(c->t);
-		*c->t = cand;
-		*c->where = xstrdup(r->where);
-		c->chosen = r->s->name;
+	if (ok) {
+		keep_part(c, r, &cand);
 		move_diags(diags, &d);
 		return;
 	}
-	if (ok)
-		diag_add(diags, DIAG_WARNING, "sheet-not-read", c->path, 0, 0,
-			 "sheet '%s' also holds a plan table, but only the first one is read "
-			 "(sheet '%s' here): save this sheet as its own workbook to have it read",
-			 r->s->name, c->chosen);
-	else
-		diag_add(diags, DIAG_NOTE, "sheet-skipped", c->path, 0, 0,
-			 "sheet '%s' holds no plan table (no header row): skipped", r->s->name);
-	if (!ok && !c->have_weak && cand.header_line > 0) {
+	diag_add(diags, DIAG_NOTE, "sheet-skipped", c->path, 0, 0,
+		 "sheet '%s' holds no plan table (no header row): skipped", r->s->name);
+	if (!c->have_weak && cand.header_line > 0) {
 		c->weak = d;
 		c->have_weak = true;
 		diag_list_init(&d);
 	}
-	if (!ok)
-		strbuf_printf(&c->skipped, "%s'%s'", c->skipped.len ? ", " : "", r->s->name);
+	strbuf_printf(&c->skipped, "%s'%s'", c->skipped.len ? ", " : "", r->s->name);
 	table_finish(&cand);
 	diag_list_finish(&d);
 }
 
 static void choose(const struct book *b, const char *path, const struct table_mapping *maps,
-		   size_t n, struct table *t, char **where, struct diag_list *diags)
+		   size_t n, struct workbook_parts *parts, struct diag_list *diags)
 {
-	struct choice c = {.path = path, .t = t, .where = where};
+	struct choice c = {.path = path, .parts = parts};
 	strbuf_init(&c.skipped);
 	diag_list_init(&c.weak);
 	for (size_t i = 0; i < b->n_sheets; i++) {
@@ -278,9 +274,9 @@ static void choose(const struct book *b, const char *path, const struct table_ma
 		consider_sheet(&c, &r, diags);
 		free(sheet_where);
 	}
-	if (*where == NULL && c.have_weak)
+	if (parts->len == 0 && c.have_weak)
 		move_diags(diags, &c.weak);
-	else if (*where == NULL)
+	else if (parts->len == 0)
 		diag_add(diags, DIAG_ERROR, "no-header", path, 0, 0,
 			 "no sheet of the workbook holds a plan table (sheets: %s): none has a "
 			 "header "
@@ -313,12 +309,22 @@ static int read_book(const char *path, const void *data, size_t len, struct book
 	return rc;
 }
 
-int workbook_load(struct table *t, const char *path, const void *data, size_t len,
-		  const struct table_mapping *maps, size_t n, char **where, struct diag_list *diags,
-		  struct pz_error *err)
+void workbook_parts_finish(struct workbook_parts *w)
 {
-	*where = NULL;
-	table_finish(t);
+	for (size_t i = 0; w && i < w->len; i++) {
+		table_finish(&w->items[i].table);
+		free(w->items[i].where);
+	}
+	if (w) {
+		free(w->items);
+		memset(w, 0, sizeof(*w));
+	}
+}
+
+int workbook_load_parts(const char *path, const void *data, size_t len,
+			const struct table_mapping *maps, size_t n, struct workbook_parts *out,
+			struct diag_list *diags, struct pz_error *err)
+{
 	bool xls = data ? workbook_sniff(data, len) == WORKBOOK_XLS
 			: workbook_sniff_file(path) == WORKBOOK_XLS;
 	if (xls)
@@ -332,25 +338,73 @@ int workbook_load(struct table *t, const char *path, const void *data, size_t le
 	book_init(&b);
 	int rc = read_book(path, data, len, &b, err);
 	if (rc == 0)
-		choose(&b, path, maps, n, t, where, diags);
+		choose(&b, path, maps, n, out, diags);
 	book_finish(&b);
 	return rc;
+}
+
+/* The first part into t, *where its place; the others dropped. */
+static void take_first(struct workbook_parts *w, struct table *t, char **where)
+{
+	if (w->len > 0) {
+		*t = w->items[0].table;
+		*where = w->items[0].where;
+		table_init(&w->items[0].table);
+		w->items[0].where = NULL;
+	}
+	workbook_parts_finish(w);
+}
+
+int workbook_load(struct table *t, const char *path, const void *data, size_t len,
+		  const struct table_mapping *maps, size_t n, char **where, struct diag_list *diags,
+		  struct pz_error *err)
+{
+	struct workbook_parts w = {0};
+	*where = NULL;
+	table_finish(t);
+	int rc = workbook_load_parts(path, data, len, maps, n, &w, diags, err);
+	take_first(&w, t, where);
+	return rc;
+}
+
+static int check_size(const char *path, unsigned long long max_size, struct pz_error *err)
+{
+	struct stat st;
+	if (stat(path, &st) == 0 && (unsigned long long)st.st_size > max_size)
+		return PZ_FAIL(err, PZ_EDATA, path,
+			       "%s is larger than [plan] max_size (%llu bytes); raise max_size if "
+			       "the plan really is this large",
+			       path, max_size);
+	return 0;
 }
 
 int workbook_table_load(struct table *t, const char *path, unsigned long long max_size,
 			const struct table_mapping *maps, size_t n, char **where,
 			struct diag_list *diags, struct pz_error *err)
 {
-	struct stat st;
 	*where = NULL;
 	if (workbook_sniff_file(path) == WORKBOOK_NONE)
 		return table_load_mapped(t, path, max_size, maps, n, diags, err);
-	if (stat(path, &st) == 0 && (unsigned long long)st.st_size > max_size)
-		return PZ_FAIL(err, PZ_EDATA, path,
-			       "%s is larger than [plan] max_size (%llu bytes); raise max_size if "
-			       "the plan really is this large",
-			       path, max_size);
+	if (check_size(path, max_size, err) < 0)
+		return -1;
 	return workbook_load(t, path, NULL, 0, maps, n, where, diags, err);
+}
+
+int workbook_table_load_parts(const char *path, unsigned long long max_size,
+			      const struct table_mapping *maps, size_t n,
+			      struct workbook_parts *out, struct diag_list *diags,
+			      struct pz_error *err)
+{
+	if (workbook_sniff_file(path) != WORKBOOK_NONE)
+		return check_size(path, max_size, err) < 0
+			       ? -1
+			       : workbook_load_parts(path, NULL, 0, maps, n, out, diags, err);
+	struct table t;
+	table_init(&t);
+	int rc = table_load_mapped(&t, path, max_size, maps, n, diags, err);
+	out->items = xgrow(out->items, &out->cap, out->len + 1, sizeof(*out->items));
+	out->items[out->len++] = (struct workbook_part){t, NULL};
+	return rc;
 }
 
 void workbook_diag_paths(struct diag_list *diags, size_t first, const char *path, const char *where)
