@@ -1,5 +1,5 @@
 /* workbook.c - a sheet as a TSV grid for the table reader: merged regions filled below the
- * header, lines mapped back to sheet rows, the first plan sheet chosen. */
+ * header, lines mapped back to sheet rows, every plan sheet a table. */
 #include "workbook.h"
 
 #include <fcntl.h>
@@ -123,25 +123,46 @@ static const struct book_cell *find_cell(const struct book_cell *cells, size_t n
 	return c;
 }
 
-/* The sheet's cells, sorted, with each merged region below row header_end giving its value to
- * the rows it covers (in its first column, as a spreadsheet export would show it). */
-static struct book_cell *filled(const struct book_sheet *s, unsigned header_end, size_t *n)
+/* Where merged regions give their value: below the header, and across the date columns. */
+struct fill {
+	unsigned header_end; /* 0: nowhere (the first parse, which finds the header) */
+	unsigned start_col, due_col; /* the table's date columns, 0 when absent */
+};
+
+/* A region's value goes along its row only where every column it spans is a date column (one
+ * date merged over Inicio and Fin is both); elsewhere (a title merged across the table, text
+ * over two columns) it stays in its first column, as an export shows it. */
+static unsigned last_col(const struct book_merge *r, const struct fill *f)
+{
+	for (unsigned c = r->c1; c <= r->c2; c++)
+		if (c != f->start_col && c != f->due_col)
+			return r->c1;
+	return r->c2;
+}
+
+/* The sheet's cells, sorted, with each merged region below the header giving its value to
+ * the rows it covers (in its first column, and along date columns: last_col). */
+static struct book_cell *filled(const struct book_sheet *s, const struct fill *f, size_t *n)
 {
 	size_t cap = s->n_cells + 1;
 	struct book_cell *cells = xmalloc(cap * sizeof(*cells));
 	memcpy(cells, s->cells, s->n_cells * sizeof(*cells));
 	qsort(cells, s->n_cells, sizeof(*cells), compare_cells);
 	*n = s->n_cells;
-	for (size_t m = 0; header_end > 0 && m < s->n_merges; m++) {
+	for (size_t m = 0; f->header_end > 0 && m < s->n_merges; m++) {
 		const struct book_merge *r = &s->merges[m];
 		const struct book_cell *top = find_cell(cells, s->n_cells, r->r1, r->c1);
-		if (r->r1 <= header_end || r->r2 == r->r1 || top == NULL)
+		if (r->r1 <= f->header_end || top == NULL)
 			continue;
 		struct book_cell from = *top;
-		for (unsigned row = r->r1 + 1; row <= r->r2 && *n < BOOK_MAX_CELLS; row++) {
-			cells = xgrow(cells, &cap, *n + 1, sizeof(*cells));
-			cells[(*n)++] = (struct book_cell){row, r->c1, from.off, from.len};
-		}
+		unsigned c2 = last_col(r, f);
+		for (unsigned row = r->r1; row <= r->r2 && *n < BOOK_MAX_CELLS; row++)
+			for (unsigned col = r->c1; col <= c2 && *n < BOOK_MAX_CELLS; col++) {
+				if (row == r->r1 && col == r->c1)
+					continue;
+				cells = xgrow(cells, &cap, *n + 1, sizeof(*cells));
+				cells[(*n)++] = (struct book_cell){row, col, from.off, from.len};
+			}
 	}
 	qsort(cells, *n, sizeof(*cells), compare_cells);
 	return cells;
@@ -171,12 +192,12 @@ struct sheet_read {
 	size_t n_maps;
 };
 
-static bool parse_grid(const struct sheet_read *r, unsigned header_end, struct table *t,
+static bool parse_grid(const struct sheet_read *r, const struct fill *f, struct table *t,
 		       struct diag_list *d)
 {
 	struct grid g = {.row_of = NULL};
 	size_t n;
-	struct book_cell *cells = filled(r->s, header_end, &n);
+	struct book_cell *cells = filled(r->s, f, &n);
 	strbuf_init(&g.text);
 	emit(r->b, cells, n, &g);
 	free(cells);
@@ -191,7 +212,8 @@ static bool parse_grid(const struct sheet_read *r, unsigned header_end, struct t
 static bool has_fill(const struct book_sheet *s, unsigned header_end)
 {
 	for (size_t m = 0; m < s->n_merges; m++)
-		if (s->merges[m].r1 > header_end && s->merges[m].r2 > s->merges[m].r1)
+		if (s->merges[m].r1 > header_end &&
+		    (s->merges[m].r2 > s->merges[m].r1 || s->merges[m].c2 > s->merges[m].c1))
 			return true;
 	return false;
 }
@@ -201,13 +223,16 @@ static bool parse_sheet(const struct sheet_read *r, struct table *t, struct diag
 {
 	if (r->s->n_cells == 0)
 		return false;
-	bool ok = parse_grid(r, 0, t, d);
-	unsigned header_end = t->header_line + (t->header_rows ? t->header_rows - 1 : 0);
-	if (!ok || !has_fill(r->s, header_end))
+	struct fill f = {0, 0, 0};
+	bool ok = parse_grid(r, &f, t, d);
+	f.header_end = t->header_line + (t->header_rows ? t->header_rows - 1 : 0);
+	f.start_col = t->column[TABLE_START];
+	f.due_col = t->column[TABLE_DATE];
+	if (!ok || !has_fill(r->s, f.header_end))
 		return ok;
 	diag_list_finish(d);
 	diag_list_init(d);
-	return parse_grid(r, header_end, t, d);
+	return parse_grid(r, &f, t, d);
 }
 
 /* ---- the workbook ---- */

@@ -252,6 +252,34 @@ static void paac_components(struct test_state *ts)
 	unload(&f);
 }
 
+/* Merged regions across columns: the "Fecha" header over Inicio and Fin stays a two-row
+ * header; a subcomponent title merged across the whole table stays a title row (no
+ * activity); a date merged over Inicio and Fin is both, so the row has its due date. */
+static void merges_across(struct test_state *ts)
+{
+	struct fixture f;
+	char b[11];
+	CHECK(ts, load(&f, "workbooks/merges-across.xlsx") == 0);
+	CHECK_INT_EQ(ts, f.plan.table.header_rows, 2);
+	CHECK_INT_EQ(ts, f.plan.table.column[TABLE_START], 5);
+	CHECK_INT_EQ(ts, f.plan.table.column[TABLE_DATE], 6);
+	CHECK_INT_EQ(ts, f.plan.n_activities, 2);
+	if (f.plan.n_activities == 2) {
+		const struct activity *a = &f.plan.activities[0];
+		CHECK_INT_EQ(ts, a->line, 5);
+		CHECK_INT_EQ(ts, a->subcomponent, 1);
+		CHECK_STR_EQ(ts, a->subcomponent_title, "Planeación");
+		CHECK_STR_EQ(ts, due(&f, 0, 0, b), "2024-01-31");
+		CHECK_INT_EQ(ts, a->milestone_count, 1);
+		CHECK_STR_EQ(ts, due(&f, 1, 0, b), "2024-04-30");
+		const struct milestone *m = &f.plan.milestones[f.plan.activities[1].milestone_first];
+		CHECK(ts, m->has_start && m->start.month == 2 && m->start.day == 1);
+	}
+	CHECK_INT_EQ(ts, count_code(&f, "no-date"), 0);
+	CHECK_INT_EQ(ts, f.diags.len, 0);
+	unload(&f);
+}
+
 /* Writes text to dir/name; returns the malloc'ed path. */
 static char *write_file(const char *dir, const char *name, const char *text)
 {
@@ -487,7 +515,7 @@ static void cell_names(struct test_state *ts)
 	diag_list_finish(&d);
 }
 
-TEST_MAIN(TEST(hand_excel_shape), TEST(hand_ods), TEST(paac_components), TEST(several_files),
+TEST_MAIN(TEST(hand_excel_shape), TEST(hand_ods), TEST(paac_components), TEST(several_files), TEST(merges_across),
 	  TEST(serials_1900),
 	  TEST(dates_1904), TEST(hostile), TEST(buffer_errors), TEST(init_same_as_tsv),
 	  TEST(cell_names))
