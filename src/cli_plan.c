@@ -104,8 +104,9 @@ static void summary_json(const struct loaded *l)
 }
 
 static const char check_help[] =
-	"Usage: plazo [-c CONFIG] check [--strict | --blocking] [--format text|json] [PLAN]\n"
-	"Validate the configuration and the plan; print every doubt as\n"
+	"Usage: plazo [-c CONFIG] check [--strict | --blocking] [--format text|json] [PLAN...]\n"
+	"Validate the configuration and the plan (several PLANs: one plan of their tables);\n"
+	"print every doubt as\n"
 	"FILE:LINE: SEVERITY[CODE]: message, then a summary.\n"
 	"  --strict        count warnings as errors\n"
 	"  --blocking      fail only on what leaves nothing to serve (no header, an unreadable\n"
@@ -379,7 +380,7 @@ static void schedule_text(const struct loaded *l)
 }
 
 static const char schedule_help[] =
-	"Usage: plazo [-c CONFIG] schedule [--format text|json] [PLAN]\n"
+	"Usage: plazo [-c CONFIG] schedule [--format text|json] [PLAN...]\n"
 	"Print the normalized plan: each activity with its offices and milestones.\n"
 	"Diagnostics go to standard error in text mode and into the JSON otherwise.\n"
 	"  --format FMT    text (default) or json\n"
