@@ -922,6 +922,11 @@ void plan_rekey(struct plan *p, const char *const *keys)
 	free(at);
 }
 
+const char *plan_activity_file(const struct plan *p, const struct activity *a)
+{
+	return a->part < p->n_parts ? p->parts[a->part].source : p->source;
+}
+
 void plan_activity_where(const struct plan *p, const struct activity *a, struct strbuf *out)
 {
 	const struct plan_part *pp = a->part < p->n_parts ? &p->parts[a->part] : NULL;

@@ -128,6 +128,10 @@ const char *plan_activity_key(const struct activity *a);
  * (replan.h); the caller keeps them unique and shorter than PLAN_KEY_SIZE. */
 void plan_rekey(struct plan *p, const char *const *keys);
 
+/* The path of the file the activity's table is in (the plan's first file when it has one
+ * table); lives as long as the plan. */
+const char *plan_activity_file(const struct plan *p, const struct activity *a);
+
 /* Appends where a person finds the activity's row: "plan.tsv:24", "plan.xlsx:Hoja1!24". */
 void plan_activity_where(const struct plan *p, const struct activity *a, struct strbuf *out);
 

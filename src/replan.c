@@ -99,7 +99,8 @@ static void apply(struct plan *p, const struct aliases *al, struct diag_list *di
 			continue;
 		keys[a] = al->items[i].stored;
 		if (diags)
-			diag_add(diags, DIAG_NOTE, "key-kept", p->source, p->activities[a].line, 0,
+			diag_add(diags, DIAG_NOTE, "key-kept", plan_activity_file(p, &p->activities[a]),
+				 p->activities[a].line, 0,
 				 "activity %s keeps the key %s its state was stored under before "
 				 "refs were read",
 				 al->items[i].activity, al->items[i].stored);
@@ -213,17 +214,17 @@ static void compare_dates(const struct plan *p, const struct activity *a, const 
 		char iso[11];
 		date_format_iso(p->milestones[a->milestone_first + k - 1].due, iso);
 		if (r == NULL)
-			diag_add(diags, DIAG_NOTE, "date-moved", p->source, a->line, 0,
+			diag_add(diags, DIAG_NOTE, "date-moved", plan_activity_file(p, a), a->line, 0,
 				 "activity %s: new date %s (milestone %zu)", shown_ref(a), iso, k);
 		else if (strcmp(r->due, iso) != 0)
-			diag_add(diags, DIAG_NOTE, "date-moved", p->source, a->line, 0,
+			diag_add(diags, DIAG_NOTE, "date-moved", plan_activity_file(p, a), a->line, 0,
 				 "activity %s: milestone %zu moved from %s to %s", shown_ref(a), k,
 				 r->due, iso);
 	}
 	for (size_t i = seen_first(s, a->key); i < s->n && strcmp(s->rows[i].activity, a->key) == 0;
 	     i++)
 		if (s->rows[i].milestone > (int)a->milestone_count)
-			diag_add(diags, DIAG_NOTE, "date-moved", p->source, a->line, 0,
+			diag_add(diags, DIAG_NOTE, "date-moved", plan_activity_file(p, a), a->line, 0,
 				 "activity %s: the date %s (milestone %d) is gone", shown_ref(a),
 				 s->rows[i].due, s->rows[i].milestone);
 }
@@ -289,8 +290,8 @@ static void compare_removed(const struct plan *p, const struct seen *s, struct a
 		size_t a = one ? one->index : 0;
 		if (one != NULL) {
 			one->taken = taken[a] = true;
-			diag_add(diags, DIAG_NOTE, "ref-renumbered", p->source,
-				 p->activities[a].line, 0,
+			diag_add(diags, DIAG_NOTE, "ref-renumbered",
+				 plan_activity_file(p, &p->activities[a]), p->activities[a].line, 0,
 				 "activity %s (line %u before) is now %s; its reminders and marks "
 				 "stay under %s",
 				 was, r->line, shown_ref(&p->activities[a]), r->activity);
@@ -313,7 +314,7 @@ static void compare_activities(const struct plan *p, const struct seen *s, struc
 		if (seen_first(s, a->key) < s->n)
 			compare_dates(p, a, s, diags);
 		else if (!taken[i])
-			diag_add(diags, DIAG_NOTE, "plan-added", p->source, a->line, 0,
+			diag_add(diags, DIAG_NOTE, "plan-added", plan_activity_file(p, a), a->line, 0,
 				 "activity %s is new", shown_ref(a));
 	}
 	free(taken);
@@ -358,7 +359,9 @@ static void compare_marks(const struct plan *p, const struct config *cfg, const 
 		(*orphans)++;
 		long a = plan_find_key(p, d->activity);
 		const struct store_seen *r = seen_row(s, d->activity, d->milestone);
-		const char *path = a >= 0 || r == NULL ? p->source : s->source;
+		const char *path = a >= 0   ? plan_activity_file(p, &p->activities[a])
+				   : r == NULL ? p->source
+					       : s->source;
 		unsigned line = a >= 0 ? p->activities[a].line : r ? r->line : 0;
 		diag_add(diags, DIAG_NOTE, "mark-orphaned", path, line, 0,
 			 "the mark of office %s on activity %s, milestone %d due %s, would be "
