@@ -46,8 +46,8 @@ void cli_loaded_finish(struct loaded *l)
 
 /* Loads config and plan; the plan comes from plans or the config. Returns CLI_OK when
  * both could be read (their diagnostics may still hold errors). */
-int cli_load_plans(const struct cli_globals *g, const char *cmd, const char *const *plans,
-		   size_t n, struct loaded *l)
+int cli_load_plans(const struct cli_globals *g, const char *cmd, const char *const *plans, size_t n,
+		   struct loaded *l)
 {
 	struct pz_error err = {0};
 	config_init(&l->cfg);
@@ -76,8 +76,7 @@ int cli_load_plans(const struct cli_globals *g, const char *cmd, const char *con
 	return CLI_OK;
 }
 
-int cli_load(const struct cli_globals *g, const char *cmd, const char *plan_arg,
-	     struct loaded *l)
+int cli_load(const struct cli_globals *g, const char *cmd, const char *plan_arg, struct loaded *l)
 {
 	return cli_load_plans(g, cmd, plan_arg ? &plan_arg : NULL, plan_arg ? 1 : 0, l);
 }

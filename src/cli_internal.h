@@ -34,8 +34,8 @@ bool cli_parse_format(const char *s, enum format *out);
 int cli_load(const struct cli_globals *g, const char *cmd, const char *plan_arg,
 	     struct loaded *l);
 /* The same with n plan files (borrowed; n == 0: every [plan] file of the config). */
-int cli_load_plans(const struct cli_globals *g, const char *cmd, const char *const *plans,
-		   size_t n, struct loaded *l);
+int cli_load_plans(const struct cli_globals *g, const char *cmd, const char *const *plans, size_t n,
+		   struct loaded *l);
 void cli_loaded_finish(struct loaded *l);
 /* Prints the diagnostics in the compiler form. */
 void cli_print_diags(FILE *out, const struct diag_list *diags);

@@ -21,8 +21,8 @@ static void summary_text(const struct loaded *l)
 	printf("%s%s: %zu activities, %zu milestones, %zu offices; %zu error%s, %zu warning%s, "
 	       "%zu note%s\n",
 	       l->plan_path, l->n_plan_paths > 1 ? " and the other plan files" : "",
-	       l->plan.n_activities, l->plan.n_milestones, l->cfg.n_offices, e,
-	       e == 1 ? "" : "s", w, w == 1 ? "" : "s", n, n == 1 ? "" : "s");
+	       l->plan.n_activities, l->plan.n_milestones, l->cfg.n_offices, e, e == 1 ? "" : "s",
+	       w, w == 1 ? "" : "s", n, n == 1 ? "" : "s");
 }
 
 /* The note naming the column taken for each role of one table (not a doubt: not counted). */

@@ -340,7 +340,8 @@ static void parse_plan_file(struct parse_ctx *ctx, const char *key, const char *
 	if (ctx->continuation) {
 		error_at(ctx, "config-bad-value",
 			 "%s: an indented line continues only a text value; repeat 'file =' to "
-			 "add a table", key);
+			 "add a table",
+			 key);
 		return;
 	}
 	char *abs = config_resolve_path(cfg, value);

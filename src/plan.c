@@ -687,7 +687,8 @@ static void append_activities(struct plan *p, const struct plan *sub, unsigned p
 	p->milestones = xgrow(p->milestones, &p->cap_milestones, m0 + sub->n_milestones + 1,
 			      sizeof(*p->milestones));
 	if (sub->n_milestones)
-		memcpy(p->milestones + m0, sub->milestones, sub->n_milestones * sizeof(*p->milestones));
+		memcpy(p->milestones + m0, sub->milestones,
+		       sub->n_milestones * sizeof(*p->milestones));
 	p->n_milestones += sub->n_milestones;
 	p->office_refs = xgrow(p->office_refs, &p->cap_office_refs, o0 + sub->n_office_refs + 1,
 			       sizeof(*p->office_refs));
@@ -715,8 +716,10 @@ static void merge(struct plan *p, struct plan *sub, const char *where)
 	unsigned part = (unsigned)p->n_parts;
 	p->parts = xgrow(p->parts, &p->cap_parts, p->n_parts + 1, sizeof(*p->parts));
 	struct plan_part *pp = &p->parts[p->n_parts++];
-	*pp = (struct plan_part){.source = sub->source, .where = where ? xstrdup(where) : NULL,
-				 .refs = sub->refs, .keys = sub->keys,
+	*pp = (struct plan_part){.source = sub->source,
+				 .where = where ? xstrdup(where) : NULL,
+				 .refs = sub->refs,
+				 .keys = sub->keys,
 				 .header_line = sub->table.header_line};
 	component_label(&sub->table, pp->label);
 	sub->source = sub->refs = sub->keys = NULL;
@@ -779,7 +782,8 @@ static void settle_labels(struct plan *p, const bool *part_shared, struct diag_l
 		struct plan_part *pp = &p->parts[i];
 		bool twin = false;
 		for (size_t j = 0; j < p->n_parts && pp->label[0]; j++)
-			twin |= j != i && part_shared[j] && strcmp(p->parts[j].label, pp->label) == 0;
+			twin |= j != i && part_shared[j] &&
+				strcmp(p->parts[j].label, pp->label) == 0;
 		if (!part_shared[i] || (pp->label[0] && !twin))
 			continue;
 		diag_add(diags, DIAG_WARNING, "no-component-label",
@@ -788,7 +792,8 @@ static void settle_labels(struct plan *p, const bool *part_shared, struct diag_l
 			 "its activities are known by its place in the plan (t%zu), which changes "
 			 "if the tables are reordered; put a title line such as 'Componente 2: "
 			 "Racionalización de trámites' above the header",
-			 pp->label[0] ? "names the same component as another's" : "names no component",
+			 pp->label[0] ? "names the same component as another's"
+				      : "names no component",
 			 i + 1);
 		snprintf(pp->label, sizeof(pp->label), "t%zu", i + 1);
 	}
@@ -857,8 +862,8 @@ static int load_file(struct plan *p, const char *path, const struct config *cfg,
 	return rc < 0 ? -1 : 0;
 }
 
-int plan_load_files(struct plan *p, const char *const *paths, size_t n,
-		    const struct config *cfg, struct diag_list *diags, struct pz_error *err)
+int plan_load_files(struct plan *p, const char *const *paths, size_t n, const struct config *cfg,
+		    struct diag_list *diags, struct pz_error *err)
 {
 	free(p->source);
 	p->source = xstrdup(n > 0 ? paths[0] : "");
@@ -871,8 +876,8 @@ int plan_load_files(struct plan *p, const char *const *paths, size_t n,
 	return 0;
 }
 
-int plan_load(struct plan *p, const char *path, const struct config *cfg,
-	      struct diag_list *diags, struct pz_error *err)
+int plan_load(struct plan *p, const char *path, const struct config *cfg, struct diag_list *diags,
+	      struct pz_error *err)
 {
 	return plan_load_files(p, &path, 1, cfg, diags, err);
 }

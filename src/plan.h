@@ -60,7 +60,7 @@ struct activity {
 struct plan_part {
 	char *source;                 /* its file's path */
 	char *where;                  /* a sheet's diagnostic path ("plan.xlsx:Hoja1!"); or NULL */
-	char label[COMPONENT_LABEL_SIZE];          /* the component its title names (component.h); or "" */
+	char label[COMPONENT_LABEL_SIZE]; /* what its title names (component.h); or "" */
 	struct table table;           /* its table; empty for part 0, whose is plan->table */
 	char *refs;                   /* owned: its activities' refs */
 	char *keys;                   /* its own keys until the plan's are made */

@@ -99,8 +99,8 @@ static void apply(struct plan *p, const struct aliases *al, struct diag_list *di
 			continue;
 		keys[a] = al->items[i].stored;
 		if (diags)
-			diag_add(diags, DIAG_NOTE, "key-kept", plan_activity_file(p, &p->activities[a]),
-				 p->activities[a].line, 0,
+			diag_add(diags, DIAG_NOTE, "key-kept",
+				 plan_activity_file(p, &p->activities[a]), p->activities[a].line, 0,
 				 "activity %s keeps the key %s its state was stored under before "
 				 "refs were read",
 				 al->items[i].activity, al->items[i].stored);
@@ -214,18 +214,19 @@ static void compare_dates(const struct plan *p, const struct activity *a, const 
 		char iso[11];
 		date_format_iso(p->milestones[a->milestone_first + k - 1].due, iso);
 		if (r == NULL)
-			diag_add(diags, DIAG_NOTE, "date-moved", plan_activity_file(p, a), a->line, 0,
-				 "activity %s: new date %s (milestone %zu)", shown_ref(a), iso, k);
+			diag_add(diags, DIAG_NOTE, "date-moved", plan_activity_file(p, a), a->line,
+				 0, "activity %s: new date %s (milestone %zu)", shown_ref(a), iso,
+				 k);
 		else if (strcmp(r->due, iso) != 0)
-			diag_add(diags, DIAG_NOTE, "date-moved", plan_activity_file(p, a), a->line, 0,
-				 "activity %s: milestone %zu moved from %s to %s", shown_ref(a), k,
-				 r->due, iso);
+			diag_add(diags, DIAG_NOTE, "date-moved", plan_activity_file(p, a), a->line,
+				 0, "activity %s: milestone %zu moved from %s to %s", shown_ref(a),
+				 k, r->due, iso);
 	}
 	for (size_t i = seen_first(s, a->key); i < s->n && strcmp(s->rows[i].activity, a->key) == 0;
 	     i++)
 		if (s->rows[i].milestone > (int)a->milestone_count)
-			diag_add(diags, DIAG_NOTE, "date-moved", plan_activity_file(p, a), a->line, 0,
-				 "activity %s: the date %s (milestone %d) is gone", shown_ref(a),
+			diag_add(diags, DIAG_NOTE, "date-moved", plan_activity_file(p, a), a->line,
+				 0, "activity %s: the date %s (milestone %d) is gone", shown_ref(a),
 				 s->rows[i].due, s->rows[i].milestone);
 }
 
@@ -314,8 +315,8 @@ static void compare_activities(const struct plan *p, const struct seen *s, struc
 		if (seen_first(s, a->key) < s->n)
 			compare_dates(p, a, s, diags);
 		else if (!taken[i])
-			diag_add(diags, DIAG_NOTE, "plan-added", plan_activity_file(p, a), a->line, 0,
-				 "activity %s is new", shown_ref(a));
+			diag_add(diags, DIAG_NOTE, "plan-added", plan_activity_file(p, a), a->line,
+				 0, "activity %s is new", shown_ref(a));
 	}
 	free(taken);
 }
@@ -359,7 +360,7 @@ static void compare_marks(const struct plan *p, const struct config *cfg, const 
 		(*orphans)++;
 		long a = plan_find_key(p, d->activity);
 		const struct store_seen *r = seen_row(s, d->activity, d->milestone);
-		const char *path = a >= 0   ? plan_activity_file(p, &p->activities[a])
+		const char *path = a >= 0      ? plan_activity_file(p, &p->activities[a])
 				   : r == NULL ? p->source
 					       : s->source;
 		unsigned line = a >= 0 ? p->activities[a].line : r ? r->line : 0;

@@ -58,12 +58,14 @@ int workbook_table_load_parts(const char *path, unsigned long long max_size,
 			      struct workbook_parts *out, struct diag_list *diags,
 			      struct pz_error *err);
 
-/* Reads the first plan table of the workbook at path (data == NULL) or in len bytes at data (borrowed) into t,
- * replacing what it held. *where gets the malloc'ed diagnostic path of the sheet read
+/* Reads the first plan table of the workbook at path (data == NULL) or in len bytes at data
+ * (borrowed) into t, replacing what it held. *where gets the malloc'ed diagnostic path of the sheet
+ * read
  * ("plan.xlsx:Rendición de cuentas!", see diag_format), or NULL when no sheet holds a plan
- * table (then no-header is reported); later plan sheets are dropped (plazo init, the fuzzer). Returns -1 with err (PZ_EDATA) for a legacy .xls, an
- * archive that is not a workbook, a missing or damaged part, or a bound hit (BOOK_MAX_BYTES
- * inflated, cells, shared strings, entity declarations); diagnostics are doubts. */
+ * table (then no-header is reported); later plan sheets are dropped (plazo init, the fuzzer).
+ * Returns -1 with err (PZ_EDATA) for a legacy .xls, an archive that is not a workbook, a missing or
+ * damaged part, or a bound hit (BOOK_MAX_BYTES inflated, cells, shared strings, entity
+ * declarations); diagnostics are doubts. */
 int workbook_load(struct table *t, const char *path, const void *data, size_t len,
 		  const struct table_mapping *maps, size_t n, char **where, struct diag_list *diags,
 		  struct pz_error *err);

@@ -272,7 +272,8 @@ static void merges_across(struct test_state *ts)
 		CHECK_STR_EQ(ts, due(&f, 0, 0, b), "2024-01-31");
 		CHECK_INT_EQ(ts, a->milestone_count, 1);
 		CHECK_STR_EQ(ts, due(&f, 1, 0, b), "2024-04-30");
-		const struct milestone *m = &f.plan.milestones[f.plan.activities[1].milestone_first];
+		const struct milestone *m =
+			&f.plan.milestones[f.plan.activities[1].milestone_first];
 		CHECK(ts, m->has_start && m->start.month == 2 && m->start.day == 1);
 	}
 	CHECK_INT_EQ(ts, count_code(&f, "no-date"), 0);
@@ -322,10 +323,11 @@ static void several_files(struct test_state *ts)
 			     "\n#\tActividad\tResponsable\tFecha programada\n"
 			     "1\tPublicar\tSecretaría General\t31/01/2024\n"
 			     "7\tInformar\tSecretaría General\t28/02/2024\n");
-	char *b = write_file(dir, "b.tsv", "Plan 2024\n#\tActividad\tResponsable\tFecha programada\n"
-				       "1\tRevisar\tSecretaría General\t31/03/2024\n"
-				       "8\tCerrar\tSecretaría General\t30/04/2024\n"
-				       "9\tCerrar\tSecretaría General\t31/13/2024\n");
+	char *b = write_file(dir, "b.tsv",
+			     "Plan 2024\n#\tActividad\tResponsable\tFecha programada\n"
+			     "1\tRevisar\tSecretaría General\t31/03/2024\n"
+			     "8\tCerrar\tSecretaría General\t30/04/2024\n"
+			     "9\tCerrar\tSecretaría General\t31/13/2024\n");
 	char *c = write_file(dir, "c.tsv", header);
 	const char *paths[] = {a, b, c};
 	struct fixture f;
@@ -333,7 +335,8 @@ static void several_files(struct test_state *ts)
 	CHECK_INT_EQ(ts, f.plan.n_parts, 3);
 	CHECK_INT_EQ(ts, f.plan.n_activities, 5);
 	if (f.plan.n_activities == 5) {
-		CHECK_STR_EQ(ts, f.plan.activities[0].key, "rendicion-de-cuentas-y:1"); /* cut at a word */
+		CHECK_STR_EQ(ts, f.plan.activities[0].key,
+			     "rendicion-de-cuentas-y:1"); /* cut at a word */
 		CHECK_STR_EQ(ts, f.plan.activities[1].key, "7");
 		CHECK_STR_EQ(ts, f.plan.activities[2].key, "t2:1");
 		CHECK_STR_EQ(ts, f.plan.activities[3].key, "8");
@@ -490,6 +493,24 @@ static void init_same_as_tsv(struct test_state *ts)
 	strbuf_finish(&out[1]);
 }
 
+/* plazo init on a workbook of one sheet per component: the offices of every plan sheet. */
+static void init_every_sheet(struct test_state *ts)
+{
+	struct strbuf out;
+	struct diag_list d;
+	struct pz_error err;
+	char *path = test_data_path("workbooks/paac-componentes.xlsx");
+	strbuf_init(&out);
+	diag_list_init(&d);
+	CHECK_INT_EQ(ts, starter_config(path, &out, &d, &err), 0);
+	CHECK(ts,
+	      out.data && strstr(out.data, "\nname = Departamento Administrativo de Planeación\n"));
+	CHECK(ts, out.data && strstr(out.data, "\nname = Secretaría General\n")); /* sheet 2 */
+	free(path);
+	diag_list_finish(&d);
+	strbuf_finish(&out);
+}
+
 /* Where a workbook diagnostic is, as check, the log's rows not read and the digest show it. */
 static void cell_names(struct test_state *ts)
 {
@@ -515,7 +536,6 @@ static void cell_names(struct test_state *ts)
 	diag_list_finish(&d);
 }
 
-TEST_MAIN(TEST(hand_excel_shape), TEST(hand_ods), TEST(paac_components), TEST(several_files), TEST(merges_across),
-	  TEST(serials_1900),
-	  TEST(dates_1904), TEST(hostile), TEST(buffer_errors), TEST(init_same_as_tsv),
-	  TEST(cell_names))
+TEST_MAIN(TEST(hand_excel_shape), TEST(hand_ods), TEST(paac_components), TEST(several_files),
+	  TEST(merges_across), TEST(serials_1900), TEST(dates_1904), TEST(hostile),
+	  TEST(buffer_errors), TEST(init_same_as_tsv), TEST(init_every_sheet), TEST(cell_names))
