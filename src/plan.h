@@ -139,8 +139,9 @@ void plan_activity_where(const struct plan *p, const struct activity *a, struct 
 long plan_find_key(const struct plan *p, const char *key);
 
 /* The page anchor (and form item) of milestone k (1-based) of a: "a13-2" for a plain number,
- * "l24-1" for a line key, "r1.1-2" or "rc2:1.1-2" for a ref key (and "rn24-1" for the
- * line key "n24" that replan.h gives a row whose "L24" another activity kept). */
+ * "l24-1" for a line key, "r1.1-2", "rc2:1.1-2" or "rcomp2:1.1-2" for a ref key (and
+ * "rn24-1" for the line key "n24" that replan.h gives a row whose "L24" another activity
+ * kept). */
 void plan_item_anchor(struct strbuf *out, const struct activity *a, size_t k);
 
 /* Reads an anchor back: the activity's key (a buffer of PLAN_KEY_SIZE) and k. False when
