@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "component.h"
 #include "config.h"
 #include "plan.h"
 #include "starter.h"
@@ -14,6 +15,7 @@
 #include "test.h"
 #include "unread.h"
 #include "workbook.h"
+#include "xalloc.h"
 
 struct fixture {
 	struct config cfg;
@@ -281,6 +283,37 @@ static void merges_across(struct test_state *ts)
 	unload(&f);
 }
 
+/* The label a table's title gives: a number wins, else the name's folded words; the word
+ * must be "Componente" itself (not "Subcomponente"), above the header (not in the rows). */
+static void component_labels(struct test_state *ts)
+{
+	static const struct {
+		const char *text, *want;
+	} cases[] = {
+		{"Componente 2: Racionalización de trámites\n", "comp2"},
+		{"PAAC 2024\t<b>COMPONENTE 4 - Atención al ciudadano</b>\n", "comp4"},
+		{"Componente: Transparencia y acceso a la información\n", "transparencia-y-acceso"},
+		{"Subcomponente 1 Política\n", ""},
+		{"Plan 2024\n", ""},
+		{"", ""},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct table t;
+		struct diag_list d;
+		char label[COMPONENT_LABEL_SIZE];
+		char *text =
+			xasprintf("%s%sComponente 9: en las filas\t\t\t\n", cases[i].text,
+				  "#\tActividad\tResponsable\tFecha\n1\tx\tSecretaría General\t"
+				  "31/01/2024\n");
+		table_init(&t);
+		diag_list_init(&d);
+		table_parse(&t, "t.tsv", text, strlen(text), &d);
+		CHECK_STR_EQ(ts, component_label(&t, label), cases[i].want);
+		table_finish(&t);
+		diag_list_finish(&d);
+	}
+}
+
 /* Writes text to dir/name; returns the malloc'ed path. */
 static char *write_file(const char *dir, const char *name, const char *text)
 {
@@ -537,5 +570,6 @@ static void cell_names(struct test_state *ts)
 }
 
 TEST_MAIN(TEST(hand_excel_shape), TEST(hand_ods), TEST(paac_components), TEST(several_files),
-	  TEST(merges_across), TEST(serials_1900), TEST(dates_1904), TEST(hostile),
-	  TEST(buffer_errors), TEST(init_same_as_tsv), TEST(init_every_sheet), TEST(cell_names))
+	  TEST(merges_across), TEST(component_labels), TEST(serials_1900), TEST(dates_1904),
+	  TEST(hostile), TEST(buffer_errors), TEST(init_same_as_tsv), TEST(init_every_sheet),
+	  TEST(cell_names))
