@@ -213,22 +213,21 @@ static void everyone_phrases(struct test_state *ts)
 
 static void items_refused(struct test_state *ts)
 {
-	static const char *const bad[] = {
-		"",
-		"a",
-		"a-1",
-		"a1-",
-		"a1-0",
-		"x1-1",
-		"r1-1",
-		"l1.1-1",
-		"a1.1-1",
-		"rc2:1.1",
-		"r-1",
-		"a1-1x",
-		"r1.1-1234567",
-		"r1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1-1",
-		"rComp2:1.1-1"};
+	static const char *const bad[] = {"",
+					  "a",
+					  "a-1",
+					  "a1-",
+					  "a1-0",
+					  "x1-1",
+					  "r1-1",
+					  "l1.1-1",
+					  "a1.1-1",
+					  "rc2:1.1",
+					  "r-1",
+					  "a1-1x",
+					  "r1.1-1234567",
+					  "r1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1-1",
+					  "rComp2:1.1-1"};
 	char key[PLAN_KEY_SIZE];
 	unsigned k;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
