@@ -816,6 +816,7 @@ static void plan_keys(struct plan *p, struct diag_list *diags)
 		at[i] = keys.len;
 		if (shared[i])
 			strbuf_printf(&keys, "%s:", p->parts[p->activities[i].part].label);
+		p->activities[i].label_len = (unsigned)(keys.len - at[i]);
 		strbuf_puts(&keys, p->activities[i].key);
 		strbuf_putc(&keys, '\0');
 	}
@@ -920,6 +921,8 @@ void plan_rekey(struct plan *p, const char *const *keys)
 	for (size_t i = 0; i < p->n_activities; i++) {
 		at[i] = s.len;
 		strbuf_puts(&s, keys[i] ? keys[i] : p->activities[i].key);
+		if (keys[i])
+			p->activities[i].label_len = 0;
 		strbuf_putc(&s, '\0');
 	}
 	point_keys(p, at, &s);

@@ -41,6 +41,7 @@ struct plan_doubt {
 struct activity {
 	unsigned number;                /* the plan's "#" when a plain integer; else 0 */
 	const char *key;                /* its identity in the state (plan_activity_key) */
+	unsigned label_len;             /* key's component label and ':' ("comp2:"); 0: none */
 	const char *ref;                /* the number as printed ("1.1.1"); "" when none */
 	bool number_shared;             /* another activity has the same number */
 	unsigned line;                  /* the row's line in its table's file (or sheet row) */
@@ -124,8 +125,9 @@ void plan_load_buffer(struct plan *p, const char *path, char *data, size_t len,
  * position in the activity, due date). */
 const char *plan_activity_key(const struct activity *a);
 
-/* Gives activity i the key keys[i] (NULL: the one it has), for keys the state kept
- * (replan.h); the caller keeps them unique and shorter than PLAN_KEY_SIZE. */
+/* Gives activity i the key keys[i] (NULL: the one it has; a key given has no label), for
+ * keys the state kept (replan.h); the caller keeps them unique and shorter than
+ * PLAN_KEY_SIZE. */
 void plan_rekey(struct plan *p, const char *const *keys);
 
 /* The path of the file the activity's table is in (the plan's first file when it has one

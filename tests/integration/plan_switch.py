@@ -98,6 +98,43 @@ def kept(name, tmp, d, db, state):
     return now
 
 
+COMPONENT = ("Componente %d: %s\n\n#\tActividad\tResponsable\tFecha programada\n"
+             "1.1\t%s\tSecretaría General\t15/03/2023\n")
+
+
+def added_table(tmp, d, db, seed, page_tok, feed_tok):
+    """A plan of one component whose 1.1 is marked, then a second component with a 1.1 too:
+    the first's 1.1 keeps the key its state has (its UID, its mark), the new one is
+    comp6:1.1."""
+    a, b = os.path.join(tmp, "componente-5.tsv"), os.path.join(tmp, "componente-6.tsv")
+    with open(a, "w", encoding="utf-8") as f:
+        f.write(COMPONENT % (5, "Transparencia", "Revisar el mapa de riesgos"))
+    with open(b, "w", encoding="utf-8") as f:
+        f.write(COMPONENT % (6, "Iniciativas adicionales", "Publicar el informe"))
+    make_config(tmp, seed, a)
+    check("reload with one component", d.reload(4), d.text()[-2000:])
+    replan.mark(d, page_tok, "r1.1-1")
+    marks0 = replan.marks(db)
+    uid = "secretaria-general.1.1.1@127.0.0.1"
+    status, feed = d.get("/feeds/%s.ics" % feed_tok)
+    check("the component's 1.1 in the feed", uid in replan.uids(feed), replan.uids(feed))
+    make_config(tmp, seed, a, b)
+    check("reload with a second component", d.reload(5), d.text()[-2000:])
+    status, feed = d.get("/feeds/%s.ics" % feed_tok)
+    got = replan.uids(feed)
+    check("the first component's 1.1 keeps its UID", uid in got,
+          [l for l in d.text().splitlines() if "note[" in l or "reload" in l][-12:])
+    check("the second's 1.1 by its label",
+          "secretaria-general.comp6:1.1.1@127.0.0.1" in got, got)
+    check("the mark on the first's 1.1 kept", replan.marks(db) == marks0,
+          (replan.marks(db), marks0))
+    status, page = d.get("/o/%s" % page_tok)
+    check("the page shows the first's 1.1 delivered",
+          re.search(r'class="item done" id="r1\.1-1"', page) is not None, page[-2000:])
+    check("the second's 1.1 is open", 'id="rcomp6:1.1-1"' in page and
+          not re.search(r'class="item done" id="rcomp6:1\.1-1"', page), page[-2000:])
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         tsv = os.path.join(tmp, "estrategia-2023.tsv")
@@ -154,6 +191,7 @@ def main():
         check("the second file's activities by component label",
               "secretaria-general.comp3:1.1.1@127.0.0.1" in new and
               "secretaria-general.2.1.1@127.0.0.1" in new, new)
+        added_table(tmp, d, db, renamed, page_tok[office], feed_tok[office])
         check("daemon: clean exit", d.stop() == 0, d.text()[-2000:])
     total = failures + replan.failures
     print("%d failed" % total)
