@@ -44,10 +44,10 @@ void cli_loaded_finish(struct loaded *l)
 	diag_list_finish(&l->diags);
 }
 
-/* Loads config and plan; the plan comes from plan_arg or the config. Returns CLI_OK when
+/* Loads config and plan; the plan comes from plans or the config. Returns CLI_OK when
  * both could be read (their diagnostics may still hold errors). */
-int cli_load(const struct cli_globals *g, const char *cmd, const char *plan_arg,
-		struct loaded *l)
+int cli_load_plans(const struct cli_globals *g, const char *cmd, const char *const *plans, size_t n,
+		   struct loaded *l)
 {
 	struct pz_error err = {0};
 	config_init(&l->cfg);
@@ -59,16 +59,26 @@ int cli_load(const struct cli_globals *g, const char *cmd, const char *plan_arg,
 			fprintf(stderr, "plazo %s: use -c FILE to name the configuration\n", cmd);
 		return CLI_FAIL;
 	}
-	l->plan_path = plan_arg ? plan_arg : l->cfg.plan_file;
+	if (n == 0) {
+		plans = (const char *const *)l->cfg.plan_files.items;
+		n = l->cfg.plan_files.len;
+	}
+	l->plan_path = n > 0 ? plans[0] : NULL;
+	l->n_plan_paths = n;
 	if (l->plan_path == NULL)
 		return cli_usage_error(cmd, "no plan: give PLAN or set [plan] file in %s",
-				   g->config_path);
-	if (plan_load(&l->plan, l->plan_path, &l->cfg, &l->diags, &err) < 0) {
+				       g->config_path);
+	if (plan_load_files(&l->plan, plans, n, &l->cfg, &l->diags, &err) < 0) {
 		fprintf(stderr, "plazo %s: %s\n", cmd, err.msg);
 		return CLI_FAIL;
 	}
 	diag_sort(&l->diags);
 	return CLI_OK;
+}
+
+int cli_load(const struct cli_globals *g, const char *cmd, const char *plan_arg, struct loaded *l)
+{
+	return cli_load_plans(g, cmd, plan_arg ? &plan_arg : NULL, plan_arg ? 1 : 0, l);
 }
 
 void cli_print_diags(FILE *out, const struct diag_list *diags)

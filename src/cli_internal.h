@@ -22,7 +22,8 @@ struct loaded {
 	struct config cfg;
 	struct plan plan;
 	struct diag_list diags;
-	const char *plan_path;
+	const char *plan_path; /* the first plan file */
+	size_t n_plan_paths;   /* how many files the plan was read from */
 };
 
 /* Prints "plazo CMD: message" and a hint to stderr; returns CLI_USAGE. */
@@ -32,6 +33,9 @@ bool cli_parse_format(const char *s, enum format *out);
  * their diagnostics may still hold errors. Always pair with cli_loaded_finish. */
 int cli_load(const struct cli_globals *g, const char *cmd, const char *plan_arg,
 	     struct loaded *l);
+/* The same with n plan files (borrowed; n == 0: every [plan] file of the config). */
+int cli_load_plans(const struct cli_globals *g, const char *cmd, const char *const *plans, size_t n,
+		   struct loaded *l);
 void cli_loaded_finish(struct loaded *l);
 /* Prints the diagnostics in the compiler form. */
 void cli_print_diags(FILE *out, const struct diag_list *diags);

@@ -18,28 +18,40 @@ static void summary_text(const struct loaded *l)
 {
 	size_t e = diag_count(&l->diags, DIAG_ERROR), w = diag_count(&l->diags, DIAG_WARNING);
 	size_t n = diag_count(&l->diags, DIAG_NOTE);
-	printf("%s: %zu activities, %zu milestones, %zu offices; %zu error%s, %zu warning%s, "
+	printf("%s%s: %zu activities, %zu milestones, %zu offices; %zu error%s, %zu warning%s, "
 	       "%zu note%s\n",
-	       l->plan_path, l->plan.n_activities, l->plan.n_milestones, l->cfg.n_offices, e,
-	       e == 1 ? "" : "s", w, w == 1 ? "" : "s", n, n == 1 ? "" : "s");
+	       l->plan_path, l->n_plan_paths > 1 ? " and the other plan files" : "",
+	       l->plan.n_activities, l->plan.n_milestones, l->cfg.n_offices, e, e == 1 ? "" : "s",
+	       w, w == 1 ? "" : "s", n, n == 1 ? "" : "s");
 }
 
-/* The note naming the column taken for each role (not a doubt: not counted). */
-static void columns_text(const struct loaded *l)
+/* The note naming the column taken for each role of one table (not a doubt: not counted). */
+static void part_columns_text(const struct plan *p, size_t i)
 {
-	const struct table *t = &l->plan.table;
+	const struct table *t = i == 0 ? &p->table : &p->parts[i].table;
 	if (t->header_line == 0)
 		return;
-	struct strbuf s;
+	struct strbuf s, where;
 	strbuf_init(&s);
+	strbuf_init(&where);
 	for (int f = 0; f < TABLE_NFIELDS; f++)
 		if (t->column[f] != 0)
 			strbuf_printf(&s, "%s%s = column %u '%s'", s.len ? ", " : "",
 				      table_role_name((enum table_field)f), t->column[f],
 				      t->column_name[f]);
-	printf("%s:%u: note[columns]: %s header read as %s\n", l->plan_path, t->header_line,
+	struct diag at = {.path = p->parts[i].where ? p->parts[i].where : p->parts[i].source,
+			  .line = t->header_line};
+	diag_where(&where, &at);
+	printf("%s: note[columns]: %s header read as %s\n", where.data,
 	       t->header_rows == 2 ? "two-row" : "one-row", s.data ? s.data : "nothing");
+	strbuf_finish(&where);
 	strbuf_finish(&s);
+}
+
+static void columns_text(const struct loaded *l)
+{
+	for (size_t i = 0; i < l->plan.n_parts; i++)
+		part_columns_text(&l->plan, i);
 }
 
 static void columns_json(struct strbuf *s, const struct table *t)
@@ -92,8 +104,9 @@ static void summary_json(const struct loaded *l)
 }
 
 static const char check_help[] =
-	"Usage: plazo [-c CONFIG] check [--strict | --blocking] [--format text|json] [PLAN]\n"
-	"Validate the configuration and the plan; print every doubt as\n"
+	"Usage: plazo [-c CONFIG] check [--strict | --blocking] [--format text|json] [PLAN...]\n"
+	"Validate the configuration and the plan (several PLANs: one plan of their tables);\n"
+	"print every doubt as\n"
 	"FILE:LINE: SEVERITY[CODE]: message, then a summary.\n"
 	"  --strict        count warnings as errors\n"
 	"  --blocking      fail only on what leaves nothing to serve (no header, an unreadable\n"
@@ -185,12 +198,11 @@ int cli_cmd_check(const struct cli_globals *g, int argc, char **argv)
 		else if (c == '?')
 			return CLI_USAGE; /* getopt printed why */
 	}
-	if (argc - optind > 1)
-		return cli_usage_error("check", "too many arguments: '%s'", argv[optind + 1]);
 	if (strict && blocking)
 		return cli_usage_error("check", "--strict and --blocking contradict each other");
 	struct loaded l;
-	int rc = cli_load(g, "check", optind < argc ? argv[optind] : NULL, &l);
+	int rc = cli_load_plans(g, "check", (const char *const *)argv + optind,
+				(size_t)(argc - optind), &l);
 	if (rc == CLI_OK)
 		check_password(&l);
 	if (rc == CLI_OK)
@@ -269,6 +281,14 @@ static void activity_json(struct strbuf *s, const struct loaded *l, const struct
 	json_key(s, false, "goal");
 	json_string(s, a->goal);
 	strbuf_printf(s, ",\"line\":%u", a->line);
+	json_key(s, false, "key");
+	json_string(s, plan_activity_key(a));
+	json_key(s, false, "where");
+	struct strbuf where;
+	strbuf_init(&where);
+	plan_activity_where(&l->plan, a, &where);
+	json_string(s, where.data);
+	strbuf_finish(&where);
 	json_key(s, false, "responsible_text");
 	json_string(s, a->responsible_text);
 	strbuf_puts(s, ",\"offices\":[");
@@ -336,9 +356,11 @@ static void schedule_text(const struct loaded *l)
 	strbuf_init(&s);
 	for (size_t i = 0; i < l->plan.n_activities; i++) {
 		const struct activity *a = &l->plan.activities[i];
-		strbuf_printf(&s, "#%s  %s:%u  subcomponent %u\n  %s\n  offices:",
-			      *plan_activity_ref(a) ? plan_activity_ref(a) : "0", l->plan_path,
-			      a->line, a->subcomponent, a->text);
+		strbuf_printf(&s, "#%s  ", *plan_activity_ref(a) ? plan_activity_ref(a) : "0");
+		plan_activity_where(&l->plan, a, &s);
+		strbuf_printf(&s, "  subcomponent %u%s%s\n  %s\n  offices:", a->subcomponent,
+			      l->plan.n_parts > 1 ? "  key " : "",
+			      l->plan.n_parts > 1 ? plan_activity_key(a) : "", a->text);
 		for (size_t k = 0; k < a->office_count; k++)
 			strbuf_printf(&s, " %s",
 				      l->cfg.offices[l->plan.office_refs[a->office_first + k]].id);
@@ -358,7 +380,7 @@ static void schedule_text(const struct loaded *l)
 }
 
 static const char schedule_help[] =
-	"Usage: plazo [-c CONFIG] schedule [--format text|json] [PLAN]\n"
+	"Usage: plazo [-c CONFIG] schedule [--format text|json] [PLAN...]\n"
 	"Print the normalized plan: each activity with its offices and milestones.\n"
 	"Diagnostics go to standard error in text mode and into the JSON otherwise.\n"
 	"  --format FMT    text (default) or json\n"
@@ -382,10 +404,9 @@ int cli_cmd_schedule(const struct cli_globals *g, int argc, char **argv)
 		else if (c == '?')
 			return CLI_USAGE; /* getopt printed why */
 	}
-	if (argc - optind > 1)
-		return cli_usage_error("schedule", "too many arguments: '%s'", argv[optind + 1]);
 	struct loaded l;
-	int rc = cli_load(g, "schedule", optind < argc ? argv[optind] : NULL, &l);
+	int rc = cli_load_plans(g, "schedule", (const char *const *)argv + optind,
+				(size_t)(argc - optind), &l);
 	if (rc == CLI_OK && fmt == FORMAT_JSON) {
 		schedule_json(&l);
 	} else if (rc == CLI_OK) {

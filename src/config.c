@@ -332,6 +332,25 @@ static void parse_open(struct parse_ctx *ctx, const char *key, const char *value
 			 value);
 }
 
+/* [plan] file: each line adds a table of the plan (resolved against the config's folder);
+ * the first is plan_file, as when the key could be given once. */
+static void parse_plan_file(struct parse_ctx *ctx, const char *key, const char *value)
+{
+	struct config *cfg = ctx->cfg;
+	if (ctx->continuation) {
+		error_at(ctx, "config-bad-value",
+			 "%s: an indented line continues only a text value; repeat 'file =' to "
+			 "add a table",
+			 key);
+		return;
+	}
+	char *abs = config_resolve_path(cfg, value);
+	list_push(&cfg->plan_files, abs);
+	free(abs);
+	if (cfg->plan_file == NULL)
+		cfg->plan_file = xstrdup(cfg->plan_files.items[0]);
+}
+
 static void parse_leads(struct parse_ctx *ctx, const char *key, const char *value)
 {
 	struct config_policy *pol = &ctx->cfg->policy;
@@ -662,7 +681,7 @@ static const struct key_rule rules[] = {
 	{R(PLAZO, "state_dir", PATH, CFG(state_dir)), .def = "/var/lib/plazo"},
 	{R(PLAZO, "base_url", URL, CFG(base_url)), .def = "http://127.0.0.1:8080",
 	 .names = web_schemes},
-	{R(PLAN, "file", PATH, CFG(plan_file))},
+	{R(PLAN, "file", CUSTOM, 0), .parse = parse_plan_file, .multi = true},
 	{R(PLAN, "timezone", ZONE, CFG(timezone)), .def = "America/Bogota"},
 	{R(PLAN, "max_size", SIZE, CFG(plan_max_size)), .min = 1, .max = 1ULL << 50, .def = "1G"},
 	{R(PLAN, "workdays", CUSTOM, 0), .parse = parse_workdays, .def = "mon-fri"},
@@ -1172,6 +1191,7 @@ void config_finish(struct config *cfg)
 	free(cfg->path);
 	free(cfg->dir);
 	free(cfg->plan_file);
+	list_finish(&cfg->plan_files);
 	free(cfg->timezone);
 	free(cfg->state_dir);
 	free(cfg->base_url);

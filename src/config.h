@@ -132,7 +132,8 @@ struct config_escalation {
 struct config {
 	char *path;      /* the file as given */
 	char *dir;       /* its folder, for relative paths */
-	char *plan_file; /* [plan] file, resolved against dir; NULL when unset */
+	char *plan_file; /* [plan] file, resolved against dir; NULL when unset: the first */
+	struct config_list plan_files; /* every [plan] file line, in order (plan_load_files) */
 	char *timezone;  /* [plan] timezone: default zone of offices ("America/Bogota") */
 	unsigned long long plan_max_size; /* [plan] max_size in bytes (default 1 GiB) */
 	char *state_dir; /* [plazo] state_dir ("/var/lib/plazo") */

@@ -170,7 +170,8 @@ static struct world *world_load(const char *config_path, time_t after)
 	if (rc == 0 && w->cfg.plan_file == NULL)
 		rc = PZ_FAIL(&err, PZ_ECONFIG, config_path, "%s: no [plan] file", config_path);
 	if (rc == 0)
-		rc = plan_load(&w->plan, w->cfg.plan_file, &w->cfg, &diags, &err);
+		rc = plan_load_files(&w->plan, (const char *const *)w->cfg.plan_files.items,
+				     w->cfg.plan_files.len, &w->cfg, &diags, &err);
 	diag_sort(&diags);
 	unread_collect(&w->unread, &diags);
 	size_t blocking = unread_blocking(&diags);

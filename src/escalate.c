@@ -73,8 +73,8 @@ static void add_item(struct escalate_items *e, size_t *cap, const struct plan *p
 	for (size_t i = 2 * old; i < 2 * *cap; i++)
 		strbuf_init(&e->texts[i]);
 	struct strbuf *source = &e->texts[2 * e->n], *doubt = &e->texts[2 * e->n + 1];
-	const char *base = strrchr(p->source, '/');
-	strbuf_printf(source, "%s:%u", base ? base + 1 : p->source, a->line);
+	const char *file = plan_activity_file(p, a), *base = strrchr(file, '/');
+	strbuf_printf(source, "%s:%u", base ? base + 1 : file, a->line);
 	const struct plan_doubt *dt = doubt_of(p, it->milestone);
 	if (dt != NULL)
 		doubt_describe(doubt, p, dt, m->due);

@@ -122,7 +122,7 @@ static void build_description(struct strbuf *out, const struct plan *p, const st
 		if (a->subcomponent_title && *a->subcomponent_title)
 			strbuf_printf(out, ": %s", a->subcomponent_title);
 	}
-	strbuf_printf(out, "\nFuente: %s:%u", basename_of(p->source), a->line);
+	strbuf_printf(out, "\nFuente: %s:%u", basename_of(plan_activity_file(p, a)), a->line);
 }
 
 static void shown_build(struct shown *s, const struct plan *p, const struct config *cfg,

@@ -46,6 +46,14 @@ void plan_finish(struct plan *p)
 	if (p == NULL)
 		return;
 	table_finish(&p->table);
+	for (size_t i = 0; i < p->n_parts; i++) {
+		free(p->parts[i].source);
+		free(p->parts[i].where);
+		table_finish(&p->parts[i].table);
+		free(p->parts[i].refs);
+		free(p->parts[i].keys);
+	}
+	free(p->parts);
 	free(p->source);
 	free(p->activities);
 	free(p->milestones);
@@ -662,48 +670,242 @@ static void check_mappings(const struct table *t, const struct config *cfg,
 				 t->column[maps[i].field] ? t->column_name[maps[i].field] : "none");
 }
 
-int plan_load(struct plan *p, const char *path, const struct config *cfg,
-	      struct diag_list *diags, struct pz_error *err)
+/* ---- a plan of several tables ---- */
+
+static void append_activities(struct plan *p, const struct plan *sub, unsigned part)
 {
-	p->source = xstrdup(path);
+	size_t m0 = p->n_milestones, o0 = p->n_office_refs;
+	for (size_t i = 0; i < sub->n_activities; i++) {
+		p->activities = xgrow(p->activities, &p->cap_activities, p->n_activities + 1,
+				      sizeof(*p->activities));
+		struct activity *a = &p->activities[p->n_activities++];
+		*a = sub->activities[i];
+		a->part = part;
+		a->milestone_first += m0;
+		a->office_first += o0;
+	}
+	p->milestones = xgrow(p->milestones, &p->cap_milestones, m0 + sub->n_milestones + 1,
+			      sizeof(*p->milestones));
+	if (sub->n_milestones)
+		memcpy(p->milestones + m0, sub->milestones,
+		       sub->n_milestones * sizeof(*p->milestones));
+	p->n_milestones += sub->n_milestones;
+	p->office_refs = xgrow(p->office_refs, &p->cap_office_refs, o0 + sub->n_office_refs + 1,
+			       sizeof(*p->office_refs));
+	if (sub->n_office_refs)
+		memcpy(p->office_refs + o0, sub->office_refs,
+		       sub->n_office_refs * sizeof(*p->office_refs));
+	p->n_office_refs += sub->n_office_refs;
+	p->doubts = xrealloc(p->doubts, (p->n_milestones + 1) * sizeof(*p->doubts));
+	memset(p->doubts + m0, 0, (sub->n_milestones + 1) * sizeof(*p->doubts));
+	if (sub->doubts && sub->n_milestones)
+		memcpy(p->doubts + m0, sub->doubts, sub->n_milestones * sizeof(*p->doubts));
+}
+
+static void merge_years(struct plan *p, const struct plan *sub)
+{
+	if (sub->year_first != 0 && (p->year_first == 0 || sub->year_first < p->year_first))
+		p->year_first = sub->year_first;
+	if (sub->year_last > p->year_last)
+		p->year_last = sub->year_last;
+}
+
+/* Moves the table sub was built from, with its activities, into p as its next part. */
+static void merge(struct plan *p, struct plan *sub, const char *where)
+{
+	unsigned part = (unsigned)p->n_parts;
+	p->parts = xgrow(p->parts, &p->cap_parts, p->n_parts + 1, sizeof(*p->parts));
+	struct plan_part *pp = &p->parts[p->n_parts++];
+	*pp = (struct plan_part){.source = sub->source,
+				 .where = where ? xstrdup(where) : NULL,
+				 .refs = sub->refs,
+				 .keys = sub->keys,
+				 .header_line = sub->table.header_line};
+	component_label(&sub->table, pp->label);
+	sub->source = sub->refs = sub->keys = NULL;
+	if (part == 0) {
+		table_finish(&p->table);
+		p->table = sub->table;
+		p->date_order = sub->date_order;
+	} else {
+		pp->table = sub->table;
+	}
+	table_init(&sub->table);
+	append_activities(p, sub, part);
+	merge_years(p, sub);
+	plan_finish(sub);
+}
+
+/* Builds each table of one file into p, each with its own vote, rows, keys and doubts. */
+static void add_parts(struct plan *p, const char *path, struct workbook_parts *w,
+		      const struct config *cfg, struct diag_list *diags)
+{
+	for (size_t i = 0; i < w->len; i++) {
+		size_t first = diags->len;
+		struct plan sub;
+		plan_init(&sub);
+		sub.source = xstrdup(path);
+		sub.table = w->items[i].table;
+		table_init(&w->items[i].table);
+		build(&sub, cfg, diags);
+		doubt_collect(&sub, diags); /* by the table's own lines: before they name cells */
+		workbook_diag_paths(diags, first, path, w->items[i].where);
+		merge(p, &sub, w->items[i].where);
+	}
+}
+
+/* Marks the activities whose key another table's activity has too (each table's keys are
+ * unique, so a run of equal keys spans tables). */
+static void mark_shared(const struct plan *p, bool *shared, bool *part_shared)
+{
+	size_t n = p->n_activities, *v = xcalloc(n + 1, sizeof(*v));
+	for (size_t i = 0; i < n; i++)
+		v[i] = i;
+	qsort_r(v, n, sizeof(*v), compare_key_at, (void *)p);
+	for (size_t i = 0; i < n;) {
+		size_t j = i + 1;
+		while (j < n && strcmp(p->activities[v[i]].key, p->activities[v[j]].key) == 0)
+			j++;
+		for (size_t k = i; j - i > 1 && k < j; k++) {
+			shared[v[k]] = true;
+			part_shared[p->activities[v[k]].part] = true;
+		}
+		i = j;
+	}
+	free(v);
+}
+
+/* A labelled table without a label of its own, or with another's, is known by its place. */
+static void settle_labels(struct plan *p, const bool *part_shared, struct diag_list *diags)
+{
+	for (size_t i = 0; i < p->n_parts; i++) {
+		struct plan_part *pp = &p->parts[i];
+		bool twin = false;
+		for (size_t j = 0; j < p->n_parts && pp->label[0]; j++)
+			twin |= j != i && part_shared[j] &&
+				strcmp(p->parts[j].label, pp->label) == 0;
+		if (!part_shared[i] || (pp->label[0] && !twin))
+			continue;
+		diag_add(diags, DIAG_WARNING, "no-component-label",
+			 pp->where ? pp->where : pp->source, pp->header_line, 0,
+			 "this table's refs repeat in another table of the plan and its title %s: "
+			 "its activities are known by its place in the plan (t%zu), which changes "
+			 "if the tables are reordered; put a title line such as 'Componente 2: "
+			 "Racionalización de trámites' above the header",
+			 pp->label[0] ? "names the same component as another's"
+				      : "names no component",
+			 i + 1);
+		snprintf(pp->label, sizeof(pp->label), "t%zu", i + 1);
+	}
+}
+
+/* The plan's keys: each table's own, prefixed by its component label where another table's
+ * activity has the same one. */
+static void plan_keys(struct plan *p, struct diag_list *diags)
+{
+	size_t n = p->n_activities, *at = xcalloc(n + 1, sizeof(*at));
+	bool *shared = xcalloc(n + 1, sizeof(*shared));
+	bool *part_shared = xcalloc(p->n_parts + 1, sizeof(*part_shared));
+	struct strbuf keys;
+	strbuf_init(&keys);
+	if (p->n_parts > 1) {
+		mark_shared(p, shared, part_shared);
+		settle_labels(p, part_shared, diags);
+	}
+	for (size_t i = 0; i < n; i++) {
+		at[i] = keys.len;
+		if (shared[i])
+			strbuf_printf(&keys, "%s:", p->parts[p->activities[i].part].label);
+		p->activities[i].label_len = (unsigned)(keys.len - at[i]);
+		strbuf_puts(&keys, p->activities[i].key);
+		strbuf_putc(&keys, '\0');
+	}
+	free(p->by_key);
+	p->by_key = xcalloc(n + 1, sizeof(*p->by_key));
+	point_keys(p, at, &keys);
+	for (size_t i = 0; i < p->n_parts; i++) {
+		free(p->parts[i].keys);
+		p->parts[i].keys = NULL;
+	}
+	strbuf_finish(&keys);
+	free(part_shared);
+	free(shared);
+	free(at);
+}
+
+/* An empty table, so that a plan always has a part (a workbook without a plan sheet). */
+static void add_empty(struct plan *p, const char *path, const struct config *cfg,
+		      struct diag_list *diags)
+{
+	struct workbook_parts w = {0};
+	w.items = xcalloc(1, sizeof(*w.items));
+	w.len = w.cap = 1;
+	table_init(&w.items[0].table);
+	add_parts(p, path, &w, cfg, diags);
+	workbook_parts_finish(&w);
+}
+
+static int load_file(struct plan *p, const char *path, const struct config *cfg,
+		     struct diag_list *diags, struct pz_error *err)
+{
 	struct table_mapping *maps;
 	unsigned *lines;
 	size_t n = config_columns_for(cfg, path, &maps, &lines);
-	char *where = NULL;
-	size_t first = diags->len;
-	int rc = workbook_table_load(&p->table, path, cfg->plan_max_size, maps, n, &where, diags,
-				     err);
-	if (rc == 0)
-		check_mappings(&p->table, cfg, maps, lines, n, path, diags);
+	struct workbook_parts w = {0};
+	int rc = workbook_table_load_parts(path, cfg->plan_max_size, maps, n, &w, diags, err);
+	if (rc == 0 && w.len > 0)
+		check_mappings(&w.items[0].table, cfg, maps, lines, n, path, diags);
 	free(maps);
 	free(lines);
-	if (rc == 0) {
-		build(p, cfg, diags);
-		doubt_collect(p, diags); /* by the plan's own lines: before they name cells */
-	}
-	workbook_diag_paths(diags, first, path, where);
-	free(where);
+	if (rc == 0)
+		add_parts(p, path, &w, cfg, diags);
+	workbook_parts_finish(&w);
 	return rc < 0 ? -1 : 0;
+}
+
+int plan_load_files(struct plan *p, const char *const *paths, size_t n, const struct config *cfg,
+		    struct diag_list *diags, struct pz_error *err)
+{
+	free(p->source);
+	p->source = xstrdup(n > 0 ? paths[0] : "");
+	for (size_t f = 0; f < n; f++)
+		if (load_file(p, paths[f], cfg, diags, err) < 0)
+			return -1;
+	if (p->n_parts == 0)
+		add_empty(p, p->source, cfg, diags);
+	plan_keys(p, diags);
+	return 0;
+}
+
+int plan_load(struct plan *p, const char *path, const struct config *cfg, struct diag_list *diags,
+	      struct pz_error *err)
+{
+	return plan_load_files(p, &path, 1, cfg, diags, err);
 }
 
 void plan_load_buffer(struct plan *p, const char *path, char *data, size_t len,
 		      const struct config *cfg, struct diag_list *diags)
 {
-	char *where = NULL;
-	size_t first = diags->len;
 	struct pz_error err;
-	bool book = workbook_sniff(data, len) != WORKBOOK_NONE;
+	struct workbook_parts w = {0};
+	free(p->source);
 	p->source = xstrdup(path);
-	if (!book)
-		table_parse(&p->table, path, data, len, diags); /* takes data */
-	else if (workbook_load(&p->table, path, data, len, NULL, 0, &where, diags, &err) < 0)
-		diag_add(diags, DIAG_ERROR, "unreadable-workbook", path, 0, 0, "%s", err.msg);
-	if (book)
+	if (workbook_sniff(data, len) == WORKBOOK_NONE) {
+		w.items = xcalloc(1, sizeof(*w.items));
+		w.len = w.cap = 1;
+		table_init(&w.items[0].table);
+		table_parse(&w.items[0].table, path, data, len, diags); /* takes data */
+	} else {
+		if (workbook_load_parts(path, data, len, NULL, 0, &w, diags, &err) < 0)
+			diag_add(diags, DIAG_ERROR, "unreadable-workbook", path, 0, 0, "%s",
+				 err.msg);
 		free(data);
-	build(p, cfg, diags);
-	doubt_collect(p, diags);
-	workbook_diag_paths(diags, first, path, where);
-	free(where);
+	}
+	add_parts(p, path, &w, cfg, diags);
+	workbook_parts_finish(&w);
+	if (p->n_parts == 0)
+		add_empty(p, path, cfg, diags);
+	plan_keys(p, diags);
 }
 
 const char *plan_activity_key(const struct activity *a)
@@ -719,11 +921,26 @@ void plan_rekey(struct plan *p, const char *const *keys)
 	for (size_t i = 0; i < p->n_activities; i++) {
 		at[i] = s.len;
 		strbuf_puts(&s, keys[i] ? keys[i] : p->activities[i].key);
+		if (keys[i])
+			p->activities[i].label_len = 0;
 		strbuf_putc(&s, '\0');
 	}
 	point_keys(p, at, &s);
 	strbuf_finish(&s);
 	free(at);
+}
+
+const char *plan_activity_file(const struct plan *p, const struct activity *a)
+{
+	return a->part < p->n_parts ? p->parts[a->part].source : p->source;
+}
+
+void plan_activity_where(const struct plan *p, const struct activity *a, struct strbuf *out)
+{
+	const struct plan_part *pp = a->part < p->n_parts ? &p->parts[a->part] : NULL;
+	const char *path = pp ? (pp->where ? pp->where : pp->source) : p->source;
+	struct diag at = {.path = (char *)(path ? path : ""), .line = a->line};
+	diag_where(out, &at);
 }
 
 long plan_find_key(const struct plan *p, const char *key)
@@ -763,13 +980,14 @@ void plan_item_anchor(struct strbuf *out, const struct activity *a, size_t k)
 		strbuf_printf(out, "r%s-%zu", key, k);
 }
 
-/* A ref key's characters: the ref's digits and dots, the component label's 'c' and ':', a
- * moved line key's 'n'. */
+/* A ref key's characters: the ref's digits and dots, the subcomponent's 'c' and ':', a
+ * moved line key's 'n', a table's component label (lower-case letters, digits, '-') and the
+ * line key 'L' after it. */
 static bool ref_key(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (!isdigit((unsigned char)s[i]) && s[i] != '.' && s[i] != ':' && s[i] != 'c' &&
-		    s[i] != 'n')
+		if (!isdigit((unsigned char)s[i]) && !(s[i] >= 'a' && s[i] <= 'z') && s[i] != '.' &&
+		    s[i] != ':' && s[i] != '-' && s[i] != 'L')
 			return false;
 	return n > 0;
 }

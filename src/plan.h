@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "component.h"
 #include "config.h"
 #include "date.h"
 #include "diag.h"
@@ -26,8 +27,9 @@ struct milestone {
 	struct date due;   /* the deadline: the end of this day in the office's zone */
 };
 
-/* An activity's key's bound, NUL included: "c999:" and a ref of 6 parts of 3 digits. */
-enum { PLAN_KEY_SIZE = 32 };
+/* An activity's key's bound, NUL included: a component label and ':' (component.h), then
+ * "c999:" and a ref of 6 parts of 3 digits. */
+enum { PLAN_KEY_SIZE = 56 };
 /* A doubt the plan check raised about a milestone's date itself (doubt.h). */
 struct plan_doubt {
 	const char *code;  /* "ambiguous-date", "invalid-date", "outside-plan-year"; NULL: none */
@@ -39,9 +41,11 @@ struct plan_doubt {
 struct activity {
 	unsigned number;                /* the plan's "#" when a plain integer; else 0 */
 	const char *key;                /* its identity in the state (plan_activity_key) */
+	unsigned label_len;             /* key's component label and ':' ("comp2:"); 0: none */
 	const char *ref;                /* the number as printed ("1.1.1"); "" when none */
 	bool number_shared;             /* another activity has the same number */
-	unsigned line;                  /* the row's line in the plan file */
+	unsigned line;                  /* the row's line in its table's file (or sheet row) */
+	unsigned part;                  /* its table: plan->parts[part] */
 	unsigned subcomponent;          /* "Subcomponente 3 ..." -> 3; 0 when none */
 	const char *subcomponent_title; /* "Responsabilidad"; "" when none */
 	const char *text;               /* the activity */
@@ -53,9 +57,23 @@ struct activity {
 	size_t milestone_count;
 };
 
+/* One table of the plan: a text file, or a sheet of a workbook. */
+struct plan_part {
+	char *source;                 /* its file's path */
+	char *where;                  /* a sheet's diagnostic path ("plan.xlsx:Hoja1!"); or NULL */
+	char label[COMPONENT_LABEL_SIZE]; /* what its title names (component.h); or "" */
+	struct table table;           /* its table; empty for part 0, whose is plan->table */
+	char *refs;                   /* owned: its activities' refs */
+	char *keys;                   /* its own keys until the plan's are made */
+	unsigned header_line;
+};
+
 struct plan {
-	char *source;                 /* the plan file's path */
-	struct table table;           /* owns the text the activities point into */
+	char *source;                 /* the first plan file's path */
+	struct table table;           /* the first table: owns the text its activities point into */
+	struct plan_part *parts;      /* every table read, in order (at least one once loaded) */
+	size_t n_parts;
+	size_t cap_parts;
 	struct activity *activities;
 	size_t n_activities;
 	size_t cap_activities;
@@ -77,6 +95,12 @@ struct plan {
 void plan_init(struct plan *p);
 void plan_finish(struct plan *p);
 
+/* Loads the tables of the n files at paths (a workbook gives one per plan sheet) as one plan,
+ * each table with its own header, date-order vote and diagnostics (path:line or
+ * FILE:SHEET!CELL). Errors as plan_load, for the first file that cannot be read. */
+int plan_load_files(struct plan *p, const char *const *paths, size_t n,
+		    const struct config *cfg, struct diag_list *diags, struct pz_error *err);
+
 /* Loads the plan at path, matching offices against cfg (borrowed; offices are indices into
  * cfg->offices). Doubts go to diags, with path and line. Returns -1 with err filled (PZ_EIO)
  * only when the file cannot be read; a table without a usable header loads as an empty plan
@@ -93,21 +117,33 @@ void plan_load_buffer(struct plan *p, const char *path, char *data, size_t len,
  * UIDs, the page's anchors), (component, ref) as the plan prints it: its plain number
  * ("13") when it has one no other row has, as before refs existed; else its ref ("1.1",
  * "2.3") when no other row has that ref; else "c<subcomponent>:<ref>" ("c2:1.1") when the
- * ref repeats across components but not within one; else "L<line>". Unique in the plan,
+ * ref repeats across components but not within one; else "L<line>". In a plan of several
+ * tables, a key another table's activity also has is prefixed by its table's component
+ * label ("comp2:1.1", "rendicion-de-cuentas:1.1"; "t<n>:" by its place when the title names
+ * no component, with warning[no-component-label]). Unique in the plan,
  * shorter than PLAN_KEY_SIZE; lives as long as the plan. A milestone is then (key, 1-based
  * position in the activity, due date). */
 const char *plan_activity_key(const struct activity *a);
 
-/* Gives activity i the key keys[i] (NULL: the one it has), for keys the state kept
- * (replan.h); the caller keeps them unique and shorter than PLAN_KEY_SIZE. */
+/* Gives activity i the key keys[i] (NULL: the one it has; a key given has no label), for
+ * keys the state kept (replan.h); the caller keeps them unique and shorter than
+ * PLAN_KEY_SIZE. */
 void plan_rekey(struct plan *p, const char *const *keys);
+
+/* The path of the file the activity's table is in (the plan's first file when it has one
+ * table); lives as long as the plan. */
+const char *plan_activity_file(const struct plan *p, const struct activity *a);
+
+/* Appends where a person finds the activity's row: "plan.tsv:24", "plan.xlsx:Hoja1!24". */
+void plan_activity_where(const struct plan *p, const struct activity *a, struct strbuf *out);
 
 /* The activity whose key is key, or -1. */
 long plan_find_key(const struct plan *p, const char *key);
 
 /* The page anchor (and form item) of milestone k (1-based) of a: "a13-2" for a plain number,
- * "l24-1" for a line key, "r1.1-2" or "rc2:1.1-2" for a ref key (and "rn24-1" for the
- * line key "n24" that replan.h gives a row whose "L24" another activity kept). */
+ * "l24-1" for a line key, "r1.1-2", "rc2:1.1-2" or "rcomp2:1.1-2" for a ref key (and
+ * "rn24-1" for the line key "n24" that replan.h gives a row whose "L24" another activity
+ * kept). */
 void plan_item_anchor(struct strbuf *out, const struct activity *a, size_t k);
 
 /* Reads an anchor back: the activity's key (a buffer of PLAN_KEY_SIZE) and k. False when

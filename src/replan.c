@@ -99,9 +99,9 @@ static void apply(struct plan *p, const struct aliases *al, struct diag_list *di
 			continue;
 		keys[a] = al->items[i].stored;
 		if (diags)
-			diag_add(diags, DIAG_NOTE, "key-kept", p->source, p->activities[a].line, 0,
-				 "activity %s keeps the key %s its state was stored under before "
-				 "refs were read",
+			diag_add(diags, DIAG_NOTE, "key-kept",
+				 plan_activity_file(p, &p->activities[a]), p->activities[a].line, 0,
+				 "activity %s keeps the key %s its state was stored under",
 				 al->items[i].activity, al->items[i].stored);
 	}
 	qsort(stored, al->n, sizeof(*stored), compare_key);
@@ -117,6 +117,9 @@ static void apply(struct plan *p, const struct aliases *al, struct diag_list *di
 	free(keys);
 }
 
+static int adopt_labelled(const struct plan *p, struct store *st, bool write, struct aliases *al,
+			  struct pz_error *err);
+
 int replan_keep_keys(struct plan *p, struct store *st, bool write, struct diag_list *diags,
 		     struct pz_error *err)
 {
@@ -125,6 +128,8 @@ int replan_keep_keys(struct plan *p, struct store *st, bool write, struct diag_l
 	al.cap = al.n;
 	if (rc == 0)
 		rc = adopt(p, st, write, &al, err);
+	if (rc == 0)
+		rc = adopt_labelled(p, st, write, &al, err);
 	if (rc == 0 && al.n > 0)
 		apply(p, &al, diags);
 	free(al.items);
@@ -199,6 +204,85 @@ static const struct store_seen *seen_row(const struct seen *s, const char *key, 
 	return NULL;
 }
 
+/* ---- a key labelled once another table shares it ---------------------------------------- */
+
+static bool aliased(const struct aliases *al, const char *key)
+{
+	for (size_t i = 0; i < al->n; i++)
+		if (strcmp(al->items[i].activity, key) == 0)
+			return true;
+	return false;
+}
+
+/* The labelled activity that was key's (its text is the one the recorded plan gave key), or
+ * -1: none, or two that could be (then neither takes it). */
+static long claimant(const struct plan *p, const struct seen *s, const char *key, size_t from)
+{
+	const struct store_seen *r = seen_row(s, key, 1);
+	r = r ? r : seen_row(s, key, 0);
+	long found = -1;
+	for (size_t i = from; r && i < p->n_activities; i++) {
+		const struct activity *a = &p->activities[i];
+		if (a->label_len == 0 || strcmp(a->key + a->label_len, key) != 0 ||
+		    hash_str(HASH_FNV_BASIS, a->text) != r->text_hash)
+			continue;
+		if (found >= 0)
+			return -1;
+		found = (long)i;
+	}
+	return found;
+}
+
+/* An activity whose key took its component's label because another table came to share its
+ * ref keeps the plain key its state was stored under, for good (activity_alias): adding a
+ * table to a plan re-sends no reminder and orphans no mark. */
+static void labelled_aliases(const struct plan *p, const struct store_key *keys, size_t n,
+			     const struct seen *s, struct aliases *al)
+{
+	for (size_t i = 0; i < p->n_activities; i++) {
+		const struct activity *a = &p->activities[i];
+		const char *plain = a->key + a->label_len;
+		if (a->label_len == 0 || !has_key(keys, n, plain) || has_key(keys, n, a->key) ||
+		    aliased(al, a->key) || plan_find_key(p, plain) >= 0 ||
+		    claimant(p, s, plain, 0) != (long)i)
+			continue;
+		al->items = xgrow(al->items, &al->cap, al->n + 1, sizeof(*al->items));
+		struct store_alias *x = &al->items[al->n++];
+		snprintf(x->activity, sizeof(x->activity), "%s", a->key);
+		snprintf(x->stored, sizeof(x->stored), "%s", plain);
+	}
+}
+
+static int adopt_labelled(const struct plan *p, struct store *st, bool write, struct aliases *al,
+			  struct pz_error *err)
+{
+	bool any = false;
+	for (size_t i = 0; i < p->n_activities && !any; i++)
+		any = p->activities[i].label_len > 0;
+	if (!any)
+		return 0;
+	struct store_key *keys;
+	struct seen s = {0};
+	size_t n, first = al->n;
+	if (store_used_keys(st, &keys, &n, err) < 0)
+		return -1;
+	int rc = seen_load(&s, st, err);
+	qsort(keys, n, sizeof(*keys), compare_key);
+	if (rc == 0)
+		labelled_aliases(p, keys, n, &s, al);
+	free(keys);
+	free(s.rows);
+	if (rc < 0 || !write || al->n == first)
+		return rc;
+	rc = store_begin(st, err);
+	for (size_t i = first; i < al->n && rc == 0; i++)
+		rc = store_add_alias(st, al->items[i].activity, al->items[i].stored, err);
+	if (rc == 0)
+		return store_commit(st, err);
+	store_rollback(st);
+	return -1;
+}
+
 static const char *shown_ref(const struct activity *a)
 {
 	return *plan_activity_ref(a) ? plan_activity_ref(a) : plan_activity_key(a);
@@ -213,18 +297,19 @@ static void compare_dates(const struct plan *p, const struct activity *a, const 
 		char iso[11];
 		date_format_iso(p->milestones[a->milestone_first + k - 1].due, iso);
 		if (r == NULL)
-			diag_add(diags, DIAG_NOTE, "date-moved", p->source, a->line, 0,
-				 "activity %s: new date %s (milestone %zu)", shown_ref(a), iso, k);
+			diag_add(diags, DIAG_NOTE, "date-moved", plan_activity_file(p, a), a->line,
+				 0, "activity %s: new date %s (milestone %zu)", shown_ref(a), iso,
+				 k);
 		else if (strcmp(r->due, iso) != 0)
-			diag_add(diags, DIAG_NOTE, "date-moved", p->source, a->line, 0,
-				 "activity %s: milestone %zu moved from %s to %s", shown_ref(a), k,
-				 r->due, iso);
+			diag_add(diags, DIAG_NOTE, "date-moved", plan_activity_file(p, a), a->line,
+				 0, "activity %s: milestone %zu moved from %s to %s", shown_ref(a),
+				 k, r->due, iso);
 	}
 	for (size_t i = seen_first(s, a->key); i < s->n && strcmp(s->rows[i].activity, a->key) == 0;
 	     i++)
 		if (s->rows[i].milestone > (int)a->milestone_count)
-			diag_add(diags, DIAG_NOTE, "date-moved", p->source, a->line, 0,
-				 "activity %s: the date %s (milestone %d) is gone", shown_ref(a),
+			diag_add(diags, DIAG_NOTE, "date-moved", plan_activity_file(p, a), a->line,
+				 0, "activity %s: the date %s (milestone %d) is gone", shown_ref(a),
 				 s->rows[i].due, s->rows[i].milestone);
 }
 
@@ -289,8 +374,8 @@ static void compare_removed(const struct plan *p, const struct seen *s, struct a
 		size_t a = one ? one->index : 0;
 		if (one != NULL) {
 			one->taken = taken[a] = true;
-			diag_add(diags, DIAG_NOTE, "ref-renumbered", p->source,
-				 p->activities[a].line, 0,
+			diag_add(diags, DIAG_NOTE, "ref-renumbered",
+				 plan_activity_file(p, &p->activities[a]), p->activities[a].line, 0,
 				 "activity %s (line %u before) is now %s; its reminders and marks "
 				 "stay under %s",
 				 was, r->line, shown_ref(&p->activities[a]), r->activity);
@@ -313,8 +398,8 @@ static void compare_activities(const struct plan *p, const struct seen *s, struc
 		if (seen_first(s, a->key) < s->n)
 			compare_dates(p, a, s, diags);
 		else if (!taken[i])
-			diag_add(diags, DIAG_NOTE, "plan-added", p->source, a->line, 0,
-				 "activity %s is new", shown_ref(a));
+			diag_add(diags, DIAG_NOTE, "plan-added", plan_activity_file(p, a), a->line,
+				 0, "activity %s is new", shown_ref(a));
 	}
 	free(taken);
 }
@@ -358,7 +443,9 @@ static void compare_marks(const struct plan *p, const struct config *cfg, const 
 		(*orphans)++;
 		long a = plan_find_key(p, d->activity);
 		const struct store_seen *r = seen_row(s, d->activity, d->milestone);
-		const char *path = a >= 0 || r == NULL ? p->source : s->source;
+		const char *path = a >= 0      ? plan_activity_file(p, &p->activities[a])
+				   : r == NULL ? p->source
+					       : s->source;
 		unsigned line = a >= 0 ? p->activities[a].line : r ? r->line : 0;
 		diag_add(diags, DIAG_NOTE, "mark-orphaned", path, line, 0,
 			 "the mark of office %s on activity %s, milestone %d due %s, would be "

@@ -5,8 +5,10 @@
  * the keys its state already has: at the first load of an install whose state predates refs
  * (meta 'identity' = 'legacy', set by the schema 6 migration), each activity whose state is
  * stored under its old line key, and none under its new key, keeps the old one for good
- * (activity_alias); every load then applies the kept keys, so no UID, mark or ledger row of a
- * plan that worked before changes. replan_compare tells, as notes, what loading a plan changes
+ * (activity_alias); so does an activity whose key took its component's label (plan.h) because
+ * a table added to the plan shares its ref, when its state is under the plain key. Every load
+ * then applies the kept keys, so no UID, mark or ledger row of a plan that worked before
+ * changes. replan_compare tells, as notes, what loading a plan changes
  * against the plan recorded at the last load (replan_record): activities added and removed,
  * dates moved, refs renumbered, and the marks it orphans. Marks are never dropped: an
  * orphaned mark stays in the state (a later plan may name its milestone again).

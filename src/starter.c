@@ -158,28 +158,36 @@ static void write_entry(struct strbuf *out, const struct sightings *s, const str
 		strbuf_puts(out, "email =\n");
 }
 
+/* The responsible cells of every plan table of the file (every plan sheet of a workbook). */
+static size_t collect_parts(const struct workbook_parts *w, struct sightings *s)
+{
+	size_t used = 0;
+	for (size_t i = 0; i < w->len; i++) {
+		const struct table *t = &w->items[i].table;
+		if (t->header_line == 0 || !t->has_field[TABLE_RESPONSIBLE])
+			continue;
+		collect(t, s);
+		used++;
+	}
+	return used;
+}
+
 int starter_config(const char *plan_path, struct strbuf *out, struct diag_list *diags,
 		   struct pz_error *err)
 {
-	struct table t;
-	char *where = NULL;
-	size_t first = diags->len;
-	table_init(&t);
-	int rc = workbook_table_load(&t, plan_path, TABLE_DEFAULT_MAX_SIZE, NULL, 0, &where, diags,
-				     err);
-	workbook_diag_paths(diags, first, plan_path, where);
-	free(where);
+	struct workbook_parts w = {0};
+	int rc = workbook_table_load_parts(plan_path, TABLE_DEFAULT_MAX_SIZE, NULL, 0, &w, diags,
+					   err);
+	struct sightings s = {NULL, 0, 0};
+	size_t used = rc < 0 ? 0 : collect_parts(&w, &s);
+	workbook_parts_finish(&w);
 	if (rc < 0)
 		return -1;
-	if (t.header_line == 0 || !t.has_field[TABLE_RESPONSIBLE]) {
-		table_finish(&t);
+	if (used == 0)
 		return PZ_FAIL(err, PZ_EDATA, plan_path,
 			       "%s: no plan table with a responsible column was found (see the "
 			       "diagnostics above); nothing to start a configuration from",
 			       plan_path);
-	}
-	struct sightings s = {NULL, 0, 0};
-	collect(&t, &s);
 	struct inferred *v;
 	size_t n = infer(&s, &v);
 	/* the config resolves relative paths against its own folder, wherever it is saved */
@@ -202,6 +210,5 @@ int starter_config(const char *plan_path, struct strbuf *out, struct diag_list *
 		free(s.items[i].name);
 	}
 	free(s.items);
-	table_finish(&t);
 	return 0;
 }

@@ -1,5 +1,5 @@
 /* workbook.c - a sheet as a TSV grid for the table reader: merged regions filled below the
- * header, lines mapped back to sheet rows, the first plan sheet chosen. */
+ * header, lines mapped back to sheet rows, every plan sheet a table. */
 #include "workbook.h"
 
 #include <fcntl.h>
@@ -123,25 +123,46 @@ static const struct book_cell *find_cell(const struct book_cell *cells, size_t n
 	return c;
 }
 
-/* The sheet's cells, sorted, with each merged region below row header_end giving its value to
- * the rows it covers (in its first column, as a spreadsheet export would show it). */
-static struct book_cell *filled(const struct book_sheet *s, unsigned header_end, size_t *n)
+/* Where merged regions give their value: below the header, and across the date columns. */
+struct fill {
+	unsigned header_end; /* 0: nowhere (the first parse, which finds the header) */
+	unsigned start_col, due_col; /* the table's date columns, 0 when absent */
+};
+
+/* A region's value goes along its row only where every column it spans is a date column (one
+ * date merged over Inicio and Fin is both); elsewhere (a title merged across the table, text
+ * over two columns) it stays in its first column, as an export shows it. */
+static unsigned last_col(const struct book_merge *r, const struct fill *f)
+{
+	for (unsigned c = r->c1; c <= r->c2; c++)
+		if (c != f->start_col && c != f->due_col)
+			return r->c1;
+	return r->c2;
+}
+
+/* The sheet's cells, sorted, with each merged region below the header giving its value to
+ * the rows it covers (in its first column, and along date columns: last_col). */
+static struct book_cell *filled(const struct book_sheet *s, const struct fill *f, size_t *n)
 {
 	size_t cap = s->n_cells + 1;
 	struct book_cell *cells = xmalloc(cap * sizeof(*cells));
 	memcpy(cells, s->cells, s->n_cells * sizeof(*cells));
 	qsort(cells, s->n_cells, sizeof(*cells), compare_cells);
 	*n = s->n_cells;
-	for (size_t m = 0; header_end > 0 && m < s->n_merges; m++) {
+	for (size_t m = 0; f->header_end > 0 && m < s->n_merges; m++) {
 		const struct book_merge *r = &s->merges[m];
 		const struct book_cell *top = find_cell(cells, s->n_cells, r->r1, r->c1);
-		if (r->r1 <= header_end || r->r2 == r->r1 || top == NULL)
+		if (r->r1 <= f->header_end || top == NULL)
 			continue;
 		struct book_cell from = *top;
-		for (unsigned row = r->r1 + 1; row <= r->r2 && *n < BOOK_MAX_CELLS; row++) {
-			cells = xgrow(cells, &cap, *n + 1, sizeof(*cells));
-			cells[(*n)++] = (struct book_cell){row, r->c1, from.off, from.len};
-		}
+		unsigned c2 = last_col(r, f);
+		for (unsigned row = r->r1; row <= r->r2 && *n < BOOK_MAX_CELLS; row++)
+			for (unsigned col = r->c1; col <= c2 && *n < BOOK_MAX_CELLS; col++) {
+				if (row == r->r1 && col == r->c1)
+					continue;
+				cells = xgrow(cells, &cap, *n + 1, sizeof(*cells));
+				cells[(*n)++] = (struct book_cell){row, col, from.off, from.len};
+			}
 	}
 	qsort(cells, *n, sizeof(*cells), compare_cells);
 	return cells;
@@ -171,12 +192,12 @@ struct sheet_read {
 	size_t n_maps;
 };
 
-static bool parse_grid(const struct sheet_read *r, unsigned header_end, struct table *t,
+static bool parse_grid(const struct sheet_read *r, const struct fill *f, struct table *t,
 		       struct diag_list *d)
 {
 	struct grid g = {.row_of = NULL};
 	size_t n;
-	struct book_cell *cells = filled(r->s, header_end, &n);
+	struct book_cell *cells = filled(r->s, f, &n);
 	strbuf_init(&g.text);
 	emit(r->b, cells, n, &g);
 	free(cells);
@@ -191,7 +212,8 @@ static bool parse_grid(const struct sheet_read *r, unsigned header_end, struct t
 static bool has_fill(const struct book_sheet *s, unsigned header_end)
 {
 	for (size_t m = 0; m < s->n_merges; m++)
-		if (s->merges[m].r1 > header_end && s->merges[m].r2 > s->merges[m].r1)
+		if (s->merges[m].r1 > header_end &&
+		    (s->merges[m].r2 > s->merges[m].r1 || s->merges[m].c2 > s->merges[m].c1))
 			return true;
 	return false;
 }
@@ -201,13 +223,16 @@ static bool parse_sheet(const struct sheet_read *r, struct table *t, struct diag
 {
 	if (r->s->n_cells == 0)
 		return false;
-	bool ok = parse_grid(r, 0, t, d);
-	unsigned header_end = t->header_line + (t->header_rows ? t->header_rows - 1 : 0);
-	if (!ok || !has_fill(r->s, header_end))
+	struct fill f = {0, 0, 0};
+	bool ok = parse_grid(r, &f, t, d);
+	f.header_end = t->header_line + (t->header_rows ? t->header_rows - 1 : 0);
+	f.start_col = t->column[TABLE_START];
+	f.due_col = t->column[TABLE_DATE];
+	if (!ok || !has_fill(r->s, f.header_end))
 		return ok;
 	diag_list_finish(d);
 	diag_list_init(d);
-	return parse_grid(r, header_end, t, d);
+	return parse_grid(r, &f, t, d);
 }
 
 /* ---- the workbook ---- */
@@ -224,13 +249,19 @@ static void move_diags(struct diag_list *to, struct diag_list *from)
 
 struct choice {
 	const char *path;
-	struct table *t;
-	char **where;
-	const char *chosen; /* the name of the sheet read */
+	struct workbook_parts *parts;
 	struct strbuf skipped; /* names of the sheets without a plan table */
 	struct diag_list weak; /* the first weak header's diagnostics (missing-column) */
 	bool have_weak;
 };
+
+static void keep_part(struct choice *c, const struct sheet_read *r, struct table *t)
+{
+	struct workbook_parts *w = c->parts;
+	w->items = xgrow(w->items, &w->cap, w->len + 1, sizeof(*w->items));
+	w->items[w->len++] = (struct workbook_part){*t, xstrdup(r->where)};
+	table_init(t);
+}
 
 static void consider_sheet(struct choice *c, const struct sheet_read *r, struct diag_list *diags)
 {
@@ -239,37 +270,27 @@ static void consider_sheet(struct choice *c, const struct sheet_read *r, struct 
 	table_init(&cand);
 	diag_list_init(&d);
 	bool ok = parse_sheet(r, &cand, &d);
-	if (ok && *c->where == NULL) {
-		table_finish(c->t);
-		*c->t = cand;
-		*c->where = xstrdup(r->where);
-		c->chosen = r->s->name;
+	if (ok) {
+		keep_part(c, r, &cand);
 		move_diags(diags, &d);
 		return;
 	}
-	if (ok)
-		diag_add(diags, DIAG_WARNING, "sheet-not-read", c->path, 0, 0,
-			 "sheet '%s' also holds a plan table, but only the first one is read "
-			 "(sheet '%s' here): save this sheet as its own workbook to have it read",
-			 r->s->name, c->chosen);
-	else
-		diag_add(diags, DIAG_NOTE, "sheet-skipped", c->path, 0, 0,
-			 "sheet '%s' holds no plan table (no header row): skipped", r->s->name);
-	if (!ok && !c->have_weak && cand.header_line > 0) {
+	diag_add(diags, DIAG_NOTE, "sheet-skipped", c->path, 0, 0,
+		 "sheet '%s' holds no plan table (no header row): skipped", r->s->name);
+	if (!c->have_weak && cand.header_line > 0) {
 		c->weak = d;
 		c->have_weak = true;
 		diag_list_init(&d);
 	}
-	if (!ok)
-		strbuf_printf(&c->skipped, "%s'%s'", c->skipped.len ? ", " : "", r->s->name);
+	strbuf_printf(&c->skipped, "%s'%s'", c->skipped.len ? ", " : "", r->s->name);
 	table_finish(&cand);
 	diag_list_finish(&d);
 }
 
 static void choose(const struct book *b, const char *path, const struct table_mapping *maps,
-		   size_t n, struct table *t, char **where, struct diag_list *diags)
+		   size_t n, struct workbook_parts *parts, struct diag_list *diags)
 {
-	struct choice c = {.path = path, .t = t, .where = where};
+	struct choice c = {.path = path, .parts = parts};
 	strbuf_init(&c.skipped);
 	diag_list_init(&c.weak);
 	for (size_t i = 0; i < b->n_sheets; i++) {
@@ -278,9 +299,9 @@ static void choose(const struct book *b, const char *path, const struct table_ma
 		consider_sheet(&c, &r, diags);
 		free(sheet_where);
 	}
-	if (*where == NULL && c.have_weak)
+	if (parts->len == 0 && c.have_weak)
 		move_diags(diags, &c.weak);
-	else if (*where == NULL)
+	else if (parts->len == 0)
 		diag_add(diags, DIAG_ERROR, "no-header", path, 0, 0,
 			 "no sheet of the workbook holds a plan table (sheets: %s): none has a "
 			 "header "
@@ -313,12 +334,22 @@ static int read_book(const char *path, const void *data, size_t len, struct book
 	return rc;
 }
 
-int workbook_load(struct table *t, const char *path, const void *data, size_t len,
-		  const struct table_mapping *maps, size_t n, char **where, struct diag_list *diags,
-		  struct pz_error *err)
+void workbook_parts_finish(struct workbook_parts *w)
 {
-	*where = NULL;
-	table_finish(t);
+	for (size_t i = 0; w && i < w->len; i++) {
+		table_finish(&w->items[i].table);
+		free(w->items[i].where);
+	}
+	if (w) {
+		free(w->items);
+		memset(w, 0, sizeof(*w));
+	}
+}
+
+int workbook_load_parts(const char *path, const void *data, size_t len,
+			const struct table_mapping *maps, size_t n, struct workbook_parts *out,
+			struct diag_list *diags, struct pz_error *err)
+{
 	bool xls = data ? workbook_sniff(data, len) == WORKBOOK_XLS
 			: workbook_sniff_file(path) == WORKBOOK_XLS;
 	if (xls)
@@ -332,25 +363,73 @@ int workbook_load(struct table *t, const char *path, const void *data, size_t le
 	book_init(&b);
 	int rc = read_book(path, data, len, &b, err);
 	if (rc == 0)
-		choose(&b, path, maps, n, t, where, diags);
+		choose(&b, path, maps, n, out, diags);
 	book_finish(&b);
 	return rc;
+}
+
+/* The first part into t, *where its place; the others dropped. */
+static void take_first(struct workbook_parts *w, struct table *t, char **where)
+{
+	if (w->len > 0) {
+		*t = w->items[0].table;
+		*where = w->items[0].where;
+		table_init(&w->items[0].table);
+		w->items[0].where = NULL;
+	}
+	workbook_parts_finish(w);
+}
+
+int workbook_load(struct table *t, const char *path, const void *data, size_t len,
+		  const struct table_mapping *maps, size_t n, char **where, struct diag_list *diags,
+		  struct pz_error *err)
+{
+	struct workbook_parts w = {0};
+	*where = NULL;
+	table_finish(t);
+	int rc = workbook_load_parts(path, data, len, maps, n, &w, diags, err);
+	take_first(&w, t, where);
+	return rc;
+}
+
+static int check_size(const char *path, unsigned long long max_size, struct pz_error *err)
+{
+	struct stat st;
+	if (stat(path, &st) == 0 && (unsigned long long)st.st_size > max_size)
+		return PZ_FAIL(err, PZ_EDATA, path,
+			       "%s is larger than [plan] max_size (%llu bytes); raise max_size if "
+			       "the plan really is this large",
+			       path, max_size);
+	return 0;
 }
 
 int workbook_table_load(struct table *t, const char *path, unsigned long long max_size,
 			const struct table_mapping *maps, size_t n, char **where,
 			struct diag_list *diags, struct pz_error *err)
 {
-	struct stat st;
 	*where = NULL;
 	if (workbook_sniff_file(path) == WORKBOOK_NONE)
 		return table_load_mapped(t, path, max_size, maps, n, diags, err);
-	if (stat(path, &st) == 0 && (unsigned long long)st.st_size > max_size)
-		return PZ_FAIL(err, PZ_EDATA, path,
-			       "%s is larger than [plan] max_size (%llu bytes); raise max_size if "
-			       "the plan really is this large",
-			       path, max_size);
+	if (check_size(path, max_size, err) < 0)
+		return -1;
 	return workbook_load(t, path, NULL, 0, maps, n, where, diags, err);
+}
+
+int workbook_table_load_parts(const char *path, unsigned long long max_size,
+			      const struct table_mapping *maps, size_t n,
+			      struct workbook_parts *out, struct diag_list *diags,
+			      struct pz_error *err)
+{
+	if (workbook_sniff_file(path) != WORKBOOK_NONE)
+		return check_size(path, max_size, err) < 0
+			       ? -1
+			       : workbook_load_parts(path, NULL, 0, maps, n, out, diags, err);
+	struct table t;
+	table_init(&t);
+	int rc = table_load_mapped(&t, path, max_size, maps, n, diags, err);
+	out->items = xgrow(out->items, &out->cap, out->len + 1, sizeof(*out->items));
+	out->items[out->len++] = (struct workbook_part){t, NULL};
+	return rc;
 }
 
 void workbook_diag_paths(struct diag_list *diags, size_t first, const char *path, const char *where)

@@ -6,8 +6,8 @@
  * as in a TSV; the records' lines are then the sheet's row numbers and their columns the
  * sheet's columns. Merged regions below the header give their value to every row they
  * cover (a fact, not a filled-down guess). Typed dates arrive as ISO text (YYYY-MM-DD).
- * The first sheet holding a plan table is read; sheets without one are skipped with
- * note[sheet-skipped], later plan sheets get warning[sheet-not-read].
+ * Every sheet holding a plan table is read, each a table of its own (one per PAAC
+ * component); sheets without one are skipped with note[sheet-skipped].
  */
 #ifndef PLAZO_WORKBOOK_H
 #define PLAZO_WORKBOOK_H
@@ -31,12 +31,41 @@ enum workbook_kind workbook_sniff(const void *data, size_t len);
  * file (the table reader then says why). */
 enum workbook_kind workbook_sniff_file(const char *path);
 
-/* Reads the workbook at path (data == NULL) or in len bytes at data (borrowed) into t,
- * replacing what it held. *where gets the malloc'ed diagnostic path of the sheet read
+/* A plan table of a workbook's sheet, or of a text file (where == NULL). */
+struct workbook_part {
+	struct table table;
+	char *where; /* malloc'ed: "plan.xlsx:Rendición de cuentas!" (diag_format); or NULL */
+};
+
+struct workbook_parts {
+	struct workbook_part *items;
+	size_t len, cap;
+};
+
+void workbook_parts_finish(struct workbook_parts *w);
+
+/* Reads every plan table of the workbook at path (data == NULL) or in len bytes at data
+ * (borrowed), appending one part per sheet holding one, in the workbook's order; none when
+ * no sheet does (then no-header is reported). Errors as workbook_load. */
+int workbook_load_parts(const char *path, const void *data, size_t len,
+			const struct table_mapping *maps, size_t n, struct workbook_parts *out,
+			struct diag_list *diags, struct pz_error *err);
+
+/* The same for path whatever it holds: a text table is one part (even when -1 is returned,
+ * so its diagnostics' table is there). Bounded by max_size as workbook_table_load. */
+int workbook_table_load_parts(const char *path, unsigned long long max_size,
+			      const struct table_mapping *maps, size_t n,
+			      struct workbook_parts *out, struct diag_list *diags,
+			      struct pz_error *err);
+
+/* Reads the first plan table of the workbook at path (data == NULL) or in len bytes at data
+ * (borrowed) into t, replacing what it held. *where gets the malloc'ed diagnostic path of the sheet
+ * read
  * ("plan.xlsx:Rendición de cuentas!", see diag_format), or NULL when no sheet holds a plan
- * table (then no-header is reported). Returns -1 with err (PZ_EDATA) for a legacy .xls, an
- * archive that is not a workbook, a missing or damaged part, or a bound hit (BOOK_MAX_BYTES
- * inflated, cells, shared strings, entity declarations); diagnostics are doubts. */
+ * table (then no-header is reported); later plan sheets are dropped (plazo init, the fuzzer).
+ * Returns -1 with err (PZ_EDATA) for a legacy .xls, an archive that is not a workbook, a missing or
+ * damaged part, or a bound hit (BOOK_MAX_BYTES inflated, cells, shared strings, entity
+ * declarations); diagnostics are doubts. */
 int workbook_load(struct table *t, const char *path, const void *data, size_t len,
 		  const struct table_mapping *maps, size_t n, char **where, struct diag_list *diags,
 		  struct pz_error *err);

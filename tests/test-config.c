@@ -217,6 +217,34 @@ static void rule_table(struct test_state *ts)
 	diag_list_finish(&d);
 }
 
+/* [plan] file may repeat: each line a table of the plan, in order, resolved against the
+ * config's folder; the first is plan_file as when it could be given once. */
+static void plan_files(struct test_state *ts)
+{
+	struct config cfg;
+	struct diag_list d;
+	read_text(&cfg, &d,
+		  "[plan]\nfile = componente-1.xlsx\nfile = /srv/plan/otro.tsv\n"
+		  "[office a]\nname = A\nemail = a@example.gov.co\n");
+	CHECK_INT_EQ(ts, d.len, 0);
+	CHECK_INT_EQ(ts, cfg.plan_files.len, 2);
+	CHECK_STR_EQ(ts, cfg.plan_file, "/etc/plazo/componente-1.xlsx");
+	if (cfg.plan_files.len == 2) {
+		CHECK_STR_EQ(ts, cfg.plan_files.items[0], "/etc/plazo/componente-1.xlsx");
+		CHECK_STR_EQ(ts, cfg.plan_files.items[1], "/srv/plan/otro.tsv");
+	}
+	config_finish(&cfg);
+	diag_list_finish(&d);
+	read_text(&cfg, &d,
+		  "[plan]\nfile = plan.tsv\n  more.tsv\n"
+		  "[office a]\nname = A\nemail = a@example.gov.co\n");
+	CHECK_INT_EQ(ts, d.len, 1); /* a continuation is no second file */
+	CHECK_STR_EQ(ts, d.len ? d.items[0].code : "", "config-bad-value");
+	CHECK_INT_EQ(ts, cfg.plan_files.len, 1);
+	config_finish(&cfg);
+	diag_list_finish(&d);
+}
+
 /* An id longer than the state's fields is refused on its line, never truncated. */
 static void long_id(struct test_state *ts)
 {
@@ -238,5 +266,5 @@ static void long_id(struct test_state *ts)
 	diag_list_finish(&d);
 }
 
-TEST_MAIN(TEST(good), TEST(bad), TEST(missing_file), TEST(policy), TEST(defaults),
-	  TEST(rule_table), TEST(long_id))
+TEST_MAIN(TEST(good), TEST(bad), TEST(missing_file), TEST(policy), TEST(defaults), TEST(rule_table),
+	  TEST(long_id), TEST(plan_files))

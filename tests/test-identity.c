@@ -226,7 +226,8 @@ static void items_refused(struct test_state *ts)
 					  "r-1",
 					  "a1-1x",
 					  "r1.1-1234567",
-					  "r1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1-1"};
+					  "r1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1-1",
+					  "rComp2:1.1-1"};
 	char key[PLAN_KEY_SIZE];
 	unsigned k;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
@@ -235,6 +236,11 @@ static void items_refused(struct test_state *ts)
 	CHECK(ts, plan_item_parse("rc2:1.1-3", key, &k));
 	CHECK_STR_EQ(ts, key, "c2:1.1");
 	CHECK_INT_EQ(ts, k, 3);
+	CHECK(ts, plan_item_parse("rcomp2:1.1-3", key, &k)); /* a component's label */
+	CHECK_STR_EQ(ts, key, "comp2:1.1");
+	CHECK(ts, plan_item_parse("rrendicion-de-cuentas:L4-1", key, &k));
+	CHECK_STR_EQ(ts, key, "rendicion-de-cuentas:L4");
+	CHECK_INT_EQ(ts, k, 1);
 	CHECK(ts, plan_item_parse("l24-1", key, &k));
 	CHECK_STR_EQ(ts, key, "L24");
 }

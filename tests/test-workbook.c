@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "component.h"
 #include "config.h"
 #include "plan.h"
 #include "starter.h"
@@ -13,6 +15,7 @@
 #include "test.h"
 #include "unread.h"
 #include "workbook.h"
+#include "xalloc.h"
 
 struct fixture {
 	struct config cfg;
@@ -157,23 +160,235 @@ static void hand_ods(struct test_state *ts)
 	unload(&f);
 }
 
-/* One sheet per PAAC component: the first plan sheet is read (its subcomponent merged over
- * its rows), the second reported, the cover skipped. */
+/* ---- several tables ---- */
+
+/* The part of s after its last '/'. */
+static const char *base(const char *s)
+{
+	const char *slash = strrchr(s, '/');
+	return slash ? slash + 1 : s;
+}
+
+static void golden_activity(struct test_state *ts, const struct fixture *f, size_t i, char *line)
+{
+	char *field[7];
+	size_t n = 0;
+	for (char *p = strtok(line, "|\n"); p && n < 7; p = strtok(NULL, "|\n"))
+		field[n++] = p;
+	CHECK_INT_EQ(ts, n, 7);
+	CHECK(ts, i < f->plan.n_activities);
+	if (n != 7 || i >= f->plan.n_activities)
+		return;
+	const struct activity *a = &f->plan.activities[i];
+	struct strbuf where, dates;
+	strbuf_init(&where);
+	strbuf_init(&dates);
+	plan_activity_where(&f->plan, a, &where);
+	for (size_t k = 0; k < a->milestone_count; k++) {
+		char b[11];
+		strbuf_printf(&dates, "%s%s", k ? " " : "", due(f, i, k, b));
+	}
+	CHECK_STR_EQ(ts, plan_activity_key(a), field[0]);
+	CHECK_STR_EQ(ts, base(where.data), field[1]);
+	CHECK_STR_EQ(ts, plan_activity_ref(a), field[2]);
+	CHECK_INT_EQ(ts, a->subcomponent, (unsigned)atoi(field[3]));
+	CHECK_STR_EQ(ts, a->subcomponent_title, field[4]);
+	CHECK_INT_EQ(ts, a->office_count, 1);
+	CHECK_STR_EQ(ts, office(f, i, 0), field[5]);
+	CHECK_STR_EQ(ts, dates.data ? dates.data : "", field[6]);
+	strbuf_finish(&where);
+	strbuf_finish(&dates);
+}
+
+/* Diagnostic k formatted, from its file's base name up to its code's ']'. */
+static void golden_diag(struct test_state *ts, const struct fixture *f, size_t k, const char *want)
+{
+	CHECK(ts, k < f->diags.len);
+	if (k >= f->diags.len)
+		return;
+	struct strbuf out;
+	strbuf_init(&out);
+	diag_format(&out, &f->diags.items[k]);
+	char *close = strchr(out.data, ']');
+	if (close)
+		close[1] = '\0';
+	CHECK_STR_EQ(ts, base(out.data), want);
+	strbuf_finish(&out);
+}
+
+/* One sheet per PAAC component, the same refs in both: every plan sheet is read, each with
+ * its own header, and the repeated refs' keys carry the component its title names; against
+ * the golden reading written by hand. */
 static void paac_components(struct test_state *ts)
 {
 	struct fixture f;
 	CHECK(ts, load(&f, "workbooks/paac-componentes.xlsx") == 0);
+	char *path = test_data_path("workbooks/paac-componentes.golden");
+	FILE *g = fopen(path, "r");
+	free(path);
+	CHECK(ts, g != NULL);
+	char buf[1024];
+	size_t i = 0, k = 0;
+	while (g && fgets(buf, sizeof(buf), g)) {
+		buf[strcspn(buf, "\n")] = '\0';
+		if (buf[0] == '!')
+			golden_diag(ts, &f, k++, buf + 1);
+		else if (buf[0] != '#')
+			golden_activity(ts, &f, i++, buf);
+	}
+	if (g)
+		fclose(g);
+	CHECK_INT_EQ(ts, f.plan.n_activities, i);
+	CHECK_INT_EQ(ts, f.diags.len, k);
+	CHECK_INT_EQ(ts, f.plan.n_parts, 2);
+	CHECK_INT_EQ(ts, plan_find_key(&f.plan, "comp3:1.2"), 3);
+	CHECK_INT_EQ(ts, plan_find_key(&f.plan, "1.1"), -1);
+	struct strbuf anchor;
+	strbuf_init(&anchor);
+	plan_item_anchor(&anchor, &f.plan.activities[2], 1);
+	CHECK_STR_EQ(ts, anchor.data, "rcomp3:1.1-1");
+	char key[PLAN_KEY_SIZE];
+	unsigned m;
+	CHECK(ts, plan_item_parse(anchor.data, key, &m) && strcmp(key, "comp3:1.1") == 0);
+	strbuf_finish(&anchor);
+	unload(&f);
+}
+
+/* Merged regions across columns: the "Fecha" header over Inicio and Fin stays a two-row
+ * header; a subcomponent title merged across the whole table stays a title row (no
+ * activity); a date merged over Inicio and Fin is both, so the row has its due date. */
+static void merges_across(struct test_state *ts)
+{
+	struct fixture f;
+	char b[11];
+	CHECK(ts, load(&f, "workbooks/merges-across.xlsx") == 0);
+	CHECK_INT_EQ(ts, f.plan.table.header_rows, 2);
+	CHECK_INT_EQ(ts, f.plan.table.column[TABLE_START], 5);
+	CHECK_INT_EQ(ts, f.plan.table.column[TABLE_DATE], 6);
 	CHECK_INT_EQ(ts, f.plan.n_activities, 2);
 	if (f.plan.n_activities == 2) {
-		CHECK_STR_EQ(ts, f.plan.activities[1].ref, "1.2");
-		CHECK_INT_EQ(ts, f.plan.activities[1].subcomponent, 1);
-		CHECK_STR_EQ(ts, office(&f, 1, 0), "planeacion");
+		const struct activity *a = &f.plan.activities[0];
+		CHECK_INT_EQ(ts, a->line, 5);
+		CHECK_INT_EQ(ts, a->subcomponent, 1);
+		CHECK_STR_EQ(ts, a->subcomponent_title, "Planeación");
+		CHECK_STR_EQ(ts, due(&f, 0, 0, b), "2024-01-31");
+		CHECK_INT_EQ(ts, a->milestone_count, 1);
+		CHECK_STR_EQ(ts, due(&f, 1, 0, b), "2024-04-30");
+		const struct milestone *m =
+			&f.plan.milestones[f.plan.activities[1].milestone_first];
+		CHECK(ts, m->has_start && m->start.month == 2 && m->start.day == 1);
 	}
-	CHECK_INT_EQ(ts, count_code(&f, "sheet-skipped"), 1);
-	CHECK_INT_EQ(ts, count_code(&f, "sheet-not-read"), 1);
-	check_formatted(ts, &f, "sheet-not-read", "sheet 'Rendición de cuentas' also holds a plan");
-	CHECK_INT_EQ(ts, f.diags.len, 2);
+	CHECK_INT_EQ(ts, count_code(&f, "no-date"), 0);
+	CHECK_INT_EQ(ts, f.diags.len, 0);
 	unload(&f);
+}
+
+/* The label a table's title gives: a number wins, else the name's folded words; the word
+ * must be "Componente" itself (not "Subcomponente"), above the header (not in the rows). */
+static void component_labels(struct test_state *ts)
+{
+	static const struct {
+		const char *text, *want;
+	} cases[] = {
+		{"Componente 2: Racionalización de trámites\n", "comp2"},
+		{"PAAC 2024\t<b>COMPONENTE 4 - Atención al ciudadano</b>\n", "comp4"},
+		{"Componente: Transparencia y acceso a la información\n", "transparencia-y-acceso"},
+		{"Subcomponente 1 Política\n", ""},
+		{"Plan 2024\n", ""},
+		{"", ""},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct table t;
+		struct diag_list d;
+		char label[COMPONENT_LABEL_SIZE];
+		char *text =
+			xasprintf("%s%sComponente 9: en las filas\t\t\t\n", cases[i].text,
+				  "#\tActividad\tResponsable\tFecha\n1\tx\tSecretaría General\t"
+				  "31/01/2024\n");
+		table_init(&t);
+		diag_list_init(&d);
+		table_parse(&t, "t.tsv", text, strlen(text), &d);
+		CHECK_STR_EQ(ts, component_label(&t, label), cases[i].want);
+		table_finish(&t);
+		diag_list_finish(&d);
+	}
+}
+
+/* Writes text to dir/name; returns the malloc'ed path. */
+static char *write_file(const char *dir, const char *name, const char *text)
+{
+	size_t n = strlen(dir) + strlen(name) + 2;
+	char *path = malloc(n);
+	snprintf(path, n, "%s/%s", dir, name);
+	FILE *fp = fopen(path, "w");
+	if (fp) {
+		fputs(text, fp);
+		fclose(fp);
+	}
+	return path;
+}
+
+static int load_files(struct fixture *f, const char *const *paths, size_t n)
+{
+	const char *cpath = getenv("PLAZO_CONFIG");
+	memset(&f->err, 0, sizeof(f->err));
+	config_init(&f->cfg);
+	plan_init(&f->plan);
+	diag_list_init(&f->diags);
+	if (config_load(&f->cfg, cpath ? cpath : "config/plazo.ini", &f->diags, &f->err) < 0)
+		return -2;
+	int rc = plan_load_files(&f->plan, paths, n, &f->cfg, &f->diags, &f->err);
+	diag_sort(&f->diags);
+	return rc;
+}
+
+static const char header[] = "#\tActividad\tResponsable\tFecha programada\n";
+
+/* Several files: a title naming the component by name gives its folded words; a table
+ * without one, whose refs repeat, is known by its place (with a warning); refs that repeat
+ * nowhere keep their keys; each file keeps its own lines in its diagnostics. */
+static void several_files(struct test_state *ts)
+{
+	char dir[] = "/tmp/plazo-tables-XXXXXX";
+	CHECK(ts, mkdtemp(dir) != NULL);
+	char *a = write_file(dir, "a.tsv",
+			     "Componente: Rendición de cuentas y diálogo ciudadano con la gente\n"
+			     "\n#\tActividad\tResponsable\tFecha programada\n"
+			     "1\tPublicar\tSecretaría General\t31/01/2024\n"
+			     "7\tInformar\tSecretaría General\t28/02/2024\n");
+	char *b = write_file(dir, "b.tsv",
+			     "Plan 2024\n#\tActividad\tResponsable\tFecha programada\n"
+			     "1\tRevisar\tSecretaría General\t31/03/2024\n"
+			     "8\tCerrar\tSecretaría General\t30/04/2024\n"
+			     "9\tCerrar\tSecretaría General\t31/13/2024\n");
+	char *c = write_file(dir, "c.tsv", header);
+	const char *paths[] = {a, b, c};
+	struct fixture f;
+	CHECK(ts, load_files(&f, paths, 3) == 0);
+	CHECK_INT_EQ(ts, f.plan.n_parts, 3);
+	CHECK_INT_EQ(ts, f.plan.n_activities, 5);
+	if (f.plan.n_activities == 5) {
+		CHECK_STR_EQ(ts, f.plan.activities[0].key,
+			     "rendicion-de-cuentas-y:1"); /* cut at a word */
+		CHECK_STR_EQ(ts, f.plan.activities[1].key, "7");
+		CHECK_STR_EQ(ts, f.plan.activities[2].key, "t2:1");
+		CHECK_STR_EQ(ts, f.plan.activities[3].key, "8");
+		CHECK_INT_EQ(ts, f.plan.activities[4].part, 1);
+		CHECK_INT_EQ(ts, f.plan.activities[4].line, 5);
+	}
+	CHECK_INT_EQ(ts, count_code(&f, "no-component-label"), 1);
+	check_formatted(ts, &f, "no-component-label", "b.tsv:2: warning[no-component-label]");
+	check_formatted(ts, &f, "no-date", "b.tsv:5: error[no-date]");
+	unload(&f);
+	/* One file alone: no label, whatever its title says. */
+	CHECK(ts, load_files(&f, paths, 1) == 0);
+	CHECK_STR_EQ(ts, f.plan.n_activities ? f.plan.activities[0].key : "", "1");
+	unload(&f);
+	for (size_t i = 0; i < 3; i++) {
+		unlink(paths[i]);
+		free((char *)paths[i]);
+	}
+	rmdir(dir);
 }
 
 /* Serial days of the 1900 system: 59 is 28 February 1900, 60 the day that never was (left
@@ -311,6 +526,24 @@ static void init_same_as_tsv(struct test_state *ts)
 	strbuf_finish(&out[1]);
 }
 
+/* plazo init on a workbook of one sheet per component: the offices of every plan sheet. */
+static void init_every_sheet(struct test_state *ts)
+{
+	struct strbuf out;
+	struct diag_list d;
+	struct pz_error err;
+	char *path = test_data_path("workbooks/paac-componentes.xlsx");
+	strbuf_init(&out);
+	diag_list_init(&d);
+	CHECK_INT_EQ(ts, starter_config(path, &out, &d, &err), 0);
+	CHECK(ts,
+	      out.data && strstr(out.data, "\nname = Departamento Administrativo de Planeación\n"));
+	CHECK(ts, out.data && strstr(out.data, "\nname = Secretaría General\n")); /* sheet 2 */
+	free(path);
+	diag_list_finish(&d);
+	strbuf_finish(&out);
+}
+
 /* Where a workbook diagnostic is, as check, the log's rows not read and the digest show it. */
 static void cell_names(struct test_state *ts)
 {
@@ -336,6 +569,7 @@ static void cell_names(struct test_state *ts)
 	diag_list_finish(&d);
 }
 
-TEST_MAIN(TEST(hand_excel_shape), TEST(hand_ods), TEST(paac_components), TEST(serials_1900),
-	  TEST(dates_1904), TEST(hostile), TEST(buffer_errors), TEST(init_same_as_tsv),
+TEST_MAIN(TEST(hand_excel_shape), TEST(hand_ods), TEST(paac_components), TEST(several_files),
+	  TEST(merges_across), TEST(component_labels), TEST(serials_1900), TEST(dates_1904),
+	  TEST(hostile), TEST(buffer_errors), TEST(init_same_as_tsv), TEST(init_every_sheet),
 	  TEST(cell_names))

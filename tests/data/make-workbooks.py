@@ -2,7 +2,8 @@
 """make-workbooks.py - writes the workbook fixtures of tests/data/workbooks/ and the hostile
 ones of tests/data/workbooks-hostile/. Needs python3-openpyxl and, for the LibreOffice-saved
 copies, libreoffice-calc-nogui (soffice); neither is needed to run the tests, which read the
-committed files. Run from anywhere: /usr/bin/python3 tests/data/make-workbooks.py
+committed files. Run from anywhere: /usr/bin/python3 tests/data/make-workbooks.py [paac] [merges]
+(naming writers runs only those, which need no LibreOffice).
 """
 import csv
 import datetime
@@ -11,6 +12,7 @@ import re
 import shutil
 import struct
 import subprocess
+import sys
 import tempfile
 import zipfile
 
@@ -119,27 +121,64 @@ def write_1904(path):
     wb.save(path)
 
 
+PAAC = (
+    ("Gestión del riesgo", "Componente 1: Gestión del riesgo de corrupción",
+     "Departamento Administrativo de Planeación", "Subcomponente 1 Política", ()),
+    ("Rendición de cuentas", "Componente 3: Rendición de cuentas", "Secretaría General",
+     "Subcomponente 1 Información",
+     (("Subcomponente 2 Diálogo", "2.1", "Audiencia pública", "Audiencia realizada",
+       datetime.datetime(2024, 11, 29)),)),
+)
+
+
 def write_paac(path):
-    """One sheet per PAAC component, the same activity number in both: only the first plan
-    sheet is read for now, the second is reported (sheet-not-read)."""
+    """One sheet per PAAC component, each titled with its component, the same activity
+    numbers (1.1, 1.2) in both; 2.1 only in the second."""
     wb = openpyxl.Workbook()
     cover = wb.active
     cover.title = "Portada"
     cover["A1"] = "Plan Anticorrupción y de Atención al Ciudadano 2024"
-    for title, who in (("Gestión del riesgo", "Departamento Administrativo de Planeación"),
-                       ("Rendición de cuentas", "Secretaría General")):
-        ws = wb.create_sheet(title)
-        ws["A1"] = "Componente: " + title
+    for sheet, title, who, sub, more in PAAC:
+        ws = wb.create_sheet(sheet)
+        ws["A1"] = title
         ws.append([])
         ws.append(["Subcomponente", "#", "Actividades", "Meta o producto", "Responsable",
                    "Fecha programada"])
-        ws.append(["Subcomponente 1 Política", "1.1", "Revisar la política", "Política revisada",
+        ws.append([sub, "1.1", "Revisar la política", "Política revisada",
                    who, datetime.datetime(2024, 3, 31)])
         ws.append([None, "1.2", "Publicar la política", "Política publicada", who,
                    datetime.datetime(2024, 4, 30)])
         ws.merge_cells("A4:A5")
-        for r in (4, 5):
+        for extra in more:
+            ws.append([extra[0], extra[1], extra[2], extra[3], who, extra[4]])
+        for r in range(4, ws.max_row + 1):
             ws.cell(row=r, column=6).number_format = "dd/mm/yyyy"
+    wb.save(path)
+
+
+def write_merges(path):
+    """Merged regions across columns: the title and the "Fecha" header over Inicio/Fin, a
+    subcomponent title row across the whole table, a date merged over Inicio and Fin."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Plan"
+    ws["A1"] = "Plan de acción 2024"
+    ws.merge_cells("A1:F1")
+    ws.append(["Subcomponente", "#", "Actividad", "Responsable", "Fecha", None])
+    ws.append([None, None, None, None, "Inicio", "Fin"])
+    for col in "ABCD":
+        ws.merge_cells(f"{col}2:{col}3")
+    ws.merge_cells("E2:F2")
+    ws.append(["Subcomponente 1 Planeación"])
+    ws.merge_cells("A4:F4")
+    ws.append([None, 1, "Publicar el plan", "Secretaría General",
+               datetime.datetime(2024, 1, 31)])
+    ws.merge_cells("E5:F5")
+    ws.append([None, 2, "Informe de seguimiento", "Oficina Comunicaciones",
+               datetime.datetime(2024, 2, 1), datetime.datetime(2024, 4, 30)])
+    for r in (5, 6):
+        for c in (5, 6):
+            ws.cell(row=r, column=c).number_format = "dd/mm/yyyy"
     wb.save(path)
 
 
@@ -296,6 +335,12 @@ def write_hostile():
 
 def main():
     os.makedirs(OUT, exist_ok=True)
+    only = {"paac": lambda: write_paac(os.path.join(OUT, "paac-componentes.xlsx")),
+            "merges": lambda: write_merges(os.path.join(OUT, "merges-across.xlsx"))}
+    if sys.argv[1:]:  # only these (no LibreOffice needed): paac, merges
+        for name in sys.argv[1:]:
+            only[name]()
+        return
     os.makedirs(HOSTILE, exist_ok=True)
     seed = os.path.join(OUT, "seed-openpyxl.xlsx")
     write_seed(seed)
@@ -307,6 +352,7 @@ def main():
     write_hand(os.path.join(OUT, "serials-1900.xlsx"), sheet2=SERIALS)
     write_hand_ods(os.path.join(OUT, "hand.ods"))
     write_paac(os.path.join(OUT, "paac-componentes.xlsx"))
+    write_merges(os.path.join(OUT, "merges-across.xlsx"))
     write_hostile()
 
 

@@ -68,6 +68,17 @@ for k in ("subcomponent_title", "activity", "goal", "responsible_text", "offices
 PY
 expect_status "schedule text" 0 $P schedule
 expect_grep "schedule text range" "due 2023-11-30 (from 2023-02-01)" "$tmp/out"
+# several PLANs: one plan of their tables, each at its own place; refs repeated across the
+# PAAC workbook's components carry the component's label, the seed's numbers keep theirs
+paac=$PLAZO_TESTDATA/workbooks/paac-componentes.xlsx
+expect_status "check of two plans" 0 $P check "$seed" "$paac"
+expect_grep "two plans: one summary" "70 activities, 85 milestones" "$tmp/out"
+expect_grep "two plans: each sheet's columns" \
+    "paac-componentes.xlsx:Rendición de cuentas!3: note\[columns\]" "$tmp/out"
+expect_status "schedule of two plans" 0 $P schedule "$seed" "$paac"
+expect_grep "two plans: a seed key kept" "estrategia-rendicion-cuentas-2023.tsv:6  subcomponent 1  key 1$" "$tmp/out"
+expect_grep "two plans: a component's key" \
+    "paac-componentes.xlsx:Rendición de cuentas!4  subcomponent 1  key comp3:1.1" "$tmp/out"
 
 # plazo init: a starter config that plazo check then accepts (no unknown offices)
 expect_status "init" 0 "$PLAZO" init "$seed"
