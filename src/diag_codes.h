@@ -26,7 +26,7 @@
 	X("columns-unused", DIAG_WARNING, "a [columns] line names a cell the header lacks") \
 	/* Workbooks (workbook.c, book_*.c) */ \
 	X("sheet-skipped", DIAG_NOTE, "a sheet of the workbook holds no plan table") \
-	X("sheet-not-read", DIAG_WARNING, "a later sheet holds a plan table too; not read") \
+	X("no-component-label", DIAG_WARNING, "a table sharing keys with another names no component in its title") \
 	X("unreadable-workbook", DIAG_ERROR, "the workbook cannot be read") \
 	/* Dates (date.c) */ \
 	X("no-date", DIAG_ERROR, "the date cell holds no readable date") \

@@ -41,6 +41,8 @@ def make_config(tmp, *plans):
     text = re.sub(r"(?m)^state_dir = .*$", "state_dir = " + tmp + "/state", text)
     text = re.sub(r"(?m)^file = .*$", "\n".join("file = " + p for p in plans), text)
     text = re.sub(r"(?m)^listen = .*$", "listen = 127.0.0.1:0", text)
+    # the test waits for control-interno's 08:00 digest; welcomes have their own test
+    text = re.sub(r"(?m)^welcome = yes$", "welcome = no", text)
     path = os.path.join(tmp, "plazo.ini")
     with open(path + ".new", "w", encoding="utf-8") as f:
         f.write(text)
