@@ -9,6 +9,7 @@
 #include "config.h"
 #include "doubt.h"
 #include "plan.h"
+#include "test-seed.h"
 #include "test.h"
 
 struct fixture {
@@ -19,15 +20,7 @@ struct fixture {
 
 static void load(struct test_state *ts, struct fixture *f)
 {
-	struct pz_error err = {0};
-	const char *cpath = getenv("PLAZO_CONFIG");
-	config_init(&f->cfg);
-	plan_init(&f->plan);
-	diag_list_init(&f->diags);
-	CHECK(ts, config_load(&f->cfg, cpath ? cpath : "config/plazo.ini", &f->diags, &err) == 0);
-	char *path = test_data_path("estrategia-rendicion-cuentas-2023.tsv");
-	CHECK(ts, plan_load(&f->plan, path, &f->cfg, &f->diags, &err) == 0);
-	free(path);
+	CHECK(ts, seed_load(&f->cfg, &f->plan, &f->diags));
 }
 
 static void unload(struct fixture *f)

@@ -19,6 +19,7 @@
 #include "escalate.h"
 #include "plan.h"
 #include "store.h"
+#include "test-seed.h"
 #include "test.h"
 
 struct fixture {
@@ -28,42 +29,17 @@ struct fixture {
 	struct store *st;
 };
 
-static time_t instant(const char *s)
-{
-	time_t t = 0;
-	struct pz_error err;
-	if (calendar_parse_instant(s, "America/Bogota", &t, &err) < 0)
-		abort();
-	return t;
-}
-
 static bool setup(struct test_state *ts, struct fixture *f)
 {
-	struct pz_error err = {0};
-	const char *cpath = getenv("PLAZO_CONFIG");
 	memset(f, 0, sizeof(*f));
-	config_init(&f->cfg);
-	plan_init(&f->plan);
-	diag_list_init(&f->diags);
-	char *plan = test_data_path("estrategia-rendicion-cuentas-2023.tsv");
-	char *db = test_temp_db("escalate");
-	bool ok = config_load(&f->cfg, cpath ? cpath : "config/plazo.ini", &f->diags, &err) == 0 &&
-		  plan_load(&f->plan, plan, &f->cfg, &f->diags, &err) == 0 &&
-		  store_open(&f->st, db, &err) == 0;
-	free(plan);
-	free(db);
+	bool ok = seed_open(&f->cfg, &f->plan, &f->diags, &f->st, "escalate", NULL);
 	CHECK(ts, ok && f->cfg.escalation.office_index >= 0);
-	if (!ok)
-		fprintf(stderr, "setup: %s\n", err.msg);
 	return ok && f->cfg.escalation.office_index >= 0;
 }
 
 static void teardown(struct fixture *f)
 {
-	store_close(f->st);
-	plan_finish(&f->plan);
-	config_finish(&f->cfg);
-	diag_list_finish(&f->diags);
+	seed_close(&f->cfg, &f->plan, &f->diags, f->st);
 }
 
 static void slots(struct test_state *ts)
@@ -72,14 +48,14 @@ static void slots(struct test_state *ts)
 	if (!setup(ts, &f))
 		return;
 	time_t slot = 0;
-	CHECK(ts, escalate_next(&f.cfg, instant("2023-03-01T10:00"), &slot));
-	CHECK_INT_EQ(ts, slot, instant("2023-03-06T08:00"));
-	CHECK(ts, escalate_next(&f.cfg, instant("2023-03-06T08:00"), &slot)); /* strictly after */
-	CHECK_INT_EQ(ts, slot, instant("2023-03-13T08:00"));
-	CHECK(ts, escalate_next(&f.cfg, instant("2023-03-13T08:00"), &slot));
-	CHECK_INT_EQ(ts, slot, instant("2023-03-21T08:00")); /* Monday 20 is San José */
+	CHECK(ts, escalate_next(&f.cfg, seed_instant("2023-03-01T10:00"), &slot));
+	CHECK_INT_EQ(ts, slot, seed_instant("2023-03-06T08:00"));
+	CHECK(ts, escalate_next(&f.cfg, seed_instant("2023-03-06T08:00"), &slot)); /* strictly after */
+	CHECK_INT_EQ(ts, slot, seed_instant("2023-03-13T08:00"));
+	CHECK(ts, escalate_next(&f.cfg, seed_instant("2023-03-13T08:00"), &slot));
+	CHECK_INT_EQ(ts, slot, seed_instant("2023-03-21T08:00")); /* Monday 20 is San José */
 	f.cfg.escalation.office_index = -1;
-	CHECK(ts, !escalate_next(&f.cfg, instant("2023-03-01T10:00"), &slot));
+	CHECK(ts, !escalate_next(&f.cfg, seed_instant("2023-03-01T10:00"), &slot));
 	teardown(&f);
 }
 
@@ -90,7 +66,7 @@ static void weekly_rows(struct test_state *ts)
 		return;
 	struct pz_error err = {0};
 	size_t added = 0;
-	time_t from = instant("2023-03-01T00:00"), to = instant("2023-03-06T08:00");
+	time_t from = seed_instant("2023-03-01T00:00"), to = seed_instant("2023-03-06T08:00");
 	CHECK_INT_EQ(ts, escalate_enqueue(&f.plan, &f.cfg, f.st, from, to - 1, &added, &err), 0);
 	CHECK_INT_EQ(ts, added, 0); /* the slot is not in the window yet */
 	CHECK_INT_EQ(ts, escalate_enqueue(&f.plan, &f.cfg, f.st, from, to, &added, &err), 0);
@@ -114,11 +90,11 @@ static void weekly_rows(struct test_state *ts)
 	 * slot on Tuesday 21), late */
 	added = 0;
 	CHECK_INT_EQ(ts,
-		     escalate_enqueue(&f.plan, &f.cfg, f.st, to, instant("2023-03-27T09:00"),
+		     escalate_enqueue(&f.plan, &f.cfg, f.st, to, seed_instant("2023-03-27T09:00"),
 				      &added, &err),
 		     0);
 	CHECK_INT_EQ(ts, added, 3);
-	CHECK_INT_EQ(ts, store_pending(f.st, instant("2023-03-27T09:00"), &rows, &n, &err), 0);
+	CHECK_INT_EQ(ts, store_pending(f.st, seed_instant("2023-03-27T09:00"), &rows, &n, &err), 0);
 	struct {
 		const char *due, *slot;
 	} want[] = {{"2023-03-06", "2023-03-06T08:00"},
@@ -130,7 +106,7 @@ static void weekly_rows(struct test_state *ts)
 		const struct store_reminder *r = NULL;
 		for (size_t j = 0; j < n; j++)
 			r = strcmp(rows[j].due, want[i].due) == 0 ? &rows[j] : r;
-		CHECK(ts, r != NULL && r->slot == instant(want[i].slot));
+		CHECK(ts, r != NULL && r->slot == seed_instant(want[i].slot));
 		CHECK(ts, r != NULL && r->late == (i > 0)); /* enqueued at 09:00, after its slot */
 	}
 	free(rows);
@@ -155,7 +131,7 @@ static void items_of_march_6(struct test_state *ts)
 	struct done_set done = {0};
 	struct escalate_items e = {0};
 	CHECK_INT_EQ(ts,
-		     escalate_items(&f.plan, &f.cfg, &done, instant("2023-03-06T08:00"), &e, &err),
+		     escalate_items(&f.plan, &f.cfg, &done, seed_instant("2023-03-06T08:00"), &e, &err),
 		     0);
 	/* office (config order), activity, due, days late, flagged for review */
 	struct {
@@ -201,12 +177,12 @@ static void items_of_march_6(struct test_state *ts)
 				   .milestone = 1,
 				   .due = "2023-01-30",
 				   .by_name = "Ana"};
-	d.at = instant("2023-03-03T09:00");
+	d.at = seed_instant("2023-03-03T09:00");
 	bool first;
 	CHECK_INT_EQ(ts, store_mark_delivered(f.st, &d, &first, &err), 0);
 	CHECK_INT_EQ(ts, done_load(&done, f.st, &err), 0);
 	CHECK_INT_EQ(ts,
-		     escalate_items(&f.plan, &f.cfg, &done, instant("2023-03-06T08:00"), &e, &err),
+		     escalate_items(&f.plan, &f.cfg, &done, seed_instant("2023-03-06T08:00"), &e, &err),
 		     0);
 	CHECK_INT_EQ(ts, e.n, n - 1);
 	for (size_t i = 0; i < e.n; i++)
@@ -217,7 +193,7 @@ static void items_of_march_6(struct test_state *ts)
 	/* on Monday 2023-02-06, #5 (due Monday 30/01) is 5 working days late and listed; #3 and
 	 * #4 (31/01) are 4 and not yet */
 	CHECK_INT_EQ(ts,
-		     escalate_items(&f.plan, &f.cfg, &done, instant("2023-02-06T08:00"), &e, &err),
+		     escalate_items(&f.plan, &f.cfg, &done, seed_instant("2023-02-06T08:00"), &e, &err),
 		     0);
 	size_t late = 0;
 	for (size_t i = 0; i < e.n; i++)

@@ -14,6 +14,7 @@
 #include "plan.h"
 #include "store.h"
 #include "strbuf.h"
+#include "test-seed.h"
 #include "test.h"
 
 #define PAGE_TOKEN "0123456789abcdef0123456789abcdef"
@@ -28,48 +29,23 @@ struct fixture {
 	struct form_ctx ctx;
 };
 
-static time_t instant(const char *s)
-{
-	time_t t = 0;
-	struct pz_error err;
-	if (calendar_parse_instant(s, "America/Bogota", &t, &err) < 0)
-		abort();
-	return t;
-}
-
 static bool setup(struct test_state *ts, struct fixture *f)
 {
-	struct pz_error err = {0};
-	const char *cpath = getenv("PLAZO_CONFIG");
 	memset(f, 0, sizeof(*f));
-	config_init(&f->cfg);
-	plan_init(&f->plan);
-	diag_list_init(&f->diags);
-	char *plan = test_data_path("estrategia-rendicion-cuentas-2023.tsv");
-	char *db = test_temp_db("form");
-	bool ok = config_load(&f->cfg, cpath ? cpath : "config/plazo.ini", &f->diags, &err) == 0 &&
-		  plan_load(&f->plan, plan, &f->cfg, &f->diags, &err) == 0 &&
-		  store_open(&f->st, db, &err) == 0;
-	free(plan);
-	free(db);
-	long o = config_find_office(&f->cfg, "control-interno");
+	bool ok = seed_open(&f->cfg, &f->plan, &f->diags, &f->st, "form", NULL);
+	long o = ok ? config_find_office(&f->cfg, "control-interno") : -1;
 	CHECK(ts, ok && o >= 0);
-	if (!ok || o < 0) {
-		fprintf(stderr, "setup: %s\n", err.msg);
+	if (!ok || o < 0)
 		return false;
-	}
 	f->office = (struct form_office){PAGE_TOKEN, FORM_TOKEN, (size_t)o};
 	f->ctx = (struct form_ctx){&f->plan, &f->cfg, &f->office,
-				   1,	     f->st,   instant("2023-03-01T10:00")};
+				   1,	     f->st,   seed_instant("2023-03-01T10:00")};
 	return true;
 }
 
 static void teardown(struct fixture *f)
 {
-	store_close(f->st);
-	plan_finish(&f->plan);
-	config_finish(&f->cfg);
-	diag_list_finish(&f->diags);
+	seed_close(&f->cfg, &f->plan, &f->diags, f->st);
 }
 
 static struct http_form form(const char *item, const char *due, const char *name,

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "test-seed.h"
 #include "test.h"
 #include "xalloc.h"
 
@@ -50,15 +51,7 @@ static void set_zone(struct config_office *o, const char *tz)
 /* The seed plan with the shipped config; its offices spread over four zones. */
 static void load(struct test_state *ts, struct fixture *f)
 {
-	struct pz_error err = {0};
-	const char *cpath = getenv("PLAZO_CONFIG");
-	config_init(&f->cfg);
-	plan_init(&f->plan);
-	diag_list_init(&f->diags);
-	CHECK(ts, config_load(&f->cfg, cpath ? cpath : "config/plazo.ini", &f->diags, &err) == 0);
-	char *path = test_data_path("estrategia-rendicion-cuentas-2023.tsv");
-	CHECK(ts, plan_load(&f->plan, path, &f->cfg, &f->diags, &err) == 0);
-	free(path);
+	CHECK(ts, seed_load(&f->cfg, &f->plan, &f->diags));
 	static const char *const zones[] = {"America/Bogota", "Europe/Madrid", "America/New_York",
 					    "Asia/Tokyo"};
 	for (size_t o = 0; o < f->cfg.n_offices; o++)

@@ -16,6 +16,7 @@
 #include "send.h"
 #include "store.h"
 #include "strbuf.h"
+#include "test-seed.h"
 #include "test.h"
 #include "xalloc.h"
 
@@ -27,37 +28,13 @@ struct fixture {
 	char *dir; /* the temporary folder: plazo.db and maildir/ */
 };
 
-static time_t instant(const char *s)
-{
-	time_t t = 0;
-	struct pz_error err;
-	if (calendar_parse_instant(s, "America/Bogota", &t, &err) < 0)
-		abort();
-	return t;
-}
-
 static bool setup(struct test_state *ts, struct fixture *f)
 {
-	struct pz_error err = {0};
-	const char *cpath = getenv("PLAZO_CONFIG");
 	memset(f, 0, sizeof(*f));
-	config_init(&f->cfg);
-	plan_init(&f->plan);
-	diag_list_init(&f->diags);
-	char *plan = test_data_path("estrategia-rendicion-cuentas-2023.tsv");
-	char *db = test_temp_db("send");
-	f->dir = xstrdup(db);
-	*strrchr(f->dir, '/') = '\0';
-	bool ok = config_load(&f->cfg, cpath ? cpath : "config/plazo.ini", &f->diags, &err) == 0 &&
-		  plan_load(&f->plan, plan, &f->cfg, &f->diags, &err) == 0 &&
-		  store_open(&f->st, db, &err) == 0;
-	free(plan);
-	free(db);
+	bool ok = seed_open(&f->cfg, &f->plan, &f->diags, &f->st, "send", &f->dir);
 	CHECK(ts, ok && f->cfg.mail.smtp_url == NULL); /* the shipped config: a Maildir */
-	if (!ok) {
-		fprintf(stderr, "setup: %s\n", err.msg);
+	if (!ok)
 		return false;
-	}
 	free(f->cfg.mail.maildir);
 	f->cfg.mail.maildir = xasprintf("%s/maildir", f->dir);
 	f->cfg.policy.welcome = false; /* these passes are about reminders; welcome.sh tests welcomes */
@@ -66,10 +43,7 @@ static bool setup(struct test_state *ts, struct fixture *f)
 
 static void teardown(struct fixture *f)
 {
-	store_close(f->st);
-	plan_finish(&f->plan);
-	config_finish(&f->cfg);
-	diag_list_finish(&f->diags);
+	seed_close(&f->cfg, &f->plan, &f->diags, f->st);
 	free(f->dir);
 }
 
@@ -112,7 +86,7 @@ static size_t all_messages(const struct fixture *f)
 static int pass(struct fixture *f, const char *at, struct send_report *rep)
 {
 	struct pz_error err = {0};
-	int rc = send_run(&f->plan, &f->cfg, f->st, instant(at), false, NULL, rep, &err);
+	int rc = send_run(&f->plan, &f->cfg, f->st, seed_instant(at), false, NULL, rep, &err);
 	if (rc < 0)
 		fprintf(stderr, "send_run %s: %s\n", at, err.msg);
 	return rc;
@@ -163,7 +137,7 @@ static void dry_run(struct test_state *ts)
 	strbuf_init(&out);
 	struct pz_error err = {0};
 	CHECK_INT_EQ(ts,
-		     send_run(&f.plan, &f.cfg, f.st, instant("2023-03-01T08:00"), true, &out, &rep,
+		     send_run(&f.plan, &f.cfg, f.st, seed_instant("2023-03-01T08:00"), true, &out, &rep,
 			      &err),
 		     0);
 	CHECK(ts, out.data && strstr(out.data, "Actividad 54") && strstr(out.data, "Actividad 56"));
@@ -188,7 +162,7 @@ static void delivered_left_out(struct test_state *ts)
 				   .milestone = 1,
 				   .due = "2023-03-01",
 				   .by_name = "Ana"};
-	d.at = instant("2023-03-01T07:30");
+	d.at = seed_instant("2023-03-01T07:30");
 	bool first;
 	struct pz_error err = {0};
 	CHECK_INT_EQ(ts, store_mark_delivered(f.st, &d, &first, &err), 0);
