@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
@@ -21,7 +22,9 @@
 #include "escalate.h"
 #include "feed.h"
 #include "form.h"
+#include "hash.h"
 #include "http.h"
+#include "ics.h"
 #include "log.h"
 #include "plan.h"
 #include "poke.h"
@@ -49,6 +52,8 @@ struct world {
 	struct plan plan;
 	struct remind_queue *queue;
 	struct unread unread; /* the plan's rows not read */
+	struct feed_index *index; /* each office's activities, for rendering one office */
+	uint64_t generation;      /* names the world in the validators (random) */
 };
 
 struct daemon {
@@ -59,19 +64,20 @@ struct daemon {
 	int epoll_fd, signal_fd, timer_fd;
 	struct timespec mono_start;
 	time_t clock_start;
-	time_t next_midnight;   /* rebuild the pages then */
+	time_t next_midnight;   /* every page is stale then */
 	time_t wake_at;         /* the instant the timer was armed for */
 	time_t last_pass;       /* the instant the last pass acted for */
 	uint64_t watchdog_usec; /* 0: no watchdog */
 	bool stopping;
-	/* The page forms, answered in the HTTP thread: */
-	pthread_mutex_t lock;   /* guards w (its swap), forms, generation */
-	pthread_cond_t published; /* generation moved */
-	unsigned long generation; /* snapshots published so far */
-	struct form_office *forms; /* the tokens of the published snapshot */
+	/* The page forms and the rendering, both in the HTTP threads: */
+	pthread_mutex_t lock;   /* guards w (its swap), site, tokens, marks, forms */
+	struct http_site *site; /* the published snapshot (the server owns it) */
+	struct feed_tokens *tokens; /* of the snapshot: [n_offices] is the all-offices feed */
+	uint64_t *marks;        /* each office's marks as the snapshot's versions show them */
+	struct form_office *forms; /* the page and form tokens of the snapshot */
 	size_t n_forms;
-	struct store *form_store; /* the HTTP thread's own connection */
-	int event_fd;           /* a form changed the state: republish */
+	struct store *form_store; /* the HTTP threads' connection (used under lock) */
+	int event_fd;           /* a form changed the state: gauges, status, backup */
 	char origin[160];       /* of [plazo] base_url: where forms may come from */
 	int lock_fd;            /* the sender's lock on the state directory */
 	int pid_fd;             /* STATE_DIR/plazo.pid, locked while running (poke.h) */
@@ -106,6 +112,7 @@ static void world_free(struct world *w)
 	if (w == NULL)
 		return;
 	remind_queue_free(w->queue);
+	feed_index_free(w->index);
 	plan_finish(&w->plan);
 	config_finish(&w->cfg);
 	free(w);
@@ -153,6 +160,15 @@ static void log_unread(const struct diag_list *d, const struct unread *u)
 			 u->rows, u->errors);
 }
 
+/* A random name for a world: validators of one world never match another's. */
+static uint64_t world_generation(void)
+{
+	uint64_t g;
+	if (getrandom(&g, sizeof(g), 0) != (ssize_t)sizeof(g))
+		g = hash_pair((uint64_t)time(NULL), (uint64_t)getpid());
+	return g;
+}
+
 /* Loads config and plan as `plazo check` would. A row that cannot be read is logged and
  * kept out of what it could not give (unread.h); NULL (logged) when the file cannot be read
  * or an error leaves nothing to serve (no header, a broken config). */
@@ -181,6 +197,10 @@ static struct world *world_load(const char *config_path, time_t now)
 		log_unread(&diags, &w->unread);
 	if (rc == 0 && (w->queue = remind_queue_new(&w->plan, &w->cfg, now, &err)) == NULL)
 		rc = -1;
+	if (rc == 0) {
+		w->index = feed_index_new(&w->plan, w->cfg.n_offices);
+		w->generation = world_generation();
+	}
 	diag_list_finish(&diags);
 	if (rc < 0) {
 		log_error("load %s: %s", config_path, err.msg);
@@ -211,39 +231,112 @@ static void notify_status(struct daemon *d)
 }
 
 /* The page and form tokens of every office, for the forms' handler (called under lock). */
-static void load_forms(struct daemon *d, time_t now)
+static void load_forms(struct daemon *d)
 {
 	const struct config *cfg = &d->w->cfg;
-	struct pz_error err;
 	d->forms = xrealloc(d->forms, (cfg->n_offices + 1) * sizeof(*d->forms));
-	d->n_forms = 0;
+	d->n_forms = cfg->n_offices;
 	for (size_t o = 0; o < cfg->n_offices; o++) {
-		struct form_office *f = &d->forms[d->n_forms];
+		struct form_office *f = &d->forms[o];
 		f->office = o;
-		if (feed_page_token(d->store, cfg->offices[o].id, now, f->token, &err) == 0 &&
-		    feed_csrf(d->store, cfg->offices[o].id, f->csrf, &err) == 0)
-			d->n_forms++;
-		else
-			log_error("form tokens of office %s: %s", cfg->offices[o].id, err.msg);
+		memcpy(f->token, d->tokens[o].page, sizeof(f->token));
+		memcpy(f->csrf, d->tokens[o].csrf, sizeof(f->csrf));
 	}
 }
 
-/* Rebuilds every feed and page at now and hands them to the HTTP server. Called with
- * d->lock held (the forms' handler reads what it changes). */
-static int publish(struct daemon *d, time_t now)
+/* The reminder gauges /metrics shows, from the store. */
+static void set_gauges(struct daemon *d, struct http_site *site)
 {
+	struct store_counts c;
+	struct store_hold hold;
 	struct pz_error err = {0};
-	struct http_site *site = feed_site(&d->w->plan, &d->w->cfg, d->store, now, &err);
-	if (site == NULL) {
-		log_error("build feeds: %s", err.msg);
+	if (store_counts(d->store, &c, &err) < 0 || store_hold(d->store, &hold, &err) < 0) {
+		log_warn("reminder counts for /metrics: %s", err.msg);
+		return;
+	}
+	http_site_set_counts(site, c.pending, c.sent, c.failed);
+	http_site_set_held(site, hold.held, c.pending);
+	http_site_set_plan(site, d->w->unread.rows, d->w->unread.severity);
+}
+
+/* A snapshot of the world under d->tokens: an office's feed token serves its feed and the
+ * page saying where its page went, its page token its page; slot n_offices is the
+ * all-offices feed. The versions are carried from old when it is of the same world. */
+static struct http_site *site_new(struct daemon *d, time_t now, const struct http_site *old)
+{
+	size_t n = d->w->cfg.n_offices;
+	struct http_site *site = http_site_new(d->w->generation, n + 1, now);
+	for (size_t o = 0; o < n; o++) {
+		http_site_add(site, d->tokens[o].feed, o, HTTP_BIT(HTTP_FEED) | HTTP_BIT(HTTP_MOVED));
+		http_site_add(site, d->tokens[o].page, o, HTTP_BIT(HTTP_PAGE));
+	}
+	http_site_add(site, d->tokens[n].feed, n, HTTP_BIT(HTTP_FEED));
+	http_site_carry(site, old);
+	set_gauges(d, site);
+	return site;
+}
+
+/* What moved between the snapshot's tokens and marks (was) and the new ones (now): an
+ * office whose tokens changed is new everywhere, one whose marks changed has a new feed and
+ * page; slot n is the all-offices feed, which shows no marks. */
+static void touch_changed(struct http_site *site, size_t n, const struct feed_tokens *was_t,
+			  const uint64_t *was_m, const struct feed_tokens *t, const uint64_t *m,
+			  time_t now)
+{
+	unsigned all = HTTP_BIT(HTTP_FEED) | HTTP_BIT(HTTP_PAGE);
+	for (size_t o = 0; o <= n; o++)
+		if (memcmp(&was_t[o], &t[o], sizeof(t[o])) != 0 || (o < n && was_m[o] != m[o]))
+			http_site_touch(site, o, all, now);
+}
+
+static bool tokens_changed(const struct daemon *d, const struct feed_tokens *tokens)
+{
+	size_t n = d->w->cfg.n_offices + 1;
+	return d->tokens == NULL || memcmp(d->tokens, tokens, n * sizeof(*tokens)) != 0;
+}
+
+/* Reads every office's tokens and marks from st and moves the versions of the offices they
+ * changed; new tokens publish a new snapshot (carrying the versions). Nothing is rendered.
+ * Called with d->lock held. */
+static int refresh(struct daemon *d, struct store *st, time_t now)
+{
+	size_t n = d->w->cfg.n_offices;
+	struct feed_tokens *tokens = xcalloc(n + 1, sizeof(*tokens));
+	uint64_t *marks = xcalloc(n ? n : 1, sizeof(*marks));
+	struct done_set done;
+	struct pz_error err = {0};
+	if (feed_tokens_load(st, &d->w->cfg, now, tokens, &err) < 0 ||
+	    done_load(&done, st, &err) < 0) {
+		log_error("read the offices' tokens and marks: %s", err.msg);
+		free(tokens);
+		free(marks);
 		return -1;
 	}
-	const struct unread *u = &d->w->unread;
-	http_site_set_plan(site, u->rows, u->severity);
-	http_publish(d->http, site);
-	load_forms(d, now);
-	d->generation++;
-	pthread_cond_broadcast(&d->published);
+	feed_marks_fingerprints(&d->w->cfg, &done, marks);
+	done_finish(&done);
+	bool retoken = tokens_changed(d, tokens);
+	struct feed_tokens *old_tokens = d->tokens;
+	uint64_t *old_marks = d->marks;
+	d->tokens = tokens;
+	d->marks = marks;
+	if (retoken) {
+		struct http_site *site = site_new(d, now, d->site);
+		http_publish(d->http, site);
+		d->site = site;
+	}
+	if (old_tokens != NULL)
+		touch_changed(d->site, d->w->cfg.n_offices, old_tokens, old_marks, tokens, marks,
+			      now);
+	free(old_tokens);
+	free(old_marks);
+	load_forms(d);
+	return 0;
+}
+
+/* When the next local day starts after now. */
+static void set_next_midnight(struct daemon *d, time_t now)
+{
+	struct pz_error err = {0};
 	struct date today;
 	int minutes;
 	time_t midnight;
@@ -254,10 +347,73 @@ static int publish(struct daemon *d, time_t now)
 		d->next_midnight = midnight;
 	else
 		d->next_midnight = now + 86400;
-	log_debug("feeds published offices=%zu", d->w->cfg.n_offices);
+}
+
+/* Publishes a snapshot of a world just loaded: its tokens, every version new, nothing
+ * rendered. Called with d->lock held. */
+static int publish(struct daemon *d, time_t now)
+{
+	free(d->tokens);
+	free(d->marks);
+	d->tokens = NULL;
+	d->marks = NULL;
+	d->site = NULL;
+	if (refresh(d, d->store, now) < 0)
+		return -1;
+	set_next_midnight(d, now);
+	log_debug("snapshot published offices=%zu", d->w->cfg.n_offices);
 	return 0;
 }
 
+/* The renderer (http.h), in an HTTP thread: one part of one office, at the instant its
+ * version was stamped, so that the same version always gives the same bytes. */
+static unsigned render_locked(struct daemon *d, size_t slot, enum http_part part, time_t at,
+			      struct strbuf *out)
+{
+	const struct world *w = d->w;
+	size_t n = w->cfg.n_offices;
+	if (part == HTTP_MOVED) {
+		feed_render_moved(&w->cfg, slot, d->tokens[slot].feed, out);
+		return 0;
+	}
+	struct done_set done;
+	struct pz_error err = {0};
+	time_t modified;
+	if (done_load(&done, d->form_store, &err) < 0) {
+		log_error("render: %s", err.msg);
+		return 503;
+	}
+	int rc = part == HTTP_FEED
+			 ? feed_render_feed(w->index, &w->plan, &w->cfg, d->form_store,
+					    slot == n ? ICS_ALL_OFFICES : slot, &done, at, out,
+					    &modified, &err)
+			 : feed_render_page(w->index, &w->plan, &w->cfg, slot, &d->tokens[slot],
+					    &done, at, out, &err);
+	done_finish(&done);
+	if (rc == 0)
+		return 0;
+	if (err.code == PZ_EDATA) {
+		log_warn("%s", err.msg); /* too large to serve: the offices' feeds still are */
+		return 404;
+	}
+	log_error("render %s of office %s: %s", part == HTTP_FEED ? "feed" : "page",
+		  slot < n ? w->cfg.offices[slot].id : FEED_ALL, err.msg);
+	return 503;
+}
+
+static unsigned render(void *user, struct http_site *site, size_t slot, enum http_part part,
+		       struct strbuf *out, struct http_version *v)
+{
+	struct daemon *d = user;
+	unsigned status = 503; /* a snapshot replaced meanwhile: the client comes back */
+	pthread_mutex_lock(&d->lock);
+	if (site == d->site && slot <= d->w->cfg.n_offices) {
+		http_site_version(site, slot, part, v);
+		status = render_locked(d, slot, part, v->modified, out);
+	}
+	pthread_mutex_unlock(&d->lock);
+	return status;
+}
 
 /* A signal waiting in the signalfd stops a long send pass between digests. */
 static bool stop_requested(void *user)
@@ -335,8 +491,16 @@ static void pass(struct daemon *d, time_t now)
 	size_t cap = 0;
 	remind_queue_take(d->w->queue, now, &taken, &cap);
 	free(taken);
+	/* sending changes no feed or page (they show the plan and the marks): the gauges and,
+	 * when a day started, every page's "today" */
 	if (rep.digests || rep.failed || rep.retrying || rep.held || now >= d->next_midnight) {
-		publish_locked(d, now);
+		pthread_mutex_lock(&d->lock);
+		set_gauges(d, d->site);
+		if (now >= d->next_midnight) {
+			http_site_new_day(d->site, now);
+			set_next_midnight(d, now);
+		}
+		pthread_mutex_unlock(&d->lock);
 		notify_status(d);
 	}
 	if (rep.enqueued)
@@ -409,7 +573,8 @@ static time_t pass_instant(const struct daemon *d)
 }
 
 /* The HTTP thread's form handler: acts under the lock (the world cannot be swapped
- * meanwhile), then waits for the rebuilt pages so the redirect shows the change. */
+ * meanwhile), then moves the versions of the office it changed, so the redirect shows the
+ * change; the daemon's thread then updates the gauges and the backup. */
 static void on_form(void *user, const char *token, const char *action,
 		    const struct http_form *form, struct http_form_reply *reply)
 {
@@ -419,16 +584,10 @@ static void on_form(void *user, const char *token, const char *action,
 			     now_of(d)};
 	if (form_handle(&c, token, action, form, reply)) {
 		log_info("form %s office_token=%.4s… item=%s", action, token, form->item);
-		unsigned long want = d->generation + 1;
+		refresh(d, d->form_store, c.now);
 		uint64_t one = 1;
 		if (write(d->event_fd, &one, sizeof(one)) < 0)
 			log_warn("eventfd: %s", strerror(errno));
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += 2;
-		while (d->generation < want &&
-		       pthread_cond_timedwait(&d->published, &d->lock, &until) == 0)
-			;
 	}
 	pthread_mutex_unlock(&d->lock);
 }
@@ -437,7 +596,9 @@ static void on_event(struct daemon *d)
 {
 	uint64_t n;
 	if (read(d->event_fd, &n, sizeof(n)) == (ssize_t)sizeof(n)) {
-		publish_locked(d, now_of(d));
+		pthread_mutex_lock(&d->lock);
+		set_gauges(d, d->site);
+		pthread_mutex_unlock(&d->lock);
 		notify_status(d);
 		backup_maybe(d, false);
 	}
@@ -499,8 +660,10 @@ static void reload(struct daemon *d)
 		struct world *old = d->w;
 		d->w = w;
 		bool ok = publish(d, now) == 0;
-		if (!ok)
+		if (!ok) { /* the old world again, under the snapshot it had */
 			d->w = old;
+			publish(d, now);
+		}
 		pthread_mutex_unlock(&d->lock);
 		world_free(ok ? old : w);
 		if (ok) {
@@ -542,7 +705,10 @@ static void on_poke(struct daemon *d)
 	log_notice("the state changed outside the daemon; re-reading it");
 	reopen_store(d);
 	time_t now = now_of(d);
-	publish_locked(d, now);
+	pthread_mutex_lock(&d->lock);
+	if (refresh(d, d->store, now) == 0)
+		set_gauges(d, d->site);
+	pthread_mutex_unlock(&d->lock);
 	notify_status(d);
 	pass(d, now > d->last_pass ? now : d->last_pass);
 }
@@ -671,6 +837,8 @@ static int start_http(struct daemon *d)
 		.origin = d->origin,
 		.on_form = on_form,
 		.form_user = d,
+		.render = render,
+		.cache = h->cache,
 	};
 	struct pz_error err = {0};
 	if (http_start(&d->http, &o, &err) < 0) {
@@ -711,7 +879,6 @@ int daemon_run(const struct daemon_options *opt)
 	struct daemon d = {.opt = opt, .epoll_fd = -1, .signal_fd = -1, .timer_fd = -1,
 			   .event_fd = -1, .lock_fd = -1, .pid_fd = -1};
 	pthread_mutex_init(&d.lock, NULL);
-	pthread_cond_init(&d.published, NULL);
 	int status = 1;
 	if (start(&d) == 0) {
 		pass(&d, now_of(&d)); /* what came due while plazo was not running */
@@ -729,9 +896,10 @@ int daemon_run(const struct daemon_options *opt)
 	store_close(d.store);
 	world_free(d.w);
 	free(d.forms);
+	free(d.tokens);
+	free(d.marks);
 	free(d.db_path);
 	free(d.state_dir);
-	pthread_cond_destroy(&d.published);
 	pthread_mutex_destroy(&d.lock);
 	int fds[] = {d.epoll_fd, d.signal_fd, d.timer_fd, d.event_fd, d.lock_fd};
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
