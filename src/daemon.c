@@ -8,7 +8,6 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
@@ -65,6 +64,7 @@ struct daemon {
 	struct timespec mono_start;
 	time_t clock_start;
 	time_t next_midnight;   /* every page is stale then */
+	long today;             /* the local day (a day number) pages show */
 	time_t wake_at;         /* the instant the timer was armed for */
 	time_t last_pass;       /* the instant the last pass acted for */
 	uint64_t watchdog_usec; /* 0: no watchdog */
@@ -73,7 +73,7 @@ struct daemon {
 	pthread_mutex_t lock;   /* guards w (its swap), site, tokens, marks, forms */
 	struct http_site *site; /* the published snapshot (the server owns it) */
 	struct feed_tokens *tokens; /* of the snapshot: [n_offices] is the all-offices feed */
-	uint64_t *marks;        /* each office's marks as the snapshot's versions show them */
+	uint64_t *states;       /* each slot's state (feed_states) as the snapshot holds it */
 	struct form_office *forms; /* the page and form tokens of the snapshot */
 	size_t n_forms;
 	struct store *form_store; /* the HTTP threads' connection (used under lock) */
@@ -160,13 +160,26 @@ static void log_unread(const struct diag_list *d, const struct unread *u)
 			 u->rows, u->errors);
 }
 
-/* A random name for a world: validators of one world never match another's. */
-static uint64_t world_generation(void)
+/* A name for a world, from what it was loaded from: this build, the configuration's bytes
+ * and the plan file's identity. A restart on the same files keeps every validator; an
+ * edited file changes them all (a reload that changes nothing keeps them too). */
+static uint64_t world_generation(const char *config_path, const char *plan_path)
 {
-	uint64_t g;
-	if (getrandom(&g, sizeof(g), 0) != (ssize_t)sizeof(g))
-		g = hash_pair((uint64_t)time(NULL), (uint64_t)getpid());
-	return g;
+	uint64_t h = hash_str(HASH_FNV_BASIS, PLAZO_VERSION);
+	FILE *f = fopen(config_path, "rb");
+	char chunk[4096];
+	size_t n;
+	while (f != NULL && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		h = hash_bytes(h, chunk, n);
+	if (f != NULL)
+		fclose(f);
+	struct stat st;
+	if (plan_path != NULL && stat(plan_path, &st) == 0) {
+		uint64_t id[5] = {(uint64_t)st.st_dev, (uint64_t)st.st_ino, (uint64_t)st.st_size,
+				  (uint64_t)st.st_mtim.tv_sec, (uint64_t)st.st_mtim.tv_nsec};
+		h = hash_bytes(h, id, sizeof(id));
+	}
+	return hash_str(h, plan_path != NULL ? plan_path : "");
 }
 
 /* Loads config and plan as `plazo check` would. A row that cannot be read is logged and
@@ -199,7 +212,7 @@ static struct world *world_load(const char *config_path, time_t now)
 		rc = -1;
 	if (rc == 0) {
 		w->index = feed_index_new(&w->plan, w->cfg.n_offices);
-		w->generation = world_generation();
+		w->generation = world_generation(config_path, w->cfg.plan_file);
 	}
 	diag_list_finish(&diags);
 	if (rc < 0) {
@@ -265,7 +278,7 @@ static void set_gauges(struct daemon *d, struct http_site *site)
 static struct http_site *site_new(struct daemon *d, time_t now, const struct http_site *old)
 {
 	size_t n = d->w->cfg.n_offices;
-	struct http_site *site = http_site_new(d->w->generation, n + 1, now);
+	struct http_site *site = http_site_new(d->w->generation, n + 1, d->today, now);
 	for (size_t o = 0; o < n; o++) {
 		http_site_add(site, d->tokens[o].feed, o, HTTP_BIT(HTTP_FEED) | HTTP_BIT(HTTP_MOVED));
 		http_site_add(site, d->tokens[o].page, o, HTTP_BIT(HTTP_PAGE));
@@ -276,59 +289,46 @@ static struct http_site *site_new(struct daemon *d, time_t now, const struct htt
 	return site;
 }
 
-/* What moved between the snapshot's tokens and marks (was) and the new ones (now): an
- * office whose tokens changed is new everywhere, one whose marks changed has a new feed and
- * page; slot n is the all-offices feed, which shows no marks. */
-static void touch_changed(struct http_site *site, size_t n, const struct feed_tokens *was_t,
-			  const uint64_t *was_m, const struct feed_tokens *t, const uint64_t *m,
-			  time_t now)
-{
-	unsigned all = HTTP_BIT(HTTP_FEED) | HTTP_BIT(HTTP_PAGE);
-	for (size_t o = 0; o <= n; o++)
-		if (memcmp(&was_t[o], &t[o], sizeof(t[o])) != 0 || (o < n && was_m[o] != m[o]))
-			http_site_touch(site, o, all, now);
-}
-
 static bool tokens_changed(const struct daemon *d, const struct feed_tokens *tokens)
 {
 	size_t n = d->w->cfg.n_offices + 1;
 	return d->tokens == NULL || memcmp(d->tokens, tokens, n * sizeof(*tokens)) != 0;
 }
 
-/* Reads every office's tokens and marks from st and moves the versions of the offices they
- * changed; new tokens publish a new snapshot (carrying the versions). Nothing is rendered.
- * Called with d->lock held. */
+/* Reads every office's tokens and marks from st and hands the snapshot each office's state:
+ * the parts of those whose state moved are stale (nothing is rendered here). New tokens
+ * publish a new snapshot, carrying the states. Called with d->lock held. */
 static int refresh(struct daemon *d, struct store *st, time_t now)
 {
 	size_t n = d->w->cfg.n_offices;
 	struct feed_tokens *tokens = xcalloc(n + 1, sizeof(*tokens));
-	uint64_t *marks = xcalloc(n ? n : 1, sizeof(*marks));
-	struct done_set done;
+	uint64_t *states = xcalloc(n + 1, sizeof(*states));
+	struct done_set done = {0};
 	struct pz_error err = {0};
-	if (feed_tokens_load(st, &d->w->cfg, now, tokens, &err) < 0 ||
-	    done_load(&done, st, &err) < 0) {
+	int rc = feed_tokens_load(st, &d->w->cfg, now, tokens, &err);
+	if (rc == 0 && (rc = done_load(&done, st, &err)) == 0) {
+		rc = feed_states(st, &d->w->cfg, tokens, &done, states, &err);
+		done_finish(&done);
+	}
+	if (rc < 0) {
 		log_error("read the offices' tokens and marks: %s", err.msg);
 		free(tokens);
-		free(marks);
+		free(states);
 		return -1;
 	}
-	feed_marks_fingerprints(&d->w->cfg, &done, marks);
-	done_finish(&done);
 	bool retoken = tokens_changed(d, tokens);
-	struct feed_tokens *old_tokens = d->tokens;
-	uint64_t *old_marks = d->marks;
+	free(d->tokens);
+	free(d->states);
 	d->tokens = tokens;
-	d->marks = marks;
+	d->states = states;
 	if (retoken) {
 		struct http_site *site = site_new(d, now, d->site);
 		http_publish(d->http, site);
 		d->site = site;
 	}
-	if (old_tokens != NULL)
-		touch_changed(d->site, d->w->cfg.n_offices, old_tokens, old_marks, tokens, marks,
-			      now);
-	free(old_tokens);
-	free(old_marks);
+	unsigned all = HTTP_BIT(HTTP_FEED) | HTTP_BIT(HTTP_PAGE) | HTTP_BIT(HTTP_MOVED);
+	for (size_t o = 0; o <= n; o++)
+		http_site_set(d->site, o, all, states[o], now);
 	load_forms(d);
 	return 0;
 }
@@ -343,10 +343,13 @@ static void set_next_midnight(struct daemon *d, time_t now)
 	if (calendar_utc_to_local(d->w->cfg.timezone, now, &today, &minutes, &err) == 0 &&
 	    calendar_local_to_utc(d->w->cfg.timezone,
 				  date_from_days(date_to_days(today) + 1), 0, 0, &midnight,
-				  &err) == 0)
+				  &err) == 0) {
 		d->next_midnight = midnight;
-	else
+		d->today = date_to_days(today);
+	} else {
 		d->next_midnight = now + 86400;
+		d->today = (long)(now / 86400);
+	}
 }
 
 /* Publishes a snapshot of a world just loaded: its tokens, every version new, nothing
@@ -354,13 +357,12 @@ static void set_next_midnight(struct daemon *d, time_t now)
 static int publish(struct daemon *d, time_t now)
 {
 	free(d->tokens);
-	free(d->marks);
+	free(d->states);
 	d->tokens = NULL;
-	d->marks = NULL;
-	d->site = NULL;
+	d->states = NULL;
+	set_next_midnight(d, now);
 	if (refresh(d, d->store, now) < 0)
 		return -1;
-	set_next_midnight(d, now);
 	log_debug("snapshot published offices=%zu", d->w->cfg.n_offices);
 	return 0;
 }
@@ -497,8 +499,8 @@ static void pass(struct daemon *d, time_t now)
 		pthread_mutex_lock(&d->lock);
 		set_gauges(d, d->site);
 		if (now >= d->next_midnight) {
-			http_site_new_day(d->site, now);
 			set_next_midnight(d, now);
+			http_site_new_day(d->site, d->today, now);
 		}
 		pthread_mutex_unlock(&d->lock);
 		notify_status(d);
@@ -897,7 +899,7 @@ int daemon_run(const struct daemon_options *opt)
 	world_free(d.w);
 	free(d.forms);
 	free(d.tokens);
-	free(d.marks);
+	free(d.states);
 	free(d.db_path);
 	free(d.state_dir);
 	pthread_mutex_destroy(&d.lock);

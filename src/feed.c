@@ -448,14 +448,31 @@ static void fold_marks(const struct hash_index *ids, const struct config *cfg,
 	}
 }
 
-void feed_marks_fingerprints(const struct config *cfg, const struct done_set *done,
-			     uint64_t *fp)
+struct heads {
+	const struct hash_index *ids;
+	const struct config *cfg;
+	uint64_t *state;
+};
+
+static void fold_head(void *user, const char *office, long long id)
+{
+	struct heads *h = user;
+	size_t o = id_office(h->ids, h->cfg, office);
+	if (o != HASH_NONE)
+		h->state[o] = hash_pair(h->state[o], (uint64_t)id);
+}
+
+int feed_states(struct store *st, const struct config *cfg, const struct feed_tokens *tokens,
+		const struct done_set *done, uint64_t *state, struct pz_error *err)
 {
 	struct hash_index ids;
 	ids_build(&ids, cfg);
-	for (size_t o = 0; o < cfg->n_offices; o++)
-		fp[o] = HASH_FNV_BASIS;
-	fold_marks(&ids, cfg, done->items, done->n, fp);
-	fold_marks(&ids, cfg, done->later, done->n_later, fp);
+	for (size_t o = 0; o <= cfg->n_offices; o++)
+		state[o] = hash_bytes(HASH_FNV_BASIS, &tokens[o], sizeof(tokens[o]));
+	fold_marks(&ids, cfg, done->items, done->n, state);
+	fold_marks(&ids, cfg, done->later, done->n_later, state);
+	struct heads h = {&ids, cfg, state};
+	int rc = store_audit_heads(st, fold_head, &h, err);
 	hash_index_finish(&ids);
+	return rc;
 }

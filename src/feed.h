@@ -91,9 +91,11 @@ int feed_render_page(const struct feed_index *ix, const struct plan *p,
 void feed_render_moved(const struct config *cfg, size_t office, const char *feed_token,
 		       struct strbuf *out);
 
-/* A fingerprint of each office's marks (fp[0 .. cfg->n_offices)): what its feed and page
- * show of done. A mark or undo changes its office's and no other. */
-void feed_marks_fingerprints(const struct config *cfg, const struct done_set *done,
-			     uint64_t *fp);
+/* The state of each office (state[0 .. cfg->n_offices], the last the all-offices feed's):
+ * a fingerprint of what its feed and page show beyond the plan, its tokens and marks, and
+ * of its latest audit row, so a mark then an undo is not the state before the mark. A
+ * mark or undo changes its office's and no other. */
+int feed_states(struct store *st, const struct config *cfg, const struct feed_tokens *tokens,
+		const struct done_set *done, uint64_t *state, struct pz_error *err);
 
 #endif

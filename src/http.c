@@ -55,7 +55,7 @@ struct entry {
 
 /* The versions of one office slot. */
 struct slot {
-	unsigned long version[HTTP_PARTS];
+	uint64_t state[HTTP_PARTS];
 	time_t at[HTTP_PARTS];
 };
 
@@ -65,7 +65,7 @@ struct http_site {
 	uint64_t generation;
 	struct slot *slots;
 	size_t n_slots;
-	unsigned long day; /* days started */
+	long day; /* the local day pages show */
 	time_t day_at;
 	long pending, sent, failed;
 	bool held;    /* the reminder queue is held: the operator must act */
@@ -238,7 +238,7 @@ static const struct entry *lookup(const struct http_site *site, const char *toke
 	return NULL;
 }
 
-struct http_site *http_site_new(uint64_t generation, size_t n_slots, time_t at)
+struct http_site *http_site_new(uint64_t generation, size_t n_slots, long day, time_t at)
 {
 	struct http_site *site = xcalloc(1, sizeof(*site));
 	atomic_init(&site->refs, 1);
@@ -249,6 +249,7 @@ struct http_site *http_site_new(uint64_t generation, size_t n_slots, time_t at)
 	for (size_t i = 0; i < n_slots; i++)
 		for (size_t p = 0; p < HTTP_PARTS; p++)
 			site->slots[i].at[p] = at;
+	site->day = day;
 	site->day_at = at;
 	random_key(site->key);
 	hash_index_init(&site->index);
@@ -300,25 +301,25 @@ void http_site_add(struct http_site *site, const char *token, size_t slot, unsig
 	site->entries[k].parts = parts;
 }
 
-void http_site_touch(struct http_site *site, size_t slot, unsigned parts, time_t at)
+void http_site_set(struct http_site *site, size_t slot, unsigned parts, uint64_t state,
+		   time_t at)
 {
 	if (slot >= site->n_slots)
 		return;
-	if (parts & HTTP_BIT(HTTP_PAGE))
-		parts |= HTTP_BIT(HTTP_MOVED);
 	pthread_mutex_lock(&site->lock);
+	struct slot *sl = &site->slots[slot];
 	for (size_t p = 0; p < HTTP_PARTS; p++)
-		if (parts & HTTP_BIT(p)) {
-			site->slots[slot].version[p]++;
-			site->slots[slot].at[p] = at;
+		if ((parts & HTTP_BIT(p)) && sl->state[p] != state) {
+			sl->state[p] = state;
+			sl->at[p] = at;
 		}
 	pthread_mutex_unlock(&site->lock);
 }
 
-void http_site_new_day(struct http_site *site, time_t at)
+void http_site_new_day(struct http_site *site, long day, time_t at)
 {
 	pthread_mutex_lock(&site->lock);
-	site->day++;
+	site->day = day;
 	site->day_at = at;
 	pthread_mutex_unlock(&site->lock);
 }
@@ -329,8 +330,8 @@ void http_site_carry(struct http_site *site, const struct http_site *old)
 		return;
 	pthread_mutex_lock((pthread_mutex_t *)&old->lock);
 	memcpy(site->slots, old->slots, site->n_slots * sizeof(*site->slots));
-	site->day = old->day;
-	site->day_at = old->day_at;
+	if (old->day == site->day) /* the same day: the pages' Last-Modified stays */
+		site->day_at = old->day_at;
 	site->pending = old->pending;
 	site->sent = old->sent;
 	site->failed = old->failed;
@@ -347,9 +348,9 @@ void http_site_version(struct http_site *site, size_t slot, enum http_part part,
 	pthread_mutex_lock(&site->lock);
 	const struct slot *sl = &site->slots[slot < site->n_slots ? slot : 0];
 	out->generation = site->generation;
-	out->version = sl->version[part];
+	out->version = sl->state[part];
 	out->modified = sl->at[part];
-	out->day = 0;
+	out->day = (long)(out->modified / 86400); /* a feed's window starts from it */
 	if (part != HTTP_FEED) { /* a page shows "today": it moves with the day */
 		out->day = site->day;
 		out->modified = site->day_at > out->modified ? site->day_at : out->modified;

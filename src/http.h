@@ -54,17 +54,17 @@ enum http_part {
 /* The version of one part: what the validators and the renderer see. */
 struct http_version {
 	uint64_t generation; /* of the snapshot's world */
-	unsigned long version;
-	unsigned long day;   /* pages: the days the snapshot saw start; feeds: 0 */
+	uint64_t version;    /* the slot's state, as its owner names it */
+	long day;            /* pages: the local day the snapshot is at; feeds: modified's UTC day */
 	time_t modified;     /* Last-Modified, and the instant the part is rendered at */
 };
 
 struct http_site;
 
-/* A new snapshot of n_slots office slots, every version 0 stamped at. generation names
- * what the versions count from (a world): two snapshots of one generation may carry
- * versions from one to the other (http_site_carry). */
-struct http_site *http_site_new(uint64_t generation, size_t n_slots, time_t at);
+/* A new snapshot of n_slots office slots at local day day (a day number), every state 0
+ * stamped at. generation names the world the states belong to (derived from what the
+ * world was loaded from, so that a restart on the same files keeps the validators). */
+struct http_site *http_site_new(uint64_t generation, size_t n_slots, long day, time_t at);
 /* The reminder counts shown in /metrics. */
 void http_site_set_counts(struct http_site *site, long pending, long sent, long failed);
 /* Marks the snapshot's reminder queue held, with `waiting` reminders (in /metrics:
@@ -79,12 +79,14 @@ void http_site_set_plan(struct http_site *site, size_t rows_unreadable,
  * forms posted under the token when it is HTTP_PAGE. An invalid token, slot or part set is
  * dropped; a token added twice keeps the later. */
 void http_site_add(struct http_site *site, const char *token, size_t slot, unsigned parts);
-/* A change: the versions of the parts (HTTP_BIT mask; HTTP_PAGE also moves HTTP_MOVED) of
- * slot move on, stamped at. */
-void http_site_touch(struct http_site *site, size_t slot, unsigned parts, time_t at);
-/* A day started (at): every page is stale, none is rendered. */
-void http_site_new_day(struct http_site *site, time_t at);
-/* Takes old's versions, day and gauges when it has the same generation and slots. */
+/* The state of the parts (HTTP_BIT mask) of slot: a fingerprint of all they show, named by
+ * the caller. When it differs from the one held, those parts are stale, stamped at. */
+void http_site_set(struct http_site *site, size_t slot, unsigned parts, uint64_t state,
+		   time_t at);
+/* Local day day started at at: every page is stale, none is rendered. */
+void http_site_new_day(struct http_site *site, long day, time_t at);
+/* Takes old's states and gauges (and the day's start, when it is the same day) when it
+ * has the same generation and slots. */
 void http_site_carry(struct http_site *site, const struct http_site *old);
 /* The current version of part of slot. */
 void http_site_version(struct http_site *site, size_t slot, enum http_part part,

@@ -109,7 +109,7 @@ static void add_token(struct http_site *site, struct served *sv, size_t slot, ui
 		free(data);
 		parts |= HTTP_BIT(part);
 		if (site != NULL)
-			http_site_touch(site, slot, HTTP_BIT(part), mtime);
+			http_site_set(site, slot, HTTP_BIT(part), hash_bytes(HASH_FNV_BASIS, &mtime, sizeof(mtime)) + 1, mtime);
 	}
 	if (site != NULL)
 		http_site_add(site, sv->tokens[slot], slot, parts);
@@ -148,7 +148,7 @@ static struct http_site *load_site(struct served *sv)
 	uint64_t gen = HASH_FNV_BASIS;
 	for (size_t i = 0; i < sv->n; i++)
 		add_token(NULL, sv, i, &gen);
-	struct http_site *site = http_site_new(gen, sv->n, 0);
+	struct http_site *site = http_site_new(gen, sv->n, 0, 0);
 	for (size_t i = 0; i < sv->n; i++)
 		add_token(site, sv, i, &gen);
 	pthread_mutex_unlock(&sv->lock);
