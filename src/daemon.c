@@ -74,6 +74,8 @@ struct daemon {
 	struct http_site *site; /* the published snapshot (the server owns it) */
 	struct feed_tokens *tokens; /* of the snapshot: [n_offices] is the all-offices feed */
 	uint64_t *states;       /* each slot's state (feed_states) as the snapshot holds it */
+	struct http_version too_large; /* the all-offices feed's version found too large to
+					* serve: not rendered again until it moves */
 	struct form_office *forms; /* the page and form tokens of the snapshot */
 	size_t n_forms;
 	struct store *form_store; /* the HTTP threads' connection (used under lock) */
@@ -411,7 +413,11 @@ static unsigned render(void *user, struct http_site *site, size_t slot, enum htt
 	pthread_mutex_lock(&d->lock);
 	if (site == d->site && slot <= d->w->cfg.n_offices) {
 		http_site_version(site, slot, part, v);
-		status = render_locked(d, slot, part, v->modified, out);
+		bool all = slot == d->w->cfg.n_offices;
+		bool refused = all && memcmp(v, &d->too_large, sizeof(*v)) == 0;
+		status = refused ? 404 : render_locked(d, slot, part, v->modified, out);
+		if (status == 404 && all)
+			d->too_large = *v;
 	}
 	pthread_mutex_unlock(&d->lock);
 	return status;

@@ -108,8 +108,8 @@ static void add_token(struct http_site *site, struct served *sv, size_t slot, ui
 		*gen = hash_bytes(hash_bytes(*gen, data, len), &mtime, sizeof(mtime));
 		free(data);
 		parts |= HTTP_BIT(part);
-		if (site != NULL)
-			http_site_set(site, slot, HTTP_BIT(part), hash_bytes(HASH_FNV_BASIS, &mtime, sizeof(mtime)) + 1, mtime);
+		if (site != NULL) /* a state of its own, stamped with the file's mtime */
+			http_site_set(site, slot, HTTP_BIT(part), (uint64_t)mtime + 1, mtime);
 	}
 	if (site != NULL)
 		http_site_add(site, sv->tokens[slot], slot, parts);
