@@ -52,7 +52,7 @@ struct world {
 	struct remind_queue *queue;
 	struct unread unread; /* the plan's rows not read */
 	struct feed_index *index; /* each office's activities, for rendering one office */
-	uint64_t generation;      /* names the world in the validators (random) */
+	uint64_t generation;      /* names the world in the validators (world_generation) */
 };
 
 struct daemon {
@@ -70,7 +70,7 @@ struct daemon {
 	uint64_t watchdog_usec; /* 0: no watchdog */
 	bool stopping;
 	/* The page forms and the rendering, both in the HTTP threads: */
-	pthread_mutex_t lock;   /* guards w (its swap), site, tokens, marks, forms */
+	pthread_mutex_t lock;   /* guards w (its swap), site, tokens, states, forms */
 	struct http_site *site; /* the published snapshot (the server owns it) */
 	struct feed_tokens *tokens; /* of the snapshot: [n_offices] is the all-offices feed */
 	uint64_t *states;       /* each slot's state (feed_states) as the snapshot holds it */
@@ -259,13 +259,13 @@ static void load_forms(struct daemon *d)
 	}
 }
 
-/* The reminder gauges /metrics shows, from the store. */
-static void set_gauges(struct daemon *d, struct http_site *site)
+/* The reminder gauges /metrics shows, from st (the calling thread's connection). */
+static void set_gauges(struct daemon *d, struct store *st, struct http_site *site)
 {
 	struct store_counts c;
 	struct store_hold hold;
 	struct pz_error err = {0};
-	if (store_counts(d->store, &c, &err) < 0 || store_hold(d->store, &hold, &err) < 0) {
+	if (store_counts(st, &c, &err) < 0 || store_hold(st, &hold, &err) < 0) {
 		log_warn("reminder counts for /metrics: %s", err.msg);
 		return;
 	}
@@ -277,7 +277,8 @@ static void set_gauges(struct daemon *d, struct http_site *site)
 /* A snapshot of the world under d->tokens: an office's feed token serves its feed and the
  * page saying where its page went, its page token its page; slot n_offices is the
  * all-offices feed. The versions are carried from old when it is of the same world. */
-static struct http_site *site_new(struct daemon *d, time_t now, const struct http_site *old)
+static struct http_site *site_new(struct daemon *d, struct store *st, time_t now,
+				  const struct http_site *old)
 {
 	size_t n = d->w->cfg.n_offices;
 	struct http_site *site = http_site_new(d->w->generation, n + 1, d->today, now);
@@ -287,7 +288,7 @@ static struct http_site *site_new(struct daemon *d, time_t now, const struct htt
 	}
 	http_site_add(site, d->tokens[n].feed, n, HTTP_BIT(HTTP_FEED));
 	http_site_carry(site, old);
-	set_gauges(d, site);
+	set_gauges(d, st, site);
 	return site;
 }
 
@@ -324,7 +325,7 @@ static int refresh(struct daemon *d, struct store *st, time_t now)
 	d->tokens = tokens;
 	d->states = states;
 	if (retoken) {
-		struct http_site *site = site_new(d, now, d->site);
+		struct http_site *site = site_new(d, st, now, d->site);
 		http_publish(d->http, site);
 		d->site = site;
 	}
@@ -503,7 +504,7 @@ static void pass(struct daemon *d, time_t now)
 	 * when a day started, every page's "today" */
 	if (rep.digests || rep.failed || rep.retrying || rep.held || now >= d->next_midnight) {
 		pthread_mutex_lock(&d->lock);
-		set_gauges(d, d->site);
+		set_gauges(d, d->store, d->site);
 		if (now >= d->next_midnight) {
 			set_next_midnight(d, now);
 			http_site_new_day(d->site, d->today, now);
@@ -605,7 +606,7 @@ static void on_event(struct daemon *d)
 	uint64_t n;
 	if (read(d->event_fd, &n, sizeof(n)) == (ssize_t)sizeof(n)) {
 		pthread_mutex_lock(&d->lock);
-		set_gauges(d, d->site);
+		set_gauges(d, d->store, d->site);
 		pthread_mutex_unlock(&d->lock);
 		notify_status(d);
 		backup_maybe(d, false);
@@ -715,7 +716,7 @@ static void on_poke(struct daemon *d)
 	time_t now = now_of(d);
 	pthread_mutex_lock(&d->lock);
 	if (refresh(d, d->store, now) == 0)
-		set_gauges(d, d->site);
+		set_gauges(d, d->store, d->site);
 	pthread_mutex_unlock(&d->lock);
 	notify_status(d);
 	pass(d, now > d->last_pass ? now : d->last_pass);
