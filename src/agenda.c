@@ -65,6 +65,27 @@ int agenda_build(const struct plan *p, const struct config *cfg, time_t now, uns
 	return 0;
 }
 
+int agenda_build_office(const struct plan *p, const struct config *cfg, time_t now,
+			unsigned days, size_t office, const size_t *acts, size_t n_acts,
+			struct agenda *out, struct pz_error *err)
+{
+	struct ctx c = {p, cfg, days};
+	int minutes;
+	if (calendar_utc_to_local(cfg->offices[office].timezone, now, &out->today, &minutes,
+				  err) < 0) {
+		pz_error_prefix(err, "office %s", cfg->offices[office].id);
+		return -1;
+	}
+	for (size_t i = 0; i < n_acts; i++) {
+		const struct activity *act = &p->activities[acts[i]];
+		for (size_t m = 0; m < act->milestone_count; m++)
+			consider(&c, out, office, acts[i], act->milestone_first + m);
+	}
+	if (out->len > 1)
+		qsort(out->items, out->len, sizeof(*out->items), compare_items);
+	return 0;
+}
+
 void agenda_free(struct agenda *out, size_t n)
 {
 	for (size_t i = 0; out && i < n; i++) {

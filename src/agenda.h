@@ -36,6 +36,12 @@ struct agenda {
 int agenda_build(const struct plan *p, const struct config *cfg, time_t now, unsigned days,
 		 struct agenda *out, struct pz_error *err);
 
+/* Fills *out (zeroed) for the one office, from the activities acts[0 .. n_acts) that name
+ * it (in plan order): the same agenda agenda_build gives it, without scanning the plan. */
+int agenda_build_office(const struct plan *p, const struct config *cfg, time_t now,
+			unsigned days, size_t office, const size_t *acts, size_t n_acts,
+			struct agenda *out, struct pz_error *err);
+
 /* Frees the items of out[0 .. n). */
 void agenda_free(struct agenda *out, size_t n);
 

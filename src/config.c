@@ -725,6 +725,7 @@ static const struct key_rule rules[] = {
 	{R(HTTP, "header_timeout", DURATION, CFG(http.header_timeout)), .min = 1, .max = DAYS(400),
 	 .def = "10s"},
 	{R(HTTP, "trusted_proxies", CUSTOM, 0), .parse = parse_proxies},
+	{R(HTTP, "cache", SIZE, CFG(http.cache)), .min = 0, .max = 1ULL << 40, .def = "64M"},
 	{R(FEEDS, "past_days", UINT, CFG(http.past_days)), .min = 0, .max = 100000, .def = "365"},
 	{R(FEEDS, "refresh_minutes", UINT, CFG(http.refresh_minutes)), .min = 0, .max = 100000,
 	 .def = "360"},

@@ -103,6 +103,7 @@ struct config_http {
 	unsigned past_days;       /* feeds keep milestones due at most this long ago (365) */
 	unsigned refresh_minutes; /* refresh hint in the feeds (360) */
 	unsigned undo_for;        /* seconds a "delivered" mark can be undone on the page (7d) */
+	unsigned long long cache; /* bytes of rendered feeds and pages kept (64M) */
 };
 
 /* [columns] and [columns NAME]: header cells mapped to roles, for headers plazo does not

@@ -21,7 +21,9 @@
 #include "escalate.h"
 #include "feed.h"
 #include "form.h"
+#include "hash.h"
 #include "http.h"
+#include "ics.h"
 #include "log.h"
 #include "plan.h"
 #include "poke.h"
@@ -49,6 +51,8 @@ struct world {
 	struct plan plan;
 	struct remind_queue *queue;
 	struct unread unread; /* the plan's rows not read */
+	struct feed_index *index; /* each office's activities, for rendering one office */
+	uint64_t generation;      /* names the world in the validators (world_generation) */
 };
 
 struct daemon {
@@ -60,19 +64,23 @@ struct daemon {
 	int watchdog_fd;        /* pings systemd every half WatchdogSec; -1: no watchdog */
 	struct timespec mono_start;
 	time_t clock_start;
-	time_t next_midnight;   /* rebuild the pages then */
+	time_t next_midnight;   /* every page is stale then */
+	long today;             /* the local day (a day number) pages show */
 	time_t wake_at;         /* the instant the timer was armed for */
 	time_t last_pass;       /* the instant the last pass acted for */
 	uint64_t watchdog_usec; /* 0: no watchdog */
 	bool stopping;
-	/* The page forms, answered in the HTTP thread: */
-	pthread_mutex_t lock;   /* guards w (its swap), forms, generation */
-	pthread_cond_t published; /* generation moved */
-	unsigned long generation; /* snapshots published so far */
-	struct form_office *forms; /* the tokens of the published snapshot */
+	/* The page forms and the rendering, both in the HTTP threads: */
+	pthread_mutex_t lock;   /* guards w (its swap), site, tokens, states, forms */
+	struct http_site *site; /* the published snapshot (the server owns it) */
+	struct feed_tokens *tokens; /* of the snapshot: [n_offices] is the all-offices feed */
+	uint64_t *states;       /* each slot's state (feed_states) as the snapshot holds it */
+	struct http_version too_large; /* the all-offices feed's version found too large to
+					* serve: not rendered again until it moves */
+	struct form_office *forms; /* the page and form tokens of the snapshot */
 	size_t n_forms;
-	struct store *form_store; /* the HTTP thread's own connection */
-	int event_fd;           /* a form changed the state: republish */
+	struct store *form_store; /* the HTTP threads' connection (used under lock) */
+	int event_fd;           /* a form changed the state: gauges, status, backup */
 	char origin[160];       /* of [plazo] base_url: where forms may come from */
 	int lock_fd;            /* the sender's lock on the state directory */
 	int pid_fd;             /* STATE_DIR/plazo.pid, locked while running (poke.h) */
@@ -107,6 +115,7 @@ static void world_free(struct world *w)
 	if (w == NULL)
 		return;
 	remind_queue_free(w->queue);
+	feed_index_free(w->index);
 	plan_finish(&w->plan);
 	config_finish(&w->cfg);
 	free(w);
@@ -154,6 +163,32 @@ static void log_unread(const struct diag_list *d, const struct unread *u)
 			 u->rows, u->errors);
 }
 
+/* A name for a world, from what it was loaded from: this build, the configuration's bytes
+ * and each plan file's identity. A restart on the same files keeps every validator; an
+ * edited file changes them all (a reload that changes nothing keeps them too). */
+static uint64_t world_generation(const char *config_path, const char *const *plans, size_t n_plans)
+{
+	uint64_t h = hash_str(HASH_FNV_BASIS, PLAZO_VERSION);
+	FILE *f = fopen(config_path, "rb");
+	char chunk[4096];
+	size_t n;
+	while (f != NULL && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		h = hash_bytes(h, chunk, n);
+	if (f != NULL)
+		fclose(f);
+	for (size_t i = 0; i < n_plans; i++) {
+		struct stat st;
+		if (stat(plans[i], &st) == 0) {
+			uint64_t id[5] = {(uint64_t)st.st_dev, (uint64_t)st.st_ino,
+					  (uint64_t)st.st_size, (uint64_t)st.st_mtim.tv_sec,
+					  (uint64_t)st.st_mtim.tv_nsec};
+			h = hash_bytes(h, id, sizeof(id));
+		}
+		h = hash_str(h, plans[i]);
+	}
+	return h;
+}
+
 /* Loads config and plan as `plazo check` would, with the reminder queue of every stage after
  * `after`. A row that cannot be read is logged and kept out of what it could not give
  * (unread.h); NULL (logged) when the file cannot be read or an error leaves nothing to serve
@@ -184,6 +219,12 @@ static struct world *world_load(const char *config_path, time_t after)
 		log_unread(&diags, &w->unread);
 	if (rc == 0 && (w->queue = remind_queue_new(&w->plan, &w->cfg, after, &err)) == NULL)
 		rc = -1;
+	if (rc == 0) {
+		w->index = feed_index_new(&w->plan, w->cfg.n_offices);
+		w->generation = world_generation(config_path,
+						 (const char *const *)w->cfg.plan_files.items,
+						 w->cfg.plan_files.len);
+	}
 	diag_list_finish(&diags);
 	if (rc < 0) {
 		log_error("load %s: %s", config_path, err.msg);
@@ -214,53 +255,192 @@ static void notify_status(struct daemon *d)
 }
 
 /* The page and form tokens of every office, for the forms' handler (called under lock). */
-static void load_forms(struct daemon *d, time_t now)
+static void load_forms(struct daemon *d)
 {
 	const struct config *cfg = &d->w->cfg;
-	struct pz_error err;
 	d->forms = xrealloc(d->forms, (cfg->n_offices + 1) * sizeof(*d->forms));
-	d->n_forms = 0;
+	d->n_forms = cfg->n_offices;
 	for (size_t o = 0; o < cfg->n_offices; o++) {
-		struct form_office *f = &d->forms[d->n_forms];
+		struct form_office *f = &d->forms[o];
 		f->office = o;
-		if (feed_page_token(d->store, cfg->offices[o].id, now, f->token, &err) == 0 &&
-		    feed_csrf(d->store, cfg->offices[o].id, f->csrf, &err) == 0)
-			d->n_forms++;
-		else
-			log_error("form tokens of office %s: %s", cfg->offices[o].id, err.msg);
+		memcpy(f->token, d->tokens[o].page, sizeof(f->token));
+		memcpy(f->csrf, d->tokens[o].csrf, sizeof(f->csrf));
 	}
 }
 
-/* Rebuilds every feed and page at now and hands them to the HTTP server. Called with
- * d->lock held (the forms' handler reads what it changes). */
-static int publish(struct daemon *d, time_t now)
+/* The reminder gauges /metrics shows, from st (the calling thread's connection). */
+static void set_gauges(struct daemon *d, struct store *st, struct http_site *site)
 {
+	struct store_counts c;
+	struct store_hold hold;
 	struct pz_error err = {0};
-	struct http_site *site = feed_site(&d->w->plan, &d->w->cfg, d->store, now, &err);
-	if (site == NULL) {
-		log_error("build feeds: %s", err.msg);
+	if (store_counts(st, &c, &err) < 0 || store_hold(st, &hold, &err) < 0) {
+		log_warn("reminder counts for /metrics: %s", err.msg);
+		return;
+	}
+	http_site_set_counts(site, c.pending, c.sent, c.failed);
+	http_site_set_held(site, hold.held, c.pending);
+	http_site_set_plan(site, d->w->unread.rows, d->w->unread.severity);
+}
+
+/* A snapshot of the world under d->tokens: an office's feed token serves its feed and the
+ * page saying where its page went, its page token its page; slot n_offices is the
+ * all-offices feed. The versions are carried from old when it is of the same world. */
+static struct http_site *site_new(struct daemon *d, struct store *st, time_t now,
+				  const struct http_site *old)
+{
+	size_t n = d->w->cfg.n_offices;
+	struct http_site *site = http_site_new(d->w->generation, n + 1, d->today, now);
+	for (size_t o = 0; o < n; o++) {
+		http_site_add(site, d->tokens[o].feed, o, HTTP_BIT(HTTP_FEED) | HTTP_BIT(HTTP_MOVED));
+		http_site_add(site, d->tokens[o].page, o, HTTP_BIT(HTTP_PAGE));
+	}
+	http_site_add(site, d->tokens[n].feed, n, HTTP_BIT(HTTP_FEED));
+	http_site_carry(site, old);
+	set_gauges(d, st, site);
+	return site;
+}
+
+static bool tokens_changed(const struct daemon *d, const struct feed_tokens *tokens)
+{
+	size_t n = d->w->cfg.n_offices + 1;
+	return d->tokens == NULL || memcmp(d->tokens, tokens, n * sizeof(*tokens)) != 0;
+}
+
+/* Reads every office's tokens and marks from st and hands the snapshot each office's state:
+ * the parts of those whose state moved are stale (nothing is rendered here). New tokens
+ * publish a new snapshot, carrying the states. Called with d->lock held. */
+static int refresh(struct daemon *d, struct store *st, time_t now)
+{
+	size_t n = d->w->cfg.n_offices;
+	struct feed_tokens *tokens = xcalloc(n + 1, sizeof(*tokens));
+	uint64_t *states = xcalloc(n + 1, sizeof(*states));
+	struct done_set done = {0};
+	struct pz_error err = {0};
+	int rc = feed_tokens_load(st, &d->w->cfg, now, tokens, &err);
+	if (rc == 0 && (rc = done_load(&done, st, &err)) == 0) {
+		rc = feed_states(st, &d->w->cfg, tokens, &done, states, &err);
+		done_finish(&done);
+	}
+	if (rc < 0) {
+		log_error("read the offices' tokens and marks: %s", err.msg);
+		free(tokens);
+		free(states);
 		return -1;
 	}
-	const struct unread *u = &d->w->unread;
-	http_site_set_plan(site, u->rows, u->severity);
-	http_publish(d->http, site);
-	load_forms(d, now);
-	d->generation++;
-	pthread_cond_broadcast(&d->published);
+	bool retoken = tokens_changed(d, tokens);
+	free(d->tokens);
+	free(d->states);
+	d->tokens = tokens;
+	d->states = states;
+	if (retoken) {
+		struct http_site *site = site_new(d, st, now, d->site);
+		http_publish(d->http, site);
+		d->site = site;
+	}
+	unsigned all = HTTP_BIT(HTTP_FEED) | HTTP_BIT(HTTP_PAGE) | HTTP_BIT(HTTP_MOVED);
+	for (size_t o = 0; o <= n; o++)
+		http_site_set(d->site, o, all, states[o], now);
+	load_forms(d);
+	return 0;
+}
+
+/* When the next local day starts after now. */
+static void set_next_midnight(struct daemon *d, time_t now)
+{
+	struct pz_error err = {0};
 	struct date today;
 	int minutes;
 	time_t midnight;
 	if (calendar_utc_to_local(d->w->cfg.timezone, now, &today, &minutes, &err) == 0 &&
 	    calendar_local_to_utc(d->w->cfg.timezone,
 				  date_from_days(date_to_days(today) + 1), 0, 0, &midnight,
-				  &err) == 0)
+				  &err) == 0) {
 		d->next_midnight = midnight;
-	else
+		d->today = date_to_days(today);
+	} else {
 		d->next_midnight = now + 86400;
-	log_debug("feeds published offices=%zu", d->w->cfg.n_offices);
+		d->today = (long)(now / 86400);
+	}
+}
+
+/* Local midnight: every page is stale (its "today" moved), none is rendered and the state
+ * is not touched. Called with d->lock held. */
+static void new_day(struct daemon *d, time_t now)
+{
+	set_next_midnight(d, now);
+	http_site_new_day(d->site, d->today, now);
+	log_debug("a new day: every page stale day=%ld", d->today);
+}
+
+/* Publishes a snapshot of a world just loaded: its tokens, every version new, nothing
+ * rendered. Called with d->lock held. */
+static int publish(struct daemon *d, time_t now)
+{
+	free(d->tokens);
+	free(d->states);
+	d->tokens = NULL;
+	d->states = NULL;
+	set_next_midnight(d, now);
+	if (refresh(d, d->store, now) < 0)
+		return -1;
+	log_debug("snapshot published offices=%zu", d->w->cfg.n_offices);
 	return 0;
 }
 
+/* The renderer (http.h), in an HTTP thread: one part of one office, at the instant its
+ * version was stamped, so that the same version always gives the same bytes. */
+static unsigned render_locked(struct daemon *d, size_t slot, enum http_part part, time_t at,
+			      struct strbuf *out)
+{
+	const struct world *w = d->w;
+	size_t n = w->cfg.n_offices;
+	if (part == HTTP_MOVED) {
+		feed_render_moved(&w->cfg, slot, d->tokens[slot].feed, out);
+		return 0;
+	}
+	struct done_set done;
+	struct pz_error err = {0};
+	time_t modified;
+	if (done_load(&done, d->form_store, &err) < 0) {
+		log_error("render: %s", err.msg);
+		return 503;
+	}
+	int rc = part == HTTP_FEED
+			 ? feed_render_feed(w->index, &w->plan, &w->cfg, d->form_store,
+					    slot == n ? ICS_ALL_OFFICES : slot, &done, at, out,
+					    &modified, &err)
+			 : feed_render_page(w->index, &w->plan, &w->cfg, slot, &d->tokens[slot],
+					    &done, at, out, &err);
+	done_finish(&done);
+	if (rc == 0)
+		return 0;
+	if (err.code == PZ_EDATA) {
+		log_warn("%s", err.msg); /* too large to serve: the offices' feeds still are */
+		return 404;
+	}
+	log_error("render %s of office %s: %s", part == HTTP_FEED ? "feed" : "page",
+		  slot < n ? w->cfg.offices[slot].id : FEED_ALL, err.msg);
+	return 503;
+}
+
+static unsigned render(void *user, struct http_site *site, size_t slot, enum http_part part,
+		       struct strbuf *out, struct http_version *v)
+{
+	struct daemon *d = user;
+	unsigned status = 503; /* a snapshot replaced meanwhile: the client comes back */
+	pthread_mutex_lock(&d->lock);
+	if (site == d->site && slot <= d->w->cfg.n_offices) {
+		http_site_version(site, slot, part, v);
+		bool all = slot == d->w->cfg.n_offices;
+		bool refused = all && memcmp(v, &d->too_large, sizeof(*v)) == 0;
+		status = refused ? 404 : render_locked(d, slot, part, v->modified, out);
+		if (status == 404 && all)
+			d->too_large = *v;
+	}
+	pthread_mutex_unlock(&d->lock);
+	return status;
+}
 
 /* A signal waiting in the signalfd stops a long send pass between digests. */
 static bool stop_requested(void *user)
@@ -338,8 +518,14 @@ static void pass(struct daemon *d, time_t now)
 	log_debug("send pass at=%lld due_set=%s reminders=%zu", (long long)now,
 		  rep.scanned ? "scan" : "queue", rep.enqueued);
 	http_count_pass(d->http);
+	/* sending changes no feed or page (they show the plan and the marks): the gauges and,
+	 * when a day started, every page's "today" */
 	if (rep.digests || rep.failed || rep.retrying || rep.held || now >= d->next_midnight) {
-		publish_locked(d, now);
+		pthread_mutex_lock(&d->lock);
+		set_gauges(d, d->store, d->site);
+		if (now >= d->next_midnight)
+			new_day(d, now);
+		pthread_mutex_unlock(&d->lock);
 		notify_status(d);
 	}
 	if (rep.enqueued)
@@ -446,8 +632,9 @@ static void on_timer(struct daemon *d)
 		return;
 	}
 	if (now >= d->next_midnight) {
-		publish_locked(d, now);
-		notify_status(d);
+		pthread_mutex_lock(&d->lock);
+		new_day(d, now);
+		pthread_mutex_unlock(&d->lock);
 	}
 	backup_maybe(d, false);
 }
@@ -486,7 +673,8 @@ static int start_watchdog(struct daemon *d)
 }
 
 /* The HTTP thread's form handler: acts under the lock (the world cannot be swapped
- * meanwhile), then waits for the rebuilt pages so the redirect shows the change. */
+ * meanwhile), then moves the versions of the office it changed, so the redirect shows the
+ * change; the daemon's thread then updates the gauges and the backup. */
 static void on_form(void *user, const char *token, const char *action,
 		    const struct http_form *form, struct http_form_reply *reply)
 {
@@ -496,16 +684,10 @@ static void on_form(void *user, const char *token, const char *action,
 			     now_of(d)};
 	if (form_handle(&c, token, action, form, reply)) {
 		log_info("form %s office_token=%.4s… item=%s", action, token, form->item);
-		unsigned long want = d->generation + 1;
+		refresh(d, d->form_store, c.now);
 		uint64_t one = 1;
 		if (write(d->event_fd, &one, sizeof(one)) < 0)
 			log_warn("eventfd: %s", strerror(errno));
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += 2;
-		while (d->generation < want &&
-		       pthread_cond_timedwait(&d->published, &d->lock, &until) == 0)
-			;
 	}
 	pthread_mutex_unlock(&d->lock);
 }
@@ -514,7 +696,9 @@ static void on_event(struct daemon *d)
 {
 	uint64_t n;
 	if (read(d->event_fd, &n, sizeof(n)) == (ssize_t)sizeof(n)) {
-		publish_locked(d, now_of(d));
+		pthread_mutex_lock(&d->lock);
+		set_gauges(d, d->store, d->site);
+		pthread_mutex_unlock(&d->lock);
 		notify_status(d);
 		backup_maybe(d, false);
 	}
@@ -592,8 +776,10 @@ static void reload(struct daemon *d)
 		struct world *old = d->w;
 		d->w = w;
 		bool ok = publish(d, now) == 0;
-		if (!ok)
+		if (!ok) { /* the old world again, under the snapshot it had */
 			d->w = old;
+			publish(d, now);
+		}
 		pthread_mutex_unlock(&d->lock);
 		welcome = ok && w->cfg.policy.welcome && offices_added(&old->cfg, &w->cfg);
 		world_free(ok ? old : w);
@@ -638,7 +824,10 @@ static void on_poke(struct daemon *d)
 	log_notice("the state changed outside the daemon; re-reading it");
 	reopen_store(d);
 	time_t now = now_of(d);
-	publish_locked(d, now);
+	pthread_mutex_lock(&d->lock);
+	if (refresh(d, d->store, now) == 0)
+		set_gauges(d, d->store, d->site);
+	pthread_mutex_unlock(&d->lock);
 	notify_status(d);
 	pass(d, now > d->last_pass ? now : d->last_pass);
 }
@@ -762,6 +951,8 @@ static int start_http(struct daemon *d)
 		.origin = d->origin,
 		.on_form = on_form,
 		.form_user = d,
+		.render = render,
+		.cache = h->cache,
 	};
 	struct pz_error err = {0};
 	if (http_start(&d->http, &o, &err) < 0) {
@@ -802,7 +993,6 @@ int daemon_run(const struct daemon_options *opt)
 	struct daemon d = {.opt = opt, .epoll_fd = -1, .signal_fd = -1, .timer_fd = -1,
 			   .watchdog_fd = -1, .event_fd = -1, .lock_fd = -1, .pid_fd = -1};
 	pthread_mutex_init(&d.lock, NULL);
-	pthread_cond_init(&d.published, NULL);
 	int status = 1;
 	if (start(&d) == 0) {
 		pass(&d, now_of(&d)); /* what came due while plazo was not running */
@@ -820,9 +1010,10 @@ int daemon_run(const struct daemon_options *opt)
 	store_close(d.store);
 	world_free(d.w);
 	free(d.forms);
+	free(d.tokens);
+	free(d.states);
 	free(d.db_path);
 	free(d.state_dir);
-	pthread_cond_destroy(&d.published);
 	pthread_mutex_destroy(&d.lock);
 	int fds[] = {d.epoll_fd, d.signal_fd, d.timer_fd, d.watchdog_fd, d.event_fd, d.lock_fd};
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)

@@ -139,15 +139,16 @@ static void options(const struct config *cfg, time_t now, struct ics_options *op
  * days ahead, at most 20,000 events (calendar apps drop feeds of a few MB). */
 enum { ALL_PAST_DAYS = 30, ALL_NEXT_DAYS = 90, ALL_MAX_EVENTS = 20000 };
 
-/* The activities naming each office, built once per snapshot (counting sort over the plan's
- * office references) so that each office's feed does not scan the whole plan. */
-struct by_office {
+/* The activities naming each office, built once per plan (counting sort over the plan's
+ * office references) so that each office's feed and page do not scan the whole plan. */
+struct feed_index {
 	size_t *acts;  /* activity indices, office by office, in plan order */
 	size_t *first; /* office o's are acts[first[o] .. first[o + 1]) */
 };
 
-static void by_office_build(const struct plan *p, size_t n_offices, struct by_office *ix)
+struct feed_index *feed_index_new(const struct plan *p, size_t n_offices)
 {
+	struct feed_index *ix = xcalloc(1, sizeof(*ix));
 	ix->first = xcalloc(n_offices + 2, sizeof(*ix->first));
 	ix->acts = xcalloc(p->n_office_refs ? p->n_office_refs : 1, sizeof(*ix->acts));
 	for (size_t r = 0; r < p->n_office_refs; r++)
@@ -159,12 +160,16 @@ static void by_office_build(const struct plan *p, size_t n_offices, struct by_of
 		for (size_t k = 0; k < act->office_count; k++)
 			ix->acts[ix->first[p->office_refs[act->office_first + k] + 1]++] = a;
 	}
+	return ix;
 }
 
-static void by_office_free(struct by_office *ix)
+void feed_index_free(struct feed_index *ix)
 {
+	if (ix == NULL)
+		return;
 	free(ix->acts);
 	free(ix->first);
+	free(ix);
 }
 
 /* "por Ana Pérez el martes 28 de febrero de 2023" for a delivered event; its hash then
@@ -210,7 +215,7 @@ static int uid_domain(struct store *st, char *domain, size_t size, struct pz_err
 }
 
 static int render(const struct plan *p, const struct config *cfg, struct store *st,
-		  size_t office, const struct done_set *done, const struct by_office *ix,
+		  size_t office, const struct done_set *done, const struct feed_index *ix,
 		  time_t now, struct strbuf *out, time_t *modified, struct pz_error *err)
 {
 	struct ics_options opt;
@@ -297,119 +302,177 @@ static void free_links(struct page_links *links)
 	free((char *)links->google);
 }
 
-/* The office's page at now, with its subscribe links and its forms (under the page token). */
-static char *office_page(const struct plan *p, const struct config *cfg, size_t office,
-			 const struct agenda *ag, const char *const tokens[2], const char *csrf,
-			 const struct done_set *done, time_t now, size_t *len)
+int feed_render_feed(const struct feed_index *ix, const struct plan *p,
+		     const struct config *cfg, struct store *st, size_t office,
+		     const struct done_set *done, time_t now, struct strbuf *out, time_t *modified,
+		     struct pz_error *err)
 {
+	return render(p, cfg, st, office, done, ix, now, out, modified, err);
+}
+
+int feed_render_page(const struct feed_index *ix, const struct plan *p,
+		     const struct config *cfg, size_t office, const struct feed_tokens *t,
+		     const struct done_set *done, time_t now, struct strbuf *out,
+		     struct pz_error *err)
+{
+	struct agenda ag = {0};
+	size_t first = ix->first[office], n = ix->first[office + 1] - first;
+	if (agenda_build_office(p, cfg, now, PAGE_WHOLE_PLAN, office, ix->acts + first, n, &ag,
+				err) < 0)
+		return -1;
 	char form_base[64];
-	snprintf(form_base, sizeof(form_base), "/o/%s", tokens[1]);
+	snprintf(form_base, sizeof(form_base), "/o/%s", t->page);
 	struct page_links links = {
 		.form_base = form_base,
-		.csrf = csrf,
+		.csrf = t->csrf,
 		.done = done,
 		.now = now,
 		.undo_for = cfg->http.undo_for,
 	};
-	feed_links(cfg, tokens[0], &links);
-	struct strbuf out;
-	strbuf_init(&out);
-	page_render(p, cfg, office, ag, &links, &out);
+	feed_links(cfg, t->feed, &links);
+	page_render(p, cfg, office, &ag, &links, out);
 	free_links(&links);
-	*len = out.len;
-	return strbuf_steal(&out);
-}
-
-/* What /o/FEED_TOKEN shows since pages have their own token: no forms, where the page went. */
-static char *moved_page(const struct config *cfg, size_t office, const char *feed_token,
-			size_t *len)
-{
-	struct page_links links = {0};
-	feed_links(cfg, feed_token, &links);
-	struct strbuf out;
-	strbuf_init(&out);
-	page_render_moved(cfg, office, &links, &out);
-	free_links(&links);
-	*len = out.len;
-	return strbuf_steal(&out);
-}
-
-/* The office's tokens: [0] its feed's, [1] its page's (office pages only). */
-static int office_tokens(struct store *st, const char *id, bool page, time_t now,
-			 char tokens[2][33], char csrf[33], struct pz_error *err)
-{
-	if (feed_token(st, id, now, tokens[0], err) < 0)
-		return -1;
-	if (!page)
-		return 0;
-	return feed_page_token(st, id, now, tokens[1], err) < 0 ||
-			       feed_csrf(st, id, csrf, err) < 0
-		       ? -1
-		       : 0;
-}
-
-/* An office's two entries: its feed token with the feed and a read-only page saying where
- * the page went (the links of digests sent before page tokens), its page token with the
- * page and its forms. The all-offices feed (ag NULL) has only the first, without a page. */
-static int add_office(struct http_site *site, const struct plan *p, const struct config *cfg,
-		      struct store *st, size_t office, const struct agenda *ag,
-		      const struct done_set *done, const struct by_office *ix, time_t now,
-		      struct pz_error *err)
-{
-	const char *id = office == ICS_ALL_OFFICES ? FEED_ALL : cfg->offices[office].id;
-	char tokens[2][33], csrf[33] = "";
-	time_t modified;
-	struct strbuf feed;
-	strbuf_init(&feed);
-	if (office_tokens(st, id, ag != NULL, now, tokens, csrf, err) < 0 ||
-	    render(p, cfg, st, office, done, ix, now, &feed, &modified, err) < 0) {
-		strbuf_finish(&feed);
-		return -1;
-	}
-	size_t feed_len = feed.len, moved_len = 0, page_len = 0;
-	char *moved = ag ? moved_page(cfg, office, tokens[0], &moved_len) : NULL;
-	/* a page changes with the day; its date is the day's start */
-	time_t page_modified = now - now % 86400;
-	http_site_add(site, tokens[0], strbuf_steal(&feed), feed_len, modified, moved, moved_len,
-		      page_modified, false);
-	if (ag != NULL) {
-		const char *const t[2] = {tokens[0], tokens[1]};
-		char *page = office_page(p, cfg, office, ag, t, csrf, done, now, &page_len);
-		http_site_add(site, tokens[1], NULL, 0, 0, page, page_len, page_modified, true);
-	}
+	agenda_free(&ag, 1);
 	return 0;
 }
 
-struct http_site *feed_site(const struct plan *p, const struct config *cfg, struct store *st,
-			    time_t now, struct pz_error *err)
+void feed_render_moved(const struct config *cfg, size_t office, const char *feed_token,
+		       struct strbuf *out)
 {
-	struct store_counts c;
-	struct store_hold hold;
-	if (store_counts(st, &c, err) < 0 || store_hold(st, &hold, err) < 0)
-		return NULL;
-	struct done_set done;
-	if (done_load(&done, st, err) < 0)
-		return NULL;
-	struct agenda *ag = xcalloc(cfg->n_offices, sizeof(*ag));
-	struct http_site *site = http_site_new(c.pending, c.sent, c.failed);
-	http_site_set_held(site, hold.held, c.pending);
-	struct by_office ix;
-	by_office_build(p, cfg->n_offices, &ix);
-	int rc = agenda_build(p, cfg, now, PAGE_WHOLE_PLAN, ag, err);
-	for (size_t o = 0; o < cfg->n_offices && rc == 0; o++)
-		rc = add_office(site, p, cfg, st, o, &ag[o], &done, &ix, now, err);
-	if (rc == 0 && add_office(site, p, cfg, st, ICS_ALL_OFFICES, NULL, &done, &ix, now,
-				  err) < 0 && err->code == PZ_EDATA) {
-		log_warn("%s", err->msg); /* too large to serve: the offices' feeds still are */
-		rc = 0;
+	struct page_links links = {0};
+	feed_links(cfg, feed_token, &links);
+	page_render_moved(cfg, office, &links, out);
+	free_links(&links);
+}
+
+/* ---- every office's tokens, read at once ---- */
+
+struct token_read {
+	const struct config *cfg;
+	struct hash_index ids; /* hash of an office id -> its index */
+	struct feed_tokens *out;
+	size_t field; /* offsetof the token read in struct feed_tokens */
+};
+
+static void ids_build(struct hash_index *ids, const struct config *cfg)
+{
+	hash_index_init(ids);
+	for (size_t o = 0; o < cfg->n_offices; o++)
+		hash_index_put(ids, hash_str(HASH_FNV_BASIS, cfg->offices[o].id), o);
+}
+
+/* The index of office id (cfg->n_offices for FEED_ALL), HASH_NONE when unknown. */
+static size_t id_office(const struct hash_index *ids, const struct config *cfg, const char *id)
+{
+	if (strcmp(id, FEED_ALL) == 0)
+		return cfg->n_offices;
+	struct hash_probe pr;
+	for (size_t o = hash_index_first(ids, hash_str(HASH_FNV_BASIS, id), &pr); o != HASH_NONE;
+	     o = hash_index_next(ids, &pr))
+		if (strcmp(cfg->offices[o].id, id) == 0)
+			return o;
+	return HASH_NONE;
+}
+
+static size_t office_of(const struct token_read *r, const char *id)
+{
+	return id_office(&r->ids, r->cfg, id);
+}
+
+static void take_token(void *user, const char *office, const char *token)
+{
+	struct token_read *r = user;
+	size_t o = office_of(r, office);
+	if (o != HASH_NONE && strlen(token) == 32)
+		memcpy((char *)&r->out[o] + r->field, token, 33);
+}
+
+/* The tokens still missing after the reads, created in one transaction. */
+static int create_missing(struct store *st, const struct config *cfg, time_t now,
+			  struct feed_tokens *out, struct pz_error *err)
+{
+	int rc = store_begin(st, err);
+	for (size_t o = 0; o <= cfg->n_offices && rc == 0; o++) {
+		const char *id = o < cfg->n_offices ? cfg->offices[o].id : FEED_ALL;
+		if (out[o].feed[0] == '\0')
+			rc = feed_rotate_token(st, id, now, out[o].feed, err);
+		if (rc == 0 && o < cfg->n_offices && out[o].page[0] == '\0')
+			rc = feed_rotate_page_token(st, id, now, out[o].page, err);
+		if (rc == 0 && o < cfg->n_offices && out[o].csrf[0] == '\0')
+			rc = feed_csrf(st, id, out[o].csrf, err);
 	}
-	by_office_free(&ix);
-	done_finish(&done);
-	agenda_free(ag, cfg->n_offices);
-	free(ag);
-	if (rc < 0) {
-		http_site_free(site);
-		return NULL;
+	if (rc == 0)
+		return store_commit(st, err);
+	store_rollback(st);
+	return -1;
+}
+
+int feed_tokens_load(struct store *st, const struct config *cfg, time_t now,
+		     struct feed_tokens *out, struct pz_error *err)
+{
+	struct token_read r = {.cfg = cfg, .out = out};
+	memset(out, 0, (cfg->n_offices + 1) * sizeof(*out));
+	ids_build(&r.ids, cfg);
+	static const size_t fields[] = {offsetof(struct feed_tokens, feed),
+					offsetof(struct feed_tokens, page),
+					offsetof(struct feed_tokens, csrf)};
+	static const enum store_token_kind kinds[] = {STORE_FEED_TOKEN, STORE_PAGE_TOKEN,
+						      STORE_FORM_TOKEN};
+	int rc = 0;
+	for (size_t k = 0; k < 3 && rc == 0; k++) {
+		r.field = fields[k];
+		rc = store_all_tokens(st, kinds[k], take_token, &r, err);
 	}
-	return site;
+	hash_index_finish(&r.ids);
+	return rc == 0 ? create_missing(st, cfg, now, out, err) : -1;
+}
+
+/* What of a mark an office's feed and page show. */
+static uint64_t mark_hash(uint64_t h, const struct store_delivery *d)
+{
+	h = hash_str(h, d->activity);
+	h = hash_bytes(h, &d->milestone, sizeof(d->milestone));
+	h = hash_str(h, d->due);
+	h = hash_bytes(h, &d->at, sizeof(d->at));
+	h = hash_str(h, d->by_name);
+	return hash_str(h, d->evidence);
+}
+
+static void fold_marks(const struct hash_index *ids, const struct config *cfg,
+		       const struct store_delivery *d, size_t n, uint64_t *fp)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t o = id_office(ids, cfg, d[i].office);
+		if (o < cfg->n_offices)
+			fp[o] = mark_hash(fp[o], &d[i]);
+	}
+}
+
+struct heads {
+	const struct hash_index *ids;
+	const struct config *cfg;
+	uint64_t *state;
+};
+
+static void fold_head(void *user, const char *office, long long id)
+{
+	struct heads *h = user;
+	size_t o = id_office(h->ids, h->cfg, office);
+	if (o != HASH_NONE)
+		h->state[o] = hash_pair(h->state[o], (uint64_t)id);
+}
+
+int feed_states(struct store *st, const struct config *cfg, const struct feed_tokens *tokens,
+		const struct done_set *done, uint64_t *state, struct pz_error *err)
+{
+	struct hash_index ids;
+	ids_build(&ids, cfg);
+	for (size_t o = 0; o <= cfg->n_offices; o++)
+		state[o] = hash_bytes(HASH_FNV_BASIS, &tokens[o], sizeof(tokens[o]));
+	fold_marks(&ids, cfg, done->items, done->n, state);
+	fold_marks(&ids, cfg, done->later, done->n_later, state);
+	struct heads h = {&ids, cfg, state};
+	int rc = store_audit_heads(st, fold_head, &h, err);
+	hash_index_finish(&ids);
+	return rc;
 }

@@ -1,6 +1,7 @@
-/* feed.h - what the HTTP server serves, assembled: each office's feed token, its iCalendar
- * feed (ics.h) with SEQUENCE and LAST-MODIFIED kept in the store, and its page (page.h); plus
- * the all-offices feed for administrators, under its own token (office id "*").
+/* feed.h - what the HTTP server serves, one office at a time: each office's feed token, its
+ * iCalendar feed (ics.h) with SEQUENCE and LAST-MODIFIED kept in the store, and its page
+ * (page.h); plus the all-offices feed for administrators, under its own token (office id
+ * "*"). Nothing here renders more than the one office asked for.
  *
  * Tokens are 128 bits from getrandom(2), written as 32 lower-case hex characters, created
  * on first use and replaced by feed_rotate_token.
@@ -9,11 +10,12 @@
 #define PLAZO_FEED_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "config.h"
+#include "done.h"
 #include "error.h"
-#include "http.h"
 #include "plan.h"
 #include "store.h"
 #include "strbuf.h"
@@ -57,9 +59,43 @@ char *feed_google_url(const char *webcal);
 /* "https://host/o/TOKEN". */
 char *feed_page_url(const struct config *cfg, const char *token);
 
-/* Builds the whole snapshot at instant now (feeds, pages, reminder gauges). NULL with err
- * filled when the store fails. */
-struct http_site *feed_site(const struct plan *p, const struct config *cfg, struct store *st,
-			    time_t now, struct pz_error *err);
+/* The activities naming each office, built once per plan. */
+struct feed_index;
+struct feed_index *feed_index_new(const struct plan *p, size_t n_offices);
+void feed_index_free(struct feed_index *ix);
+
+/* The tokens an office is served under: its feed's, its page's, its page's form token. */
+struct feed_tokens {
+	char feed[33];
+	char page[33]; /* "" for the all-offices feed */
+	char csrf[33];
+};
+/* Fills out[0 .. cfg->n_offices] (the last: FEED_ALL's feed token) with one query per kind
+ * of token, creating the missing ones in one transaction. */
+int feed_tokens_load(struct store *st, const struct config *cfg, time_t now,
+		     struct feed_tokens *out, struct pz_error *err);
+
+/* Appends the feed of office (an index, or ICS_ALL_OFFICES) with the marks of done, at now:
+ * the same state and now give the same bytes. PZ_EDATA when the all-offices feed would be
+ * too large to serve. */
+int feed_render_feed(const struct feed_index *ix, const struct plan *p,
+		     const struct config *cfg, struct store *st, size_t office,
+		     const struct done_set *done, time_t now, struct strbuf *out, time_t *modified,
+		     struct pz_error *err);
+/* Appends office's page at now (its agenda, marks, subscribe links and forms under t). */
+int feed_render_page(const struct feed_index *ix, const struct plan *p,
+		     const struct config *cfg, size_t office, const struct feed_tokens *t,
+		     const struct done_set *done, time_t now, struct strbuf *out,
+		     struct pz_error *err);
+/* Appends what /o/FEED_TOKEN shows: no forms, where the office's page went. */
+void feed_render_moved(const struct config *cfg, size_t office, const char *feed_token,
+		       struct strbuf *out);
+
+/* The state of each office (state[0 .. cfg->n_offices], the last the all-offices feed's):
+ * a fingerprint of what its feed and page show beyond the plan, its tokens and marks, and
+ * of its latest audit row, so a mark then an undo is not the state before the mark. A
+ * mark or undo changes its office's and no other. */
+int feed_states(struct store *st, const struct config *cfg, const struct feed_tokens *tokens,
+		const struct done_set *done, uint64_t *state, struct pz_error *err);
 
 #endif

@@ -36,7 +36,7 @@ struct form_ctx {
 };
 
 /* Acts on one form and fills reply (303 to the item on the page, or an error). Returns true
- * when the store changed and the pages and feeds must be rebuilt. */
+ * when the store changed (the office's feed and page are then stale). */
 bool form_handle(const struct form_ctx *c, const char *token, const char *action,
 		 const struct http_form *f, struct http_form_reply *reply);
 

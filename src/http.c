@@ -49,13 +49,24 @@ enum { N_CODES = sizeof(counted_codes) / sizeof(counted_codes[0]) };
 
 struct entry {
 	char token[TOKEN_LEN]; /* not NUL-terminated */
-	struct http_blob feed; /* data NULL: no feed under this token (a page token) */
-	struct http_blob page; /* data NULL: a feed-only token */
-	bool forms;            /* the page's forms may be posted under this token */
+	size_t slot;           /* the office slot it serves */
+	unsigned parts;        /* HTTP_BIT of what it serves */
+};
+
+/* The versions of one office slot. */
+struct slot {
+	uint64_t state[HTTP_PARTS];
+	time_t at[HTTP_PARTS];
 };
 
 struct http_site {
-	atomic_uint refs; /* the owner (creator, then the server) plus responses in flight */
+	atomic_uint refs; /* the owner (creator, then the server) plus requests in flight */
+	pthread_mutex_t lock; /* guards what touching changes: slots, day, gauges */
+	uint64_t generation;
+	struct slot *slots;
+	size_t n_slots;
+	long day; /* the local day pages show */
+	time_t day_at;
 	long pending, sent, failed;
 	bool held;    /* the reminder queue is held: the operator must act */
 	long waiting; /* reminders waiting while it is */
@@ -65,6 +76,32 @@ struct http_site {
 	struct entry *entries;
 	size_t len, cap;
 	struct hash_index index; /* SipHash of the token -> index in entries */
+};
+
+/* A rendered part, shared by the cache and the responses sending it. */
+struct blob {
+	atomic_uint refs;
+	size_t len;
+	char etag[40];
+	time_t modified;
+	char data[]; /* len bytes */
+};
+
+/* The cache's place for one (slot, part): the last rendering kept, in the LRU list. */
+struct cached {
+	struct http_version v;
+	struct blob *blob; /* NULL: nothing kept */
+	size_t prev, next; /* LRU neighbours (CACHE_NONE at the ends) */
+};
+#define CACHE_NONE SIZE_MAX
+
+struct cache {
+	pthread_mutex_t lock;
+	struct cached *items; /* by slot * HTTP_PARTS + part */
+	size_t n, cap;
+	size_t head, tail; /* most and least recently served */
+	unsigned long long bytes, budget;
+	unsigned long long evictions;
 };
 
 struct http_server {
@@ -81,9 +118,12 @@ struct http_server {
 	atomic_ullong feed_bytes;
 	atomic_ullong not_modified;
 	atomic_ullong passes; /* send passes of the daemon (http_count_pass) */
+	atomic_ullong renders[HTTP_PARTS];
+	struct cache cache;
 	char *origin;              /* the only Origin a form may come from */
 	http_form_handler on_form;
 	void *form_user;
+	http_render_fn render;
 };
 
 /* One request, from its first call to the completion callback: what the access line says. */
@@ -103,7 +143,7 @@ struct request {
 	char client[INET6_ADDRSTRLEN];
 };
 
-/* Where a blob is served from: its media type and caching policy. */
+/* Where a part is served from: its media type and caching policy. */
 struct kind {
 	const char *type;
 	const char *cache;
@@ -127,14 +167,18 @@ static bool ct_equal(const char *a, const char *b, size_t n)
 	return diff == 0;
 }
 
-/* Strong validator: 128 bits of SipHash under two fixed public keys (stable across restarts,
- * so clients keep their validators; nothing secret depends on it). */
-static void make_etag(char out[40], const char *data, size_t len)
+/* Strong validator: 128 bits of SipHash, under two fixed public keys, of what names the
+ * version (generation, slot, part, version, day): never of the bytes, so that a 304 needs no
+ * rendering and a rendering after an eviction keeps it. */
+static void make_etag(char out[40], size_t slot, enum http_part part,
+		      const struct http_version *v)
 {
 	static const unsigned char k1[16] = "plazo-etag-key-1";
 	static const unsigned char k2[16] = "plazo-etag-key-2";
-	snprintf(out, 40, "\"%016" PRIx64 "%016" PRIx64 "\"", hash_siphash24(k1, data, len),
-		 hash_siphash24(k2, data, len));
+	uint64_t name[5] = {v->generation, (uint64_t)slot, (uint64_t)part, (uint64_t)v->version,
+			    (uint64_t)v->day};
+	snprintf(out, 40, "\"%016" PRIx64 "%016" PRIx64 "\"", hash_siphash24(k1, name, sizeof(name)),
+		 hash_siphash24(k2, name, sizeof(name)));
 }
 
 /* ---- snapshot ---- */
@@ -195,52 +239,56 @@ static const struct entry *lookup(const struct http_site *site, const char *toke
 	return NULL;
 }
 
-struct http_site *http_site_new(long pending, long sent, long failed)
+struct http_site *http_site_new(uint64_t generation, size_t n_slots, long day, time_t at)
 {
 	struct http_site *site = xcalloc(1, sizeof(*site));
 	atomic_init(&site->refs, 1);
-	site->pending = pending;
-	site->sent = sent;
-	site->failed = failed;
+	pthread_mutex_init(&site->lock, NULL);
+	site->generation = generation;
+	site->n_slots = n_slots;
+	site->slots = xcalloc(n_slots ? n_slots : 1, sizeof(*site->slots));
+	for (size_t i = 0; i < n_slots; i++)
+		for (size_t p = 0; p < HTTP_PARTS; p++)
+			site->slots[i].at[p] = at;
+	site->day = day;
+	site->day_at = at;
 	random_key(site->key);
 	hash_index_init(&site->index);
 	return site;
 }
 
+void http_site_set_counts(struct http_site *site, long pending, long sent, long failed)
+{
+	pthread_mutex_lock(&site->lock);
+	site->pending = pending;
+	site->sent = sent;
+	site->failed = failed;
+	pthread_mutex_unlock(&site->lock);
+}
+
 void http_site_set_held(struct http_site *site, bool held, long waiting)
 {
+	pthread_mutex_lock(&site->lock);
 	site->held = held;
 	site->waiting = held ? waiting : 0;
+	pthread_mutex_unlock(&site->lock);
 }
 
 void http_site_set_plan(struct http_site *site, size_t rows_unreadable,
 			const size_t diagnostics[static 3])
 {
+	pthread_mutex_lock(&site->lock);
 	site->rows_unreadable = rows_unreadable;
 	memcpy(site->diagnostics, diagnostics, sizeof(site->diagnostics));
+	pthread_mutex_unlock(&site->lock);
 }
 
-static void blob_set(struct http_blob *b, char *data, size_t len, time_t modified)
+void http_site_add(struct http_site *site, const char *token, size_t slot, unsigned parts)
 {
-	free(b->data);
-	b->data = data;
-	b->len = data != NULL ? len : 0;
-	b->modified = modified;
-	if (data != NULL)
-		make_etag(b->etag, data, len);
-	else
-		b->etag[0] = '\0';
-}
-
-void http_site_add(struct http_site *site, const char *token, char *feed, size_t feed_len,
-		   time_t feed_modified, char *page, size_t page_len, time_t page_modified,
-		   bool forms)
-{
-	if (strlen(token) != TOKEN_LEN || !is_token(token) || (feed == NULL && page == NULL)) {
-		free(feed);
-		free(page);
+	unsigned pages = HTTP_BIT(HTTP_PAGE) | HTTP_BIT(HTTP_MOVED);
+	if (strlen(token) != TOKEN_LEN || !is_token(token) || slot >= site->n_slots ||
+	    parts == 0 || (parts & ~(HTTP_BIT(HTTP_FEED) | pages)) != 0 || (parts & pages) == pages)
 		return;
-	}
 	size_t k = find_entry(site, token);
 	if (k == HASH_NONE) {
 		site->entries =
@@ -250,29 +298,76 @@ void http_site_add(struct http_site *site, const char *token, char *feed, size_t
 		hash_index_put(&site->index, token_hash(site, token), site->len);
 		k = site->len++;
 	}
-	struct entry *e = &site->entries[k];
-	blob_set(&e->feed, feed, feed_len, feed_modified);
-	blob_set(&e->page, page, page_len, page_modified);
-	e->forms = forms && page != NULL;
+	site->entries[k].slot = slot;
+	site->entries[k].parts = parts;
+}
+
+void http_site_set(struct http_site *site, size_t slot, unsigned parts, uint64_t state,
+		   time_t at)
+{
+	if (slot >= site->n_slots)
+		return;
+	pthread_mutex_lock(&site->lock);
+	struct slot *sl = &site->slots[slot];
+	for (size_t p = 0; p < HTTP_PARTS; p++)
+		if ((parts & HTTP_BIT(p)) && sl->state[p] != state) {
+			sl->state[p] = state;
+			sl->at[p] = at;
+		}
+	pthread_mutex_unlock(&site->lock);
+}
+
+void http_site_new_day(struct http_site *site, long day, time_t at)
+{
+	pthread_mutex_lock(&site->lock);
+	site->day = day;
+	site->day_at = at;
+	pthread_mutex_unlock(&site->lock);
+}
+
+void http_site_carry(struct http_site *site, const struct http_site *old)
+{
+	if (old == NULL || old->generation != site->generation || old->n_slots != site->n_slots)
+		return;
+	pthread_mutex_lock((pthread_mutex_t *)&old->lock);
+	memcpy(site->slots, old->slots, site->n_slots * sizeof(*site->slots));
+	if (old->day == site->day) /* the same day: the pages' Last-Modified stays */
+		site->day_at = old->day_at;
+	site->pending = old->pending;
+	site->sent = old->sent;
+	site->failed = old->failed;
+	site->held = old->held;
+	site->waiting = old->waiting;
+	site->rows_unreadable = old->rows_unreadable;
+	memcpy(site->diagnostics, old->diagnostics, sizeof(site->diagnostics));
+	pthread_mutex_unlock((pthread_mutex_t *)&old->lock);
+}
+
+void http_site_version(struct http_site *site, size_t slot, enum http_part part,
+		       struct http_version *out)
+{
+	pthread_mutex_lock(&site->lock);
+	const struct slot *sl = &site->slots[slot < site->n_slots ? slot : 0];
+	out->generation = site->generation;
+	out->version = sl->state[part];
+	out->modified = sl->at[part];
+	out->day = (long)(out->modified / 86400); /* a feed's window starts from it */
+	if (part != HTTP_FEED) { /* a page shows "today": it moves with the day */
+		out->day = site->day;
+		out->modified = site->day_at > out->modified ? site->day_at : out->modified;
+	}
+	pthread_mutex_unlock(&site->lock);
 }
 
 static void site_release(struct http_site *site)
 {
 	if (site == NULL || atomic_fetch_sub(&site->refs, 1) != 1)
 		return;
-	for (size_t i = 0; i < site->len; i++) {
-		free(site->entries[i].feed.data);
-		free(site->entries[i].page.data);
-	}
 	free(site->entries);
+	free(site->slots);
 	hash_index_finish(&site->index);
+	pthread_mutex_destroy(&site->lock);
 	free(site);
-}
-
-/* Response free callback: the response held a reference to the snapshot its body points into. */
-static void release_cb(void *cls)
-{
-	site_release(cls);
 }
 
 void http_site_free(struct http_site *site)
@@ -288,6 +383,147 @@ static struct http_site *site_acquire(struct http_server *s)
 		atomic_fetch_add(&site->refs, 1);
 	pthread_mutex_unlock(&s->lock);
 	return site;
+}
+
+/* ---- the cache of rendered parts ---- */
+
+static void blob_release(void *cls)
+{
+	struct blob *b = cls;
+	if (b != NULL && atomic_fetch_sub(&b->refs, 1) == 1)
+		free(b);
+}
+
+static struct blob *blob_new(const struct strbuf *bytes, size_t slot, enum http_part part,
+			     const struct http_version *v)
+{
+	struct blob *b = xmalloc(sizeof(*b) + bytes->len + 1);
+	atomic_init(&b->refs, 1);
+	b->len = bytes->len;
+	memcpy(b->data, bytes->len ? bytes->data : "", bytes->len);
+	b->data[b->len] = '\0';
+	make_etag(b->etag, slot, part, v);
+	b->modified = v->modified;
+	return b;
+}
+
+static void cache_init(struct cache *c, unsigned long long budget)
+{
+	memset(c, 0, sizeof(*c));
+	pthread_mutex_init(&c->lock, NULL);
+	c->head = c->tail = CACHE_NONE;
+	c->budget = budget;
+}
+
+static void lru_unlink(struct cache *c, size_t i)
+{
+	struct cached *x = &c->items[i];
+	if (x->prev != CACHE_NONE)
+		c->items[x->prev].next = x->next;
+	else
+		c->head = x->next;
+	if (x->next != CACHE_NONE)
+		c->items[x->next].prev = x->prev;
+	else
+		c->tail = x->prev;
+	x->prev = x->next = CACHE_NONE;
+}
+
+static void lru_push(struct cache *c, size_t i)
+{
+	struct cached *x = &c->items[i];
+	x->prev = CACHE_NONE;
+	x->next = c->head;
+	if (c->head != CACHE_NONE)
+		c->items[c->head].prev = i;
+	c->head = i;
+	if (c->tail == CACHE_NONE)
+		c->tail = i;
+}
+
+/* Drops what item i keeps (under the lock). */
+static void cache_drop(struct cache *c, size_t i)
+{
+	struct cached *x = &c->items[i];
+	if (x->blob == NULL)
+		return;
+	lru_unlink(c, i);
+	c->bytes -= x->blob->len;
+	blob_release(x->blob);
+	x->blob = NULL;
+}
+
+static bool same_version(const struct http_version *a, const struct http_version *b)
+{
+	return a->generation == b->generation && a->version == b->version && a->day == b->day;
+}
+
+/* The kept rendering of item i at version v, with a reference for the caller; NULL when
+ * none (a stale one is dropped). */
+static struct blob *cache_get(struct cache *c, size_t i, const struct http_version *v)
+{
+	struct blob *b = NULL;
+	pthread_mutex_lock(&c->lock);
+	if (i < c->n && c->items[i].blob != NULL) {
+		if (same_version(&c->items[i].v, v)) {
+			b = c->items[i].blob;
+			atomic_fetch_add(&b->refs, 1);
+			lru_unlink(c, i);
+			lru_push(c, i);
+		} else {
+			cache_drop(c, i);
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+	return b;
+}
+
+static void cache_grow(struct cache *c, size_t i)
+{
+	if (i < c->n)
+		return;
+	c->items = xgrow(c->items, &c->cap, i + 1, sizeof(*c->items));
+	for (size_t k = c->n; k <= i; k++)
+		c->items[k] = (struct cached){.prev = CACHE_NONE, .next = CACHE_NONE};
+	c->n = i + 1;
+}
+
+/* Keeps b (a new reference) as item i's rendering at v when it fits the budget, dropping
+ * the least recently served first. */
+static void cache_put(struct cache *c, size_t i, const struct http_version *v, struct blob *b)
+{
+	pthread_mutex_lock(&c->lock);
+	cache_grow(c, i);
+	cache_drop(c, i);
+	while (c->tail != CACHE_NONE && c->bytes + b->len > c->budget) {
+		cache_drop(c, c->tail);
+		c->evictions++;
+	}
+	if (c->bytes + b->len <= c->budget) {
+		atomic_fetch_add(&b->refs, 1);
+		c->items[i].blob = b;
+		c->items[i].v = *v;
+		c->bytes += b->len;
+		lru_push(c, i);
+	}
+	pthread_mutex_unlock(&c->lock);
+}
+
+static void cache_stats(struct cache *c, unsigned long long *bytes,
+			unsigned long long *evictions)
+{
+	pthread_mutex_lock(&c->lock);
+	*bytes = c->bytes;
+	*evictions = c->evictions;
+	pthread_mutex_unlock(&c->lock);
+}
+
+static void cache_finish(struct cache *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		blob_release(c->items[i].blob);
+	free(c->items);
+	pthread_mutex_destroy(&c->lock);
 }
 
 /* ---- HTTP dates (RFC 9110 section 5.6.7), with fixed English names: no locale ---- */
@@ -462,16 +698,16 @@ static enum MHD_Result scan_inm(void *cls, enum MHD_ValueKind kind, const char *
 
 /* If-None-Match decides when present (every such field counts); otherwise If-Modified-Since,
  * when it is a valid date. Presence alone or an unparseable date never answers 304. */
-static bool not_modified(struct MHD_Connection *c, const struct http_blob *b)
+static bool not_modified(struct MHD_Connection *c, const char *etag, time_t modified)
 {
-	struct inm_scan scan = {b->etag, false, false};
+	struct inm_scan scan = {etag, false, false};
 	MHD_get_connection_values(c, MHD_HEADER_KIND, scan_inm, &scan);
 	if (scan.present)
 		return scan.match;
 	const char *ims =
 		MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_MODIFIED_SINCE);
 	time_t since;
-	return ims != NULL && parse_http_date(ims, &since) && b->modified <= since;
+	return ims != NULL && parse_http_date(ims, &since) && modified <= since;
 }
 
 /* ---- requests, access log, counters ---- */
@@ -642,31 +878,15 @@ static enum MHD_Result answer_starting(struct MHD_Connection *c, struct request 
 		     sizeof(body) - 1);
 }
 
-/* A feed or page from the snapshot; takes the caller's reference to site, which the response
- * keeps until libmicrohttpd destroys it (the body points into the snapshot). */
-static enum MHD_Result answer_blob(struct MHD_Connection *c, struct request *rq,
-				   struct http_site *site, const struct http_blob *b,
-				   const struct kind *k)
+/* The fields of a 200 or 304 for a part; a 304 carries the 200's validators and caching
+ * fields, no Content-Type. */
+static struct MHD_Response *part_headers(struct MHD_Response *resp, const char *etag,
+					 time_t modified, const struct kind *k, bool fresh)
 {
 	char date[64];
-	format_http_date(b->modified, date, sizeof(date));
-	bool fresh = not_modified(c, b);
-	/* A 304 has an empty response: with the 200's body libmicrohttpd would announce its
-	 * Content-Length, which RFC 9110 allows but clients built on http-parser (wrk, older
-	 * libraries) then wait for, and stall. */
-	struct MHD_Response *resp;
-	if (fresh) {
-		resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
-		site_release(site);
-	} else {
-		resp = MHD_create_response_from_buffer_with_free_callback_cls(b->len, b->data,
-									   release_cb, site);
-		if (resp == NULL)
-			site_release(site);
-	}
-	/* A 304 carries the validators and caching fields of the 200, no Content-Type. */
+	format_http_date(modified, date, sizeof(date));
 	const char *kv[][2] = {
-		{MHD_HTTP_HEADER_ETAG, b->etag},
+		{MHD_HTTP_HEADER_ETAG, etag},
 		{MHD_HTTP_HEADER_LAST_MODIFIED, date},
 		{MHD_HTTP_HEADER_CACHE_CONTROL, k->cache},
 		{"X-Content-Type-Options", "nosniff"},
@@ -674,9 +894,75 @@ static enum MHD_Result answer_blob(struct MHD_Connection *c, struct request *rq,
 		{k->csp != NULL ? "Content-Security-Policy" : NULL, k->csp},
 		{NULL, NULL},
 	};
-	rq->feed = k->feed && !fresh;
-	return queue(c, rq, fresh ? MHD_HTTP_NOT_MODIFIED : MHD_HTTP_OK, with_headers(resp, kv),
-		     fresh ? 0 : b->len);
+	return with_headers(resp, kv);
+}
+
+/* 304 from the version alone: nothing is rendered. A 304 has an empty response: with the
+ * 200's body libmicrohttpd would announce its Content-Length, which RFC 9110 allows but
+ * clients built on http-parser (wrk, older libraries) then wait for, and stall. */
+static enum MHD_Result answer_fresh(struct MHD_Connection *c, struct request *rq,
+				    const char *etag, time_t modified, const struct kind *k)
+{
+	struct MHD_Response *resp =
+		MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+	return queue(c, rq, MHD_HTTP_NOT_MODIFIED, part_headers(resp, etag, modified, k, true), 0);
+}
+
+/* A rendered part; takes the caller's reference to b, which the response keeps until
+ * libmicrohttpd destroys it. */
+static enum MHD_Result answer_blob(struct MHD_Connection *c, struct request *rq,
+				   struct blob *b, const struct kind *k)
+{
+	struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback_cls(
+		b->len, b->data, blob_release, b);
+	if (resp == NULL)
+		blob_release(b);
+	rq->feed = k->feed;
+	return queue(c, rq, MHD_HTTP_OK, part_headers(resp, b->etag, b->modified, k, false),
+		     b->len);
+}
+
+/* Renders part of slot through the renderer and keeps it; NULL with *status (404, 503)
+ * when there is nothing to serve. */
+static struct blob *render_part(struct http_server *s, struct http_site *site, size_t slot,
+				enum http_part part, unsigned *status)
+{
+	struct strbuf out;
+	struct http_version v;
+	strbuf_init(&out);
+	*status = s->render != NULL ? s->render(s->form_user, site, slot, part, &out, &v) : 404;
+	struct blob *b = NULL;
+	if (*status == 0) {
+		atomic_fetch_add(&s->renders[part], 1);
+		b = blob_new(&out, slot, part, &v);
+		cache_put(&s->cache, slot * HTTP_PARTS + part, &v, b);
+	}
+	strbuf_finish(&out);
+	return b;
+}
+
+/* A part of the snapshot: 304 from its version, else its kept rendering, else rendered. */
+static enum MHD_Result answer_part(struct http_server *s, struct MHD_Connection *c,
+				   struct request *rq, struct http_site *site,
+				   const struct entry *e, enum http_part part)
+{
+	const struct kind *k = part == HTTP_FEED ? &feed_kind : &page_kind;
+	struct http_version v;
+	http_site_version(site, e->slot, part, &v);
+	char etag[40];
+	make_etag(etag, e->slot, part, &v);
+	if (not_modified(c, etag, v.modified))
+		return answer_fresh(c, rq, etag, v.modified, k);
+	size_t slot = e->slot;
+	struct blob *b = cache_get(&s->cache, slot * HTTP_PARTS + part, &v);
+	unsigned status = 0;
+	if (b == NULL)
+		b = render_part(s, site, slot, part, &status);
+	if (b != NULL)
+		return answer_blob(c, rq, b, k);
+	if (status == MHD_HTTP_NOT_FOUND)
+		return answer_text(c, rq, MHD_HTTP_NOT_FOUND, "No encontrado\n", NULL);
+	return answer_starting(c, rq);
 }
 
 static void metric_head(struct strbuf *out, const char *name, const char *type, const char *help)
@@ -684,8 +970,49 @@ static void metric_head(struct strbuf *out, const char *name, const char *type, 
 	strbuf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* The snapshot's gauges, copied under its lock. */
+struct gauges {
+	long pending, sent, failed;
+	bool held;
+	long waiting;
+	size_t rows_unreadable;
+	size_t diagnostics[3];
+};
+
+static bool site_gauges(struct http_site *site, struct gauges *g)
+{
+	if (site == NULL)
+		return false;
+	pthread_mutex_lock(&site->lock);
+	*g = (struct gauges){site->pending, site->sent, site->failed, site->held, site->waiting,
+			     site->rows_unreadable,
+			     {site->diagnostics[0], site->diagnostics[1], site->diagnostics[2]}};
+	pthread_mutex_unlock(&site->lock);
+	return true;
+}
+
+/* What rendering on demand did: renders by part, the cache's size and evictions. */
+static void write_cache_metrics(struct http_server *s, struct strbuf *out)
+{
+	unsigned long long bytes, evictions;
+	cache_stats(&s->cache, &bytes, &evictions);
+	metric_head(out, "plazo_feed_renders_total", "counter",
+		    "Feeds rendered (on the first request after a change, or after an eviction).");
+	strbuf_printf(out, "plazo_feed_renders_total %llu\n", atomic_load(&s->renders[HTTP_FEED]));
+	metric_head(out, "plazo_page_renders_total", "counter",
+		    "Office pages rendered (the same; the read-only pages under feed tokens too).");
+	strbuf_printf(out, "plazo_page_renders_total %llu\n",
+		      atomic_load(&s->renders[HTTP_PAGE]) + atomic_load(&s->renders[HTTP_MOVED]));
+	metric_head(out, "plazo_cache_bytes", "gauge",
+		    "Bytes of rendered feeds and pages kept ([http] cache is the budget).");
+	strbuf_printf(out, "plazo_cache_bytes %llu\n", bytes);
+	metric_head(out, "plazo_cache_evictions_total", "counter",
+		    "Renderings dropped to stay within the cache budget, least recently served first.");
+	strbuf_printf(out, "plazo_cache_evictions_total %llu\n", evictions);
+}
+
 /* What the load being served said about the plan and the configuration. */
-static void write_plan_metrics(const struct http_site *site, struct strbuf *out)
+static void write_plan_metrics(const struct gauges *site, struct strbuf *out)
 {
 	static const char *const names[] = {"note", "warning", "error"};
 	metric_head(out, "plazo_plan_rows_unreadable", "gauge",
@@ -699,7 +1026,7 @@ static void write_plan_metrics(const struct http_site *site, struct strbuf *out)
 			      site ? site->diagnostics[i] : 0);
 }
 
-static void write_metrics(struct http_server *s, const struct http_site *site, struct strbuf *out)
+static void write_metrics(struct http_server *s, const struct gauges *site, struct strbuf *out)
 {
 	metric_head(out, "plazo_http_requests_total", "counter",
 		    "HTTP requests answered by plazo, by status code.");
@@ -725,6 +1052,7 @@ static void write_metrics(struct http_server *s, const struct http_site *site, s
 		    "Pending reminders waiting on a held queue.");
 	strbuf_printf(out, "plazo_queue_held_reminders %ld\n", site ? site->waiting : 0);
 	write_plan_metrics(site, out);
+	write_cache_metrics(s, out);
 	struct guard_stats g;
 	guard_stats(s->guard, &g);
 	metric_head(out, "plazo_http_connections", "gauge",
@@ -751,7 +1079,8 @@ static enum MHD_Result answer_metrics(struct http_server *s, struct MHD_Connecti
 	struct strbuf out;
 	strbuf_init(&out);
 	struct http_site *site = site_acquire(s);
-	write_metrics(s, site, &out);
+	struct gauges g;
+	write_metrics(s, site_gauges(site, &g) ? &g : NULL, &out);
 	site_release(site);
 	size_t len = out.len;
 	char *data = strbuf_steal(&out);
@@ -798,12 +1127,16 @@ static enum MHD_Result route(struct http_server *s, struct MHD_Connection *c, st
 	if (site == NULL) /* listening, the first snapshot not yet published: come back */
 		return answer_starting(c, rq);
 	const struct entry *e = lookup(site, token);
-	const struct http_blob *b = e == NULL ? NULL : feed ? &e->feed : &e->page;
-	if (b == NULL || b->data == NULL) {
-		site_release(site);
-		return answer_text(c, rq, MHD_HTTP_NOT_FOUND, not_found, NULL);
-	}
-	return answer_blob(c, rq, site, b, feed ? &feed_kind : &page_kind);
+	enum http_part part = feed ? HTTP_FEED
+			      : e != NULL && (e->parts & HTTP_BIT(HTTP_MOVED)) ? HTTP_MOVED
+									  : HTTP_PAGE;
+	enum MHD_Result ret;
+	if (e == NULL || !(e->parts & HTTP_BIT(part)))
+		ret = answer_text(c, rq, MHD_HTTP_NOT_FOUND, not_found, NULL);
+	else
+		ret = answer_part(s, c, rq, site, e, part);
+	site_release(site);
+	return ret;
 }
 
 
@@ -883,9 +1216,10 @@ static enum form_access form_access(struct http_server *s, const char *url)
 	const char *token = form_token(url, &action);
 	struct http_site *site = site_acquire(s);
 	const struct entry *e = site != NULL && token != NULL ? lookup(site, token) : NULL;
-	enum form_access a = e == NULL || e->page.data == NULL ? FORM_UNKNOWN
-			     : e->forms			 ? FORM_OPEN
-							 : FORM_READ_ONLY;
+	enum form_access a = e == NULL || !(e->parts & (HTTP_BIT(HTTP_PAGE) | HTTP_BIT(HTTP_MOVED)))
+				     ? FORM_UNKNOWN
+			     : e->parts & HTTP_BIT(HTTP_PAGE) ? FORM_OPEN
+							      : FORM_READ_ONLY;
 	site_release(site);
 	return a;
 }
@@ -1272,6 +1606,7 @@ static unsigned short bound_port(struct MHD_Daemon *d, unsigned short fallback)
 
 static void server_free(struct http_server *s)
 {
+	cache_finish(&s->cache);
 	guard_free(s->guard);
 	pthread_cond_destroy(&s->stop_cond);
 	pthread_mutex_destroy(&s->lock);
@@ -1302,6 +1637,10 @@ static struct http_server *server_new(const struct http_options *opt, struct pz_
 	s->origin = opt->origin ? xstrdup(opt->origin) : NULL;
 	s->on_form = opt->on_form;
 	s->form_user = opt->form_user;
+	s->render = opt->render;
+	cache_init(&s->cache, opt->cache);
+	for (size_t i = 0; i < HTTP_PARTS; i++)
+		atomic_init(&s->renders[i], 0);
 	for (size_t i = 0; i < N_CODES; i++)
 		atomic_init(&s->requests[i], 0);
 	atomic_init(&s->feed_bytes, 0);

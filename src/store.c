@@ -679,6 +679,45 @@ static int get_token(struct store *s, const char *sql, const char *office, char 
 	return 0;
 }
 
+int store_all_tokens(struct store *s, enum store_token_kind kind, store_token_fn each,
+		     void *user, struct pz_error *err)
+{
+	static const char *const sql[] = {
+		[STORE_FEED_TOKEN] = "SELECT office, token FROM token",
+		[STORE_PAGE_TOKEN] = "SELECT office, token FROM page_token",
+		[STORE_FORM_TOKEN] = "SELECT substr(key, 6), value FROM meta "
+				     "WHERE key >= 'csrf:' AND key < 'csrf;'",
+	};
+	sqlite3_stmt *st;
+	if (prepare(s, sql[kind], &st, err) < 0)
+		return -1;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *office = sqlite3_column_text(st, 0);
+		const unsigned char *token = sqlite3_column_text(st, 1);
+		if (office != NULL && token != NULL)
+			each(user, (const char *)office, (const char *)token);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(s, err, "read tokens from");
+}
+
+int store_audit_heads(struct store *s, store_head_fn each, void *user, struct pz_error *err)
+{
+	sqlite3_stmt *st;
+	if (prepare(s, "SELECT office, max(id) FROM audit "
+		    "WHERE kind IN ('marked', 'marked-again', 'undone') GROUP BY office", &st, err) < 0)
+		return -1;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *office = sqlite3_column_text(st, 0);
+		if (office != NULL)
+			each(user, (const char *)office, sqlite3_column_int64(st, 1));
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(s, err, "read the audit trail of");
+}
+
 static int set_token(struct store *s, const char *sql, const char *office, const char *token,
 		     time_t at, struct pz_error *err)
 {

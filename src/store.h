@@ -198,6 +198,15 @@ int store_set_page_token(struct store *s, const char *office, const char *token,
 int store_feed_event(struct store *s, const char *uid, unsigned long long hash, time_t now,
 		     unsigned *sequence, time_t *modified, struct pz_error *err);
 
+/* Every token of one kind, office by office, in one query: each(user, office, token). */
+enum store_token_kind { STORE_FEED_TOKEN, STORE_PAGE_TOKEN, STORE_FORM_TOKEN };
+typedef void (*store_token_fn)(void *user, const char *office, const char *token);
+int store_all_tokens(struct store *s, enum store_token_kind kind, store_token_fn each,
+		     void *user, struct pz_error *err);
+/* The latest audit row of a mark or undo of each office (the trail only grows, so it moves
+ * with every one): each(user, office, id). */
+typedef void (*store_head_fn)(void *user, const char *office, long long id);
+int store_audit_heads(struct store *s, store_head_fn each, void *user, struct pz_error *err);
 /* A small named value (form tokens, ...): *found is false when key has none. */
 int store_meta(struct store *s, const char *key, char *value, size_t size, bool *found,
 	       struct pz_error *err);

@@ -3,7 +3,8 @@
  *   http-serve PORT_FILE DIR
  *
  * DIR/TOKEN.ics is a feed and DIR/TOKEN.html its office page (optional: without it the token
- * is feed-only); Last-Modified is the file's mtime. DIR/gauges, when present, holds the three
+ * is feed-only, its page read-only); Last-Modified is the file's mtime, and the ETag names
+ * the bytes of the whole directory. DIR/gauges, when present, holds the three
  * reminder gauges "PENDING SENT FAILED". Environment: PLAZO_HTTP_ADDRESS (127.0.0.1),
  * PLAZO_HTTP_TIMEOUT (2 seconds), PLAZO_HTTP_CONNECTION_LIMIT (256), PLAZO_HTTP_PER_CLIENT,
  * PLAZO_HTTP_RESERVE, PLAZO_HTTP_HEADER_TIMEOUT (seconds), PLAZO_HTTP_TRUSTED_PROXIES (the
@@ -14,6 +15,7 @@
  * SIGINT stop the server and exit 0. Exit status 1 when the server cannot start, 2 on usage.
  */
 #include <dirent.h>
+#include <pthread.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -22,6 +24,7 @@
 #include <sys/stat.h>
 
 #include "error.h"
+#include "hash.h"
 #include "http.h"
 #include "log.h"
 #include "strbuf.h"
@@ -56,48 +59,100 @@ static bool is_feed_name(const char *name)
 	       strcmp(name + 32, ".ics") == 0;
 }
 
-static void add_token(struct http_site *site, const char *dir, const char *name)
+/* The tokens of DIR, each its own office slot: what the renderer reads again. */
+struct served {
+	pthread_mutex_t lock; /* the list changes on SIGHUP, renderers read it */
+	char *dir;
+	char (*tokens)[33];
+	size_t n, cap;
+};
+
+static char *part_path(const struct served *sv, size_t slot, enum http_part part)
 {
-	char token[33];
-	memcpy(token, name, 32);
-	token[32] = '\0';
-	char *path = xasprintf("%s/%s", dir, name);
-	size_t feed_len = 0, page_len = 0;
-	time_t feed_mtime = 0, page_mtime = 0;
-	char *feed = read_file(path, &feed_len, &feed_mtime);
-	free(path);
-	path = xasprintf("%s/%s.html", dir, token);
-	char *page = read_file(path, &page_len, &page_mtime);
-	free(path);
-	if (feed != NULL)
-		http_site_add(site, token, feed, feed_len, feed_mtime, page, page_len, page_mtime,
-			      false);
-	else
-		free(page);
+	return xasprintf("%s/%s%s", sv->dir, sv->tokens[slot], part == HTTP_FEED ? ".ics" : ".html");
 }
 
-static struct http_site *load_site(const char *dir)
+/* The renderer: the file as it is now (the test changes files only with a SIGHUP). */
+static unsigned render(void *user, struct http_site *site, size_t slot, enum http_part part,
+		       struct strbuf *out, struct http_version *v)
+{
+	struct served *sv = user;
+	pthread_mutex_lock(&sv->lock);
+	char *path = slot < sv->n ? part_path(sv, slot, part) : NULL;
+	size_t len;
+	time_t mtime;
+	char *data = path != NULL ? read_file(path, &len, &mtime) : NULL;
+	pthread_mutex_unlock(&sv->lock);
+	free(path);
+	if (data == NULL)
+		return 404;
+	strbuf_append(out, data, len);
+	free(data);
+	http_site_version(site, slot, part, v);
+	return 0;
+}
+
+/* Adds a token's feed (and page, read-only, when TOKEN.html exists) stamped with the files'
+ * mtimes; *gen takes in their bytes, so that new bytes get new validators. */
+static void add_token(struct http_site *site, struct served *sv, size_t slot, uint64_t *gen)
+{
+	unsigned parts = 0;
+	for (enum http_part part = HTTP_FEED; part <= HTTP_MOVED; part += 2) {
+		char *path = part_path(sv, slot, part);
+		size_t len;
+		time_t mtime;
+		char *data = read_file(path, &len, &mtime);
+		free(path);
+		if (data == NULL)
+			continue;
+		*gen = hash_bytes(hash_bytes(*gen, data, len), &mtime, sizeof(mtime));
+		free(data);
+		parts |= HTTP_BIT(part);
+		if (site != NULL) /* a state of its own, stamped with the file's mtime */
+			http_site_set(site, slot, HTTP_BIT(part), (uint64_t)mtime + 1, mtime);
+	}
+	if (site != NULL)
+		http_site_add(site, sv->tokens[slot], slot, parts);
+}
+
+static void list_tokens(struct served *sv)
+{
+	sv->n = 0;
+	DIR *d = opendir(sv->dir);
+	if (d == NULL) {
+		fprintf(stderr, "http-serve: %s: %s\n", sv->dir, strerror(errno));
+		return;
+	}
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL)
+		if (is_feed_name(de->d_name)) {
+			sv->tokens = xgrow(sv->tokens, &sv->cap, sv->n + 1, sizeof(*sv->tokens));
+			snprintf(sv->tokens[sv->n++], 33, "%.32s", de->d_name);
+		}
+	closedir(d);
+}
+
+static struct http_site *load_site(struct served *sv)
 {
 	long gauges[3] = {0, 0, 0};
-	char *path = xasprintf("%s/gauges", dir);
+	char *path = xasprintf("%s/gauges", sv->dir);
 	FILE *f = fopen(path, "r");
 	free(path);
 	if (f != NULL) {
 		if (fscanf(f, "%ld %ld %ld", &gauges[0], &gauges[1], &gauges[2]) != 3)
-			fprintf(stderr, "http-serve: %s/gauges: expected three numbers\n", dir);
+			fprintf(stderr, "http-serve: %s/gauges: expected three numbers\n", sv->dir);
 		fclose(f);
 	}
-	struct http_site *site = http_site_new(gauges[0], gauges[1], gauges[2]);
-	DIR *d = opendir(dir);
-	if (d == NULL) {
-		fprintf(stderr, "http-serve: %s: %s\n", dir, strerror(errno));
-		return site;
-	}
-	struct dirent *de;
-	while ((de = readdir(d)) != NULL)
-		if (is_feed_name(de->d_name))
-			add_token(site, dir, de->d_name);
-	closedir(d);
+	pthread_mutex_lock(&sv->lock);
+	list_tokens(sv);
+	uint64_t gen = HASH_FNV_BASIS;
+	for (size_t i = 0; i < sv->n; i++)
+		add_token(NULL, sv, i, &gen);
+	struct http_site *site = http_site_new(gen, sv->n, 0, 0);
+	for (size_t i = 0; i < sv->n; i++)
+		add_token(site, sv, i, &gen);
+	pthread_mutex_unlock(&sv->lock);
+	http_site_set_counts(site, gauges[0], gauges[1], gauges[2]);
 	return site;
 }
 
@@ -138,6 +193,7 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	const char *address = getenv("PLAZO_HTTP_ADDRESS");
 	const char *metrics = getenv("PLAZO_HTTP_METRICS_ADDRESS");
+	struct served sv = {.lock = PTHREAD_MUTEX_INITIALIZER, .dir = argv[2]};
 	struct http_options opt = {
 		.address = address != NULL ? address : "127.0.0.1",
 		.port = 0,
@@ -148,6 +204,9 @@ int main(int argc, char **argv)
 		.trusted_proxies = getenv("PLAZO_HTTP_TRUSTED_PROXIES"),
 		.timeout = env_unsigned("PLAZO_HTTP_TIMEOUT", 2),
 		.metrics_address = metrics != NULL ? metrics : "127.0.0.1",
+		.render = render,
+		.form_user = &sv,
+		.cache = 1 << 20,
 	};
 	struct http_server *server;
 	struct pz_error err = {0};
@@ -155,7 +214,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "http-serve: %s: %s\n", pz_errc_name(err.code), err.msg);
 		return 1;
 	}
-	http_publish(server, load_site(argv[2]));
+	http_publish(server, load_site(&sv));
 	char *metrics_file = xasprintf("%s.metrics", argv[1]);
 	if (write_port(metrics_file, http_metrics_port(server)) != 0 ||
 	    write_port(argv[1], http_port(server)) != 0)
@@ -165,9 +224,10 @@ int main(int argc, char **argv)
 		int sig = 0;
 		if (sigwait(&set, &sig) != 0 || sig != SIGHUP)
 			break;
-		http_publish(server, load_site(argv[2]));
+		http_publish(server, load_site(&sv));
 		log_notice("published snapshot generation=%u", generation + 1);
 	}
 	http_stop(server);
+	free(sv.tokens);
 	return 0;
 }

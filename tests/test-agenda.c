@@ -125,6 +125,44 @@ static void office_zone(struct test_state *ts)
 	unload(&f);
 }
 
+/* One office's agenda from its own activities (what a page renders from) is the agenda
+ * of the whole pass, item for item, for every office of the seed, on the whole plan. */
+static void one_office(struct test_state *ts)
+{
+	struct fixture f;
+	load(ts, &f, "2023-03-01T08:00", 100000);
+	struct pz_error err = {0};
+	time_t now = 0;
+	CHECK(ts, calendar_parse_instant("2023-03-01T08:00", "America/Bogota", &now, &err) == 0);
+	size_t *acts = calloc(f.plan.n_activities + 1, sizeof(*acts));
+	size_t compared = 0;
+	for (size_t o = 0; o < f.cfg.n_offices; o++) {
+		size_t n = 0;
+		for (size_t a = 0; a < f.plan.n_activities; a++) {
+			const struct activity *act = &f.plan.activities[a];
+			for (size_t k = 0; k < act->office_count; k++)
+				if (f.plan.office_refs[act->office_first + k] == o)
+					acts[n++] = a;
+		}
+		struct agenda one = {0};
+		CHECK(ts, agenda_build_office(&f.plan, &f.cfg, now, 100000, o, acts, n, &one,
+					      &err) == 0);
+		CHECK_INT_EQ(ts, one.len, f.ag[o].len);
+		CHECK_INT_EQ(ts, one.n_overdue, f.ag[o].n_overdue);
+		CHECK(ts, date_to_days(one.today) == date_to_days(f.ag[o].today));
+		for (size_t i = 0; i < one.len && i < f.ag[o].len; i++, compared++) {
+			const struct agenda_item *x = &one.items[i], *y = &f.ag[o].items[i];
+			CHECK(ts, x->activity == y->activity && x->milestone == y->milestone &&
+					  x->days == y->days && x->workdays == y->workdays &&
+					  x->due_closed == y->due_closed);
+		}
+		agenda_free(&one, 1);
+	}
+	CHECK(ts, compared > 60);
+	free(acts);
+	unload(&f);
+}
+
 static void parse_instant(struct test_state *ts)
 {
 	struct pz_error err;
@@ -147,4 +185,4 @@ static void parse_instant(struct test_state *ts)
 }
 
 TEST_MAIN(TEST(secretaria_general), TEST(due_today), TEST(due_on_sunday), TEST(office_zone),
-	  TEST(parse_instant))
+	  TEST(parse_instant), TEST(one_office))

@@ -2,7 +2,7 @@
  * feed and page served on a loopback port, and requests written by hand on a socket.
  * Routing (feeds, pages, healthz, unknown tokens, methods), the validators and conditional
  * requests (If-None-Match over If-Modified-Since, weak and list forms, HEAD), a publish
- * replacing what is served, and the form path: what reaches the handler, and the refusals
+ * in another state replacing what is served (the validators name the state, not the bytes), and the form path: what reaches the handler, and the refusals
  * (another site, a read-only token, another media type, a body too large) that never do. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -48,12 +48,28 @@ static void on_form(void *user, const char *token, const char *action, const str
 	snprintf(reply->location, sizeof(reply->location), "/o/%s#%s", token, form->item);
 }
 
-static struct http_site *site_with(const char *feed)
+/* What the renderer serves: the feed of the snapshot published last, the page. */
+static const char *served_feed = FEED;
+
+static unsigned render(void *user, struct http_site *site, size_t slot, enum http_part part,
+		       struct strbuf *out, struct http_version *v)
 {
-	struct http_site *site = http_site_new(1, 2, 3);
-	http_site_add(site, TOKEN, xstrdup(feed), strlen(feed), MODIFIED, xstrdup(PAGE),
-		      strlen(PAGE), MODIFIED, true);
-	http_site_add(site, READ_ONLY, NULL, 0, 0, xstrdup(PAGE), strlen(PAGE), MODIFIED, false);
+	strbuf_puts(out, part == HTTP_FEED ? served_feed : PAGE);
+	http_site_version(site, slot, part, v);
+	return 0;
+}
+
+/* One office slot: its feed and page with forms under TOKEN, the read-only page under
+ * READ_ONLY, in state state (another state: other validators), stamped MODIFIED. */
+static struct http_site *site_with(const char *feed, uint64_t state)
+{
+	struct http_site *site = http_site_new(1, 1, 0, MODIFIED);
+	http_site_set_counts(site, 1, 2, 3);
+	http_site_add(site, TOKEN, 0, HTTP_BIT(HTTP_FEED) | HTTP_BIT(HTTP_PAGE));
+	http_site_add(site, READ_ONLY, 0, HTTP_BIT(HTTP_MOVED));
+	http_site_set(site, 0, HTTP_BIT(HTTP_FEED) | HTTP_BIT(HTTP_PAGE) | HTTP_BIT(HTTP_MOVED),
+		      state, MODIFIED);
+	served_feed = feed;
 	return site;
 }
 
@@ -68,6 +84,8 @@ static struct http_server *start(struct seen *seen)
 		.origin = ORIGIN,
 		.on_form = on_form,
 		.form_user = seen,
+		.render = render,
+		.cache = 1 << 20,
 	};
 	struct http_server *s = NULL;
 	struct pz_error err = {0};
@@ -75,7 +93,7 @@ static struct http_server *start(struct seen *seen)
 		fprintf(stderr, "http_start: %s\n", err.msg);
 		exit(EXIT_FAILURE);
 	}
-	http_publish(s, site_with(FEED));
+	http_publish(s, site_with(FEED, 1));
 	return s;
 }
 
@@ -245,8 +263,8 @@ static void conditional(struct test_state *ts)
 		}
 		strbuf_finish(&r.raw);
 	}
-	/* a new snapshot with other bytes: another ETag, the old one no longer matches */
-	http_publish(s, site_with(FEED "X"));
+	/* a new snapshot in another state: another ETag, the old one no longer matches */
+	http_publish(s, site_with(FEED "X", 2));
 	snprintf(extra, sizeof(extra), "If-None-Match: %s\r\n", etag);
 	CHECK_INT_EQ(ts, get(port, "/feeds/" TOKEN ".ics", extra, &r), 200);
 	CHECK_STR_EQ(ts, r.body, FEED "X");
