@@ -85,8 +85,9 @@ struct http_form_reply {
 	char message[256];
 };
 
-/* Called from the server's thread for a POST that passed the cross-site checks (a matching
- * Origin when one is sent, Sec-Fetch-Site same-origin or none when sent, a form body) and
+/* Called from the server's thread for a POST that passed the cross-site checks (an Origin,
+ * when one is sent, that is origin or one of origins (origin.h: case and default ports do
+ * not count), Sec-Fetch-Site same-origin or none when sent, a form body) and
  * names a token of the current snapshot. The handler checks the form token and acts. */
 typedef void (*http_form_handler)(void *user, const char *token, const char *action,
 				  const struct http_form *form, struct http_form_reply *reply);
@@ -104,8 +105,10 @@ struct http_options {
 				     * rebuilt page then holds only its own thread */
 	const char *metrics_address; /* where /metrics is served ("127.0.0.1"); NULL: nowhere */
 	unsigned short metrics_port;  /* 0: an ephemeral port (http_metrics_port) */
-	const char *origin;         /* "https://plazo.example.gov.co": the only Origin a form
-				     * POST may come from */
+	const char *origin;         /* "https://plazo.example.gov.co": base_url's origin, which
+				     * a form POST may come from */
+	const char *origins;        /* "http://localhost:8080 http://plazo": the other origins it
+				     * may come from (origin.h), or NULL */
 	http_form_handler on_form;  /* NULL: forms answer 405 */
 	void *form_user;
 };
