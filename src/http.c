@@ -650,7 +650,8 @@ static enum MHD_Result refuse(struct MHD_Connection *c, struct request *rq, unsi
 	if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
 		kv[n][0] = MHD_HTTP_HEADER_RETRY_AFTER, kv[n++][1] = "5";
 	kv[n][0] = NULL;
-	struct MHD_Response *resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	struct MHD_Response *resp =
+		MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
 	if (resp == NULL)
 		free(body);
 	return queue(c, rq, status, with_headers(resp, kv), len);

@@ -34,16 +34,18 @@ static const struct words reasons[] = {
 		 "No encontrado\n", false},
 	[REFUSAL_MOVED] =
 		{"Esta dirección ya no permite marcar entregas",
-		 "No se registró nada: la página de la oficina cambió de dirección, y desde esta "
-		 "ya no se pueden marcar entregas.",
-		 "El enlace nuevo llega en el próximo correo de plazos de la oficina; márquela "
-		 "desde allí.",
-		 "Esta dirección ya no permite marcar entregas: la página de la oficina cambió de "
-		 "dirección y el enlace nuevo llega en su próximo correo de plazos.\n",
+		 "No se registró nada: la página de la oficina cambió de dirección, y "
+		 "desde esta ya no se pueden marcar entregas.",
+		 "El enlace nuevo llega en el próximo correo de plazos de la oficina; marque la "
+		 "entrega desde allí.",
+		 "Esta dirección ya no permite marcar entregas: la página de la oficina "
+		 "cambió de dirección y el enlace nuevo llega en su próximo correo de "
+		 "plazos.\n",
 		 true},
 	[REFUSAL_MEDIA_TYPE] =
 		{"Solicitud rechazada",
-		 "No se registró nada: lo enviado no es un formulario de la página de la oficina.",
+		 "No se registró nada: lo enviado no es un formulario de la página de la "
+		 "oficina.",
 		 "Vuelva a la página de la oficina y use sus formularios.",
 		 "Se esperaba un formulario de la página (application/x-www-form-urlencoded).\n",
 		 true},

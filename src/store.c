@@ -452,9 +452,9 @@ int store_enqueue_settled_if_sent(struct store *s, const struct store_reminder *
 {
 	sqlite3_stmt *st;
 	if (prepare(s, "INSERT OR IGNORE INTO reminder (office, activity, milestone, due, stage,"
-		       " slot, state, next_attempt, done) SELECT ?1, ?2, ?3, ?4, ?5, ?6, 'superseded',"
-		       " ?6, ?6 WHERE EXISTS (SELECT 1 FROM reminder WHERE office = ?1 AND"
-		       " state = 'sent')",
+		       " slot, state, next_attempt, done)"
+		       " SELECT ?1, ?2, ?3, ?4, ?5, ?6, 'superseded', ?6, ?6 WHERE EXISTS"
+		       " (SELECT 1 FROM reminder WHERE office = ?1 AND state = 'sent')",
 		    &st, err) < 0)
 		return -1;
 	sqlite3_bind_text(st, 1, r->office, -1, SQLITE_STATIC);
