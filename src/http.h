@@ -12,7 +12,9 @@
  * and on its own listener (metrics_address, the convention of Prometheus exporters: behind
  * a local reverse proxy every client would look like loopback):
  *   /metrics          Prometheus text format
- * Unknown paths and tokens answer 404. A malformed request (a space before a header's colon,
+ * Unknown paths and tokens answer 404. A refusal under /o/TOKEN (403, 404, 405, 409, 413,
+ * 415, 429, 503, the form handler's 400) is a Spanish HTML page linking back to the office's
+ * page (refusal.h); elsewhere it is plain text. A malformed request (a space before a header's colon,
  * Content-Length twice, a Transfer-Encoding other than chunked, a TE naming an unknown
  * coding) answers 400. Connections are guarded (guard.h): per client address, a bound on the
  * time headers take, a reserve for requests being answered. Tokens are found through a keyed hash and compared
