@@ -246,7 +246,8 @@ static void origins(struct test_state *ts)
 {
 	struct config cfg;
 	struct diag_list d;
-	read_text(&cfg, &d, "[http]\norigins = http://localhost:8080, HTTPS://Plazo:443\n" OFFICE_A);
+	read_text(&cfg, &d,
+		  "[http]\norigins = http://localhost:8080, HTTPS://Plazo:443\n" OFFICE_A);
 	CHECK_INT_EQ(ts, d.len, 0);
 	CHECK_STR_EQ(ts, cfg.http.origins, "http://localhost:8080, HTTPS://Plazo:443");
 	config_finish(&cfg);
