@@ -539,8 +539,8 @@ static struct request *request_new(struct MHD_Connection *c, const char *url, co
 	rq->path = loggable(url, 120);
 	size_t pp = strlen(PAGE_PREFIX);
 	if (strncmp(url, PAGE_PREFIX, pp) == 0 && strlen(url + pp) >= TOKEN_LEN &&
-	    is_token(url + pp) && strchr("/", url[pp + TOKEN_LEN]) != NULL)
-		memcpy(rq->page, url + pp, TOKEN_LEN); /* "/" or the end */
+	    is_token(url + pp) && (url[pp + TOKEN_LEN] == '\0' || url[pp + TOKEN_LEN] == '/'))
+		memcpy(rq->page, url + pp, TOKEN_LEN);
 	const union MHD_ConnectionInfo *ci =
 		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	const struct sockaddr *sa = ci != NULL ? ci->client_addr : NULL;
