@@ -12,6 +12,7 @@
 
 #include <ini.h>
 
+#include "origin.h"
 #include "xalloc.h"
 
 enum section_kind {
@@ -495,6 +496,28 @@ static void parse_proxies(struct parse_ctx *ctx, const char *key, const char *va
 	ctx->cfg->http.trusted_proxies = xstrdup(value);
 }
 
+/* [http] origins: every entry an origin (origin.h), such as http://plazo:8080. */
+static void parse_origins(struct parse_ctx *ctx, const char *key, const char *value)
+{
+	char normal[ORIGIN_MAX + 1];
+	for (const char *p = value;;) {
+		p += strspn(p, " \t,");
+		if (*p == '\0')
+			break;
+		size_t n = strcspn(p, " \t,");
+		if (!origin_normalize(p, n, normal, sizeof(normal))) {
+			error_at(ctx, "config-bad-value",
+				 "%s: '%.*s' is not an origin such as http://plazo:8080 (scheme, "
+				 "host and port, no path)",
+				 key, (int)n, p);
+			return;
+		}
+		p += n;
+	}
+	free(ctx->cfg->http.origins);
+	ctx->cfg->http.origins = xstrdup(value);
+}
+
 static void parse_escalation_after(struct parse_ctx *ctx, const char *key, const char *value)
 {
 	if (!parse_lead(value, strlen(value), &ctx->cfg->escalation.after))
@@ -726,6 +749,7 @@ static const struct key_rule rules[] = {
 	 .def = "10s"},
 	{R(HTTP, "trusted_proxies", CUSTOM, 0), .parse = parse_proxies},
 	{R(HTTP, "cache", SIZE, CFG(http.cache)), .min = 0, .max = 1ULL << 40, .def = "64M"},
+	{R(HTTP, "origins", CUSTOM, 0), .parse = parse_origins},
 	{R(FEEDS, "past_days", UINT, CFG(http.past_days)), .min = 0, .max = 100000, .def = "365"},
 	{R(FEEDS, "refresh_minutes", UINT, CFG(http.refresh_minutes)), .min = 0, .max = 100000,
 	 .def = "360"},
@@ -1207,6 +1231,7 @@ void config_finish(struct config *cfg)
 	free(cfg->http.address);
 	free(cfg->http.metrics_address);
 	free(cfg->http.trusted_proxies);
+	free(cfg->http.origins);
 	free(cfg->escalation.office);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -100,6 +100,8 @@ struct config_http {
 	unsigned connection_reserve; /* slots waiting connections cannot take (32) */
 	unsigned header_timeout;  /* seconds a request's headers may take (10) */
 	char *trusted_proxies;    /* "127.0.0.1 10.0.0.0/8": reverse proxies, or NULL */
+	char *origins;            /* "http://localhost:8080 http://plazo": origins the page's
+				   * forms may come from besides base_url's (origin.h), or NULL */
 	unsigned past_days;       /* feeds keep milestones due at most this long ago (365) */
 	unsigned refresh_minutes; /* refresh hint in the feeds (360) */
 	unsigned undo_for;        /* seconds a "delivered" mark can be undone on the page (7d) */

@@ -949,6 +949,7 @@ static int start_http(struct daemon *d)
 		.metrics_address = h->metrics_address,
 		.metrics_port = (unsigned short)h->metrics_port,
 		.origin = d->origin,
+		.origins = h->origins,
 		.on_form = on_form,
 		.form_user = d,
 		.render = render,

@@ -21,6 +21,8 @@
 #include "guard.h"
 #include "hash.h"
 #include "log.h"
+#include "origin.h"
+#include "refusal.h"
 #include "strbuf.h"
 #include "urlform.h"
 #include "xalloc.h"
@@ -38,10 +40,6 @@
 #define METRICS_TYPE "text/plain; version=0.0.4; charset=utf-8"
 /* A form body: its fields percent-encoded (3 bytes a byte at worst) and their names. */
 #define FORM_BODY_MAX ((size_t)16384)
-#define FORM_TOO_LARGE "El formulario es demasiado largo.\n"
-#define MOVED_TEXT                                                                          \
-	"Esta dirección ya no permite marcar entregas: la página de la oficina cambió de "  \
-	"dirección y el enlace nuevo llega en su próximo correo de plazos.\n"
 
 /* Status codes this module answers; libmicrohttpd answers 414/431/400 without asking us. */
 static const unsigned counted_codes[] = {200, 303, 304, 400, 403, 404, 405, 409, 413, 415, 429, 503};
@@ -120,7 +118,7 @@ struct http_server {
 	atomic_ullong passes; /* send passes of the daemon (http_count_pass) */
 	atomic_ullong renders[HTTP_PARTS];
 	struct cache cache;
-	char *origin;              /* the only Origin a form may come from */
+	char *origins;             /* the Origins a form may come from (origin.h), or NULL */
 	http_form_handler on_form;
 	void *form_user;
 	http_render_fn render;
@@ -141,6 +139,8 @@ struct request {
 	char *method; /* loggable copies (see loggable) */
 	char *path;
 	char client[INET6_ADDRSTRLEN];
+	char page[TOKEN_LEN + 1]; /* the token of /o/TOKEN[/...], "" elsewhere: a refusal
+				   * there is an HTML page (refusal.h) */
 };
 
 /* Where a part is served from: its media type and caching policy. */
@@ -774,6 +774,10 @@ static struct request *request_new(struct MHD_Connection *c, const char *url, co
 	strbuf_init(&rq->body);
 	rq->method = loggable(method, 16);
 	rq->path = loggable(url, 120);
+	size_t pp = strlen(PAGE_PREFIX);
+	if (strncmp(url, PAGE_PREFIX, pp) == 0 && strlen(url + pp) >= TOKEN_LEN &&
+	    is_token(url + pp) && (url[pp + TOKEN_LEN] == '\0' || url[pp + TOKEN_LEN] == '/'))
+		memcpy(rq->page, url + pp, TOKEN_LEN);
 	const union MHD_ConnectionInfo *ci =
 		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	const struct sockaddr *sa = ci != NULL ? ci->client_addr : NULL;
@@ -861,21 +865,40 @@ static enum MHD_Result answer_text(struct MHD_Connection *c, struct request *rq,
 	return queue(c, rq, status, with_headers(resp, kv), len);
 }
 
+/* A refusal: under /o/TOKEN an HTML page for the person at the browser, elsewhere plain
+ * text (refusal.h); a 503 says when to come back (Retry-After), allow (or NULL) is sent as
+ * the Allow field. */
+static enum MHD_Result refuse(struct MHD_Connection *c, struct request *rq, unsigned status,
+			      enum refusal_reason why, const char *detail, const char *allow)
+{
+	size_t len;
+	bool html;
+	char *body = refusal_body(why, status, detail, rq->page[0] ? rq->page : NULL, &len, &html);
+	const char *kv[7][2] = {
+		{MHD_HTTP_HEADER_CONTENT_TYPE, html ? page_kind.type : TEXT_TYPE},
+		{MHD_HTTP_HEADER_CACHE_CONTROL, "no-store"},
+		{"X-Content-Type-Options", "nosniff"},
+	};
+	size_t n = 3; /* then the optional fields, with no gap before the NULL that ends them */
+	if (html)
+		kv[n][0] = "Content-Security-Policy", kv[n++][1] = page_kind.csp;
+	if (allow != NULL)
+		kv[n][0] = MHD_HTTP_HEADER_ALLOW, kv[n++][1] = allow;
+	if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
+		kv[n][0] = MHD_HTTP_HEADER_RETRY_AFTER, kv[n++][1] = "5";
+	kv[n][0] = NULL;
+	struct MHD_Response *resp =
+		MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	if (resp == NULL)
+		free(body);
+	return queue(c, rq, status, with_headers(resp, kv), len);
+}
+
 /* 503 with Retry-After while the daemon starts: a calendar client that polls then must not
  * read a 404 (some drop a subscription that answers one) for a URL that is about to work. */
 static enum MHD_Result answer_starting(struct MHD_Connection *c, struct request *rq)
 {
-	static const char body[] = "Iniciando; intente de nuevo en unos segundos\n";
-	const char *kv[][2] = {
-		{MHD_HTTP_HEADER_CONTENT_TYPE, TEXT_TYPE},
-		{MHD_HTTP_HEADER_CACHE_CONTROL, "no-store"},
-		{MHD_HTTP_HEADER_RETRY_AFTER, "5"},
-		{NULL, NULL},
-	};
-	struct MHD_Response *resp = MHD_create_response_from_buffer(
-		sizeof(body) - 1, (void *)body, MHD_RESPMEM_PERSISTENT);
-	return queue(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE, with_headers(resp, kv),
-		     sizeof(body) - 1);
+	return refuse(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE, REFUSAL_STARTING, NULL, NULL);
 }
 
 /* The fields of a 200 or 304 for a part; a 304 carries the 200's validators and caching
@@ -1132,7 +1155,7 @@ static enum MHD_Result route(struct http_server *s, struct MHD_Connection *c, st
 									  : HTTP_PAGE;
 	enum MHD_Result ret;
 	if (e == NULL || !(e->parts & HTTP_BIT(part)))
-		ret = answer_text(c, rq, MHD_HTTP_NOT_FOUND, not_found, NULL);
+		ret = refuse(c, rq, MHD_HTTP_NOT_FOUND, REFUSAL_UNKNOWN, NULL, NULL);
 	else
 		ret = answer_part(s, c, rq, site, e, part);
 	site_release(site);
@@ -1175,13 +1198,13 @@ static bool parse_form(struct request *rq)
 			     sizeof(fields) / sizeof(fields[0]), rq->why, sizeof(rq->why));
 }
 
-/* A POST from another site is refused: Origin, when sent, must be ours, and
- * Sec-Fetch-Site, when sent, same-origin (or none: typed by the user). */
+/* A POST from another site is refused: Origin, when sent, must be base_url's or a listed
+ * one, and Sec-Fetch-Site, when sent, same-origin (or none: typed by the user). */
 static bool same_site(struct http_server *s, struct MHD_Connection *c)
 {
 	const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
 	const char *site = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-Fetch-Site");
-	if (origin != NULL && (s->origin == NULL || strcmp(origin, s->origin) != 0))
+	if (origin != NULL && !origin_listed(origin, s->origins))
 		return false;
 	return site == NULL || strcmp(site, "same-origin") == 0 || strcmp(site, "none") == 0;
 }
@@ -1244,23 +1267,20 @@ static enum MHD_Result form_begin(struct http_server *s, struct MHD_Connection *
 {
 	unsigned long long len;
 	if (!same_site(s, c))
-		return answer_text(c, rq, MHD_HTTP_FORBIDDEN,
-				   "Solicitud rechazada: viene de otro sitio.\n", NULL);
+		return refuse(c, rq, MHD_HTTP_FORBIDDEN, REFUSAL_OTHER_SITE, NULL, NULL);
 	switch (form_access(s, url)) {
 	case FORM_UNKNOWN:
-		return answer_text(c, rq, MHD_HTTP_NOT_FOUND, "No encontrado\n", NULL);
+		return refuse(c, rq, MHD_HTTP_NOT_FOUND, REFUSAL_UNKNOWN, NULL, NULL);
 	case FORM_READ_ONLY:
-		return answer_text(c, rq, MHD_HTTP_FORBIDDEN, MOVED_TEXT, NULL);
+		return refuse(c, rq, MHD_HTTP_FORBIDDEN, REFUSAL_MOVED, NULL, NULL);
 	case FORM_OPEN:
 		break;
 	}
 	if (!form_media_type(c))
-		return answer_text(c, rq, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
-				   "Se esperaba un formulario de la página "
-				   "(application/x-www-form-urlencoded).\n",
-				   NULL);
+		return refuse(c, rq, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, REFUSAL_MEDIA_TYPE, NULL,
+			      NULL);
 	if (content_length(c, &len) && len > FORM_BODY_MAX)
-		return answer_text(c, rq, MHD_HTTP_CONTENT_TOO_LARGE, FORM_TOO_LARGE, NULL);
+		return refuse(c, rq, MHD_HTTP_CONTENT_TOO_LARGE, REFUSAL_TOO_LARGE, NULL, NULL);
 	rq->form = xcalloc(1, sizeof(*rq->form));
 	return MHD_YES;
 }
@@ -1279,16 +1299,7 @@ static void queue_reply(struct MHD_Connection *c, struct request *rq,
 		*ret = queue(c, rq, MHD_HTTP_SEE_OTHER, with_headers(resp, kv), 0);
 		return;
 	}
-	char *body = xasprintf("%s\n", reply->message);
-	const char *kv[][2] = {
-		{MHD_HTTP_HEADER_CONTENT_TYPE, TEXT_TYPE},
-		{MHD_HTTP_HEADER_CACHE_CONTROL, "no-store"},
-		{NULL, NULL},
-	};
-	size_t len = strlen(body);
-	struct MHD_Response *resp =
-		MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
-	*ret = queue(c, rq, reply->status, with_headers(resp, kv), len);
+	*ret = refuse(c, rq, reply->status, REFUSAL_FORM, reply->message, NULL);
 }
 
 /* Last call: the body is read. The token is looked up again (a new snapshot may have come
@@ -1299,10 +1310,10 @@ static enum MHD_Result form_end(struct http_server *s, struct MHD_Connection *c,
 	enum form_access a = form_access(s, url);
 	if (a != FORM_OPEN)
 		return a == FORM_UNKNOWN
-			       ? answer_text(c, rq, MHD_HTTP_NOT_FOUND, "No encontrado\n", NULL)
-			       : answer_text(c, rq, MHD_HTTP_FORBIDDEN, MOVED_TEXT, NULL);
+			       ? refuse(c, rq, MHD_HTTP_NOT_FOUND, REFUSAL_UNKNOWN, NULL, NULL)
+			       : refuse(c, rq, MHD_HTTP_FORBIDDEN, REFUSAL_MOVED, NULL, NULL);
 	if (rq->form_refused)
-		return answer_text(c, rq, MHD_HTTP_CONTENT_TOO_LARGE, FORM_TOO_LARGE, NULL);
+		return refuse(c, rq, MHD_HTTP_CONTENT_TOO_LARGE, REFUSAL_TOO_LARGE, NULL, NULL);
 	struct http_form_reply reply = {MHD_HTTP_BAD_REQUEST, "", "Formulario no válido."};
 	if (!parse_form(rq)) {
 		snprintf(reply.message, sizeof(reply.message), "%s", rq->why);
@@ -1451,10 +1462,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (rq == NULL) {
 		*con_cls = rq = request_new(c, url, method);
 		if (!charge(s, c, rq))
-			return answer_text(c, rq, MHD_HTTP_TOO_MANY_REQUESTS,
-					   "Demasiadas conexiones desde su dirección; intente de "
-					   "nuevo en un momento.\n",
-					   NULL);
+			return refuse(c, rq, MHD_HTTP_TOO_MANY_REQUESTS, REFUSAL_BUSY, NULL, NULL);
 		const char *bad = bad_framing(c);
 		if (bad != NULL)
 			return answer_text(c, rq, MHD_HTTP_BAD_REQUEST, bad, NULL);
@@ -1462,8 +1470,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			return form_begin(s, c, rq, url);
 		if (!form && (strcmp(method, MHD_HTTP_METHOD_GET) == 0 || rq->head))
 			return MHD_YES;
-		return answer_text(c, rq, MHD_HTTP_METHOD_NOT_ALLOWED, "Método no permitido\n",
-				   form ? "POST" : "GET, HEAD");
+		return refuse(c, rq, MHD_HTTP_METHOD_NOT_ALLOWED, REFUSAL_METHOD, NULL,
+			      form ? "POST" : "GET, HEAD");
 	}
 	if (rq->status != 0) { /* already answered: drain */
 		*upload_data_size = 0;
@@ -1610,7 +1618,7 @@ static void server_free(struct http_server *s)
 	guard_free(s->guard);
 	pthread_cond_destroy(&s->stop_cond);
 	pthread_mutex_destroy(&s->lock);
-	free(s->origin);
+	free(s->origins);
 	free(s);
 }
 
@@ -1634,7 +1642,8 @@ static struct http_server *server_new(const struct http_options *opt, struct pz_
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&s->stop_cond, &ca);
 	pthread_condattr_destroy(&ca);
-	s->origin = opt->origin ? xstrdup(opt->origin) : NULL;
+	s->origins = xasprintf("%s %s", opt->origin ? opt->origin : "",
+			       opt->origins ? opt->origins : "");
 	s->on_form = opt->on_form;
 	s->form_user = opt->form_user;
 	s->render = opt->render;

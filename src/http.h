@@ -12,7 +12,9 @@
  * and on its own listener (metrics_address, the convention of Prometheus exporters: behind
  * a local reverse proxy every client would look like loopback):
  *   /metrics          Prometheus text format
- * Unknown paths and tokens answer 404. A malformed request (a space before a header's colon,
+ * Unknown paths and tokens answer 404. A refusal under /o/TOKEN (403, 404, 405, 409, 413,
+ * 415, 429, 503, the form handler's 400) is a Spanish HTML page linking back to the office's
+ * page (refusal.h); elsewhere it is plain text. A malformed request (a space before a header's colon,
  * Content-Length twice, a Transfer-Encoding other than chunked, a TE naming an unknown
  * coding) answers 400. Connections are guarded (guard.h): per client address, a bound on the
  * time headers take, a reserve for requests being answered. Tokens are found through a keyed hash and compared
@@ -123,8 +125,9 @@ struct http_form_reply {
 	char message[256];
 };
 
-/* Called from the server's thread for a POST that passed the cross-site checks (a matching
- * Origin when one is sent, Sec-Fetch-Site same-origin or none when sent, a form body) and
+/* Called from the server's thread for a POST that passed the cross-site checks (an Origin,
+ * when one is sent, that is origin or one of origins (origin.h: case and default ports do
+ * not count), Sec-Fetch-Site same-origin or none when sent, a form body) and
  * names a token of the current snapshot. The handler checks the form token and acts. */
 typedef void (*http_form_handler)(void *user, const char *token, const char *action,
 				  const struct http_form *form, struct http_form_reply *reply);
@@ -141,8 +144,10 @@ struct http_options {
 	unsigned threads;           /* serving threads (0 or 1: one) */
 	const char *metrics_address; /* where /metrics is served ("127.0.0.1"); NULL: nowhere */
 	unsigned short metrics_port;  /* 0: an ephemeral port (http_metrics_port) */
-	const char *origin;         /* "https://plazo.example.gov.co": the only Origin a form
-				     * POST may come from */
+	const char *origin;         /* "https://plazo.example.gov.co": base_url's origin, which
+				     * a form POST may come from */
+	const char *origins;        /* "http://localhost:8080 http://plazo": the other origins it
+				     * may come from (origin.h), or NULL */
 	http_form_handler on_form;  /* NULL: forms answer 405 */
 	void *form_user;
 	http_render_fn render;      /* renders feeds and pages (user: form_user) */

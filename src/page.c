@@ -148,15 +148,21 @@ static const char *office_name(const struct ctx *c, size_t o)
 	return off->name != NULL && off->name[0] != '\0' ? off->name : off->id;
 }
 
-static void put_head(const struct ctx *c)
+/* The document's start up to <body>, titled "Plazos — title". */
+static void put_head_titled(struct strbuf *out, const char *title)
 {
-	strbuf_puts(c->out,
+	strbuf_puts(out,
 		    "<!DOCTYPE html>\n<html lang=\"es\">\n<head>\n<meta charset=\"utf-8\">\n"
 		    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 		    "<meta name=\"robots\" content=\"noindex, nofollow\">\n"
 		    "<meta name=\"referrer\" content=\"same-origin\">\n<title>Plazos — ");
-	put_esc(c->out, office_name(c, c->office));
-	strbuf_printf(c->out, "</title>\n<style>\n%s</style>\n</head>\n<body>\n", style);
+	put_esc(out, title);
+	strbuf_printf(out, "</title>\n<style>\n%s</style>\n</head>\n<body>\n", style);
+}
+
+static void put_head(const struct ctx *c)
+{
+	put_head_titled(c->out, office_name(c, c->office));
 }
 
 static void put_header(const struct ctx *c)
@@ -628,4 +634,26 @@ void page_render_moved(const struct config *cfg, size_t office, const struct pag
 			 "</section>\n");
 	put_subscribe(&c, links);
 	strbuf_puts(out, "</main>\n</body>\n</html>\n");
+}
+
+void page_render_refusal(const struct page_refusal *r, struct strbuf *out)
+{
+	put_head_titled(out, r->title);
+	strbuf_puts(out, "<header>\n<h1>Plazos — ");
+	put_esc(out, r->title);
+	strbuf_puts(out, "</h1>\n</header>\n<main>\n<section id=\"rechazo\">\n<p>");
+	put_esc(out, r->what);
+	if (r->detail != NULL && r->detail[0] != '\0') {
+		strbuf_puts(out, "</p>\n<p class=\"empty\">");
+		put_esc(out, r->detail);
+	}
+	strbuf_puts(out, "</p>\n<p>");
+	put_esc(out, r->todo);
+	strbuf_puts(out, "</p>\n");
+	if (r->back != NULL) {
+		strbuf_puts(out, "<p><a class=\"btn\" id=\"volver\" href=\"");
+		put_esc(out, r->back);
+		strbuf_puts(out, "\">Volver a la página de la oficina</a></p>\n");
+	}
+	strbuf_puts(out, "</section>\n</main>\n</body>\n</html>\n");
 }

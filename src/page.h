@@ -56,4 +56,19 @@ void page_render(const struct plan *p, const struct config *cfg, size_t office,
 void page_render_moved(const struct config *cfg, size_t office, const struct page_links *links,
 		       struct strbuf *out);
 
+/* A request to an office's page or to its forms that was refused (http.c): the page that
+ * says so to a browser, in the page's look. All fields are borrowed, plain text (escaped
+ * here); detail and back may be NULL. */
+struct page_refusal {
+	const char *title;  /* what failed: "No se pudo registrar la entrega" */
+	const char *what;   /* what happened, in plain words */
+	const char *detail; /* the precise reason (a form handler's message), or NULL */
+	const char *todo;   /* what to do now */
+	const char *back;   /* the office's page, "/o/TOKEN" (a link "Volver a la página de la
+			     * oficina", id volver); NULL: the office is not known */
+};
+
+/* Appends the page of a refusal r. */
+void page_render_refusal(const struct page_refusal *r, struct strbuf *out);
+
 #endif

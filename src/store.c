@@ -447,6 +447,28 @@ int store_enqueue(struct store *s, const struct store_reminder *r, bool *added,
 	return 0;
 }
 
+int store_enqueue_settled_if_sent(struct store *s, const struct store_reminder *r, bool *added,
+				  struct pz_error *err)
+{
+	sqlite3_stmt *st;
+	if (prepare(s, "INSERT OR IGNORE INTO reminder (office, activity, milestone, due, stage,"
+		       " slot, state, next_attempt, done)"
+		       " SELECT ?1, ?2, ?3, ?4, ?5, ?6, 'superseded', ?6, ?6 WHERE EXISTS"
+		       " (SELECT 1 FROM reminder WHERE office = ?1 AND state = 'sent')",
+		    &st, err) < 0)
+		return -1;
+	sqlite3_bind_text(st, 1, r->office, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, r->activity, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, r->milestone);
+	sqlite3_bind_text(st, 4, r->due, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, r->stage, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, r->slot);
+	if (run(s, st, err) < 0)
+		return -1;
+	*added = sqlite3_changes(s->db) > 0;
+	return 0;
+}
+
 static void copy_text(char *dst, size_t size, const unsigned char *src)
 {
 	snprintf(dst, size, "%s", src ? (const char *)src : "");

@@ -86,6 +86,12 @@ int store_set_cursor(struct store *s, time_t at, struct pz_error *err);
 int store_enqueue(struct store *s, const struct store_reminder *r, bool *added,
 		  struct pz_error *err);
 
+/* Adds r settled (state superseded, done and next_attempt at r->slot) when its office
+ * already has a reminder sent and its key is not there yet; *added says whether it did.
+ * How an office that heard from plazo before counts as welcomed (welcome.h). */
+int store_enqueue_settled_if_sent(struct store *s, const struct store_reminder *r, bool *added,
+				  struct pz_error *err);
+
 /* Pending reminders whose next attempt is due at now, by office then slot; *out is
  * allocated (free() it). */
 int store_pending(struct store *s, time_t now, struct store_reminder **out, size_t *n,

@@ -19,8 +19,9 @@ int welcome_enqueue(const struct config *cfg, struct store *st, time_t at, size_
 		snprintf(row.office, sizeof(row.office), "%s", cfg->offices[i].id);
 		snprintf(row.activity, sizeof(row.activity), "%s", WELCOME_ACTIVITY);
 		snprintf(row.stage, sizeof(row.stage), "%s", WELCOME_STAGE);
-		bool fresh;
-		if (store_enqueue(st, &row, &fresh, err) < 0)
+		bool settled, fresh = false;
+		if (store_enqueue_settled_if_sent(st, &row, &settled, err) < 0 ||
+		    (!settled && store_enqueue(st, &row, &fresh, err) < 0))
 			return -1;
 		*added += fresh;
 	}

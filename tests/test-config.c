@@ -266,5 +266,31 @@ static void long_id(struct test_state *ts)
 	diag_list_finish(&d);
 }
 
-TEST_MAIN(TEST(good), TEST(bad), TEST(missing_file), TEST(policy), TEST(defaults), TEST(rule_table),
-	  TEST(long_id), TEST(plan_files))
+#define OFFICE_A "[office a]\nname = A\nemail = a@example.gov.co\n"
+
+/* [http] origins: a list of origins kept as written; an entry with a path (or no origin at
+ * all) is refused on its line, and the list keeps its default (none). */
+static void origins(struct test_state *ts)
+{
+	struct config cfg;
+	struct diag_list d;
+	read_text(&cfg, &d,
+		  "[http]\norigins = http://localhost:8080, HTTPS://Plazo:443\n" OFFICE_A);
+	CHECK_INT_EQ(ts, d.len, 0);
+	CHECK_STR_EQ(ts, cfg.http.origins, "http://localhost:8080, HTTPS://Plazo:443");
+	config_finish(&cfg);
+	diag_list_finish(&d);
+	read_text(&cfg, &d, "[http]\n\norigins = http://plazo https://plazo/o/\n" OFFICE_A);
+	CHECK_INT_EQ(ts, d.len, 1);
+	if (d.len == 1) {
+		CHECK_INT_EQ(ts, d.items[0].line, 3);
+		CHECK_STR_EQ(ts, d.items[0].code, "config-bad-value");
+		CHECK(ts, strstr(d.items[0].message, "'https://plazo/o/'") != NULL);
+	}
+	CHECK(ts, cfg.http.origins == NULL);
+	config_finish(&cfg);
+	diag_list_finish(&d);
+}
+
+TEST_MAIN(TEST(good), TEST(bad), TEST(missing_file), TEST(policy), TEST(defaults),
+	  TEST(rule_table), TEST(long_id), TEST(plan_files), TEST(origins))

@@ -2,8 +2,11 @@
  * feed and page served on a loopback port, and requests written by hand on a socket.
  * Routing (feeds, pages, healthz, unknown tokens, methods), the validators and conditional
  * requests (If-None-Match over If-Modified-Since, weak and list forms, HEAD), a publish
- * in another state replacing what is served (the validators name the state, not the bytes), and the form path: what reaches the handler, and the refusals
- * (another site, a read-only token, another media type, a body too large) that never do. */
+ * in another state replacing what is served (the validators name the state, not the
+ * bytes), and the form path: what reaches the handler, and the refusals (another site, a
+ * read-only token, another media type, a body too large) that never do; the origins
+ * accepted besides base_url's, and refusals as HTML pages under /o/ (503, 403, 429) and
+ * plain text elsewhere. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdbool.h>
@@ -13,6 +16,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "http.h"
@@ -347,9 +351,115 @@ static void forms(struct test_state *ts)
 	http_stop(s);
 }
 
+/* A server like start's, with [http] origins, a trusted proxy and one connection per client
+ * it forwards, and no snapshot published yet. */
+static struct http_server *start_bare(struct seen *seen)
+{
+	struct http_options opt = {
+		.address = "127.0.0.1",
+		.connection_limit = 16,
+		.per_client_limit = 1,
+		.header_timeout = 5,
+		.timeout = 5,
+		.threads = 1,
+		.trusted_proxies = "127.0.0.1",
+		.origin = ORIGIN,
+		.origins = "http://localhost:8080, HTTP://Plazo:80",
+		.on_form = on_form,
+		.form_user = seen,
+		.render = render,
+		.cache = 1 << 20,
+	};
+	struct http_server *s = NULL;
+	struct pz_error err = {0};
+	if (http_start(&s, &opt, &err) < 0) {
+		fprintf(stderr, "http_start: %s\n", err.msg);
+		exit(EXIT_FAILURE);
+	}
+	return s;
+}
+
+/* Whether r is the Spanish HTML refusal page, with (back) or without the link to the page. */
+static bool refusal_page(const struct reply *r, bool back)
+{
+	char v[128];
+	return header(r, "Content-Type", v, sizeof(v)) && strncmp(v, "text/html", 9) == 0 &&
+	       strstr(r->body, "<html lang=\"es\">") != NULL &&
+	       (strstr(r->body, "href=\"/o/" TOKEN "\"") != NULL) == back;
+}
+
+static bool plain_text(const struct reply *r)
+{
+	char v[128];
+	return header(r, "Content-Type", v, sizeof(v)) && strncmp(v, "text/plain", 10) == 0;
+}
+
+/* A connection that sent the headers of a POST and holds back its body: busy meanwhile. */
+static int hold(unsigned short port, const char *request)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
+	    write(fd, request, strlen(request)) != (ssize_t)strlen(request))
+		abort();
+	nanosleep(&(struct timespec){0, 300 * 1000 * 1000}, NULL); /* its headers are read */
+	return fd;
+}
+
+#define XFF "X-Forwarded-For: 10.1.1.1\r\n"
+
+/* Refusals under /o/TOKEN are the HTML page (refusal.h), elsewhere plain text: while starting
+ * (503, Retry-After), another site's Origin (403), a forwarded client over its limit (429);
+ * the listed origins are accepted whatever their case or default port. */
+static void refusal_pages(struct test_state *ts)
+{
+	struct seen seen = {0};
+	struct http_server *s = start_bare(&seen);
+	unsigned short port = http_port(s);
+	struct reply r;
+	char v[128];
+	CHECK_INT_EQ(ts, get(port, "/o/" TOKEN, NULL, &r), 503);
+	CHECK(ts, refusal_page(&r, true) && strstr(r.body, "iniciando") != NULL);
+	CHECK_STR_EQ(ts, header(&r, "Retry-After", v, sizeof(v)), "5");
+	strbuf_finish(&r.raw);
+	CHECK_INT_EQ(ts, get(port, "/feeds/" TOKEN ".ics", NULL, &r), 503);
+	CHECK(ts, plain_text(&r) && header(&r, "Retry-After", v, sizeof(v)) != NULL);
+	strbuf_finish(&r.raw);
+	http_publish(s, site_with(FEED, 1));
+	static const struct {
+		const char *origin;
+		int status;
+	} origins[] = {{"http://localhost:8080", 303}, {"http://plazo", 303},
+		       {"http://PLAZO:80", 303},	    {ORIGIN, 303},
+		       {"http://localhost:8081", 403}, {"https://localhost:8080", 403},
+		       {"http://plazo.evil.test", 403}, {"null", 403}};
+	for (size_t i = 0; i < sizeof(origins) / sizeof(origins[0]); i++) {
+		char h[256];
+		snprintf(h, sizeof(h), FORM_TYPE "Origin: %s\r\n", origins[i].origin);
+		if (post(port, "/o/" TOKEN "/entregar", h, BODY, &r) != origins[i].status)
+			fprintf(stderr, "Origin %s: %d\n", origins[i].origin, r.status);
+		CHECK_INT_EQ(ts, r.status, origins[i].status);
+		CHECK(ts, r.status != 403 || refusal_page(&r, true));
+		strbuf_finish(&r.raw);
+	}
+	CHECK_INT_EQ(ts, seen.calls, 4);
+	int fd = hold(port, "POST /o/" TOKEN "/entregar HTTP/1.1\r\nHost: plazo.test\r\n" XFF
+			    FORM_TYPE "Content-Length: 100\r\n\r\n");
+	CHECK_INT_EQ(ts, get(port, "/o/" TOKEN, XFF, &r), 429);
+	CHECK(ts, refusal_page(&r, true));
+	strbuf_finish(&r.raw);
+	CHECK_INT_EQ(ts, get(port, "/feeds/" TOKEN ".ics", XFF, &r), 429);
+	CHECK(ts, plain_text(&r));
+	strbuf_finish(&r.raw);
+	close(fd);
+	http_stop(s);
+}
+
 int main(void)
 {
 	log_init(LOG_LEVEL_ERROR);
-	static const struct test_case cases[] = {TEST(routes), TEST(conditional), TEST(forms)};
+	static const struct test_case cases[] = {TEST(routes), TEST(conditional), TEST(forms),
+						 TEST(refusal_pages)};
 	return test_run(cases, sizeof(cases) / sizeof(cases[0]));
 }

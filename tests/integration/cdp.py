@@ -21,7 +21,8 @@ class CdpError(Exception):
 
 
 class Browser:
-    def __init__(self, width=390, height=1200, timeout=30):
+    def __init__(self, width=390, height=1200, timeout=30, args=()):
+        """args: more Chromium switches (--host-resolver-rules=...)."""
         self.profile = tempfile.mkdtemp(prefix="plazo-chromium-")
         self.log = open(os.path.join(self.profile, "chromium.log"), "w+")
         self.proc = subprocess.Popen(
@@ -29,7 +30,7 @@ class Browser:
              "--no-first-run", "--disable-background-networking",
              "--disable-component-update", "--disable-sync",
              "--user-data-dir=" + self.profile, "--remote-debugging-port=0",
-             "--window-size=%d,%d" % (width, height), "about:blank"],
+             "--window-size=%d,%d" % (width, height)] + list(args) + ["about:blank"],
             stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log,
             start_new_session=True)
         self.ws = None

@@ -4,7 +4,8 @@
 # has one), listing what `plazo upcoming` lists for it (overdue, due within 30 days), with
 # its page and subscribe links, as format=flowed text; a second pass sends none; an office
 # added to the config later gets its own at the next pass, and nobody else a second one;
-# welcome = no sends none; a held queue keeps the welcomes until it is released.
+# welcome = no sends none; a held queue keeps the welcomes until it is released; switched on
+# after passes with it off, only offices that never got a digest are welcomed.
 set -u
 : "${PLAZO:?}" "${PLAZO_TESTDATA:?}" "${PLAZO_CONFIG:?}"
 PY=/usr/bin/python3
@@ -130,7 +131,33 @@ send "$cfg" 2023-03-01T08:10
 send "$cfg" 2023-03-01T08:30
 check "held, then released: one welcome per office" "$tmp/held-md" 2023-03-01T08:00 all
 
-# 6. the daemon: an office added by a reload (SIGHUP) is welcomed at once, not at its first
+# 6. welcome = no for a while, then switched on: the offices that got digests meanwhile are
+# not welcomed (their welcome rows are recorded settled), those that never got one are, and
+# so is an office added at the switch
+cfg=$(make_config late no)
+send "$cfg" 2023-03-01T08:00
+send "$cfg" 2023-03-15T08:00
+heard=$(ls "$tmp/late/maildir" 2>/dev/null | sort)
+[ -n "$heard" ] && ok "welcome = no: some offices got digests ($(echo $heard))" \
+    || bad "welcome = no: no digest at all, nothing to test"
+sed -i 's/^welcome = no$/welcome = yes/' "$cfg"
+cat >>"$cfg" <<'INI'
+
+[office archivo]
+name = Oficina de Archivo
+email = archivo@example.gov.co
+INI
+send "$cfg" 2023-03-16T08:00
+printf '%s\n' $heard >"$tmp/heard"
+never=$(sed -n 's/^\[office \(.*\)\]$/\1/p' "$cfg" | sort | comm -23 - "$tmp/heard")
+check "welcome switched on: only the offices that never got a digest welcomed ($(echo $never))" \
+    "$tmp/late/maildir" 2023-03-16T08:00 "$(echo $never)"
+"$PLAZO" -c "$cfg" status >"$tmp/status" 2>&1
+grep -q "^reminders: 0 pending" "$tmp/status" \
+    && ok "welcome switched on: no welcome left pending for the offices that had digests" \
+    || bad "welcome switched on: $(head -n 1 "$tmp/status")"
+
+# 7. the daemon: an office added by a reload (SIGHUP) is welcomed at once, not at its first
 # reminder stage (nothing else is due at 09:00 on 2023-03-01)
 cfg=$(make_config daemon yes)
 sed -i "s|^listen = .*|listen = 127.0.0.1:0|" "$cfg"
