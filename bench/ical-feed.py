@@ -32,7 +32,7 @@ def extract(src, dst):
             "categories") else []
         alarms = [a for a in ev.walk("VALARM")]
         if alarms:
-            e["alarm_days"] = -alarms[0].decoded("trigger").days
+            e["alarm_trigger_s"] = alarms[0].decoded("trigger").total_seconds()
             e["alarm_description"] = str(alarms[0].get("description"))
         events.append(e)
     json.dump({"head": head, "events": events}, open(dst, "w"), ensure_ascii=False)
@@ -64,10 +64,10 @@ def build(src):
         ev.add("description", e["description"])
         if e["categories"]:
             ev.add("categories", e["categories"])
-        if "alarm_days" in e:
+        if "alarm_trigger_s" in e:
             al = icalendar.Alarm()
             al.add("action", "DISPLAY")
-            al.add("trigger", dt.timedelta(days=-e["alarm_days"]))
+            al.add("trigger", dt.timedelta(seconds=e["alarm_trigger_s"]))
             al.add("description", e["alarm_description"])
             ev.add_component(al)
         cal.add_component(ev)

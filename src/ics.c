@@ -18,7 +18,7 @@
 
 /* What one event shows. Built the same way for the hash and for the calendar, so the hash
  * changes exactly when the rendered event does (SEQUENCE, DTSTAMP and LAST-MODIFIED aside). */
-struct shown {
+struct ics_shown {
 	struct strbuf summary;
 	struct strbuf description;
 	struct strbuf alarm; /* the VALARM's DESCRIPTION; empty without an alarm */
@@ -37,17 +37,18 @@ static bool is_space(char c)
 /* Appends text with every run of white space made one space, trimmed. */
 static void squeeze(struct strbuf *out, const char *text)
 {
-	bool gap = false, any = false;
-	for (; *text; text++) {
-		if (is_space(*text)) {
-			gap = any;
-			continue;
-		}
-		if (gap)
+	while (is_space(*text))
+		text++;
+	while (*text) {
+		size_t n = 0;
+		while (text[n] && !is_space(text[n]))
+			n++;
+		strbuf_append(out, text, n);
+		text += n;
+		while (is_space(*text))
+			text++;
+		if (*text)
 			strbuf_putc(out, ' ');
-		strbuf_putc(out, *text);
-		gap = false;
-		any = true;
 	}
 }
 
@@ -125,7 +126,7 @@ static void build_description(struct strbuf *out, const struct plan *p, const st
 	strbuf_printf(out, "\nFuente: %s:%u", basename_of(plan_activity_file(p, a)), a->line);
 }
 
-static void shown_build(struct shown *s, const struct plan *p, const struct config *cfg,
+static void shown_build(struct ics_shown *s, const struct plan *p, const struct config *cfg,
 			const struct ics_options *opt, size_t ai, size_t mi, const char *delivered)
 {
 	const struct activity *a = &p->activities[ai];
@@ -154,8 +155,10 @@ static void shown_build(struct shown *s, const struct plan *p, const struct conf
 	}
 }
 
-static void shown_finish(struct shown *s)
+static void shown_finish(struct ics_shown *s)
 {
+	if (s == NULL)
+		return;
 	strbuf_finish(&s->summary);
 	strbuf_finish(&s->description);
 	strbuf_finish(&s->alarm);
@@ -167,7 +170,7 @@ static uint64_t fnv1a(uint64_t h, const char *data, size_t len)
 	return hash_bytes(hash_bytes(h, data, len), "", 1);
 }
 
-static uint64_t shown_hash(const struct shown *s)
+static uint64_t shown_hash(const struct ics_shown *s)
 {
 	char dates[64];
 	uint64_t h = HASH_FNV_BASIS;
@@ -202,20 +205,22 @@ static void add_event(struct ics_event *e, const struct plan *p, const struct co
 		      size_t office, const struct ics_options *opt, size_t ai, size_t mi)
 {
 	const struct activity *a = &p->activities[ai];
-	struct shown s;
 	memset(e, 0, sizeof(*e));
 	e->uid = make_uid(cfg, office, opt, a, mi - a->milestone_first + 1);
 	e->activity = ai;
 	e->milestone = mi;
-	shown_build(&s, p, cfg, opt, ai, mi, NULL);
-	e->hash = shown_hash(&s);
-	shown_finish(&s);
+	e->shown = xmalloc(sizeof(*e->shown));
+	shown_build(e->shown, p, cfg, opt, ai, mi, NULL);
+	e->hash = shown_hash(e->shown);
 }
 
 void ics_events_free(struct ics_event *ev, size_t n)
 {
-	for (size_t i = 0; ev != NULL && i < n; i++)
+	for (size_t i = 0; ev != NULL && i < n; i++) {
 		free(ev[i].uid);
+		shown_finish(ev[i].shown);
+		free(ev[i].shown);
+	}
 	free(ev);
 }
 
@@ -298,54 +303,128 @@ static icalcomponent *calendar_new(const struct plan *p, const struct config *cf
 	return cal;
 }
 
-static struct icaltimetype ical_day(struct date d)
+/* ---- writing the events: the bytes libical 3 writes, without building components ---- */
+
+#define FOLD_OCTETS 75
+
+/* Where libical cuts a content line (CRLF included) of left octets: whole when shorter than
+ * 75, else after the last ' ', ';' or ':' within its first 74 octets (past the first),
+ * else before the last UTF-8 lead or ASCII byte there, else at 74 octets. */
+static size_t fold_at(const char *s, size_t left)
 {
-	struct icaltimetype t = icaltime_null_date();
-	t.year = d.year;
-	t.month = d.month;
-	t.day = d.day;
-	return t;
+	if (left < FOLD_OCTETS)
+		return left;
+	for (size_t i = FOLD_OCTETS - 2; i > 0; i--)
+		if (s[i] == ';' || s[i] == ':' || s[i] == ' ')
+			return i + 1;
+	for (size_t i = FOLD_OCTETS - 1; i > 0; i--)
+		if (((unsigned char)s[i] & 0x80) == 0 || ((unsigned char)s[i] & 0xC0) == 0xC0)
+			return i;
+	return FOLD_OCTETS - 1;
+}
+
+/* Appends the content line in line (CRLF-terminated), folded. */
+static void put_folded(struct strbuf *out, const struct strbuf *line)
+{
+	const char *s = line->data;
+	size_t left = line->len;
+	for (bool first = true; left > 0; first = false) {
+		size_t n = fold_at(s, left);
+		if (!first)
+			strbuf_append(out, "\r\n ", 3);
+		strbuf_append(out, s, n);
+		s += n;
+		left -= n;
+	}
+}
+
+/* TEXT as libical escapes it: backslash, ';' and ',' (not in a list such as CATEGORIES)
+ * escaped, line feeds as \n, CR, BS and FF dropped, tabs kept. */
+static void put_text(struct strbuf *line, const char *s, bool list)
+{
+	for (;;) {
+		size_t n = strcspn(s, list ? "\\\n\r\b\f" : "\\\n\r\b\f;,");
+		strbuf_append(line, s, n);
+		s += n;
+		if (*s == '\0')
+			return;
+		if (*s == '\n')
+			strbuf_append(line, "\\n", 2);
+		else if (*s == '\\' || *s == ';' || *s == ',')
+			strbuf_append(line, (const char[]){'\\', *s}, 2);
+		s++;
+	}
+}
+
+/* NAME:VALUE with value written as it is (list: as a TEXT list; plain: not TEXT). */
+enum value_kind { VALUE_PLAIN, VALUE_TEXT, VALUE_LIST };
+
+static void put_prop(struct strbuf *out, struct strbuf *line, const char *name,
+		     const char *value, enum value_kind kind)
+{
+	strbuf_reset(line);
+	strbuf_puts(line, name);
+	strbuf_putc(line, ':');
+	if (kind == VALUE_PLAIN)
+		strbuf_puts(line, value);
+	else
+		put_text(line, value, kind == VALUE_LIST);
+	strbuf_append(line, "\r\n", 2);
+	put_folded(out, line);
+}
+
+static void put_day(struct strbuf *out, struct strbuf *line, const char *name, struct date d)
+{
+	char v[40];
+	snprintf(v, sizeof(v), "%04d%02d%02d", d.year, d.month, d.day);
+	put_prop(out, line, name, v, VALUE_PLAIN);
 }
 
 /* TRIGGER is relative to DTSTART, the due day's 00:00 in the subscriber's zone: three days
  * before at 08:00 (the send time, when the digest goes out) is -P2DT16H; at 00:00, -P3D. */
-static icalcomponent *alarm_new(const struct shown *s)
+static void put_alarm(struct strbuf *out, struct strbuf *line, const struct ics_shown *s)
 {
-	struct icaltriggertype trigger = {icaltime_null_time(), icaldurationtype_null_duration()};
+	struct icaldurationtype d = icaldurationtype_null_duration();
 	int before = s->alarm_days * 1440 - s->alarm_minute; /* minutes before DTSTART */
-	trigger.duration.is_neg = before > 0;
+	d.is_neg = before > 0;
 	before = before < 0 ? -before : before;
-	trigger.duration.days = (unsigned)(before / 1440);
-	trigger.duration.hours = (unsigned)(before % 1440 / 60);
-	trigger.duration.minutes = (unsigned)(before % 60);
-	icalcomponent *alarm = icalcomponent_new_valarm();
-	icalcomponent_add_property(alarm, icalproperty_new_action(ICAL_ACTION_DISPLAY));
-	icalcomponent_add_property(alarm, icalproperty_new_trigger(trigger));
-	icalcomponent_add_property(alarm, icalproperty_new_description(s->alarm.data));
-	return alarm;
+	d.days = (unsigned)(before / 1440);
+	d.hours = (unsigned)(before % 1440 / 60);
+	d.minutes = (unsigned)(before % 60);
+	char *trigger = icaldurationtype_as_ical_string_r(d);
+	strbuf_puts(out, "BEGIN:VALARM\r\n");
+	put_prop(out, line, "ACTION", "DISPLAY", VALUE_PLAIN);
+	put_prop(out, line, "TRIGGER", trigger ? trigger : "PT0S", VALUE_PLAIN);
+	put_prop(out, line, "DESCRIPTION", s->alarm.data, VALUE_TEXT);
+	strbuf_puts(out, "END:VALARM\r\n");
+	icalmemory_free_buffer(trigger);
 }
 
-static icalcomponent *event_new(const struct ics_event *e, const struct shown *s)
+static void put_event(struct strbuf *out, struct strbuf *line, const struct ics_event *e,
+		      const struct ics_shown *s)
 {
-	struct icaltimetype stamp =
-		icaltime_from_timet_with_zone(e->modified, 0, icaltimezone_get_utc_timezone());
-	icalcomponent *ev = icalcomponent_new_vevent();
-	icalcomponent_add_property(ev, icalproperty_new_uid(e->uid));
-	icalcomponent_add_property(ev, icalproperty_new_dtstamp(stamp));
-	icalcomponent_add_property(ev, icalproperty_new_lastmodified(stamp));
-	icalcomponent_add_property(
-		ev, icalproperty_new_sequence(e->sequence > INT_MAX ? INT_MAX : (int)e->sequence));
-	icalcomponent_add_property(ev, icalproperty_new_dtstart(ical_day(s->due)));
-	icalcomponent_add_property(ev, icalproperty_new_dtend(ical_day(s->end)));
-	icalcomponent_add_property(ev, icalproperty_new_transp(ICAL_TRANSP_TRANSPARENT));
-	icalcomponent_add_property(ev, icalproperty_new_status(ICAL_STATUS_CONFIRMED));
-	icalcomponent_add_property(ev, icalproperty_new_summary(s->summary.data));
-	icalcomponent_add_property(ev, icalproperty_new_description(s->description.data));
+	char stamp[32], seq[16];
+	struct tm tm;
+	time_t t = e->modified;
+	gmtime_r(&t, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	snprintf(seq, sizeof(seq), "%u", e->sequence > INT_MAX ? (unsigned)INT_MAX : e->sequence);
+	strbuf_puts(out, "BEGIN:VEVENT\r\n");
+	put_prop(out, line, "UID", e->uid, VALUE_TEXT);
+	put_prop(out, line, "DTSTAMP", stamp, VALUE_PLAIN);
+	put_prop(out, line, "LAST-MODIFIED", stamp, VALUE_PLAIN);
+	put_prop(out, line, "SEQUENCE", seq, VALUE_PLAIN);
+	put_day(out, line, "DTSTART;VALUE=DATE", s->due);
+	put_day(out, line, "DTEND;VALUE=DATE", s->end);
+	put_prop(out, line, "TRANSP", "TRANSPARENT", VALUE_PLAIN);
+	put_prop(out, line, "STATUS", "CONFIRMED", VALUE_PLAIN);
+	put_prop(out, line, "SUMMARY", s->summary.data, VALUE_TEXT);
+	put_prop(out, line, "DESCRIPTION", s->description.data, VALUE_TEXT);
 	if (s->category[0])
-		icalcomponent_add_property(ev, icalproperty_new_categories(s->category));
+		put_prop(out, line, "CATEGORIES", s->category, VALUE_LIST);
 	if (s->alarm_days >= 0)
-		icalcomponent_add_component(ev, alarm_new(s));
-	return ev;
+		put_alarm(out, line, s);
+	strbuf_puts(out, "END:VEVENT\r\n");
 }
 
 static bool event_valid(const struct plan *p, const struct ics_event *e)
@@ -357,16 +436,34 @@ static bool event_valid(const struct plan *p, const struct ics_event *e)
 	       e->milestone - a->milestone_first < a->milestone_count;
 }
 
-static int serialize(icalcomponent *cal, struct strbuf *out, const char *where,
-		     struct pz_error *err)
+#define CALENDAR_END "END:VCALENDAR\r\n"
+
+/* The calendar's own lines (libical), without its END line. */
+static int put_header(icalcomponent *cal, struct strbuf *out, const char *where,
+		      struct pz_error *err)
 {
 	char *text = icalcomponent_as_ical_string_r(cal);
-	if (text == NULL)
+	size_t len = text ? strlen(text) : 0, tail = strlen(CALENDAR_END);
+	if (text == NULL || len < tail || strcmp(text + len - tail, CALENDAR_END) != 0) {
+		icalmemory_free_buffer(text);
 		return PZ_FAIL(err, PZ_EDATA, where, "render feed: libical: %s",
 			       icalerror_strerror(icalerrno));
-	strbuf_puts(out, text);
+	}
+	strbuf_append(out, text, len - tail);
 	icalmemory_free_buffer(text);
 	return 0;
+}
+
+/* An event's shown text: the one ics_events built, unless it was marked delivered since. */
+static const struct ics_shown *shown_of(const struct plan *p, const struct config *cfg,
+					const struct ics_options *opt, const struct ics_event *e,
+					struct ics_shown *scratch)
+{
+	if (e->shown != NULL && e->delivered[0] == '\0')
+		return e->shown;
+	shown_finish(scratch);
+	shown_build(scratch, p, cfg, opt, e->activity, e->milestone, e->delivered);
+	return scratch;
 }
 
 int ics_render(const struct plan *p, const struct config *cfg, size_t office,
@@ -381,13 +478,16 @@ int ics_render(const struct plan *p, const struct config *cfg, size_t office,
 			return PZ_FAIL(err, PZ_EUSAGE, where,
 				       "render feed: event %s does not match the plan", ev[i].uid);
 	icalcomponent *cal = calendar_new(p, cfg, office, opt);
-	for (size_t i = 0; i < n; i++) {
-		struct shown s;
-		shown_build(&s, p, cfg, opt, ev[i].activity, ev[i].milestone, ev[i].delivered);
-		icalcomponent_add_component(cal, event_new(&ev[i], &s));
-		shown_finish(&s);
-	}
-	int rc = serialize(cal, out, where, err);
+	int rc = put_header(cal, out, where, err);
 	icalcomponent_free(cal);
+	struct ics_shown scratch = {0};
+	struct strbuf line;
+	strbuf_init(&line);
+	for (size_t i = 0; i < n && rc == 0; i++)
+		put_event(out, &line, &ev[i], shown_of(p, cfg, opt, &ev[i], &scratch));
+	if (rc == 0)
+		strbuf_puts(out, CALENDAR_END);
+	strbuf_finish(&line);
+	shown_finish(&scratch);
 	return rc;
 }

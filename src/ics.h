@@ -1,8 +1,10 @@
 /* ics.h - iCalendar feeds built with libical: one VCALENDAR per office (and one for all).
  *
- * Two steps keep it pure: ics_events lists the feed's events with their content hash; the
- * caller (feed.c) gives each its persisted SEQUENCE and LAST-MODIFIED (raised only when the
- * hash changed), then ics_render writes the calendar. The bytes depend only on the plan,
+ * Two steps keep it pure: ics_events lists the feed's events with their content hash and the
+ * text hashed; the caller (feed.c) gives each its persisted SEQUENCE and LAST-MODIFIED
+ * (raised only when the hash changed), then ics_render writes the calendar from that same
+ * text (libical writes the calendar's own lines; the events are written directly, byte for
+ * byte as libical 3 would, with no component tree). The bytes depend only on the plan,
  * the config and those states - never on the clock - so the ETag stays put until something
  * changes.
  *
@@ -25,6 +27,8 @@
 
 #define ICS_ALL_OFFICES ((size_t)-1)
 
+struct ics_shown; /* what an event shows (summary, description, alarm), built once */
+
 struct ics_event {
 	char *uid;         /* owned: "<office>.<activity>.<k>@<domain>", stable across reloads:
 			    * office "todas" for ICS_ALL_OFFICES, activity its key
@@ -37,6 +41,8 @@ struct ics_event {
 	char delivered[160]; /* filled by the caller: "" or who marked it delivered and when;
 			      * a delivered event says so in SUMMARY and DESCRIPTION and has no
 			      * alarm (the caller folds it into hash) */
+	struct ics_shown *shown; /* owned: the text ics_events hashed, written by ics_render
+				  * while delivered is ""; NULL: built there */
 };
 
 struct ics_options {

@@ -464,8 +464,12 @@ static size_t qp_unit(const char *s, size_t i, size_t len, bool at_start, char e
 		enc[0] = (char)c;
 		return 1;
 	}
-	for (size_t k = 0; k < *used; k++)
-		snprintf(enc + 3 * k, 4, "=%02X", p[i + k]);
+	static const char hex[] = "0123456789ABCDEF";
+	for (size_t k = 0; k < *used; k++) {
+		enc[3 * k] = '=';
+		enc[3 * k + 1] = hex[p[i + k] >> 4];
+		enc[3 * k + 2] = hex[p[i + k] & 0xF];
+	}
 	return 3 * *used;
 }
 

@@ -66,17 +66,27 @@ struct office_matcher {
 	size_t cap_postings;
 };
 
-static const char *const stop_words[] = {"de",	 "del", "la", "las", "el", "los",
-					 "para", "y",	"e",  "a",   "en", "al"};
+/* The stop words: de, del, la, las, el, los, para, y, e, a, en, al (is_stop). */
 
 /* ---- tokens ---- */
 
-static bool is_stop(const char *w)
+/* One of stop_words, by length and letters instead of a string compare per word. */
+static bool is_stop(const char *w, size_t n)
 {
-	for (size_t i = 0; i < sizeof(stop_words) / sizeof(stop_words[0]); i++)
-		if (strcmp(w, stop_words[i]) == 0)
-			return true;
-	return false;
+	switch (n) {
+	case 1:
+		return w[0] == 'y' || w[0] == 'e' || w[0] == 'a';
+	case 2:
+		return (w[0] == 'd' && w[1] == 'e') || (w[0] == 'l' && w[1] == 'a') ||
+		       (w[0] == 'e' && (w[1] == 'l' || w[1] == 'n')) || (w[0] == 'a' && w[1] == 'l');
+	case 3:
+		return (w[0] == 'd' && w[1] == 'e' && w[2] == 'l') ||
+		       (w[0] == 'l' && (w[1] == 'a' || w[1] == 'o') && w[2] == 's');
+	case 4:
+		return memcmp(w, "para", 4) == 0;
+	default:
+		return false;
+	}
 }
 
 static void tokens_finish(struct tokens *t)
@@ -100,8 +110,8 @@ static void end_word(struct tokens *t, size_t at)
 {
 	struct token *tok = &t->items[t->len - 1];
 	tok->end = at;
+	tok->stop = is_stop(t->pool.data + tok->norm, t->pool.len - tok->norm);
 	strbuf_putc(&t->pool, '\0');
-	tok->stop = is_stop(t->pool.data + tok->norm);
 }
 
 /* Splits s into folded words, stop words included and flagged. */

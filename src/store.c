@@ -20,11 +20,19 @@
 _Static_assert(sizeof(((struct store_reminder *)0)->office) > CONFIG_ID_MAX, "office id");
 _Static_assert(sizeof(((struct store_delivery *)0)->office) > CONFIG_ID_MAX, "office id");
 
+enum { KEPT_MAX = 32 };
+
 struct store {
 	sqlite3 *db;
 	char *path;
 	sqlite3_stmt *feed_get; /* store_feed_event runs once per feed event: prepared once */
 	sqlite3_stmt *feed_put;
+	struct kept {           /* statements run once per digest: prepare_kept */
+		const char *sql;
+		sqlite3_stmt *st;
+		bool busy;
+	} kept[KEPT_MAX];
+	size_t n_kept;
 };
 
 /* Each entry moves the schema one version up; never edit one that has shipped. */
@@ -163,13 +171,58 @@ static int prepare(struct store *s, const char *sql, sqlite3_stmt **st, struct p
 	return 0;
 }
 
-/* Steps a statement that returns no rows, then finalizes it. */
+/* A statement of a store function that runs once per digest: prepared on first use and kept,
+ * found again by the address of its SQL, which must be a string literal (never a string built
+ * at run time). One already in use (a nested call) is prepared anew, and finalized after. */
+static int prepare_kept(struct store *s, const char *sql, sqlite3_stmt **st,
+			struct pz_error *err)
+{
+	size_t i = 0;
+	while (i < s->n_kept && s->kept[i].sql != sql)
+		i++;
+	if (i < s->n_kept && !s->kept[i].busy) {
+		s->kept[i].busy = true;
+		*st = s->kept[i].st;
+		return 0;
+	}
+	if (prepare(s, sql, st, err) < 0)
+		return -1;
+	if (i == s->n_kept && i < KEPT_MAX)
+		s->kept[s->n_kept++] = (struct kept){sql, *st, true};
+	return 0;
+}
+
+/* Ends a statement: a kept one is reset (locks released, bindings cleared), any other
+ * finalized. */
+static void done_with(struct store *s, sqlite3_stmt *st)
+{
+	for (size_t i = 0; i < s->n_kept; i++) {
+		if (s->kept[i].st == st) {
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			s->kept[i].busy = false;
+			return;
+		}
+	}
+	sqlite3_finalize(st);
+}
+
+/* Steps a statement that returns no rows, then ends it. */
 static int run(struct store *s, sqlite3_stmt *st, struct pz_error *err)
 {
 	int rc = sqlite3_step(st);
 	int out = rc == SQLITE_DONE ? 0 : db_fail(s, err, "database");
-	sqlite3_finalize(st);
+	done_with(s, st);
 	return out;
+}
+
+/* Runs a kept statement without parameters or rows (BEGIN, COMMIT). */
+static int run_kept(struct store *s, const char *sql, struct pz_error *err)
+{
+	sqlite3_stmt *st;
+	if (prepare_kept(s, sql, &st, err) < 0)
+		return -1;
+	return run(s, st, err);
 }
 
 int store_schema_latest(void)
@@ -184,7 +237,7 @@ static int schema_version(struct store *s, int *version, struct pz_error *err)
 		return -1;
 	int rc = sqlite3_step(st);
 	*version = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
-	sqlite3_finalize(st);
+	done_with(s, st);
 	return rc == SQLITE_ROW ? 0 : db_fail(s, err, "read the schema of");
 }
 
@@ -260,7 +313,7 @@ static int note_tokens(struct store *s, struct pz_error *err)
 	if (prepare(s, "SELECT 1 FROM token LIMIT 1", &st, err) < 0)
 		return -1;
 	int rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	done_with(s, st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_fail(s, err, "read tokens from");
 	return rc == SQLITE_ROW ? backup_note_tokens(s->path, err) : 0;
@@ -372,6 +425,8 @@ void store_close(struct store *s)
 		return;
 	sqlite3_finalize(s->feed_get);
 	sqlite3_finalize(s->feed_put);
+	for (size_t i = 0; i < s->n_kept; i++)
+		sqlite3_finalize(s->kept[i].st);
 	sqlite3_close(s->db);
 	last_close(s->path);
 	free(s->path);
@@ -380,12 +435,12 @@ void store_close(struct store *s)
 
 int store_begin(struct store *s, struct pz_error *err)
 {
-	return exec(s, "BEGIN IMMEDIATE", err);
+	return run_kept(s, "BEGIN IMMEDIATE", err);
 }
 
 int store_commit(struct store *s, struct pz_error *err)
 {
-	if (exec(s, "COMMIT", err) == 0)
+	if (run_kept(s, "COMMIT", err) == 0)
 		return 0;
 	if (!sqlite3_get_autocommit(s->db)) /* SQLite may keep it open: end it */
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
@@ -406,7 +461,7 @@ int store_cursor(struct store *s, bool *has, time_t *at, struct pz_error *err)
 	*has = rc == SQLITE_ROW;
 	if (*has)
 		*at = (time_t)sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	done_with(s, st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_fail(s, err, "read cursor from");
 	return 0;
@@ -506,7 +561,7 @@ static int collect_rows(struct store *s, sqlite3_stmt *st, size_t size, row_read
 		out->n += kept > 0;
 	}
 	int ret = kept < 0 ? -1 : rc == SQLITE_DONE ? 0 : db_fail(s, err, what);
-	sqlite3_finalize(st);
+	done_with(s, st);
 	if (ret < 0) {
 		free(out->items);
 		*out = (struct rows){NULL, 0};
@@ -579,7 +634,7 @@ static int update(struct store *s, const char *sql, long long id, long long num,
 		  const char *text, struct pz_error *err)
 {
 	sqlite3_stmt *st;
-	if (prepare(s, sql, &st, err) < 0)
+	if (prepare_kept(s, sql, &st, err) < 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, num);
@@ -655,7 +710,7 @@ int store_counts(struct store *s, struct store_counts *c, struct pz_error *err)
 		enum store_state state;
 		if (!state_from((const char *)sqlite3_column_text(st, 0), &state)) {
 			int out = unknown_state(s, sqlite3_column_text(st, 0), err);
-			sqlite3_finalize(st);
+			done_with(s, st);
 			return out;
 		}
 		switch (state) {
@@ -679,7 +734,7 @@ int store_counts(struct store *s, struct store_counts *c, struct pz_error *err)
 			break;
 		}
 	}
-	sqlite3_finalize(st);
+	done_with(s, st);
 	return rc == SQLITE_DONE ? 0 : db_fail(s, err, "count reminders in");
 }
 
@@ -688,14 +743,14 @@ static int get_token(struct store *s, const char *sql, const char *office, char 
 		     bool *found, struct pz_error *err)
 {
 	sqlite3_stmt *st;
-	if (prepare(s, sql, &st, err) < 0)
+	if (prepare_kept(s, sql, &st, err) < 0)
 		return -1;
 	sqlite3_bind_text(st, 1, office, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
 	*found = rc == SQLITE_ROW;
 	if (*found)
 		copy_text(token, 33, sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
+	done_with(s, st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_fail(s, err, "read token from");
 	return 0;
@@ -744,7 +799,7 @@ static int set_token(struct store *s, const char *sql, const char *office, const
 		     time_t at, struct pz_error *err)
 {
 	sqlite3_stmt *st;
-	if (prepare(s, sql, &st, err) < 0)
+	if (prepare_kept(s, sql, &st, err) < 0)
 		return -1;
 	sqlite3_bind_text(st, 1, office, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, token, -1, SQLITE_STATIC);
@@ -840,7 +895,7 @@ int store_next_attempt(struct store *s, bool *has, time_t *at, struct pz_error *
 	*has = rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL;
 	if (*has)
 		*at = (time_t)sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	done_with(s, st);
 	if (rc != SQLITE_ROW)
 		return db_fail(s, err, "read pending reminders from");
 	struct store_hold h;
@@ -1012,7 +1067,7 @@ int store_audit(struct store *s, time_t at, const char *office, const char *kind
 		const char *detail, struct pz_error *err)
 {
 	sqlite3_stmt *st;
-	if (prepare(s, "INSERT INTO audit (at, office, kind, detail) VALUES (?1, ?2, ?3, ?4)",
+	if (prepare_kept(s, "INSERT INTO audit (at, office, kind, detail) VALUES (?1, ?2, ?3, ?4)",
 		    &st, err) < 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)at);
@@ -1057,14 +1112,14 @@ int store_meta(struct store *s, const char *key, char *value, size_t size, bool 
 	       struct pz_error *err)
 {
 	sqlite3_stmt *st;
-	if (prepare(s, "SELECT value FROM meta WHERE key = ?1", &st, err) < 0)
+	if (prepare_kept(s, "SELECT value FROM meta WHERE key = ?1", &st, err) < 0)
 		return -1;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
 	*found = rc == SQLITE_ROW;
 	if (*found)
 		copy_text(value, size, sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
+	done_with(s, st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(s, err, "read");
 }
 
@@ -1122,7 +1177,7 @@ static enum store_rcpt_state rcpt_from(const char *name)
 int store_rcpt_set(struct store *s, const struct store_rcpt *r, struct pz_error *err)
 {
 	sqlite3_stmt *st;
-	if (prepare(s, "INSERT INTO rcpt (message_id, address, office, state, reply, at) "
+	if (prepare_kept(s, "INSERT INTO rcpt (message_id, address, office, state, reply, at) "
 		       "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (message_id, address) DO UPDATE "
 		       "SET state = excluded.state, reply = excluded.reply, at = excluded.at",
 		    &st, err) < 0)
@@ -1154,7 +1209,7 @@ static int select_rcpts(struct store *s, const char *sql, const char *text, long
 {
 	sqlite3_stmt *st;
 	struct rows r = {NULL, 0};
-	int rc = prepare(s, sql, &st, err);
+	int rc = prepare_kept(s, sql, &st, err);
 	if (rc == 0) {
 		if (text)
 			sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
@@ -1329,7 +1384,7 @@ int store_set_plan_seen(struct store *s, const struct store_seen *rows, size_t n
 			     &st, err);
 	for (size_t i = 0; i < n && rc == 0; i++)
 		rc = put_seen(s, st, &rows[i], err);
-	sqlite3_finalize(st);
+	done_with(s, st);
 	if (rc == 0)
 		rc = store_set_meta(s, "plan-seen", source, err);
 	if (rc == 0)

@@ -61,19 +61,25 @@ void strbuf_putc(struct strbuf *s, char c)
 	strbuf_append(s, &c, 1);
 }
 
+/* Prints into the spare room first; only a text that does not fit is printed twice. */
 void strbuf_vprintf(struct strbuf *s, const char *fmt, va_list ap)
 {
 	if (fmt == NULL)
 		return;
-	char probe[1];
+	reserve(s, 0);
 	va_list copy;
 	va_copy(copy, ap);
-	int n = vsnprintf(probe, sizeof(probe), fmt, copy);
+	size_t room = s->cap - s->len;
+	int n = vsnprintf(s->data + s->len, room, fmt, copy);
 	va_end(copy);
-	if (n <= 0)
+	if (n <= 0) {
+		s->data[s->len] = '\0';
 		return;
-	reserve(s, (size_t)n);
-	vsnprintf(s->data + s->len, (size_t)n + 1, fmt, ap);
+	}
+	if ((size_t)n >= room) {
+		reserve(s, (size_t)n);
+		vsnprintf(s->data + s->len, (size_t)n + 1, fmt, ap);
+	}
 	s->len += (size_t)n;
 }
 

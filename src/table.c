@@ -1,6 +1,7 @@
 /* table.c - schedule table reader: encoding, BOM, delimiter, header rows.
  *
- * The whole file is one buffer (t->text). Decoding to UTF-8 makes at most one new buffer; the
+ * The whole file is one buffer (t->text): a private writable mapping of the file (its pages
+ * copied from the page cache at once, no zeroed buffer), or a malloc'ed one. Decoding to UTF-8 makes at most one new buffer; the
  * final pass unquotes, strips markup and NUL-terminates fields in place, so every record field
  * points into t->text. Header detection scans the first rows once per candidate delimiter
  * without writing.
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -146,6 +148,17 @@ static void warn_byte(struct warner *w, unsigned line, unsigned char byte)
 			 "more lines with bad bytes follow; not reported");
 }
 
+/* Frees or unmaps t->text. */
+static void release_text(struct table *t)
+{
+	if (t->text_map > 0)
+		munmap(t->text, t->text_map);
+	else
+		free(t->text);
+	t->text = NULL;
+	t->text_map = 0;
+}
+
 /* Replaces each byte that starts no well-formed sequence with U+FFFD. */
 static void repair_utf8(struct table *t, size_t *len, size_t invalid, struct warner *w)
 {
@@ -166,7 +179,7 @@ static void repair_utf8(struct table *t, size_t *len, size_t invalid, struct war
 		in += n;
 	}
 	*o = '\0';
-	free(t->text);
+	release_text(t);
 	t->text = out;
 	*len = (size_t)(o - out);
 }
@@ -203,7 +216,7 @@ static bool from_cp1252(struct table *t, size_t *len, struct warner *w)
 	}
 	iconv_close(cd);
 	out[used] = '\0';
-	free(t->text);
+	release_text(t);
 	t->text = out;
 	*len = used;
 	return true;
@@ -824,21 +837,55 @@ static bool is_blank(const struct table_record *rec)
 	return true;
 }
 
+/* A cell read_hcell would find datalike without reading it: too long, or a digit that no
+ * second cleaning could take away (no tag or entity in it). */
+static bool surely_data(const char *s)
+{
+	bool digit = false;
+	size_t n = 0;
+	for (; s[n] != '\0'; n++) {
+		if (s[n] == '&' || s[n] == '<')
+			return false;
+		digit = digit || (s[n] >= '0' && s[n] <= '9');
+	}
+	return digit || n > KEY_SOURCE_MAX;
+}
+
+/* The role read_hcell gave the last text of each field: a printed plan repeats one header. */
+struct role_memo {
+	const char *text[TABLE_NFIELDS];
+	signed char role[TABLE_NFIELDS];
+};
+
+static int cell_role(const char *s, int f, const struct mappings *m, struct role_memo *memo)
+{
+	if (memo->text[f] != NULL && strcmp(memo->text[f], s) == 0)
+		return memo->role[f];
+	struct hcell c;
+	read_hcell(s, strnlen(s, KEY_SOURCE_MAX + 1), m, &c);
+	memo->text[f] = s;
+	memo->role[f] = c.role;
+	return c.role;
+}
+
 /* A header repeated inside the table (each page of a printed plan): every cell is a column
  * name, at least one where the header has it. */
-static bool is_repeated_header(const struct table_record *rec, const struct mappings *m)
+static bool is_repeated_header(const struct table_record *rec, const struct mappings *m,
+			       struct role_memo *memo)
 {
 	unsigned names = 0, same = 0;
+	for (int f = 0; f < TABLE_NFIELDS; f++)
+		if (surely_data(rec->field[f]))
+			return false;
 	for (int f = 0; f < TABLE_NFIELDS; f++) {
 		const char *s = rec->field[f];
 		if (*s == '\0')
 			continue;
-		struct hcell c;
-		read_hcell(s, strnlen(s, KEY_SOURCE_MAX + 1), m, &c);
-		if (c.role == COLUMN_NONE)
+		int role = cell_role(s, f, m, memo);
+		if (role == COLUMN_NONE)
 			return false;
 		names++;
-		same += c.role == f;
+		same += role == f;
 	}
 	return names >= 2 && same >= 1;
 }
@@ -847,11 +894,12 @@ static void read_records(struct table *t, const struct header *h, size_t len,
 			 const struct mappings *m, const char *path, struct diag_list *diags)
 {
 	struct scanner sc;
+	struct role_memo memo = {0};
 	scanner_start(&sc, h->after, t->text + len, h->after_line, t->delimiter, true);
 	while (sc.p < sc.end) {
 		struct table_record rec;
 		read_record(&sc, h, &rec, path, diags);
-		if (is_blank(&rec) || is_repeated_header(&rec, m))
+		if (is_blank(&rec) || is_repeated_header(&rec, m, &memo))
 			continue;
 		t->records = xgrow(t->records, &t->cap_records, t->n_records + 1, sizeof(rec));
 		t->records[t->n_records++] = rec;
@@ -872,7 +920,7 @@ void table_finish(struct table *t)
 {
 	if (t == NULL)
 		return;
-	free(t->text);
+	release_text(t);
 	free(t->records);
 	table_init(t);
 }
@@ -957,8 +1005,9 @@ static void keep_header(struct table *t, const struct header *h)
 	}
 }
 
-bool table_parse_mapped(struct table *t, const char *path, char *data, size_t len,
-			const struct table_mapping *maps, size_t n, struct diag_list *diags)
+/* table_parse_mapped of data, which is mapped (map bytes, see map_file) or malloc'ed (0). */
+static bool parse(struct table *t, const char *path, char *data, size_t len, size_t map,
+		  const struct table_mapping *maps, size_t n, struct diag_list *diags)
 {
 	struct mappings m = {maps, n};
 	table_finish(t);
@@ -969,6 +1018,7 @@ bool table_parse_mapped(struct table *t, const char *path, char *data, size_t le
 	else
 		data[len] = '\0';
 	t->text = data;
+	t->text_map = data ? map : 0;
 	if (!check_input(data ? data : "", len, path, diags))
 		return false;
 	decode(t, &len, path, diags);
@@ -985,6 +1035,12 @@ bool table_parse_mapped(struct table *t, const char *path, char *data, size_t le
 		return false;
 	read_records(t, &h, len, &m, path, diags);
 	return true;
+}
+
+bool table_parse_mapped(struct table *t, const char *path, char *data, size_t len,
+			const struct table_mapping *maps, size_t n, struct diag_list *diags)
+{
+	return parse(t, path, data, len, 0, maps, n, diags);
 }
 
 bool table_parse(struct table *t, const char *path, char *data, size_t len, struct diag_list *diags)
@@ -1027,6 +1083,28 @@ static bool read_bounded(int fd, off_t size, unsigned long long max, char **out,
 	return true;
 }
 
+/* Maps len bytes of fd privately with a writable spare byte after them (the field past a page
+ * boundary is anonymous memory), every page copied in now: a file truncated later cannot
+ * fault. *map is the mapped size. False when the file cannot be mapped or changed size. */
+static bool map_file(int fd, size_t len, char **out, size_t *map)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t total = (len + 1 + page - 1) / page * page;
+	char *base = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (base == MAP_FAILED)
+		return false;
+	struct stat st;
+	if (mmap(base, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED | MAP_POPULATE, fd,
+		 0) == MAP_FAILED ||
+	    fstat(fd, &st) < 0 || st.st_size != (off_t)len) {
+		munmap(base, total);
+		return false;
+	}
+	*out = base;
+	*map = total;
+	return true;
+}
+
 int table_load_mapped(struct table *t, const char *path, unsigned long long max_size,
 		      const struct table_mapping *maps, size_t n_maps, struct diag_list *diags,
 		      struct pz_error *err)
@@ -1047,9 +1125,13 @@ int table_load_mapped(struct table *t, const char *path, unsigned long long max_
 			       "%s is not a regular file (a plan is a .tsv or .csv file)", path);
 	}
 	char *data = NULL;
-	size_t len = 0;
+	size_t len = 0, map = 0;
 	bool too_big = (unsigned long long)st.st_size > max_size;
-	bool ok = too_big || read_bounded(fd, st.st_size, max_size, &data, &len, &too_big);
+	bool mapped = !too_big && st.st_size > 0 && map_file(fd, (size_t)st.st_size, &data, &map);
+	if (mapped)
+		len = (size_t)st.st_size;
+	bool ok = too_big || mapped ||
+		  read_bounded(fd, st.st_size, max_size, &data, &len, &too_big);
 	int e = errno;
 	close(fd);
 	if (!ok)
@@ -1059,7 +1141,7 @@ int table_load_mapped(struct table *t, const char *path, unsigned long long max_
 			       "%s is larger than [plan] max_size (%llu bytes); raise max_size if "
 			       "the plan really is this large",
 			       path, max_size);
-	table_parse_mapped(t, path, data, len, maps, n_maps, diags);
+	parse(t, path, data, len, map, maps, n_maps, diags);
 	return 0;
 }
 

@@ -134,20 +134,32 @@ bool text_is_bidi_control(uint32_t cp)
 	       (cp >= 0x2066 && cp <= 0x2069);
 }
 
+/* Where the next bidi control starts in s[r, len), or len. Only 0xD8 (U+061C) and 0xE2
+ * (U+200E...U+2069) lead one, and neither byte can continue another sequence, so every such
+ * byte starts a character. */
+static size_t next_bidi(const char *s, size_t r, size_t len, size_t *k)
+{
+	for (; r < len; r++) {
+		unsigned char b = (unsigned char)s[r];
+		if (b != 0xD8 && b != 0xE2)
+			continue;
+		uint32_t cp;
+		*k = text_utf8_next((const unsigned char *)s + r, len - r, &cp);
+		if (*k != 0 && text_is_bidi_control(cp))
+			return r;
+	}
+	return len;
+}
+
 size_t text_strip_bidi(char *s, size_t len)
 {
-	size_t r = 0, w = 0;
+	size_t k = 0, r = next_bidi(s, 0, len, &k), w = r;
 	while (r < len) {
-		uint32_t cp;
-		size_t k = text_utf8_next((const unsigned char *)s + r, len - r, &cp);
-		if (k == 0)
-			k = 1; /* not UTF-8: copied as it is */
-		else if (text_is_bidi_control(cp)) {
-			r += k;
-			continue;
-		}
-		memmove(s + w, s + r, k);
-		w += k, r += k;
+		r += k;
+		size_t next = next_bidi(s, r, len, &k);
+		memmove(s + w, s + r, next - r);
+		w += next - r;
+		r = next;
 	}
 	return w;
 }

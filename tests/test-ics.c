@@ -550,6 +550,91 @@ static void escaping(struct test_state *ts)
 	unload(&f);
 }
 
+/* Texts that fold at every kind of place: a word of 40 'ñ' (80 octets, no space to cut at),
+ * ';' and ':' near the 75th octet, and tab, form feed, backspace and CR inside a cell. */
+static const char fold_plan[] =
+	"Subcomponente\t#\tActividades\tMeta\tResponsable\tFecha Programada\n"
+	"Subcomponente 2 Prueba\t8\t\"ññññññññññññññññññññññññññññññññññññññññ fin;"
+	"abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghij:klm\ttab\f\b\rcr, "
+	"\\\\ barra\"\tMeta\tSecretaría General\t28/02/2024\n"
+	"\t9\tOtra actividad con un texto bastante largo para plegar la descripción en varias "
+	"líneas\t\tSecretaría General\t01/03/2024 02/03/2024\n";
+
+/* The text without CR, BS and FF (what a TEXT value cannot carry). */
+static char *without_controls(const char *s)
+{
+	char *out = malloc(strlen(s) + 1), *o = out;
+	for (; *s; s++)
+		if (*s != '\r' && *s != '\b' && *s != '\f')
+			*o++ = *s;
+	*o = '\0';
+	return out;
+}
+
+/* libical's own DESCRIPTION line for the first event, from the activity's raw text (with
+ * its control characters) and the rest of the description as parsed back. */
+static void check_description(struct test_state *ts, const struct fixture *f, icalcomponent *c,
+			      const char *text)
+{
+	const char *raw = f->plan.activities[0].text;
+	char *clean = without_controls(raw);
+	const char *parsed = icalcomponent_get_description(c);
+	CHECK(ts, parsed != NULL && strncmp(parsed, clean, strlen(clean)) == 0);
+	if (parsed != NULL && strncmp(parsed, clean, strlen(clean)) == 0) {
+		struct strbuf full;
+		strbuf_init(&full);
+		strbuf_printf(&full, "%s%s", raw, parsed + strlen(clean));
+		icalproperty *prop = icalproperty_new_description(full.data);
+		char *line = icalproperty_as_ical_string_r(prop);
+		check_has(ts, text, line);
+		icalmemory_free_buffer(line);
+		icalproperty_free(prop);
+		strbuf_finish(&full);
+	}
+	free(clean);
+}
+
+/* The events are written without libical's component tree: parsed by libical and written
+ * back by it, they come out byte for byte the same (folds, escapes, alarm, a delivered
+ * event), and the first description is the very line libical writes for its raw text. */
+static void written_as_libical(struct test_state *ts)
+{
+	struct fixture f;
+	struct ics_options opt = options(2000, 1, 1);
+	struct ics_event *ev;
+	size_t n;
+	struct strbuf out;
+	struct pz_error err = {0};
+	CHECK(ts, load_text(&f, fold_plan) == 0);
+	ics_events(&f.plan, &f.cfg, ICS_ALL_OFFICES, &opt, &ev, &n);
+	CHECK_INT_EQ(ts, n, 3);
+	for (size_t i = 0; i < n; i++) {
+		ev[i].sequence = (unsigned)i + 2;
+		ev[i].modified = 1700000000 + (time_t)i;
+	}
+	if (n == 3)
+		snprintf(ev[2].delivered, sizeof(ev[2].delivered), "Ana Pérez, 2024-02-20");
+	strbuf_init(&out);
+	CHECK_INT_EQ(ts, ics_render(&f.plan, &f.cfg, ICS_ALL_OFFICES, &opt, ev, n, &out, &err), 0);
+	check_has(ts, out.data, "SUMMARY:✓ Entregada — Plazo: #9");
+	icalcomponent *cal = icalparser_parse_string(out.data);
+	char *again = cal ? icalcomponent_as_ical_string_r(cal) : NULL;
+	const char *a = strstr(out.data, "BEGIN:VEVENT"), *b = again ? strstr(again, "BEGIN:VEVENT") : NULL;
+	CHECK(ts, a != NULL && b != NULL);
+	if (a != NULL && b != NULL)
+		CHECK_STR_EQ(ts, a, b);
+	icalcomponent *c = cal ? icalcomponent_get_first_component(cal, ICAL_VEVENT_COMPONENT) : NULL;
+	CHECK(ts, c != NULL);
+	if (c != NULL)
+		check_description(ts, &f, c, out.data);
+	icalmemory_free_buffer(again);
+	if (cal)
+		icalcomponent_free(cal);
+	strbuf_finish(&out);
+	ics_events_free(ev, n);
+	unload(&f);
+}
+
 static void uid_fallbacks(struct test_state *ts)
 {
 	/* #5 is on two rows (lines 4 and 5), the last row has no number (line 6): the line
@@ -590,4 +675,5 @@ static void uid_fallbacks(struct test_state *ts)
 
 TEST_MAIN(TEST(events_of_office), TEST(uids_stable), TEST(hash_follows_content),
 	  TEST(all_day_dates), TEST(window_drops_older), TEST(round_trip), TEST(lines_folded),
-	  TEST(calendar_properties), TEST(escaping), TEST(uid_fallbacks))
+	  TEST(calendar_properties), TEST(escaping), TEST(uid_fallbacks),
+	  TEST(written_as_libical))

@@ -853,6 +853,41 @@ static void test_load_max_size(struct test_state *ts)
 	unlink(path);
 }
 
+/* A mapped file whose size is a whole number of pages: the last field ends on the page
+ * boundary and its terminating NUL goes into the spare page, not past the mapping; a
+ * Windows-1252 file of the same size is decoded out of the mapping. */
+static void test_load_page_sized(struct test_state *ts)
+{
+	static const char head[] = "Actividad\tResponsable\tFecha\n";
+	long page = sysconf(_SC_PAGESIZE);
+	for (int cp1252 = 0; cp1252 < 2; cp1252++) {
+		char path[] = "/tmp/plazo-test-pageXXXXXX";
+		int fd = mkstemp(path);
+		CHECK(ts, fd >= 0);
+		char *data = malloc((size_t)page);
+		size_t n = sizeof(head) - 1;
+		memcpy(data, head, n);
+		while (n + 32 < (size_t)page)
+			n += (size_t)snprintf(data + n, 32, "A%s\tB\t1/2/2023\n", cp1252 ? "\xE9" : "");
+		memset(data + n, 'z', (size_t)page - n - 8);
+		memcpy(data + page - 8, "\tB\t1/2/3", 8); /* the last field ends the page */
+		CHECK_INT_EQ(ts, (int)write(fd, data, (size_t)page), (int)page);
+		close(fd);
+		struct table t;
+		struct diag_list d;
+		struct pz_error err = {0};
+		setup(&t, &d);
+		CHECK_INT_EQ(ts, table_load(&t, path, TABLE_DEFAULT_MAX_SIZE, &d, &err), 0);
+		CHECK(ts, t.n_records > 10);
+		if (t.n_records > 0)
+			CHECK_STR_EQ(ts, t.records[t.n_records - 1].field[TABLE_DATE], "1/2/3");
+		CHECK_STR_EQ(ts, t.encoding, cp1252 ? "Windows-1252" : "UTF-8");
+		teardown(&t, &d);
+		free(data);
+		unlink(path);
+	}
+}
+
 TEST_MAIN(TEST(test_field_names), TEST(test_header_names), TEST(test_two_row_header),
 	  TEST(test_number_under_activities), TEST(test_seed), TEST(test_seed_excel),
 	  TEST(test_seed_reordered_bom), TEST(test_quoted_fixture), TEST(test_quoting),
@@ -862,4 +897,4 @@ TEST_MAIN(TEST(test_field_names), TEST(test_header_names), TEST(test_two_row_hea
 	  TEST(test_no_header), TEST(test_empty), TEST(test_binary), TEST(test_high_bytes),
 	  TEST(test_long_line), TEST(test_unterminated_quote), TEST(test_many_columns),
 	  TEST(test_invalid_utf8), TEST(test_windows_1252), TEST(test_load_errors),
-	  TEST(test_load_max_size))
+	  TEST(test_load_max_size), TEST(test_load_page_sized))
