@@ -17,7 +17,9 @@
 
 #include "config.h"
 #include "diag.h"
+#include "done.h"
 #include "feed.h"
+#include "ics.h"
 #include "form.h"
 #include "http.h"
 #include "plan.h"
@@ -35,9 +37,39 @@ struct world {
 	struct http_server *http;
 	struct form_office *offices;
 	size_t n_offices;
+	struct feed_index *index;
+	struct feed_tokens *tokens; /* [0 .. n_offices]: the last, the all-offices feed's */
 	pthread_mutex_t lock;
 	time_t now;
 };
+
+/* Renders as the daemon does: one part of one office, under the lock, at the version's
+ * stamp. */
+static unsigned render(void *user, struct http_site *site, size_t slot, enum http_part part,
+		       struct strbuf *out, struct http_version *v)
+{
+	struct world *w = user;
+	struct done_set done;
+	struct pz_error err = {0};
+	time_t modified;
+	pthread_mutex_lock(&w->lock);
+	http_site_version(site, slot, part, v);
+	int rc = 0;
+	if (part == HTTP_MOVED)
+		feed_render_moved(&w->cfg, slot, w->tokens[slot].feed, out);
+	else if ((rc = done_load(&done, w->st, &err)) == 0) {
+		rc = part == HTTP_FEED
+			     ? feed_render_feed(w->index, &w->plan, &w->cfg, w->st,
+						slot == w->cfg.n_offices ? ICS_ALL_OFFICES : slot,
+						&done, v->modified, out, &modified, &err)
+			     : feed_render_page(w->index, &w->plan, &w->cfg, slot, &w->tokens[slot],
+						&done, v->modified, out, &err);
+		done_finish(&done);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return rc == 0 ? 0 : 503;
+}
+
 
 static void on_form(void *user, const char *token, const char *action,
 		    const struct http_form *form, struct http_form_reply *reply)
@@ -113,6 +145,27 @@ static void offices(struct world *w)
 	}
 }
 
+/* Every office's feed (and moved page) and page, and the all-offices feed, in state 1. */
+static struct http_site *site_of(struct world *w)
+{
+	size_t n = w->cfg.n_offices;
+	struct pz_error err = {0};
+	w->index = feed_index_new(&w->plan, n);
+	w->tokens = calloc(n + 1, sizeof(*w->tokens));
+	if (w->tokens == NULL || feed_tokens_load(w->st, &w->cfg, w->now, w->tokens, &err) < 0)
+		die("tokens", &err);
+	struct http_site *site = http_site_new(1, n + 1, 0, w->now);
+	for (size_t o = 0; o < n; o++) {
+		http_site_add(site, w->tokens[o].feed, o, HTTP_BIT(HTTP_FEED) | HTTP_BIT(HTTP_MOVED));
+		http_site_add(site, w->tokens[o].page, o, HTTP_BIT(HTTP_PAGE));
+	}
+	http_site_add(site, w->tokens[n].feed, n, HTTP_BIT(HTTP_FEED));
+	for (size_t o = 0; o <= n; o++)
+		http_site_set(site, o, HTTP_BIT(HTTP_FEED) | HTTP_BIT(HTTP_PAGE) | HTTP_BIT(HTTP_MOVED),
+			      1, w->now);
+	return site;
+}
+
 static struct world *start(void)
 {
 	static struct world w;
@@ -131,9 +184,11 @@ static struct world *start(void)
 		.origin = "http://127.0.0.1:8080",
 		.on_form = on_form,
 		.form_user = &w,
+		.render = render,
+		.cache = 1 << 20, /* small: evictions are exercised too */
 	};
-	struct http_site *site = feed_site(&w.plan, &w.cfg, w.st, w.now, &err);
-	if (site == NULL || http_start(&w.http, &o, &err) < 0)
+	struct http_site *site = site_of(&w);
+	if (http_start(&w.http, &o, &err) < 0)
 		die("server", &err);
 	http_publish(w.http, site);
 	return &w;

@@ -188,10 +188,10 @@ static void routes(struct test_state *ts)
 	CHECK_INT_EQ(ts, get(port, "/healthz", NULL, &r), 200);
 	CHECK(ts, strncmp(r.body, "ok", 2) == 0);
 	strbuf_finish(&r.raw);
-	const char *missing[] = {"/feeds/" READ_ONLY ".ics",
+	const char *missing[] = {("/feeds/" READ_ONLY ".ics"),
 				 "/feeds/00000000000000000000000000000000.ics",
 				 "/o/0123",
-				 "/feeds/" TOKEN,
+				 ("/feeds/" TOKEN),
 				 "/",
 				 "/metrics"};
 	for (size_t i = 0; i < sizeof(missing) / sizeof(missing[0]); i++) {
