@@ -77,26 +77,32 @@ static struct http_site *site_with(const char *feed, uint64_t state)
 	return site;
 }
 
-static struct http_server *start(struct seen *seen)
+/* Starts a server on a loopback port with opt's own fields and the fixture's (its forms to
+ * seen, the renderer above, ORIGIN); exits when it cannot. */
+static struct http_server *launch(struct http_options opt, struct seen *seen)
 {
-	struct http_options opt = {
-		.address = "127.0.0.1",
-		.connection_limit = 16,
-		.header_timeout = 5,
-		.timeout = 5,
-		.threads = 1,
-		.origin = ORIGIN,
-		.on_form = on_form,
-		.form_user = seen,
-		.render = render,
-		.cache = 1 << 20,
-	};
+	opt.address = "127.0.0.1";
+	opt.connection_limit = 16;
+	opt.header_timeout = 5;
+	opt.timeout = 5;
+	opt.threads = 1;
+	opt.origin = ORIGIN;
+	opt.on_form = on_form;
+	opt.form_user = seen;
+	opt.render = render;
+	opt.cache = 1 << 20;
 	struct http_server *s = NULL;
 	struct pz_error err = {0};
 	if (http_start(&s, &opt, &err) < 0) {
 		fprintf(stderr, "http_start: %s\n", err.msg);
 		exit(EXIT_FAILURE);
 	}
+	return s;
+}
+
+static struct http_server *start(struct seen *seen)
+{
+	struct http_server *s = launch((struct http_options){0}, seen);
 	http_publish(s, site_with(FEED, 1));
 	return s;
 }
@@ -355,28 +361,10 @@ static void forms(struct test_state *ts)
  * it forwards, and no snapshot published yet. */
 static struct http_server *start_bare(struct seen *seen)
 {
-	struct http_options opt = {
-		.address = "127.0.0.1",
-		.connection_limit = 16,
-		.per_client_limit = 1,
-		.header_timeout = 5,
-		.timeout = 5,
-		.threads = 1,
-		.trusted_proxies = "127.0.0.1",
-		.origin = ORIGIN,
-		.origins = "http://localhost:8080, HTTP://Plazo:80",
-		.on_form = on_form,
-		.form_user = seen,
-		.render = render,
-		.cache = 1 << 20,
-	};
-	struct http_server *s = NULL;
-	struct pz_error err = {0};
-	if (http_start(&s, &opt, &err) < 0) {
-		fprintf(stderr, "http_start: %s\n", err.msg);
-		exit(EXIT_FAILURE);
-	}
-	return s;
+	return launch((struct http_options){.per_client_limit = 1,
+					    .trusted_proxies = "127.0.0.1",
+					    .origins = "http://localhost:8080, HTTP://Plazo:80"},
+		      seen);
 }
 
 /* Whether r is the Spanish HTML refusal page, with (back) or without the link to the page. */
