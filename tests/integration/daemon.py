@@ -22,16 +22,13 @@ import urllib.request
 
 import mailtext  # the text part unwrapped (format=flowed)
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+
 PLAZO = os.environ["PLAZO"]
 CONFIG = os.environ["PLAZO_CONFIG"]
 SEED = os.path.join(os.environ["PLAZO_TESTDATA"], "estrategia-rendicion-cuentas-2023.tsv")
-failures = 0
-
-
-def check(name, cond, detail=""):
-    global failures
-    print(("ok " if cond else "FAIL ") + name + ("" if cond else ": " + str(detail)))
-    failures += 0 if cond else 1
+check = harness.check
 
 
 def make_config(tmp, plan, extra=""):
@@ -305,8 +302,7 @@ def main():
         lifecycle(tmp)
     with tempfile.TemporaryDirectory() as tmp:
         month(tmp)
-    print("%d failed" % failures)
-    return 1 if failures else 0
+    return harness.summary()
 
 
 if __name__ == "__main__":

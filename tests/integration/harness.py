@@ -2,8 +2,8 @@
 loopback port, the shipped config pointed at a temporary state and port, `plazo run` at a
 fixed instant with plain HTTP requests to it, and an office's tokens from `plazo token list`.
 
-Used by csrf.py, browser_mark.py and page_phone.py (and through browser_mark by marks.py);
-the other tests still carry their own copies.
+Used by the daemon-driving tests (csrf.py, browser_mark.py, page_phone.py, marks.py,
+daemon.py, state.py, replan.py, plan_switch.py, plan_rows.py, watchdog.py, http_flood.py).
 """
 import os
 import re
@@ -14,6 +14,12 @@ import urllib.error
 import urllib.request
 
 
+def shorten(detail, keep=3000):
+    """detail as text, its middle cut when longer than twice keep (a log's head and tail)."""
+    text = str(detail)
+    return text if len(text) <= 2 * keep else text[:keep] + " [...] " + text[-keep:]
+
+
 class Checks:
     """check(name, cond, detail) prints ok/FAIL and counts; failures is the count."""
 
@@ -21,9 +27,24 @@ class Checks:
         self.failures = 0
 
     def check(self, name, cond, detail=""):
-        print(("ok " if cond else "FAIL ") + name + ("" if cond else ": " + str(detail)[:3000]))
+        print(("ok " if cond else "FAIL ") + name + ("" if cond else ": " + shorten(detail)))
         self.failures += 0 if cond else 1
         return cond
+
+
+# One count for a test and the modules it borrows from (plan_switch uses replan's helpers).
+CHECKS = Checks()
+check = CHECKS.check
+
+
+def failures():
+    return CHECKS.failures
+
+
+def summary():
+    """Prints the count of failed checks; the exit status of the test."""
+    print("%d failed" % CHECKS.failures if CHECKS.failures else "all ok")
+    return 1 if CHECKS.failures else 0
 
 
 def free_port():

@@ -20,15 +20,12 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+
 SERVE = os.environ["PLAZO_HTTP_SERVE"]
 TOKEN = "0123456789abcdef0123456789abcdef"
-failures = 0
-
-
-def check(name, cond, detail=""):
-    global failures
-    print(("ok " if cond else "FAIL ") + name + ("" if cond else ": " + str(detail)))
-    failures += 0 if cond else 1
+check = harness.check
 
 
 def start(tmp):
@@ -184,8 +181,7 @@ def main():
         finally:
             proc.terminate()
             proc.wait(10)
-    print("%d failed" % failures)
-    return 1 if failures else 0
+    return harness.summary()
 
 
 if __name__ == "__main__":

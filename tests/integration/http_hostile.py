@@ -246,8 +246,7 @@ def main():
         lifecycle(tmp)
     with tempfile.TemporaryDirectory() as tmp:
         rotation(tmp)
-    print("%d failed" % dm.failures)
-    return 1 if dm.failures else 0
+    return dm.harness.summary()
 
 
 if __name__ == "__main__":

@@ -24,17 +24,11 @@ import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
 import browser_mark as bm  # noqa: E402  (its daemon, config and token helpers)
 
 OFFICE = "control-interno"
-failures = 0
-
-
-def check(name, cond, detail=""):
-    global failures
-    print(("ok " if cond else "FAIL ") + name + ("" if cond else ": " + str(detail)[:3000]))
-    failures += 0 if cond else 1
-    return cond
+check = harness.check
 
 
 def start(plazo, tmp, config, port, at):
@@ -219,8 +213,7 @@ def main():
         finally:
             if d is not None:
                 d.stop()
-    print("%d failed" % failures)
-    return 1 if failures else 0
+    return harness.summary()
 
 
 if __name__ == "__main__":

@@ -219,8 +219,7 @@ def main():
         with open(plan, "w", encoding="utf-8") as f:
             f.write("".join(good))
         run_daemon(tmp, config, lambda d: reloads(d, config, plan, bad))
-    print("%d failed" % dm.failures)
-    return 1 if dm.failures else 0
+    return dm.harness.summary()
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
 import replan  # noqa: E402  (its Daemon, tokens, mark, uids, ledger, marks)
 
 DATA = os.environ["PLAZO_TESTDATA"]
@@ -27,13 +28,7 @@ SEED = os.path.join(DATA, "estrategia-rendicion-cuentas-2023.tsv")
 BOOK = os.path.join(DATA, "workbooks", "seed-libreoffice.xlsx")
 PAAC = os.path.join(DATA, "workbooks", "paac-componentes.xlsx")
 CONFIG = os.environ["PLAZO_CONFIG"]
-failures = 0
-
-
-def check(name, cond, detail=""):
-    global failures
-    print(("ok " if cond else "FAIL ") + name + ("" if cond else ": " + str(detail)[-3000:]))
-    failures += 0 if cond else 1
+check = harness.check
 
 
 def make_config(tmp, *plans):
@@ -195,9 +190,7 @@ def main():
               "secretaria-general.2.1.1@127.0.0.1" in new, new)
         added_table(tmp, d, db, renamed, page_tok[office], feed_tok[office])
         check("daemon: clean exit", d.stop() == 0, d.text()[-2000:])
-    total = failures + replan.failures
-    print("%d failed" % total)
-    return 1 if total else 0
+    return harness.summary()  # replan's checks count there too
 
 
 if __name__ == "__main__":

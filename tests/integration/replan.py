@@ -28,16 +28,13 @@ import urllib.request
 
 import mailtext  # the text part unwrapped (format=flowed)
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+
 PLAZO = os.environ["PLAZO"]
 DATA = os.environ["PLAZO_TESTDATA"]
 PAAC = os.path.join(DATA, "paac-riesgos-2024.tsv")
-failures = 0
-
-
-def check(name, cond, detail=""):
-    global failures
-    print(("ok " if cond else "FAIL ") + name + ("" if cond else ": " + str(detail)[-3000:]))
-    failures += 0 if cond else 1
+check = harness.check
 
 
 def make_config(tmp, plan):
@@ -261,8 +258,7 @@ def main():
               [m[:4] for m in marks(db)] == [("planeacion", "1.1", 1, "2024-02-29")],
               marks(db))
         check("daemon: clean exit", d.stop() == 0, d.text()[-2000:])
-    print("%d failed" % failures)
-    return 1 if failures else 0
+    return harness.summary()
 
 
 if __name__ == "__main__":

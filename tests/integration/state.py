@@ -25,16 +25,13 @@ import time
 import urllib.error
 import urllib.request
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+
 PLAZO = os.environ["PLAZO"]
 CONFIG = os.environ["PLAZO_CONFIG"]
 SEED = os.path.join(os.environ["PLAZO_TESTDATA"], "estrategia-rendicion-cuentas-2023.tsv")
-failures = 0
-
-
-def check(name, cond, detail=""):
-    global failures
-    print(("ok " if cond else "FAIL ") + name + ("" if cond else ": " + str(detail)[-3000:]))
-    failures += 0 if cond else 1
+check = harness.check
 
 
 def make_config(tmp, extra=""):
@@ -331,8 +328,7 @@ def main():
                 part(tmp)
             except Exception as e:  # a part that breaks is one failure; the others run
                 check(part.__name__ + " ran to its end", False, repr(e))
-    print("%d failed" % failures)
-    return 1 if failures else 0
+    return harness.summary()
 
 
 if __name__ == "__main__":

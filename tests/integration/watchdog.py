@@ -23,18 +23,15 @@ import threading
 import time
 import urllib.request
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+
 PLAZO = os.environ["PLAZO"]
 CONFIG = os.environ["PLAZO_CONFIG"]
 SEED = os.path.join(os.environ["PLAZO_TESTDATA"], "estrategia-rendicion-cuentas-2023.tsv")
 WATCHDOG_USEC = 1000000
 IDLE_SECONDS = 5.0
-failures = 0
-
-
-def check(name, cond, detail=""):
-    global failures
-    print(("ok " if cond else "FAIL ") + name + ("" if cond else ": " + str(detail)))
-    failures += 0 if cond else 1
+check = harness.check
 
 
 def make_config(tmp):
@@ -191,8 +188,7 @@ def main():
         config = make_config(tmp)
         first_run(tmp, config)
         midnight_run(tmp, config)
-    print("%d failed" % failures)
-    return 1 if failures else 0
+    return harness.summary()
 
 
 if __name__ == "__main__":
