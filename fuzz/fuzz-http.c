@@ -18,6 +18,7 @@
 #include "config.h"
 #include "diag.h"
 #include "feed.h"
+#include "site.h"
 #include "form.h"
 #include "http.h"
 #include "plan.h"
@@ -106,8 +107,8 @@ static void offices(struct world *w)
 	for (size_t o = 0; o < w->cfg.n_offices; o++) {
 		struct form_office *f = &w->offices[w->n_offices];
 		f->office = o;
-		if (feed_page_token(w->st, w->cfg.offices[o].id, w->now, f->token, &err) < 0 ||
-		    feed_csrf(w->st, w->cfg.offices[o].id, f->csrf, &err) < 0)
+		if (site_page_token(w->st, w->cfg.offices[o].id, w->now, f->token, &err) < 0 ||
+		    site_csrf(w->st, w->cfg.offices[o].id, f->csrf, &err) < 0)
 			die("tokens", &err);
 		w->n_offices++;
 	}
