@@ -54,6 +54,8 @@ struct http_site *http_server_site(struct http_server *s)
 	return site;
 }
 
+/* ---- requests and the access log ---- */
+
 /* Milliseconds of the monotonic clock: what the connection guard measures with. */
 static long long mono_now(void)
 {
