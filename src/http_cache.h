@@ -1,4 +1,4 @@
-/* http_cache.h - rendered feeds and pages kept within a byte budget, least recently served out first.
+/* http_cache.h - rendered feeds and pages kept within a byte budget, least recently served first.
  *
  * An item is one (slot, part), numbered slot * HTTP_PARTS + part. It keeps one rendering
  * (a blob) and the version it was rendered at; asking for another version drops it. A blob

@@ -1,4 +1,4 @@
-/* starter_guess.h - splitting a responsible cell into office names with no directory (`plazo init`). */
+/* starter_guess.h - a cell split into office names with no directory (`plazo init`). */
 #ifndef PLAZO_STARTER_GUESS_H
 #define PLAZO_STARTER_GUESS_H
 
