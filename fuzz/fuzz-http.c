@@ -20,6 +20,9 @@
 #include "done.h"
 #include "feed.h"
 #include "ics.h"
+#include "page_office.h"
+#include "render.h"
+#include "site.h"
 #include "form.h"
 #include "http.h"
 #include "plan.h"
@@ -37,8 +40,8 @@ struct world {
 	struct http_server *http;
 	struct form_office *offices;
 	size_t n_offices;
-	struct feed_index *index;
-	struct feed_tokens *tokens; /* [0 .. n_offices]: the last, the all-offices feed's */
+	struct render_index *index;
+	struct site_tokens *tokens; /* [0 .. n_offices]: the last, the all-offices feed's */
 	pthread_mutex_t lock;
 	time_t now;
 };
@@ -56,14 +59,15 @@ static unsigned render(void *user, struct http_site *site, size_t slot, enum htt
 	http_site_version(site, slot, part, v);
 	int rc = 0;
 	if (part == HTTP_MOVED)
-		feed_render_moved(&w->cfg, slot, w->tokens[slot].feed, out);
+		page_office_render_moved(&w->cfg, slot, w->tokens[slot].feed, out);
 	else if ((rc = done_load(&done, w->st, &err)) == 0) {
+		struct render_ctx ctx = {.plan = &w->plan, .cfg = &w->cfg, .index = w->index,
+					 .done = &done, .st = w->st, .now = v->modified};
 		rc = part == HTTP_FEED
-			     ? feed_render_feed(w->index, &w->plan, &w->cfg, w->st,
-						slot == w->cfg.n_offices ? ICS_ALL_OFFICES : slot,
-						&done, v->modified, out, &modified, &err)
-			     : feed_render_page(w->index, &w->plan, &w->cfg, slot, &w->tokens[slot],
-						&done, v->modified, out, &err);
+			     ? feed_render_office(&ctx,
+						  slot == w->cfg.n_offices ? ICS_ALL_OFFICES : slot,
+						  out, &modified, &err)
+			     : page_office_render(&ctx, slot, &w->tokens[slot], out, &err);
 		done_finish(&done);
 	}
 	pthread_mutex_unlock(&w->lock);
@@ -138,8 +142,8 @@ static void offices(struct world *w)
 	for (size_t o = 0; o < w->cfg.n_offices; o++) {
 		struct form_office *f = &w->offices[w->n_offices];
 		f->office = o;
-		if (feed_page_token(w->st, w->cfg.offices[o].id, w->now, f->token, &err) < 0 ||
-		    feed_csrf(w->st, w->cfg.offices[o].id, f->csrf, &err) < 0)
+		if (site_page_token(w->st, w->cfg.offices[o].id, w->now, f->token, &err) < 0 ||
+		    site_csrf(w->st, w->cfg.offices[o].id, f->csrf, &err) < 0)
 			die("tokens", &err);
 		w->n_offices++;
 	}
@@ -150,9 +154,9 @@ static struct http_site *site_of(struct world *w)
 {
 	size_t n = w->cfg.n_offices;
 	struct pz_error err = {0};
-	w->index = feed_index_new(&w->plan, n);
+	w->index = render_index_new(&w->plan, n);
 	w->tokens = calloc(n + 1, sizeof(*w->tokens));
-	if (w->tokens == NULL || feed_tokens_load(w->st, &w->cfg, w->now, w->tokens, &err) < 0)
+	if (w->tokens == NULL || site_tokens_load(w->st, &w->cfg, w->now, w->tokens, &err) < 0)
 		die("tokens", &err);
 	struct http_site *site = http_site_new(1, n + 1, 0, w->now);
 	for (size_t o = 0; o < n; o++) {

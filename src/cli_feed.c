@@ -8,6 +8,8 @@
 #include "calendar.h"
 #include "cli_internal.h"
 #include "feed.h"
+#include "link.h"
+#include "site.h"
 #include "ics.h"
 #include "store.h"
 #include "strbuf.h"
@@ -90,13 +92,13 @@ static void print_urls(const struct config *cfg, const char *id, const char *fee
 {
 	printf("%s\n", id);
 	if (feed != NULL) {
-		char *https = feed_url(cfg, feed, false), *webcal = feed_url(cfg, feed, true);
+		char *https = link_feed(cfg, feed, false), *webcal = link_feed(cfg, feed, true);
 		printf("  feed:   %s\n  webcal: %s\n", https, webcal);
 		free(https);
 		free(webcal);
 	}
 	if (page != NULL) {
-		char *p = feed_page_url(cfg, page);
+		char *p = link_page(cfg, page);
 		printf("  page:   %s\n", p);
 		free(p);
 	}
@@ -108,12 +110,12 @@ static int token_list(const struct config *cfg, struct store *st, time_t now,
 	char feed[33], page[33];
 	for (size_t o = 0; o < cfg->n_offices; o++) {
 		const char *id = cfg->offices[o].id;
-		if (feed_token(st, id, now, feed, err) < 0 ||
-		    feed_page_token(st, id, now, page, err) < 0)
+		if (site_token(st, id, now, feed, err) < 0 ||
+		    site_page_token(st, id, now, page, err) < 0)
 			return -1;
 		print_urls(cfg, id, feed, page);
 	}
-	if (feed_token(st, FEED_ALL, now, feed, err) < 0)
+	if (site_token(st, SITE_ALL, now, feed, err) < 0)
 		return -1;
 	print_urls(cfg, "all offices (administrators)", feed, NULL);
 	return 0;
@@ -121,7 +123,7 @@ static int token_list(const struct config *cfg, struct store *st, time_t now,
 
 /* What `token rotate` replaces. */
 struct rotation {
-	const char *id; /* an office id, or FEED_ALL */
+	const char *id; /* an office id, or SITE_ALL */
 	bool feed, page;
 };
 
@@ -129,7 +131,7 @@ static bool parse_rotation(int argc, char **argv, struct rotation *r)
 {
 	*r = (struct rotation){NULL, true, true};
 	if (argc == 3 && strcmp(argv[2], "--all-feed") == 0) {
-		*r = (struct rotation){FEED_ALL, true, false};
+		*r = (struct rotation){SITE_ALL, true, false};
 		return true;
 	}
 	if (argc < 3 || argc > 4 || argv[2][0] == '-')
@@ -146,11 +148,11 @@ static int rotate(const struct config *cfg, struct store *st, const struct rotat
 		  time_t now, struct pz_error *err)
 {
 	char feed[33], page[33];
-	if (r->feed && (feed_rotate_token(st, r->id, now, feed, err) < 0 ||
+	if (r->feed && (site_rotate_token(st, r->id, now, feed, err) < 0 ||
 			store_audit(st, now, r->id, "token-rotated",
 				    "the previous feed URL was revoked", err) < 0))
 		return -1;
-	if (r->page && (feed_rotate_page_token(st, r->id, now, page, err) < 0 ||
+	if (r->page && (site_rotate_page_token(st, r->id, now, page, err) < 0 ||
 			store_audit(st, now, r->id, "token-rotated",
 				    "the previous page URL was revoked", err) < 0))
 		return -1;
@@ -179,7 +181,7 @@ int cli_cmd_token(const struct cli_globals *g, int argc, char **argv)
 	    cli_open_store(&cfg, &st, &err) < 0) {
 		fprintf(stderr, "plazo token: %s\n", err.msg);
 		rc = CLI_FAIL;
-	} else if (!list && strcmp(r.id, FEED_ALL) != 0 && config_find_office(&cfg, r.id) < 0) {
+	} else if (!list && strcmp(r.id, SITE_ALL) != 0 && config_find_office(&cfg, r.id) < 0) {
 		rc = cli_usage_error("token", "no [office %s] in %s", r.id, cfg.path);
 	} else if (list ? token_list(&cfg, st, now, &err) < 0 : rotate(&cfg, st, &r, now, &err) < 0) {
 		fprintf(stderr, "plazo token: %s\n", err.msg);

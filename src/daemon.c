@@ -25,11 +25,13 @@
 #include "http.h"
 #include "ics.h"
 #include "log.h"
+#include "page_office.h"
 #include "plan.h"
 #include "poke.h"
 #include "replan.h"
 #include "remind.h"
 #include "send.h"
+#include "site.h"
 #include "store.h"
 #include "unread.h"
 #include "xalloc.h"
@@ -51,7 +53,7 @@ struct world {
 	struct plan plan;
 	struct remind_queue *queue;
 	struct unread unread; /* the plan's rows not read */
-	struct feed_index *index; /* each office's activities, for rendering one office */
+	struct render_index *index; /* each office's activities, for rendering one office */
 	uint64_t generation;      /* names the world in the validators (world_generation) */
 };
 
@@ -73,8 +75,8 @@ struct daemon {
 	/* The page forms and the rendering, both in the HTTP threads: */
 	pthread_mutex_t lock;   /* guards w (its swap), site, tokens, states, forms */
 	struct http_site *site; /* the published snapshot (the server owns it) */
-	struct feed_tokens *tokens; /* of the snapshot: [n_offices] is the all-offices feed */
-	uint64_t *states;       /* each slot's state (feed_states) as the snapshot holds it */
+	struct site_tokens *tokens; /* of the snapshot: [n_offices] is the all-offices feed */
+	uint64_t *states;       /* each slot's state (site_states) as the snapshot holds it */
 	struct http_version too_large; /* the all-offices feed's version found too large to
 					* serve: not rendered again until it moves */
 	struct form_office *forms; /* the page and form tokens of the snapshot */
@@ -115,7 +117,7 @@ static void world_free(struct world *w)
 	if (w == NULL)
 		return;
 	remind_queue_free(w->queue);
-	feed_index_free(w->index);
+	render_index_free(w->index);
 	plan_finish(&w->plan);
 	config_finish(&w->cfg);
 	free(w);
@@ -220,7 +222,7 @@ static struct world *world_load(const char *config_path, time_t after)
 	if (rc == 0 && (w->queue = remind_queue_new(&w->plan, &w->cfg, after, &err)) == NULL)
 		rc = -1;
 	if (rc == 0) {
-		w->index = feed_index_new(&w->plan, w->cfg.n_offices);
+		w->index = render_index_new(&w->plan, w->cfg.n_offices);
 		w->generation = world_generation(config_path,
 						 (const char *const *)w->cfg.plan_files.items,
 						 w->cfg.plan_files.len);
@@ -301,7 +303,7 @@ static struct http_site *site_new(struct daemon *d, struct store *st, time_t now
 	return site;
 }
 
-static bool tokens_changed(const struct daemon *d, const struct feed_tokens *tokens)
+static bool tokens_changed(const struct daemon *d, const struct site_tokens *tokens)
 {
 	size_t n = d->w->cfg.n_offices + 1;
 	return d->tokens == NULL || memcmp(d->tokens, tokens, n * sizeof(*tokens)) != 0;
@@ -313,13 +315,13 @@ static bool tokens_changed(const struct daemon *d, const struct feed_tokens *tok
 static int refresh(struct daemon *d, struct store *st, time_t now)
 {
 	size_t n = d->w->cfg.n_offices;
-	struct feed_tokens *tokens = xcalloc(n + 1, sizeof(*tokens));
+	struct site_tokens *tokens = xcalloc(n + 1, sizeof(*tokens));
 	uint64_t *states = xcalloc(n + 1, sizeof(*states));
 	struct done_set done = {0};
 	struct pz_error err = {0};
-	int rc = feed_tokens_load(st, &d->w->cfg, now, tokens, &err);
+	int rc = site_tokens_load(st, &d->w->cfg, now, tokens, &err);
 	if (rc == 0 && (rc = done_load(&done, st, &err)) == 0) {
-		rc = feed_states(st, &d->w->cfg, tokens, &done, states, &err);
+		rc = site_states(st, &d->w->cfg, tokens, &done, states, &err);
 		done_finish(&done);
 	}
 	if (rc < 0) {
@@ -396,7 +398,7 @@ static unsigned render_locked(struct daemon *d, size_t slot, enum http_part part
 	const struct world *w = d->w;
 	size_t n = w->cfg.n_offices;
 	if (part == HTTP_MOVED) {
-		feed_render_moved(&w->cfg, slot, d->tokens[slot].feed, out);
+		page_office_render_moved(&w->cfg, slot, d->tokens[slot].feed, out);
 		return 0;
 	}
 	struct done_set done;
@@ -406,12 +408,11 @@ static unsigned render_locked(struct daemon *d, size_t slot, enum http_part part
 		log_error("render: %s", err.msg);
 		return 503;
 	}
-	int rc = part == HTTP_FEED
-			 ? feed_render_feed(w->index, &w->plan, &w->cfg, d->form_store,
-					    slot == n ? ICS_ALL_OFFICES : slot, &done, at, out,
-					    &modified, &err)
-			 : feed_render_page(w->index, &w->plan, &w->cfg, slot, &d->tokens[slot],
-					    &done, at, out, &err);
+	struct render_ctx ctx = {.plan = &w->plan, .cfg = &w->cfg, .index = w->index,
+				 .done = &done, .st = d->form_store, .now = at};
+	int rc = part == HTTP_FEED ? feed_render_office(&ctx, slot == n ? ICS_ALL_OFFICES : slot,
+							out, &modified, &err)
+				   : page_office_render(&ctx, slot, &d->tokens[slot], out, &err);
 	done_finish(&done);
 	if (rc == 0)
 		return 0;
@@ -420,7 +421,7 @@ static unsigned render_locked(struct daemon *d, size_t slot, enum http_part part
 		return 404;
 	}
 	log_error("render %s of office %s: %s", part == HTTP_FEED ? "feed" : "page",
-		  slot < n ? w->cfg.offices[slot].id : FEED_ALL, err.msg);
+		  slot < n ? w->cfg.offices[slot].id : SITE_ALL, err.msg);
 	return 503;
 }
 

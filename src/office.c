@@ -6,29 +6,13 @@
 
 #include "hash.h"
 #include "strbuf.h"
-#include "text.h"
+#include "office_words.h"
 #include "xalloc.h"
 
 #define NONE SIZE_MAX
 #define LEV_MAX 200 /* longest string office_suggest runs an edit distance on */
 #define SUGGEST_WORDS 32 /* distinct words of a text office_suggest looks at */
 #define SUGGEST_CANDIDATES 64 /* names sharing the most exact words that are scored fully */
-
-/* One word of a text: where it is in the original and its folded form. */
-struct token {
-	size_t start; /* byte offsets of the word in the original */
-	size_t end;
-	size_t norm; /* offset of the NUL-terminated folded word in pool */
-	bool stop;
-};
-
-struct tokens {
-	struct token *items;
-	size_t len;
-	size_t cap;
-	size_t text_len; /* strlen of the original */
-	struct strbuf pool;
-};
 
 /* The names a word appears in. */
 struct posting {
@@ -66,87 +50,8 @@ struct office_matcher {
 	size_t cap_postings;
 };
 
-/* The stop words: de, del, la, las, el, los, para, y, e, a, en, al (is_stop). */
-
-/* ---- tokens ---- */
-
-/* One of stop_words, by length and letters instead of a string compare per word. */
-static bool is_stop(const char *w, size_t n)
-{
-	switch (n) {
-	case 1:
-		return w[0] == 'y' || w[0] == 'e' || w[0] == 'a';
-	case 2:
-		return (w[0] == 'd' && w[1] == 'e') || (w[0] == 'l' && w[1] == 'a') ||
-		       (w[0] == 'e' && (w[1] == 'l' || w[1] == 'n')) || (w[0] == 'a' && w[1] == 'l');
-	case 3:
-		return (w[0] == 'd' && w[1] == 'e' && w[2] == 'l') ||
-		       (w[0] == 'l' && (w[1] == 'a' || w[1] == 'o') && w[2] == 's');
-	case 4:
-		return memcmp(w, "para", 4) == 0;
-	default:
-		return false;
-	}
-}
-
-static void tokens_finish(struct tokens *t)
-{
-	free(t->items);
-	strbuf_finish(&t->pool);
-}
-
-static const char *word_of(const struct tokens *t, size_t i)
-{
-	return t->pool.data + t->items[i].norm;
-}
-
-static void begin_word(struct tokens *t, size_t at)
-{
-	t->items = xgrow(t->items, &t->cap, t->len + 1, sizeof(*t->items));
-	t->items[t->len++] = (struct token){.start = at, .norm = t->pool.len};
-}
-
-static void end_word(struct tokens *t, size_t at)
-{
-	struct token *tok = &t->items[t->len - 1];
-	tok->end = at;
-	tok->stop = is_stop(t->pool.data + tok->norm, t->pool.len - tok->norm);
-	strbuf_putc(&t->pool, '\0');
-}
-
-/* Splits s into folded words, stop words included and flagged. */
-static void tokenize(const char *s, struct tokens *t)
-{
-	const unsigned char *u = (const unsigned char *)(s ? s : "");
-	size_t i = 0, len, total = strlen((const char *)u);
-	bool in_word = false;
-	*t = (struct tokens){0};
-	strbuf_init(&t->pool);
-	while (i < total) {
-		char buf[TEXT_FOLD_MAX];
-		uint32_t cp;
-		len = text_utf8_next(u + i, total - i, &cp);
-		int n = len ? text_fold_char(cp, 0, buf) : 0;
-		len = len ? len : 1;
-		if (n == 0 || (n < 0 && !in_word)) {
-			if (in_word)
-				end_word(t, i);
-			in_word = false;
-		} else if (n > 0) {
-			if (!in_word)
-				begin_word(t, i);
-			in_word = true;
-			strbuf_append(&t->pool, buf, (size_t)n);
-		}
-		i += len;
-	}
-	if (in_word)
-		end_word(t, i);
-	t->text_len = i;
-}
-
 /* The non-stop words joined by single spaces. */
-static char *join_words(const struct tokens *t)
+static char *join_words(const struct office_words *t)
 {
 	struct strbuf b;
 	strbuf_init(&b);
@@ -155,37 +60,18 @@ static char *join_words(const struct tokens *t)
 			continue;
 		if (b.len)
 			strbuf_putc(&b, ' ');
-		strbuf_puts(&b, word_of(t, i));
+		strbuf_puts(&b, office_words_at(t, i));
 	}
 	return b.cap ? strbuf_steal(&b) : xstrdup("");
 }
 
 char *office_normalize(const char *name)
 {
-	struct tokens t;
-	tokenize(name, &t);
+	struct office_words t;
+	office_words_read(name, &t);
 	char *out = join_words(&t);
-	tokens_finish(&t);
+	office_words_finish(&t);
 	return out;
-}
-
-/* The original text from token first to token last. A ")" right after the last word is kept
- * when the piece opened more parentheses than it closed: "Oficina Jurídica (OAJ)". */
-static char *slice(const char *text, const struct tokens *t, size_t first, size_t last)
-{
-	size_t start = t->items[first].start, end = t->items[last].end;
-	size_t limit = last + 1 < t->len ? t->items[last + 1].start : t->text_len;
-	long open = 0;
-	for (size_t i = start; i < end; i++)
-		open += text[i] == '(' ? 1 : text[i] == ')' ? -1 : 0;
-	size_t j = end;
-	while (open > 0 && j < limit && (text[j] == ' ' || text[j] == ')')) {
-		if (text[j++] == ')') {
-			end = j;
-			open--;
-		}
-	}
-	return xstrndup(text + start, end - start);
 }
 
 /* ---- interned words and trie edges ---- */
@@ -299,13 +185,13 @@ static void index_words(struct office_matcher *m, size_t k)
 
 bool office_matcher_add(struct office_matcher *m, const char *name, size_t target)
 {
-	struct tokens t;
-	tokenize(name, &t);
+	struct office_words t;
+	office_words_read(name, &t);
 	size_t *ids = xcalloc(t.len, sizeof(*ids)), n = 0, node = 0;
 	for (size_t i = 0; i < t.len; i++) {
 		if (t.items[i].stop)
 			continue;
-		ids[n] = word_intern(m, word_of(&t, i));
+		ids[n] = word_intern(m, office_words_at(&t, i));
 		node = edge_child(m, node, ids[n++]);
 	}
 	bool ok;
@@ -323,7 +209,7 @@ bool office_matcher_add(struct office_matcher *m, const char *name, size_t targe
 		m->node_name[node] = m->n_names++;
 		ok = true;
 	}
-	tokens_finish(&t);
+	office_words_finish(&t);
 	return ok;
 }
 
@@ -382,7 +268,7 @@ static void plan_split(const struct office_matcher *m, const size_t *ids, size_t
 }
 
 /* '/', ';' or a line break between two words: they belong to different offices. */
-static bool hard_gap(const char *cell, const struct tokens *t, size_t a, size_t b)
+static bool hard_gap(const char *cell, const struct office_words *t, size_t a, size_t b)
 {
 	for (size_t i = t->items[a].end; i < t->items[b].start; i++)
 		if (cell[i] == '/' || cell[i] == ';' || cell[i] == '\n' || cell[i] == '\r')
@@ -392,14 +278,14 @@ static bool hard_gap(const char *cell, const struct tokens *t, size_t a, size_t 
 
 /* Turns the plan into pieces; w maps word positions to token indices. An unmatched run is
  * cut where a separator stands between its words ("Oficina A / Oficina B"). */
-static void emit_pieces(const struct office_matcher *m, const char *cell, const struct tokens *t,
+static void emit_pieces(const struct office_matcher *m, const char *cell, const struct office_words *t,
 			const size_t *w, size_t n, const struct plan *p, struct office_pieces *out)
 {
 	size_t run = NONE;
 	for (size_t i = 0; i < n;) {
 		if (p->take[i] == 0) {
 			if (run != NONE && hard_gap(cell, t, w[i - 1], w[i])) {
-				push_piece(out, false, 0, slice(cell, t, w[run], w[i - 1]));
+				push_piece(out, false, 0, office_words_slice(cell, t, w[run], w[i - 1]));
 				run = NONE;
 			}
 			if (run == NONE)
@@ -408,26 +294,26 @@ static void emit_pieces(const struct office_matcher *m, const char *cell, const 
 			continue;
 		}
 		if (run != NONE)
-			push_piece(out, false, 0, slice(cell, t, w[run], w[i - 1]));
+			push_piece(out, false, 0, office_words_slice(cell, t, w[run], w[i - 1]));
 		run = NONE;
 		size_t target = m->names[p->name[i]].target;
-		push_piece(out, true, target, slice(cell, t, w[i], w[i + p->take[i] - 1]));
+		push_piece(out, true, target, office_words_slice(cell, t, w[i], w[i + p->take[i] - 1]));
 		i += p->take[i];
 	}
 	if (run != NONE)
-		push_piece(out, false, 0, slice(cell, t, w[run], w[n - 1]));
+		push_piece(out, false, 0, office_words_slice(cell, t, w[run], w[n - 1]));
 }
 
 void office_split(const struct office_matcher *m, const char *cell, struct office_pieces *out)
 {
-	struct tokens t;
-	tokenize(cell, &t);
+	struct office_words t;
+	office_words_read(cell, &t);
 	size_t *w = xcalloc(t.len, sizeof(*w)), *ids = xcalloc(t.len, sizeof(*ids)), n = 0;
 	for (size_t i = 0; i < t.len; i++) {
 		if (t.items[i].stop)
 			continue;
 		w[n] = i;
-		ids[n++] = word_find(m, word_of(&t, i));
+		ids[n++] = word_find(m, office_words_at(&t, i));
 	}
 	size_t *block = xcalloc(4 * (n + 1), sizeof(*block));
 	struct plan p = {block, block + (n + 1), block + 2 * (n + 1), block + 3 * (n + 1)};
@@ -436,7 +322,7 @@ void office_split(const struct office_matcher *m, const char *cell, struct offic
 	free(block);
 	free(ids);
 	free(w);
-	tokens_finish(&t);
+	office_words_finish(&t);
 }
 
 /* ---- suggest ---- */
@@ -499,15 +385,15 @@ static size_t shared_words(const struct office_matcher *m, const struct name *nm
 }
 
 /* The first SUGGEST_WORDS distinct non-stop words of t. */
-static size_t distinct_words(const struct tokens *t, const char **ws)
+static size_t distinct_words(const struct office_words *t, const char **ws)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < t->len && n < SUGGEST_WORDS; i++) {
 		size_t j = 0;
-		while (j < n && strcmp(ws[j], word_of(t, i)) != 0)
+		while (j < n && strcmp(ws[j], office_words_at(t, i)) != 0)
 			j++;
 		if (!t->items[i].stop && j == n)
-			ws[n++] = word_of(t, i);
+			ws[n++] = office_words_at(t, i);
 	}
 	return n;
 }
@@ -597,9 +483,9 @@ static size_t best_by_distance(const struct office_matcher *m, const char *norm)
 
 const char *office_suggest(const struct office_matcher *m, const char *text)
 {
-	struct tokens t;
+	struct office_words t;
 	const char *ws[SUGGEST_WORDS];
-	tokenize(text, &t);
+	office_words_read(text, &t);
 	size_t n = distinct_words(&t, ws);
 	char *norm = join_words(&t);
 	size_t best = NONE;
@@ -609,129 +495,6 @@ const char *office_suggest(const struct office_matcher *m, const char *text)
 			best = best_by_distance(m, norm);
 	}
 	free(norm);
-	tokens_finish(&t);
+	office_words_finish(&t);
 	return best == NONE ? NULL : m->names[best].orig;
-}
-
-/* ---- guess split ---- */
-
-static bool in_list(const char *w, const char *const *list, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(w, list[i]) == 0)
-			return true;
-	return false;
-}
-
-/* Words that name a team inside an organisation rather than the organisation itself. */
-static bool is_team(const char *w)
-{
-	static const char *const team[] = {"equipo", "equipos", "grupo",    "grupos",
-					   "enlace", "enlaces", "protocolo"};
-	return in_list(w, team, sizeof(team) / sizeof(team[0]));
-}
-
-/* Words that start an office name. */
-static bool is_head(const char *w)
-{
-	static const char *const head[] = {
-		"secretaria",  "subsecretaria", "oficina",	"departamento",
-		"direccion",   "subdireccion",	"gerencia",	"despacho",
-		"unidad",      "area",		"coordinacion", "comite",
-		"gobernacion", "alcaldia",	"jefatura",	"instituto"};
-	return is_team(w) || in_list(w, head, sizeof(head) / sizeof(head[0]));
-}
-
-/* A run of two white-space characters, or a line break, between two words. */
-static bool strong_gap(const char *s, size_t from, size_t to)
-{
-	int run = 0;
-	for (size_t i = from; i < to; i++) {
-		if (s[i] == '\n' || s[i] == '\r')
-			return true;
-		run = s[i] == ' ' || s[i] == '\t' ? run + 1 : 0;
-		if (run >= 2)
-			return true;
-	}
-	return false;
-}
-
-/* A hyphen, en dash or em dash between two words. */
-static bool dash_gap(const char *s, size_t from, size_t to)
-{
-	for (size_t i = from; i < to; i++) {
-		if (s[i] == '-')
-			return true;
-		if (i + 2 < to && memcmp(s + i, "\xe2\x80", 2) == 0 &&
-		    (s[i + 2] == '\x93' || s[i + 2] == '\x94'))
-			return true;
-	}
-	return false;
-}
-
-/* A '/' or ';' between two words. */
-static bool slash_gap(const char *s, size_t from, size_t to)
-{
-	for (size_t i = from; i < to; i++)
-		if (s[i] == '/' || s[i] == ';')
-			return true;
-	return false;
-}
-
-struct guess {
-	size_t first, last; /* token indices of the segment's first and last words */
-	size_t words;
-	bool team; /* the segment starts with a team word */
-	bool absorbed; /* ... and already took in the organisation after it */
-};
-
-/* Whether the word at token i starts a new name after the segment g. */
-static bool starts_name(const char *cell, const struct tokens *t, size_t i, struct guess *g)
-{
-	const char *w = word_of(t, i);
-	size_t from = t->items[g->last].end, to = t->items[i].start;
-	if (is_team(w) && dash_gap(cell, from, to))
-		return false;
-	if (strong_gap(cell, from, to) || slash_gap(cell, from, to))
-		return true;
-	if (i > 0 && t->items[i - 1].stop && strcmp(word_of(t, i - 1), "y") != 0 &&
-	    strcmp(word_of(t, i - 1), "e") != 0)
-		return false; /* "Comité ... de Coordinación de Control Interno" */
-	if (is_team(w) && i > 0 && strcmp(word_of(t, i - 1), "sus") == 0)
-		return false; /* "líderes de proceso y sus equipos de trabajo" */
-	if (!is_head(w))
-		return false;
-	if (g->team && !g->absorbed && g->words <= 2 && !is_team(w)) {
-		g->absorbed = true;
-		return false;
-	}
-	return true;
-}
-
-static void push_name(char ***out, size_t *n_out, size_t *cap_out, char *name)
-{
-	*out = xgrow(*out, cap_out, *n_out + 1, sizeof(**out));
-	(*out)[(*n_out)++] = name;
-}
-
-void office_guess_split(const char *cell, char ***out, size_t *n_out, size_t *cap_out)
-{
-	struct tokens t;
-	struct guess g = {.first = NONE};
-	tokenize(cell, &t);
-	for (size_t i = 0; i < t.len; i++) {
-		if (t.items[i].stop)
-			continue;
-		if (g.first != NONE && starts_name(cell, &t, i, &g)) {
-			push_name(out, n_out, cap_out, slice(cell, &t, g.first, g.last));
-			g.first = NONE;
-		}
-		if (g.first == NONE)
-			g = (struct guess){.first = i, .team = is_team(word_of(&t, i))};
-		g.last = i;
-		g.words++;
-	}
-	if (g.first != NONE)
-		push_name(out, n_out, cap_out, slice(cell, &t, g.first, g.last));
-	tokens_finish(&t);
 }

@@ -1,4 +1,4 @@
-/* office.h - office names: normalization, matching a responsible cell, guessing offices.
+/* office.h - office names: normalization, matching a responsible cell, suggesting the nearest.
  *
  * Names compare case-, accent- and punctuation-insensitively, ignoring the words de, del, la,
  * las, el, los, para, y, e, a, en, al (office_normalize). A responsible cell often names several
@@ -58,13 +58,5 @@ void office_split(const struct office_matcher *m, const char *cell, struct offic
  * length. NULL when nothing is close. Only the first 32 distinct words of text and strings
  * up to 200 bytes are compared. The pointer lives until office_matcher_free. */
 const char *office_suggest(const struct office_matcher *m, const char *text);
-
-/* Heuristic segmentation without a directory, for `plazo init`: splits a cell at the words
- * that start an office name (Secretaría, Oficina, Departamento, Dirección, Equipo, ...) and
- * at double spaces or line breaks. A name starting with Equipo(s), Grupo(s), Enlace(s) or
- * Protocolo that has at most 2 words absorbs the next office once ("Equipo comunicaciones
- * Secretaría General"); "- Equipo ..." stays with what precedes. Names are trimmed like
- * office_split pieces. Appends owned strings to *out, growing it through xgrow. */
-void office_guess_split(const char *cell, char ***out, size_t *n_out, size_t *cap_out);
 
 #endif

@@ -10,7 +10,7 @@
 #include "done.h"
 #include "doubt.h"
 #include "escalate.h"
-#include "feed.h"
+#include "link.h"
 #include "log.h"
 #include "mail.h"
 #include "remind.h"
@@ -426,7 +426,7 @@ static int welcome_pass(const struct lookup *l, struct store *st, struct deliver
 	strbuf_init(&d.identity);
 	int minutes, rc = calendar_utc_to_local(o->timezone, at, &d.today, &minutes, err);
 	if (rc == 0)
-		rc = feed_office_urls(l->cfg, st, o->id, at, &d.page_url, &d.feed_url, err);
+		rc = link_office(l->cfg, st, o->id, at, &d.page_url, &d.feed_url, err);
 	if (rc == 0)
 		rc = agenda_build(l->p, l->cfg, at, WELCOME_DAYS, ag, err);
 	size_t cap = rc == 0 ? ag[office].len + 1 : 0;
@@ -456,7 +456,7 @@ static int reminders_pass(const struct lookup *l, struct store *st, struct deliv
 	strbuf_init(&d.identity);
 	int minutes, rc = calendar_utc_to_local(o->timezone, at, &d.today, &minutes, err);
 	if (rc == 0)
-		rc = feed_office_urls(l->cfg, st, o->id, at, &d.page_url, &d.feed_url, err);
+		rc = link_office(l->cfg, st, o->id, at, &d.page_url, &d.feed_url, err);
 	if (rc == 0)
 		rc = digest_build(l, st, g->rows, g->n, &d, dry_out != NULL, err);
 	if (rc == 0 && d.n > 0)

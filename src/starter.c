@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "office.h"
+#include "starter_guess.h"
 #include "table.h"
 #include "workbook.h"
 #include "xalloc.h"
@@ -38,7 +39,7 @@ static void collect(const struct table *t, struct sightings *out)
 	size_t n = 0, cap = 0;
 	for (size_t r = 0; r < t->n_records; r++) {
 		n = 0;
-		office_guess_split(t->records[r].field[TABLE_RESPONSIBLE], &names, &n, &cap);
+		starter_guess_split(t->records[r].field[TABLE_RESPONSIBLE], &names, &n, &cap);
 		for (size_t i = 0; i < n; i++) {
 			char *key = office_normalize(names[i]);
 			if (*key == '\0') {

@@ -1,6 +1,6 @@
 /* starter.h - a starter configuration for a plan nobody has configured yet (`plazo init`).
  *
- * Reads the plan's responsible cells, splits them heuristically (office_guess_split), and
+ * Reads the plan's responsible cells, splits them heuristically (starter_guess.h), and
  * groups the names that normalize alike into one office: the first spelling becomes its name,
  * the others aliases, and its id comes from the normalized words. Names such as "de cada
  * dependencia" become a [group] of every office. E-mail addresses are left to fill in.

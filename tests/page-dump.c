@@ -12,7 +12,7 @@
 #include "agenda.h"
 #include "calendar.h"
 #include "config.h"
-#include "feed.h"
+#include "link.h"
 #include "page.h"
 #include "plan.h"
 #include "strbuf.h"
@@ -31,7 +31,7 @@ static int render(const struct plan *p, const struct config *cfg, size_t office,
 		return 1;
 	sprintf(https, "%s/feeds/%s.ics", base, TOKEN);
 	sprintf(webcal, "webcal%s/feeds/%s.ics", rest, TOKEN);
-	char *google = feed_google_url(webcal);
+	char *google = link_google(webcal);
 	struct page_links links = {.feed_https = https, .feed_webcal = webcal, .google = google};
 	struct strbuf out;
 	strbuf_init(&out);

@@ -258,6 +258,13 @@ static void conditional(struct test_state *ts)
 		{"If-Modified-Since: Thu, 02 Mar 2023 00:00:00 GMT\r\n", 304},
 		{"If-Modified-Since: not a date\r\n", 200},
 		{"If-Modified-Since: Sun, 31 Feb 2023 13:00:00 GMT\r\n", 200},
+		/* the two obsolete forms (RFC 9110 section 5.6.7), and their impossible days */
+		{"If-Modified-Since: Wednesday, 01-Mar-23 13:00:00 GMT\r\n", 304},
+		{"If-Modified-Since: Wednesday, 01-Mar-23 12:59:59 GMT\r\n", 200},
+		{"If-Modified-Since: Wed Mar  1 13:00:00 2023\r\n", 304},
+		{"If-Modified-Since: Wed Mar  1 12:59:59 2023\r\n", 200},
+		{"If-Modified-Since: Sunday, 31-Feb-23 13:00:00 GMT\r\n", 200},
+		{"If-Modified-Since: Sun Feb 31 13:00:00 2023\r\n", 200},
 		/* If-None-Match decides when present, even against a matching date */
 		{"If-None-Match: \"other\"\r\nIf-Modified-Since: Thu, 02 Mar 2023 00:00:00 GMT\r\n",
 		 200},

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "starter_guess.h"
 #include "test.h"
 
 /* The offices and groups named in the seed plan, as a person would enter them. */
@@ -96,7 +97,7 @@ static void check_guess(struct test_state *ts, const char *cell, const char *con
 {
 	char **names = NULL;
 	size_t n = 0, cap = 0, n_want = 0;
-	office_guess_split(cell, &names, &n, &cap);
+	starter_guess_split(cell, &names, &n, &cap);
 	while (n_want < MAX_PIECES && want[n_want])
 		n_want++;
 	CHECK_INT_EQ(ts, n, n_want);
@@ -500,8 +501,8 @@ static void test_guess_split(struct test_state *ts)
 	/* appends to what the arrays already hold */
 	char **names = NULL;
 	size_t n = 0, cap = 0;
-	office_guess_split("Secretaría General", &names, &n, &cap);
-	office_guess_split("Oficina Control Interno Secretaría TIC", &names, &n, &cap);
+	starter_guess_split("Secretaría General", &names, &n, &cap);
+	starter_guess_split("Oficina Control Interno Secretaría TIC", &names, &n, &cap);
 	CHECK_INT_EQ(ts, n, 3);
 	if (n == 3) {
 		CHECK_STR_EQ(ts, names[0], "Secretaría General");
@@ -529,7 +530,7 @@ static size_t count_guess(const char *cell)
 {
 	char **names = NULL;
 	size_t n = 0, cap = 0;
-	office_guess_split(cell, &names, &n, &cap);
+	starter_guess_split(cell, &names, &n, &cap);
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
 	free(names);

@@ -1,0 +1,104 @@
+/* office_words.c - the words of a text as office names are compared: folded, stop words flagged. */
+#include "office_words.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "text.h"
+#include "xalloc.h"
+
+/* The stop words: de, del, la, las, el, los, para, y, e, a, en, al; by length and letters
+ * instead of a string compare per word (the office matcher's hot path). */
+static bool is_stop(const char *w, size_t n)
+{
+	switch (n) {
+	case 1:
+		return w[0] == 'y' || w[0] == 'e' || w[0] == 'a';
+	case 2:
+		return (w[0] == 'd' && w[1] == 'e') || (w[0] == 'l' && w[1] == 'a') ||
+		       (w[0] == 'e' && (w[1] == 'l' || w[1] == 'n')) || (w[0] == 'a' && w[1] == 'l');
+	case 3:
+		return (w[0] == 'd' && w[1] == 'e' && w[2] == 'l') ||
+		       (w[0] == 'l' && (w[1] == 'a' || w[1] == 'o') && w[2] == 's');
+	case 4:
+		return memcmp(w, "para", 4) == 0;
+	default:
+		return false;
+	}
+}
+
+void office_words_finish(struct office_words *t)
+{
+	free(t->items);
+	strbuf_finish(&t->pool);
+}
+
+const char *office_words_at(const struct office_words *t, size_t i)
+{
+	return t->pool.data + t->items[i].norm;
+}
+
+static void begin_word(struct office_words *t, size_t at)
+{
+	t->items = xgrow(t->items, &t->cap, t->len + 1, sizeof(*t->items));
+	t->items[t->len++] = (struct office_word){.start = at, .norm = t->pool.len};
+}
+
+static void end_word(struct office_words *t, size_t at)
+{
+	struct office_word *tok = &t->items[t->len - 1];
+	tok->end = at;
+	tok->stop = is_stop(t->pool.data + tok->norm, t->pool.len - tok->norm);
+	strbuf_putc(&t->pool, '\0');
+}
+
+/* Splits s into folded words, stop words included and flagged. */
+void office_words_read(const char *s, struct office_words *t)
+{
+	const unsigned char *u = (const unsigned char *)(s ? s : "");
+	size_t i = 0, len, total = strlen((const char *)u);
+	bool in_word = false;
+	*t = (struct office_words){0};
+	strbuf_init(&t->pool);
+	while (i < total) {
+		char buf[TEXT_FOLD_MAX];
+		uint32_t cp;
+		len = text_utf8_next(u + i, total - i, &cp);
+		int n = len ? text_fold_char(cp, 0, buf) : 0;
+		len = len ? len : 1;
+		if (n == 0 || (n < 0 && !in_word)) {
+			if (in_word)
+				end_word(t, i);
+			in_word = false;
+		} else if (n > 0) {
+			if (!in_word)
+				begin_word(t, i);
+			in_word = true;
+			strbuf_append(&t->pool, buf, (size_t)n);
+		}
+		i += len;
+	}
+	if (in_word)
+		end_word(t, i);
+	t->text_len = i;
+}
+
+/* The original text from token first to token last. A ")" right after the last word is kept
+ * when the piece opened more parentheses than it closed: "Oficina Jurídica (OAJ)". */
+char *office_words_slice(const char *text, const struct office_words *t, size_t first, size_t last)
+{
+	size_t start = t->items[first].start, end = t->items[last].end;
+	size_t limit = last + 1 < t->len ? t->items[last + 1].start : t->text_len;
+	long open = 0;
+	for (size_t i = start; i < end; i++)
+		open += text[i] == '(' ? 1 : text[i] == ')' ? -1 : 0;
+	size_t j = end;
+	while (open > 0 && j < limit && (text[j] == ' ' || text[j] == ')')) {
+		if (text[j++] == ')') {
+			end = j;
+			open--;
+		}
+	}
+	return xstrndup(text + start, end - start);
+}

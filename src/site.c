@@ -1,0 +1,203 @@
+/* site.c - each office's tokens in the store, read at once, and each office's state. */
+#include "site.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "hash.h"
+
+static int new_token(char token[static 33], struct pz_error *err)
+{
+	unsigned char raw[16];
+	size_t got = 0;
+	while (got < sizeof(raw)) {
+		ssize_t n = getrandom(raw + got, sizeof(raw) - got, 0);
+		if (n < 0 && errno != EINTR)
+			return PZ_FAIL(err, PZ_EIO, "getrandom", "getrandom: %s", strerror(errno));
+		got += n > 0 ? (size_t)n : 0;
+	}
+	for (size_t i = 0; i < sizeof(raw); i++)
+		snprintf(token + 2 * i, 3, "%02x", raw[i]);
+	return 0;
+}
+
+int site_csrf(struct store *st, const char *office, char csrf[static 33], struct pz_error *err)
+{
+	char key[96];
+	bool found;
+	snprintf(key, sizeof(key), "csrf:%s", office);
+	if (store_meta(st, key, csrf, 33, &found, err) < 0)
+		return -1;
+	if (found)
+		return 0;
+	return new_token(csrf, err) < 0 ? -1 : store_set_meta(st, key, csrf, err);
+}
+
+int site_token(struct store *st, const char *office, time_t now, char token[static 33],
+	       struct pz_error *err)
+{
+	bool found;
+	if (store_token(st, office, token, &found, err) < 0)
+		return -1;
+	return found ? 0 : site_rotate_token(st, office, now, token, err);
+}
+
+int site_rotate_token(struct store *st, const char *office, time_t now, char token[static 33],
+		      struct pz_error *err)
+{
+	if (new_token(token, err) < 0)
+		return -1;
+	return store_set_token(st, office, token, now, err);
+}
+
+int site_page_token(struct store *st, const char *office, time_t now, char token[static 33],
+		    struct pz_error *err)
+{
+	bool found;
+	if (store_page_token(st, office, token, &found, err) < 0)
+		return -1;
+	return found ? 0 : site_rotate_page_token(st, office, now, token, err);
+}
+
+int site_rotate_page_token(struct store *st, const char *office, time_t now, char token[static 33],
+			   struct pz_error *err)
+{
+	if (new_token(token, err) < 0)
+		return -1;
+	return store_set_page_token(st, office, token, now, err);
+}
+
+/* ---- every office's tokens, read at once ---- */
+
+struct token_read {
+	const struct config *cfg;
+	struct hash_index ids; /* hash of an office id -> its index */
+	struct site_tokens *out;
+	size_t field; /* offsetof the token read in struct site_tokens */
+};
+
+static void ids_build(struct hash_index *ids, const struct config *cfg)
+{
+	hash_index_init(ids);
+	for (size_t o = 0; o < cfg->n_offices; o++)
+		hash_index_put(ids, hash_str(HASH_FNV_BASIS, cfg->offices[o].id), o);
+}
+
+/* The index of office id (cfg->n_offices for SITE_ALL), HASH_NONE when unknown. */
+static size_t id_office(const struct hash_index *ids, const struct config *cfg, const char *id)
+{
+	if (strcmp(id, SITE_ALL) == 0)
+		return cfg->n_offices;
+	struct hash_probe pr;
+	for (size_t o = hash_index_first(ids, hash_str(HASH_FNV_BASIS, id), &pr); o != HASH_NONE;
+	     o = hash_index_next(ids, &pr))
+		if (strcmp(cfg->offices[o].id, id) == 0)
+			return o;
+	return HASH_NONE;
+}
+
+static size_t office_of(const struct token_read *r, const char *id)
+{
+	return id_office(&r->ids, r->cfg, id);
+}
+
+static void take_token(void *user, const char *office, const char *token)
+{
+	struct token_read *r = user;
+	size_t o = office_of(r, office);
+	if (o != HASH_NONE && strlen(token) == 32)
+		memcpy((char *)&r->out[o] + r->field, token, 33);
+}
+
+/* The tokens still missing after the reads, created in one transaction. */
+static int create_missing(struct store *st, const struct config *cfg, time_t now,
+			  struct site_tokens *out, struct pz_error *err)
+{
+	int rc = store_begin(st, err);
+	for (size_t o = 0; o <= cfg->n_offices && rc == 0; o++) {
+		const char *id = o < cfg->n_offices ? cfg->offices[o].id : SITE_ALL;
+		if (out[o].feed[0] == '\0')
+			rc = site_rotate_token(st, id, now, out[o].feed, err);
+		if (rc == 0 && o < cfg->n_offices && out[o].page[0] == '\0')
+			rc = site_rotate_page_token(st, id, now, out[o].page, err);
+		if (rc == 0 && o < cfg->n_offices && out[o].csrf[0] == '\0')
+			rc = site_csrf(st, id, out[o].csrf, err);
+	}
+	if (rc == 0)
+		return store_commit(st, err);
+	store_rollback(st);
+	return -1;
+}
+
+int site_tokens_load(struct store *st, const struct config *cfg, time_t now,
+		     struct site_tokens *out, struct pz_error *err)
+{
+	struct token_read r = {.cfg = cfg, .out = out};
+	memset(out, 0, (cfg->n_offices + 1) * sizeof(*out));
+	ids_build(&r.ids, cfg);
+	static const size_t fields[] = {offsetof(struct site_tokens, feed),
+					offsetof(struct site_tokens, page),
+					offsetof(struct site_tokens, csrf)};
+	static const enum store_token_kind kinds[] = {STORE_FEED_TOKEN, STORE_PAGE_TOKEN,
+						      STORE_FORM_TOKEN};
+	int rc = 0;
+	for (size_t k = 0; k < 3 && rc == 0; k++) {
+		r.field = fields[k];
+		rc = store_all_tokens(st, kinds[k], take_token, &r, err);
+	}
+	hash_index_finish(&r.ids);
+	return rc == 0 ? create_missing(st, cfg, now, out, err) : -1;
+}
+
+/* What of a mark an office's feed and page show. */
+static uint64_t mark_hash(uint64_t h, const struct store_delivery *d)
+{
+	h = hash_str(h, d->activity);
+	h = hash_bytes(h, &d->milestone, sizeof(d->milestone));
+	h = hash_str(h, d->due);
+	h = hash_bytes(h, &d->at, sizeof(d->at));
+	h = hash_str(h, d->by_name);
+	return hash_str(h, d->evidence);
+}
+
+static void fold_marks(const struct hash_index *ids, const struct config *cfg,
+		       const struct store_delivery *d, size_t n, uint64_t *fp)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t o = id_office(ids, cfg, d[i].office);
+		if (o < cfg->n_offices)
+			fp[o] = mark_hash(fp[o], &d[i]);
+	}
+}
+
+struct heads {
+	const struct hash_index *ids;
+	const struct config *cfg;
+	uint64_t *state;
+};
+
+static void fold_head(void *user, const char *office, long long id)
+{
+	struct heads *h = user;
+	size_t o = id_office(h->ids, h->cfg, office);
+	if (o != HASH_NONE)
+		h->state[o] = hash_pair(h->state[o], (uint64_t)id);
+}
+
+int site_states(struct store *st, const struct config *cfg, const struct site_tokens *tokens,
+		const struct done_set *done, uint64_t *state, struct pz_error *err)
+{
+	struct hash_index ids;
+	ids_build(&ids, cfg);
+	for (size_t o = 0; o <= cfg->n_offices; o++)
+		state[o] = hash_bytes(HASH_FNV_BASIS, &tokens[o], sizeof(tokens[o]));
+	fold_marks(&ids, cfg, done->items, done->n, state);
+	fold_marks(&ids, cfg, done->later, done->n_later, state);
+	struct heads h = {&ids, cfg, state};
+	int rc = store_audit_heads(st, fold_head, &h, err);
+	hash_index_finish(&ids);
+	return rc;
+}
