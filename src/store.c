@@ -111,6 +111,9 @@ static const char *const migrations[] = {
 	"  next_attempt, done)"
 	"  SELECT office, 'welcome', 0, '', 'welcome', min(slot), 'superseded', min(slot),"
 	"  min(done) FROM reminder WHERE state = 'sent' GROUP BY office;",
+	/* 9: the ledger's column `done` is when a reminder was settled (sent, failed, obsolete,
+	 * delivered or superseded), not a delivery mark (done.h): named for what it means */
+	"ALTER TABLE reminder RENAME COLUMN done TO settled;",
 };
 
 static const char *const state_names[] = {"pending",  "sent",	  "failed",
@@ -452,7 +455,7 @@ int store_enqueue_settled_if_sent(struct store *s, const struct store_reminder *
 {
 	sqlite3_stmt *st;
 	if (prepare(s, "INSERT OR IGNORE INTO reminder (office, activity, milestone, due, stage,"
-		       " slot, state, next_attempt, done)"
+		       " slot, state, next_attempt, settled)"
 		       " SELECT ?1, ?2, ?3, ?4, ?5, ?6, 'superseded', ?6, ?6 WHERE EXISTS"
 		       " (SELECT 1 FROM reminder WHERE office = ?1 AND state = 'sent')",
 		    &st, err) < 0)
@@ -569,7 +572,7 @@ int store_failures(struct store *s, size_t max, struct store_reminder **out, siz
 {
 	return select_rows(s,
 			   "SELECT " ROW_COLUMNS " FROM reminder WHERE state = 'failed' "
-			   "ORDER BY done DESC, id DESC LIMIT ?1",
+			   "ORDER BY settled DESC, id DESC LIMIT ?1",
 			   (long long)max, out, n, err);
 }
 
@@ -591,7 +594,7 @@ int store_mark_sent(struct store *s, long long id, time_t at, const char *messag
 		    struct pz_error *err)
 {
 	return update(s,
-		      "UPDATE reminder SET state = 'sent', done = ?2, message_id = ?3 "
+		      "UPDATE reminder SET state = 'sent', settled = ?2, message_id = ?3 "
 		      "WHERE id = ?1",
 		      id, (long long)at, message_id, err);
 }
@@ -609,14 +612,14 @@ int store_mark_failed(struct store *s, long long id, time_t at, const char *repl
 		      struct pz_error *err)
 {
 	return update(s,
-		      "UPDATE reminder SET state = 'failed', attempts = attempts + 1, done = ?2, "
+		      "UPDATE reminder SET state = 'failed', attempts = attempts + 1, settled = ?2, "
 		      "last_error = ?3 WHERE id = ?1",
 		      id, (long long)at, reply, err);
 }
 
 int store_mark_obsolete(struct store *s, long long id, struct pz_error *err)
 {
-	return update(s, "UPDATE reminder SET state = 'obsolete', done = ?2 WHERE id = ?1",
+	return update(s, "UPDATE reminder SET state = 'obsolete', settled = ?2 WHERE id = ?1",
 		      id, 0, "", err);
 }
 
@@ -624,7 +627,7 @@ int store_mark_skipped(struct store *s, long long id, time_t at, struct pz_error
 {
 	/* only while the mark still stands: an undo may have come in the meantime */
 	return update(s,
-		      "UPDATE reminder SET state = 'delivered', done = ?2 WHERE id = ?1 AND "
+		      "UPDATE reminder SET state = 'delivered', settled = ?2 WHERE id = ?1 AND "
 		      "state = 'pending' AND EXISTS (SELECT 1 FROM delivery d WHERE "
 		      "d.office = reminder.office AND d.activity = reminder.activity AND "
 		      "d.milestone = reminder.milestone AND d.due = reminder.due)",
@@ -636,7 +639,7 @@ int store_supersede_others(struct store *s, long long id, time_t at, struct pz_e
 	/* the key of the sent row first, so that SQLite walks the UNIQUE index, not every
 	 * pending row (that made a pass of 10,000 digests quadratic) */
 	return update(s,
-		      "UPDATE reminder SET state = 'superseded', done = ?2 WHERE (office, activity, "
+		      "UPDATE reminder SET state = 'superseded', settled = ?2 WHERE (office, activity, "
 		      "milestone, due) = (SELECT office, activity, milestone, due FROM reminder "
 		      "WHERE id = ?1) AND state = 'pending' AND id != ?1 AND slot <= (SELECT slot "
 		      "FROM reminder WHERE id = ?1)",
@@ -1223,7 +1226,7 @@ int store_collapse(struct store *s, time_t at, long late_after, struct pz_error 
 	/* as after downtime: of a milestone's pending stages the latest speaks, and what
 	 * goes out long after its slot says it is late */
 	if (update(s,
-		   "UPDATE reminder SET state = 'superseded', done = ?2 WHERE state = 'pending' "
+		   "UPDATE reminder SET state = 'superseded', settled = ?2 WHERE state = 'pending' "
 		   "AND EXISTS (SELECT 1 FROM reminder r WHERE r.state = 'pending' AND "
 		   "r.office = reminder.office AND r.activity = reminder.activity AND "
 		   "r.milestone = reminder.milestone AND r.due = reminder.due AND "
@@ -1243,13 +1246,13 @@ int store_retry(struct store *s, const char *office, time_t since, time_t at, si
 	 * again, under the digest's first Message-ID */
 	static const char *const sql[] = {
 		"CREATE TEMP TABLE retry_ids AS SELECT id FROM reminder WHERE "
-		"(?1 IS NULL OR office = ?1) AND done >= ?2 AND (state = 'failed' OR "
+		"(?1 IS NULL OR office = ?1) AND settled >= ?2 AND (state = 'failed' OR "
 		"(state = 'sent' AND message_id IN (SELECT message_id FROM rcpt WHERE "
 		"state = 'failed')))",
 		"DELETE FROM rcpt WHERE state = 'failed' AND message_id IN (SELECT message_id "
 		"FROM reminder WHERE id IN (SELECT id FROM retry_ids))",
 		"UPDATE reminder SET state = 'pending', attempts = 0, first_attempt = NULL, "
-		"next_attempt = ?3, done = NULL WHERE id IN (SELECT id FROM retry_ids)",
+		"next_attempt = ?3, settled = NULL WHERE id IN (SELECT id FROM retry_ids)",
 		"DROP TABLE retry_ids",
 	};
 	*released = 0;

@@ -86,7 +86,7 @@ int store_set_cursor(struct store *s, time_t at, struct pz_error *err);
 int store_enqueue(struct store *s, const struct store_reminder *r, bool *added,
 		  struct pz_error *err);
 
-/* Adds r settled (state superseded, done and next_attempt at r->slot) when its office
+/* Adds r settled (state superseded, settled and next_attempt at r->slot) when its office
  * already has a reminder sent and its key is not there yet; *added says whether it did.
  * How an office that heard from plazo before counts as welcomed (welcome.h). */
 int store_enqueue_settled_if_sent(struct store *s, const struct store_reminder *r, bool *added,
