@@ -29,7 +29,7 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "date.h"
+#include "civil.h"
 #include "error.h"
 #include "strbuf.h"
 #include "unread.h"
