@@ -121,4 +121,3 @@ void date_format_iso(struct date d, char buf[static 11])
 	put_digits(buf + 8, d.day < 0 ? 0 : d.day > 99 ? 99 : d.day, 2);
 	buf[10] = '\0';
 }
-
