@@ -14,6 +14,7 @@
 
 #include "backup.h"
 #include "config.h"
+#include "unread.h"
 #include "xalloc.h"
 
 /* config bounds office ids so that they fit the fixed-size fields of the rows */
@@ -1415,5 +1416,37 @@ int store_used_keys(struct store *s, struct store_key **out, size_t *n, struct p
 		rc = collect_rows(s, st, sizeof(**out), read_used_key, &r, "read the keys in", err);
 	*out = r.items;
 	*n = r.n;
+	return rc;
+}
+
+/* ---- the plan's rows not read (unread.h), kept in meta ---- */
+
+#define UNREAD_META_KEY "plan_unread"
+/* Room for the stored text: the counts line and every kept row with its separators. */
+#define UNREAD_TEXT_MAX (128 + UNREAD_KEEP * (sizeof(struct unread_row) + 3))
+
+int unread_save(struct store *st, const struct unread *u, struct pz_error *err)
+{
+	struct strbuf s;
+	strbuf_init(&s);
+	unread_format(u, &s);
+	char *old = xmalloc(UNREAD_TEXT_MAX);
+	bool found;
+	int rc = store_meta(st, UNREAD_META_KEY, old, UNREAD_TEXT_MAX, &found, err);
+	if (rc == 0 && (!found || strcmp(old, s.data) != 0))
+		rc = store_set_meta(st, UNREAD_META_KEY, s.data, err);
+	free(old);
+	strbuf_finish(&s);
+	return rc;
+}
+
+int unread_load(struct store *st, struct unread *u, bool *found, struct pz_error *err)
+{
+	memset(u, 0, sizeof(*u));
+	char *text = xmalloc(UNREAD_TEXT_MAX);
+	int rc = store_meta(st, UNREAD_META_KEY, text, UNREAD_TEXT_MAX, found, err);
+	if (rc == 0 && *found && !unread_parse(u, text))
+		*found = false;
+	free(text);
 	return rc;
 }
