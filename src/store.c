@@ -613,8 +613,8 @@ int store_mark_failed(struct store *s, long long id, time_t at, const char *repl
 		      struct pz_error *err)
 {
 	return update(s,
-		      "UPDATE reminder SET state = 'failed', attempts = attempts + 1, settled = ?2, "
-		      "last_error = ?3 WHERE id = ?1",
+		      "UPDATE reminder SET state = 'failed', attempts = attempts + 1, "
+		      "settled = ?2, last_error = ?3 WHERE id = ?1",
 		      id, (long long)at, reply, err);
 }
 
@@ -640,10 +640,10 @@ int store_supersede_others(struct store *s, long long id, time_t at, struct pz_e
 	/* the key of the sent row first, so that SQLite walks the UNIQUE index, not every
 	 * pending row (that made a pass of 10,000 digests quadratic) */
 	return update(s,
-		      "UPDATE reminder SET state = 'superseded', settled = ?2 WHERE (office, activity, "
-		      "milestone, due) = (SELECT office, activity, milestone, due FROM reminder "
-		      "WHERE id = ?1) AND state = 'pending' AND id != ?1 AND slot <= (SELECT slot "
-		      "FROM reminder WHERE id = ?1)",
+		      "UPDATE reminder SET state = 'superseded', settled = ?2 WHERE "
+		      "(office, activity, milestone, due) = (SELECT office, activity, milestone, "
+		      "due FROM reminder WHERE id = ?1) AND state = 'pending' AND id != ?1 AND "
+		      "slot <= (SELECT slot FROM reminder WHERE id = ?1)",
 		      id, (long long)at, "", err);
 }
 

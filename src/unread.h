@@ -48,5 +48,4 @@ void unread_collect(struct unread *u, const struct diag_list *diags);
 void unread_format(const struct unread *u, struct strbuf *out);
 bool unread_parse(struct unread *u, const char *text);
 
-
 #endif
