@@ -128,7 +128,7 @@ static long floor_mod(long a, long b)
 	return r < 0 ? r + b : r;
 }
 
-int mime_date(time_t when, const char *timezone, char *buf, size_t size, struct pz_error *err)
+int mime_date(time_t when, const char *zone, char *buf, size_t size, struct pz_error *err)
 {
 	static const char *const wday[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
 	static const char *const mon[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
@@ -136,8 +136,8 @@ int mime_date(time_t when, const char *timezone, char *buf, size_t size, struct 
 	long t = (long)when, sec = floor_mod(t, 60);
 	struct date l = date_from_days((t - floor_mod(t, 86400)) / 86400);
 	int minutes = (int)(floor_mod(t, 86400) / 60);
-	if (timezone != NULL && *timezone != '\0' &&
-	    calendar_utc_to_local(timezone, when, &l, &minutes, err) < 0)
+	if (zone != NULL && *zone != '\0' &&
+	    calendar_utc_to_local(zone, when, &l, &minutes, err) < 0)
 		return -1;
 	long off = (date_to_days(l) * 86400 + minutes * 60L - (t - sec)) / 60;
 	long aoff = off < 0 ? -off : off;

@@ -33,10 +33,10 @@ void mime_boundary(const char *identity, char *buf, size_t size);
  * space or angle brackets, ">", 3 to 127 bytes. */
 bool mime_message_id_ok(const char *id);
 
-/* "Wed, 01 Mar 2023 08:00:00 -0500" (RFC 5322 3.3) of when in timezone (UTC when NULL or
+/* "Wed, 01 Mar 2023 08:00:00 -0500" (RFC 5322 3.3) of when in zone (UTC when NULL or
  * ""), into buf (48 bytes are enough). Returns 0, or -1 with err filled (calendar.h's
  * codes) when the zone is unusable. */
-int mime_date(time_t when, const char *timezone, char *buf, size_t size, struct pz_error *err);
+int mime_date(time_t when, const char *zone, char *buf, size_t size, struct pz_error *err);
 
 /* One header being written into out; col counts the bytes on its current line. Set out,
  * then begin, add tokens, end. Each token goes after a space, on a new folded line when the
