@@ -711,8 +711,8 @@ int store_all_tokens(struct store *s, enum store_token_kind kind, store_token_fn
 	static const char *const sql[] = {
 		[STORE_FEED_TOKEN] = "SELECT office, token FROM token",
 		[STORE_PAGE_TOKEN] = "SELECT office, token FROM page_token",
-		[STORE_FORM_TOKEN] = "SELECT substr(key, 6), value FROM meta "
-				     "WHERE key >= 'csrf:' AND key < 'csrf;'",
+		[STORE_FORM_TOKEN] = ("SELECT substr(key, 6), value FROM meta "
+				      "WHERE key >= 'csrf:' AND key < 'csrf;'"),
 	};
 	sqlite3_stmt *st;
 	if (prepare(s, sql[kind], &st, err) < 0)
