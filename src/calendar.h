@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "date.h"
+#include "civil.h"
 #include "error.h"
 
 struct holiday {

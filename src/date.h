@@ -1,4 +1,4 @@
-/* date.h - civil dates and the date cells of a plan.
+/* date.h - the date cells of a plan: what dates a person wrote in one, and the doubts.
  *
  * A date cell holds one date, several dates (separated by spaces, line breaks, ";", ",", "y",
  * "e") or ranges ("A a B", "A al B", "del A al B", "desde A hasta B", "entre A y B", "A - B",
@@ -11,7 +11,9 @@
  * "30-nov-2023", "noviembre 30 de 2023"; case and accents ignored) are read too. A month and
  * year alone ("diciembre de 2023") is due on the last day of that month (a range start: the
  * first day), with a month-only-date note. Reading a file is two passes: date_vote over every
- * cell, then date_parse_cell with the winning order.
+ * cell, then date_parse_cell with the winning order. struct date and its arithmetic are
+ * civil.h, included here for the readers' callers. (Longer than 80 lines: the comments are
+ * the grammar of a cell and its diagnostics, which callers and plazo-plan(5) rely on.)
  */
 #ifndef PLAZO_DATE_H
 #define PLAZO_DATE_H
@@ -19,13 +21,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "civil.h"
 #include "diag.h"
-
-struct date {
-	int year;
-	int month; /* 1..12 */
-	int day;   /* 1..31 */
-};
 
 enum date_order {
 	DATE_ORDER_UNKNOWN,
@@ -72,20 +69,6 @@ struct date_where {
 	unsigned line;
 	unsigned column;
 };
-
-bool date_valid(struct date d);
-int date_days_in_month(int year, int month);
-/* Days since 1970-01-01 (negative before), proleptic Gregorian; and back. */
-long date_to_days(struct date d);
-struct date date_from_days(long days);
-/* 0 = Monday .. 6 = Sunday. */
-int date_weekday(struct date d);
-/* strcmp-like ordering. */
-int date_compare(struct date a, struct date b);
-/* Parses exactly "YYYY-MM-DD" (a real date, nothing after it). */
-bool date_parse_iso(const char *s, struct date *out);
-/* Writes "YYYY-MM-DD" into buf (at least 11 bytes); fields out of range are clamped. */
-void date_format_iso(struct date d, char buf[static 11]);
 
 /* Adds the order votes of the numeric dates in cell to votes. */
 void date_vote(const char *cell, struct date_votes *votes);

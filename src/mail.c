@@ -1,6 +1,8 @@
+/* mail.c - the Spanish digest: what a reminder, welcome or escalation message says, in
+ * text/plain and text/html, and its headers; the MIME mechanics underneath are mime.c.
+ */
 #include "mail.h"
 
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,19 +10,10 @@
 
 #include "calendar.h"
 #include "flowed.h"
+#include "mime.h"
 #include "spanish.h"
-#include "hash.h"
 #include "text.h"
 #include "xalloc.h"
-
-#define HDR_COLS 78 /* header lines are folded within this width (RFC 5322 2.1.1) */
-#define WORD_MAX 75 /* longest RFC 2047 encoded-word */
-#define QP_COLS 76 /* longest quoted-printable line (RFC 2045 6.7) */
-#define ADDR_MAX 254 /* longest address copied into a header */
-#define ID_PART_MAX 200
-
-#define FNV_BASIS HASH_FNV_BASIS
-#define FNV_BASIS_SWAPPED 0x84222325cbf29ce4ULL
 
 /* The welcome digest's opening (mail.h), one paragraph a string. */
 static const char welcome_title[] = "Bienvenida a plazo";
@@ -39,63 +32,10 @@ static const char late_note[] =
 
 enum group { GROUP_LATE, GROUP_TODAY, GROUP_NEXT };
 
-/* ---- text hygiene ---------------------------------------------------------------------- */
-
-
-static bool blank(uint32_t cp)
-{
-	return cp <= 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029;
-}
-
-/* Appends s with every run of control characters and white space made one space (none at
- * either end) and every byte that is not UTF-8 made U+FFFD: safe in headers and bodies. */
-static void put_clean(struct strbuf *out, const char *s)
-{
-	if (s == NULL)
-		return;
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n = strlen(s), i = 0;
-	bool any = false, gap = false;
-	while (i < n) {
-		uint32_t cp;
-		size_t len = text_utf8_next(p + i, n - i, &cp);
-		if (len != 0 && blank(cp)) {
-			gap = any;
-			i += len;
-			continue;
-		}
-		if (gap)
-			strbuf_putc(out, ' ');
-		gap = false;
-		any = true;
-		if (len == 0)
-			strbuf_puts(out, "\xEF\xBF\xBD");
-		else
-			strbuf_append(out, s + i, len);
-		i += len ? len : 1;
-	}
-}
-
 static bool empty(const char *s)
 {
 	return s == NULL || *s == '\0';
 }
-
-/* Copies the bytes of s that may appear in an address or an id: no space, control or byte of
- * reject, and no byte over 0x7E when ascii; at most max of them. */
-static void put_token(struct strbuf *out, const char *s, size_t max, const char *reject, bool ascii)
-{
-	for (size_t n = 0; s != NULL && *s != '\0' && n < max; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c <= 0x20 || c == 0x7F || (ascii && c > 0x7F) || strchr(reject, c) != NULL)
-			continue;
-		strbuf_putc(out, (char)c);
-		n++;
-	}
-}
-
-static const char addr_reject[] = "<>,;:\"()[]\\";
-static const char id_reject[] = "<>,;:\"()[]\\@";
 
 /* ---- subject --------------------------------------------------------------------------- */
 
@@ -121,7 +61,7 @@ static void put_count(struct strbuf *out, size_t n, const char *one, const char 
 
 static void put_office(struct strbuf *out, const struct mail_digest *d)
 {
-	put_clean(out, empty(d->office_name) ? d->office_id : d->office_name);
+	mime_clean(out, empty(d->office_name) ? d->office_id : d->office_name);
 }
 
 void mail_subject(const struct mail_digest *d, struct strbuf *out)
@@ -146,25 +86,9 @@ void mail_subject(const struct mail_digest *d, struct strbuf *out)
 
 /* ---- identity -------------------------------------------------------------------------- */
 
-static uint64_t fnv1a(const char *s, uint64_t h)
-{
-	return s ? hash_str(h, s) : h;
-}
-
 void mail_message_id(const char *identity, const char *domain, char *buf, size_t size)
 {
-	struct strbuf dom;
-	strbuf_init(&dom);
-	put_token(&dom, domain, ID_PART_MAX, id_reject, true);
-	if (dom.len == 0)
-		strbuf_puts(&dom, "localhost");
-	/* "<plazo." 16 "." 16 "@" ... ">" NUL */
-	int room = size > 43 ? (int)(size - 43) : 0;
-	if (size > 0)
-		snprintf(buf, size, "<plazo.%016llx.%016llx@%.*s>",
-			 (unsigned long long)fnv1a(identity, FNV_BASIS),
-			 (unsigned long long)fnv1a(identity, FNV_BASIS_SWAPPED), room, dom.data);
-	strbuf_finish(&dom);
+	mime_message_id(identity, domain, buf, size);
 }
 
 /* The domain of the From address, or NULL. */
@@ -174,199 +98,33 @@ static const char *from_domain(const struct mail_digest *d)
 	return at != NULL && at[1] != '\0' ? at + 1 : NULL;
 }
 
-/* ---- Date ------------------------------------------------------------------------------ */
-
-static long floor_mod(long a, long b)
-{
-	long r = a % b;
-	return r < 0 ? r + b : r;
-}
-
-/* "Wed, 01 Mar 2023 08:00:00 -0500" (RFC 5322 3.3) in the digest's zone (UTC when none). */
-static int format_date(const struct mail_digest *d, char *buf, size_t size,
-		       struct pz_error *err)
-{
-	static const char *const wday[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
-	static const char *const mon[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-					  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-	long t = (long)d->date, sec = floor_mod(t, 60);
-	struct date l = date_from_days((t - floor_mod(t, 86400)) / 86400);
-	int minutes = (int)(floor_mod(t, 86400) / 60);
-	if (!empty(d->timezone) &&
-	    calendar_utc_to_local(d->timezone, d->date, &l, &minutes, err) < 0)
-		return -1;
-	long off = (date_to_days(l) * 86400 + minutes * 60L - (t - sec)) / 60;
-	long aoff = off < 0 ? -off : off;
-	snprintf(buf, size, "%s, %02d %s %04d %02d:%02d:%02ld %c%02ld%02ld", wday[date_weekday(l)],
-		 l.day, mon[l.month - 1], l.year, minutes / 60, minutes % 60, sec,
-		 off < 0 ? '-' : '+', aoff / 60, aoff % 60);
-	return 0;
-}
-
-/* ---- headers --------------------------------------------------------------------------- */
-
-struct hdr {
-	struct strbuf *out;
-	size_t col; /* bytes on the current line */
-};
-
-static void hdr_begin(struct hdr *h, const char *name)
-{
-	strbuf_printf(h->out, "%s:", name);
-	h->col = strlen(name) + 1;
-}
-
-static void hdr_end(struct hdr *h)
-{
-	strbuf_puts(h->out, "\r\n");
-}
-
-/* Appends " tok", folding the line first when it would pass HDR_COLS. */
-static void hdr_token(struct hdr *h, const char *tok, size_t len)
-{
-	if (h->col + 1 + len > HDR_COLS) {
-		strbuf_puts(h->out, "\r\n");
-		h->col = 0;
-	}
-	strbuf_putc(h->out, ' ');
-	strbuf_append(h->out, tok, len);
-	h->col += 1 + len;
-}
-
-static bool q_literal(unsigned char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-	       c == '-' || c == '!' || c == '*' || c == '+' || c == '/';
-}
-
-/* Appends one character (len bytes) in RFC 2047 Q encoding; safe in text and phrases. */
-static void q_put(struct strbuf *w, const unsigned char *s, size_t len)
-{
-	for (size_t i = 0; i < len; i++) {
-		if (q_literal(s[i]))
-			strbuf_putc(w, (char)s[i]);
-		else if (s[i] == ' ')
-			strbuf_putc(w, '_');
-		else
-			strbuf_printf(w, "=%02X", s[i]);
-	}
-}
-
-static size_t q_len(const unsigned char *s, size_t len)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < len; i++)
-		n += q_literal(s[i]) || s[i] == ' ' ? 1 : 3;
-	return n;
-}
-
-/* Appends text (clean UTF-8) as encoded-words of at most WORD_MAX bytes, each on the current
- * line when it fits, never splitting a character between two words. */
-static void hdr_encoded(struct hdr *h, const char *text)
-{
-	const unsigned char *p = (const unsigned char *)text;
-	size_t n = strlen(text), i = 0;
-	struct strbuf w;
-	strbuf_init(&w);
-	while (i < n) {
-		if (h->col + 1 + 24 > HDR_COLS) { /* room for at least one 4-byte character */
-			strbuf_puts(h->out, "\r\n");
-			h->col = 0;
-		}
-		size_t max = HDR_COLS - h->col - 1 < WORD_MAX ? HDR_COLS - h->col - 1 : WORD_MAX;
-		strbuf_reset(&w);
-		strbuf_puts(&w, "=?UTF-8?Q?");
-		while (i < n) {
-			uint32_t cp;
-			size_t len = text_utf8_next(p + i, n - i, &cp);
-			len = len ? len : 1;
-			if (w.len + q_len(p + i, len) + 2 > max)
-				break;
-			q_put(&w, p + i, len);
-			i += len;
-		}
-		strbuf_puts(&w, "?=");
-		hdr_token(h, w.data, w.len);
-	}
-	strbuf_finish(&w);
-}
-
-/* Printable ASCII of at most max bytes that does not look like an encoded-word. */
-static bool plain_ascii(const char *s, size_t max)
-{
-	size_t n = strlen(s);
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7E)
-			return false;
-	return n <= max && strstr(s, "=?") == NULL;
-}
-
-/* A display name: a quoted-string when short printable ASCII, else encoded-words. */
-static void hdr_phrase(struct hdr *h, const char *name)
-{
-	struct strbuf clean, q;
-	strbuf_init(&clean);
-	strbuf_init(&q);
-	put_clean(&clean, name);
-	if (plain_ascii(clean.data, 60)) {
-		strbuf_putc(&q, '"');
-		for (const char *s = clean.data; *s != '\0'; s++) {
-			if (*s == '"' || *s == '\\')
-				strbuf_putc(&q, '\\');
-			strbuf_putc(&q, *s);
-		}
-		strbuf_putc(&q, '"');
-		hdr_token(h, q.data, q.len);
-	} else {
-		hdr_encoded(h, clean.data);
-	}
-	strbuf_finish(&q);
-	strbuf_finish(&clean);
-}
-
-/* Appends " <addr>" (angle brackets when bracket) or " addr,". */
-static void hdr_addr(struct hdr *h, const char *addr, bool bracket, bool comma)
-{
-	struct strbuf a;
-	strbuf_init(&a);
-	if (bracket)
-		strbuf_putc(&a, '<');
-	put_token(&a, addr, ADDR_MAX, addr_reject, false);
-	if (bracket)
-		strbuf_putc(&a, '>');
-	if (comma)
-		strbuf_putc(&a, ',');
-	hdr_token(h, a.data, a.len);
-	strbuf_finish(&a);
-}
-
 static void put_from(struct strbuf *out, const struct mail_digest *d)
 {
-	struct hdr h = {out, 0};
-	hdr_begin(&h, "From");
+	struct mime_header h = {out, 0};
+	mime_header_begin(&h, "From");
 	struct strbuf name;
 	strbuf_init(&name);
-	put_clean(&name, d->from_name);
+	mime_clean(&name, d->from_name);
 	if (name.len > 0)
-		hdr_phrase(&h, name.data);
-	hdr_addr(&h, d->from, name.len > 0, false);
-	hdr_end(&h);
+		mime_header_phrase(&h, name.data);
+	mime_header_addr(&h, d->from, name.len > 0, false);
+	mime_header_end(&h);
 	strbuf_finish(&name);
 }
 
 static void put_recipients(struct strbuf *out, const struct mail_digest *d)
 {
-	struct hdr h = {out, 0};
-	hdr_begin(&h, "To");
+	struct mime_header h = {out, 0};
+	mime_header_begin(&h, "To");
 	for (size_t i = 0; i < d->n_to; i++)
-		hdr_addr(&h, d->to[i], false, i + 1 < d->n_to);
+		mime_header_addr(&h, d->to[i], false, i + 1 < d->n_to);
 	if (d->n_to == 0)
-		hdr_token(&h, "undisclosed-recipients:;", 24);
-	hdr_end(&h);
+		mime_header_token(&h, "undisclosed-recipients:;", 24);
+	mime_header_end(&h);
 	if (!empty(d->cc)) {
-		hdr_begin(&h, "Cc");
-		hdr_addr(&h, d->cc, false, false);
-		hdr_end(&h);
+		mime_header_begin(&h, "Cc");
+		mime_header_addr(&h, d->cc, false, false);
+		mime_header_end(&h);
 	}
 }
 
@@ -375,10 +133,10 @@ static void put_subject(struct strbuf *out, const struct mail_digest *d)
 	struct strbuf s;
 	strbuf_init(&s);
 	mail_subject(d, &s);
-	struct hdr h = {out, 0};
-	hdr_begin(&h, "Subject");
-	hdr_encoded(&h, s.data);
-	hdr_end(&h);
+	struct mime_header h = {out, 0};
+	mime_header_begin(&h, "Subject");
+	mime_header_words(&h, s.data);
+	mime_header_end(&h);
 	strbuf_finish(&s);
 }
 
@@ -388,35 +146,23 @@ static void put_list_id(struct strbuf *out, const struct mail_digest *d)
 	const char *domain = empty(d->list_domain) ? from_domain(d) : d->list_domain;
 	if (empty(domain))
 		return;
-	struct hdr h = {out, 0};
+	struct mime_header h = {out, 0};
 	struct strbuf name, id;
 	strbuf_init(&name);
 	strbuf_init(&id);
 	put_office(&name, d);
-	hdr_begin(&h, "List-Id");
+	mime_header_begin(&h, "List-Id");
 	if (name.len > 0)
-		hdr_phrase(&h, name.data);
+		mime_header_phrase(&h, name.data);
 	strbuf_putc(&id, '<');
-	put_token(&id, d->office_id, ID_PART_MAX, id_reject, true);
+	mime_id_part(&id, d->office_id);
 	strbuf_putc(&id, '.');
-	put_token(&id, domain, ID_PART_MAX, id_reject, true);
+	mime_id_part(&id, domain);
 	strbuf_putc(&id, '>');
-	hdr_token(&h, id.data, id.len);
-	hdr_end(&h);
+	mime_header_token(&h, id.data, id.len);
+	mime_header_end(&h);
 	strbuf_finish(&id);
 	strbuf_finish(&name);
-}
-
-/* A stored Message-ID, taken only when it cannot change the header's meaning. */
-static bool message_id_ok(const char *id)
-{
-	size_t n = id ? strlen(id) : 0;
-	if (n < 3 || n > 127 || id[0] != '<' || id[n - 1] != '>')
-		return false;
-	for (size_t i = 1; i + 1 < n; i++)
-		if (id[i] <= ' ' || id[i] >= 0x7f || id[i] == '<' || id[i] == '>')
-			return false;
-	return true;
 }
 
 static void put_headers(struct strbuf *out, const struct mail_digest *d, const char *date,
@@ -424,10 +170,10 @@ static void put_headers(struct strbuf *out, const struct mail_digest *d, const c
 {
 	char id[128];
 	const char *domain = from_domain(d);
-	if (message_id_ok(d->message_id))
+	if (mime_message_id_ok(d->message_id))
 		snprintf(id, sizeof id, "%s", d->message_id);
 	else
-		mail_message_id(d->identity, domain != NULL ? domain : d->list_domain, id,
+		mime_message_id(d->identity, domain != NULL ? domain : d->list_domain, id,
 				sizeof id);
 	strbuf_printf(out, "Date: %s\r\n", date);
 	put_from(out, d);
@@ -438,98 +184,8 @@ static void put_headers(struct strbuf *out, const struct mail_digest *d, const c
 	strbuf_puts(out, "Auto-Submitted: auto-generated\r\n"
 			 "X-Auto-Response-Suppress: All\r\n"
 			 "Precedence: bulk\r\n"
-			 "Content-Language: es\r\n"
-			 "MIME-Version: 1.0\r\n");
-	strbuf_printf(out, "Content-Type: multipart/alternative;\r\n boundary=\"%s\"\r\n\r\n",
-		      boundary);
-}
-
-/* ---- quoted-printable ------------------------------------------------------------------ */
-
-/* Encodes the character at s[i] (one byte, or a whole UTF-8 sequence) of a line of len
- * bytes into enc; returns the encoded length and sets *used to the bytes consumed. */
-static size_t qp_unit(const char *s, size_t i, size_t len, bool at_start, char enc[static 13],
-		      size_t *used)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	unsigned char c = p[i];
-	uint32_t cp;
-	size_t n = c >= 0x80 ? text_utf8_next(p + i, len - i, &cp) : 1;
-	*used = n ? n : 1;
-	bool literal =
-		(c > 0x20 && c < 0x7F && c != '=') || ((c == ' ' || c == '\t') && i + 1 < len);
-	if (at_start && (c == '.' || (c == 'F' && len - i >= 5 && memcmp(s + i, "From ", 5) == 0)))
-		literal = false;
-	if (literal) {
-		enc[0] = (char)c;
-		return 1;
-	}
-	static const char hex[] = "0123456789ABCDEF";
-	for (size_t k = 0; k < *used; k++) {
-		enc[3 * k] = '=';
-		enc[3 * k + 1] = hex[p[i + k] >> 4];
-		enc[3 * k + 2] = hex[p[i + k] & 0xF];
-	}
-	return 3 * *used;
-}
-
-/* Where the physical line starting at byte i of a line of len bytes ends: as far as fits in
- * QP_COLS with the soft break's "=" (the last one needs none), but before a space within the
- * last 24 columns when there is one, so that words stay whole. */
-static size_t qp_fit(const char *s, size_t i, size_t len)
-{
-	size_t col = 0, space = 0;
-	while (i < len) {
-		char enc[13];
-		size_t used, n = qp_unit(s, i, len, col == 0, enc, &used);
-		bool last = i + used == len;
-		if (col + n > (last ? QP_COLS : QP_COLS - 1))
-			return space != 0 ? space : i;
-		if (s[i] == ' ' && col + 24 >= QP_COLS)
-			space = i;
-		col += n;
-		i += used;
-	}
-	return len;
-}
-
-/* One line of text, with soft breaks ("=" CRLF) that keep each physical line within QP_COLS
- * and never split a character. */
-static void qp_line(struct strbuf *out, const char *s, size_t len)
-{
-	size_t i = 0;
-	while (i < len) {
-		size_t end = qp_fit(s, i, len);
-		for (bool start = true; i < end; start = false) {
-			char enc[13];
-			size_t used, n = qp_unit(s, i, len, start, enc, &used);
-			strbuf_append(out, enc, n);
-			i += used;
-		}
-		if (i < len)
-			strbuf_puts(out, "=\r\n");
-	}
-}
-
-/* Appends text ("\n" ends a line) as quoted-printable lines ending in CRLF. */
-static void put_qp(struct strbuf *out, const char *text)
-{
-	while (*text != '\0') {
-		const char *nl = strchr(text, '\n');
-		size_t len = nl != NULL ? (size_t)(nl - text) : strlen(text);
-		qp_line(out, text, len);
-		strbuf_puts(out, "\r\n");
-		text += len + (nl != NULL);
-	}
-}
-
-static void put_part(struct strbuf *out, const char *boundary, const char *type, const char *body)
-{
-	strbuf_printf(out,
-		      "--%s\r\nContent-Type: %s\r\n"
-		      "Content-Transfer-Encoding: quoted-printable\r\n\r\n",
-		      boundary, type);
-	put_qp(out, body);
+			 "Content-Language: es\r\n");
+	mime_multipart_begin(out, boundary);
 }
 
 /* ---- the digest's content, shared by both parts ---------------------------------------- */
@@ -550,7 +206,6 @@ typedef void row_fn(struct strbuf *out, enum row_kind kind, const char *label, c
 static const char *const group_title[] = {"Vencidas", "Vencen hoy", "Próximas"};
 static const char *const group_color[] = {"#b3261e", "#9a5b00", "#1f4e9c"};
 
-
 static bool is_weekday_name(const char *s)
 {
 	for (int i = 0; i < 7; i++)
@@ -564,7 +219,7 @@ static void put_closed(struct strbuf *out, const struct mail_item *it)
 {
 	struct strbuf why;
 	strbuf_init(&why);
-	put_clean(&why, it->due_closed);
+	mime_clean(&why, it->due_closed);
 	const char *holiday = calendar_holiday_name(it->due);
 	strbuf_puts(out, "La fecha cae en ");
 	if (why.len == 0)
@@ -585,7 +240,7 @@ static void field(struct strbuf *out, row_fn *row, enum row_kind kind, const cha
 {
 	struct strbuf v;
 	strbuf_init(&v);
-	put_clean(&v, value);
+	mime_clean(&v, value);
 	if (v.len > 0)
 		row(out, kind, label, v.data);
 	strbuf_finish(&v);
@@ -606,7 +261,7 @@ static void item_rows(struct strbuf *out, row_fn *row, const struct mail_item *i
 		snprintf(title, sizeof title, "Actividad %s", it->ref);
 	else
 		snprintf(title, sizeof title, "Actividad %u", it->number);
-	put_clean(&s, it->activity);
+	mime_clean(&s, it->activity);
 	row(out, ROW_TITLE, title, s.data);
 	field(out, row, ROW_FIELD, "Responsable", it->responsible);
 	field(out, row, ROW_FIELD, "Meta", it->goal);
@@ -637,7 +292,6 @@ static void item_rows(struct strbuf *out, row_fn *row, const struct mail_item *i
 		row(out, ROW_LINK, "Ver en la página o marcar como entregada", it->link);
 	strbuf_finish(&s);
 }
-
 
 /* ---- the escalation digest --------------------------------------------------------------
  * By late office (a heading each, in the caller's order), each activity once under the
@@ -704,7 +358,7 @@ static void esc_offices(const struct mail_digest *d, size_t i, struct strbuf *s)
 		    first_like(d, k, true, true) != k)
 			continue;
 		strbuf_puts(s, s->len ? ", " : "");
-		put_clean(s, d->items[k].responsible);
+		mime_clean(s, d->items[k].responsible);
 	}
 }
 
@@ -719,7 +373,7 @@ static void esc_activity(struct strbuf *out, const struct esc_style *st,
 	strbuf_init(&s);
 	snprintf(title, sizeof title, "Actividad %u", it->number);
 	if (first == i) {
-		put_clean(&s, it->activity);
+		mime_clean(&s, it->activity);
 		st->row(out, ROW_TITLE, title, s.data);
 		field(out, st->row, ROW_FIELD, "Meta", it->goal);
 		strbuf_reset(&s);
@@ -728,7 +382,7 @@ static void esc_activity(struct strbuf *out, const struct esc_style *st,
 			st->row(out, ROW_FIELD, "Oficinas con retraso", s.data);
 	} else {
 		strbuf_puts(&s, "ver arriba, con ");
-		put_clean(&s, d->items[first].responsible);
+		mime_clean(&s, d->items[first].responsible);
 		st->row(out, ROW_TITLE, title, s.data);
 	}
 	for (size_t k = i; k < d->n_items; k++)
@@ -750,7 +404,7 @@ static void esc_review(struct strbuf *out, const struct esc_style *st, const str
 	spanish_excerpt(&s, it->activity, 90);
 	struct strbuf c;
 	strbuf_init(&c);
-	put_clean(&c, s.data);
+	mime_clean(&c, s.data);
 	st->row(out, ROW_TITLE, title, c.data);
 	field(out, st->row, ROW_FIELD, "Responsable", it->responsible);
 	for (size_t k = i; k < d->n_items; k++)
@@ -774,7 +428,7 @@ static void render_escalation(struct strbuf *out, const struct esc_style *st,
 			continue;
 		struct strbuf name;
 		strbuf_init(&name);
-		put_clean(&name, d->items[i].responsible);
+		mime_clean(&name, d->items[i].responsible);
 		st->heading(out, name.data, count_like(d, i, true, false));
 		strbuf_finish(&name);
 		for (size_t k = i; k < d->n_items; k++) {
@@ -811,7 +465,7 @@ static void text_row(struct strbuf *out, enum row_kind kind, const char *label, 
 static void text_link(struct strbuf *out, const char *label, const char *url)
 {
 	strbuf_printf(out, "%s: ", label);
-	put_clean(out, url);
+	mime_clean(out, url);
 	strbuf_putc(out, '\n');
 }
 
@@ -848,7 +502,6 @@ static void text_heading(struct strbuf *out, const char *title, size_t n)
 	strbuf_putc(out, '\n');
 }
 
-
 /* ---- the plan's rows not read (escalation digest) ---------------------------------------- */
 
 static const char unread_title[] = "Filas del plan que no se pudieron leer";
@@ -876,9 +529,9 @@ static const char *unread_reason(const char *code)
 static void unread_line(struct strbuf *out, const struct unread_row *r)
 {
 	const char *base = strrchr(r->where, '/');
-	put_clean(out, base ? base + 1 : r->where);
+	mime_clean(out, base ? base + 1 : r->where);
 	strbuf_printf(out, ": %s (", unread_reason(r->code));
-	put_clean(out, r->code);
+	mime_clean(out, r->code);
 	strbuf_putc(out, ')');
 }
 
@@ -970,7 +623,6 @@ static void render_text(struct strbuf *out, const struct mail_digest *d)
 
 /* ---- text/html ------------------------------------------------------------------------- */
 
-
 static const char *const row_style[] = {
 	[ROW_TITLE] = "margin:0 0 4px",
 	[ROW_FIELD] = "margin:0 0 4px",
@@ -1032,7 +684,7 @@ static void html_link(struct strbuf *out, const char *url, const char *label)
 {
 	struct strbuf u;
 	strbuf_init(&u);
-	put_clean(&u, url);
+	mime_clean(&u, url);
 	strbuf_puts(out, "<p style=\"margin:0 0 4px;font-size:14px\"><a style=\"color:#1f4e9c\" "
 			 "href=\"");
 	text_html(out, u.data);
@@ -1118,11 +770,9 @@ static void render_html(struct strbuf *out, const struct mail_digest *d)
 int mail_compose(const struct mail_digest *d, struct strbuf *out, struct pz_error *err)
 {
 	char date[48], boundary[48];
-	if (format_date(d, date, sizeof date, err) < 0)
+	if (mime_date(d->date, d->timezone, date, sizeof date, err) < 0)
 		return -1;
-	snprintf(boundary, sizeof boundary, "=_plazo_%016llx%016llx",
-		 (unsigned long long)fnv1a(d->identity, FNV_BASIS_SWAPPED),
-		 (unsigned long long)fnv1a(d->identity, FNV_BASIS));
+	mime_boundary(d->identity, boundary, sizeof boundary);
 	put_headers(out, d, date, boundary);
 	struct strbuf body;
 	strbuf_init(&body);
@@ -1130,12 +780,12 @@ int mail_compose(const struct mail_digest *d, struct strbuf *out, struct pz_erro
 	struct strbuf flowed;
 	strbuf_init(&flowed);
 	flowed_wrap(&flowed, body.data, FLOWED_COLS);
-	put_part(out, boundary, "text/plain; charset=UTF-8; format=flowed", flowed.data);
+	mime_part(out, boundary, "text/plain; charset=UTF-8; format=flowed", flowed.data);
 	strbuf_finish(&flowed);
 	strbuf_reset(&body);
 	render_html(&body, d);
-	put_part(out, boundary, "text/html; charset=UTF-8", body.data);
-	strbuf_printf(out, "--%s--\r\n", boundary);
+	mime_part(out, boundary, "text/html; charset=UTF-8", body.data);
+	mime_multipart_end(out, boundary);
 	strbuf_finish(&body);
 	return 0;
 }

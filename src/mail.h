@@ -21,6 +21,9 @@
  * click on that downloads a snapshot) appear only for an http(s) page_url. Text and HTML parts are
  * quoted-printable; soft line breaks never split a UTF-8 character. The text part is
  * format=flowed (flowed.h): lines of at most 78 characters, a soft break's space "=20".
+ * The MIME mechanics (encoded-words, folding, quoted-printable, Date) are mime.h's; this
+ * module decides what the message says. (Longer than 80 lines: the comments are the
+ * digest's contract, which the golden files tests/data/mail-*.eml pin down.)
  */
 #ifndef PLAZO_MAIL_H
 #define PLAZO_MAIL_H
@@ -29,7 +32,7 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "date.h"
+#include "civil.h"
 #include "error.h"
 #include "strbuf.h"
 #include "unread.h"

@@ -140,6 +140,16 @@ struct lookup {
 	const struct done_set *done;
 };
 
+/* What every step of a delivery pass shares, set up once by pending_pass and passed down. */
+struct pass {
+	const struct lookup *l;  /* the plan, config and marks, by the ledger's names */
+	struct store *st;
+	struct deliver *t;
+	time_t at;               /* the pass's instant */
+	struct strbuf *dry_out;  /* a dry run's digests go here; NULL: deliver and record */
+	struct send_report *rep;
+};
+
 static int compare_ids(const void *a, const void *b, void *cfg)
 {
 	const struct config *c = cfg;
@@ -311,9 +321,12 @@ static int compare_items(const void *a, const void *b)
 
 /* Builds the digest of rows[0..n), all of one office; rows whose milestone left the plan
  * are marked obsolete. Of several rows of one milestone, the latest stage speaks. */
-static int digest_build(const struct lookup *l, struct store *st, const struct store_reminder *rows,
-			size_t n, struct digest *d, bool dry_run, struct pz_error *err)
+static int digest_build(const struct pass *ps, const struct store_reminder *rows, size_t n,
+			struct digest *d, struct pz_error *err)
 {
+	const struct lookup *l = ps->l;
+	struct store *st = ps->st;
+	bool dry_run = ps->dry_out != NULL;
 	d->items = xcalloc(n, sizeof(*d->items));
 	d->texts = xcalloc(TEXTS * n, sizeof(*d->texts));
 	for (size_t i = 0; i < TEXTS * n; i++)
@@ -348,10 +361,13 @@ static int digest_build(const struct lookup *l, struct store *st, const struct s
 }
 
 /* Composes, delivers (or prints, in a dry run) and records a built digest of rows. */
-static int send_digest(const struct lookup *l, struct deliver *t, const struct store_reminder *rows,
-		       const struct digest *d, const char *title, time_t at,
-		       struct strbuf *dry_out, struct send_report *rep, struct pz_error *err)
+static int send_digest(const struct pass *ps, const struct store_reminder *rows,
+		       const struct digest *d, const char *title, struct pz_error *err)
 {
+	const struct lookup *l = ps->l;
+	struct deliver *t = ps->t;
+	time_t at = ps->at;
+	struct strbuf *dry_out = ps->dry_out;
 	const struct config_office *o = &l->cfg->offices[d->office];
 	const char *domain = strchr(l->cfg->mail.from, '@') + 1;
 	char message_id[128];
@@ -381,7 +397,7 @@ static int send_digest(const struct lookup *l, struct deliver *t, const struct s
 		for (size_t i = 0; i < d->n_rows; i++)
 			settled[i] = rows[d->rows[i]];
 		rc = deliver_send(t, o, settled, d->n_rows, d->n, message_id, msg.data, msg.len,
-				  rep, err);
+				  ps->rep, err);
 		free(settled);
 	}
 	strbuf_finish(&msg);
@@ -389,9 +405,8 @@ static int send_digest(const struct lookup *l, struct deliver *t, const struct s
 }
 
 /* A digest pass over one group of an office's pending rows. */
-typedef int pass_fn(const struct lookup *l, struct store *st, struct deliver *t,
-		    const struct group *g, size_t office, time_t at, struct strbuf *dry_out,
-		    struct send_report *rep, struct pz_error *err);
+typedef int pass_fn(const struct pass *ps, const struct group *g, size_t office,
+		    struct pz_error *err);
 
 /* The welcome digest's items: the office's milestones not marked delivered, overdue or due
  * within WELCOME_DAYS (welcome.h), in the order of a digest. */
@@ -416,17 +431,18 @@ static void welcome_items(const struct lookup *l, const struct agenda *a, struct
 }
 
 /* The welcome digest of an office new to plazo; it settles the group's welcome rows. */
-static int welcome_pass(const struct lookup *l, struct store *st, struct deliver *t,
-			const struct group *g, size_t office, time_t at, struct strbuf *dry_out,
-			struct send_report *rep, struct pz_error *err)
+static int welcome_pass(const struct pass *ps, const struct group *g, size_t office,
+			struct pz_error *err)
 {
+	const struct lookup *l = ps->l;
+	time_t at = ps->at;
 	const struct config_office *o = &l->cfg->offices[office];
 	struct digest d = {.g = g, .office = office, .today_at = at};
 	struct agenda *ag = xcalloc(l->cfg->n_offices, sizeof(*ag));
 	strbuf_init(&d.identity);
 	int minutes, rc = calendar_utc_to_local(o->timezone, at, &d.today, &minutes, err);
 	if (rc == 0)
-		rc = link_office(l->cfg, st, o->id, at, &d.page_url, &d.feed_url, err);
+		rc = link_office(l->cfg, ps->st, o->id, at, &d.page_url, &d.feed_url, err);
 	if (rc == 0)
 		rc = agenda_build(l->p, l->cfg, at, WELCOME_DAYS, ag, err);
 	size_t cap = rc == 0 ? ag[office].len + 1 : 0;
@@ -438,7 +454,7 @@ static int welcome_pass(const struct lookup *l, struct store *st, struct deliver
 			d.rows[d.n_rows++] = i;
 			strbuf_printf(&d.identity, ":%lld", g->rows[i].id);
 		}
-		rc = send_digest(l, t, g->rows, &d, o->name, at, dry_out, rep, err);
+		rc = send_digest(ps, g->rows, &d, o->name, err);
 	}
 	agenda_free(ag, l->cfg->n_offices);
 	free(ag);
@@ -447,20 +463,21 @@ static int welcome_pass(const struct lookup *l, struct store *st, struct deliver
 }
 
 /* The reminders of one group of an office's pending rows, as one digest. */
-static int reminders_pass(const struct lookup *l, struct store *st, struct deliver *t,
-			  const struct group *g, size_t office, time_t at, struct strbuf *dry_out,
-			  struct send_report *rep, struct pz_error *err)
+static int reminders_pass(const struct pass *ps, const struct group *g, size_t office,
+			  struct pz_error *err)
 {
+	const struct lookup *l = ps->l;
+	time_t at = ps->at;
 	const struct config_office *o = &l->cfg->offices[office];
 	struct digest d = {.g = g, .office = office, .today_at = at};
 	strbuf_init(&d.identity);
 	int minutes, rc = calendar_utc_to_local(o->timezone, at, &d.today, &minutes, err);
 	if (rc == 0)
-		rc = link_office(l->cfg, st, o->id, at, &d.page_url, &d.feed_url, err);
+		rc = link_office(l->cfg, ps->st, o->id, at, &d.page_url, &d.feed_url, err);
 	if (rc == 0)
-		rc = digest_build(l, st, g->rows, g->n, &d, dry_out != NULL, err);
+		rc = digest_build(ps, g->rows, g->n, &d, err);
 	if (rc == 0 && d.n > 0)
-		rc = send_digest(l, t, g->rows, &d, o->name, at, dry_out, rep, err);
+		rc = send_digest(ps, g->rows, &d, o->name, err);
 	digest_finish(&d, g->n);
 	return rc;
 }
@@ -468,10 +485,11 @@ static int reminders_pass(const struct lookup *l, struct store *st, struct deliv
 /* The supervising office's escalation rows (of one or more weeks) as one digest of what
  * is long overdue now, and of the plan's rows not read; with neither, the rows close without
  * a message. */
-static int escalation_pass(const struct lookup *l, struct store *st, struct deliver *t,
-			   const struct group *g, size_t office, time_t at, struct strbuf *dry_out,
-			   struct send_report *rep, struct pz_error *err)
+static int escalation_pass(const struct pass *ps, const struct group *g, size_t office,
+			   struct pz_error *err)
 {
+	const struct lookup *l = ps->l;
+	time_t at = ps->at;
 	const struct config_office *o = &l->cfg->offices[office];
 	struct escalate_items e;
 	struct digest d = {.g = g, .office = office, .today_at = at};
@@ -490,12 +508,12 @@ static int escalation_pass(const struct lookup *l, struct store *st, struct deli
 		strbuf_printf(&d.identity, ":%lld", g->rows[i].id);
 	}
 	char *title = xasprintf("Seguimiento de vencidas — %s", o->name);
-	bool unread = rep->unread != NULL && rep->unread->errors > 0;
-	d.unread = rep->unread;
+	bool unread = ps->rep->unread != NULL && ps->rep->unread->errors > 0;
+	d.unread = ps->rep->unread;
 	if (d.n > 0 || unread)
-		rc = send_digest(l, t, g->rows, &d, title, at, dry_out, rep, err);
-	for (size_t i = 0; d.n == 0 && !unread && !dry_out && i < g->n && rc == 0; i++)
-		rc = store_mark_obsolete(st, g->rows[i].id, err);
+		rc = send_digest(ps, g->rows, &d, title, err);
+	for (size_t i = 0; d.n == 0 && !unread && !ps->dry_out && i < g->n && rc == 0; i++)
+		rc = store_mark_obsolete(ps->st, g->rows[i].id, err);
 	free(title);
 	free(d.rows);
 	strbuf_finish(&d.identity);
@@ -543,9 +561,8 @@ static int group_kind(const struct group *g)
 }
 
 /* One office's pending rows: a digest per group, the welcome first, escalation last. */
-static int office_pass(const struct lookup *l, struct store *st, struct deliver *t,
-		       const struct store_reminder *rows, size_t n, size_t office, time_t at,
-		       struct strbuf *dry_out, struct send_report *rep, struct pz_error *err)
+static int office_pass(const struct pass *ps, const struct store_reminder *rows, size_t n,
+		       size_t office, struct pz_error *err)
 {
 	static pass_fn *const passes[] = {welcome_pass, reminders_pass, escalation_pass};
 	struct group *g;
@@ -553,9 +570,9 @@ static int office_pass(const struct lookup *l, struct store *st, struct deliver 
 	int rc = 0;
 	for (int kind = 0; kind < 3; kind++)
 		for (size_t k = 0; k < ng && rc == 0; k++) {
-			if (group_kind(&g[k]) != kind || (!dry_out && deliver_waiting(t)))
+			if (group_kind(&g[k]) != kind || (!ps->dry_out && deliver_waiting(ps->t)))
 				continue;
-			rc = passes[kind](l, st, t, &g[k], office, at, dry_out, rep, err);
+			rc = passes[kind](ps, &g[k], office, err);
 		}
 	for (size_t k = 0; k < ng; k++)
 		free(g[k].rows);
@@ -580,6 +597,7 @@ static int pending_pass(const struct plan *p, const struct config *cfg, struct s
 	}
 	struct lookup l;
 	lookup_init(&l, p, cfg, done);
+	const struct pass ps = {&l, st, t, at, dry_out, rep};
 	int rc = 0;
 	for (size_t i = 0, j; i < n && rc == 0; i = j) {
 		if ((rep->stop && rep->stop(rep->user)) || (!dry_out && deliver_waiting(t)))
@@ -592,7 +610,7 @@ static int pending_pass(const struct plan *p, const struct config *cfg, struct s
 				rc = store_mark_obsolete(st, rows[k].id, err);
 			continue;
 		}
-		rc = office_pass(&l, st, t, rows + i, j - i, (size_t)office, at, dry_out, rep, err);
+		rc = office_pass(&ps, rows + i, j - i, (size_t)office, err);
 	}
 	deliver_close(t);
 	lookup_finish(&l);

@@ -8,7 +8,7 @@
 
 #include <stdbool.h>
 
-#include "date.h"
+#include "civil.h"
 #include "strbuf.h"
 
 /* "enero" .. "diciembre"; "?" outside 1..12. */

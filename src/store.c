@@ -14,6 +14,7 @@
 
 #include "backup.h"
 #include "config.h"
+#include "unread.h"
 #include "xalloc.h"
 
 /* config bounds office ids so that they fit the fixed-size fields of the rows */
@@ -119,6 +120,9 @@ static const char *const migrations[] = {
 	"  next_attempt, done)"
 	"  SELECT office, 'welcome', 0, '', 'welcome', min(slot), 'superseded', min(slot),"
 	"  min(done) FROM reminder WHERE state = 'sent' GROUP BY office;",
+	/* 9: the ledger's column `done` is when a reminder was settled (sent, failed, obsolete,
+	 * delivered or superseded), not a delivery mark (done.h): named for what it means */
+	"ALTER TABLE reminder RENAME COLUMN done TO settled;",
 };
 
 static const char *const state_names[] = {"pending",  "sent",	  "failed",
@@ -507,7 +511,7 @@ int store_enqueue_settled_if_sent(struct store *s, const struct store_reminder *
 {
 	sqlite3_stmt *st;
 	if (prepare(s, "INSERT OR IGNORE INTO reminder (office, activity, milestone, due, stage,"
-		       " slot, state, next_attempt, done)"
+		       " slot, state, next_attempt, settled)"
 		       " SELECT ?1, ?2, ?3, ?4, ?5, ?6, 'superseded', ?6, ?6 WHERE EXISTS"
 		       " (SELECT 1 FROM reminder WHERE office = ?1 AND state = 'sent')",
 		    &st, err) < 0)
@@ -624,7 +628,7 @@ int store_failures(struct store *s, size_t max, struct store_reminder **out, siz
 {
 	return select_rows(s,
 			   "SELECT " ROW_COLUMNS " FROM reminder WHERE state = 'failed' "
-			   "ORDER BY done DESC, id DESC LIMIT ?1",
+			   "ORDER BY settled DESC, id DESC LIMIT ?1",
 			   (long long)max, out, n, err);
 }
 
@@ -646,7 +650,7 @@ int store_mark_sent(struct store *s, long long id, time_t at, const char *messag
 		    struct pz_error *err)
 {
 	return update(s,
-		      "UPDATE reminder SET state = 'sent', done = ?2, message_id = ?3 "
+		      "UPDATE reminder SET state = 'sent', settled = ?2, message_id = ?3 "
 		      "WHERE id = ?1",
 		      id, (long long)at, message_id, err);
 }
@@ -664,14 +668,14 @@ int store_mark_failed(struct store *s, long long id, time_t at, const char *repl
 		      struct pz_error *err)
 {
 	return update(s,
-		      "UPDATE reminder SET state = 'failed', attempts = attempts + 1, done = ?2, "
-		      "last_error = ?3 WHERE id = ?1",
+		      "UPDATE reminder SET state = 'failed', attempts = attempts + 1, "
+		      "settled = ?2, last_error = ?3 WHERE id = ?1",
 		      id, (long long)at, reply, err);
 }
 
 int store_mark_obsolete(struct store *s, long long id, struct pz_error *err)
 {
-	return update(s, "UPDATE reminder SET state = 'obsolete', done = ?2 WHERE id = ?1",
+	return update(s, "UPDATE reminder SET state = 'obsolete', settled = ?2 WHERE id = ?1",
 		      id, 0, "", err);
 }
 
@@ -679,7 +683,7 @@ int store_mark_skipped(struct store *s, long long id, time_t at, struct pz_error
 {
 	/* only while the mark still stands: an undo may have come in the meantime */
 	return update(s,
-		      "UPDATE reminder SET state = 'delivered', done = ?2 WHERE id = ?1 AND "
+		      "UPDATE reminder SET state = 'delivered', settled = ?2 WHERE id = ?1 AND "
 		      "state = 'pending' AND EXISTS (SELECT 1 FROM delivery d WHERE "
 		      "d.office = reminder.office AND d.activity = reminder.activity AND "
 		      "d.milestone = reminder.milestone AND d.due = reminder.due)",
@@ -691,10 +695,10 @@ int store_supersede_others(struct store *s, long long id, time_t at, struct pz_e
 	/* the key of the sent row first, so that SQLite walks the UNIQUE index, not every
 	 * pending row (that made a pass of 10,000 digests quadratic) */
 	return update(s,
-		      "UPDATE reminder SET state = 'superseded', done = ?2 WHERE (office, activity, "
-		      "milestone, due) = (SELECT office, activity, milestone, due FROM reminder "
-		      "WHERE id = ?1) AND state = 'pending' AND id != ?1 AND slot <= (SELECT slot "
-		      "FROM reminder WHERE id = ?1)",
+		      "UPDATE reminder SET state = 'superseded', settled = ?2 WHERE "
+		      "(office, activity, milestone, due) = (SELECT office, activity, milestone, "
+		      "due FROM reminder WHERE id = ?1) AND state = 'pending' AND id != ?1 AND "
+		      "slot <= (SELECT slot FROM reminder WHERE id = ?1)",
 		      id, (long long)at, "", err);
 }
 
@@ -1278,7 +1282,7 @@ int store_collapse(struct store *s, time_t at, long late_after, struct pz_error 
 	/* as after downtime: of a milestone's pending stages the latest speaks, and what
 	 * goes out long after its slot says it is late */
 	if (update(s,
-		   "UPDATE reminder SET state = 'superseded', done = ?2 WHERE state = 'pending' "
+		   "UPDATE reminder SET state = 'superseded', settled = ?2 WHERE state = 'pending' "
 		   "AND EXISTS (SELECT 1 FROM reminder r WHERE r.state = 'pending' AND "
 		   "r.office = reminder.office AND r.activity = reminder.activity AND "
 		   "r.milestone = reminder.milestone AND r.due = reminder.due AND "
@@ -1298,13 +1302,13 @@ int store_retry(struct store *s, const char *office, time_t since, time_t at, si
 	 * again, under the digest's first Message-ID */
 	static const char *const sql[] = {
 		"CREATE TEMP TABLE retry_ids AS SELECT id FROM reminder WHERE "
-		"(?1 IS NULL OR office = ?1) AND done >= ?2 AND (state = 'failed' OR "
+		"(?1 IS NULL OR office = ?1) AND settled >= ?2 AND (state = 'failed' OR "
 		"(state = 'sent' AND message_id IN (SELECT message_id FROM rcpt WHERE "
 		"state = 'failed')))",
 		"DELETE FROM rcpt WHERE state = 'failed' AND message_id IN (SELECT message_id "
 		"FROM reminder WHERE id IN (SELECT id FROM retry_ids))",
 		"UPDATE reminder SET state = 'pending', attempts = 0, first_attempt = NULL, "
-		"next_attempt = ?3, done = NULL WHERE id IN (SELECT id FROM retry_ids)",
+		"next_attempt = ?3, settled = NULL WHERE id IN (SELECT id FROM retry_ids)",
 		"DROP TABLE retry_ids",
 	};
 	*released = 0;
@@ -1467,5 +1471,37 @@ int store_used_keys(struct store *s, struct store_key **out, size_t *n, struct p
 		rc = collect_rows(s, st, sizeof(**out), read_used_key, &r, "read the keys in", err);
 	*out = r.items;
 	*n = r.n;
+	return rc;
+}
+
+/* ---- the plan's rows not read (unread.h), kept in meta ---- */
+
+#define UNREAD_META_KEY "plan_unread"
+/* Room for the stored text: the counts line and every kept row with its separators. */
+#define UNREAD_TEXT_MAX (128 + UNREAD_KEEP * (sizeof(struct unread_row) + 3))
+
+int unread_save(struct store *st, const struct unread *u, struct pz_error *err)
+{
+	struct strbuf s;
+	strbuf_init(&s);
+	unread_format(u, &s);
+	char *old = xmalloc(UNREAD_TEXT_MAX);
+	bool found;
+	int rc = store_meta(st, UNREAD_META_KEY, old, UNREAD_TEXT_MAX, &found, err);
+	if (rc == 0 && (!found || strcmp(old, s.data) != 0))
+		rc = store_set_meta(st, UNREAD_META_KEY, s.data, err);
+	free(old);
+	strbuf_finish(&s);
+	return rc;
+}
+
+int unread_load(struct store *st, struct unread *u, bool *found, struct pz_error *err)
+{
+	memset(u, 0, sizeof(*u));
+	char *text = xmalloc(UNREAD_TEXT_MAX);
+	int rc = store_meta(st, UNREAD_META_KEY, text, UNREAD_TEXT_MAX, found, err);
+	if (rc == 0 && *found && !unread_parse(u, text))
+		*found = false;
+	free(text);
 	return rc;
 }

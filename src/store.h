@@ -6,7 +6,8 @@
  * obsolete (the plan no longer has that milestone on that date). The cursor is the instant up
  * to which reminders were enqueued, so downtime loses nothing. WAL journal; the schema is
  * versioned with PRAGMA user_version and migrated on open. Every call is bounded by a busy
- * timeout; SQLITE_BUSY is PZ_ETEMP, other database failures PZ_ESTATE.
+ * timeout; SQLITE_BUSY is PZ_ETEMP, other database failures PZ_ESTATE. (Longer than 80
+ * lines: one handle owns the database, and this is the contract of every table in it.)
  */
 #ifndef PLAZO_STORE_H
 #define PLAZO_STORE_H
@@ -86,7 +87,7 @@ int store_set_cursor(struct store *s, time_t at, struct pz_error *err);
 int store_enqueue(struct store *s, const struct store_reminder *r, bool *added,
 		  struct pz_error *err);
 
-/* Adds r settled (state superseded, done and next_attempt at r->slot) when its office
+/* Adds r settled (state superseded, settled and next_attempt at r->slot) when its office
  * already has a reminder sent and its key is not there yet; *added says whether it did.
  * How an office that heard from plazo before counts as welcomed (welcome.h). */
 int store_enqueue_settled_if_sent(struct store *s, const struct store_reminder *r, bool *added,
@@ -217,6 +218,15 @@ int store_audit_heads(struct store *s, store_head_fn each, void *user, struct pz
 int store_meta(struct store *s, const char *key, char *value, size_t size, bool *found,
 	       struct pz_error *err);
 int store_set_meta(struct store *s, const char *key, const char *value, struct pz_error *err);
+
+/* The last load's rows not read (struct unread, unread.h), in meta "plan_unread" as
+ * unread_format writes it. unread_save writes only when it changed (no needless write);
+ * unread_load reads it back, *found false when no daemon has saved one. (They keep the
+ * unread_ names their callers know; they live here so that unread.h, which the digest
+ * reads, knows no store.) */
+struct unread;
+int unread_save(struct store *st, const struct unread *u, struct pz_error *err);
+int unread_load(struct store *st, struct unread *u, bool *found, struct pz_error *err);
 
 /* A milestone an office marked delivered (from its page). */
 struct store_delivery {

@@ -5,11 +5,6 @@
 #include <string.h>
 
 #include "plan.h"
-#include "store.h"
-#include "xalloc.h"
-
-/* Room for the stored text: the counts line and every kept row with its separators. */
-#define TEXT_MAX (128 + UNREAD_KEEP * (sizeof(struct unread_row) + 3))
 
 size_t unread_blocking(const struct diag_list *diags)
 {
@@ -109,30 +104,4 @@ bool unread_parse(struct unread *u, const char *text)
 		s += len + (s[len] == '\n');
 	}
 	return true;
-}
-
-int unread_save(struct store *st, const struct unread *u, struct pz_error *err)
-{
-	struct strbuf s;
-	strbuf_init(&s);
-	unread_format(u, &s);
-	char *old = xmalloc(TEXT_MAX);
-	bool found;
-	int rc = store_meta(st, UNREAD_META_KEY, old, TEXT_MAX, &found, err);
-	if (rc == 0 && (!found || strcmp(old, s.data) != 0))
-		rc = store_set_meta(st, UNREAD_META_KEY, s.data, err);
-	free(old);
-	strbuf_finish(&s);
-	return rc;
-}
-
-int unread_load(struct store *st, struct unread *u, bool *found, struct pz_error *err)
-{
-	memset(u, 0, sizeof(*u));
-	char *text = xmalloc(TEXT_MAX);
-	int rc = store_meta(st, UNREAD_META_KEY, text, TEXT_MAX, found, err);
-	if (rc == 0 && *found && !unread_parse(u, text))
-		*found = false;
-	free(text);
-	return rc;
 }

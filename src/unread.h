@@ -7,8 +7,9 @@
  * to serve: the daemon keeps its old world, `plazo check --blocking` exits 1.
  *
  * struct unread is a bounded summary of one load: the counts and the first UNREAD_KEEP row
- * errors. The daemon saves it in the store's meta table under UNREAD_META_KEY at every
- * load it serves, for `plazo status`; /metrics and the escalation digest show it too.
+ * errors. The daemon saves it in the store's meta table at every load it serves, for
+ * `plazo status` (unread_save and unread_load, store.h: this module knows no store);
+ * /metrics and the escalation digest show it too.
  */
 #ifndef PLAZO_UNREAD_H
 #define PLAZO_UNREAD_H
@@ -21,7 +22,6 @@
 #include "strbuf.h"
 
 #define UNREAD_KEEP 20
-#define UNREAD_META_KEY "plan_unread"
 
 struct unread_row {
 	char where[200];   /* "/etc/plazo/plan.tsv:24" (cut to fit) */
@@ -47,11 +47,5 @@ void unread_collect(struct unread *u, const struct diag_list *diags);
  * kept row. unread_parse reads it back; false (u zeroed) when text is not that form. */
 void unread_format(const struct unread *u, struct strbuf *out);
 bool unread_parse(struct unread *u, const char *text);
-
-struct store;
-/* Saves u under UNREAD_META_KEY (only when it changed: no needless write). */
-int unread_save(struct store *st, const struct unread *u, struct pz_error *err);
-/* Reads it back; *found is false when no daemon has saved one. */
-int unread_load(struct store *st, struct unread *u, bool *found, struct pz_error *err);
 
 #endif

@@ -21,6 +21,10 @@ loaded, and every ledger row and mark names an activity of it.
 Schema 8 (the welcome digest, once per office): every office the v3 state had sent a digest
 to counts as welcomed (its welcome row settled as superseded, none for the others), and the
 daemon sends it no welcome; the offices never written to get theirs.
+
+Schema 9 (the ledger's column `done` renamed `settled`): the reminder table has a column
+`settled` and none named `done`, and every v3 row's value is kept under the new name (the
+ledger rows above are read as `settled AS done` against the golden's `done`).
 """
 import email
 import email.policy
@@ -44,7 +48,7 @@ SEED = os.path.join(DATA, "estrategia-rendicion-cuentas-2023.tsv")
 failures = 0
 
 REMINDER = ("id, office, activity, milestone, due, stage, slot, state, late, attempts, "
-            "next_attempt, last_error, message_id, done")
+            "next_attempt, last_error, message_id, settled AS done")  # schema 9 renamed it
 
 
 def check(name, cond, detail=""):
@@ -116,8 +120,23 @@ def check_opened(db_path, g):
         later = db.execute("SELECT count(*) FROM delivery_later").fetchone()[0]
         check("migrated: later marks table (schema 6), empty", version >= 6 and later == 0,
               (version, later))
+        check_settled(db, g, version)
     finally:
         db.close()
+
+
+def check_settled(db, g, version):
+    """Schema 9: `done` is now `settled`, with every v3 row's value (NULL or not) kept."""
+    columns = [r[1] for r in db.execute("PRAGMA table_info(reminder)")]
+    check("schema 9: reminder.done renamed settled", version >= 9 and "settled" in columns
+          and "done" not in columns, (version, columns))
+    want = {r["id"]: r["done"] for r in g["reminder"]}
+    have = dict(db.execute("SELECT id, settled FROM reminder WHERE id IN (%s)" %
+                           ",".join(str(i) for i in want)).fetchall()) if want else {}
+    check("schema 9: all %d settled values kept (%d not NULL)" %
+          (len(want), sum(v is not None for v in want.values())),
+          want and have == want, [(i, want[i], have.get(i)) for i in want
+                                  if have.get(i) != want[i]][:5])
 
 
 def check_identity_before(config, db_path):

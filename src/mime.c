@@ -1,0 +1,381 @@
+/* mime.c - MIME mechanics: clean header text, RFC 2047 words, folding, quoted-printable.
+ *
+ * Knows nothing of digests or of Spanish; mail.c builds the message on top of it.
+ */
+#include "mime.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "calendar.h"
+#include "hash.h"
+#include "text.h"
+
+#define HDR_COLS MIME_HDR_COLS
+#define WORD_MAX MIME_WORD_MAX
+#define QP_COLS MIME_QP_COLS
+#define ADDR_MAX 254 /* longest address copied into a header */
+#define ID_PART_MAX 200
+
+#define FNV_BASIS HASH_FNV_BASIS
+#define FNV_BASIS_SWAPPED 0x84222325cbf29ce4ULL
+
+/* ---- text hygiene ---------------------------------------------------------------------- */
+
+static bool blank(uint32_t cp)
+{
+	return cp <= 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029;
+}
+
+/* Appends s with every run of control characters and white space made one space (none at
+ * either end) and every byte that is not UTF-8 made U+FFFD: safe in headers and bodies. */
+void mime_clean(struct strbuf *out, const char *s)
+{
+	if (s == NULL)
+		return;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), i = 0;
+	bool any = false, gap = false;
+	while (i < n) {
+		uint32_t cp;
+		size_t len = text_utf8_next(p + i, n - i, &cp);
+		if (len != 0 && blank(cp)) {
+			gap = any;
+			i += len;
+			continue;
+		}
+		if (gap)
+			strbuf_putc(out, ' ');
+		gap = false;
+		any = true;
+		if (len == 0)
+			strbuf_puts(out, "\xEF\xBF\xBD");
+		else
+			strbuf_append(out, s + i, len);
+		i += len ? len : 1;
+	}
+}
+
+/* Copies the bytes of s that may appear in an address or an id: no space, control or byte of
+ * reject, and no byte over 0x7E when ascii; at most max of them. */
+static void put_token(struct strbuf *out, const char *s, size_t max, const char *reject, bool ascii)
+{
+	for (size_t n = 0; s != NULL && *s != '\0' && n < max; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c <= 0x20 || c == 0x7F || (ascii && c > 0x7F) || strchr(reject, c) != NULL)
+			continue;
+		strbuf_putc(out, (char)c);
+		n++;
+	}
+}
+
+static const char addr_reject[] = "<>,;:\"()[]\\";
+static const char id_reject[] = "<>,;:\"()[]\\@";
+
+void mime_id_part(struct strbuf *out, const char *s)
+{
+	put_token(out, s, ID_PART_MAX, id_reject, true);
+}
+
+/* ---- identity -------------------------------------------------------------------------- */
+
+static uint64_t fnv1a(const char *s, uint64_t h)
+{
+	return s ? hash_str(h, s) : h;
+}
+
+void mime_message_id(const char *identity, const char *domain, char *buf, size_t size)
+{
+	struct strbuf dom;
+	strbuf_init(&dom);
+	put_token(&dom, domain, ID_PART_MAX, id_reject, true);
+	if (dom.len == 0)
+		strbuf_puts(&dom, "localhost");
+	/* "<plazo." 16 "." 16 "@" ... ">" NUL */
+	int room = size > 43 ? (int)(size - 43) : 0;
+	if (size > 0)
+		snprintf(buf, size, "<plazo.%016llx.%016llx@%.*s>",
+			 (unsigned long long)fnv1a(identity, FNV_BASIS),
+			 (unsigned long long)fnv1a(identity, FNV_BASIS_SWAPPED), room, dom.data);
+	strbuf_finish(&dom);
+}
+
+/* A stored Message-ID, taken only when it cannot change the header's meaning. */
+bool mime_message_id_ok(const char *id)
+{
+	size_t n = id ? strlen(id) : 0;
+	if (n < 3 || n > 127 || id[0] != '<' || id[n - 1] != '>')
+		return false;
+	for (size_t i = 1; i + 1 < n; i++)
+		if (id[i] <= ' ' || id[i] >= 0x7f || id[i] == '<' || id[i] == '>')
+			return false;
+	return true;
+}
+
+void mime_boundary(const char *identity, char *buf, size_t size)
+{
+	snprintf(buf, size, "=_plazo_%016llx%016llx",
+		 (unsigned long long)fnv1a(identity, FNV_BASIS_SWAPPED),
+		 (unsigned long long)fnv1a(identity, FNV_BASIS));
+}
+
+/* ---- Date ------------------------------------------------------------------------------ */
+
+static long floor_mod(long a, long b)
+{
+	long r = a % b;
+	return r < 0 ? r + b : r;
+}
+
+int mime_date(time_t when, const char *zone, char *buf, size_t size, struct pz_error *err)
+{
+	static const char *const wday[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+	static const char *const mon[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+					  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+	long t = (long)when, sec = floor_mod(t, 60);
+	struct date l = date_from_days((t - floor_mod(t, 86400)) / 86400);
+	int minutes = (int)(floor_mod(t, 86400) / 60);
+	if (zone != NULL && *zone != '\0' &&
+	    calendar_utc_to_local(zone, when, &l, &minutes, err) < 0)
+		return -1;
+	long off = (date_to_days(l) * 86400 + minutes * 60L - (t - sec)) / 60;
+	long aoff = off < 0 ? -off : off;
+	snprintf(buf, size, "%s, %02d %s %04d %02d:%02d:%02ld %c%02ld%02ld", wday[date_weekday(l)],
+		 l.day, mon[l.month - 1], l.year, minutes / 60, minutes % 60, sec,
+		 off < 0 ? '-' : '+', aoff / 60, aoff % 60);
+	return 0;
+}
+
+/* ---- headers --------------------------------------------------------------------------- */
+
+void mime_header_begin(struct mime_header *h, const char *name)
+{
+	strbuf_printf(h->out, "%s:", name);
+	h->col = strlen(name) + 1;
+}
+
+void mime_header_end(struct mime_header *h)
+{
+	strbuf_puts(h->out, "\r\n");
+}
+
+/* Appends " tok", folding the line first when it would pass HDR_COLS. */
+void mime_header_token(struct mime_header *h, const char *tok, size_t len)
+{
+	if (h->col + 1 + len > HDR_COLS) {
+		strbuf_puts(h->out, "\r\n");
+		h->col = 0;
+	}
+	strbuf_putc(h->out, ' ');
+	strbuf_append(h->out, tok, len);
+	h->col += 1 + len;
+}
+
+static bool q_literal(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+	       c == '-' || c == '!' || c == '*' || c == '+' || c == '/';
+}
+
+/* Appends one character (len bytes) in RFC 2047 Q encoding; safe in text and phrases. */
+static void q_put(struct strbuf *w, const unsigned char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (q_literal(s[i]))
+			strbuf_putc(w, (char)s[i]);
+		else if (s[i] == ' ')
+			strbuf_putc(w, '_');
+		else
+			strbuf_printf(w, "=%02X", s[i]);
+	}
+}
+
+static size_t q_len(const unsigned char *s, size_t len)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < len; i++)
+		n += q_literal(s[i]) || s[i] == ' ' ? 1 : 3;
+	return n;
+}
+
+/* Appends text (clean UTF-8) as encoded-words of at most WORD_MAX bytes, each on the current
+ * line when it fits, never splitting a character between two words. */
+void mime_header_words(struct mime_header *h, const char *text)
+{
+	const unsigned char *p = (const unsigned char *)text;
+	size_t n = strlen(text), i = 0;
+	struct strbuf w;
+	strbuf_init(&w);
+	while (i < n) {
+		if (h->col + 1 + 24 > HDR_COLS) { /* room for at least one 4-byte character */
+			strbuf_puts(h->out, "\r\n");
+			h->col = 0;
+		}
+		size_t max = HDR_COLS - h->col - 1 < WORD_MAX ? HDR_COLS - h->col - 1 : WORD_MAX;
+		strbuf_reset(&w);
+		strbuf_puts(&w, "=?UTF-8?Q?");
+		while (i < n) {
+			uint32_t cp;
+			size_t len = text_utf8_next(p + i, n - i, &cp);
+			len = len ? len : 1;
+			if (w.len + q_len(p + i, len) + 2 > max)
+				break;
+			q_put(&w, p + i, len);
+			i += len;
+		}
+		strbuf_puts(&w, "?=");
+		mime_header_token(h, w.data, w.len);
+	}
+	strbuf_finish(&w);
+}
+
+/* Printable ASCII of at most max bytes that does not look like an encoded-word. */
+static bool plain_ascii(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7E)
+			return false;
+	return n <= max && strstr(s, "=?") == NULL;
+}
+
+/* A display name: a quoted-string when short printable ASCII, else encoded-words. */
+void mime_header_phrase(struct mime_header *h, const char *name)
+{
+	struct strbuf clean, q;
+	strbuf_init(&clean);
+	strbuf_init(&q);
+	mime_clean(&clean, name);
+	if (plain_ascii(clean.data, 60)) {
+		strbuf_putc(&q, '"');
+		for (const char *s = clean.data; *s != '\0'; s++) {
+			if (*s == '"' || *s == '\\')
+				strbuf_putc(&q, '\\');
+			strbuf_putc(&q, *s);
+		}
+		strbuf_putc(&q, '"');
+		mime_header_token(h, q.data, q.len);
+	} else {
+		mime_header_words(h, clean.data);
+	}
+	strbuf_finish(&q);
+	strbuf_finish(&clean);
+}
+
+/* Appends " <addr>" (angle brackets when bracket) or " addr,". */
+void mime_header_addr(struct mime_header *h, const char *addr, bool bracket, bool comma)
+{
+	struct strbuf a;
+	strbuf_init(&a);
+	if (bracket)
+		strbuf_putc(&a, '<');
+	put_token(&a, addr, ADDR_MAX, addr_reject, false);
+	if (bracket)
+		strbuf_putc(&a, '>');
+	if (comma)
+		strbuf_putc(&a, ',');
+	mime_header_token(h, a.data, a.len);
+	strbuf_finish(&a);
+}
+
+/* ---- quoted-printable and multipart ---------------------------------------------------- */
+
+/* Encodes the character at s[i] (one byte, or a whole UTF-8 sequence) of a line of len
+ * bytes into enc; returns the encoded length and sets *used to the bytes consumed. */
+static size_t qp_unit(const char *s, size_t i, size_t len, bool at_start, char enc[static 13],
+		      size_t *used)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	unsigned char c = p[i];
+	uint32_t cp;
+	size_t n = c >= 0x80 ? text_utf8_next(p + i, len - i, &cp) : 1;
+	*used = n ? n : 1;
+	bool literal =
+		(c > 0x20 && c < 0x7F && c != '=') || ((c == ' ' || c == '\t') && i + 1 < len);
+	if (at_start && (c == '.' || (c == 'F' && len - i >= 5 && memcmp(s + i, "From ", 5) == 0)))
+		literal = false;
+	if (literal) {
+		enc[0] = (char)c;
+		return 1;
+	}
+	static const char hex[] = "0123456789ABCDEF";
+	for (size_t k = 0; k < *used; k++) {
+		enc[3 * k] = '=';
+		enc[3 * k + 1] = hex[p[i + k] >> 4];
+		enc[3 * k + 2] = hex[p[i + k] & 0xF];
+	}
+	return 3 * *used;
+}
+
+/* Where the physical line starting at byte i of a line of len bytes ends: as far as fits in
+ * QP_COLS with the soft break's "=" (the last one needs none), but before a space within the
+ * last 24 columns when there is one, so that words stay whole. */
+static size_t qp_fit(const char *s, size_t i, size_t len)
+{
+	size_t col = 0, space = 0;
+	while (i < len) {
+		char enc[13];
+		size_t used, n = qp_unit(s, i, len, col == 0, enc, &used);
+		bool last = i + used == len;
+		if (col + n > (last ? QP_COLS : QP_COLS - 1))
+			return space != 0 ? space : i;
+		if (s[i] == ' ' && col + 24 >= QP_COLS)
+			space = i;
+		col += n;
+		i += used;
+	}
+	return len;
+}
+
+/* One line of text, with soft breaks ("=" CRLF) that keep each physical line within QP_COLS
+ * and never split a character. */
+static void qp_line(struct strbuf *out, const char *s, size_t len)
+{
+	size_t i = 0;
+	while (i < len) {
+		size_t end = qp_fit(s, i, len);
+		for (bool start = true; i < end; start = false) {
+			char enc[13];
+			size_t used, n = qp_unit(s, i, len, start, enc, &used);
+			strbuf_append(out, enc, n);
+			i += used;
+		}
+		if (i < len)
+			strbuf_puts(out, "=\r\n");
+	}
+}
+
+/* Appends text ("\n" ends a line) as quoted-printable lines ending in CRLF. */
+void mime_qp(struct strbuf *out, const char *text)
+{
+	while (*text != '\0') {
+		const char *nl = strchr(text, '\n');
+		size_t len = nl != NULL ? (size_t)(nl - text) : strlen(text);
+		qp_line(out, text, len);
+		strbuf_puts(out, "\r\n");
+		text += len + (nl != NULL);
+	}
+}
+
+void mime_part(struct strbuf *out, const char *boundary, const char *type, const char *body)
+{
+	strbuf_printf(out,
+		      "--%s\r\nContent-Type: %s\r\n"
+		      "Content-Transfer-Encoding: quoted-printable\r\n\r\n",
+		      boundary, type);
+	mime_qp(out, body);
+}
+
+void mime_multipart_begin(struct strbuf *out, const char *boundary)
+{
+	strbuf_printf(out,
+		      "MIME-Version: 1.0\r\n"
+		      "Content-Type: multipart/alternative;\r\n boundary=\"%s\"\r\n\r\n",
+		      boundary);
+}
+
+void mime_multipart_end(struct strbuf *out, const char *boundary)
+{
+	strbuf_printf(out, "--%s--\r\n", boundary);
+}
