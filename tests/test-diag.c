@@ -68,7 +68,7 @@ static void documented_rows_in_table(struct test_state *ts)
 		snprintf(code, sizeof(code), "%.*s", (int)(n < sizeof(code) ? n : sizeof(code) - 1),
 			 p + 4);
 		if (diag_code_find(code) == NULL)
-			fprintf(stderr, "docs/diagnostics.md: %s is not in src/diag_codes.h\n",
+			fprintf(stderr, "docs/diagnostics.md: %s is not in src/common/diag_codes.h\n",
 				code);
 		CHECK(ts, diag_code_find(code) != NULL);
 		rows++;

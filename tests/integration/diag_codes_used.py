@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """diag_codes_used.py SRC - every diagnostic code the sources pass is a row of
-src/diag_codes.h, and every row is passed somewhere.
+src/common/diag_codes.h, and every row is passed somewhere.
 
 A code is passed where a string literal is the argument of a `const char *code` parameter
 (diag_add, diag_vadd and any helper declared with one, such as date.c's or config.c's) or the
@@ -92,18 +92,19 @@ def used_codes(texts, funcs, structs):
 
 def main():
     src = os.path.join(sys.argv[1], "src")
-    table_text = open(os.path.join(src, "diag_codes.h"), encoding="utf-8").read()
+    table_text = open(os.path.join(src, "common", "diag_codes.h"), encoding="utf-8").read()
     table = set(re.findall(r'\bX\("([a-z0-9-]+)"', table_text))
     texts = {os.path.basename(p): strip_comments(open(p, encoding="utf-8").read())
-             for p in sorted(glob.glob(os.path.join(src, "*.[ch]"))) if not p.endswith("diag_codes.h")}
+             for p in sorted(glob.glob(os.path.join(src, "**", "*.[ch]"), recursive=True))
+             if not p.endswith("diag_codes.h")}
     funcs, structs = code_positions(texts.values())
     used = used_codes(texts, funcs, structs)
     fails = 0
     for code in sorted(set(used) - table):
-        print("FAIL %s (passed in src/%s) is not in src/diag_codes.h" % (code, used[code]))
+        print("FAIL %s (passed in src/%s) is not in src/common/diag_codes.h" % (code, used[code]))
         fails += 1
     for code in sorted(table - set(used)):
-        print("FAIL %s is in src/diag_codes.h but no source passes it" % code)
+        print("FAIL %s is in src/common/diag_codes.h but no source passes it" % code)
         fails += 1
     print("%d codes passed by the sources, %d in the table (code parameters of: %s)"
           % (len(used), len(table), ", ".join(sorted(funcs))))

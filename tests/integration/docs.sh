@@ -1,6 +1,6 @@
 #!/bin/sh
 # docs.sh - every diagnostic code the sources pass is a row of the one code table
-# (src/diag_codes.h) and every row is passed somewhere (diag_codes_used.py); the table itself
+# (src/common/diag_codes.h) and every row is passed somewhere (diag_codes_used.py); the table itself
 # is walked against docs/diagnostics.md and plazo-plan(5) by the unit test test-diag. The man
 # pages build with scdoc when it is installed.
 set -u
