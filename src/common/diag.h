@@ -3,6 +3,9 @@
  * Readers (table, date, office, config, plan) append to a struct diag_list and never print.
  * Codes are stable kebab-case words, every one a row of diag_codes.h and of
  * docs/diagnostics.md. A diagnostic is not an error return: the reader keeps going and the caller decides what the severities mean.
+ *
+ * (Longer than 80 lines: the diagnostic type, its list and the code table's lookup are one
+ * contract every reader shares.)
  */
 #ifndef PLAZO_DIAG_H
 #define PLAZO_DIAG_H

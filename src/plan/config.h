@@ -5,6 +5,9 @@
  * diagnostic "plazo.ini:LINE: error[config-...]" and parsing goes on, so `plazo check` shows
  * them all at once. Sections: [plazo], [plan], [office ID] (one per office) and [group ID]
  * (a name such as "de cada dependencia" that stands for several offices).
+ *
+ * (Longer than 80 lines: struct config is plain data every module reads; its fields are
+ * documented here, where the rule table in config.c fills them.)
  */
 #ifndef PLAZO_CONFIG_H
 #define PLAZO_CONFIG_H

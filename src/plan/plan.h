@@ -6,6 +6,9 @@
  * Activities are never dropped: a row whose dates or offices cannot be read is kept with an
  * error diagnostic on its line. Strings point into the table's text and live as long as
  * the plan.
+ *
+ * (Longer than 80 lines: the normalized plan is plain data every later stage reads; each
+ * field says what it holds and who owns it.)
  */
 #ifndef PLAZO_PLAN_H
 #define PLAZO_PLAN_H

@@ -6,6 +6,9 @@
  * in any order, case- and accent-insensitive, with Spanish synonyms; title lines before it,
  * blank lines and repeated header rows are skipped; unknown columns are ignored; HTML tags
  * such as <b> are stripped and the common entities decoded; fields are trimmed.
+ *
+ * (Longer than 80 lines: the record and header types are plain data the plan reader and the
+ * workbook reader both fill and read.)
  */
 #ifndef PLAZO_TABLE_H
 #define PLAZO_TABLE_H

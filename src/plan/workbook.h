@@ -8,6 +8,9 @@
  * cover (a fact, not a filled-down guess). Typed dates arrive as ISO text (YYYY-MM-DD).
  * Every sheet holding a plan table is read, each a table of its own (one per PAAC
  * component); sheets without one are skipped with note[sheet-skipped].
+ *
+ * (Longer than 80 lines: the sheet-to-table mapping and its row table are shared by the plan
+ * reader and the fuzz target.)
  */
 #ifndef PLAZO_WORKBOOK_H
 #define PLAZO_WORKBOOK_H

@@ -14,6 +14,9 @@
  * Stages whose slot is not after the previous stage's slot are still kept: each fires once.
  * Leads are ordered by n, longest first, "wd" before "d" at equal n; a repeated lead counts
  * once. A day with no working day within ten years is not moved.
+ *
+ * (Longer than 80 lines: the stages and the queue are one contract, used by the send pass,
+ * the daemon's timer and the tests that hold them equal.)
  */
 #ifndef PLAZO_REMIND_H
 #define PLAZO_REMIND_H

@@ -13,6 +13,9 @@
  * exponential backoff and jitter until [mail] retry_for has passed since the first attempt,
  * then fails; a permanent one fails at once. One office's failure never holds back the
  * others; a held fault holds them all.
+ *
+ * (Longer than 80 lines: struct send_report is both what the caller passes in (queue, stop,
+ * events) and what it reads back; each field says which.)
  */
 #ifndef PLAZO_SEND_H
 #define PLAZO_SEND_H

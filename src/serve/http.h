@@ -20,6 +20,8 @@
  * moved, and the bytes are kept in a cache of http_options.cache bytes (http_cache.h). A
  * conditional request is answered 304 without rendering. libmicrohttpd runs its own polling
  * threads (http_options.threads).
+ *
+ * (Longer than 80 lines: the routes and their answers are the server's public contract.)
  */
 #ifndef PLAZO_HTTP_H
 #define PLAZO_HTTP_H

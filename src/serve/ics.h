@@ -12,6 +12,9 @@
  * day after), TRANSP:TRANSPARENT, Spanish SUMMARY and DESCRIPTION. A range's start is
  * written in the description, not as its own event: the deadline is what people act on, and a
  * second event per range would double every subscriber's entries.
+ *
+ * (Longer than 80 lines: the event and its shown text are plain data the feed renderer and
+ * the tests share.)
  */
 #ifndef PLAZO_ICS_H
 #define PLAZO_ICS_H
