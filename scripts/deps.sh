@@ -6,6 +6,10 @@ libsqlite3-dev libinih-dev libmicrohttpd-dev libsystemd-dev libutf8proc-dev libz
 tzdata scdoc"
 TEST_PACKAGES="clang libclang-rt-14-dev python3 python3-aiosmtpd python3-icalendar curl sqlite3
 openssl coreutils chromium python3-websocket"
+# bench/run only: the peers it measures against and what drives them (wrk, also with a Lua
+# script rotating over every office's feed)
+BENCH_PACKAGES="python3-pandas python3-icalendar wrk nginx-light postfix msmtp time gcc
+pkg-config"
 
 need_packages() {
     missing=""

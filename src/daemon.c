@@ -20,6 +20,7 @@
 #include "config.h"
 #include "escalate.h"
 #include "feed.h"
+#include "footprint.h"
 #include "form.h"
 #include "hash.h"
 #include "http.h"
@@ -55,6 +56,8 @@ struct world {
 	struct unread unread; /* the plan's rows not read */
 	struct render_index *index; /* each office's activities, for rendering one office */
 	uint64_t generation;      /* names the world in the validators (world_generation) */
+	uint64_t *footprint;      /* [0 .. n_offices]: each slot's part of the plan (footprint.h),
+				   * folded into its state; set once the keys are final (replan) */
 };
 
 struct daemon {
@@ -118,6 +121,7 @@ static void world_free(struct world *w)
 		return;
 	remind_queue_free(w->queue);
 	render_index_free(w->index);
+	free(w->footprint);
 	plan_finish(&w->plan);
 	config_finish(&w->cfg);
 	free(w);
@@ -165,10 +169,12 @@ static void log_unread(const struct diag_list *d, const struct unread *u)
 			 u->rows, u->errors);
 }
 
-/* A name for a world, from what it was loaded from: this build, the configuration's bytes
- * and each plan file's identity. A restart on the same files keeps every validator; an
- * edited file changes them all (a reload that changes nothing keeps them too). */
-static uint64_t world_generation(const char *config_path, const char *const *plans, size_t n_plans)
+/* A name for a world, from what may change anything it serves: this build and the
+ * configuration's bytes (office names, zones, the policy, the plan files named). The plan
+ * itself is not in it: each slot's state carries its own part of the plan (footprint.h), so
+ * a reload of an unchanged plan keeps every validator and an edited activity moves only the
+ * slots of its offices and the all-offices feed. */
+static uint64_t world_generation(const char *config_path)
 {
 	uint64_t h = hash_str(HASH_FNV_BASIS, PLAZO_VERSION);
 	FILE *f = fopen(config_path, "rb");
@@ -178,16 +184,6 @@ static uint64_t world_generation(const char *config_path, const char *const *pla
 		h = hash_bytes(h, chunk, n);
 	if (f != NULL)
 		fclose(f);
-	for (size_t i = 0; i < n_plans; i++) {
-		struct stat st;
-		if (stat(plans[i], &st) == 0) {
-			uint64_t id[5] = {(uint64_t)st.st_dev, (uint64_t)st.st_ino,
-					  (uint64_t)st.st_size, (uint64_t)st.st_mtim.tv_sec,
-					  (uint64_t)st.st_mtim.tv_nsec};
-			h = hash_bytes(h, id, sizeof(id));
-		}
-		h = hash_str(h, plans[i]);
-	}
 	return h;
 }
 
@@ -223,9 +219,7 @@ static struct world *world_load(const char *config_path, time_t after)
 		rc = -1;
 	if (rc == 0) {
 		w->index = render_index_new(&w->plan, w->cfg.n_offices);
-		w->generation = world_generation(config_path,
-						 (const char *const *)w->cfg.plan_files.items,
-						 w->cfg.plan_files.len);
+		w->generation = world_generation(config_path);
 	}
 	diag_list_finish(&diags);
 	if (rc < 0) {
@@ -309,9 +303,10 @@ static bool tokens_changed(const struct daemon *d, const struct site_tokens *tok
 	return d->tokens == NULL || memcmp(d->tokens, tokens, n * sizeof(*tokens)) != 0;
 }
 
-/* Reads every office's tokens and marks from st and hands the snapshot each office's state:
- * the parts of those whose state moved are stale (nothing is rendered here). New tokens
- * publish a new snapshot, carrying the states. Called with d->lock held. */
+/* Reads every office's tokens and marks from st and hands the snapshot each office's state,
+ * its part of the plan (w->footprint) folded in: the parts of those whose state moved are
+ * stale (nothing is rendered here). New tokens publish a new snapshot, carrying the states.
+ * Called with d->lock held. */
 static int refresh(struct daemon *d, struct store *st, time_t now)
 {
 	size_t n = d->w->cfg.n_offices;
@@ -324,6 +319,8 @@ static int refresh(struct daemon *d, struct store *st, time_t now)
 		rc = site_states(st, &d->w->cfg, tokens, &done, states, &err);
 		done_finish(&done);
 	}
+	for (size_t o = 0; rc == 0 && o <= n; o++)
+		states[o] = hash_pair(states[o], d->w->footprint[o]);
 	if (rc < 0) {
 		log_error("read the offices' tokens and marks: %s", err.msg);
 		free(tokens);
@@ -737,6 +734,10 @@ static int replan(struct daemon *d, struct world *w)
 			log_info("%s: note[%s]: %s", where(x), x->code, x->message);
 	}
 	diag_list_finish(&diags);
+	if (rc == 0) { /* the keys are final: what each office is shown of the plan */
+		w->footprint = xrealloc(w->footprint, (w->cfg.n_offices + 1) * sizeof(uint64_t));
+		footprint_offices(&w->plan, w->cfg.n_offices, w->footprint);
+	}
 	if (rc < 0)
 		log_error("compare the plan with the state: %s", err.msg);
 	else if (orphans > 0)

@@ -9,12 +9,18 @@ validators name the office's version, not the bytes.
 - one deliverable marked through the office page's form: the redirect's page shows the mark,
   that office's page and feed ETags changed, every other office's stayed the same (and still
   answer 304 to their old ETags), and the counters say only that office was rendered again;
+- reload in proportion to the change: on a copy of the seed plan, SIGHUP on the unchanged
+  plan (the same bytes written anew) changes no ETag and renders nothing; one activity's date edited, SIGHUP: only the
+  feeds and pages of that activity's offices (and the all-offices feed) change ETag, the
+  counters grow by those alone, and every other office still answers 304;
 - with a tiny budget ([http] cache = 48K), fetching every page evicts (
   plazo_cache_evictions_total > 0, plazo_cache_bytes within the budget), and a page evicted
   then fetched again is rendered again with the same ETag and byte-identical.
 """
 import os
 import re
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -164,6 +170,95 @@ def eviction(plazo, d, config):
     check("its old ETag still answers 304", st == 304, st)
 
 
+ACTIVITY = "24"  # Oficina para la Transparencia de la Gestión Pública, 31/07/2023
+
+
+def all_feed_token(plazo, config):
+    out = subprocess.run([plazo, "-c", config, "token", "list"], capture_output=True,
+                         text=True, timeout=30).stdout
+    m = re.search(r"(?m)^all offices.*\n  feed:   \S+/feeds/([0-9a-f]{32})\.ics$", out)
+    return m.group(1) if m else None
+
+
+def plan_path(config):
+    text = open(config, encoding="utf-8").read()
+    return re.search(r"(?m)^file = (.+)$", text).group(1).strip()
+
+
+def edit_date(path, number, old, new):
+    """Rewrites the date of activity number (its row's '#' cell) from old to new."""
+    lines = open(path, encoding="utf-8").read().split("\n")
+    hits = 0
+    for i, line in enumerate(lines):
+        cells = line.split("\t")
+        if len(cells) > 5 and cells[1] == number and cells[5] == old:
+            cells[5] = new
+            lines[i] = "\t".join(cells)
+            hits += 1
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines))
+    return hits
+
+
+def hup_and_wait(d):
+    """SIGHUP, then waits until the log says the reload finished."""
+    before = len(re.findall(r"reloaded plan=", d.log_text()))
+    d.proc.send_signal(signal.SIGHUP)
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        if len(re.findall(r"reloaded plan=", d.log_text())) > before:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def fetch_with_all(d, tokens, all_feed):
+    got = fetch_all(d, tokens)
+    status, headers, body = d.request("/feeds/%s.ics" % all_feed)
+    got[("*", "feed")] = (status, headers.get("ETag"), body)
+    return got
+
+
+def reload_scenario(plazo, d, config):
+    tokens = all_tokens(plazo, config)
+    all_feed = all_feed_token(plazo, config)
+    check("the all-offices feed's token listed", all_feed is not None)
+    first = fetch_with_all(d, tokens, all_feed)
+    base = renders(metrics(d))
+    check("every feed and page served", all(v[0] == 200 and v[1] for v in first.values()),
+          {k: v[:2] for k, v in first.items()})
+    path = plan_path(config)  # the same bytes written anew (a new inode and mtime), as an
+    shutil.copyfile(path, path + ".new")  # export that changed nothing would
+    os.replace(path + ".new", path)
+    check("SIGHUP on the unchanged plan: reloaded", hup_and_wait(d), d.log_text()[-1500:])
+    same = fetch_with_all(d, tokens, all_feed)
+    changed = {k for k in first if same[k][1] != first[k][1]}
+    check("unchanged plan reloaded: no ETag changed", changed == set(), sorted(changed))
+    check("unchanged plan reloaded: nothing rendered", renders(metrics(d)) == base,
+          (renders(metrics(d)), base))
+
+    owners = {o for o in tokens if 'id="a%s-1"' % ACTIVITY in first[(o, "page")][2].decode()}
+    check("activity %s is on some office's page" % ACTIVITY, 0 < len(owners) < len(tokens),
+          owners)
+    check("its date edited in the plan copy",
+          edit_date(plan_path(config), ACTIVITY, "31/07/2023", "28/07/2023") == 1)
+    check("SIGHUP on the edited plan: reloaded", hup_and_wait(d), d.log_text()[-1500:])
+    after = fetch_with_all(d, tokens, all_feed)
+    changed = {k for k in first if after[k][1] != first[k][1]}
+    want = {(o, k) for o in owners for k in ("feed", "page")} | {("*", "feed")}
+    check("one activity edited: only its offices' ETags (and the all-offices feed's) changed",
+          changed == want, (sorted(changed), sorted(want)))
+    page = after[(sorted(owners)[0], "page")][2].decode()
+    check("its office's page shows the new date", "28 de julio de 2023" in page)
+    n = len(owners)
+    check("only those were rendered again",
+          renders(metrics(d)) == (base[0] + n + 1, base[1] + n), (renders(metrics(d)), base, n))
+    others = fetch_all(d, tokens, lambda o, k: {"If-None-Match": first[(o, k)][1]})
+    check("every other office still answers 304 to its old ETag",
+          all(v[0] == 304 for k, v in others.items() if k[0] not in owners),
+          {k: v[0] for k, v in others.items() if k[0] not in owners and v[0] != 304})
+
+
 def run(plazo, seed, cache, scenario):
     with tempfile.TemporaryDirectory() as tmp:
         port = bm.free_port()
@@ -187,6 +282,10 @@ def main():
                                         "estrategia-rendicion-cuentas-2023.tsv"))
     run(plazo, seed, "64M", incremental)
     run(plazo, seed, "48K", eviction)
+    with tempfile.TemporaryDirectory() as plans:
+        copy = os.path.join(plans, "plan.tsv")
+        shutil.copyfile(seed, copy)
+        run(plazo, copy, "64M", reload_scenario)
     print("%d failed" % failures if failures else "all passed")
     return 1 if failures else 0
 
