@@ -138,6 +138,7 @@ struct lookup {
 	const struct plan *p;
 	const struct config *cfg;
 	const struct done_set *done;
+	struct agenda *welcome; /* every office's agenda within WELCOME_DAYS, or NULL */
 };
 
 static int compare_ids(const void *a, const void *b, void *cfg)
@@ -152,14 +153,31 @@ static void lookup_init(struct lookup *l, const struct plan *p, const struct con
 	l->p = p;
 	l->cfg = cfg;
 	l->done = done;
+	l->welcome = NULL;
 	l->offices = xcalloc(cfg->n_offices, sizeof(size_t));
 	for (size_t i = 0; i < cfg->n_offices; i++)
 		l->offices[i] = i;
 	qsort_r(l->offices, cfg->n_offices, sizeof(size_t), compare_ids, (void *)cfg);
 }
 
+/* The welcome digests' agendas, built once for the pass when a row is a welcome row (one
+ * scan of the plan, not one per welcome digest). */
+static int lookup_welcome(struct lookup *l, const struct store_reminder *rows, size_t n,
+			  time_t at, struct pz_error *err)
+{
+	size_t i = 0;
+	while (i < n && !welcome_row(&rows[i]))
+		i++;
+	if (i == n)
+		return 0;
+	l->welcome = xcalloc(l->cfg->n_offices ? l->cfg->n_offices : 1, sizeof(*l->welcome));
+	return agenda_build(l->p, l->cfg, at, WELCOME_DAYS, l->welcome, err);
+}
+
 static void lookup_finish(struct lookup *l)
 {
+	agenda_free(l->welcome, l->welcome ? l->cfg->n_offices : 0);
+	free(l->welcome);
 	free(l->offices);
 }
 
@@ -422,16 +440,13 @@ static int welcome_pass(const struct lookup *l, struct store *st, struct deliver
 {
 	const struct config_office *o = &l->cfg->offices[office];
 	struct digest d = {.g = g, .office = office, .today_at = at};
-	struct agenda *ag = xcalloc(l->cfg->n_offices, sizeof(*ag));
 	strbuf_init(&d.identity);
 	int minutes, rc = calendar_utc_to_local(o->timezone, at, &d.today, &minutes, err);
 	if (rc == 0)
 		rc = feed_office_urls(l->cfg, st, o->id, at, &d.page_url, &d.feed_url, err);
-	if (rc == 0)
-		rc = agenda_build(l->p, l->cfg, at, WELCOME_DAYS, ag, err);
-	size_t cap = rc == 0 ? ag[office].len + 1 : 0;
+	size_t cap = rc == 0 ? l->welcome[office].len + 1 : 0;
 	if (rc == 0) {
-		welcome_items(l, &ag[office], &d);
+		welcome_items(l, &l->welcome[office], &d);
 		d.rows = xcalloc(g->n, sizeof(*d.rows));
 		strbuf_printf(&d.identity, "%s:welcome", o->id);
 		for (size_t i = 0; i < g->n; i++) {
@@ -440,8 +455,6 @@ static int welcome_pass(const struct lookup *l, struct store *st, struct deliver
 		}
 		rc = send_digest(l, t, g->rows, &d, o->name, at, dry_out, rep, err);
 	}
-	agenda_free(ag, l->cfg->n_offices);
-	free(ag);
 	digest_finish(&d, cap);
 	return rc;
 }
@@ -580,7 +593,7 @@ static int pending_pass(const struct plan *p, const struct config *cfg, struct s
 	}
 	struct lookup l;
 	lookup_init(&l, p, cfg, done);
-	int rc = 0;
+	int rc = lookup_welcome(&l, rows, n, at, err);
 	for (size_t i = 0, j; i < n && rc == 0; i = j) {
 		if ((rep->stop && rep->stop(rep->user)) || (!dry_out && deliver_waiting(t)))
 			break; /* the rest stays pending */
