@@ -139,6 +139,8 @@ struct lookup {
 	const struct config *cfg;
 	const struct done_set *done;
 	struct agenda *welcome; /* every office's agenda within WELCOME_DAYS, or NULL */
+	char **page_urls;       /* per office: its page and feed, for the offices with rows */
+	char **feed_urls;
 };
 
 static int compare_ids(const void *a, const void *b, void *cfg)
@@ -154,6 +156,8 @@ static void lookup_init(struct lookup *l, const struct plan *p, const struct con
 	l->cfg = cfg;
 	l->done = done;
 	l->welcome = NULL;
+	l->page_urls = xcalloc(cfg->n_offices ? cfg->n_offices : 1, sizeof(char *));
+	l->feed_urls = xcalloc(cfg->n_offices ? cfg->n_offices : 1, sizeof(char *));
 	l->offices = xcalloc(cfg->n_offices, sizeof(size_t));
 	for (size_t i = 0; i < cfg->n_offices; i++)
 		l->offices[i] = i;
@@ -176,6 +180,12 @@ static int lookup_welcome(struct lookup *l, const struct store_reminder *rows, s
 
 static void lookup_finish(struct lookup *l)
 {
+	for (size_t i = 0; i < l->cfg->n_offices; i++) {
+		free(l->page_urls[i]);
+		free(l->feed_urls[i]);
+	}
+	free(l->page_urls);
+	free(l->feed_urls);
 	agenda_free(l->welcome, l->welcome ? l->cfg->n_offices : 0);
 	free(l->welcome);
 	free(l->offices);
@@ -241,8 +251,8 @@ struct digest {
 	time_t today_at;      /* the pass's instant */
 	struct mail_item *items;
 	struct strbuf *texts; /* TEXTS per item: others, source, link, doubt */
-	char *page_url;       /* the office's page, or NULL */
-	char *feed_url;       /* its feed */
+	const char *page_url; /* the office's page, or NULL (borrowed from the lookup) */
+	const char *feed_url; /* its feed */
 	size_t n;
 	size_t *rows;         /* the group rows the digest settles (not the obsolete ones) */
 	size_t n_rows;
@@ -257,8 +267,6 @@ static void digest_finish(struct digest *d, size_t n_rows)
 	free(d->texts);
 	free(d->items);
 	free(d->rows);
-	free(d->page_url);
-	free(d->feed_url);
 	strbuf_finish(&d->identity);
 }
 
@@ -442,8 +450,8 @@ static int welcome_pass(const struct lookup *l, struct store *st, struct deliver
 	struct digest d = {.g = g, .office = office, .today_at = at};
 	strbuf_init(&d.identity);
 	int minutes, rc = calendar_utc_to_local(o->timezone, at, &d.today, &minutes, err);
-	if (rc == 0)
-		rc = feed_office_urls(l->cfg, st, o->id, at, &d.page_url, &d.feed_url, err);
+	d.page_url = l->page_urls[office];
+	d.feed_url = l->feed_urls[office];
 	size_t cap = rc == 0 ? l->welcome[office].len + 1 : 0;
 	if (rc == 0) {
 		welcome_items(l, &l->welcome[office], &d);
@@ -468,8 +476,8 @@ static int reminders_pass(const struct lookup *l, struct store *st, struct deliv
 	struct digest d = {.g = g, .office = office, .today_at = at};
 	strbuf_init(&d.identity);
 	int minutes, rc = calendar_utc_to_local(o->timezone, at, &d.today, &minutes, err);
-	if (rc == 0)
-		rc = feed_office_urls(l->cfg, st, o->id, at, &d.page_url, &d.feed_url, err);
+	d.page_url = l->page_urls[office];
+	d.feed_url = l->feed_urls[office];
 	if (rc == 0)
 		rc = digest_build(l, st, g->rows, g->n, &d, dry_out != NULL, err);
 	if (rc == 0 && d.n > 0)
@@ -576,6 +584,30 @@ static int office_pass(const struct lookup *l, struct store *st, struct deliver 
 	return rc;
 }
 
+/* The page and feed URLs of every office with rows to send (rows by office), their tokens
+ * created in one transaction before the first digest: a URL a mail carries is saved before
+ * the mail goes. A dry run is inside the pass's transaction already. */
+static int lookup_urls(struct lookup *l, struct store *st, const struct store_reminder *rows,
+		       size_t n, time_t at, bool dry_run, struct pz_error *err)
+{
+	if (!dry_run && store_begin(st, err) < 0)
+		return -1;
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		long o = find_office(l, rows[i].office);
+		bool escalation = strcmp(rows[i].activity, ESCALATE_ACTIVITY) == 0;
+		if (o < 0 || l->page_urls[o] != NULL || escalation)
+			continue;
+		rc = feed_office_urls(l->cfg, st, rows[i].office, at, &l->page_urls[o],
+				      &l->feed_urls[o], err);
+	}
+	if (rc == 0 && !dry_run)
+		return store_commit(st, err);
+	if (!dry_run)
+		store_rollback(st);
+	return rc;
+}
+
 /* Sends the rows pending at `at`, office by office, until nothing may go out (a held queue
  * or fault) or rep->stop asks; the rows of an office no longer configured become obsolete. */
 static int pending_pass(const struct plan *p, const struct config *cfg, struct store *st,
@@ -594,6 +626,8 @@ static int pending_pass(const struct plan *p, const struct config *cfg, struct s
 	struct lookup l;
 	lookup_init(&l, p, cfg, done);
 	int rc = lookup_welcome(&l, rows, n, at, err);
+	if (rc == 0)
+		rc = lookup_urls(&l, st, rows, n, at, dry_out != NULL, err);
 	for (size_t i = 0, j; i < n && rc == 0; i = j) {
 		if ((rep->stop && rep->stop(rep->user)) || (!dry_out && deliver_waiting(t)))
 			break; /* the rest stays pending */
