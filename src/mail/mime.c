@@ -308,39 +308,36 @@ static size_t qp_unit(const char *s, size_t i, size_t len, bool at_start, char e
 	return 3 * *used;
 }
 
-/* Where the physical line starting at byte i of a line of len bytes ends: as far as fits in
- * QP_COLS with the soft break's "=" (the last one needs none), but before a space within the
- * last 24 columns when there is one, so that words stay whole. */
-static size_t qp_fit(const char *s, size_t i, size_t len)
-{
-	size_t col = 0, space = 0;
-	while (i < len) {
-		char enc[13];
-		size_t used, n = qp_unit(s, i, len, col == 0, enc, &used);
-		bool last = i + used == len;
-		if (col + n > (last ? QP_COLS : QP_COLS - 1))
-			return space != 0 ? space : i;
-		if (s[i] == ' ' && col + 24 >= QP_COLS)
-			space = i;
-		col += n;
-		i += used;
-	}
-	return len;
-}
-
 /* One line of text, with soft breaks ("=" CRLF) that keep each physical line within QP_COLS
- * and never split a character. */
+ * (the soft break's "=" included, the last line needs none) and never split a character; a
+ * line breaks before a space within its last 24 columns when there is one, so that words
+ * stay whole. Each physical line is encoded once into line[] and appended whole. */
 static void qp_line(struct strbuf *out, const char *s, size_t len)
 {
 	size_t i = 0;
 	while (i < len) {
-		size_t end = qp_fit(s, i, len);
-		for (bool start = true; i < end; start = false) {
+		char line[QP_COLS + 13];
+		size_t col = 0, space = 0, space_col = 0;
+		while (i < len) {
 			char enc[13];
-			size_t used, n = qp_unit(s, i, len, start, enc, &used);
-			strbuf_append(out, enc, n);
+			size_t used, n = qp_unit(s, i, len, col == 0, enc, &used);
+			bool last = i + used == len;
+			if (col + n > (last ? QP_COLS : QP_COLS - 1)) {
+				if (space != 0) {
+					i = space;
+					col = space_col;
+				}
+				break;
+			}
+			if (s[i] == ' ' && col + 24 >= QP_COLS) {
+				space = i;
+				space_col = col;
+			}
+			memcpy(line + col, enc, n);
+			col += n;
 			i += used;
 		}
+		strbuf_append(out, line, col);
 		if (i < len)
 			strbuf_puts(out, "=\r\n");
 	}

@@ -12,6 +12,7 @@
 
 #include <ini.h>
 
+#include "hash.h"
 #include "origin.h"
 #include "xalloc.h"
 
@@ -52,6 +53,7 @@ struct parse_ctx {
 	bool seen[N_RULES_MAX]; /* rules set by the file (per entry for [office]/[group]) */
 	bool leads_given;       /* a lead line was read: the next ones add to it */
 	bool section_cut;       /* the latest [section] header was too long for inih */
+	struct hash_index office_ids; /* the [office] ids read so far, for the duplicate test */
 };
 
 /* What a key holds, and so which parser reads it. */
@@ -864,6 +866,17 @@ static bool valid_id(const char *id)
 	return true;
 }
 
+/* True when an [office] of that id was read already (a hash probe, not a scan of them). */
+static bool office_read(const struct parse_ctx *ctx, const char *id)
+{
+	struct hash_probe pr;
+	for (size_t o = hash_index_first(&ctx->office_ids, hash_str(HASH_FNV_BASIS, id), &pr);
+	     o != HASH_NONE; o = hash_index_next(&ctx->office_ids, &pr))
+		if (strcmp(ctx->cfg->offices[o].id, id) == 0)
+			return true;
+	return false;
+}
+
 static void open_entry(struct parse_ctx *ctx, enum section_kind kind, const char *id)
 {
 	struct config *cfg = ctx->cfg;
@@ -874,7 +887,7 @@ static void open_entry(struct parse_ctx *ctx, enum section_kind kind, const char
 			 kind_names[kind], id, CONFIG_ID_MAX);
 		return;
 	}
-	bool dup = kind == SECTION_OFFICE ? config_find_office(cfg, id) >= 0 : false;
+	bool dup = kind == SECTION_OFFICE ? office_read(ctx, id) : false;
 	for (size_t i = 0; kind == SECTION_GROUP && i < cfg->n_groups; i++)
 		dup = dup || strcmp(cfg->groups[i].id, id) == 0;
 	if (dup) {
@@ -890,6 +903,7 @@ static void open_entry(struct parse_ctx *ctx, enum section_kind kind, const char
 		o->id = xstrdup(id);
 		o->line = ctx->section_line;
 		workdays_init(&o->workdays);
+		hash_index_put(&ctx->office_ids, hash_str(HASH_FNV_BASIS, id), cfg->n_offices - 1);
 	} else {
 		cfg->groups = xgrow(cfg->groups, &cfg->cap_groups, cfg->n_groups + 1,
 				    sizeof(*cfg->groups));
@@ -1146,8 +1160,12 @@ int config_read(struct config *cfg, const char *path, FILE *f, struct diag_list 
 	cfg->path = xstrdup(path);
 	cfg->dir = dir_of(path);
 	struct parse_ctx ctx = {.cfg = cfg, .diags = diags, .file = f};
+	hash_index_init(&ctx.office_ids);
+	for (size_t o = 0; o < cfg->n_offices; o++)
+		hash_index_put(&ctx.office_ids, hash_str(HASH_FNV_BASIS, cfg->offices[o].id), o);
 	int rc = ini_parse_stream(reader, &ctx, handler, &ctx);
 	free(ctx.section);
+	hash_index_finish(&ctx.office_ids);
 	if (ferror(f))
 		return PZ_FAIL(err, PZ_EIO, path, "read config %s: input/output error", path);
 	if (rc > 0 && ctx.syntax_errors == 0)

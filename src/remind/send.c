@@ -138,6 +138,9 @@ struct lookup {
 	const struct plan *p;
 	const struct config *cfg;
 	const struct done_set *done;
+	struct agenda *welcome; /* every office's agenda within WELCOME_DAYS, or NULL */
+	char **page_urls;       /* per office: its page and feed, for the offices with rows */
+	char **feed_urls;
 };
 
 /* What every step of a delivery pass shares, set up once by pending_pass and passed down. */
@@ -162,14 +165,39 @@ static void lookup_init(struct lookup *l, const struct plan *p, const struct con
 	l->p = p;
 	l->cfg = cfg;
 	l->done = done;
+	l->welcome = NULL;
+	l->page_urls = xcalloc(cfg->n_offices ? cfg->n_offices : 1, sizeof(char *));
+	l->feed_urls = xcalloc(cfg->n_offices ? cfg->n_offices : 1, sizeof(char *));
 	l->offices = xcalloc(cfg->n_offices, sizeof(size_t));
 	for (size_t i = 0; i < cfg->n_offices; i++)
 		l->offices[i] = i;
 	qsort_r(l->offices, cfg->n_offices, sizeof(size_t), compare_ids, (void *)cfg);
 }
 
+/* The welcome digests' agendas, built once for the pass when a row is a welcome row (one
+ * scan of the plan, not one per welcome digest). */
+static int lookup_welcome(struct lookup *l, const struct store_reminder *rows, size_t n,
+			  time_t at, struct pz_error *err)
+{
+	size_t i = 0;
+	while (i < n && !welcome_row(&rows[i]))
+		i++;
+	if (i == n)
+		return 0;
+	l->welcome = xcalloc(l->cfg->n_offices ? l->cfg->n_offices : 1, sizeof(*l->welcome));
+	return agenda_build(l->p, l->cfg, at, WELCOME_DAYS, l->welcome, err);
+}
+
 static void lookup_finish(struct lookup *l)
 {
+	for (size_t i = 0; i < l->cfg->n_offices; i++) {
+		free(l->page_urls[i]);
+		free(l->feed_urls[i]);
+	}
+	free(l->page_urls);
+	free(l->feed_urls);
+	agenda_free(l->welcome, l->welcome ? l->cfg->n_offices : 0);
+	free(l->welcome);
 	free(l->offices);
 }
 
@@ -233,8 +261,8 @@ struct digest {
 	time_t today_at;      /* the pass's instant */
 	struct mail_item *items;
 	struct strbuf *texts; /* TEXTS per item: others, source, link, doubt */
-	char *page_url;       /* the office's page, or NULL */
-	char *feed_url;       /* its feed */
+	const char *page_url; /* the office's page, or NULL (borrowed from the lookup) */
+	const char *feed_url; /* its feed */
 	size_t n;
 	size_t *rows;         /* the group rows the digest settles (not the obsolete ones) */
 	size_t n_rows;
@@ -249,8 +277,6 @@ static void digest_finish(struct digest *d, size_t n_rows)
 	free(d->texts);
 	free(d->items);
 	free(d->rows);
-	free(d->page_url);
-	free(d->feed_url);
 	strbuf_finish(&d->identity);
 }
 
@@ -438,16 +464,13 @@ static int welcome_pass(const struct pass *ps, const struct group *g, size_t off
 	time_t at = ps->at;
 	const struct config_office *o = &l->cfg->offices[office];
 	struct digest d = {.g = g, .office = office, .today_at = at};
-	struct agenda *ag = xcalloc(l->cfg->n_offices, sizeof(*ag));
 	strbuf_init(&d.identity);
 	int minutes, rc = calendar_utc_to_local(o->timezone, at, &d.today, &minutes, err);
-	if (rc == 0)
-		rc = link_office(l->cfg, ps->st, o->id, at, &d.page_url, &d.feed_url, err);
-	if (rc == 0)
-		rc = agenda_build(l->p, l->cfg, at, WELCOME_DAYS, ag, err);
-	size_t cap = rc == 0 ? ag[office].len + 1 : 0;
+	d.page_url = l->page_urls[office];
+	d.feed_url = l->feed_urls[office];
+	size_t cap = rc == 0 ? l->welcome[office].len + 1 : 0;
 	if (rc == 0) {
-		welcome_items(l, &ag[office], &d);
+		welcome_items(l, &l->welcome[office], &d);
 		d.rows = xcalloc(g->n, sizeof(*d.rows));
 		strbuf_printf(&d.identity, "%s:welcome", o->id);
 		for (size_t i = 0; i < g->n; i++) {
@@ -456,8 +479,6 @@ static int welcome_pass(const struct pass *ps, const struct group *g, size_t off
 		}
 		rc = send_digest(ps, g->rows, &d, o->name, err);
 	}
-	agenda_free(ag, l->cfg->n_offices);
-	free(ag);
 	digest_finish(&d, cap);
 	return rc;
 }
@@ -472,8 +493,8 @@ static int reminders_pass(const struct pass *ps, const struct group *g, size_t o
 	struct digest d = {.g = g, .office = office, .today_at = at};
 	strbuf_init(&d.identity);
 	int minutes, rc = calendar_utc_to_local(o->timezone, at, &d.today, &minutes, err);
-	if (rc == 0)
-		rc = link_office(l->cfg, ps->st, o->id, at, &d.page_url, &d.feed_url, err);
+	d.page_url = l->page_urls[office];
+	d.feed_url = l->feed_urls[office];
 	if (rc == 0)
 		rc = digest_build(ps, g->rows, g->n, &d, err);
 	if (rc == 0 && d.n > 0)
@@ -580,6 +601,32 @@ static int office_pass(const struct pass *ps, const struct store_reminder *rows,
 	return rc;
 }
 
+/* The page and feed URLs of every office with rows to send (rows by office), their tokens
+ * created in one transaction before the first digest: a URL a mail carries is saved before
+ * the mail goes. A dry run is inside the pass's transaction already. */
+static int lookup_urls(struct lookup *l, struct store *st, const struct store_reminder *rows,
+		       size_t n, time_t at, bool dry_run, struct pz_error *err)
+{
+	if (n == 0)
+		return 0; /* a pass with nothing to send takes no write lock */
+	if (!dry_run && store_begin(st, err) < 0)
+		return -1;
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		long o = find_office(l, rows[i].office);
+		bool escalation = strcmp(rows[i].activity, ESCALATE_ACTIVITY) == 0;
+		if (o < 0 || l->page_urls[o] != NULL || escalation)
+			continue;
+		rc = link_office(l->cfg, st, rows[i].office, at, &l->page_urls[o],
+				      &l->feed_urls[o], err);
+	}
+	if (rc == 0 && !dry_run)
+		return store_commit(st, err);
+	if (!dry_run)
+		store_rollback(st);
+	return rc;
+}
+
 /* Sends the rows pending at `at`, office by office, until nothing may go out (a held queue
  * or fault) or rep->stop asks; the rows of an office no longer configured become obsolete. */
 static int pending_pass(const struct plan *p, const struct config *cfg, struct store *st,
@@ -598,7 +645,9 @@ static int pending_pass(const struct plan *p, const struct config *cfg, struct s
 	struct lookup l;
 	lookup_init(&l, p, cfg, done);
 	const struct pass ps = {&l, st, t, at, dry_out, rep};
-	int rc = 0;
+	int rc = lookup_welcome(&l, rows, n, at, err);
+	if (rc == 0)
+		rc = lookup_urls(&l, st, rows, n, at, dry_out != NULL, err);
 	for (size_t i = 0, j; i < n && rc == 0; i = j) {
 		if ((rep->stop && rep->stop(rep->user)) || (!dry_out && deliver_waiting(t)))
 			break; /* the rest stays pending */

@@ -485,10 +485,11 @@ int store_set_cursor(struct store *s, time_t at, struct pz_error *err)
 int store_enqueue(struct store *s, const struct store_reminder *r, bool *added,
 		  struct pz_error *err)
 {
-	sqlite3_stmt *st;
-	if (prepare(s, "INSERT OR IGNORE INTO reminder (office, activity, milestone, due, stage,"
-		       " slot, state, late, next_attempt) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-		    &st, err) < 0)
+	sqlite3_stmt *st; /* kept: a pass enqueues every reminder that came due */
+	if (prepare_kept(s, "INSERT OR IGNORE INTO reminder (office, activity, milestone, due,"
+			 " stage, slot, state, late, next_attempt)"
+			 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+			 &st, err) < 0)
 		return -1;
 	sqlite3_bind_text(st, 1, r->office, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, r->activity, -1, SQLITE_STATIC);
