@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cell_cache.h"
 #include "columns.h"
 #include "doubt.h"
 #include "office.h"
@@ -33,7 +34,12 @@ struct row_state {
 	size_t *ref_at; /* per activity: offset in refs, or SIZE_MAX */
 	size_t cap_ref_at;
 	struct date_context ctx; /* the file's date order and years */
+	struct cell_cache offices; /* responsible cell -> office indices (cell_cache.h) */
+	struct cell_cache date_cells; /* date cell -> struct date_item */
 };
+
+/* Distinct cells kept per table and kind: beyond, cells are read anew. */
+enum { CELL_CACHE_MAX = 1 << 18 };
 
 void plan_init(struct plan *p)
 {
@@ -223,17 +229,12 @@ static void unique_offices(struct plan *p, struct activity *a)
 	p->n_office_refs = a->office_first + n;
 }
 
-static void read_offices(struct plan *p, const struct config *cfg,
-			 const struct office_matcher *m, const struct table_record *r,
-			 struct activity *a, struct row_state *st, struct diag_list *diags)
+/* Splits the responsible cell into offices (groups expanded, sorted, unique). */
+static void split_offices(struct plan *p, const struct config *cfg,
+			  const struct office_matcher *m, const struct table_record *r,
+			  struct activity *a, struct row_state *st, struct diag_list *diags)
 {
 	unsigned col = r->column[TABLE_RESPONSIBLE];
-	a->office_first = p->n_office_refs;
-	if (*a->responsible_text == '\0') {
-		diag_add(diags, DIAG_ERROR, "no-office", p->source, r->line, col,
-			 "activity %u names no responsible office", a->number);
-		return;
-	}
 	office_pieces_finish(&st->pieces);
 	office_pieces_init(&st->pieces);
 	office_split(m, a->responsible_text, &st->pieces);
@@ -257,6 +258,60 @@ static void read_offices(struct plan *p, const struct config *cfg,
 	unique_offices(p, a);
 }
 
+/* The activity's offices: a responsible cell already read gives the same offices and
+ * diagnostics (at this row's line) without being split again. */
+static void read_offices(struct plan *p, const struct config *cfg,
+			 const struct office_matcher *m, const struct table_record *r,
+			 struct activity *a, struct row_state *st, struct diag_list *diags)
+{
+	unsigned col = r->column[TABLE_RESPONSIBLE];
+	const char *text = a->responsible_text;
+	a->office_first = p->n_office_refs;
+	if (*text == '\0') {
+		diag_add(diags, DIAG_ERROR, "no-office", p->source, r->line, col,
+			 "activity %u names no responsible office", a->number);
+		return;
+	}
+	uint64_t h = cell_cache_hash(text, col);
+	const struct cell_entry *e = cell_cache_find(&st->offices, h, text, col);
+	if (e == NULL) {
+		size_t first = diags->len;
+		split_offices(p, cfg, m, r, a, st, diags);
+		cell_cache_put(&st->offices, h, text, col, p->office_refs + a->office_first,
+			       a->office_count, diags, first);
+		return;
+	}
+	p->office_refs = xgrow(p->office_refs, &p->cap_office_refs,
+			       p->n_office_refs + e->value_count, sizeof(*p->office_refs));
+	memcpy(p->office_refs + p->n_office_refs, cell_cache_values(&st->offices, e),
+	       e->value_count * sizeof(*p->office_refs));
+	p->n_office_refs += e->value_count;
+	a->office_count = e->value_count;
+	cell_cache_replay(&st->offices, e, p->source, r->line, diags);
+}
+
+/* date_parse_cell_in into cell (emptied first), once per distinct text and column: the
+ * reading depends on nothing else within a table (the context is the file's). */
+static void read_date_cell(struct row_state *st, const char *text, const struct date_where *w,
+			   struct date_cell *cell, struct diag_list *diags)
+{
+	uint64_t h = cell_cache_hash(text, w->column);
+	const struct cell_entry *e = cell_cache_find(&st->date_cells, h, text, w->column);
+	cell->len = 0;
+	if (e == NULL) {
+		size_t first = diags->len;
+		date_parse_cell_in(text, &st->ctx, w, cell, diags);
+		cell_cache_put(&st->date_cells, h, text, w->column, cell->items, cell->len, diags,
+			       first);
+		return;
+	}
+	cell->items = xgrow(cell->items, &cell->cap, e->value_count + 1, sizeof(*cell->items));
+	memcpy(cell->items, cell_cache_values(&st->date_cells, e),
+	       e->value_count * sizeof(*cell->items));
+	cell->len = e->value_count;
+	cell_cache_replay(&st->date_cells, e, w->path, w->line, diags);
+}
+
 /* The first date of the start cell, when it has one. */
 static bool read_start(struct plan *p, const struct table_record *r, const char *text,
 		       struct row_state *st, struct date *out, struct diag_list *diags)
@@ -264,8 +319,7 @@ static bool read_start(struct plan *p, const struct table_record *r, const char 
 	struct date_where where = {p->source, r->line, r->column[TABLE_START]};
 	if (*text == '\0')
 		return false;
-	st->starts.len = 0;
-	date_parse_cell_in(text, &st->ctx, &where, &st->starts, diags);
+	read_date_cell(st, text, &where, &st->starts, diags);
 	if (st->starts.len == 0)
 		return false;
 	const struct date_item *it = &st->starts.items[0];
@@ -298,8 +352,7 @@ static void read_dates(struct plan *p, const struct table_record *r, struct acti
 {
 	struct date_where where = {p->source, r->line, r->column[TABLE_DATE]};
 	struct date start;
-	st->dates.len = 0;
-	date_parse_cell_in(due, &st->ctx, &where, &st->dates, diags);
+	read_date_cell(st, due, &where, &st->dates, diags);
 	bool has_start = read_start(p, r, start_text, st, &start, diags);
 	a->milestone_first = p->n_milestones;
 	a->milestone_count = st->dates.len;
@@ -627,6 +680,8 @@ static void build(struct plan *p, const struct config *cfg, struct diag_list *di
 	date_cell_init(&st.dates);
 	date_cell_init(&st.starts);
 	office_pieces_init(&st.pieces);
+	cell_cache_init(&st.offices, sizeof(size_t), CELL_CACHE_MAX);
+	cell_cache_init(&st.date_cells, sizeof(struct date_item), CELL_CACHE_MAX);
 	strbuf_init(&st.refs);
 	for (size_t i = 0; i < p->table.n_records; i++)
 		add_row(p, cfg, m, &p->table.records[i], &st, diags);
@@ -635,6 +690,8 @@ static void build(struct plan *p, const struct config *cfg, struct diag_list *di
 	date_cell_finish(&st.dates);
 	date_cell_finish(&st.starts);
 	office_pieces_finish(&st.pieces);
+	cell_cache_finish(&st.offices);
+	cell_cache_finish(&st.date_cells);
 	office_matcher_free(m);
 	check_years(p, diags);
 	check_numbers(p, diags);

@@ -1,0 +1,88 @@
+#include "cell_cache.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "xalloc.h"
+
+void cell_cache_init(struct cell_cache *c, size_t value_size, size_t max_entries)
+{
+	memset(c, 0, sizeof(*c));
+	hash_index_init(&c->index);
+	diag_list_init(&c->diags);
+	c->value_size = value_size;
+	c->max_entries = max_entries;
+}
+
+void cell_cache_finish(struct cell_cache *c)
+{
+	if (c == NULL)
+		return;
+	hash_index_finish(&c->index);
+	diag_list_finish(&c->diags);
+	free(c->entries);
+	free(c->values);
+	memset(c, 0, sizeof(*c));
+}
+
+uint64_t cell_cache_hash(const char *text, unsigned column)
+{
+	return hash_pair(hash_str(HASH_FNV_BASIS, text), column);
+}
+
+const struct cell_entry *cell_cache_find(const struct cell_cache *c, uint64_t hash,
+					 const char *text, unsigned column)
+{
+	struct hash_probe probe;
+	for (size_t i = hash_index_first(&c->index, hash, &probe); i != HASH_NONE;
+	     i = hash_index_next(&c->index, &probe)) {
+		const struct cell_entry *e = &c->entries[i];
+		if (e->column == column && strcmp(e->text, text) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+static void keep_diags(struct cell_cache *c, struct cell_entry *e, const struct diag_list *diags,
+		       size_t first)
+{
+	e->diag_first = c->diags.len;
+	e->diag_count = diags->len - first;
+	for (size_t i = first; i < diags->len; i++) {
+		const struct diag *d = &diags->items[i];
+		diag_add(&c->diags, d->severity, d->code, NULL, 0, d->column, "%s", d->message);
+	}
+}
+
+bool cell_cache_put(struct cell_cache *c, uint64_t hash, const char *text, unsigned column,
+		    const void *values, size_t count, const struct diag_list *diags,
+		    size_t diag_first)
+{
+	if (c->n_entries >= c->max_entries)
+		return false;
+	c->entries = xgrow(c->entries, &c->cap_entries, c->n_entries + 1, sizeof(*c->entries));
+	struct cell_entry *e = &c->entries[c->n_entries];
+	*e = (struct cell_entry){.text = text, .column = column, .value_first = c->n_values,
+				 .value_count = count};
+	c->values = xgrow(c->values, &c->cap_values, c->n_values + count + 1, c->value_size);
+	if (count > 0)
+		memcpy(c->values + c->n_values * c->value_size, values, count * c->value_size);
+	c->n_values += count;
+	keep_diags(c, e, diags, diag_first);
+	hash_index_put(&c->index, hash, c->n_entries++);
+	return true;
+}
+
+const void *cell_cache_values(const struct cell_cache *c, const struct cell_entry *e)
+{
+	return c->values + e->value_first * c->value_size;
+}
+
+void cell_cache_replay(const struct cell_cache *c, const struct cell_entry *e, const char *path,
+		       unsigned line, struct diag_list *out)
+{
+	for (size_t i = e->diag_first; i < e->diag_first + e->diag_count; i++) {
+		const struct diag *d = &c->diags.items[i];
+		diag_add(out, d->severity, d->code, path, line, d->column, "%s", d->message);
+	}
+}

@@ -1,0 +1,62 @@
+/* cell_cache.h - readings of repeated cells, kept while one table is read.
+ *
+ * A plan repeats its cells: the same responsible cell on hundreds of rows, the same date
+ * cell in every subcomponent. Within one table the reading of a cell is a function of its
+ * text and column alone (the office directory and the file's date order are fixed), so
+ * plan.c reads each distinct text once and reuses the reading: values of a fixed size (the
+ * offices, the dates) and the diagnostics the reading raised, which are replayed at each
+ * row's line. Keys point into the table's text and are not copied. Bounded: once max
+ * entries are kept, cell_cache_put keeps nothing more (the caller reads such cells anew).
+ */
+#ifndef PLAZO_CELL_CACHE_H
+#define PLAZO_CELL_CACHE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "hash.h"
+
+struct cell_entry {
+	const char *text;   /* borrowed: the cell's text */
+	unsigned column;
+	size_t value_first; /* values [first, first + count) */
+	size_t value_count;
+	size_t diag_first;  /* recorded diagnostics [first, first + count) */
+	size_t diag_count;
+};
+
+struct cell_cache {
+	struct hash_index index;    /* hash of (column, text) -> entry */
+	struct cell_entry *entries;
+	size_t n_entries, cap_entries, max_entries;
+	unsigned char *values;      /* value_size bytes each */
+	size_t value_size, n_values, cap_values;
+	struct diag_list diags;     /* recorded with line 0 and path "" */
+};
+
+void cell_cache_init(struct cell_cache *c, size_t value_size, size_t max_entries);
+void cell_cache_finish(struct cell_cache *c);
+
+/* The key's hash, for cell_cache_find and cell_cache_put. */
+uint64_t cell_cache_hash(const char *text, unsigned column);
+
+/* The entry kept for (text, column), or NULL. The pointer lives until the next put. */
+const struct cell_entry *cell_cache_find(const struct cell_cache *c, uint64_t hash,
+					 const char *text, unsigned column);
+
+/* Keeps the reading of (text, column): count values, and the diagnostics diags holds from
+ * index diag_first on (copied). False, keeping nothing, when the cache is full. */
+bool cell_cache_put(struct cell_cache *c, uint64_t hash, const char *text, unsigned column,
+		    const void *values, size_t count, const struct diag_list *diags,
+		    size_t diag_first);
+
+/* The entry's first value. */
+const void *cell_cache_values(const struct cell_cache *c, const struct cell_entry *e);
+
+/* Appends the entry's diagnostics to out, in the order they were raised, at path:line. */
+void cell_cache_replay(const struct cell_cache *c, const struct cell_entry *e, const char *path,
+		       unsigned line, struct diag_list *out);
+
+#endif
