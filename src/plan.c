@@ -685,6 +685,7 @@ static void build(struct plan *p, const struct config *cfg, struct diag_list *di
 	strbuf_init(&st.refs);
 	for (size_t i = 0; i < p->table.n_records; i++)
 		add_row(p, cfg, m, &p->table.records[i], &st, diags);
+	table_drop_records(&p->table); /* the activities point into the text, not at records */
 	keep_refs(p, &st);
 	strbuf_finish(&st.refs);
 	date_cell_finish(&st.dates);
@@ -729,8 +730,30 @@ static void check_mappings(const struct table *t, const struct config *cfg,
 
 /* ---- a plan of several tables ---- */
 
-static void append_activities(struct plan *p, const struct plan *sub, unsigned part)
+/* Moves the arrays of sub, the plan's first table, into p as they are: at 1M rows they
+ * are most of the plan's memory, and a copy would hold them twice. */
+static void adopt_activities(struct plan *p, struct plan *sub)
 {
+	p->activities = sub->activities, p->n_activities = sub->n_activities;
+	p->cap_activities = sub->cap_activities;
+	p->milestones = sub->milestones, p->n_milestones = sub->n_milestones;
+	p->cap_milestones = sub->cap_milestones;
+	p->office_refs = sub->office_refs, p->n_office_refs = sub->n_office_refs;
+	p->cap_office_refs = sub->cap_office_refs;
+	p->doubts = sub->doubts ? sub->doubts : xcalloc(p->n_milestones + 1, sizeof(*p->doubts));
+	sub->activities = NULL, sub->milestones = NULL, sub->office_refs = NULL;
+	sub->doubts = NULL;
+	sub->n_activities = sub->n_milestones = sub->n_office_refs = 0;
+}
+
+static void append_activities(struct plan *p, struct plan *sub, unsigned part)
+{
+	if (p->n_activities == 0 && p->n_milestones == 0 && p->n_office_refs == 0 &&
+	    p->activities == NULL && p->milestones == NULL && p->office_refs == NULL &&
+	    p->doubts == NULL) {
+		adopt_activities(p, sub); /* part 0: every activity's part is 0 already */
+		return;
+	}
 	size_t m0 = p->n_milestones, o0 = p->n_office_refs;
 	for (size_t i = 0; i < sub->n_activities; i++) {
 		p->activities = xgrow(p->activities, &p->cap_activities, p->n_activities + 1,

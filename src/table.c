@@ -925,6 +925,13 @@ void table_finish(struct table *t)
 	table_init(t);
 }
 
+void table_drop_records(struct table *t)
+{
+	free(t->records);
+	t->records = NULL;
+	t->n_records = t->cap_records = 0;
+}
+
 /* Rejects empty, whitespace-only (a BOM aside) and binary input. */
 static bool check_input(const char *data, size_t len, const char *path, struct diag_list *diags)
 {

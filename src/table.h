@@ -58,6 +58,8 @@ struct table {
 
 void table_init(struct table *t);
 void table_finish(struct table *t);
+/* Frees the records once they have been read; the text (what they pointed to) stays. */
+void table_drop_records(struct table *t);
 
 /* Parses len bytes of data, replacing whatever t held. Takes ownership of data, which must
  * come from malloc and have room for len + 1 bytes (the text is decoded and unquoted in place
