@@ -40,6 +40,8 @@ struct row_state {
 
 /* Distinct cells kept per table and kind: beyond, cells are read anew. */
 enum { CELL_CACHE_MAX = 1 << 18 };
+/* Every so many rows, the memory of the records read is given back while the plan grows. */
+enum { RECORDS_RELEASED = 1 << 15 };
 
 void plan_init(struct plan *p)
 {
@@ -683,8 +685,11 @@ static void build(struct plan *p, const struct config *cfg, struct diag_list *di
 	cell_cache_init(&st.offices, sizeof(size_t), CELL_CACHE_MAX);
 	cell_cache_init(&st.date_cells, sizeof(struct date_item), CELL_CACHE_MAX);
 	strbuf_init(&st.refs);
-	for (size_t i = 0; i < p->table.n_records; i++)
+	for (size_t i = 0; i < p->table.n_records; i++) {
 		add_row(p, cfg, m, &p->table.records[i], &st, diags);
+		if ((i + 1) % RECORDS_RELEASED == 0)
+			table_release_records(&p->table, i + 1); /* the rows read: none is reread */
+	}
 	table_drop_records(&p->table); /* the activities point into the text, not at records */
 	keep_refs(p, &st);
 	strbuf_finish(&st.refs);

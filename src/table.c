@@ -890,6 +890,25 @@ static bool is_repeated_header(const struct table_record *rec, const struct mapp
 	return names >= 2 && same >= 1;
 }
 
+/* The records live in a mapping of their own, so that a reader done with the first rows can
+ * give their pages back while it reads the rest (table_release_records). */
+static size_t records_bytes(size_t cap)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	return (cap * sizeof(struct table_record) + page - 1) / page * page;
+}
+
+static void push_record(struct table *t, const struct table_record *rec)
+{
+	if (t->n_records == t->cap_records) {
+		size_t cap = t->cap_records ? t->cap_records * 2 : 1024;
+		t->records = xmap_grow(t->records, t->records ? records_bytes(t->cap_records) : 0,
+				       records_bytes(cap));
+		t->cap_records = cap;
+	}
+	t->records[t->n_records++] = *rec;
+}
+
 static void read_records(struct table *t, const struct header *h, size_t len,
 			 const struct mappings *m, const char *path, struct diag_list *diags)
 {
@@ -901,8 +920,7 @@ static void read_records(struct table *t, const struct header *h, size_t len,
 		read_record(&sc, h, &rec, path, diags);
 		if (is_blank(&rec) || is_repeated_header(&rec, m, &memo))
 			continue;
-		t->records = xgrow(t->records, &t->cap_records, t->n_records + 1, sizeof(rec));
-		t->records[t->n_records++] = rec;
+		push_record(t, &rec);
 	}
 	if (sc.quote_line > 0)
 		diag_add(diags, DIAG_ERROR, "unterminated-quote", path, sc.quote_line, 0,
@@ -921,15 +939,24 @@ void table_finish(struct table *t)
 	if (t == NULL)
 		return;
 	release_text(t);
-	free(t->records);
+	table_drop_records(t);
 	table_init(t);
 }
 
 void table_drop_records(struct table *t)
 {
-	free(t->records);
+	if (t->records != NULL)
+		munmap(t->records, records_bytes(t->cap_records));
 	t->records = NULL;
 	t->n_records = t->cap_records = 0;
+}
+
+void table_release_records(struct table *t, size_t n)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t bytes = n * sizeof(*t->records) / page * page;
+	if (t->records != NULL && bytes > 0)
+		madvise(t->records, bytes, MADV_DONTNEED);
 }
 
 /* Rejects empty, whitespace-only (a BOM aside) and binary input. */
