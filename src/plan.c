@@ -745,17 +745,17 @@ static void adopt_activities(struct plan *p, struct plan *sub)
 	p->cap_milestones = sub->cap_milestones;
 	p->office_refs = sub->office_refs, p->n_office_refs = sub->n_office_refs;
 	p->cap_office_refs = sub->cap_office_refs;
-	p->doubts = sub->doubts ? sub->doubts : xcalloc(p->n_milestones + 1, sizeof(*p->doubts));
+	p->doubts = sub->doubts, p->n_doubts = sub->n_doubts;
 	sub->activities = NULL, sub->milestones = NULL, sub->office_refs = NULL;
 	sub->doubts = NULL;
-	sub->n_activities = sub->n_milestones = sub->n_office_refs = 0;
+	sub->n_activities = sub->n_milestones = sub->n_office_refs = sub->n_doubts = 0;
 }
 
 static void append_activities(struct plan *p, struct plan *sub, unsigned part)
 {
 	if (p->n_activities == 0 && p->n_milestones == 0 && p->n_office_refs == 0 &&
 	    p->activities == NULL && p->milestones == NULL && p->office_refs == NULL &&
-	    p->doubts == NULL) {
+	    p->doubts == NULL && p->n_doubts == 0) {
 		adopt_activities(p, sub); /* part 0: every activity's part is 0 already */
 		return;
 	}
@@ -781,10 +781,11 @@ static void append_activities(struct plan *p, struct plan *sub, unsigned part)
 		memcpy(p->office_refs + o0, sub->office_refs,
 		       sub->n_office_refs * sizeof(*p->office_refs));
 	p->n_office_refs += sub->n_office_refs;
-	p->doubts = xrealloc(p->doubts, (p->n_milestones + 1) * sizeof(*p->doubts));
-	memset(p->doubts + m0, 0, (sub->n_milestones + 1) * sizeof(*p->doubts));
-	if (sub->doubts && sub->n_milestones)
-		memcpy(p->doubts + m0, sub->doubts, sub->n_milestones * sizeof(*p->doubts));
+	p->doubts = xrealloc(p->doubts, (p->n_doubts + sub->n_doubts + 1) * sizeof(*p->doubts));
+	for (size_t i = 0; i < sub->n_doubts; i++) {
+		p->doubts[p->n_doubts] = sub->doubts[i];
+		p->doubts[p->n_doubts++].milestone += m0;
+	}
 }
 
 static void merge_years(struct plan *p, const struct plan *sub)

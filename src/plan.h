@@ -32,6 +32,7 @@ struct milestone {
 enum { PLAN_KEY_SIZE = 56 };
 /* A doubt the plan check raised about a milestone's date itself (doubt.h). */
 struct plan_doubt {
+	size_t milestone;  /* its milestone: plan->milestones[milestone] */
 	const char *code;  /* "ambiguous-date", "invalid-date", "outside-plan-year"; NULL: none */
 	char written[40];  /* the date as the plan wrote it ("1/03/2023"); "" when unknown */
 	bool has_other;    /* ambiguous-date: the other reading is known */
@@ -89,7 +90,8 @@ struct plan {
 	enum date_order date_order;   /* the order the file's dates vote for */
 	int year_first;               /* the plan's span (years outside get outside-plan-year) */
 	int year_last;
-	struct plan_doubt *doubts;    /* owned: one per milestone (doubt.h), or NULL */
+	struct plan_doubt *doubts;    /* owned: the doubted milestones, by index (doubt.h) */
+	size_t n_doubts;
 };
 
 void plan_init(struct plan *p);
