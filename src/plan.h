@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "component.h"
 #include "config.h"
@@ -40,22 +41,23 @@ struct plan_doubt {
 };
 
 struct activity {
-	unsigned number;                /* the plan's "#" when a plain integer; else 0 */
 	const char *key;                /* its identity in the state (plan_activity_key) */
-	unsigned label_len;             /* key's component label and ':' ("comp2:"); 0: none */
 	const char *ref;                /* the number as printed ("1.1.1"); "" when none */
-	bool number_shared;             /* another activity has the same number */
-	unsigned line;                  /* the row's line in its table's file (or sheet row) */
-	unsigned part;                  /* its table: plan->parts[part] */
-	unsigned subcomponent;          /* "Subcomponente 3 ..." -> 3; 0 when none */
 	const char *subcomponent_title; /* "Responsabilidad"; "" when none */
 	const char *text;               /* the activity */
 	const char *goal;               /* "Meta" */
 	const char *responsible_text;   /* the responsible cell as written */
-	size_t office_first;            /* offices: plan->office_refs[first .. first+count) */
-	size_t office_count;
-	size_t milestone_first;         /* plan->milestones[first .. first+count) */
-	size_t milestone_count;
+	unsigned number;                /* the plan's "#" when a plain integer; else 0 */
+	unsigned label_len;             /* key's component label and ':' ("comp2:"); 0: none */
+	unsigned line;                  /* the row's line in its table's file (or sheet row) */
+	unsigned part;                  /* its table: plan->parts[part] */
+	unsigned subcomponent;          /* "Subcomponente 3 ..." -> 3; 0 when none */
+	bool number_shared;             /* another activity has the same number */
+	/* 32 bits each (a plan file is bounded far below 4G rows): 88 bytes an activity */
+	uint32_t office_first;          /* offices: plan->office_refs[first .. first+count) */
+	uint32_t office_count;
+	uint32_t milestone_first;       /* plan->milestones[first .. first+count) */
+	uint32_t milestone_count;
 };
 
 /* One table of the plan: a text file, or a sheet of a workbook. */
