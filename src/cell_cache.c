@@ -9,7 +9,7 @@ void cell_cache_init(struct cell_cache *c, size_t value_size, size_t max_entries
 {
 	memset(c, 0, sizeof(*c));
 	hash_index_init(&c->index);
-	diag_list_init(&c->diags);
+	strbuf_init(&c->texts);
 	c->value_size = value_size;
 	c->max_entries = max_entries;
 }
@@ -19,7 +19,8 @@ void cell_cache_finish(struct cell_cache *c)
 	if (c == NULL)
 		return;
 	hash_index_finish(&c->index);
-	diag_list_finish(&c->diags);
+	strbuf_finish(&c->texts);
+	free(c->diags);
 	free(c->entries);
 	free(c->values);
 	memset(c, 0, sizeof(*c));
@@ -46,11 +47,15 @@ const struct cell_entry *cell_cache_find(const struct cell_cache *c, uint64_t ha
 static void keep_diags(struct cell_cache *c, struct cell_entry *e, const struct diag_list *diags,
 		       size_t first)
 {
-	e->diag_first = c->diags.len;
-	e->diag_count = diags->len - first;
+	e->diag_first = (uint32_t)c->n_diags;
+	e->diag_count = (uint32_t)(diags->len - first);
+	c->diags = xgrow(c->diags, &c->cap_diags, c->n_diags + e->diag_count, sizeof(*c->diags));
 	for (size_t i = first; i < diags->len; i++) {
 		const struct diag *d = &diags->items[i];
-		diag_add(&c->diags, d->severity, d->code, NULL, 0, d->column, "%s", d->message);
+		c->diags[c->n_diags++] = (struct cell_diag){d->code, d->severity, d->column,
+							     c->texts.len};
+		strbuf_puts(&c->texts, d->message);
+		strbuf_putc(&c->texts, '\0');
 	}
 }
 
@@ -58,12 +63,14 @@ bool cell_cache_put(struct cell_cache *c, uint64_t hash, const char *text, unsig
 		    const void *values, size_t count, const struct diag_list *diags,
 		    size_t diag_first)
 {
-	if (c->n_entries >= c->max_entries)
+	if (c->n_entries >= c->max_entries || c->n_values + count >= UINT32_MAX ||
+	    c->n_diags + (diags->len - diag_first) >= UINT32_MAX)
 		return false;
 	c->entries = xgrow(c->entries, &c->cap_entries, c->n_entries + 1, sizeof(*c->entries));
 	struct cell_entry *e = &c->entries[c->n_entries];
-	*e = (struct cell_entry){.text = text, .column = column, .value_first = c->n_values,
-				 .value_count = count};
+	*e = (struct cell_entry){.text = text, .column = column,
+				 .value_first = (uint32_t)c->n_values,
+				 .value_count = (uint32_t)count};
 	c->values = xgrow(c->values, &c->cap_values, c->n_values + count + 1, c->value_size);
 	if (count > 0)
 		memcpy(c->values + c->n_values * c->value_size, values, count * c->value_size);
@@ -81,8 +88,9 @@ const void *cell_cache_values(const struct cell_cache *c, const struct cell_entr
 void cell_cache_replay(const struct cell_cache *c, const struct cell_entry *e, const char *path,
 		       unsigned line, struct diag_list *out)
 {
-	for (size_t i = e->diag_first; i < e->diag_first + e->diag_count; i++) {
-		const struct diag *d = &c->diags.items[i];
-		diag_add(out, d->severity, d->code, path, line, d->column, "%s", d->message);
+	for (size_t i = e->diag_first; i < (size_t)e->diag_first + e->diag_count; i++) {
+		const struct cell_diag *d = &c->diags[i];
+		diag_add(out, d->severity, d->code, path, line, d->column, "%s",
+			 c->texts.data + d->message);
 	}
 }

@@ -17,14 +17,23 @@
 
 #include "diag.h"
 #include "hash.h"
+#include "strbuf.h"
 
 struct cell_entry {
-	const char *text;   /* borrowed: the cell's text */
+	const char *text;     /* borrowed: the cell's text */
 	unsigned column;
-	size_t value_first; /* values [first, first + count) */
-	size_t value_count;
-	size_t diag_first;  /* recorded diagnostics [first, first + count) */
-	size_t diag_count;
+	uint32_t value_first; /* values [first, first + count) */
+	uint32_t value_count;
+	uint32_t diag_first;  /* recorded diagnostics [first, first + count) */
+	uint32_t diag_count;
+};
+
+/* A diagnostic recorded without its place; its message is at texts.data + message. */
+struct cell_diag {
+	const char *code;
+	enum diag_severity severity;
+	unsigned column;
+	size_t message;
 };
 
 struct cell_cache {
@@ -33,7 +42,9 @@ struct cell_cache {
 	size_t n_entries, cap_entries, max_entries;
 	unsigned char *values;      /* value_size bytes each */
 	size_t value_size, n_values, cap_values;
-	struct diag_list diags;     /* recorded with line 0 and path "" */
+	struct cell_diag *diags;
+	size_t n_diags, cap_diags;
+	struct strbuf texts;        /* the recorded messages, NUL-separated */
 };
 
 void cell_cache_init(struct cell_cache *c, size_t value_size, size_t max_entries);
@@ -47,7 +58,8 @@ const struct cell_entry *cell_cache_find(const struct cell_cache *c, uint64_t ha
 					 const char *text, unsigned column);
 
 /* Keeps the reading of (text, column): count values, and the diagnostics diags holds from
- * index diag_first on (copied). False, keeping nothing, when the cache is full. */
+ * index diag_first on (copied). False, keeping nothing, when the cache is full (max entries,
+ * or 2^32 values or diagnostics). */
 bool cell_cache_put(struct cell_cache *c, uint64_t hash, const char *text, unsigned column,
 		    const void *values, size_t count, const struct diag_list *diags,
 		    size_t diag_first);
