@@ -3,6 +3,7 @@
 #include <assert.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,6 +48,26 @@ void diag_list_finish(struct diag_list *list)
 	diag_list_init(list);
 }
 
+/* The message in a block of its own size (a 1M-row plan keeps 230,000 of them). */
+static char *format_message(const char *fmt, va_list ap)
+{
+	char small[256];
+	va_list again;
+	va_copy(again, ap);
+	int n = vsnprintf(small, sizeof(small), fmt, ap);
+	char *out;
+	if (n >= 0 && (size_t)n < sizeof(small)) {
+		out = xstrndup(small, (size_t)n);
+	} else {
+		struct strbuf msg;
+		strbuf_init(&msg);
+		strbuf_vprintf(&msg, fmt, again);
+		out = strbuf_steal(&msg);
+	}
+	va_end(again);
+	return out;
+}
+
 void diag_add(struct diag_list *list, enum diag_severity severity, const char *code,
 	      const char *path, unsigned line, unsigned column, const char *fmt, ...)
 {
@@ -67,10 +88,7 @@ void diag_vadd(struct diag_list *list, enum diag_severity severity, const char *
 	d->path = xstrdup(path ? path : "");
 	d->line = line;
 	d->column = column;
-	struct strbuf msg;
-	strbuf_init(&msg);
-	strbuf_vprintf(&msg, fmt, ap);
-	d->message = strbuf_steal(&msg);
+	d->message = format_message(fmt, ap);
 }
 
 size_t diag_count(const struct diag_list *list, enum diag_severity severity)
@@ -81,38 +99,51 @@ size_t diag_count(const struct diag_list *list, enum diag_severity severity)
 	return n;
 }
 
-/* A diagnostic and its place in the list, so that equal ones keep their order. */
-struct ranked {
-	struct diag d;
-	size_t seq;
-};
-
-static int compare(const void *a, const void *b)
+static int compare_diag(const struct diag *x, const struct diag *y)
 {
-	const struct ranked *x = a, *y = b;
-	int c = strcmp(x->d.path, y->d.path);
+	int c = strcmp(x->path, y->path);
 	if (c != 0)
 		return c;
-	if (x->d.line != y->d.line)
-		return x->d.line < y->d.line ? -1 : 1;
-	if (x->d.column != y->d.column)
-		return x->d.column < y->d.column ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->column < y->column ? -1 : x->column > y->column;
+}
+
+/* By place; equal ones by their position in the list (qsort is not stable). */
+static int compare_at(const void *a, const void *b, void *items)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	const struct diag *d = items;
+	int c = compare_diag(&d[x], &d[y]);
+	return c != 0 ? c : (x < y ? -1 : x > y);
+}
+
+static bool sorted(const struct diag_list *list)
+{
+	for (size_t i = 1; i < list->len; i++)
+		if (compare_diag(&list->items[i - 1], &list->items[i]) > 0)
+			return false;
+	return true;
 }
 
 void diag_sort(struct diag_list *list)
 {
-	/* qsort is not stable: the position breaks ties. O(n log n) even when a pass over the
-	 * whole plan adds diagnostics at the end (duplicate numbers, plan years). */
-	if (list->len < 2)
+	/* O(n log n) even when a pass over the whole plan adds diagnostics at the end
+	 * (duplicate numbers, plan years); positions are sorted, not the items, so that a
+	 * 1M-row plan's 230,000 diagnostics are not copied twice more. */
+	if (list->len < 2 || sorted(list))
 		return;
-	struct ranked *r = xcalloc(list->len, sizeof(*r));
+	size_t *at = xcalloc(list->len, sizeof(*at));
 	for (size_t i = 0; i < list->len; i++)
-		r[i] = (struct ranked){list->items[i], i};
-	qsort(r, list->len, sizeof(*r), compare);
+		at[i] = i;
+	qsort_r(at, list->len, sizeof(*at), compare_at, list->items);
+	struct diag *items = xcalloc(list->len, sizeof(*items));
 	for (size_t i = 0; i < list->len; i++)
-		list->items[i] = r[i].d;
-	free(r);
+		items[i] = list->items[at[i]];
+	free(list->items);
+	list->items = items;
+	list->cap = list->len;
+	free(at);
 }
 
 const char *diag_severity_name(enum diag_severity severity)
