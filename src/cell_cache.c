@@ -9,7 +9,6 @@ void cell_cache_init(struct cell_cache *c, size_t value_size, size_t max_entries
 {
 	memset(c, 0, sizeof(*c));
 	hash_index_init(&c->index);
-	strbuf_init(&c->texts);
 	c->value_size = value_size;
 	c->max_entries = max_entries;
 }
@@ -19,7 +18,6 @@ void cell_cache_finish(struct cell_cache *c)
 	if (c == NULL)
 		return;
 	hash_index_finish(&c->index);
-	strbuf_finish(&c->texts);
 	free(c->diags);
 	free(c->entries);
 	free(c->values);
@@ -53,28 +51,36 @@ static void keep_diags(struct cell_cache *c, struct cell_entry *e, const struct 
 	for (size_t i = first; i < diags->len; i++) {
 		const struct diag *d = &diags->items[i];
 		c->diags[c->n_diags++] = (struct cell_diag){d->code, d->severity, d->column,
-							     c->texts.len};
-		strbuf_puts(&c->texts, d->message);
-		strbuf_putc(&c->texts, '\0');
+							     d->message};
 	}
 }
 
-bool cell_cache_put(struct cell_cache *c, uint64_t hash, const char *text, unsigned column,
-		    const void *values, size_t count, const struct diag_list *diags,
-		    size_t diag_first)
+/* Copies count values into the cache's own array; returns where they start. */
+static size_t keep_values(struct cell_cache *c, const void *values, size_t count)
 {
-	if (c->n_entries >= c->max_entries || c->n_values + count >= UINT32_MAX ||
-	    c->n_diags + (diags->len - diag_first) >= UINT32_MAX)
-		return false;
-	c->entries = xgrow(c->entries, &c->cap_entries, c->n_entries + 1, sizeof(*c->entries));
-	struct cell_entry *e = &c->entries[c->n_entries];
-	*e = (struct cell_entry){.text = text, .column = column,
-				 .value_first = (uint32_t)c->n_values,
-				 .value_count = (uint32_t)count};
+	size_t first = c->n_values;
 	c->values = xgrow(c->values, &c->cap_values, c->n_values + count + 1, c->value_size);
 	if (count > 0)
 		memcpy(c->values + c->n_values * c->value_size, values, count * c->value_size);
 	c->n_values += count;
+	return first;
+}
+
+bool cell_cache_put(struct cell_cache *c, uint64_t hash, const char *text, unsigned column,
+		    const void *values, size_t first, size_t count, const struct diag_list *diags,
+		    size_t diag_first)
+{
+	if (c->value_size > 0)
+		first = c->n_values;
+	if (c->n_entries >= c->max_entries || first + count >= UINT32_MAX ||
+	    c->n_diags + (diags->len - diag_first) >= UINT32_MAX)
+		return false;
+	if (c->value_size > 0)
+		keep_values(c, values, count);
+	c->entries = xgrow(c->entries, &c->cap_entries, c->n_entries + 1, sizeof(*c->entries));
+	struct cell_entry *e = &c->entries[c->n_entries];
+	*e = (struct cell_entry){.text = text, .column = column, .value_first = (uint32_t)first,
+				 .value_count = (uint32_t)count};
 	keep_diags(c, e, diags, diag_first);
 	hash_index_put(&c->index, hash, c->n_entries++);
 	return true;
@@ -90,7 +96,6 @@ void cell_cache_replay(const struct cell_cache *c, const struct cell_entry *e, c
 {
 	for (size_t i = e->diag_first; i < (size_t)e->diag_first + e->diag_count; i++) {
 		const struct cell_diag *d = &c->diags[i];
-		diag_add(out, d->severity, d->code, path, line, d->column, "%s",
-			 c->texts.data + d->message);
+		diag_add(out, d->severity, d->code, path, line, d->column, "%s", d->message);
 	}
 }

@@ -31,7 +31,7 @@ struct row_state {
 	struct date_cell starts;
 	struct office_pieces pieces;
 	struct strbuf refs;
-	size_t *ref_at; /* per activity: offset in refs, or SIZE_MAX */
+	uint32_t *ref_at; /* per activity: offset in refs, or UINT32_MAX */
 	size_t cap_ref_at;
 	struct date_context ctx; /* the file's date order and years */
 	struct cell_cache offices; /* responsible cell -> office indices (cell_cache.h) */
@@ -41,7 +41,7 @@ struct row_state {
 /* Distinct cells kept per table and kind: beyond, cells are read anew. */
 enum { CELL_CACHE_MAX = 1 << 18 };
 /* Every so many rows, the memory of the records read is given back while the plan grows. */
-enum { RECORDS_RELEASED = 1 << 15 };
+enum { RECORDS_RELEASED = 1 << 12 };
 
 void plan_init(struct plan *p)
 {
@@ -194,7 +194,9 @@ static unsigned read_ref(const struct plan *p, const struct table_record *r, str
 				 "activity has no number");
 		return 0;
 	}
-	st->ref_at[p->n_activities - 1] = st->refs.len;
+	if (st->refs.len + len + 1 >= UINT32_MAX)
+		return 0; /* refs past 4 GB (never in a real plan): the line key */
+	st->ref_at[p->n_activities - 1] = (uint32_t)st->refs.len;
 	strbuf_append(&st->refs, ref, len);
 	strbuf_putc(&st->refs, '\0');
 	if (memchr(ref, '.', len) != NULL || *s == '\0')
@@ -274,18 +276,24 @@ static void read_offices(struct plan *p, const struct config *cfg,
 			 "activity %u names no responsible office", a->number);
 		return;
 	}
+	if (p->n_office_refs >= UINT32_MAX / 2) { /* one cell adds far fewer */
+		diag_add(diags, DIAG_ERROR, "no-office", p->source, r->line, col,
+			 "the plan names offices 2,147,483,647 times before this row: its offices "
+			 "were not read");
+		return;
+	}
 	uint64_t h = cell_cache_hash(text, col);
 	const struct cell_entry *e = cell_cache_find(&st->offices, h, text, col);
 	if (e == NULL) {
 		size_t first = diags->len;
 		split_offices(p, cfg, m, r, a, st, diags);
-		cell_cache_put(&st->offices, h, text, col, p->office_refs + a->office_first,
-			       a->office_count, diags, first);
+		cell_cache_put(&st->offices, h, text, col, NULL, a->office_first, a->office_count,
+			       diags, first); /* a span of p->office_refs */
 		return;
 	}
 	p->office_refs = xgrow(p->office_refs, &p->cap_office_refs,
 			       p->n_office_refs + e->value_count, sizeof(*p->office_refs));
-	memcpy(p->office_refs + p->n_office_refs, cell_cache_values(&st->offices, e),
+	memcpy(p->office_refs + p->n_office_refs, p->office_refs + e->value_first,
 	       e->value_count * sizeof(*p->office_refs));
 	p->n_office_refs += e->value_count;
 	a->office_count = e->value_count;
@@ -303,8 +311,8 @@ static void read_date_cell(struct row_state *st, const char *text, const struct 
 	if (e == NULL) {
 		size_t first = diags->len;
 		date_parse_cell_in(text, &st->ctx, w, cell, diags);
-		cell_cache_put(&st->date_cells, h, text, w->column, cell->items, cell->len, diags,
-			       first);
+		cell_cache_put(&st->date_cells, h, text, w->column, cell->items, 0, cell->len,
+			       diags, first);
 		return;
 	}
 	cell->items = xgrow(cell->items, &cell->cap, e->value_count + 1, sizeof(*cell->items));
@@ -356,6 +364,12 @@ static void read_dates(struct plan *p, const struct table_record *r, struct acti
 	struct date start;
 	read_date_cell(st, due, &where, &st->dates, diags);
 	bool has_start = read_start(p, r, start_text, st, &start, diags);
+	if (p->n_milestones + st->dates.len >= UINT32_MAX) {
+		diag_add(diags, DIAG_ERROR, "no-date", p->source, r->line, where.column,
+			 "the plan has 4,294,967,295 milestones before this row: its dates were "
+			 "not read");
+		st->dates.len = 0;
+	}
 	a->milestone_first = p->n_milestones;
 	a->milestone_count = st->dates.len;
 	p->milestones = xgrow(p->milestones, &p->cap_milestones,
@@ -403,7 +417,7 @@ static void new_activity(struct plan *p, struct row_state *st)
 	p->activities = xgrow(p->activities, &p->cap_activities, p->n_activities + 1,
 			      sizeof(*p->activities));
 	st->ref_at = xgrow(st->ref_at, &st->cap_ref_at, p->n_activities + 1, sizeof(*st->ref_at));
-	st->ref_at[p->n_activities++] = SIZE_MAX;
+	st->ref_at[p->n_activities++] = UINT32_MAX;
 }
 
 static void add_row(struct plan *p, const struct config *cfg, const struct office_matcher *m,
@@ -545,7 +559,7 @@ static void keep_refs(struct plan *p, struct row_state *st)
 {
 	p->refs = st->refs.len ? strbuf_steal(&st->refs) : NULL;
 	for (size_t i = 0; i < p->n_activities; i++)
-		if (st->ref_at[i] != SIZE_MAX)
+		if (st->ref_at[i] != UINT32_MAX)
 			p->activities[i].ref = p->refs + st->ref_at[i];
 	free(st->ref_at);
 }
@@ -682,7 +696,7 @@ static void build(struct plan *p, const struct config *cfg, struct diag_list *di
 	date_cell_init(&st.dates);
 	date_cell_init(&st.starts);
 	office_pieces_init(&st.pieces);
-	cell_cache_init(&st.offices, sizeof(size_t), CELL_CACHE_MAX);
+	cell_cache_init(&st.offices, 0, CELL_CACHE_MAX);
 	cell_cache_init(&st.date_cells, sizeof(struct date_item), CELL_CACHE_MAX);
 	strbuf_init(&st.refs);
 	for (size_t i = 0; i < p->table.n_records; i++) {

@@ -25,7 +25,7 @@ static void found_by_text_and_column(struct test_state *ts)
 	char text[] = "Oficina X";
 	uint64_t h = cell_cache_hash(text, 5);
 	CHECK(ts, cell_cache_find(&c, h, text, 5) == NULL);
-	CHECK(ts, cell_cache_put(&c, h, text, 5, v, 2, &raised, 1));
+	CHECK(ts, cell_cache_put(&c, h, text, 5, v, 0, 2, &raised, 1));
 	char copy[] = "Oficina X";
 	const struct cell_entry *e = cell_cache_find(&c, h, copy, 5);
 	CHECK(ts, e != NULL);
@@ -60,12 +60,28 @@ static void bounded(struct test_state *ts)
 	diag_list_init(&none);
 	const char *texts[] = {"a", "b", "c"};
 	size_t v = 1;
-	CHECK(ts, cell_cache_put(&c, cell_cache_hash(texts[0], 1), texts[0], 1, &v, 1, &none, 0));
-	CHECK(ts, cell_cache_put(&c, cell_cache_hash(texts[1], 1), texts[1], 1, &v, 0, &none, 0));
-	CHECK(ts, !cell_cache_put(&c, cell_cache_hash(texts[2], 1), texts[2], 1, &v, 1, &none, 0));
+	CHECK(ts, cell_cache_put(&c, cell_cache_hash(texts[0], 1), texts[0], 1, &v, 0, 1, &none, 0));
+	CHECK(ts, cell_cache_put(&c, cell_cache_hash(texts[1], 1), texts[1], 1, &v, 0, 0, &none, 0));
+	CHECK(ts, !cell_cache_put(&c, cell_cache_hash(texts[2], 1), texts[2], 1, &v, 0, 1, &none, 0));
 	CHECK(ts, cell_cache_find(&c, cell_cache_hash(texts[2], 1), texts[2], 1) == NULL);
 	const struct cell_entry *e = cell_cache_find(&c, cell_cache_hash("b", 1), "b", 1);
 	CHECK(ts, e != NULL && e->value_count == 0);
+	cell_cache_finish(&c);
+}
+
+/* With value_size 0 the entry is the caller's span, and a message is the one first raised. */
+static void caller_span(struct test_state *ts)
+{
+	struct cell_cache c;
+	struct diag_list raised;
+	cell_cache_init(&c, 0, 4);
+	diag_list_init(&raised);
+	diag_add(&raised, DIAG_ERROR, "unknown-office", "p.tsv", 7, 5, "'X' is unknown");
+	CHECK(ts, cell_cache_put(&c, cell_cache_hash("x", 5), "x", 5, NULL, 1234, 3, &raised, 0));
+	const struct cell_entry *e = cell_cache_find(&c, cell_cache_hash("x", 5), "x", 5);
+	CHECK(ts, e != NULL && e->value_first == 1234 && e->value_count == 3);
+	CHECK(ts, c.n_diags == 1 && c.diags[0].message == raised.items[0].message);
+	diag_list_finish(&raised);
 	cell_cache_finish(&c);
 }
 
@@ -151,6 +167,7 @@ int main(void)
 	static const struct test_case cases[] = {
 		TEST(found_by_text_and_column),
 		TEST(bounded),
+		TEST(caller_span),
 		TEST(repeated_cells),
 	};
 	return test_run(cases, sizeof(cases) / sizeof(cases[0]));
