@@ -670,13 +670,13 @@ static void assign_keys(struct plan *p)
 		}
 		i += same_ref - 1;
 	}
+	free(v);
 	p->by_key = xcalloc(n + 1, sizeof(*p->by_key));
 	point_keys(p, at, &keys);
 	if (demote_collisions(p, at, &keys))
 		point_keys(p, at, &keys);
 	strbuf_finish(&keys);
 	free(at);
-	free(v);
 }
 
 static void build(struct plan *p, const struct config *cfg, struct diag_list *diags)
@@ -771,6 +771,9 @@ static void append_activities(struct plan *p, struct plan *sub, unsigned part)
 	    p->activities == NULL && p->milestones == NULL && p->office_refs == NULL &&
 	    p->doubts == NULL && p->n_doubts == 0) {
 		adopt_activities(p, sub); /* part 0: every activity's part is 0 already */
+		free(p->by_key);
+		p->by_key = sub->by_key; /* by its own keys, which plan_keys may keep */
+		sub->by_key = NULL;
 		return;
 	}
 	size_t m0 = p->n_milestones, o0 = p->n_office_refs;
@@ -903,6 +906,13 @@ static void settle_labels(struct plan *p, const bool *part_shared, struct diag_l
  * activity has the same one. */
 static void plan_keys(struct plan *p, struct diag_list *diags)
 {
+	if (p->n_parts == 1 && p->by_key != NULL && p->keys == NULL) {
+		p->keys = p->parts[0].keys; /* one table: its keys are the plan's, sorted already */
+		p->parts[0].keys = NULL;
+		for (size_t i = 0; i < p->n_activities; i++)
+			p->activities[i].label_len = 0;
+		return;
+	}
 	size_t n = p->n_activities, *at = xcalloc(n + 1, sizeof(*at));
 	bool *shared = xcalloc(n + 1, sizeof(*shared));
 	bool *part_shared = xcalloc(p->n_parts + 1, sizeof(*part_shared));
