@@ -66,13 +66,23 @@ static size_t keep_values(struct cell_cache *c, const void *values, size_t count
 	return first;
 }
 
+/* Forgets every entry, keeping the arrays for the next ones. */
+static void start_afresh(struct cell_cache *c)
+{
+	hash_index_finish(&c->index);
+	hash_index_init(&c->index);
+	c->n_entries = c->n_values = c->n_diags = 0;
+}
+
 bool cell_cache_put(struct cell_cache *c, uint64_t hash, const char *text, unsigned column,
 		    const void *values, size_t first, size_t count, const struct diag_list *diags,
 		    size_t diag_first)
 {
+	if (c->n_entries >= c->max_entries)
+		start_afresh(c);
 	if (c->value_size > 0)
 		first = c->n_values;
-	if (c->n_entries >= c->max_entries || first + count >= UINT32_MAX ||
+	if (first + count >= UINT32_MAX ||
 	    c->n_diags + (diags->len - diag_first) >= UINT32_MAX)
 		return false;
 	if (c->value_size > 0)

@@ -8,7 +8,8 @@
  * raised, which are replayed at each row's line. Keys point into the table's text and are
  * not copied, and so are the messages of the diagnostics recorded: the cache lives while the
  * table and the diagnostic list it was filled from do. Bounded: once max entries are kept,
- * cell_cache_put keeps nothing more (the caller reads such cells anew).
+ * cell_cache_put forgets them all and starts afresh (a plan's repeats are mostly near each
+ * other: an entity's offices, an entity's dates).
  */
 #ifndef PLAZO_CELL_CACHE_H
 #define PLAZO_CELL_CACHE_H
@@ -60,8 +61,8 @@ const struct cell_entry *cell_cache_find(const struct cell_cache *c, uint64_t ha
 
 /* Keeps the reading of (text, column): count values (copied; with value_size 0, values is
  * ignored and the entry's span is [first, first + count) of the caller's array), and the
- * diagnostics diags holds from index diag_first on. False, keeping nothing, when the cache is
- * full (max entries, or 2^32 values or diagnostics). */
+ * diagnostics diags holds from index diag_first on; when max entries are kept, after
+ * forgetting them. False, keeping nothing, past 2^32 values or diagnostics. */
 bool cell_cache_put(struct cell_cache *c, uint64_t hash, const char *text, unsigned column,
 		    const void *values, size_t first, size_t count, const struct diag_list *diags,
 		    size_t diag_first);

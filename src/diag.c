@@ -41,31 +41,51 @@ void diag_list_finish(struct diag_list *list)
 	if (list == NULL)
 		return;
 	for (size_t i = 0; i < list->len; i++) {
-		free(list->items[i].path);
-		free(list->items[i].message);
+		free(list->items[i].message); /* the path is in its block */
 	}
 	free(list->items);
 	diag_list_init(list);
 }
 
-/* The message in a block of its own size (a 1M-row plan keeps 230,000 of them). */
-static char *format_message(const char *fmt, va_list ap)
+/* The message, then the path, in one block of their size (a 1M-row plan keeps 230,000). */
+static char *message_and_path(const char *path, const char *fmt, va_list ap)
 {
 	char small[256];
+	struct strbuf big;
 	va_list again;
 	va_copy(again, ap);
 	int n = vsnprintf(small, sizeof(small), fmt, ap);
-	char *out;
-	if (n >= 0 && (size_t)n < sizeof(small)) {
-		out = xstrndup(small, (size_t)n);
-	} else {
-		struct strbuf msg;
-		strbuf_init(&msg);
-		strbuf_vprintf(&msg, fmt, again);
-		out = strbuf_steal(&msg);
-	}
+	strbuf_init(&big);
+	if (n < 0 || (size_t)n >= sizeof(small))
+		strbuf_vprintf(&big, fmt, again);
 	va_end(again);
-	return out;
+	const char *text = big.len > 0 ? big.data : small;
+	size_t m = big.len > 0 ? big.len : (n > 0 ? (size_t)n : 0), len = strlen(path);
+	char *block = xmalloc(m + len + 2);
+	memcpy(block, text, m);
+	block[m] = '\0';
+	memcpy(block + m + 1, path, len + 1);
+	strbuf_finish(&big);
+	return block;
+}
+
+static void put_text(struct diag *d, const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void put_text(struct diag *d, const char *path, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	d->message = message_and_path(path, fmt, ap);
+	d->path = d->message + strlen(d->message) + 1;
+	va_end(ap);
+}
+
+void diag_set_path(struct diag *d, const char *path)
+{
+	char *old = d->message;
+	put_text(d, path, "%s", old);
+	free(old);
 }
 
 void diag_add(struct diag_list *list, enum diag_severity severity, const char *code,
@@ -85,10 +105,10 @@ void diag_vadd(struct diag_list *list, enum diag_severity severity, const char *
 	struct diag *d = &list->items[list->len++];
 	d->code = code;
 	d->severity = severity;
-	d->path = xstrdup(path ? path : "");
 	d->line = line;
 	d->column = column;
-	d->message = format_message(fmt, ap);
+	d->message = message_and_path(path ? path : "", fmt, ap);
+	d->path = d->message + strlen(d->message) + 1;
 }
 
 size_t diag_count(const struct diag_list *list, enum diag_severity severity)

@@ -38,8 +38,9 @@ struct row_state {
 	struct cell_cache date_cells; /* date cell -> struct date_item */
 };
 
-/* Distinct cells kept per table and kind: beyond, cells are read anew. */
-enum { CELL_CACHE_MAX = 1 << 18 };
+/* Distinct cells kept per table and kind; when full, a cache starts afresh. An entity's
+ * offices repeat within its rows; dates repeat across the plan, and are fewer. */
+enum { OFFICE_CELLS_MAX = 1 << 16, DATE_CELLS_MAX = 1 << 17 };
 /* Every so many rows, the memory of the records read is given back while the plan grows. */
 enum { RECORDS_RELEASED = 1 << 12 };
 
@@ -696,8 +697,8 @@ static void build(struct plan *p, const struct config *cfg, struct diag_list *di
 	date_cell_init(&st.dates);
 	date_cell_init(&st.starts);
 	office_pieces_init(&st.pieces);
-	cell_cache_init(&st.offices, 0, CELL_CACHE_MAX);
-	cell_cache_init(&st.date_cells, sizeof(struct date_item), CELL_CACHE_MAX);
+	cell_cache_init(&st.offices, 0, OFFICE_CELLS_MAX);
+	cell_cache_init(&st.date_cells, sizeof(struct date_item), DATE_CELLS_MAX);
 	strbuf_init(&st.refs);
 	for (size_t i = 0; i < p->table.n_records; i++) {
 		add_row(p, cfg, m, &p->table.records[i], &st, diags);

@@ -62,10 +62,13 @@ static void bounded(struct test_state *ts)
 	size_t v = 1;
 	CHECK(ts, cell_cache_put(&c, cell_cache_hash(texts[0], 1), texts[0], 1, &v, 0, 1, &none, 0));
 	CHECK(ts, cell_cache_put(&c, cell_cache_hash(texts[1], 1), texts[1], 1, &v, 0, 0, &none, 0));
-	CHECK(ts, !cell_cache_put(&c, cell_cache_hash(texts[2], 1), texts[2], 1, &v, 0, 1, &none, 0));
-	CHECK(ts, cell_cache_find(&c, cell_cache_hash(texts[2], 1), texts[2], 1) == NULL);
 	const struct cell_entry *e = cell_cache_find(&c, cell_cache_hash("b", 1), "b", 1);
 	CHECK(ts, e != NULL && e->value_count == 0);
+	CHECK(ts, cell_cache_put(&c, cell_cache_hash(texts[2], 1), texts[2], 1, &v, 0, 1, &none, 0));
+	e = cell_cache_find(&c, cell_cache_hash(texts[2], 1), texts[2], 1);
+	CHECK(ts, e != NULL && e->value_count == 1 && c.n_entries == 1); /* full: afresh */
+	CHECK(ts, cell_cache_find(&c, cell_cache_hash("a", 1), "a", 1) == NULL);
+	CHECK(ts, cell_cache_find(&c, cell_cache_hash("b", 1), "b", 1) == NULL);
 	cell_cache_finish(&c);
 }
 
