@@ -184,24 +184,42 @@ static void repair_utf8(struct table *t, size_t *len, size_t invalid, struct war
 	*len = (size_t)(o - out);
 }
 
-/* Converts with iconv; bytes it refuses (undefined in Windows-1252) become U+FFFD. */
+/* Gives back the pages of a mapped text wholly before upto, from *done on: read already. */
+static void give_back(const struct table *t, const char *upto, size_t *done)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t end = (size_t)(upto - t->text) / page * page;
+	if (t->text_map == 0 || end <= *done)
+		return;
+	madvise(t->text + *done, end - *done, MADV_DONTNEED);
+	*done = end;
+}
+
+enum { DECODE_CHUNK = 1 << 20 };
+
+/* Converts with iconv; bytes it refuses (undefined in Windows-1252) become U+FFFD. The
+ * input goes in 1 MiB pieces, the pages of a mapped file given back as they are read, so
+ * the file and its UTF-8 are never both whole in memory. */
 static bool from_cp1252(struct table *t, size_t *len, struct warner *w)
 {
 	iconv_t cd = iconv_open("UTF-8", "WINDOWS-1252");
 	if (cd == (iconv_t)-1)
 		return false;
 	char *in = t->text, *limit = t->text + *len, *counted = in;
-	size_t inleft = *len, cap = *len + *len / 4 + 16, used = 0;
+	size_t inleft = *len, cap = *len + *len / 4 + 16, used = 0, given = 0;
 	char *out = xmalloc(cap);
 	unsigned line = 1;
 	while (inleft > 0) {
 		char *o = out + used;
 		size_t oleft = cap - used - 1;
-		size_t r = iconv(cd, &in, &inleft, &o, &oleft);
+		size_t piece = inleft < DECODE_CHUNK ? inleft : DECODE_CHUNK, rest = inleft - piece;
+		size_t r = iconv(cd, &in, &piece, &o, &oleft);
 		int e = errno;
+		inleft = rest + piece;
 		used = (size_t)(o - out);
+		give_back(t, in, &given);
 		if (r != (size_t)-1)
-			break;
+			continue; /* the piece is converted (a byte is a character: none is cut) */
 		if (e == E2BIG || cap - used < 4) {
 			out = xgrow(out, &cap, cap + 1, 1);
 			continue;
