@@ -104,7 +104,8 @@ void doubt_collect(struct plan *p, const struct diag_list *diags)
 		if (!has(&c, m) && (due.year < p->year_first || due.year > p->year_last))
 			add(&c, m, "outside-plan-year");
 	}
-	qsort(c.items, c.len, sizeof(*c.items), by_milestone);
+	if (c.len > 1)
+		qsort(c.items, c.len, sizeof(*c.items), by_milestone);
 	free(c.has);
 	free(p->doubts);
 	p->doubts = c.items;

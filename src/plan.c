@@ -293,7 +293,7 @@ static void read_offices(struct plan *p, const struct config *cfg,
 		return;
 	}
 	p->office_refs = xgrow(p->office_refs, &p->cap_office_refs,
-			       p->n_office_refs + e->value_count, sizeof(*p->office_refs));
+			       p->n_office_refs + e->value_count + 1, sizeof(*p->office_refs));
 	memcpy(p->office_refs + p->n_office_refs, p->office_refs + e->value_first,
 	       e->value_count * sizeof(*p->office_refs));
 	p->n_office_refs += e->value_count;
