@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "diag.h"
+#include "strbuf.h"
 #include "test.h"
 
 static char *doc(const char *name)
@@ -111,5 +112,35 @@ static void lookups(struct test_state *ts)
 	diag_list_finish(&list);
 }
 
+/* Sorted by path, line, column; ties keep their order, whether the list came in order with
+ * a tail added at the end (as a plan's does), in no order, or already sorted. */
+static void check_sorted(struct test_state *ts, const unsigned *lines, size_t n,
+			 const char *want)
+{
+	struct diag_list l;
+	struct strbuf got;
+	diag_list_init(&l);
+	strbuf_init(&got);
+	for (size_t i = 0; i < n; i++)
+		diag_add(&l, DIAG_NOTE, "no-deadline", lines[i] == 0 ? "a.ini" : "p.tsv", lines[i],
+			 1, "%zu", i);
+	diag_sort(&l);
+	for (size_t i = 0; i < l.len; i++)
+		strbuf_printf(&got, "%u:%s ", l.items[i].line, l.items[i].message);
+	CHECK_STR_EQ(ts, got.data, want);
+	strbuf_finish(&got);
+	diag_list_finish(&l);
+}
+
+static void sorted_stably(struct test_state *ts)
+{
+	const unsigned tail[] = {1, 2, 2, 5, 7, 2, 1, 7, 9, 0};
+	check_sorted(ts, tail, 10, "0:9 1:0 1:6 2:1 2:2 2:5 5:3 7:4 7:7 9:8 ");
+	const unsigned mixed[] = {4, 3, 4, 1, 3};
+	check_sorted(ts, mixed, 5, "1:3 3:1 3:4 4:0 4:2 ");
+	const unsigned in_order[] = {1, 1, 2};
+	check_sorted(ts, in_order, 3, "1:0 1:1 2:2 ");
+}
+
 TEST_MAIN(TEST(table_rows_documented), TEST(documented_rows_in_table), TEST(man_page_names_codes),
-	  TEST(lookups))
+	  TEST(lookups), TEST(sorted_stably))

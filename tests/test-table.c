@@ -888,6 +888,44 @@ static void test_load_page_sized(struct test_state *ts)
 	}
 }
 
+/* A mapped Windows-1252 file of several 1 MiB decoding pieces, its pages given back as they
+ * are decoded: every row reads the same, and an undefined byte past the first piece is
+ * reported on its line. Under ASan, a read of a page given back would be caught as wrong text. */
+static void test_load_cp1252_pieces(struct test_state *ts)
+{
+	static const char head[] = "Actividad\tResponsable\tFecha\n";
+	char path[] = "/tmp/plazo-test-cp1252XXXXXX";
+	int fd = mkstemp(path);
+	CHECK(ts, fd >= 0);
+	FILE *f = fdopen(fd, "w");
+	fputs(head, f);
+	unsigned rows = 120000; /* ~3.3 MB */
+	for (unsigned i = 1; i <= rows; i++)
+		fprintf(f, "Acci\xF3n %u\tSecretar\xED" "a%s\t1/2/2023\n", i, i == 90000 ? "\x81" : "");
+	fclose(f);
+	struct table t;
+	struct diag_list d;
+	struct pz_error err = {0};
+	setup(&t, &d);
+	CHECK_INT_EQ(ts, table_load(&t, path, TABLE_DEFAULT_MAX_SIZE, &d, &err), 0);
+	CHECK_STR_EQ(ts, t.encoding, "Windows-1252");
+	CHECK_INT_EQ(ts, (int)t.n_records, (int)rows);
+	char want[32];
+	bool same = true;
+	for (unsigned i = 0; i < t.n_records && same; i++) {
+		snprintf(want, sizeof(want), "Acción %u", i + 1);
+		same = strcmp(t.records[i].field[TABLE_ACTIVITY], want) == 0 &&
+		       strncmp(t.records[i].field[TABLE_RESPONSIBLE], "Secretaría", 11) == 0;
+	}
+	CHECK(ts, same);
+	bool warned = false;
+	for (size_t i = 0; i < d.len; i++)
+		warned |= strcmp(d.items[i].code, "undefined-byte") == 0 && d.items[i].line == 90001;
+	CHECK(ts, warned);
+	teardown(&t, &d);
+	unlink(path);
+}
+
 TEST_MAIN(TEST(test_field_names), TEST(test_header_names), TEST(test_two_row_header),
 	  TEST(test_number_under_activities), TEST(test_seed), TEST(test_seed_excel),
 	  TEST(test_seed_reordered_bom), TEST(test_quoted_fixture), TEST(test_quoting),
@@ -897,4 +935,4 @@ TEST_MAIN(TEST(test_field_names), TEST(test_header_names), TEST(test_two_row_hea
 	  TEST(test_no_header), TEST(test_empty), TEST(test_binary), TEST(test_high_bytes),
 	  TEST(test_long_line), TEST(test_unterminated_quote), TEST(test_many_columns),
 	  TEST(test_invalid_utf8), TEST(test_windows_1252), TEST(test_load_errors),
-	  TEST(test_load_max_size), TEST(test_load_page_sized))
+	  TEST(test_load_max_size), TEST(test_load_page_sized), TEST(test_load_cp1252_pieces))

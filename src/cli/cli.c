@@ -81,13 +81,19 @@ int cli_load(const struct cli_globals *g, const char *cmd, const char *plan_arg,
 	return cli_load_plans(g, cmd, plan_arg ? &plan_arg : NULL, plan_arg ? 1 : 0, l);
 }
 
+enum { PRINT_CHUNK = 1 << 16 };
+
 void cli_print_diags(FILE *out, const struct diag_list *diags)
 {
 	struct strbuf s;
 	strbuf_init(&s);
-	for (size_t i = 0; i < diags->len; i++)
+	for (size_t i = 0; i < diags->len; i++) {
 		diag_format(&s, &diags->items[i]);
-	fputs(s.data, out);
+		if (s.len >= PRINT_CHUNK || i + 1 == diags->len) {
+			fputs(s.data, out); /* in pieces: a 1M-row plan has 30 MB of them */
+			strbuf_reset(&s);
+		}
+	}
 	strbuf_finish(&s);
 }
 

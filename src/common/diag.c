@@ -3,6 +3,7 @@
 #include <assert.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,11 +41,54 @@ void diag_list_finish(struct diag_list *list)
 	if (list == NULL)
 		return;
 	for (size_t i = 0; i < list->len; i++) {
-		free(list->items[i].path);
-		free(list->items[i].message);
+		free(list->items[i].message); /* the path is in its block */
 	}
 	free(list->items);
 	diag_list_init(list);
+}
+
+/* The message, then the path, in one block of their size (a 1M-row plan keeps 230,000). */
+static char *message_and_path(const char *path, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
+static char *message_and_path(const char *path, const char *fmt, va_list ap)
+{
+	char small[256];
+	struct strbuf big;
+	va_list again;
+	va_copy(again, ap);
+	int n = vsnprintf(small, sizeof(small), fmt, ap);
+	strbuf_init(&big);
+	if (n < 0 || (size_t)n >= sizeof(small))
+		strbuf_vprintf(&big, fmt, again);
+	va_end(again);
+	const char *text = big.len > 0 ? big.data : small;
+	size_t m = big.len > 0 ? big.len : (n > 0 ? (size_t)n : 0), len = strlen(path);
+	char *block = xmalloc(m + len + 2);
+	memcpy(block, text, m);
+	block[m] = '\0';
+	memcpy(block + m + 1, path, len + 1);
+	strbuf_finish(&big);
+	return block;
+}
+
+static void put_text(struct diag *d, const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void put_text(struct diag *d, const char *path, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	d->message = message_and_path(path, fmt, ap);
+	d->path = d->message + strlen(d->message) + 1;
+	va_end(ap);
+}
+
+void diag_set_path(struct diag *d, const char *path)
+{
+	char *old = d->message;
+	put_text(d, path, "%s", old);
+	free(old);
 }
 
 void diag_add(struct diag_list *list, enum diag_severity severity, const char *code,
@@ -64,13 +108,10 @@ void diag_vadd(struct diag_list *list, enum diag_severity severity, const char *
 	struct diag *d = &list->items[list->len++];
 	d->code = code;
 	d->severity = severity;
-	d->path = xstrdup(path ? path : "");
 	d->line = line;
 	d->column = column;
-	struct strbuf msg;
-	strbuf_init(&msg);
-	strbuf_vprintf(&msg, fmt, ap);
-	d->message = strbuf_steal(&msg);
+	d->message = message_and_path(path ? path : "", fmt, ap);
+	d->path = d->message + strlen(d->message) + 1;
 }
 
 size_t diag_count(const struct diag_list *list, enum diag_severity severity)
@@ -81,38 +122,77 @@ size_t diag_count(const struct diag_list *list, enum diag_severity severity)
 	return n;
 }
 
-/* A diagnostic and its place in the list, so that equal ones keep their order. */
-struct ranked {
-	struct diag d;
-	size_t seq;
-};
-
-static int compare(const void *a, const void *b)
+static int compare_diag(const struct diag *x, const struct diag *y)
 {
-	const struct ranked *x = a, *y = b;
-	int c = strcmp(x->d.path, y->d.path);
+	int c = strcmp(x->path, y->path);
 	if (c != 0)
 		return c;
-	if (x->d.line != y->d.line)
-		return x->d.line < y->d.line ? -1 : 1;
-	if (x->d.column != y->d.column)
-		return x->d.column < y->d.column ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->column < y->column ? -1 : x->column > y->column;
+}
+
+/* By place; equal ones by their position in the list (qsort is not stable). */
+static int compare_at(const void *a, const void *b, void *items)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	const struct diag *d = items;
+	int c = compare_diag(&d[x], &d[y]);
+	return c != 0 ? c : (x < y ? -1 : x > y);
+}
+
+/* How many items from the first on are in order. */
+static size_t sorted_prefix(const struct diag *d, size_t n)
+{
+	size_t i = 1;
+	while (i < n && compare_diag(&d[i - 1], &d[i]) <= 0)
+		i++;
+	return i;
+}
+
+/* Sorts d[0, n) by sorting positions (ties by position) and moving the items once. */
+static void sort_positions(struct diag *d, size_t n)
+{
+	size_t *at = xcalloc(n, sizeof(*at));
+	for (size_t i = 0; i < n; i++)
+		at[i] = i;
+	qsort_r(at, n, sizeof(*at), compare_at, d);
+	struct diag *sorted = xcalloc(n, sizeof(*sorted));
+	for (size_t i = 0; i < n; i++)
+		sorted[i] = d[at[i]];
+	memcpy(d, sorted, n * sizeof(*d));
+	free(sorted);
+	free(at);
+}
+
+/* Merges the sorted runs d[0, k) and d[k, n) from the back through a copy of the second;
+ * on a tie the first run's item stays first. */
+static void merge_tail(struct diag *d, size_t k, size_t n)
+{
+	size_t i = k, j = n - k, out = n;
+	struct diag *b = xcalloc(j, sizeof(*b));
+	memcpy(b, d + k, j * sizeof(*b));
+	while (j > 0) {
+		if (i > 0 && compare_diag(&d[i - 1], &b[j - 1]) > 0)
+			d[--out] = d[--i];
+		else
+			d[--out] = b[--j];
+	}
+	free(b);
 }
 
 void diag_sort(struct diag_list *list)
 {
-	/* qsort is not stable: the position breaks ties. O(n log n) even when a pass over the
-	 * whole plan adds diagnostics at the end (duplicate numbers, plan years). */
+	/* O(n log n) and stable. A plan's diagnostics come mostly in order, with what a pass
+	 * over the whole plan adds (duplicate numbers, plan years) at the end: only that tail
+	 * is sorted and copied, so a 1M-row plan's 230,000 diagnostics are not copied whole. */
 	if (list->len < 2)
 		return;
-	struct ranked *r = xcalloc(list->len, sizeof(*r));
-	for (size_t i = 0; i < list->len; i++)
-		r[i] = (struct ranked){list->items[i], i};
-	qsort(r, list->len, sizeof(*r), compare);
-	for (size_t i = 0; i < list->len; i++)
-		list->items[i] = r[i].d;
-	free(r);
+	size_t k = sorted_prefix(list->items, list->len);
+	if (k == list->len)
+		return;
+	sort_positions(list->items + k, list->len - k);
+	merge_tail(list->items, k, list->len);
 }
 
 const char *diag_severity_name(enum diag_severity severity)

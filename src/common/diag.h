@@ -24,10 +24,10 @@ enum diag_severity {
 struct diag {
 	const char *code;            /* static string, e.g. "invalid-date" */
 	enum diag_severity severity;
-	char *path;                  /* owned copy of the file the diagnostic is about */
+	char *path;                  /* the file it is about: in message's block */
 	unsigned line;               /* 1-based; 0 when about the whole file */
 	unsigned column;             /* 1-based field index in the row; 0 when unknown */
-	char *message;               /* owned, English, no trailing period */
+	char *message;               /* owned (with path), English, no trailing period */
 };
 
 struct diag_list {
@@ -62,6 +62,9 @@ void diag_add(struct diag_list *list, enum diag_severity severity, const char *c
 void diag_vadd(struct diag_list *list, enum diag_severity severity, const char *code,
 	       const char *path, unsigned line, unsigned column, const char *fmt, va_list ap)
 	__attribute__((format(printf, 7, 0)));
+
+/* Makes path the file d (in a list) is about. */
+void diag_set_path(struct diag *d, const char *path);
 
 /* Number of diagnostics of exactly that severity. */
 size_t diag_count(const struct diag_list *list, enum diag_severity severity);

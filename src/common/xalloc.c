@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/mman.h>
+
 #include "log.h"
 
 static void *check(void *p)
@@ -20,6 +22,14 @@ static void *check(void *p)
 void *xmalloc(size_t size)
 {
 	return check(malloc(size ? size : 1));
+}
+
+void *xmap_grow(void *old, size_t old_bytes, size_t new_bytes)
+{
+	void *p = old == NULL ? mmap(NULL, new_bytes, PROT_READ | PROT_WRITE,
+				     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+			      : mremap(old, old_bytes, new_bytes, MREMAP_MAYMOVE);
+	return check(p == MAP_FAILED ? NULL : p);
 }
 
 void *xcalloc(size_t n, size_t size)

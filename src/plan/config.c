@@ -53,7 +53,7 @@ struct parse_ctx {
 	bool seen[N_RULES_MAX]; /* rules set by the file (per entry for [office]/[group]) */
 	bool leads_given;       /* a lead line was read: the next ones add to it */
 	bool section_cut;       /* the latest [section] header was too long for inih */
-	struct hash_index office_ids; /* the [office] ids read so far, for the duplicate test */
+	struct hash_index office_ids; /* hash of an [office] id -> its index, for duplicates */
 };
 
 /* What a key holds, and so which parser reads it. */
@@ -866,14 +866,30 @@ static bool valid_id(const char *id)
 	return true;
 }
 
-/* True when an [office] of that id was read already (a hash probe, not a scan of them). */
-static bool office_read(const struct parse_ctx *ctx, const char *id)
+/* The index of the [office] of this id through ids (hash of an id -> its index), or -1. */
+static long office_by_id(const struct config *cfg, const struct hash_index *ids, const char *id)
 {
-	struct hash_probe pr;
-	for (size_t o = hash_index_first(&ctx->office_ids, hash_str(HASH_FNV_BASIS, id), &pr);
-	     o != HASH_NONE; o = hash_index_next(&ctx->office_ids, &pr))
-		if (strcmp(ctx->cfg->offices[o].id, id) == 0)
-			return true;
+	struct hash_probe probe;
+	for (size_t i = hash_index_first(ids, hash_str(HASH_FNV_BASIS, id), &probe);
+	     i != HASH_NONE; i = hash_index_next(ids, &probe))
+		if (strcmp(cfg->offices[i].id, id) == 0)
+			return (long)i;
+	return -1;
+}
+
+/* Whether an [office] of this id was read already; else it is remembered as the next one
+ * (a directory of 10,000 offices and its groups are checked in linear time). */
+static bool office_seen(struct parse_ctx *ctx, const char *id)
+{
+	if (ctx->office_ids.slots == NULL) { /* the offices cfg held before this file too */
+		hash_index_init(&ctx->office_ids);
+		for (size_t o = 0; o < ctx->cfg->n_offices; o++)
+			hash_index_put(&ctx->office_ids,
+				       hash_str(HASH_FNV_BASIS, ctx->cfg->offices[o].id), o);
+	}
+	if (office_by_id(ctx->cfg, &ctx->office_ids, id) >= 0)
+		return true;
+	hash_index_put(&ctx->office_ids, hash_str(HASH_FNV_BASIS, id), ctx->cfg->n_offices);
 	return false;
 }
 
@@ -887,7 +903,7 @@ static void open_entry(struct parse_ctx *ctx, enum section_kind kind, const char
 			 kind_names[kind], id, CONFIG_ID_MAX);
 		return;
 	}
-	bool dup = kind == SECTION_OFFICE ? office_read(ctx, id) : false;
+	bool dup = kind == SECTION_OFFICE ? office_seen(ctx, id) : false;
 	for (size_t i = 0; kind == SECTION_GROUP && i < cfg->n_groups; i++)
 		dup = dup || strcmp(cfg->groups[i].id, id) == 0;
 	if (dup) {
@@ -903,7 +919,6 @@ static void open_entry(struct parse_ctx *ctx, enum section_kind kind, const char
 		o->id = xstrdup(id);
 		o->line = ctx->section_line;
 		workdays_init(&o->workdays);
-		hash_index_put(&ctx->office_ids, hash_str(HASH_FNV_BASIS, id), cfg->n_offices - 1);
 	} else {
 		cfg->groups = xgrow(cfg->groups, &cfg->cap_groups, cfg->n_groups + 1,
 				    sizeof(*cfg->groups));
@@ -1065,7 +1080,8 @@ static void validate_office(struct config *cfg, struct config_office *o, struct 
 			 "[office %s] has no email: its reminders cannot be delivered", o->id);
 }
 
-static void validate_group(struct config *cfg, struct config_group *g, struct diag_list *d)
+static void validate_group(struct config *cfg, const struct hash_index *ids,
+			   struct config_group *g, struct diag_list *d)
 {
 	if (g->name == NULL || g->name[0] == '\0')
 		diag_add(d, DIAG_ERROR, "config-missing", cfg->path, g->line, 0,
@@ -1077,7 +1093,7 @@ static void validate_group(struct config *cfg, struct config_group *g, struct di
 	size_t n = all ? cfg->n_offices : g->members.len;
 	g->member_index = xcalloc(n, sizeof(*g->member_index));
 	for (size_t i = 0; i < n; i++) {
-		long k = all ? (long)i : config_find_office(cfg, g->members.items[i]);
+		long k = all ? (long)i : office_by_id(cfg, ids, g->members.items[i]);
 		if (k < 0) {
 			diag_add(d, DIAG_ERROR, "config-unknown-office", cfg->path, g->line, 0,
 				 "[group %s]: member '%s' is not an [office]", g->id,
@@ -1120,7 +1136,8 @@ static void derive(struct config *cfg)
 	}
 }
 
-static void validate(struct config *cfg, struct diag_list *diags)
+static void validate(struct config *cfg, const struct hash_index *office_ids,
+		     struct diag_list *diags)
 {
 	derive(cfg);
 	if (cfg->policy.n_leads == 0 && !cfg->policy.due_day && cfg->policy.overdue_max == 0)
@@ -1134,7 +1151,7 @@ static void validate(struct config *cfg, struct diag_list *diags)
 	for (size_t i = 0; i < cfg->n_offices; i++)
 		validate_office(cfg, &cfg->offices[i], diags);
 	for (size_t i = 0; i < cfg->n_groups; i++)
-		validate_group(cfg, &cfg->groups[i], diags);
+		validate_group(cfg, office_ids, &cfg->groups[i], diags);
 	if (cfg->n_offices == 0)
 		diag_add(diags, DIAG_ERROR, "config-missing", cfg->path, 0, 0,
 			 "no [office ID] section: plazo needs the office directory");
@@ -1160,18 +1177,19 @@ int config_read(struct config *cfg, const char *path, FILE *f, struct diag_list 
 	cfg->path = xstrdup(path);
 	cfg->dir = dir_of(path);
 	struct parse_ctx ctx = {.cfg = cfg, .diags = diags, .file = f};
-	hash_index_init(&ctx.office_ids);
-	for (size_t o = 0; o < cfg->n_offices; o++)
-		hash_index_put(&ctx.office_ids, hash_str(HASH_FNV_BASIS, cfg->offices[o].id), o);
 	int rc = ini_parse_stream(reader, &ctx, handler, &ctx);
 	free(ctx.section);
-	hash_index_finish(&ctx.office_ids);
-	if (ferror(f))
+	if (ferror(f)) {
+		hash_index_finish(&ctx.office_ids);
 		return PZ_FAIL(err, PZ_EIO, path, "read config %s: input/output error", path);
+	}
 	if (rc > 0 && ctx.syntax_errors == 0)
 		diag_add(diags, DIAG_ERROR, "config-syntax", path, (unsigned)rc, 0,
 			 "expected [section], key = value, or a comment");
-	validate(cfg, diags);
+	if (ctx.office_ids.slots == NULL)
+		hash_index_init(&ctx.office_ids);
+	validate(cfg, &ctx.office_ids, diags);
+	hash_index_finish(&ctx.office_ids);
 	return 0;
 }
 

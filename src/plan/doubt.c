@@ -36,8 +36,30 @@ static long activity_on(const struct plan *p, unsigned line)
 	return lo < p->n_activities && p->activities[lo].line == line ? (long)lo : -1;
 }
 
+/* The doubts being collected: the list, and which milestones have one (a bit each). */
+struct collecting {
+	struct plan_doubt *items;
+	size_t len, cap;
+	unsigned char *has;
+};
+
+static struct plan_doubt *add(struct collecting *c, size_t m, const char *code)
+{
+	c->items = xgrow(c->items, &c->cap, c->len + 1, sizeof(*c->items));
+	c->has[m / 8] |= (unsigned char)(1u << (m % 8));
+	struct plan_doubt *t = &c->items[c->len++];
+	*t = (struct plan_doubt){.milestone = m, .code = code};
+	return t;
+}
+
+static bool has(const struct collecting *c, size_t m)
+{
+	return c->has[m / 8] & (1u << (m % 8));
+}
+
 /* Records a date diagnostic (ambiguous-date, invalid-date) on the milestone it names. */
-static void note(struct plan *p, const struct diag *d, const char *code, const char *cut)
+static void note(const struct plan *p, struct collecting *c, const struct diag *d,
+		 const char *code, const char *cut)
 {
 	struct date read, other;
 	long a = activity_on(p, d->line);
@@ -46,10 +68,9 @@ static void note(struct plan *p, const struct diag *d, const char *code, const c
 	const struct activity *act = &p->activities[a];
 	for (size_t k = 0; k < act->milestone_count; k++) {
 		size_t m = act->milestone_first + k;
-		struct plan_doubt *t = &p->doubts[m];
-		if (date_compare(p->milestones[m].due, read) != 0 || t->code != NULL)
+		if (date_compare(p->milestones[m].due, read) != 0 || has(c, m))
 			continue;
-		t->code = code;
+		struct plan_doubt *t = add(c, m, code);
 		const char *end = strstr(d->message, cut);
 		int len = end ? (int)(end - d->message) : 0;
 		snprintf(t->written, sizeof(t->written), "%.*s", len, d->message);
@@ -59,31 +80,49 @@ static void note(struct plan *p, const struct diag *d, const char *code, const c
 	}
 }
 
+static int by_milestone(const void *a, const void *b)
+{
+	size_t x = ((const struct plan_doubt *)a)->milestone;
+	size_t y = ((const struct plan_doubt *)b)->milestone;
+	return x < y ? -1 : x > y;
+}
+
 void doubt_collect(struct plan *p, const struct diag_list *diags)
 {
-	free(p->doubts);
-	p->doubts = p->n_milestones ? xcalloc(p->n_milestones, sizeof(*p->doubts)) : NULL;
+	struct collecting c = {.has = xcalloc(p->n_milestones / 8 + 1, 1)};
 	for (size_t i = 0; diags != NULL && i < diags->len; i++) {
 		const struct diag *d = &diags->items[i];
 		if (d->path == NULL || p->source == NULL || strcmp(d->path, p->source) != 0)
 			continue;
 		if (strcmp(d->code, "ambiguous-date") == 0)
-			note(p, d, "ambiguous-date", " read as ");
+			note(p, &c, d, "ambiguous-date", " read as ");
 		else if (strcmp(d->code, "invalid-date") == 0)
-			note(p, d, "invalid-date", " does not exist");
+			note(p, &c, d, "invalid-date", " does not exist");
 	}
 	for (size_t m = 0; p->year_first != 0 && m < p->n_milestones; m++) {
 		struct date due = p->milestones[m].due;
-		if (p->doubts[m].code == NULL && (due.year < p->year_first || due.year > p->year_last))
-			p->doubts[m].code = "outside-plan-year";
+		if (!has(&c, m) && (due.year < p->year_first || due.year > p->year_last))
+			add(&c, m, "outside-plan-year");
 	}
+	if (c.len > 1)
+		qsort(c.items, c.len, sizeof(*c.items), by_milestone);
+	free(c.has);
+	free(p->doubts);
+	p->doubts = c.items;
+	p->n_doubts = c.len;
 }
 
 const struct plan_doubt *doubt_of(const struct plan *p, size_t m)
 {
-	if (p->doubts == NULL || m >= p->n_milestones || p->doubts[m].code == NULL)
-		return NULL;
-	return &p->doubts[m];
+	size_t lo = 0, hi = p->n_doubts;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (p->doubts[mid].milestone < m)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < p->n_doubts && p->doubts[lo].milestone == m ? &p->doubts[lo] : NULL;
 }
 
 static void put_day(struct strbuf *out, struct date d)

@@ -6,7 +6,7 @@
  * A periodic or month-only reading is not a doubt about the date. doubt_collect reads them
  * from the diagnostics plan_load wrote (by the row's line and the "read as YYYY-MM-DD" /
  * "could be YYYY-MM-DD" of date.c's messages, which tests/test-doubt.c pins) into
- * p->doubts, one entry per milestone. Digests, the page and the escalation digest say it.
+ * p->doubts, one entry per doubted milestone. Digests, the page and the escalation digest say it.
  */
 #ifndef PLAZO_DOUBT_H
 #define PLAZO_DOUBT_H
@@ -15,8 +15,9 @@
 #include "plan.h"
 #include "strbuf.h"
 
-/* Fills p->doubts (allocated, n_milestones entries; freed by plan_finish) from the
- * diagnostics of p's file in diags (may be NULL: only outside-plan-year is found). */
+/* Fills p->doubts (allocated, one entry per doubted milestone in milestone order; freed by
+ * plan_finish) from the diagnostics of p's file in diags (may be NULL: only
+ * outside-plan-year is found). */
 void doubt_collect(struct plan *p, const struct diag_list *diags);
 
 /* The doubt about milestone m's date, or NULL when there is none. */

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cell_cache.h"
 #include "columns.h"
 #include "doubt.h"
 #include "office.h"
@@ -30,10 +31,18 @@ struct row_state {
 	struct date_cell starts;
 	struct office_pieces pieces;
 	struct strbuf refs;
-	size_t *ref_at; /* per activity: offset in refs, or SIZE_MAX */
+	uint32_t *ref_at; /* per activity: offset in refs, or UINT32_MAX */
 	size_t cap_ref_at;
 	struct date_context ctx; /* the file's date order and years */
+	struct cell_cache offices; /* responsible cell -> office indices (cell_cache.h) */
+	struct cell_cache date_cells; /* date cell -> struct date_item */
 };
+
+/* Distinct cells kept per table and kind; when full, a cache starts afresh. An entity's
+ * offices repeat within its rows; dates repeat across the plan, and are fewer. */
+enum { OFFICE_CELLS_MAX = 1 << 16, DATE_CELLS_MAX = 1 << 17 };
+/* Every so many rows, the memory of the records read is given back while the plan grows. */
+enum { RECORDS_RELEASED = 1 << 12 };
 
 void plan_init(struct plan *p)
 {
@@ -186,7 +195,9 @@ static unsigned read_ref(const struct plan *p, const struct table_record *r, str
 				 "activity has no number");
 		return 0;
 	}
-	st->ref_at[p->n_activities - 1] = st->refs.len;
+	if (st->refs.len + len + 1 >= UINT32_MAX)
+		return 0; /* refs past 4 GB (never in a real plan): the line key */
+	st->ref_at[p->n_activities - 1] = (uint32_t)st->refs.len;
 	strbuf_append(&st->refs, ref, len);
 	strbuf_putc(&st->refs, '\0');
 	if (memchr(ref, '.', len) != NULL || *s == '\0')
@@ -223,17 +234,12 @@ static void unique_offices(struct plan *p, struct activity *a)
 	p->n_office_refs = a->office_first + n;
 }
 
-static void read_offices(struct plan *p, const struct config *cfg,
-			 const struct office_matcher *m, const struct table_record *r,
-			 struct activity *a, struct row_state *st, struct diag_list *diags)
+/* Splits the responsible cell into offices (groups expanded, sorted, unique). */
+static void split_offices(struct plan *p, const struct config *cfg,
+			  const struct office_matcher *m, const struct table_record *r,
+			  struct activity *a, struct row_state *st, struct diag_list *diags)
 {
 	unsigned col = r->column[TABLE_RESPONSIBLE];
-	a->office_first = p->n_office_refs;
-	if (*a->responsible_text == '\0') {
-		diag_add(diags, DIAG_ERROR, "no-office", p->source, r->line, col,
-			 "activity %u names no responsible office", a->number);
-		return;
-	}
 	office_pieces_finish(&st->pieces);
 	office_pieces_init(&st->pieces);
 	office_split(m, a->responsible_text, &st->pieces);
@@ -257,6 +263,66 @@ static void read_offices(struct plan *p, const struct config *cfg,
 	unique_offices(p, a);
 }
 
+/* The activity's offices: a responsible cell already read gives the same offices and
+ * diagnostics (at this row's line) without being split again. */
+static void read_offices(struct plan *p, const struct config *cfg,
+			 const struct office_matcher *m, const struct table_record *r,
+			 struct activity *a, struct row_state *st, struct diag_list *diags)
+{
+	unsigned col = r->column[TABLE_RESPONSIBLE];
+	const char *text = a->responsible_text;
+	a->office_first = p->n_office_refs;
+	if (*text == '\0') {
+		diag_add(diags, DIAG_ERROR, "no-office", p->source, r->line, col,
+			 "activity %u names no responsible office", a->number);
+		return;
+	}
+	if (p->n_office_refs >= UINT32_MAX / 2) { /* one cell adds far fewer */
+		diag_add(diags, DIAG_ERROR, "no-office", p->source, r->line, col,
+			 "the plan names offices 2,147,483,647 times before this row: its offices "
+			 "were not read");
+		return;
+	}
+	uint64_t h = cell_cache_hash(text, col);
+	const struct cell_entry *e = cell_cache_find(&st->offices, h, text, col);
+	if (e == NULL) {
+		size_t first = diags->len;
+		split_offices(p, cfg, m, r, a, st, diags);
+		cell_cache_put(&st->offices, h, text, col, NULL, a->office_first, a->office_count,
+			       diags, first); /* a span of p->office_refs */
+		return;
+	}
+	p->office_refs = xgrow(p->office_refs, &p->cap_office_refs,
+			       p->n_office_refs + e->value_count + 1, sizeof(*p->office_refs));
+	memcpy(p->office_refs + p->n_office_refs, p->office_refs + e->value_first,
+	       e->value_count * sizeof(*p->office_refs));
+	p->n_office_refs += e->value_count;
+	a->office_count = e->value_count;
+	cell_cache_replay(&st->offices, e, p->source, r->line, diags);
+}
+
+/* date_parse_cell_in into cell (emptied first), once per distinct text and column: the
+ * reading depends on nothing else within a table (the context is the file's). */
+static void read_date_cell(struct row_state *st, const char *text, const struct date_where *w,
+			   struct date_cell *cell, struct diag_list *diags)
+{
+	uint64_t h = cell_cache_hash(text, w->column);
+	const struct cell_entry *e = cell_cache_find(&st->date_cells, h, text, w->column);
+	cell->len = 0;
+	if (e == NULL) {
+		size_t first = diags->len;
+		date_parse_cell_in(text, &st->ctx, w, cell, diags);
+		cell_cache_put(&st->date_cells, h, text, w->column, cell->items, 0, cell->len,
+			       diags, first);
+		return;
+	}
+	cell->items = xgrow(cell->items, &cell->cap, e->value_count + 1, sizeof(*cell->items));
+	memcpy(cell->items, cell_cache_values(&st->date_cells, e),
+	       e->value_count * sizeof(*cell->items));
+	cell->len = e->value_count;
+	cell_cache_replay(&st->date_cells, e, w->path, w->line, diags);
+}
+
 /* The first date of the start cell, when it has one. */
 static bool read_start(struct plan *p, const struct table_record *r, const char *text,
 		       struct row_state *st, struct date *out, struct diag_list *diags)
@@ -264,8 +330,7 @@ static bool read_start(struct plan *p, const struct table_record *r, const char 
 	struct date_where where = {p->source, r->line, r->column[TABLE_START]};
 	if (*text == '\0')
 		return false;
-	st->starts.len = 0;
-	date_parse_cell_in(text, &st->ctx, &where, &st->starts, diags);
+	read_date_cell(st, text, &where, &st->starts, diags);
 	if (st->starts.len == 0)
 		return false;
 	const struct date_item *it = &st->starts.items[0];
@@ -298,9 +363,14 @@ static void read_dates(struct plan *p, const struct table_record *r, struct acti
 {
 	struct date_where where = {p->source, r->line, r->column[TABLE_DATE]};
 	struct date start;
-	st->dates.len = 0;
-	date_parse_cell_in(due, &st->ctx, &where, &st->dates, diags);
+	read_date_cell(st, due, &where, &st->dates, diags);
 	bool has_start = read_start(p, r, start_text, st, &start, diags);
+	if (p->n_milestones + st->dates.len >= UINT32_MAX) {
+		diag_add(diags, DIAG_ERROR, "no-date", p->source, r->line, where.column,
+			 "the plan has 4,294,967,295 milestones before this row: its dates were "
+			 "not read");
+		st->dates.len = 0;
+	}
 	a->milestone_first = p->n_milestones;
 	a->milestone_count = st->dates.len;
 	p->milestones = xgrow(p->milestones, &p->cap_milestones,
@@ -348,7 +418,7 @@ static void new_activity(struct plan *p, struct row_state *st)
 	p->activities = xgrow(p->activities, &p->cap_activities, p->n_activities + 1,
 			      sizeof(*p->activities));
 	st->ref_at = xgrow(st->ref_at, &st->cap_ref_at, p->n_activities + 1, sizeof(*st->ref_at));
-	st->ref_at[p->n_activities++] = SIZE_MAX;
+	st->ref_at[p->n_activities++] = UINT32_MAX;
 }
 
 static void add_row(struct plan *p, const struct config *cfg, const struct office_matcher *m,
@@ -490,7 +560,7 @@ static void keep_refs(struct plan *p, struct row_state *st)
 {
 	p->refs = st->refs.len ? strbuf_steal(&st->refs) : NULL;
 	for (size_t i = 0; i < p->n_activities; i++)
-		if (st->ref_at[i] != SIZE_MAX)
+		if (st->ref_at[i] != UINT32_MAX)
 			p->activities[i].ref = p->refs + st->ref_at[i];
 	free(st->ref_at);
 }
@@ -601,13 +671,13 @@ static void assign_keys(struct plan *p)
 		}
 		i += same_ref - 1;
 	}
+	free(v);
 	p->by_key = xcalloc(n + 1, sizeof(*p->by_key));
 	point_keys(p, at, &keys);
 	if (demote_collisions(p, at, &keys))
 		point_keys(p, at, &keys);
 	strbuf_finish(&keys);
 	free(at);
-	free(v);
 }
 
 static void build(struct plan *p, const struct config *cfg, struct diag_list *diags)
@@ -627,14 +697,22 @@ static void build(struct plan *p, const struct config *cfg, struct diag_list *di
 	date_cell_init(&st.dates);
 	date_cell_init(&st.starts);
 	office_pieces_init(&st.pieces);
+	cell_cache_init(&st.offices, 0, OFFICE_CELLS_MAX);
+	cell_cache_init(&st.date_cells, sizeof(struct date_item), DATE_CELLS_MAX);
 	strbuf_init(&st.refs);
-	for (size_t i = 0; i < p->table.n_records; i++)
+	for (size_t i = 0; i < p->table.n_records; i++) {
 		add_row(p, cfg, m, &p->table.records[i], &st, diags);
+		if ((i + 1) % RECORDS_RELEASED == 0)
+			table_release_records(&p->table, i + 1); /* the rows read: none is reread */
+	}
+	table_drop_records(&p->table); /* the activities point into the text, not at records */
 	keep_refs(p, &st);
 	strbuf_finish(&st.refs);
 	date_cell_finish(&st.dates);
 	date_cell_finish(&st.starts);
 	office_pieces_finish(&st.pieces);
+	cell_cache_finish(&st.offices);
+	cell_cache_finish(&st.date_cells);
 	office_matcher_free(m);
 	check_years(p, diags);
 	check_numbers(p, diags);
@@ -672,8 +750,33 @@ static void check_mappings(const struct table *t, const struct config *cfg,
 
 /* ---- a plan of several tables ---- */
 
-static void append_activities(struct plan *p, const struct plan *sub, unsigned part)
+/* Moves the arrays of sub, the plan's first table, into p as they are: at 1M rows they
+ * are most of the plan's memory, and a copy would hold them twice. */
+static void adopt_activities(struct plan *p, struct plan *sub)
 {
+	p->activities = sub->activities, p->n_activities = sub->n_activities;
+	p->cap_activities = sub->cap_activities;
+	p->milestones = sub->milestones, p->n_milestones = sub->n_milestones;
+	p->cap_milestones = sub->cap_milestones;
+	p->office_refs = sub->office_refs, p->n_office_refs = sub->n_office_refs;
+	p->cap_office_refs = sub->cap_office_refs;
+	p->doubts = sub->doubts, p->n_doubts = sub->n_doubts;
+	sub->activities = NULL, sub->milestones = NULL, sub->office_refs = NULL;
+	sub->doubts = NULL;
+	sub->n_activities = sub->n_milestones = sub->n_office_refs = sub->n_doubts = 0;
+}
+
+static void append_activities(struct plan *p, struct plan *sub, unsigned part)
+{
+	if (p->n_activities == 0 && p->n_milestones == 0 && p->n_office_refs == 0 &&
+	    p->activities == NULL && p->milestones == NULL && p->office_refs == NULL &&
+	    p->doubts == NULL && p->n_doubts == 0) {
+		adopt_activities(p, sub); /* part 0: every activity's part is 0 already */
+		free(p->by_key);
+		p->by_key = sub->by_key; /* by its own keys, which plan_keys may keep */
+		sub->by_key = NULL;
+		return;
+	}
 	size_t m0 = p->n_milestones, o0 = p->n_office_refs;
 	for (size_t i = 0; i < sub->n_activities; i++) {
 		p->activities = xgrow(p->activities, &p->cap_activities, p->n_activities + 1,
@@ -696,10 +799,11 @@ static void append_activities(struct plan *p, const struct plan *sub, unsigned p
 		memcpy(p->office_refs + o0, sub->office_refs,
 		       sub->n_office_refs * sizeof(*p->office_refs));
 	p->n_office_refs += sub->n_office_refs;
-	p->doubts = xrealloc(p->doubts, (p->n_milestones + 1) * sizeof(*p->doubts));
-	memset(p->doubts + m0, 0, (sub->n_milestones + 1) * sizeof(*p->doubts));
-	if (sub->doubts && sub->n_milestones)
-		memcpy(p->doubts + m0, sub->doubts, sub->n_milestones * sizeof(*p->doubts));
+	p->doubts = xrealloc(p->doubts, (p->n_doubts + sub->n_doubts + 1) * sizeof(*p->doubts));
+	for (size_t i = 0; i < sub->n_doubts; i++) {
+		p->doubts[p->n_doubts] = sub->doubts[i];
+		p->doubts[p->n_doubts++].milestone += m0;
+	}
 }
 
 static void merge_years(struct plan *p, const struct plan *sub)
@@ -803,6 +907,13 @@ static void settle_labels(struct plan *p, const bool *part_shared, struct diag_l
  * activity has the same one. */
 static void plan_keys(struct plan *p, struct diag_list *diags)
 {
+	if (p->n_parts == 1 && p->by_key != NULL && p->keys == NULL) {
+		p->keys = p->parts[0].keys; /* one table: its keys are the plan's, sorted already */
+		p->parts[0].keys = NULL;
+		for (size_t i = 0; i < p->n_activities; i++)
+			p->activities[i].label_len = 0;
+		return;
+	}
 	size_t n = p->n_activities, *at = xcalloc(n + 1, sizeof(*at));
 	bool *shared = xcalloc(n + 1, sizeof(*shared));
 	bool *part_shared = xcalloc(p->n_parts + 1, sizeof(*part_shared));

@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "component.h"
 #include "config.h"
@@ -35,6 +36,7 @@ struct milestone {
 enum { PLAN_KEY_SIZE = 56 };
 /* A doubt the plan check raised about a milestone's date itself (doubt.h). */
 struct plan_doubt {
+	size_t milestone;  /* its milestone: plan->milestones[milestone] */
 	const char *code;  /* "ambiguous-date", "invalid-date", "outside-plan-year"; NULL: none */
 	char written[40];  /* the date as the plan wrote it ("1/03/2023"); "" when unknown */
 	bool has_other;    /* ambiguous-date: the other reading is known */
@@ -42,22 +44,23 @@ struct plan_doubt {
 };
 
 struct activity {
-	unsigned number;                /* the plan's "#" when a plain integer; else 0 */
 	const char *key;                /* its identity in the state (plan_activity_key) */
-	unsigned label_len;             /* key's component label and ':' ("comp2:"); 0: none */
 	const char *ref;                /* the number as printed ("1.1.1"); "" when none */
-	bool number_shared;             /* another activity has the same number */
-	unsigned line;                  /* the row's line in its table's file (or sheet row) */
-	unsigned part;                  /* its table: plan->parts[part] */
-	unsigned subcomponent;          /* "Subcomponente 3 ..." -> 3; 0 when none */
 	const char *subcomponent_title; /* "Responsabilidad"; "" when none */
 	const char *text;               /* the activity */
 	const char *goal;               /* "Meta" */
 	const char *responsible_text;   /* the responsible cell as written */
-	size_t office_first;            /* offices: plan->office_refs[first .. first+count) */
-	size_t office_count;
-	size_t milestone_first;         /* plan->milestones[first .. first+count) */
-	size_t milestone_count;
+	unsigned number;                /* the plan's "#" when a plain integer; else 0 */
+	unsigned label_len;             /* key's component label and ':' ("comp2:"); 0: none */
+	unsigned line;                  /* the row's line in its table's file (or sheet row) */
+	unsigned part;                  /* its table: plan->parts[part] */
+	unsigned subcomponent;          /* "Subcomponente 3 ..." -> 3; 0 when none */
+	bool number_shared;             /* another activity has the same number */
+	/* 32 bits each (a plan file is bounded far below 4G rows): 88 bytes an activity */
+	uint32_t office_first;          /* offices: plan->office_refs[first .. first+count) */
+	uint32_t office_count;
+	uint32_t milestone_first;       /* plan->milestones[first .. first+count) */
+	uint32_t milestone_count;
 };
 
 /* One table of the plan: a text file, or a sheet of a workbook. */
@@ -92,7 +95,8 @@ struct plan {
 	enum date_order date_order;   /* the order the file's dates vote for */
 	int year_first;               /* the plan's span (years outside get outside-plan-year) */
 	int year_last;
-	struct plan_doubt *doubts;    /* owned: one per milestone (doubt.h), or NULL */
+	struct plan_doubt *doubts;    /* owned: the doubted milestones, by index (doubt.h) */
+	size_t n_doubts;
 };
 
 void plan_init(struct plan *p);

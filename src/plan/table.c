@@ -184,24 +184,42 @@ static void repair_utf8(struct table *t, size_t *len, size_t invalid, struct war
 	*len = (size_t)(o - out);
 }
 
-/* Converts with iconv; bytes it refuses (undefined in Windows-1252) become U+FFFD. */
+/* Gives back the pages of a mapped text wholly before upto, from *done on: read already. */
+static void give_back(const struct table *t, const char *upto, size_t *done)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t end = (size_t)(upto - t->text) / page * page;
+	if (t->text_map == 0 || end <= *done)
+		return;
+	madvise(t->text + *done, end - *done, MADV_DONTNEED);
+	*done = end;
+}
+
+enum { DECODE_CHUNK = 1 << 20 };
+
+/* Converts with iconv; bytes it refuses (undefined in Windows-1252) become U+FFFD. The
+ * input goes in 1 MiB pieces, the pages of a mapped file given back as they are read, so
+ * the file and its UTF-8 are never both whole in memory. */
 static bool from_cp1252(struct table *t, size_t *len, struct warner *w)
 {
 	iconv_t cd = iconv_open("UTF-8", "WINDOWS-1252");
 	if (cd == (iconv_t)-1)
 		return false;
 	char *in = t->text, *limit = t->text + *len, *counted = in;
-	size_t inleft = *len, cap = *len + *len / 4 + 16, used = 0;
+	size_t inleft = *len, cap = *len + *len / 4 + 16, used = 0, given = 0;
 	char *out = xmalloc(cap);
 	unsigned line = 1;
 	while (inleft > 0) {
 		char *o = out + used;
 		size_t oleft = cap - used - 1;
-		size_t r = iconv(cd, &in, &inleft, &o, &oleft);
+		size_t piece = inleft < DECODE_CHUNK ? inleft : DECODE_CHUNK, rest = inleft - piece;
+		size_t r = iconv(cd, &in, &piece, &o, &oleft);
 		int e = errno;
+		inleft = rest + piece;
 		used = (size_t)(o - out);
+		give_back(t, in, &given);
 		if (r != (size_t)-1)
-			break;
+			continue; /* the piece is converted (a byte is a character: none is cut) */
 		if (e == E2BIG || cap - used < 4) {
 			out = xgrow(out, &cap, cap + 1, 1);
 			continue;
@@ -890,6 +908,25 @@ static bool is_repeated_header(const struct table_record *rec, const struct mapp
 	return names >= 2 && same >= 1;
 }
 
+/* The records live in a mapping of their own, so that a reader done with the first rows can
+ * give their pages back while it reads the rest (table_release_records). */
+static size_t records_bytes(size_t cap)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	return (cap * sizeof(struct table_record) + page - 1) / page * page;
+}
+
+static void push_record(struct table *t, const struct table_record *rec)
+{
+	if (t->n_records == t->cap_records) {
+		size_t cap = t->cap_records ? t->cap_records * 2 : 1024;
+		t->records = xmap_grow(t->records, t->records ? records_bytes(t->cap_records) : 0,
+				       records_bytes(cap));
+		t->cap_records = cap;
+	}
+	t->records[t->n_records++] = *rec;
+}
+
 static void read_records(struct table *t, const struct header *h, size_t len,
 			 const struct mappings *m, const char *path, struct diag_list *diags)
 {
@@ -901,8 +938,7 @@ static void read_records(struct table *t, const struct header *h, size_t len,
 		read_record(&sc, h, &rec, path, diags);
 		if (is_blank(&rec) || is_repeated_header(&rec, m, &memo))
 			continue;
-		t->records = xgrow(t->records, &t->cap_records, t->n_records + 1, sizeof(rec));
-		t->records[t->n_records++] = rec;
+		push_record(t, &rec);
 	}
 	if (sc.quote_line > 0)
 		diag_add(diags, DIAG_ERROR, "unterminated-quote", path, sc.quote_line, 0,
@@ -921,8 +957,24 @@ void table_finish(struct table *t)
 	if (t == NULL)
 		return;
 	release_text(t);
-	free(t->records);
+	table_drop_records(t);
 	table_init(t);
+}
+
+void table_drop_records(struct table *t)
+{
+	if (t->records != NULL)
+		munmap(t->records, records_bytes(t->cap_records));
+	t->records = NULL;
+	t->n_records = t->cap_records = 0;
+}
+
+void table_release_records(struct table *t, size_t n)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t bytes = n * sizeof(*t->records) / page * page;
+	if (t->records != NULL && bytes > 0)
+		madvise(t->records, bytes, MADV_DONTNEED);
 }
 
 /* Rejects empty, whitespace-only (a BOM aside) and binary input. */

@@ -437,8 +437,7 @@ void workbook_diag_paths(struct diag_list *diags, size_t first, const char *path
 	for (size_t i = first; where && i < diags->len; i++) {
 		struct diag *d = &diags->items[i];
 		if (d->line > 0 && strcmp(d->path, path) == 0) {
-			free(d->path);
-			d->path = xstrdup(where);
+			diag_set_path(d, where);
 		}
 	}
 }

@@ -81,7 +81,7 @@ static void build_summary(struct strbuf *out, const struct activity *a, size_t k
 		strbuf_printf(out, "Plazo: (fila %u) ", a->line);
 	spanish_excerpt(out, flat.data, SUMMARY_TEXT_MAX);
 	if (a->milestone_count > 1)
-		strbuf_printf(out, " (%zu/%zu)", k, a->milestone_count);
+		strbuf_printf(out, " (%zu/%zu)", k, (size_t)a->milestone_count);
 	strbuf_finish(&flat);
 }
 
@@ -117,7 +117,7 @@ static void build_description(struct strbuf *out, const struct plan *p, const st
 	strbuf_puts(out, "\nVence: ");
 	spanish_date(out, m->due);
 	if (a->milestone_count > 1)
-		strbuf_printf(out, "\nEntrega %zu de %zu", k, a->milestone_count);
+		strbuf_printf(out, "\nEntrega %zu de %zu", k, (size_t)a->milestone_count);
 	if (a->subcomponent) {
 		strbuf_printf(out, "\nSubcomponente %u", a->subcomponent);
 		if (a->subcomponent_title && *a->subcomponent_title)
