@@ -456,27 +456,45 @@ static void welcome_items(const struct lookup *l, const struct agenda *a, struct
 	qsort(d->items, d->n, sizeof(*d->items), compare_items);
 }
 
+/* A digest of group g for office at the pass's instant: the office's local day and its
+ * links; the caller fills the items and ends it with digest_finish. */
+static int digest_begin(const struct pass *ps, const struct group *g, size_t office,
+			struct digest *d, struct pz_error *err)
+{
+	const struct lookup *l = ps->l;
+	int minutes;
+	*d = (struct digest){.g = g, .office = office, .today_at = ps->at};
+	strbuf_init(&d->identity);
+	d->page_url = l->page_urls[office];
+	d->feed_url = l->feed_urls[office];
+	return calendar_utc_to_local(l->cfg->offices[office].timezone, ps->at, &d->today,
+				     &minutes, err);
+}
+
+/* d settles every row of g; its identity (the Message-ID's) is "OFFICE:KIND:ID:ID...". */
+static void take_all_rows(struct digest *d, const struct group *g, const char *office,
+			  const char *kind)
+{
+	d->rows = xcalloc(g->n, sizeof(*d->rows));
+	strbuf_printf(&d->identity, "%s:%s", office, kind);
+	for (size_t i = 0; i < g->n; i++) {
+		d->rows[d->n_rows++] = i;
+		strbuf_printf(&d->identity, ":%lld", g->rows[i].id);
+	}
+}
+
 /* The welcome digest of an office new to plazo; it settles the group's welcome rows. */
 static int welcome_pass(const struct pass *ps, const struct group *g, size_t office,
 			struct pz_error *err)
 {
 	const struct lookup *l = ps->l;
-	time_t at = ps->at;
 	const struct config_office *o = &l->cfg->offices[office];
-	struct digest d = {.g = g, .office = office, .today_at = at};
-	strbuf_init(&d.identity);
-	int minutes, rc = calendar_utc_to_local(o->timezone, at, &d.today, &minutes, err);
-	d.page_url = l->page_urls[office];
-	d.feed_url = l->feed_urls[office];
+	struct digest d;
+	int rc = digest_begin(ps, g, office, &d, err);
 	size_t cap = rc == 0 ? l->welcome[office].len + 1 : 0;
 	if (rc == 0) {
 		welcome_items(l, &l->welcome[office], &d);
-		d.rows = xcalloc(g->n, sizeof(*d.rows));
-		strbuf_printf(&d.identity, "%s:welcome", o->id);
-		for (size_t i = 0; i < g->n; i++) {
-			d.rows[d.n_rows++] = i;
-			strbuf_printf(&d.identity, ":%lld", g->rows[i].id);
-		}
+		take_all_rows(&d, g, o->id, "welcome");
 		rc = send_digest(ps, g->rows, &d, o->name, err);
 	}
 	digest_finish(&d, cap);
@@ -487,14 +505,9 @@ static int welcome_pass(const struct pass *ps, const struct group *g, size_t off
 static int reminders_pass(const struct pass *ps, const struct group *g, size_t office,
 			  struct pz_error *err)
 {
-	const struct lookup *l = ps->l;
-	time_t at = ps->at;
-	const struct config_office *o = &l->cfg->offices[office];
-	struct digest d = {.g = g, .office = office, .today_at = at};
-	strbuf_init(&d.identity);
-	int minutes, rc = calendar_utc_to_local(o->timezone, at, &d.today, &minutes, err);
-	d.page_url = l->page_urls[office];
-	d.feed_url = l->feed_urls[office];
+	const struct config_office *o = &ps->l->cfg->offices[office];
+	struct digest d;
+	int rc = digest_begin(ps, g, office, &d, err);
 	if (rc == 0)
 		rc = digest_build(ps, g->rows, g->n, &d, err);
 	if (rc == 0 && d.n > 0)
@@ -522,12 +535,7 @@ static int escalation_pass(const struct pass *ps, const struct group *g, size_t 
 		return -1;
 	d.items = e.items;
 	d.n = e.n;
-	d.rows = xcalloc(g->n, sizeof(*d.rows));
-	strbuf_printf(&d.identity, "%s:escalation", o->id);
-	for (size_t i = 0; i < g->n; i++) {
-		d.rows[d.n_rows++] = i;
-		strbuf_printf(&d.identity, ":%lld", g->rows[i].id);
-	}
+	take_all_rows(&d, g, o->id, "escalation");
 	char *title = xasprintf("Seguimiento de vencidas — %s", o->name);
 	bool unread = ps->rep->unread != NULL && ps->rep->unread->errors > 0;
 	d.unread = ps->rep->unread;
