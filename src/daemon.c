@@ -422,8 +422,8 @@ static unsigned render_locked(struct daemon *d, size_t slot, enum http_part part
 	return 503;
 }
 
-static unsigned render(void *user, struct http_site *site, size_t slot, enum http_part part,
-		       struct strbuf *out, struct http_version *v)
+static unsigned render_part(void *user, struct http_site *site, size_t slot, enum http_part part,
+			    struct strbuf *out, struct http_version *v)
 {
 	struct daemon *d = user;
 	unsigned status = 503; /* a snapshot replaced meanwhile: the client comes back */
@@ -715,7 +715,7 @@ static void release_hold(struct daemon *d, time_t now)
 
 /* The plan takes the keys its state kept (replan.h); what the load changes is logged, an
  * orphaned mark as a warning (it stays in the state), and the plan is recorded. */
-static int replan(struct daemon *d, struct world *w)
+static int join_state(struct daemon *d, struct world *w)
 {
 	struct pz_error err = {0};
 	struct diag_list diags;
@@ -767,7 +767,7 @@ static void reload(struct daemon *d)
 	/* the new queue starts where the last pass ended: the next pass takes from it what
 	 * came due meanwhile, no scan needed */
 	struct world *w = world_load(d->opt->config_path, d->last_pass);
-	if (w != NULL && replan(d, w) < 0) {
+	if (w != NULL && join_state(d, w) < 0) {
 		world_free(w);
 		w = NULL;
 	}
@@ -954,7 +954,7 @@ static int start_http(struct daemon *d)
 		.origins = h->origins,
 		.on_form = on_form,
 		.form_user = d,
-		.render = render,
+		.render = render_part,
 		.cache = h->cache,
 	};
 	struct pz_error err = {0};
@@ -978,7 +978,7 @@ static int start(struct daemon *d)
 		return -1;
 	}
 	if ((d->w = world_load(d->opt->config_path, now_of(d))) == NULL || open_state(d) < 0 ||
-	    replan(d, d->w) < 0 || start_http(d) < 0 || publish_locked(d, now_of(d)) < 0)
+	    join_state(d, d->w) < 0 || start_http(d) < 0 || publish_locked(d, now_of(d)) < 0)
 		return -1;
 	save_unread(d);
 	if (start_watchdog(d) < 0)

@@ -250,8 +250,8 @@ static bool xml_start(struct xml_run *run)
 }
 
 /* Inflates the open part chunk by chunk into the parser, counting against the bound. */
-static int feed(struct book_zip *z, zip_file_t *f, struct xml_run *run, const char *name,
-		struct pz_error *err)
+static int inflate_into(struct book_zip *z, zip_file_t *f, struct xml_run *run, const char *name,
+			struct pz_error *err)
 {
 	char chunk[CHUNK];
 	for (;;) {
@@ -283,7 +283,7 @@ int book_zip_parse(struct book_zip *z, const char *name, const char *what, const
 		return PZ_FAIL(err, PZ_EDATA, name, "workbook part %s cannot be read (%s)", name,
 			       zip_strerror(z->zip));
 	struct xml_run run = {h, NULL, NULL};
-	int rc = xml_start(&run) ? feed(z, f, &run, name, err)
+	int rc = xml_start(&run) ? inflate_into(z, f, &run, name, err)
 				 : PZ_FAIL(err, PZ_EDATA, name, "cannot create an XML parser");
 	if (rc == 0 && h->failed && h->failed(h->user))
 		rc = -1; /* a bound hit at the last element: err says which */

@@ -326,7 +326,7 @@ static void notes(const struct report *r, struct strbuf *out, const char *pre, c
 #define NAME_MAX_COLS 44
 
 /* Display columns of UTF-8 text: its code points. */
-static size_t columns(const char *s)
+static size_t display_width(const char *s)
 {
 	return text_utf8_chars(s, strlen(s));
 }
@@ -334,7 +334,7 @@ static size_t columns(const char *s)
 /* Cuts s in place to at most max columns, ending it with "…" when cut. */
 static void cut_columns(char **s, size_t max)
 {
-	if (columns(*s) <= max)
+	if (display_width(*s) <= max)
 		return;
 	size_t n = 0, i = 0;
 	for (; (*s)[i]; i++) {
@@ -355,7 +355,7 @@ static void pad(struct strbuf *out, size_t n)
 static void text_row(struct strbuf *out, char *const cell[N_COLS], const size_t width[N_COLS])
 {
 	for (size_t c = 0; c < N_COLS; c++) {
-		size_t w = columns(cell[c]);
+		size_t w = display_width(cell[c]);
 		if (c > 0)
 			pad(out, 2 + width[c] - w);
 		strbuf_puts(out, cell[c]);
@@ -371,13 +371,13 @@ static void text_table(struct strbuf *out, const char *first, struct row *rows, 
 	size_t width[N_COLS];
 	for (size_t c = 0; c < N_COLS; c++) {
 		head.cell[c] = xstrdup(c == 0 ? first : headers[c]);
-		width[c] = columns(head.cell[c]);
+		width[c] = display_width(head.cell[c]);
 	}
 	for (size_t i = 0; i < n; i++) {
 		cut_columns(&rows[i].cell[0], NAME_MAX_COLS);
 		for (size_t c = 0; c < N_COLS; c++)
-			if (columns(rows[i].cell[c]) > width[c])
-				width[c] = columns(rows[i].cell[c]);
+			if (display_width(rows[i].cell[c]) > width[c])
+				width[c] = display_width(rows[i].cell[c]);
 	}
 	text_row(out, head.cell, width);
 	for (size_t i = 0; i < n; i++)
