@@ -123,6 +123,8 @@ static const char *const migrations[] = {
 	/* 9: the ledger's column `done` is when a reminder was settled (sent, failed, obsolete,
 	 * delivered or superseded), not a delivery mark (done.h): named for what it means */
 	"ALTER TABLE reminder RENAME COLUMN done TO settled;",
+	/* 10: a form reads its office's audit head alone (store_audit_head), not the trail */
+	"CREATE INDEX audit_office ON audit (office, kind, id);",
 };
 
 static const char *const state_names[] = {"pending",  "sent",	  "failed",
@@ -344,7 +346,7 @@ static int open_schema(struct store *s, struct pz_error *err)
  * closing any descriptor of the file drops them all, and the next program that closes the
  * database then deletes the WAL the open connections still write to. So while a database is
  * open here nothing but SQLite may open the file: the guard and the 0600 creation run for
- * the first connection only (the daemon opens two, and reopens them on SIGUSR1). */
+ * the first connection only (the daemon opens four, and reopens them on SIGUSR1). */
 static struct open_db {
 	char *path;
 	int n;
