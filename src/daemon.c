@@ -58,6 +58,7 @@ struct world {
 	uint64_t generation;      /* names the world in the validators (world_generation) */
 	uint64_t *footprint;      /* [0 .. n_offices]: each slot's part of the plan (footprint.h),
 				   * folded into its state; set once the keys are final (replan) */
+	unsigned pins;            /* renderings using it outside the lock (render_pin) */
 };
 
 struct daemon {
@@ -76,7 +77,7 @@ struct daemon {
 	uint64_t watchdog_usec; /* 0: no watchdog */
 	bool stopping;
 	/* The page forms and the rendering, both in the HTTP threads: */
-	pthread_mutex_t lock;   /* guards w (its swap), site, tokens, states, forms */
+	pthread_mutex_t lock;   /* guards w (its swap and pins), site, tokens, states, forms */
 	struct http_site *site; /* the published snapshot (the server owns it) */
 	struct site_tokens *tokens; /* of the snapshot: [n_offices] is the all-offices feed */
 	uint64_t *states;       /* each slot's state (site_states) as the snapshot holds it */
@@ -84,7 +85,13 @@ struct daemon {
 					* serve: not rendered again until it moves */
 	struct form_office *forms; /* the page and form tokens of the snapshot */
 	size_t n_forms;
-	struct store *form_store; /* the HTTP threads' connection (used under lock) */
+	struct store *form_store; /* the forms' connection (used under lock) */
+	/* Renderings run outside lock, on the world they pinned, each kind on its own
+	 * connection under its own lock, so a form never waits for a rendering: */
+	pthread_mutex_t feed_lock;  /* guards feed_store (feeds write their event stamps) */
+	struct store *feed_store;
+	pthread_mutex_t page_lock;  /* guards page_store (pages read the office's marks) */
+	struct store *page_store;
 	int event_fd;           /* a form changed the state: gauges, status, backup */
 	char origin[160];       /* of [plazo] base_url: where forms may come from */
 	int lock_fd;            /* the sender's lock on the state directory */
@@ -344,6 +351,22 @@ static int refresh(struct daemon *d, struct store *st, time_t now)
 	return 0;
 }
 
+/* After a form: reads the state of office o alone (its marks and audit head; its tokens do
+ * not change) and moves its versions when it moved. Called with d->lock held. */
+static void refresh_office(struct daemon *d, struct store *st, size_t o, time_t now)
+{
+	uint64_t state;
+	struct pz_error err = {0};
+	if (site_state_of(st, &d->w->cfg, o, &d->tokens[o], &state, &err) < 0) {
+		log_error("read the marks of office %s: %s", d->w->cfg.offices[o].id, err.msg);
+		refresh(d, st, now); /* the whole state then, as a poke reads it */
+		return;
+	}
+	d->states[o] = hash_pair(state, d->w->footprint[o]);
+	unsigned all = HTTP_BIT(HTTP_FEED) | HTTP_BIT(HTTP_PAGE) | HTTP_BIT(HTTP_MOVED);
+	http_site_set(d->site, o, all, d->states[o], now);
+}
+
 /* When the next local day starts after now. */
 static void set_next_midnight(struct daemon *d, time_t now)
 {
@@ -387,29 +410,81 @@ static int publish(struct daemon *d, time_t now)
 	return 0;
 }
 
-/* The renderer (http.h), in an HTTP thread: one part of one office, at the instant its
- * version was stamped, so that the same version always gives the same bytes. */
-static unsigned render_locked(struct daemon *d, size_t slot, enum http_part part, time_t at,
+/* What a rendering holds while it runs outside d->lock: the world (pinned), the version it
+ * renders and the slot's tokens, as the snapshot had them. */
+struct render_pin {
+	struct world *w;
+	size_t slot;
+	struct http_version v;
+	struct site_tokens tokens;
+	bool refused; /* the all-offices feed at a version found too large */
+};
+
+/* Pins the world and reads part's version of slot, when site is still the published one. */
+static bool render_pin(struct daemon *d, struct http_site *site, size_t slot,
+		       enum http_part part, struct render_pin *p)
+{
+	pthread_mutex_lock(&d->lock);
+	bool ok = site == d->site && slot <= d->w->cfg.n_offices;
+	if (ok) {
+		p->w = d->w;
+		p->w->pins++;
+		p->slot = slot;
+		http_site_version(site, slot, part, &p->v);
+		p->tokens = d->tokens[slot];
+		p->refused = slot == p->w->cfg.n_offices &&
+			     memcmp(&p->v, &d->too_large, sizeof(p->v)) == 0;
+	}
+	pthread_mutex_unlock(&d->lock);
+	return ok;
+}
+
+/* Lets the world go (freed by its last pinner once replaced); true when the version is
+ * still the one rendered, so what was rendered and the version agree. */
+static bool render_unpin(struct daemon *d, struct http_site *site, enum http_part part,
+			 const struct render_pin *p, unsigned status)
+{
+	pthread_mutex_lock(&d->lock);
+	struct http_version now;
+	bool same = site == d->site && p->w == d->w;
+	if (same) {
+		http_site_version(site, p->slot, part, &now);
+		same = memcmp(&now, &p->v, sizeof(now)) == 0;
+	}
+	if (same && status == 404 && p->slot == p->w->cfg.n_offices)
+		d->too_large = p->v;
+	bool gone = --p->w->pins == 0 && p->w != d->w;
+	pthread_mutex_unlock(&d->lock);
+	if (gone)
+		world_free(p->w);
+	return same;
+}
+
+/* Renders a feed or page of the pinned world on conn (under its lock), from the marks of
+ * its office (of every office for the all-offices feed). */
+static unsigned part_on_store(const struct render_pin *p, enum http_part part, struct store *conn,
 			      struct strbuf *out)
 {
-	const struct world *w = d->w;
+	const struct world *w = p->w;
 	size_t n = w->cfg.n_offices;
-	if (part == HTTP_MOVED) {
-		page_office_render_moved(&w->cfg, slot, d->tokens[slot].feed, out);
-		return 0;
-	}
 	struct done_set done;
 	struct pz_error err = {0};
 	time_t modified;
-	if (done_load(&done, d->form_store, &err) < 0) {
+	if (done_load_office(&done, conn, p->slot < n ? w->cfg.offices[p->slot].id : NULL, &err) <
+	    0) {
 		log_error("render: %s", err.msg);
 		return 503;
 	}
-	struct render_ctx ctx = {.plan = &w->plan, .cfg = &w->cfg, .index = w->index,
-				 .done = &done, .st = d->form_store, .now = at};
-	int rc = part == HTTP_FEED ? feed_render_office(&ctx, slot == n ? ICS_ALL_OFFICES : slot,
-							out, &modified, &err)
-				   : page_office_render(&ctx, slot, &d->tokens[slot], out, &err);
+	struct render_ctx ctx = {.plan = &w->plan,
+				 .cfg = &w->cfg,
+				 .index = w->index,
+				 .done = &done,
+				 .st = conn,
+				 .now = p->v.modified};
+	int rc = part == HTTP_FEED
+			 ? feed_render_office(&ctx, p->slot == n ? ICS_ALL_OFFICES : p->slot, out,
+					      &modified, &err)
+			 : page_office_render(&ctx, p->slot, &p->tokens, out, &err);
 	done_finish(&done);
 	if (rc == 0)
 		return 0;
@@ -418,26 +493,47 @@ static unsigned render_locked(struct daemon *d, size_t slot, enum http_part part
 		return 404;
 	}
 	log_error("render %s of office %s: %s", part == HTTP_FEED ? "feed" : "page",
-		  slot < n ? w->cfg.offices[slot].id : SITE_ALL, err.msg);
+		  p->slot < n ? w->cfg.offices[p->slot].id : SITE_ALL, err.msg);
 	return 503;
 }
 
+/* One part of one office at the instant its version was stamped, so that the same version
+ * always gives the same bytes. */
+static unsigned pinned_part(struct daemon *d, const struct render_pin *p, enum http_part part,
+			    struct strbuf *out)
+{
+	if (p->refused)
+		return 404;
+	if (part == HTTP_MOVED) {
+		page_office_render_moved(&p->w->cfg, p->slot, p->tokens.feed, out);
+		return 0;
+	}
+	pthread_mutex_t *lock = part == HTTP_FEED ? &d->feed_lock : &d->page_lock;
+	pthread_mutex_lock(lock);
+	unsigned status =
+		part_on_store(p, part, part == HTTP_FEED ? d->feed_store : d->page_store, out);
+	pthread_mutex_unlock(lock);
+	return status;
+}
+
+/* The renderer (http.h), in an HTTP thread, outside d->lock: a version that moved while
+ * rendering (a form, a refresh) is rendered again at its new version, a few times at most. */
 static unsigned render_part(void *user, struct http_site *site, size_t slot, enum http_part part,
 			    struct strbuf *out, struct http_version *v)
 {
 	struct daemon *d = user;
-	unsigned status = 503; /* a snapshot replaced meanwhile: the client comes back */
-	pthread_mutex_lock(&d->lock);
-	if (site == d->site && slot <= d->w->cfg.n_offices) {
-		http_site_version(site, slot, part, v);
-		bool all = slot == d->w->cfg.n_offices;
-		bool refused = all && memcmp(v, &d->too_large, sizeof(*v)) == 0;
-		status = refused ? 404 : render_locked(d, slot, part, v->modified, out);
-		if (status == 404 && all)
-			d->too_large = *v;
+	for (int tries = 0; tries < 3; tries++) {
+		struct render_pin p;
+		if (!render_pin(d, site, slot, part, &p))
+			break;
+		unsigned status = pinned_part(d, &p, part, out);
+		if (render_unpin(d, site, part, &p, status)) {
+			*v = p.v;
+			return status;
+		}
+		strbuf_reset(out);
 	}
-	pthread_mutex_unlock(&d->lock);
-	return status;
+	return 503; /* a snapshot replaced meanwhile: the client comes back */
 }
 
 /* A signal waiting in the signalfd stops a long send pass between digests. */
@@ -465,6 +561,9 @@ static long long changes(struct daemon *d)
 	pthread_mutex_lock(&d->lock); /* the form store belongs to the HTTP thread */
 	long long n = store_changes(d->store) + store_changes(d->form_store);
 	pthread_mutex_unlock(&d->lock);
+	pthread_mutex_lock(&d->feed_lock);
+	n += store_changes(d->feed_store);
+	pthread_mutex_unlock(&d->feed_lock);
 	return n;
 }
 
@@ -670,6 +769,15 @@ static int start_watchdog(struct daemon *d)
 	return 0;
 }
 
+/* The office whose page token is token (after form_handle accepted it); n_forms: none. */
+static size_t form_office_of(const struct daemon *d, const char *token)
+{
+	size_t i = 0;
+	while (i < d->n_forms && strcmp(d->forms[i].token, token) != 0)
+		i++;
+	return i < d->n_forms ? d->forms[i].office : d->n_forms;
+}
+
 /* The HTTP thread's form handler: acts under the lock (the world cannot be swapped
  * meanwhile), then moves the versions of the office it changed, so the redirect shows the
  * change; the daemon's thread then updates the gauges and the backup. */
@@ -682,7 +790,11 @@ static void on_form(void *user, const char *token, const char *action,
 			     now_of(d)};
 	if (form_handle(&c, token, action, form, reply)) {
 		log_info("form %s office_token=%.4s… item=%s", action, token, form->item);
-		refresh(d, d->form_store, c.now);
+		size_t o = form_office_of(d, token);
+		if (o < d->n_forms) /* its office alone: a mark costs what its office holds */
+			refresh_office(d, d->form_store, o, c.now);
+		else
+			refresh(d, d->form_store, c.now);
 		uint64_t one = 1;
 		if (write(d->event_fd, &one, sizeof(one)) < 0)
 			log_warn("eventfd: %s", strerror(errno));
@@ -782,9 +894,11 @@ static void reload(struct daemon *d)
 			d->w = old;
 			publish(d, now);
 		}
-		pthread_mutex_unlock(&d->lock);
 		welcome = ok && w->cfg.policy.welcome && offices_added(&old->cfg, &w->cfg);
-		world_free(ok ? old : w);
+		bool pinned = ok && old->pins > 0; /* its last rendering frees it */
+		pthread_mutex_unlock(&d->lock);
+		if (!pinned)
+			world_free(ok ? old : w);
 		if (ok) {
 			log_notice("reloaded plan=%s activities=%zu rows_not_read=%zu",
 				   w->cfg.plan_file, w->plan.n_activities, w->unread.rows);
@@ -802,11 +916,14 @@ static void reload(struct daemon *d)
  * when that fails. */
 static void reopen_store(struct daemon *d)
 {
-	struct store *main = NULL, *forms = NULL;
+	struct store *main = NULL, *forms = NULL, *feeds = NULL, *pages = NULL;
 	struct pz_error err = {0};
-	if (store_open(&main, d->db_path, &err) < 0 || store_open(&forms, d->db_path, &err) < 0) {
+	if (store_open(&main, d->db_path, &err) < 0 || store_open(&forms, d->db_path, &err) < 0 ||
+	    store_open(&feeds, d->db_path, &err) < 0 || store_open(&pages, d->db_path, &err) < 0) {
 		log_error("reopen the state: %s; keeping the open database", err.msg);
 		store_close(main);
+		store_close(forms);
+		store_close(feeds);
 		return;
 	}
 	pthread_mutex_lock(&d->lock);
@@ -815,8 +932,18 @@ static void reopen_store(struct daemon *d)
 	d->form_store = forms;
 	d->backed_changes = -1; /* new connections count from 0: back up what they read */
 	pthread_mutex_unlock(&d->lock);
+	pthread_mutex_lock(&d->feed_lock);
+	struct store *old_feeds = d->feed_store;
+	d->feed_store = feeds;
+	pthread_mutex_unlock(&d->feed_lock);
+	pthread_mutex_lock(&d->page_lock);
+	struct store *old_pages = d->page_store;
+	d->page_store = pages;
+	pthread_mutex_unlock(&d->page_lock);
 	store_close(old_main);
 	store_close(old_forms);
+	store_close(old_feeds);
+	store_close(old_pages);
 }
 
 /* SIGUSR1: a command changed the state (token rotate, retry, restore): re-read it, republish
@@ -920,6 +1047,10 @@ static int open_state(struct daemon *d)
 	if (rc == 0)
 		rc = store_open(&d->form_store, d->db_path, &err);
 	if (rc == 0)
+		rc = store_open(&d->feed_store, d->db_path, &err);
+	if (rc == 0)
+		rc = store_open(&d->page_store, d->db_path, &err);
+	if (rc == 0)
 		rc = poke_pidfile_create(dir, &d->pid_fd, &err);
 	if (rc < 0)
 		log_error("%s", err.msg);
@@ -996,6 +1127,8 @@ int daemon_run(const struct daemon_options *opt)
 	struct daemon d = {.opt = opt, .epoll_fd = -1, .signal_fd = -1, .timer_fd = -1,
 			   .watchdog_fd = -1, .event_fd = -1, .lock_fd = -1, .pid_fd = -1};
 	pthread_mutex_init(&d.lock, NULL);
+	pthread_mutex_init(&d.feed_lock, NULL);
+	pthread_mutex_init(&d.page_lock, NULL);
 	int status = 1;
 	if (start(&d) == 0) {
 		pass(&d, now_of(&d)); /* what came due while plazo was not running */
@@ -1009,6 +1142,8 @@ int daemon_run(const struct daemon_options *opt)
 		backup_maybe(&d, true);
 	if (d.state_dir)
 		poke_pidfile_remove(d.state_dir, d.pid_fd);
+	store_close(d.page_store);
+	store_close(d.feed_store);
 	store_close(d.form_store);
 	store_close(d.store);
 	world_free(d.w);
@@ -1017,6 +1152,8 @@ int daemon_run(const struct daemon_options *opt)
 	free(d.states);
 	free(d.db_path);
 	free(d.state_dir);
+	pthread_mutex_destroy(&d.page_lock);
+	pthread_mutex_destroy(&d.feed_lock);
 	pthread_mutex_destroy(&d.lock);
 	int fds[] = {d.epoll_fd, d.signal_fd, d.timer_fd, d.watchdog_fd, d.event_fd, d.lock_fd};
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)

@@ -7,6 +7,8 @@
 
 #include <sqlite3.h>
 
+#include "done.h"
+#include "site.h"
 #include "store.h"
 #include "test.h"
 
@@ -438,6 +440,56 @@ static void marked_twice(struct test_state *ts)
 	free(path);
 }
 
+/* Each office's state (site_states, [2] the all-offices feed's) and the same read office by
+ * office (site_state_of) agree, the second from the office's own rows alone. */
+static bool states_agree(struct store *st, const struct config *cfg,
+			 const struct site_tokens *tok, uint64_t whole[static 3])
+{
+	struct done_set done;
+	struct pz_error err = {0};
+	if (done_load(&done, st, &err) < 0)
+		return false;
+	bool ok = site_states(st, cfg, tok, &done, whole, &err) == 0;
+	done_finish(&done);
+	for (size_t o = 0; ok && o < 3; o++) {
+		uint64_t one = 0;
+		ok = site_state_of(st, cfg, o, &tok[o], &one, &err) == 0 && one == whole[o];
+	}
+	return ok;
+}
+
+/* A mark, a second mark and an undo in office sg move its state, read by itself as whole,
+ * and never the other office's or the all-offices feed's. */
+static void office_state(struct test_state *ts)
+{
+	char *path = test_temp_db("store");
+	struct store *st;
+	struct pz_error err = {0};
+	CHECK(ts, store_open(&st, path, &err) == 0);
+	struct config_office offices[2] = {{.id = "sg"}, {.id = "dp"}};
+	struct config cfg = {.offices = offices, .n_offices = 2};
+	struct site_tokens tok[3] = {{"a", "b", "c"}, {"d", "e", "f"}, {"g", "", "h"}};
+	struct store_delivery other = mark_of("Dora", 500);
+	snprintf(other.office, sizeof(other.office), "dp");
+	bool first = false, found = false;
+	uint64_t before[3], now[3];
+	CHECK(ts, store_mark_delivered(st, &other, &first, &err) == 0);
+	CHECK(ts, states_agree(st, &cfg, tok, before));
+	struct store_delivery a = mark_of("Ana", 1000), b = mark_of("Beto", 5000);
+	struct store_delivery u = mark_of("Carla", 0);
+	for (int step = 0; step < 3; step++) {
+		CHECK(ts, (step == 0   ? store_mark_delivered(st, &a, &first, &err)
+			   : step == 1 ? store_mark_delivered(st, &b, &first, &err)
+				       : store_undo_delivered(st, &u, 6000, &found, &err)) == 0);
+		CHECK(ts, states_agree(st, &cfg, tok, now));
+		CHECK(ts, now[0] != before[0] && now[1] == before[1] && now[2] == before[2]);
+		memcpy(before, now, sizeof(now));
+	}
+	store_close(st);
+	free(path);
+}
+
 TEST_MAIN(TEST(ledger), TEST(transactions), TEST(unusable), TEST(supersede), TEST(sender_lock),
 	  TEST(instance), TEST(first_attempt), TEST(recipients), TEST(hold), TEST(retry_collapse),
-	  TEST(unknown_state), TEST(second_connection), TEST(marked_twice))
+	  TEST(unknown_state), TEST(second_connection), TEST(marked_twice),
+	  TEST(office_state))

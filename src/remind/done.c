@@ -34,7 +34,8 @@ void done_adopt(struct done_set *set, struct store_delivery *items, size_t n)
 		qsort(items, n, sizeof(*items), compare);
 }
 
-int done_load(struct done_set *set, struct store *st, struct pz_error *err)
+int done_load_office(struct done_set *set, struct store *st, const char *office,
+		     struct pz_error *err)
 {
 	struct store_delivery *items;
 	size_t n;
@@ -42,16 +43,25 @@ int done_load(struct done_set *set, struct store *st, struct pz_error *err)
 	set->n = 0;
 	set->later = NULL;
 	set->n_later = 0;
-	if (store_deliveries(st, &items, &n, err) < 0)
+	int rc = office ? store_office_deliveries(st, office, &items, &n, err)
+			: store_deliveries(st, &items, &n, err);
+	if (rc < 0)
 		return -1;
 	done_adopt(set, items, n);
-	if (store_deliveries_later(st, &set->later, &set->n_later, err) < 0) {
+	rc = office ? store_office_deliveries_later(st, office, &set->later, &set->n_later, err)
+		    : store_deliveries_later(st, &set->later, &set->n_later, err);
+	if (rc < 0) {
 		done_finish(set);
 		return -1;
 	}
 	if (set->n_later > 1)
 		qsort(set->later, set->n_later, sizeof(*set->later), compare_later);
 	return 0;
+}
+
+int done_load(struct done_set *set, struct store *st, struct pz_error *err)
+{
+	return done_load_office(set, st, NULL, err);
 }
 
 void done_finish(struct done_set *set)

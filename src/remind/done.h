@@ -21,6 +21,9 @@ struct done_set {
 
 /* Reads every mark (and every later mark) from st. Returns 0, or -1 with err filled. */
 int done_load(struct done_set *set, struct store *st, struct pz_error *err);
+/* The same for one office's marks alone (office NULL: every office's). */
+int done_load_office(struct done_set *set, struct store *st, const char *office,
+		     struct pz_error *err);
 /* Takes an array the caller built (ownership passes to the set); for tests. */
 void done_adopt(struct done_set *set, struct store_delivery *items, size_t n);
 void done_finish(struct done_set *set);

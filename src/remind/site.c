@@ -201,3 +201,27 @@ int site_states(struct store *st, const struct config *cfg, const struct site_to
 	hash_index_finish(&ids);
 	return rc;
 }
+
+int site_state_of(struct store *st, const struct config *cfg, size_t office,
+		  const struct site_tokens *tokens, uint64_t *state, struct pz_error *err)
+{
+	*state = hash_bytes(HASH_FNV_BASIS, tokens, sizeof(*tokens));
+	if (office == cfg->n_offices)
+		return 0; /* the all-offices feed's state is its token's (site_states) */
+	const char *id = cfg->offices[office].id;
+	struct done_set done;
+	if (done_load_office(&done, st, id, err) < 0)
+		return -1;
+	for (size_t i = 0; i < done.n; i++)
+		*state = mark_hash(*state, &done.items[i]);
+	for (size_t i = 0; i < done.n_later; i++)
+		*state = mark_hash(*state, &done.later[i]);
+	done_finish(&done);
+	long long head;
+	bool found;
+	if (store_audit_head(st, id, &head, &found, err) < 0)
+		return -1;
+	if (found)
+		*state = hash_pair(*state, (uint64_t)head);
+	return 0;
+}

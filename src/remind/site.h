@@ -53,5 +53,9 @@ int site_tokens_load(struct store *st, const struct config *cfg, time_t now,
  * mark or undo changes its office's and no other. */
 int site_states(struct store *st, const struct config *cfg, const struct site_tokens *tokens,
 		const struct done_set *done, uint64_t *state, struct pz_error *err);
+/* The state of one office (cfg->n_offices: the all-offices feed), as site_states gives it,
+ * read from its own marks and audit rows alone. */
+int site_state_of(struct store *st, const struct config *cfg, size_t office,
+		  const struct site_tokens *tokens, uint64_t *state, struct pz_error *err);
 
 #endif

@@ -123,6 +123,8 @@ static const char *const migrations[] = {
 	/* 9: the ledger's column `done` is when a reminder was settled (sent, failed, obsolete,
 	 * delivered or superseded), not a delivery mark (done.h): named for what it means */
 	"ALTER TABLE reminder RENAME COLUMN done TO settled;",
+	/* 10: a form reads its office's audit head alone (store_audit_head), not the trail */
+	"CREATE INDEX audit_office ON audit (office, kind, id);",
 };
 
 static const char *const state_names[] = {"pending",  "sent",	  "failed",
@@ -344,7 +346,7 @@ static int open_schema(struct store *s, struct pz_error *err)
  * closing any descriptor of the file drops them all, and the next program that closes the
  * database then deletes the WAL the open connections still write to. So while a database is
  * open here nothing but SQLite may open the file: the guard and the 0600 creation run for
- * the first connection only (the daemon opens two, and reopens them on SIGUSR1). */
+ * the first connection only (the daemon opens four, and reopens them on SIGUSR1). */
 static struct open_db {
 	char *path;
 	int n;
@@ -800,6 +802,21 @@ int store_audit_heads(struct store *s, store_head_fn each, void *user, struct pz
 	return rc == SQLITE_DONE ? 0 : db_fail(s, err, "read the audit trail of");
 }
 
+int store_audit_head(struct store *s, const char *office, long long *id, bool *found,
+		     struct pz_error *err)
+{
+	sqlite3_stmt *st;
+	if (prepare(s, "SELECT max(id) FROM audit WHERE office = ?1 "
+		    "AND kind IN ('marked', 'marked-again', 'undone')", &st, err) < 0)
+		return -1;
+	sqlite3_bind_text(st, 1, office, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	*found = rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL;
+	*id = *found ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : db_fail(s, err, "read the audit trail of");
+}
+
 static int set_token(struct store *s, const char *sql, const char *office, const char *token,
 		     time_t at, struct pz_error *err)
 {
@@ -1039,13 +1056,16 @@ static int read_mark(struct store *s, sqlite3_stmt *st, void *row, struct pz_err
 	return 1;
 }
 
-/* Reads every row of a mark query (office, activity, milestone, due, at, by_name, evidence). */
-static int read_marks(struct store *s, const char *sql, struct store_delivery **out, size_t *n,
-		      struct pz_error *err)
+/* Reads every row of a mark query (office, activity, milestone, due, at, by_name, evidence),
+ * its ?1 bound to office when not NULL. */
+static int read_marks(struct store *s, const char *sql, const char *office,
+		      struct store_delivery **out, size_t *n, struct pz_error *err)
 {
 	sqlite3_stmt *st;
 	struct rows r = {NULL, 0};
 	int rc = prepare(s, sql, &st, err);
+	if (rc == 0 && office != NULL)
+		sqlite3_bind_text(st, 1, office, -1, SQLITE_STATIC);
 	if (rc == 0)
 		rc = collect_rows(s, st, sizeof(**out), read_mark, &r, "read deliveries from", err);
 	*out = r.items;
@@ -1053,19 +1073,34 @@ static int read_marks(struct store *s, const char *sql, struct store_delivery **
 	return rc;
 }
 
+#define MARK_COLUMNS "SELECT office, activity, milestone, due, at, by_name, evidence "
+
 int store_deliveries(struct store *s, struct store_delivery **out, size_t *n,
 		     struct pz_error *err)
 {
-	return read_marks(s, "SELECT office, activity, milestone, due, at, by_name, evidence "
-			     "FROM delivery ORDER BY office, activity, milestone", out, n, err);
+	return read_marks(s, MARK_COLUMNS "FROM delivery ORDER BY office, activity, milestone",
+			  NULL, out, n, err);
 }
 
 int store_deliveries_later(struct store *s, struct store_delivery **out, size_t *n,
 			   struct pz_error *err)
 {
-	return read_marks(s, "SELECT office, activity, milestone, due, at, by_name, evidence "
-			     "FROM delivery_later ORDER BY office, activity, milestone, at, id",
-			  out, n, err);
+	return read_marks(s, MARK_COLUMNS "FROM delivery_later ORDER BY office, activity, "
+				"milestone, at, id", NULL, out, n, err);
+}
+
+int store_office_deliveries(struct store *s, const char *office, struct store_delivery **out,
+			    size_t *n, struct pz_error *err)
+{
+	return read_marks(s, MARK_COLUMNS "FROM delivery WHERE office = ?1 "
+				"ORDER BY office, activity, milestone", office, out, n, err);
+}
+
+int store_office_deliveries_later(struct store *s, const char *office,
+				  struct store_delivery **out, size_t *n, struct pz_error *err)
+{
+	return read_marks(s, MARK_COLUMNS "FROM delivery_later WHERE office = ?1 "
+				"ORDER BY office, activity, milestone, at, id", office, out, n, err);
 }
 
 int store_audit(struct store *s, time_t at, const char *office, const char *kind,

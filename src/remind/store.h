@@ -214,6 +214,9 @@ int store_all_tokens(struct store *s, enum store_token_kind kind, store_token_fn
  * with every one): each(user, office, id). */
 typedef void (*store_head_fn)(void *user, const char *office, long long id);
 int store_audit_heads(struct store *s, store_head_fn each, void *user, struct pz_error *err);
+/* The latest mark, re-mark or undo row of office's audit trail (*found false: none). */
+int store_audit_head(struct store *s, const char *office, long long *id, bool *found,
+		     struct pz_error *err);
 /* A small named value (form tokens, ...): *found is false when key has none. */
 int store_meta(struct store *s, const char *key, char *value, size_t size, bool *found,
 	       struct pz_error *err);
@@ -256,6 +259,11 @@ int store_deliveries(struct store *s, struct store_delivery **out, size_t *n,
 /* The later marks (see store_mark_delivered), by milestone and then oldest first. */
 int store_deliveries_later(struct store *s, struct store_delivery **out, size_t *n,
 			   struct pz_error *err);
+/* The same two of one office alone. */
+int store_office_deliveries(struct store *s, const char *office, struct store_delivery **out,
+			    size_t *n, struct pz_error *err);
+int store_office_deliveries_later(struct store *s, const char *office,
+				  struct store_delivery **out, size_t *n, struct pz_error *err);
 
 /* The audit trail: append-only (the database refuses updates and deletes). */
 struct store_audit_row {

@@ -25,6 +25,9 @@ daemon sends it no welcome; the offices never written to get theirs.
 Schema 9 (the ledger's column `done` renamed `settled`): the reminder table has a column
 `settled` and none named `done`, and every v3 row's value is kept under the new name (the
 ledger rows above are read as `settled AS done` against the golden's `done`).
+
+Schema 10 (a form reads its office's audit head alone): an index on audit (office, kind, id),
+which the query for one office's head uses.
 """
 import email
 import email.policy
@@ -121,8 +124,20 @@ def check_opened(db_path, g):
         check("migrated: later marks table (schema 6), empty", version >= 6 and later == 0,
               (version, later))
         check_settled(db, g, version)
+        check_audit_index(db, version)
     finally:
         db.close()
+
+
+def check_audit_index(db, version):
+    """Schema 10: one office's audit head is read through the index, not the whole trail."""
+    cols = [r[2] for r in db.execute("PRAGMA index_info(audit_office)")]
+    check("schema 10: index audit_office on (office, kind, id)",
+          version >= 10 and cols == ["office", "kind", "id"], (version, cols))
+    plan = " ".join(r[3] for r in db.execute(
+        "EXPLAIN QUERY PLAN SELECT max(id) FROM audit WHERE office = 'sg' "
+        "AND kind IN ('marked', 'marked-again', 'undone')"))
+    check("schema 10: the office's audit head uses the index", "audit_office" in plan, plan)
 
 
 def check_settled(db, g, version):
