@@ -6,6 +6,7 @@
 #include "calendar.h"
 
 #include <stdint.h>
+#include <string.h>
 
 #include "test.h"
 
@@ -448,6 +449,28 @@ static void tz_madrid(struct test_state *ts)
 	check_to_utc(ts, "America/New_York", ymd(2024, 11, 3), 1, 30, utc(2024, 11, 3, 5, 30));
 }
 
+/* calendar_holiday_name (rule by rule, for speed) names every day of 1900-2199 exactly as
+ * the year's sorted list does, shared days included. */
+static void name_agrees_with_list(struct test_state *ts)
+{
+	size_t wrong = 0, named = 0;
+	for (int y = 1900; y < 2200; y++) {
+		struct holiday h[CALENDAR_MAX_HOLIDAYS];
+		size_t n = calendar_holidays(y, h), k = 0;
+		long first = date_to_days((struct date){y, 1, 1});
+		long last = date_to_days((struct date){y, 12, 31});
+		for (long x = first; x <= last; x++) {
+			struct date d = date_from_days(x);
+			const char *want = k < n && date_compare(h[k].date, d) == 0 ? h[k++].name : NULL;
+			const char *got = calendar_holiday_name(d);
+			named += got != NULL;
+			wrong += !(got == want || (got && want && strcmp(got, want) == 0));
+		}
+	}
+	CHECK_INT_EQ(ts, wrong, 0);
+	CHECK(ts, named > 300 * 17);
+}
+
 TEST_MAIN(TEST(official_lists), TEST(names_of_2023), TEST(merged_day_2025), TEST(easter),
 	  TEST(working_predicate), TEST(working_arithmetic), TEST(exceptions), TEST(no_weekdays),
-	  TEST(against_naive), TEST(tz_names), TEST(tz_bogota), TEST(tz_madrid))
+	  TEST(against_naive), TEST(tz_names), TEST(tz_bogota), TEST(tz_madrid), TEST(name_agrees_with_list))

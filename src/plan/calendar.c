@@ -123,15 +123,21 @@ size_t calendar_holidays(int year, struct holiday out[static CALENDAR_MAX_HOLIDA
 	return n;
 }
 
+/* The name calendar_holidays would give d, without building and sorting the year's list
+ * (the reminder queue asks this for every day it tests): of the rules falling on d, the one
+ * moved from the earliest day, the first listed on a tie. */
 const char *calendar_holiday_name(struct date d)
 {
-	struct holiday h[CALENDAR_MAX_HOLIDAYS];
-	size_t n = calendar_holidays(d.year, h);
-	for (size_t i = 0; i < n; i++) {
-		if (date_compare(h[i].date, d) == 0)
-			return h[i].name;
+	long target = date_to_days(d), easter = easter_days(d.year), best = 0;
+	const char *name = NULL;
+	for (size_t i = 0; i < N_RULES; i++) {
+		long base, day = rule_day(&rules[i], d.year, easter, &base);
+		if (day == target && (name == NULL || base < best)) {
+			name = rules[i].name;
+			best = base;
+		}
 	}
-	return NULL;
+	return name;
 }
 
 void workdays_init(struct workdays *w)
