@@ -484,6 +484,17 @@ int store_set_cursor(struct store *s, time_t at, struct pz_error *err)
 	return run(s, st, err);
 }
 
+/* ?1-?6 of an enqueue: the ledger key (office, activity, milestone, due, stage) and the slot. */
+static void bind_ledger_key(sqlite3_stmt *st, const struct store_reminder *r)
+{
+	sqlite3_bind_text(st, 1, r->office, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, r->activity, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, r->milestone);
+	sqlite3_bind_text(st, 4, r->due, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, r->stage, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, r->slot);
+}
+
 int store_enqueue(struct store *s, const struct store_reminder *r, bool *added,
 		  struct pz_error *err)
 {
@@ -493,12 +504,7 @@ int store_enqueue(struct store *s, const struct store_reminder *r, bool *added,
 			 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 			 &st, err) < 0)
 		return -1;
-	sqlite3_bind_text(st, 1, r->office, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, r->activity, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 3, r->milestone);
-	sqlite3_bind_text(st, 4, r->due, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, r->stage, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 6, r->slot);
+	bind_ledger_key(st, r);
 	sqlite3_bind_text(st, 7, store_state_name(r->state), -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 8, r->late);
 	sqlite3_bind_int64(st, 9, r->next_attempt);
@@ -513,18 +519,14 @@ int store_enqueue_settled_if_sent(struct store *s, const struct store_reminder *
 				  struct pz_error *err)
 {
 	sqlite3_stmt *st;
-	if (prepare(s, "INSERT OR IGNORE INTO reminder (office, activity, milestone, due, stage,"
-		       " slot, state, next_attempt, settled)"
-		       " SELECT ?1, ?2, ?3, ?4, ?5, ?6, 'superseded', ?6, ?6 WHERE EXISTS"
-		       " (SELECT 1 FROM reminder WHERE office = ?1 AND state = 'sent')",
-		    &st, err) < 0)
+	if (prepare_kept(s,
+			 "INSERT OR IGNORE INTO reminder (office, activity, milestone, due, stage,"
+			 " slot, state, next_attempt, settled)"
+			 " SELECT ?1, ?2, ?3, ?4, ?5, ?6, 'superseded', ?6, ?6 WHERE EXISTS"
+			 " (SELECT 1 FROM reminder WHERE office = ?1 AND state = 'sent')",
+			 &st, err) < 0)
 		return -1;
-	sqlite3_bind_text(st, 1, r->office, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, r->activity, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 3, r->milestone);
-	sqlite3_bind_text(st, 4, r->due, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, r->stage, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 6, r->slot);
+	bind_ledger_key(st, r);
 	if (run(s, st, err) < 0)
 		return -1;
 	*added = sqlite3_changes(s->db) > 0;

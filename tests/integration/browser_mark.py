@@ -25,7 +25,6 @@ import harness  # noqa: E402
 
 import mailtext  # the text part unwrapped (format=flowed)
 
-CHROMIUM = "/usr/bin/chromium"
 START = "2023-03-01T07:59:20"  # 40 s of daemon time before the 08:00 reminders
 START_EPOCH = 1677675560       # START in America/Bogota (-05:00), as a Unix time
 SLOT_EPOCH = 1677675600        # 2023-03-01T08:00-05:00
@@ -349,13 +348,8 @@ def scenario(plazo, config, daemon, tokens, browser, tmp, out):
 
 
 def main():
-    if not os.access(CHROMIUM, os.X_OK):
-        print("SKIP: %s is not installed" % CHROMIUM)
-        return 77
-    try:
-        import cdp
-    except ImportError as e:
-        print("SKIP: %s (install python3-websocket)" % e)
+    cdp = harness.browser()
+    if cdp is None:
         return 77
     plazo = os.environ["PLAZO"]
     seed = os.path.abspath(os.path.join(os.environ["PLAZO_TESTDATA"],

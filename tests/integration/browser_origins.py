@@ -20,7 +20,6 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
 OFFICE = "control-interno"
 t = harness.Checks()
 
@@ -74,15 +73,10 @@ def scenario(plazo, config, port, token, browser, bm):
 
 
 def main():
-    if not os.access(CHROMIUM, os.X_OK):
-        print("SKIP: %s is not installed" % CHROMIUM)
+    cdp = harness.browser()
+    if cdp is None:
         return 77
-    try:
-        import cdp
-        import browser_mark as bm
-    except ImportError as e:
-        print("SKIP: %s (install python3-websocket)" % e)
-        return 77
+    import browser_mark as bm
     plazo = os.environ["PLAZO"]
     seed = os.path.abspath(os.path.join(os.environ["PLAZO_TESTDATA"],
                                         "estrategia-rendicion-cuentas-2023.tsv"))

@@ -47,6 +47,23 @@ def summary():
     return 1 if CHECKS.failures else 0
 
 
+CHROMIUM = "/usr/bin/chromium"
+
+
+def browser():
+    """The cdp module (tests/integration/cdp.py) when Chromium and python3-websocket are
+    there; else None, with the SKIP line printed (the test then exits 77)."""
+    if not os.access(CHROMIUM, os.X_OK):
+        print("SKIP: %s is not installed" % CHROMIUM)
+        return None
+    try:
+        import cdp
+    except ImportError as e:
+        print("SKIP: %s (install python3-websocket)" % e)
+        return None
+    return cdp
+
+
 def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))

@@ -18,7 +18,6 @@ import urllib.parse
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
 OFFICE = "control-interno"
 WIDTH = 375
 failures = 0
@@ -80,13 +79,8 @@ def scenario(d, token, browser, out):
 
 
 def main():
-    if not os.access(CHROMIUM, os.X_OK):
-        print("SKIP: %s is not installed" % CHROMIUM)
-        return 77
-    try:
-        import cdp
-    except ImportError as e:
-        print("SKIP: %s (install python3-websocket)" % e)
+    cdp = harness.browser()
+    if cdp is None:
         return 77
     plazo = os.environ["PLAZO"]
     seed = os.path.abspath(os.path.join(os.environ["PLAZO_TESTDATA"],
