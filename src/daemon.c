@@ -835,9 +835,7 @@ static int join_state(struct daemon *d, struct world *w)
 	diag_list_init(&diags);
 	int rc = replan_keep_keys(&w->plan, d->store, true, &diags, &err);
 	if (rc == 0)
-		rc = replan_compare(&w->plan, &w->cfg, d->store, &diags, &orphans, &err);
-	if (rc == 0)
-		rc = replan_record(&w->plan, &w->cfg, d->store, &err);
+		rc = replan_join(&w->plan, &w->cfg, d->store, &diags, &orphans, &err);
 	for (size_t i = 0; i < diags.len; i++) {
 		const struct diag *x = &diags.items[i];
 		if (strcmp(x->code, "mark-orphaned") == 0)
