@@ -43,7 +43,8 @@
 #define RETRY_MAX 300.0
 /* The backup (backup.h) follows the changes, at most once per BACKUP_EVERY seconds of real
  * time: after a pass, a form or a poke, when the last one is that old; else the timer comes
- * back for it. Also at start when there is none, and at stop. */
+ * back for it. Also at start (after the first pass: what it wrote is in it, so an idle
+ * daemon has no backup left to write a minute later), and at stop. */
 #define BACKUP_EVERY 60.0
 /* Rows not read that a load logs one by one; the rest are counted. */
 #define LOG_ROWS 50
@@ -1003,17 +1004,23 @@ static int setup_fds(struct daemon *d)
 	return 0;
 }
 
+/* The loop re-arms the timer after every wake but the watchdog's alone (a ping changes no
+ * due moment: an idle daemon only pings). */
 static void loop(struct daemon *d)
 {
+	bool rearm = true;
 	while (!d->stopping) {
-		arm(d, now_of(d));
+		if (rearm)
+			arm(d, now_of(d));
 		struct epoll_event ev[4];
 		int n = epoll_wait(d->epoll_fd, ev, 4, -1);
 		if (n < 0 && errno != EINTR) {
 			log_error("epoll_wait: %s", strerror(errno));
 			break;
 		}
+		rearm = n <= 0;
 		for (int i = 0; i < n; i++) {
+			rearm |= ev[i].data.fd != d->watchdog_fd;
 			if (ev[i].data.fd == d->signal_fd) {
 				on_signal(d);
 			} else if (ev[i].data.fd == d->event_fd) {
@@ -1116,8 +1123,7 @@ static int start(struct daemon *d)
 	notify_status(d);
 	log_notice("ready offices=%zu milestones=%zu", d->w->cfg.n_offices,
 		   d->w->plan.n_milestones);
-	backup_maybe(d, false);
-	return 0;
+	return 0; /* the backup at start comes after the first pass, with what it wrote */
 }
 
 int daemon_run(const struct daemon_options *opt)
@@ -1129,7 +1135,8 @@ int daemon_run(const struct daemon_options *opt)
 	pthread_mutex_init(&d.page_lock, NULL);
 	int status = 1;
 	if (start(&d) == 0) {
-		pass(&d, now_of(&d)); /* what came due while plazo was not running */
+		pass(&d, now_of(&d)); /* what came due while plazo was not running; then the
+				       * backup at start (none is written yet) */
 		loop(&d);
 		status = 0;
 	}
