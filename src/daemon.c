@@ -196,9 +196,9 @@ static uint64_t world_generation(const char *config_path)
 }
 
 /* Loads config and plan as `plazo check` would (join_state adds the reminder queue and the
- * footprints once the keys are final). A row that cannot be read is logged and kept out of what it could not give
- * (unread.h); NULL (logged) when the file cannot be read or an error leaves nothing to serve
- * (no header, a broken config). */
+ * footprints once the keys are final). A row that cannot be read is logged and kept out of
+ * what it could not give (unread.h); NULL (logged) when the file cannot be read or an error
+ * leaves nothing to serve (no header, a broken config). */
 static struct world *world_load(const char *config_path)
 {
 	struct world *w = xcalloc(1, sizeof(*w));
