@@ -43,7 +43,8 @@
 #define RETRY_MAX 300.0
 /* The backup (backup.h) follows the changes, at most once per BACKUP_EVERY seconds of real
  * time: after a pass, a form or a poke, when the last one is that old; else the timer comes
- * back for it. Also at start when there is none, and at stop. */
+ * back for it. Also at start (after the first pass: what it wrote is in it, so an idle
+ * daemon has no backup left to write a minute later), and at stop. */
 #define BACKUP_EVERY 60.0
 /* Rows not read that a load logs one by one; the rest are counted. */
 #define LOG_ROWS 50
@@ -194,11 +195,11 @@ static uint64_t world_generation(const char *config_path)
 	return h;
 }
 
-/* Loads config and plan as `plazo check` would, with the reminder queue of every stage after
- * `after`. A row that cannot be read is logged and kept out of what it could not give
- * (unread.h); NULL (logged) when the file cannot be read or an error leaves nothing to serve
- * (no header, a broken config). */
-static struct world *world_load(const char *config_path, time_t after)
+/* Loads config and plan as `plazo check` would (join_state adds the reminder queue and the
+ * footprints once the keys are final). A row that cannot be read is logged and kept out of
+ * what it could not give (unread.h); NULL (logged) when the file cannot be read or an error
+ * leaves nothing to serve (no header, a broken config). */
+static struct world *world_load(const char *config_path)
 {
 	struct world *w = xcalloc(1, sizeof(*w));
 	struct diag_list diags;
@@ -222,8 +223,6 @@ static struct world *world_load(const char *config_path, time_t after)
 			     blocking);
 	if (rc == 0)
 		log_unread(&diags, &w->unread);
-	if (rc == 0 && (w->queue = remind_queue_new(&w->plan, &w->cfg, after, &err)) == NULL)
-		rc = -1;
 	if (rc == 0) {
 		w->index = render_index_new(&w->plan, w->cfg.n_offices);
 		w->generation = world_generation(config_path);
@@ -825,19 +824,46 @@ static void release_hold(struct daemon *d, time_t now)
 		log_notice("held queue released by the reload; its reminders go at once");
 }
 
+/* What a world works out from its plan alone once the keys are final: the reminder queue of
+ * every stage after `after` and each slot's footprint. Only reads the plan, as replan_join
+ * does, so the two run side by side. */
+struct prepare {
+	struct world *w;
+	time_t after;
+	int rc;
+	struct pz_error err;
+};
+
+static void *prepare_world(void *arg)
+{
+	struct prepare *p = arg;
+	struct world *w = p->w;
+	w->queue = remind_queue_new(&w->plan, &w->cfg, p->after, &p->err);
+	p->rc = w->queue != NULL ? 0 : -1;
+	w->footprint = xrealloc(w->footprint, (w->cfg.n_offices + 1) * sizeof(uint64_t));
+	footprint_offices(&w->plan, w->cfg.n_offices, w->footprint);
+	return NULL;
+}
+
 /* The plan takes the keys its state kept (replan.h); what the load changes is logged, an
- * orphaned mark as a warning (it stays in the state), and the plan is recorded. */
-static int join_state(struct daemon *d, struct world *w)
+ * orphaned mark as a warning (it stays in the state), and the plan is recorded, while a
+ * second thread (or this one, when none can be started) prepares the world. */
+static int join_state(struct daemon *d, struct world *w, time_t after)
 {
 	struct pz_error err = {0};
 	struct diag_list diags;
 	size_t orphans = 0;
 	diag_list_init(&diags);
 	int rc = replan_keep_keys(&w->plan, d->store, true, &diags, &err);
+	struct prepare prep = {w, after, 0, {0}};
+	pthread_t helper;
+	bool threaded = rc == 0 && pthread_create(&helper, NULL, prepare_world, &prep) == 0;
 	if (rc == 0)
-		rc = replan_compare(&w->plan, &w->cfg, d->store, &diags, &orphans, &err);
-	if (rc == 0)
-		rc = replan_record(&w->plan, &w->cfg, d->store, &err);
+		rc = replan_join(&w->plan, &w->cfg, d->store, &diags, &orphans, &err);
+	if (threaded)
+		pthread_join(helper, NULL);
+	else if (rc == 0)
+		prepare_world(&prep);
 	for (size_t i = 0; i < diags.len; i++) {
 		const struct diag *x = &diags.items[i];
 		if (strcmp(x->code, "mark-orphaned") == 0)
@@ -846,15 +872,13 @@ static int join_state(struct daemon *d, struct world *w)
 			log_info("%s: note[%s]: %s", where(x), x->code, x->message);
 	}
 	diag_list_finish(&diags);
-	if (rc == 0) { /* the keys are final: what each office is shown of the plan */
-		w->footprint = xrealloc(w->footprint, (w->cfg.n_offices + 1) * sizeof(uint64_t));
-		footprint_offices(&w->plan, w->cfg.n_offices, w->footprint);
-	}
 	if (rc < 0)
 		log_error("compare the plan with the state: %s", err.msg);
+	else if (prep.rc < 0)
+		log_error("load %s: %s", d->opt->config_path, prep.err.msg);
 	else if (orphans > 0)
 		log_warn("marks orphaned=%zu (kept; 'plazo status' lists them)", orphans);
-	return rc;
+	return rc < 0 ? rc : prep.rc;
 }
 
 /* Whether cfg names an office that before did not (its welcome digest is due). */
@@ -878,8 +902,8 @@ static void reload(struct daemon *d)
 	log_notice("reloading %s", d->opt->config_path);
 	/* the new queue starts where the last pass ended: the next pass takes from it what
 	 * came due meanwhile, no scan needed */
-	struct world *w = world_load(d->opt->config_path, d->last_pass);
-	if (w != NULL && join_state(d, w) < 0) {
+	struct world *w = world_load(d->opt->config_path);
+	if (w != NULL && join_state(d, w, d->last_pass) < 0) {
 		world_free(w);
 		w = NULL;
 	}
@@ -1005,17 +1029,23 @@ static int setup_fds(struct daemon *d)
 	return 0;
 }
 
+/* The loop re-arms the timer after every wake but the watchdog's alone (a ping changes no
+ * due moment: an idle daemon only pings). */
 static void loop(struct daemon *d)
 {
+	bool rearm = true;
 	while (!d->stopping) {
-		arm(d, now_of(d));
+		if (rearm)
+			arm(d, now_of(d));
 		struct epoll_event ev[4];
 		int n = epoll_wait(d->epoll_fd, ev, 4, -1);
 		if (n < 0 && errno != EINTR) {
 			log_error("epoll_wait: %s", strerror(errno));
 			break;
 		}
+		rearm = n <= 0;
 		for (int i = 0; i < n; i++) {
+			rearm |= ev[i].data.fd != d->watchdog_fd;
 			if (ev[i].data.fd == d->signal_fd) {
 				on_signal(d);
 			} else if (ev[i].data.fd == d->event_fd) {
@@ -1108,8 +1138,10 @@ static int start(struct daemon *d)
 		log_error("set up signals and timer: %s", strerror(errno));
 		return -1;
 	}
-	if ((d->w = world_load(d->opt->config_path, now_of(d))) == NULL || open_state(d) < 0 ||
-	    join_state(d, d->w) < 0 || start_http(d) < 0 || publish_locked(d, now_of(d)) < 0)
+	time_t after = now_of(d); /* the queue holds what comes after the load started */
+	if ((d->w = world_load(d->opt->config_path)) == NULL || open_state(d) < 0 ||
+	    join_state(d, d->w, after) < 0 || start_http(d) < 0 ||
+	    publish_locked(d, now_of(d)) < 0)
 		return -1;
 	save_unread(d);
 	if (start_watchdog(d) < 0)
@@ -1118,8 +1150,7 @@ static int start(struct daemon *d)
 	notify_status(d);
 	log_notice("ready offices=%zu milestones=%zu", d->w->cfg.n_offices,
 		   d->w->plan.n_milestones);
-	backup_maybe(d, false);
-	return 0;
+	return 0; /* the backup at start comes after the first pass, with what it wrote */
 }
 
 int daemon_run(const struct daemon_options *opt)
@@ -1131,7 +1162,8 @@ int daemon_run(const struct daemon_options *opt)
 	pthread_mutex_init(&d.page_lock, NULL);
 	int status = 1;
 	if (start(&d) == 0) {
-		pass(&d, now_of(&d)); /* what came due while plazo was not running */
+		pass(&d, now_of(&d)); /* what came due while plazo was not running; then the
+				       * backup at start (none is written yet) */
 		loop(&d);
 		status = 0;
 	}

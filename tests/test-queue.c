@@ -4,7 +4,8 @@
  * weeks, from a fixed seed), windows ending exactly on a slot or a second before it, offices
  * in four zones (two with DST), Colombian holidays, a Saturday-working office with its own
  * closed day, and two policies (the shipped one, and one of any day at 23:30 with other
- * leads). */
+ * leads). Both share day caches among offices of one calendar: what they hand out over the
+ * whole range equals what remind_stages works out for each pair alone. */
 #include "remind.h"
 
 #include <stdint.h>
@@ -264,13 +265,60 @@ static void check_long_window(struct test_state *ts, const struct fixture *f)
 	remind_queue_free(q);
 }
 
+/* Every stage of every pair in (lo, hi], as remind_stages works it out alone (no day cache). */
+static void stages_alone(struct test_state *ts, const struct fixture *f, time_t lo, time_t hi,
+			 struct list *out)
+{
+	for (size_t a = 0; a < f->plan.n_activities; a++) {
+		const struct activity *act = &f->plan.activities[a];
+		for (size_t k = 0; k < act->office_count; k++) {
+			for (size_t i = 0; i < act->milestone_count; i++) {
+				struct reminder r[REMIND_MAX_STAGES];
+				struct pz_error err = {0};
+				int c = remind_stages(
+					&f->plan, &f->cfg, a, act->milestone_first + i,
+					f->plan.office_refs[act->office_first + k], r, &err);
+				CHECK(ts, c >= 0);
+				for (int j = 0; j < c; j++)
+					if (r[j].at > lo && r[j].at <= hi)
+						collect(&r[j], out);
+			}
+		}
+	}
+}
+
+/* The queue and the scan share one day cache among the offices of a calendar (zone and
+ * working days): office 2 (New York, Saturdays, a closed day) shares its zone with office 6
+ * and not its working days; each still gets its own days. */
+static void check_shared_calendars(struct test_state *ts, const struct fixture *f)
+{
+	time_t lo = utc_day("2022-11-01"), hi = utc_day("2024-03-01");
+	struct pz_error err = {0};
+	struct list alone = {0}, queue = {0}, scan = {0};
+	stages_alone(ts, f, lo, hi, &alone);
+	struct remind_queue *q = remind_queue_new(&f->plan, &f->cfg, lo, &err);
+	CHECK(ts, q != NULL);
+	if (q == NULL)
+		return;
+	queue.n = remind_queue_take(q, hi, &queue.v, &queue.cap);
+	CHECK_INT_EQ(ts, remind_due(&f->plan, &f->cfg, lo, hi, collect, &scan, &err), 0);
+	CHECK(ts, alone.n > 900);
+	CHECK(ts, same_lists(&queue, &alone));
+	CHECK(ts, same_lists(&scan, &alone));
+	free(alone.v);
+	free(queue.v);
+	free(scan.v);
+	remind_queue_free(q);
+}
+
 static void test_shipped_policy(struct test_state *ts)
 {
 	struct fixture f;
 	load(ts, &f);
-	CHECK(ts, f.plan.n_activities == 65 && f.cfg.n_offices >= 4);
+	CHECK(ts, f.plan.n_activities == 65 && f.cfg.n_offices > 6);
 	check_walks(ts, &f);
 	check_long_window(ts, &f);
+	check_shared_calendars(ts, &f);
 	unload(&f);
 }
 
@@ -290,6 +338,7 @@ static void test_other_policy(struct test_state *ts)
 	pol->overdue_max = 6;
 	check_walks(ts, &f);
 	check_long_window(ts, &f);
+	check_shared_calendars(ts, &f);
 	unload(&f);
 }
 

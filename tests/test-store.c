@@ -1,6 +1,7 @@
 /* test-store.c - the ledger: idempotent enqueue, the state machine, the cursor, and a
  * database that survives reopening (schema migrated once); the database's random id, the
- * first attempt and its Message-ID, recipients, the hold, retry and collapse. */
+ * first attempt and its Message-ID, recipients, the hold, retry and collapse; the plan
+ * recorded (plan_seen), written many rows to a statement. */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -489,7 +490,61 @@ static void office_state(struct test_state *ts)
 	free(path);
 }
 
+/* The rows plan_seen_rows hands out: activity "a<i / 3>", milestones 1..3, 70 in all (two
+ * of store_set_plan_seen's statements of 32 rows and a shorter last one). */
+struct seen_gen {
+	int next;
+	int n;
+};
+
+static bool seen_rows(void *user, struct store_seen *r)
+{
+	struct seen_gen *g = user;
+	if (g->next == g->n)
+		return false;
+	int i = g->next++;
+	memset(r, 0, sizeof(*r));
+	snprintf(r->activity, sizeof(r->activity), "a%02d", i / 3);
+	r->milestone = i % 3 + 1;
+	snprintf(r->due, sizeof(r->due), "2024-%02u-%02u", (unsigned)(i % 12 + 1),
+		 (unsigned)(i % 28 + 1));
+	snprintf(r->ref, sizeof(r->ref), "%d.%d", i / 3, i % 3);
+	r->line = (unsigned)i + 2;
+	r->text_hash = 0x9e3779b97f4a7c15ULL * (unsigned long long)(i + 1);
+	return true;
+}
+
+/* A plan recorded in batches reads back row for row, and replacing it drops the old rows. */
+static void plan_seen(struct test_state *ts)
+{
+	char *path = test_temp_db("store");
+	struct store *st;
+	struct pz_error err = {0};
+	CHECK(ts, store_open(&st, path, &err) == 0);
+	for (int n = 70; n >= 0; n -= 35) {
+		struct seen_gen g = {0, n}, want = {0, n};
+		CHECK(ts, store_set_plan_seen(st, seen_rows, &g, "plan.tsv", "0123", &err) == 0);
+		struct store_seen *rows = NULL, w;
+		size_t got = 0;
+		CHECK(ts, store_plan_seen(st, &rows, &got, &err) == 0);
+		CHECK_INT_EQ(ts, got, (size_t)n);
+		for (size_t i = 0; i < got && seen_rows(&want, &w); i++)
+			CHECK(ts, strcmp(rows[i].activity, w.activity) == 0 &&
+					  rows[i].milestone == w.milestone &&
+					  strcmp(rows[i].due, w.due) == 0 &&
+					  strcmp(rows[i].ref, w.ref) == 0 && rows[i].line == w.line &&
+					  rows[i].text_hash == w.text_hash);
+		free(rows);
+	}
+	char hash[8];
+	bool found = false;
+	CHECK(ts, store_meta(st, "plan-seen-hash", hash, sizeof(hash), &found, &err) == 0);
+	CHECK(ts, found && strcmp(hash, "0123") == 0);
+	store_close(st);
+	free(path);
+}
+
 TEST_MAIN(TEST(ledger), TEST(transactions), TEST(unusable), TEST(supersede), TEST(sender_lock),
 	  TEST(instance), TEST(first_attempt), TEST(recipients), TEST(hold), TEST(retry_collapse),
 	  TEST(unknown_state), TEST(second_connection), TEST(marked_twice),
-	  TEST(office_state))
+	  TEST(office_state), TEST(plan_seen))

@@ -135,6 +135,19 @@ static void hash(struct test_state *ts)
 	CHECK(ts, hash_siphash24(key, msg, 1) == 0x74f839c593dc67fdULL);
 	CHECK(ts, hash_siphash24(key, msg, 8) == 0x93f5f5799a932462ULL);
 	CHECK(ts, hash_siphash24(key, msg, 15) == 0xa129ca6149be45e5ULL);
+	/* hash_words: every byte and the length count, across the 8-byte steps and the tail */
+	const char *text = "0123456789abcdefghij";
+	uint64_t whole = hash_words(HASH_FNV_BASIS, text, 20);
+	for (size_t len = 0; len < 20; len++)
+		CHECK(ts, hash_words(HASH_FNV_BASIS, text, len) != whole);
+	for (size_t i = 0; i < 20; i++) {
+		char other[21];
+		memcpy(other, text, 21);
+		other[i] ^= 1;
+		CHECK(ts, hash_words(HASH_FNV_BASIS, other, 20) != whole);
+	}
+	CHECK(ts, hash_words(HASH_FNV_BASIS, "\0", 1) != hash_words(HASH_FNV_BASIS, "", 0));
+	CHECK(ts, hash_words(1, text, 20) != whole);
 }
 
 static void index_ops(struct test_state *ts)

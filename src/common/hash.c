@@ -1,6 +1,7 @@
 #include "hash.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "xalloc.h"
 
@@ -19,6 +20,20 @@ uint64_t hash_str(uint64_t h, const char *s)
 	for (; *s; s++)
 		h = (h ^ (unsigned char)*s) * FNV_PRIME;
 	return h;
+}
+
+uint64_t hash_words(uint64_t h, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	size_t n = len;
+	uint64_t w;
+	for (; n >= 8; p += 8, n -= 8) {
+		memcpy(&w, p, 8);
+		h = ((h << 5 | h >> 59) ^ w) * 0x9E3779B97F4A7C15ULL;
+	}
+	w = 0;
+	memcpy(&w, p, n);
+	return hash_pair(hash_pair(h, w), len);
 }
 
 uint64_t hash_pair(uint64_t a, uint64_t b)

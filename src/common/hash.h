@@ -16,6 +16,10 @@
 uint64_t hash_bytes(uint64_t h, const void *data, size_t len);
 /* The same over a NUL-terminated string (the NUL not included). */
 uint64_t hash_str(uint64_t h, const char *s);
+/* A fast hash of len bytes and of len itself, continuing from h, eight bytes a step: for
+ * values kept in memory only (never persisted, never keyed by what an attacker picks),
+ * such as what a page shows of the plan (footprint.h). */
+uint64_t hash_words(uint64_t h, const void *data, size_t len);
 /* SipHash-2-4 of len bytes under a 16-byte key: the keyed hash for what an attacker chooses
  * (tokens in a request) and for validators (ETags). */
 uint64_t hash_siphash24(const unsigned char key[16], const void *data, size_t len);

@@ -4,7 +4,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "hash.h"
 #include "xalloc.h"
 
 /* Searches for a working day give up after this many days (about ten years). */
@@ -12,8 +14,8 @@
 /* Far bounds of the day windows; small enough that adding a few leads cannot overflow. */
 #define FAR_PAST (LONG_MIN / 4)
 #define FAR_FUTURE (LONG_MAX / 4)
-/* The queue caches 2048 days per office (no collision within 5 years); remind_due as many,
- * or 256 for a short window. */
+/* The queue caches 2048 days per calendar (no collision within 5 years); remind_due as
+ * many, or 256 for a short window. */
 #define QUEUE_CACHE_BITS 11
 #define DUE_CACHE_BITS 8
 /* remind_due narrows the search by day only for windows up to this long. */
@@ -31,7 +33,21 @@ struct day_entry {
 	time_t slot;
 };
 
-/* An office as the stage arithmetic sees it, with an optional direct-mapped day cache. */
+/* The direct-mapped day caches of a walk, one per calendar (time zone and working days) its
+ * offices have: what a day is (working, its send slot) depends on nothing else, so the
+ * offices of one calendar (10,000 at national scale) work out each day once between them. */
+struct day_caches {
+	struct shared_days {
+		const struct config_office *like; /* the first office of this calendar */
+		uint64_t key;                     /* calendar_key(like) */
+		struct day_entry *days;
+	} *items;
+	size_t n, cap;
+	int bits;
+};
+
+/* An office as the stage arithmetic sees it, with an optional direct-mapped day cache
+ * (shared with the offices of its calendar, owned by a struct day_caches). */
 struct office_ctx {
 	const struct config_office *office; /* NULL until set up */
 	size_t index;
@@ -69,6 +85,7 @@ struct remind_queue {
 	const struct config *cfg;
 	struct stage_plan sp;
 	struct office_ctx *ctx; /* one per cfg->offices, set up on first use */
+	struct day_caches days;
 	struct queue_entry *heap;
 	size_t len;
 	size_t cap;
@@ -93,25 +110,83 @@ void remind_stage_key(struct remind_stage s, char buf[static 24])
 	}
 }
 
-static void ctx_init(struct office_ctx *c, const struct config *cfg, size_t o, int cache_bits)
+static const char *zone_name(const struct config_office *o)
+{
+	return o->timezone != NULL ? o->timezone : "";
+}
+
+static uint64_t dates_key(uint64_t h, const struct date *d, size_t n)
+{
+	h = hash_pair(h, n);
+	for (size_t i = 0; i < n; i++)
+		h = hash_pair(h, (uint64_t)date_to_days(d[i]));
+	return h;
+}
+
+/* What tells calendars apart, hashed: two offices of one calendar have the same key. */
+static uint64_t calendar_key(const struct config_office *o)
+{
+	const struct workdays *w = &o->workdays;
+	uint64_t h = hash_pair(hash_str(HASH_FNV_BASIS, zone_name(o)), w->holidays);
+	for (int i = 0; i < 7; i++)
+		h = hash_pair(h, w->weekday[i]);
+	return dates_key(dates_key(h, w->closed, w->n_closed), w->open, w->n_open);
+}
+
+static bool same_dates(const struct date *x, const struct date *y, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (date_to_days(x[i]) != date_to_days(y[i]))
+			return false;
+	return true;
+}
+
+static bool same_calendar(const struct config_office *a, const struct config_office *b)
+{
+	const struct workdays *x = &a->workdays, *y = &b->workdays;
+	return strcmp(zone_name(a), zone_name(b)) == 0 && x->holidays == y->holidays &&
+	       memcmp(x->weekday, y->weekday, sizeof(x->weekday)) == 0 &&
+	       x->n_closed == y->n_closed && x->n_open == y->n_open &&
+	       same_dates(x->closed, y->closed, x->n_closed) &&
+	       same_dates(x->open, y->open, x->n_open);
+}
+
+static void day_caches_init(struct day_caches *dc, int bits)
+{
+	*dc = (struct day_caches){.bits = bits};
+}
+
+/* The day cache of office's calendar, made on first use. */
+static struct day_entry *day_caches_for(struct day_caches *dc, const struct config_office *office)
+{
+	uint64_t key = calendar_key(office);
+	for (size_t i = 0; i < dc->n; i++)
+		if (dc->items[i].key == key && same_calendar(dc->items[i].like, office))
+			return dc->items[i].days;
+	dc->items = xgrow(dc->items, &dc->cap, dc->n + 1, sizeof(*dc->items));
+	struct shared_days *x = &dc->items[dc->n++];
+	*x = (struct shared_days){office, key, xcalloc((size_t)1 << dc->bits, sizeof(*x->days))};
+	return x->days;
+}
+
+static void day_caches_finish(struct day_caches *dc)
+{
+	for (size_t i = 0; i < dc->n; i++)
+		free(dc->items[i].days);
+	free(dc->items);
+	*dc = (struct day_caches){0};
+}
+
+/* Sets c up for office o, caching its days in dc (NULL: no caching). */
+static void ctx_init(struct office_ctx *c, const struct config *cfg, size_t o,
+		     struct day_caches *dc)
 {
 	c->office = &cfg->offices[o];
 	c->index = o;
 	c->hour = cfg->policy.send_minute / 60;
 	c->minute = cfg->policy.send_minute % 60;
-	c->cache = NULL;
-	c->mask = 0;
-	if (cache_bits > 0) {
-		c->cache = xcalloc((size_t)1 << cache_bits, sizeof(*c->cache));
-		c->mask = (1UL << cache_bits) - 1;
-	}
-}
-
-static void ctx_finish(struct office_ctx *c)
-{
-	free(c->cache);
-	c->cache = NULL;
-	c->office = NULL;
+	c->cache = dc != NULL ? day_caches_for(dc, c->office) : NULL;
+	c->mask = dc != NULL ? (1UL << dc->bits) - 1 : 0;
 }
 
 /* The cache slot of day, emptied when it held another day; NULL without a cache. */
@@ -328,7 +403,7 @@ int remind_stages(const struct plan *p, const struct config *cfg, size_t a, size
 	struct stage_plan sp;
 	plan_stages(&cfg->policy, &sp);
 	struct office_ctx c;
-	ctx_init(&c, cfg, o, 0);
+	ctx_init(&c, cfg, o, NULL);
 	struct slot x[REMIND_MAX_STAGES];
 	int n = pair_slots(&c, &sp, &p->milestones[m], x, err);
 	for (int i = 0; i < n; i++)
@@ -410,13 +485,14 @@ struct due_walk {
 	bool narrow;
 	int (*fn)(const struct reminder *r, void *user);
 	void *user;
+	struct day_caches *days;
 };
 
 static int due_office_init(struct due_office *d, const struct due_walk *w, size_t o,
 			   struct pz_error *err)
 {
 	const struct stage_plan *sp = &w->sp;
-	ctx_init(&d->c, w->cfg, o, w->narrow ? DUE_CACHE_BITS : QUEUE_CACHE_BITS);
+	ctx_init(&d->c, w->cfg, o, w->days);
 	d->ready = true;
 	for (size_t i = 0; i < sp->n; i++) {
 		d->lo[i] = FAR_PAST;
@@ -485,14 +561,16 @@ int remind_due(const struct plan *p, const struct config *cfg, time_t from, time
 {
 	if (from >= to)
 		return 0;
-	struct due_walk w = {p, cfg, {.n = 0}, from, to, narrow_window(from, to), fn, user};
+	struct day_caches days;
+	struct due_walk w = {p,  cfg, {.n = 0}, from, to, narrow_window(from, to),
+			     fn, user, &days};
+	day_caches_init(&days, w.narrow ? DUE_CACHE_BITS : QUEUE_CACHE_BITS);
 	plan_stages(&cfg->policy, &w.sp);
 	struct due_office *offs = xcalloc(cfg->n_offices + 1, sizeof(*offs));
 	int rc = 0;
 	for (size_t a = 0; a < p->n_activities && rc == 0; a++)
 		rc = due_activity(&w, offs, a, err);
-	for (size_t o = 0; o < cfg->n_offices; o++)
-		ctx_finish(&offs[o].c);
+	day_caches_finish(&days);
 	free(offs);
 	return rc;
 }
@@ -527,7 +605,7 @@ static void sift_down(struct queue_entry *h, size_t len, size_t i)
 static struct office_ctx *queue_ctx(struct remind_queue *q, size_t o)
 {
 	if (q->ctx[o].office == NULL)
-		ctx_init(&q->ctx[o], q->cfg, o, QUEUE_CACHE_BITS);
+		ctx_init(&q->ctx[o], q->cfg, o, &q->days);
 	return &q->ctx[o];
 }
 
@@ -591,6 +669,7 @@ struct remind_queue *remind_queue_new(const struct plan *p, const struct config 
 	q->cfg = cfg;
 	q->mark = after;
 	plan_stages(&cfg->policy, &q->sp);
+	day_caches_init(&q->days, QUEUE_CACHE_BITS);
 	q->ctx = xcalloc(cfg->n_offices + 1, sizeof(*q->ctx));
 	if (queue_fill(q, after, err) < 0) {
 		remind_queue_free(q);
@@ -603,8 +682,7 @@ void remind_queue_free(struct remind_queue *q)
 {
 	if (q == NULL)
 		return;
-	for (size_t o = 0; o < q->cfg->n_offices; o++)
-		ctx_finish(&q->ctx[o]);
+	day_caches_finish(&q->days);
 	free(q->ctx);
 	free(q->heap);
 	free(q);

@@ -144,14 +144,22 @@ struct seen {
 	char source[1024]; /* the plan file recorded with them */
 };
 
-/* What plan_seen would hold for p, and its path, as 16 hex digits. */
-static void fingerprint(const struct plan *p, char out[static 17])
+/* What a plan is to the state, worked out once for a compare and a record: each activity's
+ * text hash (plan_seen.text_hash) and the fingerprint of what plan_seen would hold for it. */
+struct print {
+	unsigned long long *text_hash; /* by activity */
+	char hex[17];
+};
+
+/* What plan_seen would hold for p, and its path, as 16 hex digits (meta "plan-seen-hash"). */
+static void fingerprint(const struct plan *p, const unsigned long long *text_hash,
+			char out[static 17])
 {
 	uint64_t h = hash_str(HASH_FNV_BASIS, p->source);
 	for (size_t i = 0; i < p->n_activities; i++) {
 		const struct activity *a = &p->activities[i];
 		h = hash_str(hash_str(h, a->key), plan_activity_ref(a));
-		h = hash_pair(hash_pair(h, a->line), hash_str(HASH_FNV_BASIS, a->text));
+		h = hash_pair(hash_pair(h, a->line), text_hash[i]);
 		for (size_t k = 0; k < a->milestone_count; k++)
 			h = hash_pair(h, (uint64_t)date_to_days(
 						 p->milestones[a->milestone_first + k].due));
@@ -160,15 +168,29 @@ static void fingerprint(const struct plan *p, char out[static 17])
 	snprintf(out, 17, "%016llx", (unsigned long long)h);
 }
 
-/* Whether st recorded exactly p (then there is nothing to compare, or to record). */
-static int recorded(const struct plan *p, struct store *st, bool *same, struct pz_error *err)
+static void print_init(struct print *pr, const struct plan *p)
 {
-	char want[17], have[17];
+	pr->text_hash = xcalloc(p->n_activities + 1, sizeof(*pr->text_hash));
+	for (size_t i = 0; i < p->n_activities; i++)
+		pr->text_hash[i] = hash_str(HASH_FNV_BASIS, p->activities[i].text);
+	fingerprint(p, pr->text_hash, pr->hex);
+}
+
+static void print_finish(struct print *pr)
+{
+	free(pr->text_hash);
+	pr->text_hash = NULL;
+}
+
+/* Whether st recorded exactly the plan of pr (then there is nothing to compare, or to
+ * record). */
+static int recorded(const struct print *pr, struct store *st, bool *same, struct pz_error *err)
+{
+	char have[17];
 	bool found;
-	fingerprint(p, want);
 	if (store_meta(st, "plan-seen-hash", have, sizeof(have), &found, err) < 0)
 		return -1;
-	*same = found && strcmp(have, want) == 0;
+	*same = found && strcmp(have, pr->hex) == 0;
 	return 0;
 }
 
@@ -454,8 +476,9 @@ static void compare_marks(const struct plan *p, const struct config *cfg, const 
 	}
 }
 
-int replan_compare(const struct plan *p, const struct config *cfg, struct store *st,
-		   struct diag_list *diags, size_t *orphans, struct pz_error *err)
+static int compare_print(const struct plan *p, const struct print *pr, const struct config *cfg,
+			 struct store *st, struct diag_list *diags, size_t *orphans,
+			 struct pz_error *err)
 {
 	struct seen s = {0};
 	struct store_delivery *marks = NULL;
@@ -463,7 +486,7 @@ int replan_compare(const struct plan *p, const struct config *cfg, struct store 
 	bool same = false;
 	orphans = orphans ? orphans : &none;
 	*orphans = 0;
-	if (recorded(p, st, &same, err) < 0 || (!same && seen_load(&s, st, err) < 0) ||
+	if (recorded(pr, st, &same, err) < 0 || (!same && seen_load(&s, st, err) < 0) ||
 	    store_deliveries(st, &marks, &n, err) < 0) {
 		free(s.rows);
 		return -1;
@@ -476,38 +499,104 @@ int replan_compare(const struct plan *p, const struct config *cfg, struct store 
 	return 0;
 }
 
+int replan_compare(const struct plan *p, const struct config *cfg, struct store *st,
+		   struct diag_list *diags, size_t *orphans, struct pz_error *err)
+{
+	struct print pr;
+	print_init(&pr, p);
+	int rc = compare_print(p, &pr, cfg, st, diags, orphans, err);
+	print_finish(&pr);
+	return rc;
+}
+
 /* ---- the plan recorded ------------------------------------------------------------------- */
+
+/* p's activities in the order of their keys (plan_seen's primary key), so that the rows go
+ * into its index in order: inserted as the plan has them ("1", "2", ..., "10") each lands
+ * elsewhere in the index. */
+struct by_key {
+	const char *key;
+	size_t index;
+};
+
+static int compare_by_key(const void *a, const void *b)
+{
+	const struct by_key *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+	return c != 0 ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+/* The rows of p for plan_seen, handed out one at a time (store_seen_next). */
+struct seen_rows {
+	const struct plan *p;
+	const struct print *pr;
+	struct by_key *order;
+	size_t at; /* into order */
+	size_t k;  /* the milestone of order[at] to hand out next */
+};
+
+static bool seen_next(void *user, struct store_seen *r)
+{
+	struct seen_rows *w = user;
+	const struct plan *p = w->p;
+	if (w->at == p->n_activities)
+		return false;
+	size_t i = w->order[w->at].index;
+	const struct activity *a = &p->activities[i];
+	size_t k = w->k == 0 && a->milestone_count > 0 ? 1 : w->k;
+	memset(r, 0, sizeof(*r));
+	snprintf(r->activity, sizeof(r->activity), "%s", a->key);
+	r->milestone = (int)k;
+	if (k > 0)
+		date_format_iso(p->milestones[a->milestone_first + k - 1].due, r->due);
+	snprintf(r->ref, sizeof(r->ref), "%s", plan_activity_ref(a));
+	r->line = a->line;
+	r->text_hash = w->pr->text_hash[i];
+	if (k >= a->milestone_count) {
+		w->at++;
+		w->k = 0;
+	} else {
+		w->k = k + 1;
+	}
+	return true;
+}
+
+static int record_print(const struct plan *p, const struct print *pr, struct store *st,
+			struct pz_error *err)
+{
+	bool same;
+	if (recorded(pr, st, &same, err) < 0)
+		return -1;
+	if (same)
+		return 0;
+	struct seen_rows w = {p, pr, xcalloc(p->n_activities + 1, sizeof(*w.order)), 0, 0};
+	for (size_t i = 0; i < p->n_activities; i++)
+		w.order[i] = (struct by_key){p->activities[i].key, i};
+	qsort(w.order, p->n_activities, sizeof(*w.order), compare_by_key);
+	int rc = store_set_plan_seen(st, seen_next, &w, p->source, pr->hex, err);
+	free(w.order);
+	return rc;
+}
 
 int replan_record(const struct plan *p, const struct config *cfg, struct store *st,
 		  struct pz_error *err)
 {
-	struct store_seen *rows = NULL;
-	size_t n = 0, cap = 0;
-	bool same;
-	if (recorded(p, st, &same, err) < 0)
-		return -1;
-	if (same)
-		return 0;
-	for (size_t i = 0; i < p->n_activities; i++) {
-		const struct activity *a = &p->activities[i];
-		for (size_t k = a->milestone_count ? 1 : 0; k <= a->milestone_count; k++) {
-			rows = xgrow(rows, &cap, n + 1, sizeof(*rows));
-			struct store_seen *r = &rows[n++];
-			memset(r, 0, sizeof(*r));
-			snprintf(r->activity, sizeof(r->activity), "%s", a->key);
-			r->milestone = (int)k;
-			if (k > 0)
-				date_format_iso(p->milestones[a->milestone_first + k - 1].due,
-						r->due);
-			snprintf(r->ref, sizeof(r->ref), "%s", plan_activity_ref(a));
-			r->line = a->line;
-			r->text_hash = hash_str(HASH_FNV_BASIS, a->text);
-		}
-	}
-	char hash[17];
-	fingerprint(p, hash);
-	int rc = store_set_plan_seen(st, rows, n, p->source, hash, err);
-	free(rows);
+	struct print pr;
+	print_init(&pr, p);
+	int rc = record_print(p, &pr, st, err);
+	print_finish(&pr);
+	return rc;
+}
+
+int replan_join(const struct plan *p, const struct config *cfg, struct store *st,
+		struct diag_list *diags, size_t *orphans, struct pz_error *err)
+{
+	struct print pr;
+	print_init(&pr, p);
+	int rc = compare_print(p, &pr, cfg, st, diags, orphans, err);
+	if (rc == 0)
+		rc = record_print(p, &pr, st, err);
+	print_finish(&pr);
 	return rc;
 }
 

@@ -44,6 +44,11 @@ int replan_compare(const struct plan *p, const struct config *cfg, struct store 
 int replan_record(const struct plan *p, const struct config *cfg, struct store *st,
 		  struct pz_error *err);
 
+/* replan_compare then replan_record, the plan's fingerprint and text hashes worked out once
+ * (what the daemon does at each load). */
+int replan_join(const struct plan *p, const struct config *cfg, struct store *st,
+		struct diag_list *diags, size_t *orphans, struct pz_error *err);
+
 /* The marks whose milestone (activity, place, date) the plan recorded last does not have
  * (kept, shown by `plazo status`);
  * *out is allocated (free() it); none when no plan was recorded. */

@@ -1400,33 +1400,71 @@ int store_plan_seen(struct store *s, struct store_seen **out, size_t *n, struct 
 	return rc;
 }
 
-static int put_seen(struct store *s, sqlite3_stmt *st, const struct store_seen *r,
+/* plan_seen is written SEEN_BATCH rows to a statement: one statement a row costs about
+ * twice as much (a million rows at national scale). */
+#define SEEN_INSERT                                                                          \
+	"INSERT OR REPLACE INTO plan_seen (activity, milestone, due, ref, line, text_hash) "   \
+	"VALUES "
+#define SEEN_VALUES "(?, ?, ?, ?, ?, ?)"
+enum { SEEN_BATCH = 32, SEEN_COLUMNS = 6 };
+
+/* The insert of n rows (1 <= n <= SEEN_BATCH). */
+static int prepare_seen(struct store *s, int n, sqlite3_stmt **st, struct pz_error *err)
+{
+	char sql[sizeof(SEEN_INSERT) + SEEN_BATCH * sizeof(SEEN_VALUES)];
+	size_t len = (size_t)snprintf(sql, sizeof(sql), "%s", SEEN_INSERT);
+	for (int i = 0; i < n && len < sizeof(sql); i++)
+		len += (size_t)snprintf(sql + len, sizeof(sql) - len, "%s%s", i > 0 ? "," : "",
+					SEEN_VALUES);
+	return prepare(s, sql, st, err);
+}
+
+static int put_seen(struct store *s, sqlite3_stmt *st, const struct store_seen *rows, int n,
 		    struct pz_error *err)
 {
 	sqlite3_reset(st);
-	sqlite3_bind_text(st, 1, r->activity, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, r->milestone);
-	sqlite3_bind_text(st, 3, r->due, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, r->ref, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, (sqlite3_int64)r->line);
-	sqlite3_bind_int64(st, 6, (sqlite3_int64)r->text_hash);
+	for (int i = 0; i < n; i++) {
+		const struct store_seen *r = &rows[i];
+		int c = i * SEEN_COLUMNS;
+		sqlite3_bind_text(st, c + 1, r->activity, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, c + 2, r->milestone);
+		sqlite3_bind_text(st, c + 3, r->due, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, c + 4, r->ref, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, c + 5, (sqlite3_int64)r->line);
+		sqlite3_bind_int64(st, c + 6, (sqlite3_int64)r->text_hash);
+	}
 	return sqlite3_step(st) == SQLITE_DONE ? 0 : db_fail(s, err, "record the plan in");
 }
 
-int store_set_plan_seen(struct store *s, const struct store_seen *rows, size_t n,
-			const char *source, const char *fingerprint, struct pz_error *err)
+/* The rows next hands out, SEEN_BATCH to a statement, the last ones in a shorter one. */
+static int insert_seen(struct store *s, bool (*next)(void *user, struct store_seen *r),
+		       void *user, struct pz_error *err)
 {
-	sqlite3_stmt *st = NULL;
+	struct store_seen rows[SEEN_BATCH];
+	sqlite3_stmt *full = NULL, *rest = NULL;
+	int rc = prepare_seen(s, SEEN_BATCH, &full, err), n = SEEN_BATCH;
+	while (rc == 0 && n == SEEN_BATCH) {
+		for (n = 0; n < SEEN_BATCH && next(user, &rows[n]);)
+			n++;
+		if (n == SEEN_BATCH)
+			rc = put_seen(s, full, rows, n, err);
+		else if (n > 0 && (rc = prepare_seen(s, n, &rest, err)) == 0)
+			rc = put_seen(s, rest, rows, n, err);
+	}
+	sqlite3_finalize(rest);
+	sqlite3_finalize(full);
+	return rc;
+}
+
+int store_set_plan_seen(struct store *s, bool (*next)(void *user, struct store_seen *r),
+			void *user, const char *source, const char *fingerprint,
+			struct pz_error *err)
+{
 	if (store_begin(s, err) < 0)
 		return -1;
 	int rc = exec(s, "DELETE FROM plan_seen", err);
 	if (rc == 0)
-		rc = prepare(s, "INSERT OR REPLACE INTO plan_seen (activity, milestone, due, ref, "
-				"line, text_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-			     &st, err);
-	for (size_t i = 0; i < n && rc == 0; i++)
-		rc = put_seen(s, st, &rows[i], err);
-	done_with(s, st);
+		rc = insert_seen(s, next, user, err);
 	if (rc == 0)
 		rc = store_set_meta(s, "plan-seen", source, err);
 	if (rc == 0)

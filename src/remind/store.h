@@ -295,10 +295,13 @@ struct store_seen {
 
 /* The plan last recorded; *out is allocated (free() it), empty before the first. */
 int store_plan_seen(struct store *s, struct store_seen **out, size_t *n, struct pz_error *err);
-/* Replaces it (one transaction) and records source, the plan file's path (meta
- * "plan-seen"), and the caller's fingerprint of it (meta "plan-seen-hash"). */
-int store_set_plan_seen(struct store *s, const struct store_seen *rows, size_t n,
-			const char *source, const char *fingerprint, struct pz_error *err);
+/* Replaces it (one transaction) with the rows next hands out (into *r, false after the
+ * last; best in the order of (activity, milestone), plan_seen's key) and records source, the
+ * plan file's path (meta "plan-seen"), and the caller's fingerprint of it (meta
+ * "plan-seen-hash"). */
+int store_set_plan_seen(struct store *s, bool (*next)(void *user, struct store_seen *r),
+			void *user, const char *source, const char *fingerprint,
+			struct pz_error *err);
 
 /* A key kept from before refs: the activity whose key is now `activity` has its state
  * under `stored`. */

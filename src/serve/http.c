@@ -476,14 +476,30 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 	if (fd != NULL)
 		*socket_context = guard_open(s->guard, fd->connect_fd,
 					     ci != NULL ? ci->client_addr : NULL, mono_now());
+	pthread_mutex_lock(&s->lock); /* the sweeper sleeps while none is open */
+	pthread_cond_signal(&s->stop_cond);
+	pthread_mutex_unlock(&s->lock);
 }
 
-/* The sweeper thread: every quarter second, drops connections whose headers are late. */
+static size_t open_connections(struct http_server *s)
+{
+	struct guard_stats st;
+	guard_stats(s->guard, &st);
+	return st.open;
+}
+
+/* The sweeper thread: every quarter second while a connection is open, drops those whose
+ * headers are late; with none open it sleeps until one opens (on_connection), so an idle
+ * daemon does not wake. */
 static void *sweep(void *cls)
 {
 	struct http_server *s = cls;
 	pthread_mutex_lock(&s->lock);
 	while (!s->stopping) {
+		if (open_connections(s) == 0) {
+			pthread_cond_wait(&s->stop_cond, &s->lock);
+			continue;
+		}
 		struct timespec until;
 		clock_gettime(CLOCK_MONOTONIC, &until);
 		until.tv_nsec += 250 * 1000 * 1000;
