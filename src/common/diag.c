@@ -47,6 +47,18 @@ void diag_list_finish(struct diag_list *list)
 	diag_list_init(list);
 }
 
+void diag_list_take(struct diag_list *list, struct diag_list *from)
+{
+	if (from->len > 0) {
+		list->items = xgrow(list->items, &list->cap, list->len + from->len,
+				    sizeof(*list->items));
+		memcpy(list->items + list->len, from->items, from->len * sizeof(*from->items));
+		list->len += from->len;
+	}
+	free(from->items);
+	diag_list_init(from);
+}
+
 /* The message, then the path, in one block of their size (a 1M-row plan keeps 230,000). */
 static char *message_and_path(const char *path, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));

@@ -969,12 +969,13 @@ void table_drop_records(struct table *t)
 	t->n_records = t->cap_records = 0;
 }
 
-void table_release_records(struct table *t, size_t n)
+void table_release_records(struct table *t, size_t first, size_t n)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	size_t bytes = n * sizeof(*t->records) / page * page;
-	if (t->records != NULL && bytes > 0)
-		madvise(t->records, bytes, MADV_DONTNEED);
+	size_t from = (first * sizeof(*t->records) + page - 1) / page * page;
+	size_t to = n * sizeof(*t->records) / page * page;
+	if (t->records != NULL && to > from)
+		madvise((char *)t->records + from, to - from, MADV_DONTNEED);
 }
 
 /* Rejects empty, whitespace-only (a BOM aside) and binary input. */

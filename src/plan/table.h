@@ -63,9 +63,10 @@ void table_init(struct table *t);
 void table_finish(struct table *t);
 /* Frees the records once they have been read; the text (what they pointed to) stays. */
 void table_drop_records(struct table *t);
-/* Gives back the memory of records [0, n) (whole pages of them), which must not be read
- * again, while the rest stay: for a reader going through the rows once, in order. */
-void table_release_records(struct table *t, size_t n);
+/* Gives back the memory of records [first, n) (the whole pages inside), which must not be
+ * read again, while the rest stay: for a reader going through the rows once, in order (two
+ * readers may release disjoint ranges at once). */
+void table_release_records(struct table *t, size_t first, size_t n);
 
 /* Parses len bytes of data, replacing whatever t held. Takes ownership of data, which must
  * come from malloc and have room for len + 1 bytes (the text is decoded and unquoted in place
