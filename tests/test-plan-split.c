@@ -1,7 +1,9 @@
 /* test-plan-split.c - a plan whose rows are read on two threads (plan_set_split_min) is the
  * plan one thread reads: the same activities, keys, offices, milestones, doubts and
  * diagnostics in the same order, wherever the cut falls (inside a filled-down run, after a
- * subcomponent numbered by its place, between rows that share a ref). */
+ * subcomponent numbered by its place, between rows that share a ref); a table tokenized on
+ * two threads (table_set_split_min) has the records and diagnostics of one, wherever the
+ * middle falls (inside a quoted field over several lines, on a CR, a blank line). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +12,7 @@
 #include "config.h"
 #include "plan.h"
 #include "strbuf.h"
+#include "table.h"
 #include "test.h"
 
 struct reading {
@@ -197,4 +200,100 @@ static void split_fixtures(struct test_state *ts)
 	}
 }
 
-TEST_MAIN(TEST(split_synthetic), TEST(split_fixtures))
+/* ---- the table's records, tokenized on one thread or two ---- */
+
+static void describe_table(struct strbuf *s, const struct table *t, const struct diag_list *d)
+{
+	strbuf_printf(s, "%zu records header %u delim %d\n", t->n_records, t->header_line,
+		      t->delimiter);
+	for (size_t i = 0; i < t->n_records; i++) {
+		const struct table_record *r = &t->records[i];
+		strbuf_printf(s, "%u", r->line);
+		for (int f = 0; f < TABLE_NFIELDS; f++)
+			strbuf_printf(s, "|%u:%s", r->column[f], r->field[f]);
+		strbuf_putc(s, '\n');
+	}
+	for (size_t i = 0; i < d->len; i++)
+		diag_format(s, &d->items[i]);
+}
+
+static void parse_both(struct test_state *ts, const char *what, const char *data)
+{
+	struct strbuf text[2];
+	for (int k = 0; k < 2; k++) {
+		size_t len = strlen(data);
+		char *copy = malloc(len + 1);
+		memcpy(copy, data, len + 1);
+		struct table t;
+		struct diag_list d;
+		table_init(&t);
+		diag_list_init(&d);
+		strbuf_init(&text[k]);
+		table_set_split_min(k == 0 ? SIZE_MAX : 1);
+		table_parse(&t, "split.csv", copy, len, &d);
+		table_set_split_min(0);
+		describe_table(&text[k], &t, &d);
+		table_finish(&t);
+		diag_list_finish(&d);
+	}
+	bool same = strcmp(text[0].data, text[1].data) == 0;
+	if (!same)
+		show_difference(what, text[0].data, text[1].data);
+	CHECK(ts, same);
+	strbuf_finish(&text[0]);
+	strbuf_finish(&text[1]);
+}
+
+/* Rows where a line break is not a record's end: quoted fields over several lines (with ""
+ * and the delimiter inside), quotes inside a cell, CRLF and lone CR, blank lines, a repeated
+ * header, a tag and a bidi control; the middle falls on each of them in turn. */
+static void split_table(struct test_state *ts)
+{
+	static const char *const rows[] = {
+		"1;1.1;\"Publicar\nel plan\";Meta;Secretaría General;30/03/2023\n",
+		"1;1.2;Dice \"hola\" y sigue;\"Meta \"\"doble\"\"\r\nsegunda\";Secretaría "
+		"General;1/4/2023\r\n",
+		"\n",
+		"Subcomponente;#;Actividades;Meta;Responsable;Fecha Programada\n",
+		"2;2.1;<b>Negrita</b> &amp; más;\"a;b\";\"Oficina\rJurídica\";\"15/05/2023\"\r",
+		"2;2.2;\"\";\"\";x\xE2\x80\x8Fy;\n",
+		"3;3.1;\"abre \"\"\n\"\"\n cierra\";M;Secretaría General;2023-06-01\n",
+	};
+	size_t n = sizeof(rows) / sizeof(rows[0]);
+	for (size_t start = 0; start < 3 * n; start++) {
+		struct strbuf s;
+		strbuf_init(&s);
+		strbuf_puts(&s, "Plan\nSubcomponente;#;Actividades;Meta;Responsable;Fecha Programada\n");
+		for (size_t i = 0; i < 2 * n + start % n; i++)
+			strbuf_puts(&s, rows[(start + i) % n]);
+		if (start >= 2 * n)
+			strbuf_puts(&s, "4;4.1;\"nunca cierra\n;x;y;z\n"); /* unterminated-quote */
+		char what[32];
+		snprintf(what, sizeof(what), "table %zu", start);
+		parse_both(ts, what, s.data);
+		strbuf_finish(&s);
+	}
+}
+
+/* The 1M-row path in small: a synthetic plan over a forced tokenizer split and a forced row
+ * split, against one thread for both. */
+static void split_both(struct test_state *ts)
+{
+	struct config cfg;
+	char *cpath = getenv("PLAZO_CONFIG");
+	CHECK(ts, load_config(&cfg, cpath ? cpath : "config/plazo.ini") == 0);
+	for (size_t rows = 3; rows < 40; rows += 3) {
+		char *data = synthetic(rows);
+		struct reading one, two;
+		table_set_split_min(SIZE_MAX);
+		read_buffer(&one, &cfg, data, SIZE_MAX);
+		table_set_split_min(1);
+		read_buffer(&two, &cfg, data, 2);
+		table_set_split_min(0);
+		check_same(ts, "synthetic, both split", &one, &two);
+		free(data);
+	}
+	config_finish(&cfg);
+}
+
+TEST_MAIN(TEST(split_synthetic), TEST(split_fixtures), TEST(split_table), TEST(split_both))

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <iconv.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -476,12 +477,26 @@ static char *trim(char *s, size_t *len)
 	return s;
 }
 
+/* Whether the cell holds a byte a tag, an entity or a bidi control starts with (text.c's
+ * next_bidi: 0xD8, 0xE2); most cells do not, and skip both passes. */
+static bool needs_cleaning(const char *s, size_t len)
+{
+	unsigned char any = 0;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char b = (unsigned char)s[i];
+		any |= (unsigned char)(b == '<' || b == '&' || b == 0xD8 || b == 0xE2);
+	}
+	return any;
+}
+
 /* Cleans the cell in place and NUL-terminates it (s[len] must be writable). Bidi controls
  * go too: they would make a Subject, page or feed read in another order than it says. */
 static char *clean(char *s, size_t len, size_t *out_len)
 {
-	len = strip_markup(s, len);
-	len = text_strip_bidi(s, len);
+	if (needs_cleaning(s, len)) {
+		len = strip_markup(s, len);
+		len = text_strip_bidi(s, len);
+	}
 	s = trim(s, &len);
 	s[len] = '\0';
 	*out_len = len;
@@ -927,21 +942,139 @@ static void push_record(struct table *t, const struct table_record *rec)
 	t->records[t->n_records++] = *rec;
 }
 
+/* The records of text [from, to), a run of whole records, into t; lines counted from line. */
+struct span_job {
+	struct table *t;
+	const struct header *h;
+	const struct mappings *m;
+	const char *path;
+	char *from, *to;
+	unsigned line;
+	struct diag_list *diags;
+	unsigned end_line;   /* the line at to */
+	unsigned quote_line; /* an unterminated quote's, or 0 */
+};
+
+static void *read_span(void *arg)
+{
+	struct span_job *j = arg;
+	struct scanner sc;
+	struct role_memo memo = {0};
+	scanner_start(&sc, j->from, j->to, j->line, j->t->delimiter, true);
+	while (sc.p < sc.end) {
+		struct table_record rec;
+		read_record(&sc, j->h, &rec, j->path, j->diags);
+		if (is_blank(&rec) || is_repeated_header(&rec, j->m, &memo))
+			continue;
+		push_record(j->t, &rec);
+	}
+	j->end_line = sc.line;
+	j->quote_line = sc.quote_line;
+	return NULL;
+}
+
+static size_t split_bytes = TABLE_SPLIT_MIN;
+
+void table_set_split_min(size_t bytes)
+{
+	split_bytes = bytes ? bytes : TABLE_SPLIT_MIN;
+}
+
+/* Where the quoted field opening at q (a cell's first byte) closes, past it; NULL when it
+ * never does. As scan_quoted: "" inside is a quote. */
+static char *quoted_end(char *q, char *end)
+{
+	for (char *r = q + 1;; r += 2) {
+		r = memchr(r, '"', (size_t)(end - r));
+		if (r == NULL)
+			return NULL;
+		if (r + 1 >= end || r[1] != '"')
+			return r + 1;
+	}
+}
+
+/* A record boundary near the middle of [from, end), which starts a record: the first line
+ * feed past the middle outside every quoted field (a quote opens one only as a cell's first
+ * byte, so only quotes are looked at). NULL when the text is small or a quote never closes. */
+static char *records_cut(char *from, char *end, char delim)
+{
+	size_t n = (size_t)(end - from);
+	bool one_core = split_bytes == TABLE_SPLIT_MIN && sysconf(_SC_NPROCESSORS_ONLN) < 2;
+	if (n < split_bytes || n < 2 || one_core)
+		return NULL;
+	char *want = from + n / 2, *p = from;
+	for (;;) {
+		char *lf = memchr(want, '\n', (size_t)(end - want));
+		if (lf == NULL || lf + 1 >= end)
+			return NULL;
+		char *q = memchr(p, '"', (size_t)(lf - p));
+		if (q == NULL)
+			return lf + 1;
+		bool opens = q == from || q[-1] == delim || q[-1] == '\n' || q[-1] == '\r';
+		p = opens ? quoted_end(q, end) : q + 1;
+		if (p == NULL)
+			return NULL;
+		if (p > want)
+			want = p; /* the field runs past the line feed: look after it */
+	}
+}
+
+/* Moves rest's records, read from line 1 of the text at cut, after t's, which end there at
+ * line; their diagnostics likewise after list's. */
+static void append_span(struct table *t, struct table *rest, unsigned line,
+			struct diag_list *list, struct diag_list *rest_diags)
+{
+	for (size_t i = 0; i < rest->n_records; i++)
+		rest->records[i].line += line - 1;
+	for (size_t i = 0; i < rest_diags->len; i++)
+		if (rest_diags->items[i].line > 0)
+			rest_diags->items[i].line += line - 1;
+	diag_list_take(list, rest_diags);
+	size_t n = t->n_records + rest->n_records, cap = t->cap_records ? t->cap_records : 1024;
+	while (cap < n)
+		cap *= 2;
+	if (cap != t->cap_records || t->records == NULL) {
+		t->records = xmap_grow(t->records, t->records ? records_bytes(t->cap_records) : 0,
+				       records_bytes(cap));
+		t->cap_records = cap;
+	}
+	if (rest->n_records > 0)
+		memcpy(t->records + t->n_records, rest->records,
+		       rest->n_records * sizeof(*rest->records));
+	t->n_records = n;
+	table_drop_records(rest);
+}
+
+/* The records below the header: the text after a cut near its middle read on a thread of
+ * its own, its records and diagnostics then following the first part's, lines shifted. */
 static void read_records(struct table *t, const struct header *h, size_t len,
 			 const struct mappings *m, const char *path, struct diag_list *diags)
 {
-	struct scanner sc;
-	struct role_memo memo = {0};
-	scanner_start(&sc, h->after, t->text + len, h->after_line, t->delimiter, true);
-	while (sc.p < sc.end) {
-		struct table_record rec;
-		read_record(&sc, h, &rec, path, diags);
-		if (is_blank(&rec) || is_repeated_header(&rec, m, &memo))
-			continue;
-		push_record(t, &rec);
+	char *end = t->text + len, *cut = records_cut(h->after, end, t->delimiter);
+	struct span_job first = {t, h, m, path, h->after, cut ? cut : end, h->after_line, diags,
+				 0, 0};
+	if (cut == NULL) {
+		read_span(&first);
+	} else {
+		struct table rest;
+		struct diag_list rest_diags;
+		table_init(&rest);
+		rest.delimiter = t->delimiter;
+		diag_list_init(&rest_diags);
+		struct span_job second = {&rest, h, m, path, cut, end, 1, &rest_diags, 0, 0};
+		pthread_t thread;
+		bool threaded = pthread_create(&thread, NULL, read_span, &second) == 0;
+		read_span(&first);
+		if (threaded)
+			pthread_join(thread, NULL);
+		else
+			read_span(&second);
+		append_span(t, &rest, first.end_line, diags, &rest_diags);
+		if (second.quote_line > 0) /* the first part has none left open: records_cut */
+			first.quote_line = second.quote_line + first.end_line - 1;
 	}
-	if (sc.quote_line > 0)
-		diag_add(diags, DIAG_ERROR, "unterminated-quote", path, sc.quote_line, 0,
+	if (first.quote_line > 0)
+		diag_add(diags, DIAG_ERROR, "unterminated-quote", path, first.quote_line, 0,
 			 "quoted field never closes; the rest of the file was read as one field");
 }
 

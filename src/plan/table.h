@@ -81,6 +81,13 @@ bool table_parse(struct table *t, const char *path, char *data, size_t len,
 bool table_parse_mapped(struct table *t, const char *path, char *data, size_t len,
 			const struct table_mapping *maps, size_t n, struct diag_list *diags);
 
+/* Text of at least this many bytes below the header is read on two threads, split at a record
+ * boundary near its middle (the same records and diagnostics as one thread reads). */
+enum { TABLE_SPLIT_MIN = 1 << 20 };
+/* Sets that bound (0: TABLE_SPLIT_MIN), for the tests that read small tables both ways; not
+ * thread-safe against a parse in progress. */
+void table_set_split_min(size_t bytes);
+
 /* The largest plan file read unless [plan] max_size says otherwise (1 GiB). */
 #define TABLE_DEFAULT_MAX_SIZE (1ULL << 30)
 
