@@ -10,7 +10,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <iconv.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -198,47 +197,70 @@ static void give_back(const struct table *t, const char *upto, size_t *done)
 
 enum { DECODE_CHUNK = 1 << 20 };
 
-/* Converts with iconv; bytes it refuses (undefined in Windows-1252) become U+FFFD. The
- * input goes in 1 MiB pieces, the pages of a mapped file given back as they are read, so
- * the file and its UTF-8 are never both whole in memory. */
-static bool from_cp1252(struct table *t, size_t *len, struct warner *w)
+/* Windows-1252's 0x80-0x9F as code points (0: undefined, as iconv's WINDOWS-1252 has them);
+ * every other byte is its own code point. */
+static const uint16_t cp1252_high[32] = {
+	0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+	0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0,      0x017D, 0,
+	0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+	0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178,
+};
+
+/* The UTF-8 of byte b read as Windows-1252, 0 bytes when it is undefined there. */
+static size_t cp1252_utf8(unsigned char b, char out[3])
 {
-	iconv_t cd = iconv_open("UTF-8", "WINDOWS-1252");
-	if (cd == (iconv_t)-1)
-		return false;
-	char *in = t->text, *limit = t->text + *len, *counted = in;
-	size_t inleft = *len, cap = *len + *len / 4 + 16, used = 0, given = 0;
+	uint32_t cp = b >= 0x80 && b < 0xA0 ? cp1252_high[b - 0x80] : b;
+	if (cp == 0)
+		return 0;
+	if (cp < 0x80) {
+		out[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		out[0] = (char)(0xC0 | cp >> 6);
+		out[1] = (char)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	out[0] = (char)(0xE0 | cp >> 12);
+	out[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+	out[2] = (char)(0x80 | (cp & 0x3F));
+	return 3;
+}
+
+/* Converts byte by byte (at most 3 bytes out for one in); bytes undefined in Windows-1252
+ * become U+FFFD. The input goes in 1 MiB pieces, the pages of a mapped file given back as
+ * they are read, so the file and its UTF-8 are never both whole in memory. */
+static void from_cp1252(struct table *t, size_t *len, struct warner *w)
+{
+	const unsigned char *in = (const unsigned char *)t->text;
+	const char *limit = t->text + *len, *counted = t->text;
+	size_t cap = *len + *len / 4 + 16, used = 0, given = 0;
 	char *out = xmalloc(cap);
 	unsigned line = 1;
-	while (inleft > 0) {
-		char *o = out + used;
-		size_t oleft = cap - used - 1;
-		size_t piece = inleft < DECODE_CHUNK ? inleft : DECODE_CHUNK, rest = inleft - piece;
-		size_t r = iconv(cd, &in, &piece, &o, &oleft);
-		int e = errno;
-		inleft = rest + piece;
-		used = (size_t)(o - out);
-		give_back(t, in, &given);
-		if (r != (size_t)-1)
-			continue; /* the piece is converted (a byte is a character: none is cut) */
-		if (e == E2BIG || cap - used < 4) {
-			out = xgrow(out, &cap, cap + 1, 1);
-			continue;
+	for (size_t at = 0; at < *len;) {
+		size_t end = *len - at < DECODE_CHUNK ? *len : at + DECODE_CHUNK;
+		out = xgrow(out, &cap, used + 3 * (end - at) + 1, 1);
+		for (; at < end; at++) {
+			if (in[at] < 0x80) {
+				out[used++] = (char)in[at];
+				continue;
+			}
+			size_t n = cp1252_utf8(in[at], out + used);
+			if (n == 0) {
+				line += count_breaks(counted, t->text + at, limit);
+				counted = t->text + at;
+				warn_byte(w, line, in[at]);
+				memcpy(out + used, replacement, 3);
+				n = 3;
+			}
+			used += n;
 		}
-		line += count_breaks(counted, in, limit);
-		counted = in;
-		warn_byte(w, line, (unsigned char)*in);
-		memcpy(out + used, replacement, 3);
-		used += 3;
-		in++;
-		inleft--;
+		give_back(t, t->text + at, &given);
 	}
-	iconv_close(cd);
 	out[used] = '\0';
 	release_text(t);
 	t->text = out;
 	*len = used;
-	return true;
 }
 
 /* Leaves UTF-8 in t->text (NUL-terminated at *len) and sets t->encoding. */
@@ -258,12 +280,11 @@ static void decode(struct table *t, size_t *len, const char *path, struct diag_l
 	if (!bom && invalid >= multibyte) {
 		struct warner u = {path, diags, "undefined-byte", "byte undefined in Windows-1252",
 				   0,	 0};
-		if (from_cp1252(t, len, &u)) {
-			t->encoding = "Windows-1252";
-			diag_add(diags, DIAG_NOTE, "encoding-windows-1252", path, 0, 0,
-				 "text is not UTF-8; read as Windows-1252");
-			return;
-		}
+		from_cp1252(t, len, &u);
+		t->encoding = "Windows-1252";
+		diag_add(diags, DIAG_NOTE, "encoding-windows-1252", path, 0, 0,
+			 "text is not UTF-8; read as Windows-1252");
+		return;
 	}
 	repair_utf8(t, len, invalid, &w);
 }
