@@ -816,6 +816,14 @@ void date_vote(const char *cell, struct date_votes *votes)
 	scan_finish(&sc);
 }
 
+void date_votes_add(struct date_votes *votes, const struct date_votes *more)
+{
+	votes->dmy += more->dmy;
+	votes->mdy += more->mdy;
+	for (int y = 0; y < DATE_VOTE_YEARS; y++)
+		votes->years[y] += more->years[y];
+}
+
 void date_votes_span(const struct date_votes *votes, int *first, int *last, int *common)
 {
 	size_t best = 0;

@@ -2,13 +2,11 @@
 
 #include <ctype.h>
 #include <malloc.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 #include "cell_cache.h"
 #include "columns.h"
@@ -16,6 +14,7 @@
 #include "office.h"
 #include "workbook.h"
 #include "strbuf.h"
+#include "twin.h"
 #include "xalloc.h"
 
 /* The last cell written in a column, which an empty cell below it continues. */
@@ -816,7 +815,7 @@ static void append_rows(struct plan *p, struct row_state *st, struct plan *half,
 static size_t split_at(const struct plan *p)
 {
 	size_t n = p->table.n_records;
-	bool one_core = split_min == PLAN_SPLIT_MIN && sysconf(_SC_NPROCESSORS_ONLN) < 2;
+	bool one_core = split_min == PLAN_SPLIT_MIN && !twin_cores();
 	if (n < split_min || n < 2 || one_core)
 		return 0;
 	return n / 2;
@@ -845,25 +844,50 @@ static void read_rows(struct plan *p, struct rows_job *first, struct diag_list *
 	half.activities = p->activities + before;
 	half.cap_activities = after + 1;
 	first->last = cut;
-	pthread_t t;
-	bool threaded = pthread_create(&t, NULL, add_rows, &second) == 0;
-	add_rows(first);
-	if (threaded)
-		pthread_join(t, NULL);
-	else
-		add_rows(&second); /* no thread to be had: the same rows, in turn */
+	twin_run(add_rows, first, &second);
 	malloc_trim(0); /* what the second thread's caches held, in an arena of its own */
 	diag_list_take(diags, &half_diags);
 	append_rows(p, &first->st, &half, &second.st);
 }
 
+/* The date votes of rows [first, last). */
+struct votes_job {
+	const struct plan *p;
+	size_t first, last;
+	struct date_votes votes;
+};
+
+static void *vote_rows(void *arg)
+{
+	struct votes_job *j = arg;
+	for (size_t i = j->first; i < j->last; i++) {
+		date_vote(j->p->table.records[i].field[TABLE_DATE], &j->votes);
+		date_vote(j->p->table.records[i].field[TABLE_START], &j->votes);
+	}
+	return NULL;
+}
+
+/* The votes of every row, the halves counted apart where the rows split (split_at). */
+static struct date_votes *vote(const struct plan *p)
+{
+	size_t n = p->table.n_records, cut = split_at(p);
+	struct votes_job *j = xcalloc(2, sizeof(*j));
+	j[0] = (struct votes_job){.p = p, .first = 0, .last = cut ? cut : n};
+	j[1] = (struct votes_job){.p = p, .first = cut ? cut : n, .last = n};
+	if (cut > 0)
+		twin_run(vote_rows, &j[0], &j[1]);
+	else
+		vote_rows(&j[0]);
+	struct date_votes *votes = xmalloc(sizeof(*votes));
+	*votes = j[0].votes;
+	date_votes_add(votes, &j[1].votes);
+	free(j);
+	return votes;
+}
+
 static void build(struct plan *p, const struct config *cfg, struct diag_list *diags)
 {
-	struct date_votes *votes = xcalloc(1, sizeof(*votes));
-	for (size_t i = 0; i < p->table.n_records; i++) {
-		date_vote(p->table.records[i].field[TABLE_DATE], votes);
-		date_vote(p->table.records[i].field[TABLE_START], votes);
-	}
+	struct date_votes *votes = vote(p);
 	p->date_order = date_votes_winner(votes);
 	struct office_matcher *m = build_matcher(cfg, diags);
 	struct rows_job job = {.rows = p, .p = p, .cfg = cfg, .m = m, .votes = votes,

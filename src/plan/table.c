@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +21,7 @@
 
 #include "columns.h"
 #include "text.h"
+#include "twin.h"
 #include "xalloc.h"
 
 enum {
@@ -118,13 +118,37 @@ static size_t utf8_seq(const unsigned char *p, const unsigned char *e)
 	return text_utf8_next(p, (size_t)(e - p), &cp);
 }
 
-static void utf8_census(const char *text, size_t len, size_t *multibyte, size_t *invalid)
+/* Whether the 8 bytes at p are all ASCII. */
+static bool ascii8(const unsigned char *p)
 {
-	const unsigned char *p = (const unsigned char *)text, *e = p + len;
-	*multibyte = *invalid = 0;
+	uint64_t v;
+	memcpy(&v, p, sizeof(v));
+	return (v & 0x8080808080808080ULL) == 0;
+}
+
+/* The well-formed multibyte sequences and the bytes starting none in [from, to). */
+struct census_job {
+	const unsigned char *from, *to;
+	size_t multibyte, invalid;
+};
+
+static void *census_span(void *arg)
+{
+	struct census_job *j = arg;
+	const unsigned char *p = j->from, *e = j->to;
+	size_t *multibyte = &j->multibyte, *invalid = &j->invalid;
 	while (p < e) {
+		if (e - p >= 8 && ascii8(p)) {
+			p += 8;
+			continue;
+		}
 		if (*p < 0x80) {
 			p++;
+			continue;
+		}
+		if (*p >= 0xC2 && *p <= 0xDF && p + 1 < e && (p[1] & 0xC0) == 0x80) {
+			(*multibyte)++; /* the common case (á, é, ñ) without a call */
+			p += 2;
 			continue;
 		}
 		size_t n = utf8_seq(p, e);
@@ -132,6 +156,36 @@ static void utf8_census(const char *text, size_t len, size_t *multibyte, size_t 
 		*invalid += n == 0;
 		p += n ? n : 1;
 	}
+	return NULL;
+}
+
+static size_t split_bytes = TABLE_SPLIT_MIN;
+
+void table_set_split_min(size_t bytes)
+{
+	split_bytes = bytes ? bytes : TABLE_SPLIT_MIN;
+}
+
+/* Whether a text of n bytes is read on two threads. */
+static bool splits(size_t n)
+{
+	return n >= split_bytes && n >= 2 && (split_bytes != TABLE_SPLIT_MIN || twin_cores());
+}
+
+/* Counts over the text's halves at once, cut at an ASCII byte past the middle: no sequence
+ * spans it, so the counts are those of one pass. */
+static void utf8_census(const char *text, size_t len, size_t *multibyte, size_t *invalid)
+{
+	const unsigned char *p = (const unsigned char *)text, *e = p + len, *cut = e;
+	for (cut = splits(len) ? p + len / 2 : e; cut < e && *cut >= 0x80; cut++)
+		continue;
+	struct census_job a = {p, cut, 0, 0}, b = {cut, e, 0, 0};
+	if (cut < e)
+		twin_run(census_span, &a, &b);
+	else
+		census_span(&a);
+	*multibyte = a.multibyte + b.multibyte;
+	*invalid = a.invalid + b.invalid;
 }
 
 static void warn_byte(struct warner *w, unsigned line, unsigned char byte)
@@ -994,13 +1048,6 @@ static void *read_span(void *arg)
 	return NULL;
 }
 
-static size_t split_bytes = TABLE_SPLIT_MIN;
-
-void table_set_split_min(size_t bytes)
-{
-	split_bytes = bytes ? bytes : TABLE_SPLIT_MIN;
-}
-
 /* Where the quoted field opening at q (a cell's first byte) closes, past it; NULL when it
  * never does. As scan_quoted: "" inside is a quote. */
 static char *quoted_end(char *q, char *end)
@@ -1020,8 +1067,7 @@ static char *quoted_end(char *q, char *end)
 static char *records_cut(char *from, char *end, char delim)
 {
 	size_t n = (size_t)(end - from);
-	bool one_core = split_bytes == TABLE_SPLIT_MIN && sysconf(_SC_NPROCESSORS_ONLN) < 2;
-	if (n < split_bytes || n < 2 || one_core)
+	if (!splits(n))
 		return NULL;
 	char *want = from + n / 2, *p = from;
 	for (;;) {
@@ -1083,13 +1129,7 @@ static void read_records(struct table *t, const struct header *h, size_t len,
 		rest.delimiter = t->delimiter;
 		diag_list_init(&rest_diags);
 		struct span_job second = {&rest, h, m, path, cut, end, 1, &rest_diags, 0, 0};
-		pthread_t thread;
-		bool threaded = pthread_create(&thread, NULL, read_span, &second) == 0;
-		read_span(&first);
-		if (threaded)
-			pthread_join(thread, NULL);
-		else
-			read_span(&second);
+		twin_run(read_span, &first, &second);
 		append_span(t, &rest, first.end_line, diags, &rest_diags);
 		if (second.quote_line > 0) /* the first part has none left open: records_cut */
 			first.quote_line = second.quote_line + first.end_line - 1;
