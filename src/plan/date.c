@@ -242,8 +242,8 @@ static int month_of(const struct tok *t)
 	};
 	if (t->kind != TOK_WORD)
 		return 0;
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strcmp(t->fold, names[i].name) == 0)
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) /* first letters first */
+		if (t->fold[0] == names[i].name[0] && strcmp(t->fold, names[i].name) == 0)
 			return names[i].month;
 	return 0;
 }
