@@ -707,9 +707,10 @@ void plan_set_split_min(size_t records)
 	split_min = records ? records : PLAN_SPLIT_MIN;
 }
 
-/* The state before the first row: the file's date order and years, empty caches. */
+/* The state before the first row: the file's date order and years, empty caches (of
+ * 1/ways the entries: two threads hold no more of them than one). */
 static void state_init(struct row_state *st, const struct date_votes *votes,
-		       enum date_order order)
+		       enum date_order order, size_t ways)
 {
 	*st = (struct row_state){.subcomponent = 0, .title = ""};
 	st->ctx.order = order;
@@ -718,8 +719,8 @@ static void state_init(struct row_state *st, const struct date_votes *votes,
 	date_cell_init(&st->dates);
 	date_cell_init(&st->starts);
 	office_pieces_init(&st->pieces);
-	cell_cache_init(&st->offices, 0, OFFICE_CELLS_MAX);
-	cell_cache_init(&st->date_cells, sizeof(struct date_item), DATE_CELLS_MAX);
+	cell_cache_init(&st->offices, 0, OFFICE_CELLS_MAX / ways);
+	cell_cache_init(&st->date_cells, sizeof(struct date_item), DATE_CELLS_MAX / ways);
 	strbuf_init(&st->refs);
 }
 
@@ -836,6 +837,7 @@ static size_t split_at(const struct plan *p)
 static void read_rows(struct plan *p, struct rows_job *first, struct diag_list *diags)
 {
 	size_t cut = split_at(p);
+	state_init(&first->st, first->votes, p->date_order, cut ? 2 : 1);
 	if (cut == 0) {
 		add_rows(first);
 		return;
@@ -845,7 +847,7 @@ static void read_rows(struct plan *p, struct rows_job *first, struct diag_list *
 	diag_list_init(&half_diags);
 	struct rows_job second = *first;
 	second.rows = &half, second.first = cut, second.diags = &half_diags;
-	state_init(&second.st, first->votes, p->date_order);
+	state_init(&second.st, first->votes, p->date_order, 2);
 	size_t before = carry_over(p, cut, &second.st);
 	size_t after = count_activities(p, cut, p->table.n_records);
 	/* one array, each half writing its own part: at 1M rows a copy would be 30 MB more */
@@ -902,7 +904,6 @@ static void build(struct plan *p, const struct config *cfg, struct diag_list *di
 	struct office_matcher *m = build_matcher(cfg, diags);
 	struct rows_job job = {.rows = p, .p = p, .cfg = cfg, .m = m, .votes = votes,
 			       .first = 0, .last = p->table.n_records, .diags = diags};
-	state_init(&job.st, votes, p->date_order);
 	read_rows(p, &job, diags);
 	free(votes);
 	table_drop_records(&p->table); /* the activities point into the text, not at records */
@@ -911,7 +912,9 @@ static void build(struct plan *p, const struct config *cfg, struct diag_list *di
 	office_matcher_free(m);
 	check_years(p, diags);
 	check_numbers(p, diags);
+	malloc_trim(0); /* check_numbers' array, likely in the heap: give its pages back */
 	assign_keys(p);
+	malloc_trim(0); /* assign_keys' arrays, likewise */
 }
 
 /* Whether mapping m chose the table's column of its role: the column's header (as kept,
