@@ -136,8 +136,8 @@ static char *synthetic(size_t rows)
 {
 	static const char *const offices[] = {"Secretaría General", "",
 					      "Oficina de Asuntos Lunares",
-					      "Secretaría General y Oficina para la Transparencia de la "
-					      "Gestión Pública"};
+					      ("Secretaría General y Oficina para la Transparencia de "
+					       "la Gestión Pública")};
 	static const char *const dates[] = {"30/03/2023", "", "3/4/2023", "31/02/2023",
 					    "15/05/2023 al 30/06/2023", "mayo 2023", ""};
 	struct strbuf s;
@@ -251,8 +251,8 @@ static void split_table(struct test_state *ts)
 {
 	static const char *const rows[] = {
 		"1;1.1;\"Publicar\nel plan\";Meta;Secretaría General;30/03/2023\n",
-		"1;1.2;Dice \"hola\" y sigue;\"Meta \"\"doble\"\"\r\nsegunda\";Secretaría "
-		"General;1/4/2023\r\n",
+		("1;1.2;Dice \"hola\" y sigue;\"Meta \"\"doble\"\"\r\nsegunda\";Secretaría "
+		 "General;1/4/2023\r\n"),
 		"\n",
 		"Subcomponente;#;Actividades;Meta;Responsable;Fecha Programada\n",
 		"2;2.1;<b>Negrita</b> &amp; más;\"a;b\";\"Oficina\rJurídica\";\"15/05/2023\"\r",
