@@ -16,9 +16,15 @@ static const struct diag_code codes[] = {
 #undef ROW
 };
 
+/* By address first: the literal a caller passes is usually the table's own (merged by the
+ * linker), and diag_add asserts every code (230,000 at 1M plan rows). */
 const struct diag_code *diag_code_find(const char *code)
 {
-	for (size_t i = 0; code != NULL && i < sizeof(codes) / sizeof(codes[0]); i++)
+	size_t n = sizeof(codes) / sizeof(codes[0]);
+	for (size_t i = 0; i < n; i++)
+		if (codes[i].code == code)
+			return &codes[i];
+	for (size_t i = 0; code != NULL && i < n; i++)
 		if (strcmp(codes[i].code, code) == 0)
 			return &codes[i];
 	return NULL;

@@ -118,12 +118,25 @@ static size_t utf8_seq(const unsigned char *p, const unsigned char *e)
 	return text_utf8_next(p, (size_t)(e - p), &cp);
 }
 
-/* Whether the 8 bytes at p are all ASCII. */
-static bool ascii8(const unsigned char *p)
+/* How many bytes from p on are ASCII: 8 at a time, the first other one found by its bit. */
+static size_t ascii_run(const unsigned char *p, const unsigned char *e)
 {
-	uint64_t v;
-	memcpy(&v, p, sizeof(v));
-	return (v & 0x8080808080808080ULL) == 0;
+	const unsigned char *s = p;
+	for (; e - p >= 8; p += 8) {
+		uint64_t v;
+		memcpy(&v, p, sizeof(v));
+		uint64_t high = v & 0x8080808080808080ULL;
+		if (high == 0)
+			continue;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		return (size_t)(p - s) + (size_t)__builtin_ctzll(high) / 8;
+#else
+		break;
+#endif
+	}
+	while (p < e && *p < 0x80)
+		p++;
+	return (size_t)(p - s);
 }
 
 /* The well-formed multibyte sequences and the bytes starting none in [from, to). */
@@ -138,14 +151,9 @@ static void *census_span(void *arg)
 	const unsigned char *p = j->from, *e = j->to;
 	size_t *multibyte = &j->multibyte, *invalid = &j->invalid;
 	while (p < e) {
-		if (e - p >= 8 && ascii8(p)) {
-			p += 8;
-			continue;
-		}
-		if (*p < 0x80) {
-			p++;
-			continue;
-		}
+		p += ascii_run(p, e);
+		if (p >= e)
+			break;
 		if (*p >= 0xC2 && *p <= 0xDF && p + 1 < e && (p[1] & 0xC0) == 0x80) {
 			(*multibyte)++; /* the common case (á, é, ñ) without a call */
 			p += 2;
