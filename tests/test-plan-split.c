@@ -134,10 +134,10 @@ static int load_config(struct config *cfg, const char *path)
  * merged (empty) goal, responsible and date cells, unknown offices, bad and ambiguous dates. */
 static char *synthetic(size_t rows)
 {
-	static const char *const offices[] = {"Secretaría General", "",
-					      "Oficina de Asuntos Lunares",
-					      ("Secretaría General y Oficina para la Transparencia de "
-					       "la Gestión Pública")};
+	static const char *const offices[] = {
+		"Secretaría General", "", "Oficina de Asuntos Lunares",
+		"Secretaría General y Oficina para la Transparencia de la Gestión Pública",
+	};
 	static const char *const dates[] = {"30/03/2023", "", "3/4/2023", "31/02/2023",
 					    "15/05/2023 al 30/06/2023", "mayo 2023", ""};
 	struct strbuf s;
@@ -263,7 +263,8 @@ static void split_table(struct test_state *ts)
 	for (size_t start = 0; start < 3 * n; start++) {
 		struct strbuf s;
 		strbuf_init(&s);
-		strbuf_puts(&s, "Plan\nSubcomponente;#;Actividades;Meta;Responsable;Fecha Programada\n");
+		strbuf_puts(&s, "Plan\n");
+		strbuf_puts(&s, "Subcomponente;#;Actividades;Meta;Responsable;Fecha Programada\n");
 		for (size_t i = 0; i < 2 * n + start % n; i++)
 			strbuf_puts(&s, rows[(start + i) % n]);
 		if (start >= 2 * n)

@@ -751,9 +751,11 @@ static size_t carry_over(const struct plan *p, size_t n, struct row_state *st)
 		if (only_subcomponent(r))
 			continue;
 		activities++;
-		for (size_t k = 0; k < sizeof(carried) / sizeof(carried[0]); k++)
-			if (r->field[carried[k]][0] != '\0')
-				st->carry[carried[k]] = (struct carried){r->field[carried[k]], r->line};
+		for (size_t k = 0; k < sizeof(carried) / sizeof(carried[0]); k++) {
+			enum table_field f = carried[k];
+			if (r->field[f][0] != '\0')
+				st->carry[f] = (struct carried){r->field[f], r->line};
+		}
 	}
 	return activities;
 }
