@@ -1,6 +1,7 @@
 /* test-table.c - the plan table reader: seed, fixtures, quoting, encodings, hostile input. */
 #include "table.h"
 
+#include <iconv.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -771,6 +772,38 @@ static void test_invalid_utf8(struct test_state *ts)
 	teardown(&t, &d);
 }
 
+/* Every byte 0x80-0xFF reads as glibc's iconv reads it from WINDOWS-1252 (the table the
+ * reader carries instead), U+FFFD where iconv refuses the byte. */
+static void test_windows_1252_bytes(struct test_state *ts)
+{
+	char text[512] = "Actividad;Responsable;Fecha\na", want[1024] = "a";
+	size_t n = strlen(text), w = 1;
+	iconv_t cd = iconv_open("UTF-8", "WINDOWS-1252");
+	CHECK(ts, cd != (iconv_t)-1);
+	for (unsigned b = 0x80; b <= 0xFF && cd != (iconv_t)-1; b++) {
+		char in = (char)b, *ip = &in, *op = want + w;
+		size_t il = 1, ol = 4;
+		text[n++] = (char)b;
+		if (iconv(cd, &ip, &il, &op, &ol) == (size_t)-1)
+			memcpy(op, FFFD, 3), op += 3;
+		w = (size_t)(op - want);
+	}
+	if (cd != (iconv_t)-1)
+		iconv_close(cd);
+	snprintf(text + n, sizeof(text) - n, "z;Oficina;1/1/2023\n");
+	memcpy(want + w, "z", 2);
+	struct table t;
+	struct diag_list d;
+	setup(&t, &d);
+	CHECK(ts, parse_str(&t, &d, text));
+	CHECK_STR_EQ(ts, t.encoding, "Windows-1252");
+	CHECK_INT_EQ(ts, count_diag(&d, "undefined-byte"), 1); /* once per line */
+	CHECK(ts, t.n_records == 1);
+	if (t.n_records == 1)
+		CHECK_STR_EQ(ts, t.records[0].field[TABLE_ACTIVITY], want);
+	teardown(&t, &d);
+}
+
 static void test_windows_1252(struct test_state *ts)
 {
 	struct table t;
@@ -934,5 +967,6 @@ TEST_MAIN(TEST(test_field_names), TEST(test_header_names), TEST(test_two_row_hea
 	  TEST(test_missing_column),
 	  TEST(test_no_header), TEST(test_empty), TEST(test_binary), TEST(test_high_bytes),
 	  TEST(test_long_line), TEST(test_unterminated_quote), TEST(test_many_columns),
-	  TEST(test_invalid_utf8), TEST(test_windows_1252), TEST(test_load_errors),
+	  TEST(test_invalid_utf8), TEST(test_windows_1252), TEST(test_windows_1252_bytes),
+	  TEST(test_load_errors),
 	  TEST(test_load_max_size), TEST(test_load_page_sized), TEST(test_load_cp1252_pieces))

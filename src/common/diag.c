@@ -16,9 +16,15 @@ static const struct diag_code codes[] = {
 #undef ROW
 };
 
+/* By address first: the literal a caller passes is usually the table's own (merged by the
+ * linker), and diag_add asserts every code (230,000 at 1M plan rows). */
 const struct diag_code *diag_code_find(const char *code)
 {
-	for (size_t i = 0; code != NULL && i < sizeof(codes) / sizeof(codes[0]); i++)
+	size_t n = sizeof(codes) / sizeof(codes[0]);
+	for (size_t i = 0; i < n; i++)
+		if (codes[i].code == code)
+			return &codes[i];
+	for (size_t i = 0; code != NULL && i < n; i++)
 		if (strcmp(codes[i].code, code) == 0)
 			return &codes[i];
 	return NULL;
@@ -45,6 +51,18 @@ void diag_list_finish(struct diag_list *list)
 	}
 	free(list->items);
 	diag_list_init(list);
+}
+
+void diag_list_take(struct diag_list *list, struct diag_list *from)
+{
+	if (from->len > 0) {
+		list->items = xgrow(list->items, &list->cap, list->len + from->len,
+				    sizeof(*list->items));
+		memcpy(list->items + list->len, from->items, from->len * sizeof(*from->items));
+		list->len += from->len;
+	}
+	free(from->items);
+	diag_list_init(from);
 }
 
 /* The message, then the path, in one block of their size (a 1M-row plan keeps 230,000). */

@@ -38,6 +38,8 @@ struct diag_list {
 
 void diag_list_init(struct diag_list *list);
 void diag_list_finish(struct diag_list *list);
+/* Moves the diagnostics of from, in order, to the end of list; from is left empty. */
+void diag_list_take(struct diag_list *list, struct diag_list *from);
 
 /* One row of the code table (diag_codes.h). */
 struct diag_code {

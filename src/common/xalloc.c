@@ -24,12 +24,21 @@ void *xmalloc(size_t size)
 	return check(malloc(size ? size : 1));
 }
 
+/* Grown in place when the pages after it are free, else moved by a copy: a mapping moved by
+ * mremap leaves its old range looking written to ThreadSanitizer, which would then see two
+ * threads' mappings there race (the loader grows two at once). */
 void *xmap_grow(void *old, size_t old_bytes, size_t new_bytes)
 {
-	void *p = old == NULL ? mmap(NULL, new_bytes, PROT_READ | PROT_WRITE,
-				     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
-			      : mremap(old, old_bytes, new_bytes, MREMAP_MAYMOVE);
-	return check(p == MAP_FAILED ? NULL : p);
+	if (old != NULL && mremap(old, old_bytes, new_bytes, 0) != MAP_FAILED)
+		return old;
+	void *p = mmap(NULL, new_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+		       0);
+	check(p == MAP_FAILED ? NULL : p);
+	if (old != NULL) {
+		memcpy(p, old, old_bytes);
+		munmap(old, old_bytes);
+	}
+	return p;
 }
 
 void *xcalloc(size_t n, size_t size)

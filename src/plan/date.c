@@ -242,8 +242,8 @@ static int month_of(const struct tok *t)
 	};
 	if (t->kind != TOK_WORD)
 		return 0;
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strcmp(t->fold, names[i].name) == 0)
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) /* first letters first */
+		if (t->fold[0] == names[i].name[0] && strcmp(t->fold, names[i].name) == 0)
 			return names[i].month;
 	return 0;
 }
@@ -814,6 +814,14 @@ void date_vote(const char *cell, struct date_votes *votes)
 		count_vote(&sc.items[i].due, votes);
 	}
 	scan_finish(&sc);
+}
+
+void date_votes_add(struct date_votes *votes, const struct date_votes *more)
+{
+	votes->dmy += more->dmy;
+	votes->mdy += more->mdy;
+	for (int y = 0; y < DATE_VOTE_YEARS; y++)
+		votes->years[y] += more->years[y];
 }
 
 void date_votes_span(const struct date_votes *votes, int *first, int *last, int *common)

@@ -72,6 +72,8 @@ struct date_where {
 
 /* Adds the order votes of the numeric dates in cell to votes. */
 void date_vote(const char *cell, struct date_votes *votes);
+/* Adds the votes of more to votes (the votes of two runs of cells, counted apart). */
+void date_votes_add(struct date_votes *votes, const struct date_votes *more);
 /* The order the votes decide: DATE_ORDER_DMY on a tie or with no votes (Colombian usage). */
 enum date_order date_votes_winner(const struct date_votes *votes);
 /* The years holding at least half as many voted dates as the most common one, and that one

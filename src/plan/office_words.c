@@ -45,12 +45,52 @@ static void begin_word(struct office_words *t, size_t at)
 	t->items[t->len++] = (struct office_word){.start = at, .norm = t->pool.len};
 }
 
-static void end_word(struct office_words *t, size_t at)
+/* A word's folded bytes gathered before they go to the pool in one append (the matcher
+ * reads every responsible cell: one call per word, not per letter). */
+struct pending {
+	char buf[128];
+	size_t len;
+};
+
+static void flush(struct office_words *t, struct pending *w)
 {
+	strbuf_append(&t->pool, w->buf, w->len);
+	w->len = 0;
+}
+
+static void put_folded(struct office_words *t, struct pending *w, const char *b, size_t n)
+{
+	if (w->len + n > sizeof(w->buf))
+		flush(t, w);
+	memcpy(w->buf + w->len, b, n);
+	w->len += n;
+}
+
+static void end_word(struct office_words *t, struct pending *w, size_t at)
+{
+	flush(t, w);
 	struct office_word *tok = &t->items[t->len - 1];
 	tok->end = at;
 	tok->stop = is_stop(t->pool.data + tok->norm, t->pool.len - tok->norm);
 	strbuf_putc(&t->pool, '\0');
+}
+
+/* The folded form of the character at u (len bytes, 0 when ill-formed) as text_fold_char
+ * gives it, ASCII without the call: a letter lower-cased, a digit kept, else nothing. */
+static int fold_at(const unsigned char *u, size_t *len, size_t left, char buf[TEXT_FOLD_MAX])
+{
+	unsigned char c = u[0];
+	if (c < 0x80) {
+		*len = 1;
+		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+			return buf[0] = (char)c, 1;
+		if (c >= 'A' && c <= 'Z')
+			return buf[0] = (char)(c - 'A' + 'a'), 1;
+		return 0;
+	}
+	uint32_t cp;
+	*len = text_utf8_next(u, left, &cp);
+	return *len ? text_fold_char(cp, 0, buf) : 0;
 }
 
 /* Splits s into folded words, stop words included and flagged. */
@@ -59,28 +99,27 @@ void office_words_read(const char *s, struct office_words *t)
 	const unsigned char *u = (const unsigned char *)(s ? s : "");
 	size_t i = 0, len, total = strlen((const char *)u);
 	bool in_word = false;
+	struct pending w = {.len = 0};
 	*t = (struct office_words){0};
 	strbuf_init(&t->pool);
 	while (i < total) {
 		char buf[TEXT_FOLD_MAX];
-		uint32_t cp;
-		len = text_utf8_next(u + i, total - i, &cp);
-		int n = len ? text_fold_char(cp, 0, buf) : 0;
+		int n = fold_at(u + i, &len, total - i, buf);
 		len = len ? len : 1;
 		if (n == 0 || (n < 0 && !in_word)) {
 			if (in_word)
-				end_word(t, i);
+				end_word(t, &w, i);
 			in_word = false;
 		} else if (n > 0) {
 			if (!in_word)
 				begin_word(t, i);
 			in_word = true;
-			strbuf_append(&t->pool, buf, (size_t)n);
+			put_folded(t, &w, buf, (size_t)n);
 		}
 		i += len;
 	}
 	if (in_word)
-		end_word(t, i);
+		end_word(t, &w, i);
 	t->text_len = i;
 }
 

@@ -1,6 +1,7 @@
 #include "plan.h"
 
 #include <ctype.h>
+#include <malloc.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include "office.h"
 #include "workbook.h"
 #include "strbuf.h"
+#include "twin.h"
 #include "xalloc.h"
 
 /* The last cell written in a column, which an empty cell below it continues. */
@@ -565,10 +567,20 @@ static void keep_refs(struct plan *p, struct row_state *st)
 	free(st->ref_at);
 }
 
+/* strcmp's order, the first bytes compared without the call (most keys and refs differ
+ * there: "12", "1.3", "L88"). */
+static int compare_text(const char *x, const char *y)
+{
+	if (*x != *y)
+		return (unsigned char)*x < (unsigned char)*y ? -1 : 1;
+	return *x == '\0' ? 0 : strcmp(x + 1, y + 1);
+}
+
 static int compare_key_at(const void *a, const void *b, void *ctx)
 {
 	const struct plan *p = ctx;
-	return strcmp(p->activities[*(const size_t *)a].key, p->activities[*(const size_t *)b].key);
+	return compare_text(p->activities[*(const size_t *)a].key,
+			    p->activities[*(const size_t *)b].key);
 }
 
 /* Activity indices by (ref, subcomponent, line): rows that share a ref, then a component,
@@ -578,7 +590,7 @@ static int compare_ref_at(const void *a, const void *b, void *ctx)
 	const struct plan *p = ctx;
 	const struct activity *x = &p->activities[*(const size_t *)a];
 	const struct activity *y = &p->activities[*(const size_t *)b];
-	int c = strcmp(x->ref, y->ref);
+	int c = compare_text(x->ref, y->ref);
 	if (c == 0 && x->subcomponent != y->subcomponent)
 		c = x->subcomponent < y->subcomponent ? -1 : 1;
 	if (c == 0)
@@ -615,8 +627,9 @@ static void write_key(const struct activity *a, size_t same_ref, size_t same_com
 }
 
 /* Keys that still collide ("01" printed where another row's number is 1) fall back to the
- * line, except a plain number's, which keeps the key it always had. */
-static bool demote_collisions(struct plan *p, size_t *at, struct strbuf *keys)
+ * line, except a plain number's, which keeps the key it always had: written to more, whose
+ * offsets follow the base bytes of p->keys. */
+static bool demote_collisions(struct plan *p, size_t *at, size_t base, struct strbuf *more)
 {
 	bool demoted = false;
 	for (size_t i = 0; i + 1 < p->n_activities; i++) {
@@ -628,9 +641,9 @@ static bool demote_collisions(struct plan *p, size_t *at, struct strbuf *keys)
 			struct activity *a = &p->activities[p->by_key[k]];
 			if (a->number > 0 && !a->number_shared)
 				continue;
-			at[p->by_key[k]] = keys->len;
-			strbuf_printf(keys, "L%u", a->line);
-			strbuf_putc(keys, '\0');
+			at[p->by_key[k]] = base + more->len;
+			strbuf_printf(more, "L%u", a->line);
+			strbuf_putc(more, '\0');
 			demoted = true;
 		}
 		i = j - 1;
@@ -638,11 +651,11 @@ static bool demote_collisions(struct plan *p, size_t *at, struct strbuf *keys)
 	return demoted;
 }
 
-static void point_keys(struct plan *p, const size_t *at, struct strbuf *keys)
+/* Makes keys (taken) the plan's and points the activities at their offsets in it. */
+static void point_keys(struct plan *p, const size_t *at, char *keys)
 {
 	free(p->keys);
-	p->keys = xmalloc(keys->len + 1);
-	memcpy(p->keys, keys->data ? keys->data : "", keys->len);
+	p->keys = keys;
 	for (size_t i = 0; i < p->n_activities; i++)
 		p->activities[i].key = p->keys + at[i];
 	for (size_t i = 0; i < p->n_activities; i++)
@@ -673,50 +686,237 @@ static void assign_keys(struct plan *p)
 	}
 	free(v);
 	p->by_key = xcalloc(n + 1, sizeof(*p->by_key));
-	point_keys(p, at, &keys);
-	if (demote_collisions(p, at, &keys))
-		point_keys(p, at, &keys);
+	size_t base = keys.len;
+	point_keys(p, at, strbuf_steal(&keys)); /* taken, not copied: 5 MB at 1M rows */
+	if (demote_collisions(p, at, base, &keys)) {
+		char *all = xmalloc(base + keys.len + 1);
+		memcpy(all, p->keys, base);
+		memcpy(all + base, keys.data, keys.len);
+		point_keys(p, at, all);
+	}
 	strbuf_finish(&keys);
 	free(at);
 }
 
+/* ---- the rows, on one thread or two ---- */
+
+static size_t split_min = PLAN_SPLIT_MIN;
+
+void plan_set_split_min(size_t records)
+{
+	split_min = records ? records : PLAN_SPLIT_MIN;
+}
+
+/* The state before the first row: the file's date order and years, empty caches (of
+ * 1/ways the entries: two threads hold no more of them than one). */
+static void state_init(struct row_state *st, const struct date_votes *votes,
+		       enum date_order order, size_t ways)
+{
+	*st = (struct row_state){.subcomponent = 0, .title = ""};
+	st->ctx.order = order;
+	st->ctx.voted = votes->dmy + votes->mdy > 0;
+	date_votes_span(votes, &st->ctx.span_first, &st->ctx.span_last, &st->ctx.year);
+	date_cell_init(&st->dates);
+	date_cell_init(&st->starts);
+	office_pieces_init(&st->pieces);
+	cell_cache_init(&st->offices, 0, OFFICE_CELLS_MAX / ways);
+	cell_cache_init(&st->date_cells, sizeof(struct date_item), DATE_CELLS_MAX / ways);
+	strbuf_init(&st->refs);
+}
+
+/* What the caches and buffers held; refs and ref_at stay for keep_refs. */
+static void state_finish(struct row_state *st)
+{
+	date_cell_finish(&st->dates);
+	date_cell_finish(&st->starts);
+	office_pieces_finish(&st->pieces);
+	cell_cache_finish(&st->offices);
+	cell_cache_finish(&st->date_cells);
+}
+
+/* What add_row carries over rows [0, n) without reading them: the subcomponent, its title
+ * and the last cell written in each filled-down column (filled_down's writes). Returns how
+ * many of the rows are activities. */
+static size_t carry_over(const struct plan *p, size_t n, struct row_state *st)
+{
+	size_t activities = 0;
+	static const enum table_field carried[] = {TABLE_GOAL, TABLE_RESPONSIBLE, TABLE_DATE,
+						   TABLE_START};
+	for (size_t i = 0; i < n; i++) {
+		const struct table_record *r = &p->table.records[i];
+		if (r->field[TABLE_SUBCOMPONENT][0] != '\0') {
+			read_subcomponent(r->field[TABLE_SUBCOMPONENT], st);
+			memset(st->carry, 0, sizeof(st->carry));
+		}
+		if (only_subcomponent(r))
+			continue;
+		activities++;
+		for (size_t k = 0; k < sizeof(carried) / sizeof(carried[0]); k++) {
+			enum table_field f = carried[k];
+			if (r->field[f][0] != '\0')
+				st->carry[f] = (struct carried){r->field[f], r->line};
+		}
+	}
+	return activities;
+}
+
+/* How many of rows [first, last) are activities (add_row's new_activity). */
+static size_t count_activities(const struct plan *p, size_t first, size_t last)
+{
+	size_t n = 0;
+	for (size_t i = first; i < last; i++)
+		n += !only_subcomponent(&p->table.records[i]);
+	return n;
+}
+
+/* Rows [first, last) of p's table into rows (p itself, or the second half's plan). */
+struct rows_job {
+	struct plan *rows;
+	const struct plan *p;
+	const struct config *cfg;
+	const struct office_matcher *m;
+	const struct date_votes *votes;
+	size_t first, last;
+	struct row_state st;
+	struct diag_list *diags;
+};
+
+static void *add_rows(void *arg)
+{
+	struct rows_job *j = arg;
+	for (size_t i = j->first; i < j->last; i++) {
+		add_row(j->rows, j->cfg, j->m, &j->p->table.records[i], &j->st, j->diags);
+		if ((i + 1 - j->first) % RECORDS_RELEASED == 0) /* the rows read: none is reread */
+			table_release_records((struct table *)&j->p->table, j->first, i + 1);
+	}
+	state_finish(&j->st);
+	return NULL;
+}
+
+/* Appends the second half's rows to p's, as if one thread had read them all. */
+static void append_rows(struct plan *p, struct row_state *st, struct plan *half,
+			struct row_state *hst)
+{
+	size_t a0 = p->n_activities, m0 = p->n_milestones, o0 = p->n_office_refs;
+	for (size_t i = 0; i < half->n_activities; i++) {
+		half->activities[i].milestone_first += (uint32_t)m0;
+		half->activities[i].office_first += (uint32_t)o0;
+		if (hst->ref_at[i] != UINT32_MAX)
+			hst->ref_at[i] += (uint32_t)st->refs.len;
+	}
+	p->n_activities += half->n_activities; /* written in place, after p's own */
+	p->cap_activities += half->cap_activities;
+	p->milestones = xgrow(p->milestones, &p->cap_milestones, m0 + half->n_milestones + 1,
+			      sizeof(*p->milestones));
+	memcpy(p->milestones + m0, half->milestones, half->n_milestones * sizeof(*p->milestones));
+	p->n_milestones += half->n_milestones;
+	free(half->milestones);
+	p->office_refs = xgrow(p->office_refs, &p->cap_office_refs, o0 + half->n_office_refs + 1,
+			       sizeof(*p->office_refs));
+	memcpy(p->office_refs + o0, half->office_refs,
+	       half->n_office_refs * sizeof(*p->office_refs));
+	p->n_office_refs += half->n_office_refs;
+	free(half->office_refs);
+	st->ref_at = xgrow(st->ref_at, &st->cap_ref_at, p->n_activities + 1, sizeof(*st->ref_at));
+	memcpy(st->ref_at + a0, hst->ref_at, half->n_activities * sizeof(*st->ref_at));
+	free(hst->ref_at);
+	strbuf_append(&st->refs, hst->refs.data, hst->refs.len);
+	strbuf_finish(&hst->refs);
+}
+
+/* Where the rows split: the middle, when there are enough of them and two cores. */
+static size_t split_at(const struct plan *p)
+{
+	size_t n = p->table.n_records;
+	bool one_core = split_min == PLAN_SPLIT_MIN && !twin_cores();
+	if (n < split_min || n < 2 || one_core)
+		return 0;
+	return n / 2;
+}
+
+/* Every row of the table: the second half on a thread of its own (with its own caches and
+ * diagnostics, which follow the first half's), from the state carried over the first. */
+static void read_rows(struct plan *p, struct rows_job *first, struct diag_list *diags)
+{
+	size_t cut = split_at(p);
+	state_init(&first->st, first->votes, p->date_order, cut ? 2 : 1);
+	if (cut == 0) {
+		add_rows(first);
+		return;
+	}
+	struct plan half = {.source = p->source, .table = p->table};
+	struct diag_list half_diags;
+	diag_list_init(&half_diags);
+	struct rows_job second = *first;
+	second.rows = &half, second.first = cut, second.diags = &half_diags;
+	state_init(&second.st, first->votes, p->date_order, 2);
+	size_t before = carry_over(p, cut, &second.st);
+	size_t after = count_activities(p, cut, p->table.n_records);
+	/* one array, each half writing its own part: at 1M rows a copy would be 30 MB more */
+	p->activities = xmalloc((before + after + 1) * sizeof(*p->activities));
+	p->cap_activities = before;
+	half.activities = p->activities + before;
+	half.cap_activities = after + 1;
+	first->last = cut;
+	twin_run(add_rows, first, &second);
+	malloc_trim(0); /* what the second thread's caches held, in an arena of its own */
+	diag_list_take(diags, &half_diags);
+	append_rows(p, &first->st, &half, &second.st);
+}
+
+/* The date votes of rows [first, last). */
+struct votes_job {
+	const struct plan *p;
+	size_t first, last;
+	struct date_votes votes;
+};
+
+static void *vote_rows(void *arg)
+{
+	struct votes_job *j = arg;
+	for (size_t i = j->first; i < j->last; i++) {
+		date_vote(j->p->table.records[i].field[TABLE_DATE], &j->votes);
+		date_vote(j->p->table.records[i].field[TABLE_START], &j->votes);
+	}
+	return NULL;
+}
+
+/* The votes of every row, the halves counted apart where the rows split (split_at). */
+static struct date_votes *vote(const struct plan *p)
+{
+	size_t n = p->table.n_records, cut = split_at(p);
+	struct votes_job *j = xcalloc(2, sizeof(*j));
+	j[0] = (struct votes_job){.p = p, .first = 0, .last = cut ? cut : n};
+	j[1] = (struct votes_job){.p = p, .first = cut ? cut : n, .last = n};
+	if (cut > 0)
+		twin_run(vote_rows, &j[0], &j[1]);
+	else
+		vote_rows(&j[0]);
+	struct date_votes *votes = xmalloc(sizeof(*votes));
+	*votes = j[0].votes;
+	date_votes_add(votes, &j[1].votes);
+	free(j);
+	return votes;
+}
+
 static void build(struct plan *p, const struct config *cfg, struct diag_list *diags)
 {
-	struct date_votes *votes = xcalloc(1, sizeof(*votes));
-	for (size_t i = 0; i < p->table.n_records; i++) {
-		date_vote(p->table.records[i].field[TABLE_DATE], votes);
-		date_vote(p->table.records[i].field[TABLE_START], votes);
-	}
+	struct date_votes *votes = vote(p);
 	p->date_order = date_votes_winner(votes);
 	struct office_matcher *m = build_matcher(cfg, diags);
-	struct row_state st = {.subcomponent = 0, .title = ""};
-	st.ctx.order = p->date_order;
-	st.ctx.voted = votes->dmy + votes->mdy > 0;
-	date_votes_span(votes, &st.ctx.span_first, &st.ctx.span_last, &st.ctx.year);
+	struct rows_job job = {.rows = p, .p = p, .cfg = cfg, .m = m, .votes = votes,
+			       .first = 0, .last = p->table.n_records, .diags = diags};
+	read_rows(p, &job, diags);
 	free(votes);
-	date_cell_init(&st.dates);
-	date_cell_init(&st.starts);
-	office_pieces_init(&st.pieces);
-	cell_cache_init(&st.offices, 0, OFFICE_CELLS_MAX);
-	cell_cache_init(&st.date_cells, sizeof(struct date_item), DATE_CELLS_MAX);
-	strbuf_init(&st.refs);
-	for (size_t i = 0; i < p->table.n_records; i++) {
-		add_row(p, cfg, m, &p->table.records[i], &st, diags);
-		if ((i + 1) % RECORDS_RELEASED == 0)
-			table_release_records(&p->table, i + 1); /* the rows read: none is reread */
-	}
 	table_drop_records(&p->table); /* the activities point into the text, not at records */
-	keep_refs(p, &st);
-	strbuf_finish(&st.refs);
-	date_cell_finish(&st.dates);
-	date_cell_finish(&st.starts);
-	office_pieces_finish(&st.pieces);
-	cell_cache_finish(&st.offices);
-	cell_cache_finish(&st.date_cells);
+	keep_refs(p, &job.st);
+	strbuf_finish(&job.st.refs);
 	office_matcher_free(m);
 	check_years(p, diags);
 	check_numbers(p, diags);
+	malloc_trim(0); /* check_numbers' array, likely in the heap: give its pages back */
 	assign_keys(p);
+	malloc_trim(0); /* assign_keys' arrays, likewise */
 }
 
 /* Whether mapping m chose the table's column of its role: the column's header (as kept,
@@ -933,7 +1133,7 @@ static void plan_keys(struct plan *p, struct diag_list *diags)
 	}
 	free(p->by_key);
 	p->by_key = xcalloc(n + 1, sizeof(*p->by_key));
-	point_keys(p, at, &keys);
+	point_keys(p, at, strbuf_steal(&keys));
 	for (size_t i = 0; i < p->n_parts; i++) {
 		free(p->parts[i].keys);
 		p->parts[i].keys = NULL;
@@ -1036,8 +1236,7 @@ void plan_rekey(struct plan *p, const char *const *keys)
 			p->activities[i].label_len = 0;
 		strbuf_putc(&s, '\0');
 	}
-	point_keys(p, at, &s);
-	strbuf_finish(&s);
+	point_keys(p, at, strbuf_steal(&s));
 	free(at);
 }
 

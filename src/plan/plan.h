@@ -120,6 +120,13 @@ int plan_load(struct plan *p, const char *path, const struct config *cfg,
 void plan_load_buffer(struct plan *p, const char *path, char *data, size_t len,
 		      const struct config *cfg, struct diag_list *diags);
 
+/* A table of at least this many records has its rows read on two threads, each half from
+ * the state the rows before it carry (the same plan and diagnostics as one thread reads). */
+enum { PLAN_SPLIT_MIN = 4096 };
+/* Sets that bound (0: PLAN_SPLIT_MIN), for the tests that read small plans both ways; not
+ * thread-safe against a load in progress. */
+void plan_set_split_min(size_t records);
+
 /* The name the state database gives an activity (the ledger, the marks, the feed events'
  * UIDs, the page's anchors), (component, ref) as the plan prints it: its plain number
  * ("13") when it has one no other row has, as before refs existed; else its ref ("1.1",

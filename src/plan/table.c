@@ -10,7 +10,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <iconv.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,6 +21,7 @@
 
 #include "columns.h"
 #include "text.h"
+#include "twin.h"
 #include "xalloc.h"
 
 enum {
@@ -118,13 +118,45 @@ static size_t utf8_seq(const unsigned char *p, const unsigned char *e)
 	return text_utf8_next(p, (size_t)(e - p), &cp);
 }
 
-static void utf8_census(const char *text, size_t len, size_t *multibyte, size_t *invalid)
+/* How many bytes from p on are ASCII: 8 at a time, the first other one found by its bit. */
+static size_t ascii_run(const unsigned char *p, const unsigned char *e)
 {
-	const unsigned char *p = (const unsigned char *)text, *e = p + len;
-	*multibyte = *invalid = 0;
+	const unsigned char *s = p;
+	for (; e - p >= 8; p += 8) {
+		uint64_t v;
+		memcpy(&v, p, sizeof(v));
+		uint64_t high = v & 0x8080808080808080ULL;
+		if (high == 0)
+			continue;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		return (size_t)(p - s) + (size_t)__builtin_ctzll(high) / 8;
+#else
+		break;
+#endif
+	}
+	while (p < e && *p < 0x80)
+		p++;
+	return (size_t)(p - s);
+}
+
+/* The well-formed multibyte sequences and the bytes starting none in [from, to). */
+struct census_job {
+	const unsigned char *from, *to;
+	size_t multibyte, invalid;
+};
+
+static void *census_span(void *arg)
+{
+	struct census_job *j = arg;
+	const unsigned char *p = j->from, *e = j->to;
+	size_t *multibyte = &j->multibyte, *invalid = &j->invalid;
 	while (p < e) {
-		if (*p < 0x80) {
-			p++;
+		p += ascii_run(p, e);
+		if (p >= e)
+			break;
+		if (*p >= 0xC2 && *p <= 0xDF && p + 1 < e && (p[1] & 0xC0) == 0x80) {
+			(*multibyte)++; /* the common case (á, é, ñ) without a call */
+			p += 2;
 			continue;
 		}
 		size_t n = utf8_seq(p, e);
@@ -132,6 +164,36 @@ static void utf8_census(const char *text, size_t len, size_t *multibyte, size_t 
 		*invalid += n == 0;
 		p += n ? n : 1;
 	}
+	return NULL;
+}
+
+static size_t split_bytes = TABLE_SPLIT_MIN;
+
+void table_set_split_min(size_t bytes)
+{
+	split_bytes = bytes ? bytes : TABLE_SPLIT_MIN;
+}
+
+/* Whether a text of n bytes is read on two threads. */
+static bool splits(size_t n)
+{
+	return n >= split_bytes && n >= 2 && (split_bytes != TABLE_SPLIT_MIN || twin_cores());
+}
+
+/* Counts over the text's halves at once, cut at an ASCII byte past the middle: no sequence
+ * spans it, so the counts are those of one pass. */
+static void utf8_census(const char *text, size_t len, size_t *multibyte, size_t *invalid)
+{
+	const unsigned char *p = (const unsigned char *)text, *e = p + len, *cut = e;
+	for (cut = splits(len) ? p + len / 2 : e; cut < e && *cut >= 0x80; cut++)
+		continue;
+	struct census_job a = {p, cut, 0, 0}, b = {cut, e, 0, 0};
+	if (cut < e)
+		twin_run(census_span, &a, &b);
+	else
+		census_span(&a);
+	*multibyte = a.multibyte + b.multibyte;
+	*invalid = a.invalid + b.invalid;
 }
 
 static void warn_byte(struct warner *w, unsigned line, unsigned char byte)
@@ -197,47 +259,70 @@ static void give_back(const struct table *t, const char *upto, size_t *done)
 
 enum { DECODE_CHUNK = 1 << 20 };
 
-/* Converts with iconv; bytes it refuses (undefined in Windows-1252) become U+FFFD. The
- * input goes in 1 MiB pieces, the pages of a mapped file given back as they are read, so
- * the file and its UTF-8 are never both whole in memory. */
-static bool from_cp1252(struct table *t, size_t *len, struct warner *w)
+/* Windows-1252's 0x80-0x9F as code points (0: undefined, as iconv's WINDOWS-1252 has them);
+ * every other byte is its own code point. */
+static const uint16_t cp1252_high[32] = {
+	0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+	0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0,      0x017D, 0,
+	0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+	0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178,
+};
+
+/* The UTF-8 of byte b read as Windows-1252, 0 bytes when it is undefined there. */
+static size_t cp1252_utf8(unsigned char b, char out[3])
 {
-	iconv_t cd = iconv_open("UTF-8", "WINDOWS-1252");
-	if (cd == (iconv_t)-1)
-		return false;
-	char *in = t->text, *limit = t->text + *len, *counted = in;
-	size_t inleft = *len, cap = *len + *len / 4 + 16, used = 0, given = 0;
+	uint32_t cp = b >= 0x80 && b < 0xA0 ? cp1252_high[b - 0x80] : b;
+	if (cp == 0)
+		return 0;
+	if (cp < 0x80) {
+		out[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		out[0] = (char)(0xC0 | cp >> 6);
+		out[1] = (char)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	out[0] = (char)(0xE0 | cp >> 12);
+	out[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+	out[2] = (char)(0x80 | (cp & 0x3F));
+	return 3;
+}
+
+/* Converts byte by byte (at most 3 bytes out for one in); bytes undefined in Windows-1252
+ * become U+FFFD. The input goes in 1 MiB pieces, the pages of a mapped file given back as
+ * they are read, so the file and its UTF-8 are never both whole in memory. */
+static void from_cp1252(struct table *t, size_t *len, struct warner *w)
+{
+	const unsigned char *in = (const unsigned char *)t->text;
+	const char *limit = t->text + *len, *counted = t->text;
+	size_t cap = *len + *len / 4 + 16, used = 0, given = 0;
 	char *out = xmalloc(cap);
 	unsigned line = 1;
-	while (inleft > 0) {
-		char *o = out + used;
-		size_t oleft = cap - used - 1;
-		size_t piece = inleft < DECODE_CHUNK ? inleft : DECODE_CHUNK, rest = inleft - piece;
-		size_t r = iconv(cd, &in, &piece, &o, &oleft);
-		int e = errno;
-		inleft = rest + piece;
-		used = (size_t)(o - out);
-		give_back(t, in, &given);
-		if (r != (size_t)-1)
-			continue; /* the piece is converted (a byte is a character: none is cut) */
-		if (e == E2BIG || cap - used < 4) {
-			out = xgrow(out, &cap, cap + 1, 1);
-			continue;
+	for (size_t at = 0; at < *len;) {
+		size_t end = *len - at < DECODE_CHUNK ? *len : at + DECODE_CHUNK;
+		out = xgrow(out, &cap, used + 3 * (end - at) + 1, 1);
+		for (; at < end; at++) {
+			if (in[at] < 0x80) {
+				out[used++] = (char)in[at];
+				continue;
+			}
+			size_t n = cp1252_utf8(in[at], out + used);
+			if (n == 0) {
+				line += count_breaks(counted, t->text + at, limit);
+				counted = t->text + at;
+				warn_byte(w, line, in[at]);
+				memcpy(out + used, replacement, 3);
+				n = 3;
+			}
+			used += n;
 		}
-		line += count_breaks(counted, in, limit);
-		counted = in;
-		warn_byte(w, line, (unsigned char)*in);
-		memcpy(out + used, replacement, 3);
-		used += 3;
-		in++;
-		inleft--;
+		give_back(t, t->text + at, &given);
 	}
-	iconv_close(cd);
 	out[used] = '\0';
 	release_text(t);
 	t->text = out;
 	*len = used;
-	return true;
 }
 
 /* Leaves UTF-8 in t->text (NUL-terminated at *len) and sets t->encoding. */
@@ -257,12 +342,11 @@ static void decode(struct table *t, size_t *len, const char *path, struct diag_l
 	if (!bom && invalid >= multibyte) {
 		struct warner u = {path, diags, "undefined-byte", "byte undefined in Windows-1252",
 				   0,	 0};
-		if (from_cp1252(t, len, &u)) {
-			t->encoding = "Windows-1252";
-			diag_add(diags, DIAG_NOTE, "encoding-windows-1252", path, 0, 0,
-				 "text is not UTF-8; read as Windows-1252");
-			return;
-		}
+		from_cp1252(t, len, &u);
+		t->encoding = "Windows-1252";
+		diag_add(diags, DIAG_NOTE, "encoding-windows-1252", path, 0, 0,
+			 "text is not UTF-8; read as Windows-1252");
+		return;
 	}
 	repair_utf8(t, len, invalid, &w);
 }
@@ -476,12 +560,26 @@ static char *trim(char *s, size_t *len)
 	return s;
 }
 
+/* Whether the cell holds a byte a tag, an entity or a bidi control starts with (text.c's
+ * next_bidi: 0xD8, 0xE2); most cells do not, and skip both passes. */
+static bool needs_cleaning(const char *s, size_t len)
+{
+	unsigned char any = 0;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char b = (unsigned char)s[i];
+		any |= (unsigned char)(b == '<' || b == '&' || b == 0xD8 || b == 0xE2);
+	}
+	return any;
+}
+
 /* Cleans the cell in place and NUL-terminates it (s[len] must be writable). Bidi controls
  * go too: they would make a Subject, page or feed read in another order than it says. */
 static char *clean(char *s, size_t len, size_t *out_len)
 {
-	len = strip_markup(s, len);
-	len = text_strip_bidi(s, len);
+	if (needs_cleaning(s, len)) {
+		len = strip_markup(s, len);
+		len = text_strip_bidi(s, len);
+	}
 	s = trim(s, &len);
 	s[len] = '\0';
 	*out_len = len;
@@ -927,21 +1025,125 @@ static void push_record(struct table *t, const struct table_record *rec)
 	t->records[t->n_records++] = *rec;
 }
 
+/* The records of text [from, to), a run of whole records, into t; lines counted from line. */
+struct span_job {
+	struct table *t;
+	const struct header *h;
+	const struct mappings *m;
+	const char *path;
+	char *from, *to;
+	unsigned line;
+	struct diag_list *diags;
+	unsigned end_line;   /* the line at to */
+	unsigned quote_line; /* an unterminated quote's, or 0 */
+};
+
+static void *read_span(void *arg)
+{
+	struct span_job *j = arg;
+	struct scanner sc;
+	struct role_memo memo = {0};
+	scanner_start(&sc, j->from, j->to, j->line, j->t->delimiter, true);
+	while (sc.p < sc.end) {
+		struct table_record rec;
+		read_record(&sc, j->h, &rec, j->path, j->diags);
+		if (is_blank(&rec) || is_repeated_header(&rec, j->m, &memo))
+			continue;
+		push_record(j->t, &rec);
+	}
+	j->end_line = sc.line;
+	j->quote_line = sc.quote_line;
+	return NULL;
+}
+
+/* Where the quoted field opening at q (a cell's first byte) closes, past it; NULL when it
+ * never does. As scan_quoted: "" inside is a quote. */
+static char *quoted_end(char *q, char *end)
+{
+	for (char *r = q + 1;; r += 2) {
+		r = memchr(r, '"', (size_t)(end - r));
+		if (r == NULL)
+			return NULL;
+		if (r + 1 >= end || r[1] != '"')
+			return r + 1;
+	}
+}
+
+/* A record boundary near the middle of [from, end), which starts a record: the first line
+ * feed past the middle outside every quoted field (a quote opens one only as a cell's first
+ * byte, so only quotes are looked at). NULL when the text is small or a quote never closes. */
+static char *records_cut(char *from, char *end, char delim)
+{
+	size_t n = (size_t)(end - from);
+	if (!splits(n))
+		return NULL;
+	char *want = from + n / 2, *p = from;
+	for (;;) {
+		char *lf = memchr(want, '\n', (size_t)(end - want));
+		if (lf == NULL || lf + 1 >= end)
+			return NULL;
+		char *q = memchr(p, '"', (size_t)(lf - p));
+		if (q == NULL)
+			return lf + 1;
+		bool opens = q == from || q[-1] == delim || q[-1] == '\n' || q[-1] == '\r';
+		p = opens ? quoted_end(q, end) : q + 1;
+		if (p == NULL)
+			return NULL;
+		if (p > want)
+			want = p; /* the field runs past the line feed: look after it */
+	}
+}
+
+/* Moves rest's records, read from line 1 of the text at cut, after t's, which end there at
+ * line; their diagnostics likewise after list's. */
+static void append_span(struct table *t, struct table *rest, unsigned line,
+			struct diag_list *list, struct diag_list *rest_diags)
+{
+	for (size_t i = 0; i < rest->n_records; i++)
+		rest->records[i].line += line - 1;
+	for (size_t i = 0; i < rest_diags->len; i++)
+		if (rest_diags->items[i].line > 0)
+			rest_diags->items[i].line += line - 1;
+	diag_list_take(list, rest_diags);
+	size_t n = t->n_records + rest->n_records, cap = t->cap_records ? t->cap_records : 1024;
+	while (cap < n)
+		cap *= 2;
+	if (cap != t->cap_records || t->records == NULL) {
+		t->records = xmap_grow(t->records, t->records ? records_bytes(t->cap_records) : 0,
+				       records_bytes(cap));
+		t->cap_records = cap;
+	}
+	if (rest->n_records > 0)
+		memcpy(t->records + t->n_records, rest->records,
+		       rest->n_records * sizeof(*rest->records));
+	t->n_records = n;
+	table_drop_records(rest);
+}
+
+/* The records below the header: the text after a cut near its middle read on a thread of
+ * its own, its records and diagnostics then following the first part's, lines shifted. */
 static void read_records(struct table *t, const struct header *h, size_t len,
 			 const struct mappings *m, const char *path, struct diag_list *diags)
 {
-	struct scanner sc;
-	struct role_memo memo = {0};
-	scanner_start(&sc, h->after, t->text + len, h->after_line, t->delimiter, true);
-	while (sc.p < sc.end) {
-		struct table_record rec;
-		read_record(&sc, h, &rec, path, diags);
-		if (is_blank(&rec) || is_repeated_header(&rec, m, &memo))
-			continue;
-		push_record(t, &rec);
+	char *end = t->text + len, *cut = records_cut(h->after, end, t->delimiter);
+	struct span_job first = {t, h, m, path, h->after, cut ? cut : end, h->after_line, diags,
+				 0, 0};
+	if (cut == NULL) {
+		read_span(&first);
+	} else {
+		struct table rest;
+		struct diag_list rest_diags;
+		table_init(&rest);
+		rest.delimiter = t->delimiter;
+		diag_list_init(&rest_diags);
+		struct span_job second = {&rest, h, m, path, cut, end, 1, &rest_diags, 0, 0};
+		twin_run(read_span, &first, &second);
+		append_span(t, &rest, first.end_line, diags, &rest_diags);
+		if (second.quote_line > 0) /* the first part has none left open: records_cut */
+			first.quote_line = second.quote_line + first.end_line - 1;
 	}
-	if (sc.quote_line > 0)
-		diag_add(diags, DIAG_ERROR, "unterminated-quote", path, sc.quote_line, 0,
+	if (first.quote_line > 0)
+		diag_add(diags, DIAG_ERROR, "unterminated-quote", path, first.quote_line, 0,
 			 "quoted field never closes; the rest of the file was read as one field");
 }
 
@@ -969,12 +1171,13 @@ void table_drop_records(struct table *t)
 	t->n_records = t->cap_records = 0;
 }
 
-void table_release_records(struct table *t, size_t n)
+void table_release_records(struct table *t, size_t first, size_t n)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	size_t bytes = n * sizeof(*t->records) / page * page;
-	if (t->records != NULL && bytes > 0)
-		madvise(t->records, bytes, MADV_DONTNEED);
+	size_t from = (first * sizeof(*t->records) + page - 1) / page * page;
+	size_t to = n * sizeof(*t->records) / page * page;
+	if (t->records != NULL && to > from)
+		madvise((char *)t->records + from, to - from, MADV_DONTNEED);
 }
 
 /* Rejects empty, whitespace-only (a BOM aside) and binary input. */

@@ -63,9 +63,10 @@ void table_init(struct table *t);
 void table_finish(struct table *t);
 /* Frees the records once they have been read; the text (what they pointed to) stays. */
 void table_drop_records(struct table *t);
-/* Gives back the memory of records [0, n) (whole pages of them), which must not be read
- * again, while the rest stay: for a reader going through the rows once, in order. */
-void table_release_records(struct table *t, size_t n);
+/* Gives back the memory of records [first, n) (the whole pages inside), which must not be
+ * read again, while the rest stay: for a reader going through the rows once, in order (two
+ * readers may release disjoint ranges at once). */
+void table_release_records(struct table *t, size_t first, size_t n);
 
 /* Parses len bytes of data, replacing whatever t held. Takes ownership of data, which must
  * come from malloc and have room for len + 1 bytes (the text is decoded and unquoted in place
@@ -79,6 +80,13 @@ bool table_parse(struct table *t, const char *path, char *data, size_t len,
 /* The same with n header mappings (borrowed, read during the call only). */
 bool table_parse_mapped(struct table *t, const char *path, char *data, size_t len,
 			const struct table_mapping *maps, size_t n, struct diag_list *diags);
+
+/* Text of at least this many bytes below the header is read on two threads, split at a record
+ * boundary near its middle (the same records and diagnostics as one thread reads). */
+enum { TABLE_SPLIT_MIN = 1 << 20 };
+/* Sets that bound (0: TABLE_SPLIT_MIN), for the tests that read small tables both ways; not
+ * thread-safe against a parse in progress. */
+void table_set_split_min(size_t bytes);
 
 /* The largest plan file read unless [plan] max_size says otherwise (1 GiB). */
 #define TABLE_DEFAULT_MAX_SIZE (1ULL << 30)
