@@ -203,10 +203,10 @@ static size_t walk(struct test_state *ts, const struct fixture *f, time_t lo, ti
 	return bad;
 }
 
-/* Every stage of every pair, as remind_stages gives them, in (lo, hi]. */
-static size_t stages_inside(struct test_state *ts, const struct fixture *f, time_t lo, time_t hi)
+/* Every stage of every pair in (lo, hi], as remind_stages works it out alone (no day cache). */
+static void stages_alone(struct test_state *ts, const struct fixture *f, time_t lo, time_t hi,
+			 struct list *out)
 {
-	size_t n = 0;
 	for (size_t a = 0; a < f->plan.n_activities; a++) {
 		const struct activity *act = &f->plan.activities[a];
 		for (size_t k = 0; k < act->office_count; k++) {
@@ -218,11 +218,20 @@ static size_t stages_inside(struct test_state *ts, const struct fixture *f, time
 					f->plan.office_refs[act->office_first + k], r, &err);
 				CHECK(ts, c >= 0);
 				for (int j = 0; j < c; j++)
-					n += r[j].at > lo && r[j].at <= hi;
+					if (r[j].at > lo && r[j].at <= hi)
+						collect(&r[j], out);
 			}
 		}
 	}
-	return n;
+}
+
+/* How many stages of every pair remind_stages gives in (lo, hi]. */
+static size_t stages_inside(struct test_state *ts, const struct fixture *f, time_t lo, time_t hi)
+{
+	struct list all = {0};
+	stages_alone(ts, f, lo, hi, &all);
+	free(all.v);
+	return all.n;
 }
 
 static void check_walks(struct test_state *ts, const struct fixture *f)
@@ -263,28 +272,6 @@ static void check_long_window(struct test_state *ts, const struct fixture *f)
 	free(got.v);
 	free(want.v);
 	remind_queue_free(q);
-}
-
-/* Every stage of every pair in (lo, hi], as remind_stages works it out alone (no day cache). */
-static void stages_alone(struct test_state *ts, const struct fixture *f, time_t lo, time_t hi,
-			 struct list *out)
-{
-	for (size_t a = 0; a < f->plan.n_activities; a++) {
-		const struct activity *act = &f->plan.activities[a];
-		for (size_t k = 0; k < act->office_count; k++) {
-			for (size_t i = 0; i < act->milestone_count; i++) {
-				struct reminder r[REMIND_MAX_STAGES];
-				struct pz_error err = {0};
-				int c = remind_stages(
-					&f->plan, &f->cfg, a, act->milestone_first + i,
-					f->plan.office_refs[act->office_first + k], r, &err);
-				CHECK(ts, c >= 0);
-				for (int j = 0; j < c; j++)
-					if (r[j].at > lo && r[j].at <= hi)
-						collect(&r[j], out);
-			}
-		}
-	}
 }
 
 /* The queue and the scan share one day cache among the offices of a calendar (zone and
