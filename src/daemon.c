@@ -34,6 +34,7 @@
 #include "send.h"
 #include "site.h"
 #include "store.h"
+#include "twin.h"
 #include "unread.h"
 #include "xalloc.h"
 
@@ -93,7 +94,8 @@ struct daemon {
 	struct store *feed_store;
 	pthread_mutex_t page_lock;  /* guards page_store (pages read the office's marks) */
 	struct store *page_store;
-	int event_fd;           /* a form changed the state: gauges, status, backup */
+	int event_fd;           /* a form or a feed's stamps changed the state: gauges, status,
+				   backup */
 	char origin[160];       /* of [plazo] base_url: where forms may come from */
 	int lock_fd;            /* the sender's lock on the state directory */
 	int pid_fd;             /* STATE_DIR/plazo.pid, locked while running (poke.h) */
@@ -496,6 +498,15 @@ static unsigned part_on_store(const struct render_pin *p, enum http_part part, s
 	return 503;
 }
 
+/* Tells the loop, from another thread, that the state changed (on_event: gauges, status and
+ * the backup's schedule). */
+static void wake_loop(struct daemon *d)
+{
+	uint64_t one = 1;
+	if (write(d->event_fd, &one, sizeof(one)) < 0)
+		log_warn("eventfd: %s", strerror(errno));
+}
+
 /* One part of one office at the instant its version was stamped, so that the same version
  * always gives the same bytes. */
 static unsigned pinned_part(struct daemon *d, const struct render_pin *p, enum http_part part,
@@ -508,10 +519,14 @@ static unsigned pinned_part(struct daemon *d, const struct render_pin *p, enum h
 		return 0;
 	}
 	pthread_mutex_t *lock = part == HTTP_FEED ? &d->feed_lock : &d->page_lock;
+	struct store *st = part == HTTP_FEED ? d->feed_store : d->page_store;
 	pthread_mutex_lock(lock);
-	unsigned status =
-		part_on_store(p, part, part == HTTP_FEED ? d->feed_store : d->page_store, out);
+	long long before = store_changes(st);
+	unsigned status = part_on_store(p, part, st, out);
+	bool wrote = store_changes(st) != before; /* a feed's event stamps */
 	pthread_mutex_unlock(lock);
+	if (wrote)
+		wake_loop(d); /* the loop schedules the backup of what was written */
 	return status;
 }
 
@@ -794,9 +809,7 @@ static void on_form(void *user, const char *token, const char *action,
 			refresh_office(d, d->form_store, o, c.now);
 		else
 			refresh(d, d->form_store, c.now);
-		uint64_t one = 1;
-		if (write(d->event_fd, &one, sizeof(one)) < 0)
-			log_warn("eventfd: %s", strerror(errno));
+		wake_loop(d);
 	}
 	pthread_mutex_unlock(&d->lock);
 }
@@ -845,9 +858,18 @@ static void *prepare_world(void *arg)
 	return NULL;
 }
 
+/* The world's preparation, waited for before the plan is recorded: a plan whose world cannot
+ * be prepared is not recorded (replan_join's proceed). */
+static int prepared(void *arg)
+{
+	struct twin *t = arg;
+	twin_wait(t);
+	return ((struct prepare *)t->arg)->rc;
+}
+
 /* The plan takes the keys its state kept (replan.h); what the load changes is logged, an
- * orphaned mark as a warning (it stays in the state), and the plan is recorded, while a
- * second thread (or this one, when none can be started) prepares the world. */
+ * orphaned mark as a warning (it stays in the state), and the plan is recorded once the
+ * world, prepared meanwhile on a second thread (or on this one), is known to be whole. */
 static int join_state(struct daemon *d, struct world *w, time_t after)
 {
 	struct pz_error err = {0};
@@ -856,14 +878,13 @@ static int join_state(struct daemon *d, struct world *w, time_t after)
 	diag_list_init(&diags);
 	int rc = replan_keep_keys(&w->plan, d->store, true, &diags, &err);
 	struct prepare prep = {w, after, 0, {0}};
-	pthread_t helper;
-	bool threaded = rc == 0 && pthread_create(&helper, NULL, prepare_world, &prep) == 0;
-	if (rc == 0)
-		rc = replan_join(&w->plan, &w->cfg, d->store, &diags, &orphans, &err);
-	if (threaded)
-		pthread_join(helper, NULL);
-	else if (rc == 0)
-		prepare_world(&prep);
+	struct twin helper = {0};
+	if (rc == 0) {
+		twin_start(&helper, prepare_world, &prep);
+		rc = replan_join(&w->plan, &w->cfg, d->store, &diags, &orphans, prepared, &helper,
+				 &err);
+		twin_wait(&helper); /* a no-op: replan_join waited through prepared() */
+	}
 	for (size_t i = 0; i < diags.len; i++) {
 		const struct diag *x = &diags.items[i];
 		if (strcmp(x->code, "mark-orphaned") == 0)
@@ -1029,6 +1050,18 @@ static int setup_fds(struct daemon *d)
 	return 0;
 }
 
+/* What came due while plazo was not running, then the backup at start with what it wrote
+ * (so that none is left for the idle minute after). A state without a backup gets one
+ * before the pass as well: a long first pass cut short must not leave it without one. */
+static void first_pass(struct daemon *d)
+{
+	time_t made;
+	if (!backup_info(d->db_path, &made))
+		backup_maybe(d, true);
+	pass(d, now_of(d));
+	backup_maybe(d, true);
+}
+
 /* The loop re-arms the timer after every wake but the watchdog's alone (a ping changes no
  * due moment: an idle daemon only pings). */
 static void loop(struct daemon *d)
@@ -1162,8 +1195,7 @@ int daemon_run(const struct daemon_options *opt)
 	pthread_mutex_init(&d.page_lock, NULL);
 	int status = 1;
 	if (start(&d) == 0) {
-		pass(&d, now_of(&d)); /* what came due while plazo was not running; then the
-				       * backup at start (none is written yet) */
+		first_pass(&d);
 		loop(&d);
 		status = 0;
 	}

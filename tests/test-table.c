@@ -11,6 +11,7 @@
 
 #include "columns.h"
 #include "test.h"
+#include "twin.h"
 
 #define SEED "estrategia-rendicion-cuentas-2023.tsv"
 #define FFFD "\xEF\xBF\xBD"
@@ -422,6 +423,38 @@ static void test_header_names(struct test_state *ts)
 	CHECK_STR_EQ(ts, a, b);
 	CHECK(ts, columns_fold("Fecha de la entrega.", 20, a));
 	CHECK_STR_EQ(ts, a, "fecha entrega");
+}
+
+/* columns_classify from two threads at once, as the loader's halves call it (a repeated
+ * header's test): each gets the role it gets alone (a strtok shared by both would not). */
+struct classify_job {
+	const char *const *keys;
+	const int *roles;
+	size_t n, wrong;
+};
+
+static void *classify_many(void *arg)
+{
+	struct classify_job *j = arg;
+	for (int round = 0; round < 100000; round++)
+		for (size_t i = 0; i < j->n; i++)
+			j->wrong += columns_classify(j->keys[i]) != j->roles[i];
+	return NULL;
+}
+
+static void test_classify_threads(struct test_state *ts)
+{
+	static const char *const keys[] = {"fecha programada inicio", "area responsable proceso",
+					   "porcentaje cumplimiento seguimiento",
+					   "gestion riesgo corrupcion mapa",
+					   "fecha terminacion actividad"};
+	int roles[sizeof(keys) / sizeof(keys[0])];
+	size_t n = sizeof(keys) / sizeof(keys[0]);
+	for (size_t i = 0; i < n; i++)
+		roles[i] = columns_classify(keys[i]);
+	struct classify_job a = {keys, roles, n, 0}, b = {keys, roles, n, 0};
+	twin_run(classify_many, &a, &b);
+	CHECK_INT_EQ(ts, a.wrong + b.wrong, 0);
 }
 
 /* A header over two rows: a merged "Fecha" over Inicio | Fin, follow-up columns under a
@@ -959,7 +992,7 @@ static void test_load_cp1252_pieces(struct test_state *ts)
 	unlink(path);
 }
 
-TEST_MAIN(TEST(test_field_names), TEST(test_header_names), TEST(test_two_row_header),
+TEST_MAIN(TEST(test_field_names), TEST(test_header_names), TEST(test_classify_threads), TEST(test_two_row_header),
 	  TEST(test_number_under_activities), TEST(test_seed), TEST(test_seed_excel),
 	  TEST(test_seed_reordered_bom), TEST(test_quoted_fixture), TEST(test_quoting),
 	  TEST(test_line_endings), TEST(test_delimiters), TEST(test_bom), TEST(test_header_forms),

@@ -1,12 +1,28 @@
 /* twin.h - two halves of a job at once: one on the caller's thread, one on a thread of its own.
  *
- * For the loader's passes over independent rows (table.c, plan.c): each half owns what it
- * writes, and the caller merges them in order once both are done.
+ * For the loader's passes over independent rows (table.c, plan.c) and the daemon's work beside
+ * a load's record (daemon.c): each half owns what it writes, and the caller merges them in
+ * order once both are done.
  */
 #ifndef PLAZO_TWIN_H
 #define PLAZO_TWIN_H
 
+#include <pthread.h>
 #include <stdbool.h>
+
+/* A job started beside the caller's own work (fn(arg) on a thread of its own). */
+struct twin {
+	void *(*fn)(void *);
+	void *arg;
+	pthread_t thread;
+	bool threaded;
+};
+
+/* Starts fn(arg) on a new thread; when none can be had, twin_wait runs it instead. */
+void twin_start(struct twin *t, void *(*fn)(void *), void *arg);
+
+/* Returns once the job twin_start started is done (run here if it had no thread). */
+void twin_wait(struct twin *t);
 
 /* Runs fn(second) on a new thread and fn(first) on this one, and returns when both are
  * done; when no thread can be had, fn(second) runs here after fn(first). */

@@ -89,7 +89,9 @@ static void split(const char *key, struct words *ws)
 {
 	strcpy(ws->buf, key);
 	ws->n = 0;
-	for (char *p = strtok(ws->buf, " "); p && ws->n < WORDS_MAX; p = strtok(NULL, " "))
+	char *at = NULL; /* strtok_r: the loader reads a table's halves on two threads */
+	for (char *p = strtok_r(ws->buf, " ", &at); p && ws->n < WORDS_MAX;
+	     p = strtok_r(NULL, " ", &at))
 		ws->w[ws->n++] = p;
 }
 

@@ -511,27 +511,13 @@ int replan_compare(const struct plan *p, const struct config *cfg, struct store 
 
 /* ---- the plan recorded ------------------------------------------------------------------- */
 
-/* p's activities in the order of their keys (plan_seen's primary key), so that the rows go
- * into its index in order: inserted as the plan has them ("1", "2", ..., "10") each lands
- * elsewhere in the index. */
-struct by_key {
-	const char *key;
-	size_t index;
-};
-
-static int compare_by_key(const void *a, const void *b)
-{
-	const struct by_key *x = a, *y = b;
-	int c = strcmp(x->key, y->key);
-	return c != 0 ? c : (x->index > y->index) - (x->index < y->index);
-}
-
-/* The rows of p for plan_seen, handed out one at a time (store_seen_next). */
+/* The rows of p for plan_seen, handed out one at a time (store_seen_next), in the order of
+ * their keys (p->by_key; plan_seen's primary key), so that the rows go into its index in
+ * order: inserted as the plan has them ("1", "2", ..., "10") each lands elsewhere in it. */
 struct seen_rows {
 	const struct plan *p;
 	const struct print *pr;
-	struct by_key *order;
-	size_t at; /* into order */
+	size_t at; /* into p->by_key */
 	size_t k;  /* the milestone of order[at] to hand out next */
 };
 
@@ -541,7 +527,7 @@ static bool seen_next(void *user, struct store_seen *r)
 	const struct plan *p = w->p;
 	if (w->at == p->n_activities)
 		return false;
-	size_t i = w->order[w->at].index;
+	size_t i = p->by_key[w->at];
 	const struct activity *a = &p->activities[i];
 	size_t k = w->k == 0 && a->milestone_count > 0 ? 1 : w->k;
 	memset(r, 0, sizeof(*r));
@@ -569,13 +555,8 @@ static int record_print(const struct plan *p, const struct print *pr, struct sto
 		return -1;
 	if (same)
 		return 0;
-	struct seen_rows w = {p, pr, xcalloc(p->n_activities + 1, sizeof(*w.order)), 0, 0};
-	for (size_t i = 0; i < p->n_activities; i++)
-		w.order[i] = (struct by_key){p->activities[i].key, i};
-	qsort(w.order, p->n_activities, sizeof(*w.order), compare_by_key);
-	int rc = store_set_plan_seen(st, seen_next, &w, p->source, pr->hex, err);
-	free(w.order);
-	return rc;
+	struct seen_rows w = {p, pr, 0, 0};
+	return store_set_plan_seen(st, seen_next, &w, p->source, pr->hex, err);
 }
 
 int replan_record(const struct plan *p, const struct config *cfg, struct store *st,
@@ -589,12 +570,14 @@ int replan_record(const struct plan *p, const struct config *cfg, struct store *
 }
 
 int replan_join(const struct plan *p, const struct config *cfg, struct store *st,
-		struct diag_list *diags, size_t *orphans, struct pz_error *err)
+		struct diag_list *diags, size_t *orphans, int (*proceed)(void *), void *ctx,
+		struct pz_error *err)
 {
 	struct print pr;
 	print_init(&pr, p);
 	int rc = compare_print(p, &pr, cfg, st, diags, orphans, err);
-	if (rc == 0)
+	int taken = proceed != NULL ? proceed(ctx) : 0;
+	if (rc == 0 && taken == 0)
 		rc = record_print(p, &pr, st, err);
 	print_finish(&pr);
 	return rc;

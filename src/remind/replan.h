@@ -45,9 +45,12 @@ int replan_record(const struct plan *p, const struct config *cfg, struct store *
 		  struct pz_error *err);
 
 /* replan_compare then replan_record, the plan's fingerprint and text hashes worked out once
- * (what the daemon does at each load). */
+ * (what the daemon does at each load). Between the two, proceed(ctx) (may be NULL) says
+ * whether the plan is taken: when it returns nonzero nothing is recorded, so a plan the
+ * caller rejects leaves the recorded plan as it was. */
 int replan_join(const struct plan *p, const struct config *cfg, struct store *st,
-		struct diag_list *diags, size_t *orphans, struct pz_error *err);
+		struct diag_list *diags, size_t *orphans, int (*proceed)(void *), void *ctx,
+		struct pz_error *err);
 
 /* The marks whose milestone (activity, place, date) the plan recorded last does not have
  * (kept, shown by `plazo status`);
