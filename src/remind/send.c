@@ -669,6 +669,8 @@ static int pending_pass(const struct plan *p, const struct config *cfg, struct s
 		}
 		rc = office_pass(&ps, rows + i, j - i, (size_t)office, err);
 	}
+	if (rc == 0)
+		rc = deliver_flush(t, err); /* the last digest's outcome */
 	deliver_close(t);
 	lookup_finish(&l);
 	free(rows);
