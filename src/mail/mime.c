@@ -49,11 +49,16 @@ void mime_clean(struct strbuf *out, const char *s)
 			strbuf_putc(out, ' ');
 		gap = false;
 		any = true;
-		if (len == 0)
+		if (len == 0) {
 			strbuf_puts(out, "\xEF\xBF\xBD");
-		else
-			strbuf_append(out, s + i, len);
-		i += len ? len : 1;
+			i++;
+			continue;
+		}
+		size_t end = i + len; /* and the printable ASCII after it, in one append */
+		while (end < n && p[end] > 0x20 && p[end] < 0x7F)
+			end++;
+		strbuf_append(out, s + i, end - i);
+		i = end;
 	}
 }
 
