@@ -11,8 +11,9 @@
  * against a server without STARTTLS, a certificate that does not verify. err->msg carries
  * the server's last reply line ("550 5.1.1 <x@y>: user unknown") when there is one,
  * err->where the server URL without user info or path. The password never appears in errors.
- * A failed send closes the connection; the next send opens a new one. A reused connection
- * that the server had dropped is retried once, only when no reply at all was received.
+ * A send that fails on the transport closes the connection (the next opens one; a refused
+ * transaction keeps it). A reused connection the server had dropped is retried once, only
+ * when no reply at all was received.
  * main should call curl_global_init() once before any session is opened.
  */
 #ifndef PLAZO_SMTP_H

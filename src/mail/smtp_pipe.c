@@ -79,7 +79,7 @@ int smtp_pipe_open(struct smtp_pipe **out, const struct smtp_settings *s, struct
 		pthread_mutex_destroy(&p->lock);
 		smtp_close(p->smtp);
 		free(p);
-		return PZ_FAIL(err, PZ_EIO, "smtp", "cannot start the sending thread");
+		return PZ_FAIL(err, PZ_ETEMP, "smtp", "cannot start the sending thread");
 	}
 	*out = p;
 	return 0;
