@@ -13,8 +13,7 @@
  * err->where the server URL without user info or path. The password never appears in errors.
  * A send that fails on the transport closes the connection (the next opens one; a refused
  * transaction keeps it). A reused connection the server had dropped is retried once, only
- * when no reply at all was received.
- * main should call curl_global_init() once before any session is opened.
+ * when no reply at all was received. main calls curl_global_init() before any session.
  */
 #ifndef PLAZO_SMTP_H
 #define PLAZO_SMTP_H
