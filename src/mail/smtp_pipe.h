@@ -27,7 +27,7 @@ struct smtp_job {
 	size_t n_rcpt;
 	const char *msg;
 	size_t len;
-	int rc;              /* smtp_send's (out) */
+	int rc; /* smtp_send's (out) */
 	struct pz_error err; /* when rc is -1 (out) */
 	enum smtp_gate gate; /* private from here on */
 	bool done;

@@ -37,7 +37,7 @@ struct deliver {
 	const struct config *cfg;
 	struct store *st;
 	struct smtp_pipe *pipe; /* opened on first use */
-	struct flight *flying;  /* sent or on the wire, not recorded yet; or NULL */
+	struct flight *flying; /* sent or on the wire, not recorded yet; or NULL */
 	time_t at;
 	char instance[64];
 	struct store_hold hold; /* as the pass found it */
@@ -452,8 +452,7 @@ int deliver_flush(struct deliver *t, struct pz_error *err)
 	t->flying = NULL;
 	if (smtp_pipe_wait(t->pipe, &f->job) < 0)
 		f->a.whole = f->job.err;
-	int rc = commit_record(t, f->o, f->rows, f->n, f->items, f->message_id, &f->a, f->rep,
-			       err);
+	int rc = commit_record(t, f->o, f->rows, f->n, f->items, f->message_id, &f->a, f->rep, err);
 	flight_free(f);
 	return rc;
 }
