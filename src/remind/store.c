@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 
 #include "backup.h"
+#include "checkpoint.h"
 #include "config.h"
 #include "unread.h"
 #include "xalloc.h"
@@ -28,6 +29,7 @@ struct store {
 	char *path;
 	sqlite3_stmt *feed_get; /* store_feed_event runs once per feed event: prepared once */
 	sqlite3_stmt *feed_put;
+	struct checkpoint *ckpt; /* store_checkpoint_aside; or NULL */
 	struct kept {           /* statements run once per digest: prepare_kept */
 		const char *sql;
 		sqlite3_stmt *st;
@@ -438,10 +440,23 @@ const char *store_path(const struct store *s)
 	return s->path;
 }
 
+void store_checkpoint_aside(struct store *s)
+{
+	if (s->ckpt == NULL)
+		s->ckpt = checkpoint_start(s->db, s->path);
+}
+
+void store_checkpoint_inline(struct store *s)
+{
+	checkpoint_stop(s->ckpt);
+	s->ckpt = NULL;
+}
+
 void store_close(struct store *s)
 {
 	if (s == NULL)
 		return;
+	store_checkpoint_inline(s);
 	sqlite3_finalize(s->feed_get);
 	sqlite3_finalize(s->feed_put);
 	for (size_t i = 0; i < s->n_kept; i++)
