@@ -298,11 +298,16 @@ static int settle_rows(struct deliver *t, const struct store_reminder *rows, siz
 	int rc = 0;
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		const struct store_reminder *r = &rows[i];
-		if (ev == SEND_DELIVERED) {
+		if (ev == SEND_DELIVERED) { /* the attempt's marks in the same statement */
 			rc = store_mark_sent(t->st, r->id, t->at, message_id, err);
 			if (rc == 0)
 				rc = store_supersede_others(t->st, r->id, t->at, err);
-		} else if (ev == SEND_RETRY) {
+			continue;
+		}
+		rc = store_mark_attempted(t->st, r->id, t->at, message_id, err);
+		if (rc < 0)
+			break;
+		if (ev == SEND_RETRY) {
 			rc = store_mark_retry(t->st, r->id, next_attempt(t->at, r->id, r->attempts),
 					      why, err);
 		} else {
@@ -377,10 +382,11 @@ static int record(struct deliver *t, const struct config_office *o,
 	bool held = fault_of(a->whole.code) == FAULT_HELD;
 	bool late = expired(t->cfg, rows, n, t->at);
 	int rc = 0;
-	for (size_t i = 0; i < n && rc == 0; i++)
-		rc = store_mark_attempted(t->st, rows[i].id, held ? 0 : t->at, message_id, err);
-	if (rc == 0 && held)
-		return hold_queue(t, o->id, a->whole.msg, rep, err);
+	if (held) { /* the Message-ID is fixed; no attempt reached the server */
+		for (size_t i = 0; i < n && rc == 0; i++)
+			rc = store_mark_attempted(t->st, rows[i].id, 0, message_id, err);
+		return rc == 0 ? hold_queue(t, o->id, a->whole.msg, rep, err) : -1;
+	}
 	struct tally y = {0};
 	if (rc == 0 && !maildir)
 		rc = record_rcpts(t, o, message_id, a, late, &y, err);

@@ -683,8 +683,8 @@ int store_mark_sent(struct store *s, long long id, time_t at, const char *messag
 		    struct pz_error *err)
 {
 	return update(s,
-		      "UPDATE reminder SET state = 'sent', settled = ?2, message_id = ?3 "
-		      "WHERE id = ?1",
+		      "UPDATE reminder SET state = 'sent', settled = ?2, message_id = ?3, "
+		      "first_attempt = COALESCE(first_attempt, ?2) WHERE id = ?1",
 		      id, (long long)at, message_id, err);
 }
 

@@ -104,6 +104,8 @@ int store_enqueue_settled_if_sent(struct store *s, const struct store_reminder *
 int store_pending(struct store *s, time_t now, struct store_reminder **out, size_t *n,
 		  struct pz_error *err);
 
+/* Sent in digest message_id at `at`, which is also its first attempt if none was recorded
+ * (store_mark_attempted's part, in the same statement). */
 int store_mark_sent(struct store *s, long long id, time_t at, const char *message_id,
 		    struct pz_error *err);
 /* A temporary failure: counts the attempt, waits until next. */
