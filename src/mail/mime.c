@@ -49,11 +49,16 @@ void mime_clean(struct strbuf *out, const char *s)
 			strbuf_putc(out, ' ');
 		gap = false;
 		any = true;
-		if (len == 0)
+		if (len == 0) {
 			strbuf_puts(out, "\xEF\xBF\xBD");
-		else
-			strbuf_append(out, s + i, len);
-		i += len ? len : 1;
+			i++;
+			continue;
+		}
+		size_t end = i + len; /* and the printable ASCII after it, in one append */
+		while (end < n && p[end] > 0x20 && p[end] < 0x7F)
+			end++;
+		strbuf_append(out, s + i, end - i);
+		i = end;
 	}
 }
 
@@ -319,6 +324,12 @@ static void qp_line(struct strbuf *out, const char *s, size_t len)
 		char line[QP_COLS + 13];
 		size_t col = 0, space = 0, space_col = 0;
 		while (i < len) {
+			unsigned char c = (unsigned char)s[i];
+			if (col > 0 && col + 2 <= QP_COLS && c > 0x20 && c < 0x7F && c != '=') {
+				line[col++] = (char)c; /* literal, and it fits before a soft break */
+				i++;
+				continue;
+			}
 			char enc[13];
 			size_t used, n = qp_unit(s, i, len, col == 0, enc, &used);
 			bool last = i + used == len;

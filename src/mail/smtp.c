@@ -46,6 +46,9 @@ struct smtp_session {
 	char errbuf[CURL_ERROR_SIZE];
 	struct trace trace;
 	struct upload upload;
+	int (*gate)(void *user); /* asked before the last byte of a message goes, or NULL */
+	void *gate_user;
+	bool gate_passed; /* in this smtp_send */
 };
 
 static bool has_scheme(const char *url, const char *scheme)
@@ -202,12 +205,23 @@ static int on_debug(CURL *curl, curl_infotype type, char *data, size_t size, voi
 	return 0;
 }
 
+/* With a gate, the message's last byte is held back until the gate lets it go: libcurl
+ * cannot end the data (and the server cannot accept it) before it has every byte. */
 static size_t on_read(char *buf, size_t size, size_t nitems, void *userp)
 {
-	struct upload *u = userp;
-	size_t n = size * nitems;
-	if (n > u->len - u->pos)
-		n = u->len - u->pos;
+	struct smtp_session *s = userp;
+	struct upload *u = &s->upload;
+	size_t n = size * nitems, left = u->len - u->pos;
+	if (s->gate != NULL && !s->gate_passed && left > 0 && n >= left) {
+		if (left > 1)
+			n = left - 1;
+		else if (s->gate(s->gate_user) != 0)
+			return CURL_READFUNC_ABORT; /* the data never ends: nothing is delivered */
+		else
+			s->gate_passed = true;
+	}
+	if (n > left)
+		n = left;
 	memcpy(buf, u->data + u->pos, n);
 	u->pos += n;
 	return n;
@@ -252,7 +266,7 @@ static CURLcode set_session_options(struct smtp_session *ss, const struct smtp_s
 	curl_easy_setopt(c, CURLOPT_DEBUGDATA, &ss->trace);
 	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
 	curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
-	curl_easy_setopt(c, CURLOPT_READDATA, &ss->upload);
+	curl_easy_setopt(c, CURLOPT_READDATA, ss);
 	return CURLE_OK;
 }
 
@@ -515,9 +529,16 @@ static int send_rest(struct smtp_session *s, const char *mail_from, struct smtp_
 	return 0;
 }
 
+void smtp_set_gate(struct smtp_session *s, int (*gate)(void *user), void *user)
+{
+	s->gate = gate;
+	s->gate_user = user;
+}
+
 int smtp_send(struct smtp_session *s, const char *from, struct smtp_rcpt *rcpt, size_t n_rcpt,
 	      const char *msg, size_t len, struct pz_error *err)
 {
+	s->gate_passed = false;
 	const char **addrs = xcalloc(n_rcpt ? n_rcpt : 1, sizeof(*addrs));
 	size_t *left = xcalloc(n_rcpt ? n_rcpt : 1, sizeof(*left));
 	for (size_t i = 0; i < n_rcpt; i++) {

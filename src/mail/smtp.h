@@ -4,19 +4,16 @@
  * required by default (tls = required), or opportunistic, or off; smtps:// URLs use implicit
  * TLS. AUTH user/password, the password read from a file that must not be readable by
  * group or others (refused with a clear error otherwise), or from systemd's credential of
- * the same name (smtp_check_password). Every call is bounded by the
- * connect and total timeouts.
- *
+ * the same name (smtp_check_password). Every call is bounded by the connect and total timeouts.
  * Errors classify the failure for retries: PZ_ETEMP for 4xx replies, refused or dropped
  * connections, name resolution failures and timeouts; PZ_EPERM for 5xx replies and bad
  * addresses; PZ_EHELD for what the operator must fix: a rejected login (535), tls = required
  * against a server without STARTTLS, a certificate that does not verify. err->msg carries
  * the server's last reply line ("550 5.1.1 <x@y>: user unknown") when there is one,
  * err->where the server URL without user info or path. The password never appears in errors.
- *
- * A failed send closes the connection; the next send opens a new one. A reused connection
- * that the server had dropped is retried once, only when no reply at all was received.
- * main should call curl_global_init() once before any session is opened.
+ * A send that fails on the transport closes the connection (the next opens one; a refused
+ * transaction keeps it). A reused connection the server had dropped is retried once, only
+ * when no reply at all was received. main calls curl_global_init() before any session.
  */
 #ifndef PLAZO_SMTP_H
 #define PLAZO_SMTP_H
@@ -51,9 +48,8 @@ struct smtp_session;
 int smtp_open(struct smtp_session **out, const struct smtp_settings *s, struct pz_error *err);
 void smtp_close(struct smtp_session *s);
 
-/* Reads and checks the password file as smtp_open does, without connecting: PZ_ECONFIG
- * when it is missing, unreadable, empty or readable by group or others. When
- * $CREDENTIALS_DIRECTORY is set (systemd's LoadCredential=), the file read is
+/* Reads and checks the password file as smtp_open does, without connecting (PZ_ECONFIG as
+ * there). With $CREDENTIALS_DIRECTORY set (systemd's LoadCredential=), the file read is
  * $CREDENTIALS_DIRECTORY/<base name of password_file>, in smtp_open too. */
 int smtp_check_password(const char *password_file, struct pz_error *err);
 
@@ -76,5 +72,9 @@ struct smtp_rcpt {
  * address with spaces, controls or angle brackets. */
 int smtp_send(struct smtp_session *s, const char *from, struct smtp_rcpt *rcpt, size_t n_rcpt,
 	      const char *msg, size_t len, struct pz_error *err);
+
+/* gate(user), when set, runs before the last byte of a message's data goes (before the
+ * server can accept it): 0 lets it end; else nobody gets it (smtp_send fails, PZ_ETEMP). */
+void smtp_set_gate(struct smtp_session *s, int (*gate)(void *user), void *user);
 
 #endif

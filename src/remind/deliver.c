@@ -7,14 +7,37 @@
 #include "mail.h"
 #include "maildir.h"
 #include "smtp.h"
+#include "smtp_pipe.h"
 #include "xalloc.h"
 
 enum { HOLD_FIRST = 300, HOLD_MAX = 3600 };
 
+/* One attempt: who was addressed and what they (or the transport) said. */
+struct attempt {
+	struct pz_error whole; /* code PZ_OK unless it failed for everybody addressed */
+	struct smtp_rcpt *rcpt; /* the recipients addressed (SMTP) */
+	size_t n_rcpt;
+	bool accepted_before; /* an earlier attempt reached somebody */
+};
+
+/* A digest handed to the sending thread whose outcome is not recorded yet: it owns copies
+ * of what deliver_send was given. */
+struct flight {
+	const struct config_office *o;
+	struct store_reminder *rows;
+	size_t n, items;
+	char message_id[128];
+	char *msg;
+	struct attempt a;
+	struct send_report *rep;
+	struct smtp_job job;
+};
+
 struct deliver {
 	const struct config *cfg;
 	struct store *st;
-	struct smtp_session *smtp;
+	struct smtp_pipe *pipe; /* opened on first use */
+	struct flight *flying; /* sent or on the wire, not recorded yet; or NULL */
 	time_t at;
 	char instance[64];
 	struct store_hold hold; /* as the pass found it */
@@ -46,7 +69,9 @@ void deliver_close(struct deliver *t)
 {
 	if (t == NULL)
 		return;
-	smtp_close(t->smtp);
+	struct pz_error ignored;
+	deliver_flush(t, &ignored); /* on a failed pass: a store failing now leaves it pending */
+	smtp_pipe_close(t->pipe);
 	free(t);
 }
 
@@ -85,14 +110,6 @@ static enum fault fault_of(enum pz_errc code)
 		return FAULT_PERM;
 	}
 }
-
-/* One attempt: who was addressed and what they (or the transport) said. */
-struct attempt {
-	struct pz_error whole; /* code PZ_OK unless it failed for everybody addressed */
-	struct smtp_rcpt *rcpt; /* the recipients addressed (SMTP) */
-	size_t n_rcpt;
-	bool accepted_before; /* an earlier attempt reached somebody */
-};
 
 static bool settled_before(const struct store_rcpt *known, size_t n, const char *address,
 			   bool *accepted)
@@ -137,19 +154,18 @@ static int open_smtp(struct deliver *t, struct pz_error *err)
 		.connect_timeout = 15,
 		.timeout = (long)m->smtp_timeout,
 	};
-	return t->smtp ? 0 : smtp_open(&t->smtp, &s, err);
+	return t->pipe ? 0 : smtp_pipe_open(&t->pipe, &s, err);
 }
 
-static int try_smtp(struct deliver *t, const struct config_office *o, const char *message_id,
-		    const char *msg, size_t len, struct attempt *a, struct pz_error *err)
+/* True when the digest must go on the wire; false when its outcome is known already (no
+ * address in the config, every recipient settled before, the session cannot open). */
+static bool needs_wire(struct deliver *t, const struct config_office *o, struct attempt *a)
 {
-	if (unsettled_rcpts(t, o, message_id, a, err) < 0)
-		return -1;
-	if (o->emails.len == 0)
+	if (o->emails.len == 0) {
 		PZ_FAIL(&a->whole, PZ_EPERM, o->id, "office %s has no email in the config", o->id);
-	else if (a->n_rcpt > 0 && open_smtp(t, &a->whole) == 0)
-		smtp_send(t->smtp, t->cfg->mail.from, a->rcpt, a->n_rcpt, msg, len, &a->whole);
-	return 0;
+		return false;
+	}
+	return a->n_rcpt > 0 && open_smtp(t, &a->whole) == 0;
 }
 
 static void try_maildir(struct deliver *t, const struct config_office *o, const char *message_id,
@@ -282,11 +298,16 @@ static int settle_rows(struct deliver *t, const struct store_reminder *rows, siz
 	int rc = 0;
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		const struct store_reminder *r = &rows[i];
-		if (ev == SEND_DELIVERED) {
+		if (ev == SEND_DELIVERED) { /* the attempt's marks in the same statement */
 			rc = store_mark_sent(t->st, r->id, t->at, message_id, err);
 			if (rc == 0)
 				rc = store_supersede_others(t->st, r->id, t->at, err);
-		} else if (ev == SEND_RETRY) {
+			continue;
+		}
+		rc = store_mark_attempted(t->st, r->id, t->at, message_id, err);
+		if (rc < 0)
+			break;
+		if (ev == SEND_RETRY) {
 			rc = store_mark_retry(t->st, r->id, next_attempt(t->at, r->id, r->attempts),
 					      why, err);
 		} else {
@@ -361,10 +382,11 @@ static int record(struct deliver *t, const struct config_office *o,
 	bool held = fault_of(a->whole.code) == FAULT_HELD;
 	bool late = expired(t->cfg, rows, n, t->at);
 	int rc = 0;
-	for (size_t i = 0; i < n && rc == 0; i++)
-		rc = store_mark_attempted(t->st, rows[i].id, held ? 0 : t->at, message_id, err);
-	if (rc == 0 && held)
-		return hold_queue(t, o->id, a->whole.msg, rep, err);
+	if (held) { /* the Message-ID is fixed; no attempt reached the server */
+		for (size_t i = 0; i < n && rc == 0; i++)
+			rc = store_mark_attempted(t->st, rows[i].id, 0, message_id, err);
+		return rc == 0 ? hold_queue(t, o->id, a->whole.msg, rep, err) : -1;
+	}
 	struct tally y = {0};
 	if (rc == 0 && !maildir)
 		rc = record_rcpts(t, o, message_id, a, late, &y, err);
@@ -387,24 +409,100 @@ static int record(struct deliver *t, const struct config_office *o,
 	return rc;
 }
 
-int deliver_send(struct deliver *t, const struct config_office *o,
-		 const struct store_reminder *rows, size_t n, size_t items, const char *message_id,
-		 const char *msg, size_t len, struct send_report *rep, struct pz_error *err)
+/* Records an attempt's outcome in one transaction; frees a->rcpt. */
+static int commit_record(struct deliver *t, const struct config_office *o,
+			 const struct store_reminder *rows, size_t n, size_t items,
+			 const char *message_id, struct attempt *a, struct send_report *rep,
+			 struct pz_error *err)
 {
-	struct attempt a = {0};
-	int rc = 0;
-	if (t->cfg->mail.smtp_url)
-		rc = try_smtp(t, o, message_id, msg, len, &a, err);
-	else
-		try_maildir(t, o, message_id, msg, len, &a);
-	if (rc == 0 && store_begin(t->st, err) < 0)
-		rc = -1;
-	else if (rc == 0 && record(t, o, rows, n, items, message_id, &a, rep, err) < 0) {
+	int rc = store_begin(t->st, err);
+	if (rc == 0 && record(t, o, rows, n, items, message_id, a, rep, err) < 0) {
 		store_rollback(t->st);
 		rc = -1;
 	} else if (rc == 0) {
 		rc = store_commit(t->st, err);
 	}
-	free(a.rcpt);
+	free(a->rcpt);
+	a->rcpt = NULL;
+	return rc;
+}
+
+static struct flight *flight_new(const struct config_office *o, const struct store_reminder *rows,
+				 size_t n, size_t items, const char *message_id, const char *msg,
+				 size_t len, struct send_report *rep)
+{
+	struct flight *f = xcalloc(1, sizeof(*f));
+	*f = (struct flight){.o = o, .n = n, .items = items, .rep = rep};
+	f->rows = xcalloc(n ? n : 1, sizeof(*rows));
+	memcpy(f->rows, rows, n * sizeof(*rows));
+	snprintf(f->message_id, sizeof(f->message_id), "%s", message_id);
+	f->msg = xmalloc(len ? len : 1);
+	memcpy(f->msg, msg, len);
+	f->job = (struct smtp_job){.msg = f->msg, .len = len};
+	return f;
+}
+
+static void flight_free(struct flight *f)
+{
+	free(f->a.rcpt);
+	free(f->rows);
+	free(f->msg);
+	free(f);
+}
+
+int deliver_flush(struct deliver *t, struct pz_error *err)
+{
+	struct flight *f = t->flying;
+	if (f == NULL)
+		return 0;
+	t->flying = NULL;
+	if (smtp_pipe_wait(t->pipe, &f->job) < 0)
+		f->a.whole = f->job.err;
+	int rc = commit_record(t, f->o, f->rows, f->n, f->items, f->message_id, &f->a, f->rep, err);
+	flight_free(f);
+	return rc;
+}
+
+/* Puts f on the wire, records the digest before it, and lets f end only once that record
+ * is committed and the pass may go on: a crash leaves at most one accepted digest without
+ * its record. Otherwise f is withdrawn before its end and its rows stay as they were. */
+static int fly(struct deliver *t, struct flight *f, struct pz_error *err)
+{
+	f->job.from = t->cfg->mail.from;
+	f->job.rcpt = f->a.rcpt;
+	f->job.n_rcpt = f->a.n_rcpt;
+	smtp_pipe_submit(t->pipe, &f->job);
+	int rc = deliver_flush(t, err);
+	bool go = rc == 0 && !t->stopped;
+	smtp_pipe_gate(t->pipe, &f->job, go);
+	if (go) {
+		t->flying = f;
+		return 0;
+	}
+	smtp_pipe_wait(t->pipe, &f->job);
+	flight_free(f);
+	return rc;
+}
+
+int deliver_send(struct deliver *t, const struct config_office *o,
+		 const struct store_reminder *rows, size_t n, size_t items, const char *message_id,
+		 const char *msg, size_t len, struct send_report *rep, struct pz_error *err)
+{
+	if (t->cfg->mail.smtp_url == NULL) {
+		struct attempt a = {0};
+		try_maildir(t, o, message_id, msg, len, &a);
+		return commit_record(t, o, rows, n, items, message_id, &a, rep, err);
+	}
+	struct flight *f = flight_new(o, rows, n, items, message_id, msg, len, rep);
+	if (unsettled_rcpts(t, o, message_id, &f->a, err) < 0) {
+		flight_free(f);
+		return -1;
+	}
+	if (needs_wire(t, o, &f->a))
+		return fly(t, f, err);
+	int rc = deliver_flush(t, err); /* in order: the digest before is recorded first */
+	if (rc == 0)
+		rc = commit_record(t, o, f->rows, n, items, f->message_id, &f->a, rep, err);
+	flight_free(f);
 	return rc;
 }

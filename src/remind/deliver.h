@@ -46,9 +46,16 @@ void deliver_message_id(const struct deliver *t, const char *identity, bool lega
 
 /* Delivers msg, the digest of rows[0..n) (items entries), under message_id to office o,
  * and records the outcome (rows, recipients, audit, hold) in one transaction; rep counts it
- * and hears of it. -1 only when the store fails. */
+ * and hears of it. Over SMTP the message goes on a thread of its own while the caller
+ * builds the next (smtp_pipe.h), and its outcome is recorded by the next deliver_send or
+ * deliver_flush; a message can end (be accepted) only once the one before is recorded.
+ * The arguments are copied. -1 only when the store fails. */
 int deliver_send(struct deliver *t, const struct config_office *o,
 		 const struct store_reminder *rows, size_t n, size_t items, const char *message_id,
 		 const char *msg, size_t len, struct send_report *rep, struct pz_error *err);
+
+/* Waits for the digest still on the wire, if any, and records its outcome: call it at the end
+ * of a pass (deliver_close does it too, ignoring a failure). -1 only when the store fails. */
+int deliver_flush(struct deliver *t, struct pz_error *err);
 
 #endif

@@ -653,6 +653,8 @@ static int pending_pass(const struct plan *p, const struct config *cfg, struct s
 	struct lookup l;
 	lookup_init(&l, p, cfg, done);
 	const struct pass ps = {&l, st, t, at, dry_out, rep};
+	if (!dry_out)
+		store_checkpoint_aside(st);
 	int rc = lookup_welcome(&l, rows, n, at, err);
 	if (rc == 0)
 		rc = lookup_urls(&l, st, rows, n, at, dry_out != NULL, err);
@@ -669,7 +671,10 @@ static int pending_pass(const struct plan *p, const struct config *cfg, struct s
 		}
 		rc = office_pass(&ps, rows + i, j - i, (size_t)office, err);
 	}
+	if (rc == 0)
+		rc = deliver_flush(t, err); /* the last digest's outcome */
 	deliver_close(t);
+	store_checkpoint_inline(st);
 	lookup_finish(&l);
 	free(rows);
 	return rc;

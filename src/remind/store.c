@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 
 #include "backup.h"
+#include "checkpoint.h"
 #include "config.h"
 #include "unread.h"
 #include "xalloc.h"
@@ -28,6 +29,7 @@ struct store {
 	char *path;
 	sqlite3_stmt *feed_get; /* store_feed_event runs once per feed event: prepared once */
 	sqlite3_stmt *feed_put;
+	struct checkpoint *ckpt; /* store_checkpoint_aside; or NULL */
 	struct kept {           /* statements run once per digest: prepare_kept */
 		const char *sql;
 		sqlite3_stmt *st;
@@ -125,6 +127,19 @@ static const char *const migrations[] = {
 	"ALTER TABLE reminder RENAME COLUMN done TO settled;",
 	/* 10: a form reads its office's audit head alone (store_audit_head), not the trail */
 	"CREATE INDEX audit_office ON audit (office, kind, id);",
+	/* 11: a digest's record writes fewer pages. The ledger's index by Message-ID goes (a
+	 * random key: every digest dirtied a leaf of it or split one, and only plazo retry,
+	 * which scans anyway, looked rows up by it); the recipients live in their key's own
+	 * b-tree (WITHOUT ROWID), not in a table plus an index of that key. Same rows. */
+	"DROP INDEX IF EXISTS reminder_message;"
+	"CREATE TABLE rcpt11 (message_id TEXT NOT NULL, address TEXT NOT NULL,"
+	"  office TEXT NOT NULL,"
+	"  state TEXT NOT NULL CHECK (state IN ('accepted', 'deferred', 'failed')),"
+	"  reply TEXT NOT NULL DEFAULT '', at INTEGER NOT NULL,"
+	"  PRIMARY KEY (message_id, address)) WITHOUT ROWID;"
+	"INSERT INTO rcpt11 SELECT message_id, address, office, state, reply, at FROM rcpt;"
+	"DROP TABLE rcpt;"
+	"ALTER TABLE rcpt11 RENAME TO rcpt;",
 };
 
 static const char *const state_names[] = {"pending",  "sent",	  "failed",
@@ -425,10 +440,23 @@ const char *store_path(const struct store *s)
 	return s->path;
 }
 
+void store_checkpoint_aside(struct store *s)
+{
+	if (s->ckpt == NULL)
+		s->ckpt = checkpoint_start(s->db, s->path);
+}
+
+void store_checkpoint_inline(struct store *s)
+{
+	checkpoint_stop(s->ckpt);
+	s->ckpt = NULL;
+}
+
 void store_close(struct store *s)
 {
 	if (s == NULL)
 		return;
+	store_checkpoint_inline(s);
 	sqlite3_finalize(s->feed_get);
 	sqlite3_finalize(s->feed_put);
 	for (size_t i = 0; i < s->n_kept; i++)
@@ -655,8 +683,8 @@ int store_mark_sent(struct store *s, long long id, time_t at, const char *messag
 		    struct pz_error *err)
 {
 	return update(s,
-		      "UPDATE reminder SET state = 'sent', settled = ?2, message_id = ?3 "
-		      "WHERE id = ?1",
+		      "UPDATE reminder SET state = 'sent', settled = ?2, message_id = ?3, "
+		      "first_attempt = COALESCE(first_attempt, ?2) WHERE id = ?1",
 		      id, (long long)at, message_id, err);
 }
 

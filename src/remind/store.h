@@ -74,6 +74,12 @@ const char *store_path(const struct store *s);
 /* Closes the database; NULL is fine. */
 void store_close(struct store *s);
 
+/* From aside until inline (or close), this connection's WAL checkpoints run on a thread of
+ * their own (checkpoint.h) as often as SQLite would run them in the committing thread; a
+ * send pass brackets its digests so. Aside twice is once; without the thread, as before. */
+void store_checkpoint_aside(struct store *s);
+void store_checkpoint_inline(struct store *s);
+
 int store_begin(struct store *s, struct pz_error *err);
 int store_commit(struct store *s, struct pz_error *err);
 void store_rollback(struct store *s);
@@ -98,6 +104,8 @@ int store_enqueue_settled_if_sent(struct store *s, const struct store_reminder *
 int store_pending(struct store *s, time_t now, struct store_reminder **out, size_t *n,
 		  struct pz_error *err);
 
+/* Sent in digest message_id at `at`, which is also its first attempt if none was recorded
+ * (store_mark_attempted's part, in the same statement). */
 int store_mark_sent(struct store *s, long long id, time_t at, const char *message_id,
 		    struct pz_error *err);
 /* A temporary failure: counts the attempt, waits until next. */

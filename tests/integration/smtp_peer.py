@@ -15,6 +15,13 @@ Prints the port as the first line of stdout, or writes it to --port-file. Option
   --port P               listen on port P instead of an ephemeral one
   --implicit-tls CERT KEY  TLS from the first byte (smtps://, port 465 style)
   --delay S              wait S seconds before answering each DATA (a slow server)
+  --fail-nth K CODE      answer CODE to the K-th DATA the peer sees (once)
+  --drop-after-fail      close the connection after the --fail-nth reply
+  --auth-fail-conn N     refuse AUTH (535) on connection N (repeatable)
+  --check-db PATH        at each DATA, log whether the previous message's ledger rows in the
+                         database PATH are marked sent already ({"event": "order", ...})
+  --lock-after N S       once message N is accepted, hold the write lock of --check-db for S
+                         seconds ({"event": "locked"} then {"event": "unlocked"})
 Exit 77 when aiosmtpd cannot be imported, so callers can skip.
 """
 import argparse
@@ -22,8 +29,12 @@ import asyncio
 import json
 import logging
 import os
+import re
+import sqlite3
 import ssl
 import sys
+import threading
+import time
 
 try:
     from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
@@ -39,6 +50,8 @@ class State:
         self.messages = 0
         self.fail_left = args.fail_first[0] if args.fail_first else 0
         self.fail_code = args.fail_first[1] if args.fail_first else 0
+        self.data_seen = 0
+        self.last_id = None  # Message-ID of the last message accepted
         self.defer = {}
         for spec in args.defer_rcpt:
             addr, _, n = spec.partition(":")
@@ -51,6 +64,30 @@ class State:
         if left > 0:
             self.defer[address] = left - 1
         return True
+
+    def check_order(self):
+        """Were the last accepted message's rows marked sent before this message ended?"""
+        if not self.args.check_db or self.last_id is None:
+            return
+        db = sqlite3.connect("file:%s?mode=ro" % self.args.check_db, uri=True, timeout=5)
+        rows, sent = db.execute("SELECT count(*), coalesce(sum(state = 'sent'), 0) FROM "
+                                "reminder WHERE message_id = ?", (self.last_id,)).fetchone()
+        db.close()
+        self.log(event="order", previous=self.last_id, rows=rows, sent=sent,
+                 ok=rows > 0 and rows == sent)
+
+    def lock_for(self, seconds):
+        db = sqlite3.connect(self.args.check_db, timeout=5, isolation_level=None,
+                             check_same_thread=False)
+        db.execute("BEGIN IMMEDIATE")
+        self.log(event="locked", t=time.monotonic())
+
+        def release():
+            time.sleep(seconds)
+            db.execute("ROLLBACK")
+            db.close()
+            self.log(event="unlocked", t=time.monotonic())
+        threading.Thread(target=release, daemon=True).start()
 
     def log(self, **event):
         if not self.args.store:
@@ -91,7 +128,19 @@ class Handler:
         if st.should_fail("data"):
             st.log(event="reject", conn=session.conn_id, stage="data", code=st.fail_code)
             return "%d 4.3.0 message not accepted, try again later" % st.fail_code
+        st.data_seen += 1
+        if st.args.fail_nth and st.data_seen == st.args.fail_nth[0]:
+            code = st.args.fail_nth[1]
+            st.log(event="reject", conn=session.conn_id, stage="data", code=code)
+            if st.args.drop_after_fail:
+                asyncio.get_running_loop().call_soon(server.transport.close)
+            return "%d 4.3.0 message not accepted, try again later" % code
+        st.check_order()
         st.messages += 1
+        mid = re.search(rb"^Message-ID:\s*(<[^>]*>)", envelope.original_content, re.M | re.I)
+        st.last_id = mid.group(1).decode() if mid else None
+        if st.args.lock_after and st.messages == st.args.lock_after[0]:
+            st.lock_for(st.args.lock_after[1])
         name = "%04d.eml" % st.messages
         if st.args.store:
             with open(os.path.join(st.args.store, name), "wb") as f:
@@ -124,7 +173,8 @@ class PeerSMTP(SMTP):
 def make_authenticator(state, user, password):
     def authenticate(server, session, envelope, mechanism, auth_data):
         ok = (isinstance(auth_data, LoginPassword) and auth_data.login == user.encode()
-              and auth_data.password == password.encode())
+              and auth_data.password == password.encode()
+              and session.conn_id not in state.args.auth_fail_conn)
         state.log(event="auth", conn=session.conn_id, mechanism=mechanism, success=ok)
         return AuthResult(success=ok, handled=False, auth_data=user if ok else None)
     return authenticate
@@ -157,6 +207,11 @@ def parse_args():
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--implicit-tls", nargs=2, metavar=("CERT", "KEY"))
     p.add_argument("--delay", type=float, default=0)
+    p.add_argument("--fail-nth", nargs=2, type=int, metavar=("K", "CODE"))
+    p.add_argument("--drop-after-fail", action="store_true")
+    p.add_argument("--auth-fail-conn", action="append", type=int, default=[], metavar="N")
+    p.add_argument("--check-db", metavar="PATH")
+    p.add_argument("--lock-after", nargs=2, type=float, metavar=("N", "S"))
     return p.parse_args()
 
 

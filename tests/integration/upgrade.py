@@ -28,6 +28,10 @@ ledger rows above are read as `settled AS done` against the golden's `done`).
 
 Schema 10 (a form reads its office's audit head alone): an index on audit (office, kind, id),
 which the query for one office's head uses.
+
+Schema 11 (a digest's record writes fewer pages): no index reminder_message, and rcpt is a
+WITHOUT ROWID table keyed by (message_id, address) with the same columns; the daemon's send
+pass after the upgrade still records its recipients there.
 """
 import email
 import email.policy
@@ -125,6 +129,7 @@ def check_opened(db_path, g):
               (version, later))
         check_settled(db, g, version)
         check_audit_index(db, version)
+        check_record_pages(db, version)
     finally:
         db.close()
 
@@ -138,6 +143,21 @@ def check_audit_index(db, version):
         "EXPLAIN QUERY PLAN SELECT max(id) FROM audit WHERE office = 'sg' "
         "AND kind IN ('marked', 'marked-again', 'undone')"))
     check("schema 10: the office's audit head uses the index", "audit_office" in plan, plan)
+
+
+def check_record_pages(db, version):
+    """Schema 11: the ledger has no index by Message-ID; rcpt is its key's own b-tree."""
+    indexes = [r[0] for r in db.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'reminder'")]
+    check("schema 11: no index reminder_message", version >= 11 and
+          "reminder_message" not in indexes, (version, indexes))
+    sql = db.execute("SELECT sql FROM sqlite_master WHERE name = 'rcpt'").fetchone()
+    cols = [r[1] for r in db.execute("PRAGMA table_info(rcpt)")]
+    key = [r[2] for r in db.execute("PRAGMA index_info(rcpt)")]  # a WITHOUT ROWID table's key
+    check("schema 11: rcpt WITHOUT ROWID, keyed by (message_id, address), same columns",
+          sql is not None and "WITHOUT ROWID" in sql[0] and key == ["message_id", "address"]
+          and cols == ["message_id", "address", "office", "state", "reply", "at"],
+          (sql, key, cols))
 
 
 def check_settled(db, g, version):
