@@ -2,6 +2,8 @@
 #include "twin.h"
 
 #include <pthread.h>
+#include <stdint.h>
+#include <string.h>
 #include <unistd.h>
 
 void twin_run(void *(*fn)(void *), void *first, void *second)
@@ -28,7 +30,15 @@ struct sort_job {
 
 static void swap(char *a, char *b, size_t size)
 {
-	for (size_t i = 0; i < size; i++) {
+	size_t i = 0;
+	for (; i + sizeof(uint64_t) <= size; i += sizeof(uint64_t)) { /* a word at a time */
+		uint64_t x, y;
+		memcpy(&x, a + i, sizeof(x));
+		memcpy(&y, b + i, sizeof(y));
+		memcpy(a + i, &y, sizeof(y));
+		memcpy(b + i, &x, sizeof(x));
+	}
+	for (; i < size; i++) {
 		char t = a[i];
 		a[i] = b[i];
 		b[i] = t;
