@@ -633,7 +633,8 @@ static int compare_prefixed(const void *a, const void *b, void *ctx)
 
 /* The activities' indices sorted by compare_ref_at (by_ref) or compare_key_at, in an array
  * of n + 1 (the caller frees it). The indices are written over the sorted pairs, so the
- * sort holds no more than twice the array it returns. */
+ * sort holds no more than qsort would have with its copy; the block keeps the pairs' size
+ * (a shrunk block's free tail in the heap is a hole later arrays do not fit). */
 static size_t *sort_by_text(const struct plan *p, bool by_ref)
 {
 	size_t n = p->n_activities;
@@ -648,7 +649,7 @@ static size_t *sort_by_text(const struct plan *p, bool by_ref)
 		size_t at = w[i].at;
 		memcpy((char *)w + i * sizeof(at), &at, sizeof(at));
 	}
-	return xrealloc(w, (n + 1) * sizeof(size_t));
+	return (size_t *)(void *)w;
 }
 
 /* How many activities from v[i] on (sorted by compare_ref_at) share its ref, and, when
@@ -714,7 +715,7 @@ static void point_keys(struct plan *p, const size_t *at, char *keys)
 	for (size_t i = 0; i < p->n_activities; i++)
 		p->activities[i].key = p->keys + at[i];
 	free(p->by_key); /* before the sort's pairs: the old order and those are not both held */
-	p->by_key = sort_by_text(p, false);
+	p->by_key = xrealloc(sort_by_text(p, false), (p->n_activities + 1) * sizeof(size_t));
 }
 
 static void assign_keys(struct plan *p)
