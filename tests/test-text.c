@@ -1,10 +1,15 @@
 /* test-text.c - the text primitives: UTF-8 decoding and encoding, folding (NFC and NFD
- * alike, marks, case, ñ), bidi stripping; and the hash function and hash index. */
+ * alike, marks, case, ñ), bidi stripping; the hash function and hash index; decimals into a
+ * strbuf and the two-thread sort. */
 #include "hash.h"
 #include "text.h"
 
+#include <limits.h>
 #include <stdint.h>
 #include <string.h>
+
+#include "strbuf.h"
+#include "twin.h"
 
 #include "test.h"
 
@@ -177,4 +182,124 @@ static void index_ops(struct test_state *ts)
 	hash_index_finish(&x);
 }
 
-TEST_MAIN(TEST(utf8_decode), TEST(utf8_count_and_cut), TEST(fold), TEST(bidi), TEST(hash), TEST(index_ops))
+static void put_uint(struct test_state *ts)
+{
+	static const unsigned long long v[] = {0, 7, 10, 99, 4294967295ULL, ULLONG_MAX};
+	struct strbuf s;
+	strbuf_init(&s);
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		char want[32];
+		snprintf(want, sizeof(want), "%llu", v[i]);
+		strbuf_reset(&s);
+		strbuf_putc(&s, 'L');
+		strbuf_put_uint(&s, v[i]);
+		CHECK_STR_EQ(ts, s.data + 1, want);
+		CHECK(ts, s.data[0] == 'L' && s.len == strlen(want) + 1);
+	}
+	strbuf_finish(&s);
+}
+
+struct item {
+	unsigned key, seq;
+};
+
+static int by_key_seq(const void *a, const void *b, void *ctx)
+{
+	const struct item *x = a, *y = b;
+	if (ctx != NULL)
+		(*(size_t *)ctx)++; /* only for input in order, which stays on one thread */
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq; /* ties broken by position, as it wants */
+}
+
+/* Sorted by key, then by first position (seq rises). */
+static bool stable_order(const struct item *v, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		if (v[i - 1].key > v[i].key || (v[i - 1].key == v[i].key && v[i - 1].seq > v[i].seq))
+			return false;
+	return true;
+}
+
+/* Both sides of TWIN_SORT_MIN, odd sizes, many equal keys, input in order already. */
+static void twin_sorted(struct test_state *ts)
+{
+	static const size_t sizes[] = {0, 1, 2, 1000, TWIN_SORT_MIN - 1, TWIN_SORT_MIN,
+				       3 * TWIN_SORT_MIN + 1};
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		size_t n = sizes[k], calls = 0;
+		struct item *v = calloc(n + 1, sizeof(*v));
+		uint64_t r = 88172645463325252ULL;
+		unsigned sum = 0, after = 0;
+		for (size_t i = 0; i < n; i++) {
+			r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+			v[i] = (struct item){(unsigned)(r % 5000), (unsigned)i};
+			sum += v[i].key;
+		}
+		twin_sort(v, n, sizeof(*v), by_key_seq, NULL);
+		for (size_t i = 0; i < n; i++)
+			after += v[i].key;
+		CHECK(ts, stable_order(v, n) && after == sum);
+		calls = 0;
+		twin_sort(v, n, sizeof(*v), by_key_seq, &calls); /* in order: one look at each pair */
+		CHECK(ts, stable_order(v, n) && calls + 1 >= n && calls <= n);
+		for (size_t i = 0; i < n / 2; i++) { /* reversed: the worst order for a bad pivot */
+			struct item t = v[i];
+			v[i] = v[n - 1 - i];
+			v[n - 1 - i] = t;
+		}
+		twin_sort(v, n, sizeof(*v), by_key_seq, NULL);
+		CHECK(ts, stable_order(v, n));
+		for (size_t i = 0; i < n; i++)
+			v[i] = (struct item){7, (unsigned)((i * 7919) % (n ? n : 1))}; /* one key */
+		twin_sort(v, n, sizeof(*v), by_key_seq, NULL);
+		CHECK(ts, stable_order(v, n));
+		free(v);
+	}
+}
+
+/* McIlroy's adversary ("A Killer Adversary for Quicksort", 1999): values are fixed only as
+ * the sort compares them, always so that its pivot is as bad as can be. A plain quicksort
+ * takes about n*n/2 comparisons on what it builds; twin_sort must stay near n log n. */
+struct adversary {
+	int *val;
+	int gas, solid, candidate;
+	size_t compares;
+};
+
+static int adversary_compare(const void *a, const void *b, void *ctx)
+{
+	struct adversary *v = ctx;
+	int x = *(const int *)a, y = *(const int *)b;
+	v->compares++;
+	if (v->val[x] == v->gas && v->val[y] == v->gas)
+		v->val[x == v->candidate ? x : y] = v->solid++;
+	if (v->val[x] == v->gas)
+		v->candidate = x;
+	else if (v->val[y] == v->gas)
+		v->candidate = y;
+	return v->val[x] != v->val[y] ? (v->val[x] > v->val[y]) - (v->val[x] < v->val[y])
+				       : (x > y) - (x < y);
+}
+
+static void twin_sort_adversary(struct test_state *ts)
+{
+	enum { N = 20000 }; /* below TWIN_SORT_MIN: one thread, as the adversary's state wants */
+	int *ids = calloc(N, sizeof(*ids)), *val = calloc(N, sizeof(*val));
+	struct adversary v = {val, N - 1, 0, 0, 0};
+	for (int i = 0; i < N; i++)
+		ids[i] = i, val[i] = v.gas;
+	ids[0] = 1, ids[1] = 0; /* not in order already (the sort would return at once) */
+	twin_sort(ids, N, sizeof(*ids), adversary_compare, &v);
+	fprintf(stderr, "  %zu comparisons for %d elements\n", v.compares, N);
+	CHECK(ts, v.compares < (size_t)N * 64); /* n log2 n is ~286,000; no fallback: ~19,000,000 */
+	bool ordered = true;
+	for (int i = 1; i < N; i++)
+		ordered &= val[ids[i - 1]] <= val[ids[i]];
+	CHECK(ts, ordered);
+	free(ids);
+	free(val);
+}
+
+TEST_MAIN(TEST(put_uint), TEST(twin_sorted), TEST(twin_sort_adversary), TEST(utf8_decode), TEST(utf8_count_and_cut), TEST(fold), TEST(bidi), TEST(hash), TEST(index_ops))

@@ -244,16 +244,26 @@ void diag_where(struct strbuf *out, const struct diag *d)
 	if (sheet && d->line > 0) {
 		strbuf_puts(out, d->path);
 		put_column(out, d->column);
-		strbuf_printf(out, "%u", d->line);
+		strbuf_put_uint(out, d->line);
 	} else if (d->line > 0) {
-		strbuf_printf(out, "%s:%u", d->path, d->line);
+		strbuf_append(out, d->path, n);
+		strbuf_putc(out, ':');
+		strbuf_put_uint(out, d->line);
 	} else {
 		strbuf_append(out, d->path, sheet ? n - 1 : n);
 	}
 }
 
+/* WHERE: SEVERITY[CODE]: MESSAGE and a line feed, without printf (a 1M-row plan prints
+ * 230,000 of them). */
 void diag_format(struct strbuf *out, const struct diag *d)
 {
 	diag_where(out, d);
-	strbuf_printf(out, ": %s[%s]: %s\n", diag_severity_name(d->severity), d->code, d->message);
+	strbuf_puts(out, ": ");
+	strbuf_puts(out, diag_severity_name(d->severity));
+	strbuf_putc(out, '[');
+	strbuf_puts(out, d->code);
+	strbuf_puts(out, "]: ");
+	strbuf_puts(out, d->message);
+	strbuf_putc(out, '\n');
 }

@@ -61,6 +61,15 @@ void strbuf_putc(struct strbuf *s, char c)
 	strbuf_append(s, &c, 1);
 }
 
+void strbuf_put_uint(struct strbuf *s, unsigned long long v)
+{
+	char digits[24], *d = digits + sizeof(digits);
+	do
+		*--d = (char)('0' + v % 10);
+	while ((v /= 10) > 0);
+	strbuf_append(s, d, (size_t)(digits + sizeof(digits) - d));
+}
+
 /* Prints into the spare room first; only a text that does not fit is printed twice. */
 void strbuf_vprintf(struct strbuf *s, const char *fmt, va_list ap)
 {

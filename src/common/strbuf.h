@@ -21,6 +21,8 @@ void strbuf_reset(struct strbuf *s);
 void strbuf_append(struct strbuf *s, const char *data, size_t len);
 void strbuf_puts(struct strbuf *s, const char *str);
 void strbuf_putc(struct strbuf *s, char c);
+/* v in decimal, as "%llu" prints it, without printf. */
+void strbuf_put_uint(struct strbuf *s, unsigned long long v);
 void strbuf_printf(struct strbuf *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void strbuf_vprintf(struct strbuf *s, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));

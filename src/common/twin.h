@@ -9,6 +9,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 /* A job started beside the caller's own work (fn(arg) on a thread of its own). */
 struct twin {
@@ -27,6 +28,15 @@ void twin_wait(struct twin *t);
 /* Runs fn(second) on a new thread and fn(first) on this one, and returns when both are
  * done; when no thread can be had, fn(second) runs here after fn(first). */
 void twin_run(void *(*fn)(void *), void *first, void *second);
+
+/* Sorts base's n elements in place, with no memory besides the stack: cmp must order every
+ * two distinct elements (ties broken, by position for instance), since the sort is not
+ * stable. An array in order already is left as it is; from TWIN_SORT_MIN elements on, with a
+ * second core, the two sides of the first split are sorted at once. A range split badly too
+ * often is heapsorted, so no order of the input makes it quadratic. */
+enum { TWIN_SORT_MIN = 1 << 16 };
+void twin_sort(void *base, size_t n, size_t size,
+	       int (*cmp)(const void *, const void *, void *), void *ctx);
 
 /* Whether a split pays: the machine has more than one core online. */
 bool twin_cores(void);

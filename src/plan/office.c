@@ -349,6 +349,32 @@ static size_t lev(const char *a, size_t la, const char *b, size_t lb)
 	return row[lb];
 }
 
+/* Whether lev(a, la, b, lb) <= allow: stops at the first row whose every cell is over it,
+ * since no later row can come back under a row's smallest cell. */
+static bool lev_within(const char *a, size_t la, const char *b, size_t lb, size_t allow)
+{
+	size_t row[LEV_MAX + 1];
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0], least = i;
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			least = best < least ? best : least;
+			diag = up;
+		}
+		if (least > allow)
+			return false;
+	}
+	return row[lb] <= allow;
+}
+
 /* Edit distance of two strings, SIZE_MAX when either is too long to compare. */
 static size_t distance(const char *a, const char *b)
 {
@@ -365,7 +391,7 @@ static bool word_close(const char *a, const char *b)
 	if (min < 4 || la > LEV_MAX || lb > LEV_MAX)
 		return false;
 	size_t allow = min >= 8 ? 2 : 1, diff = la > lb ? la - lb : lb - la;
-	return diff <= allow && lev(a, la, b, lb) <= allow;
+	return diff <= allow && lev_within(a, la, b, lb, allow);
 }
 
 /* How many of the words in ws have a close word in the name. */

@@ -529,7 +529,7 @@ struct numbered {
 	size_t index;
 };
 
-static int compare_numbered(const void *a, const void *b)
+static int compare_numbered(const void *a, const void *b, void *ctx)
 {
 	const struct numbered *x = a, *y = b;
 	if (x->number != y->number)
@@ -544,7 +544,7 @@ static void check_numbers(struct plan *p, struct diag_list *diags)
 	for (size_t i = 0; i < p->n_activities; i++)
 		if (p->activities[i].number != 0)
 			v[n++] = (struct numbered){p->activities[i].number, p->activities[i].line, i};
-	qsort(v, n, sizeof(*v), compare_numbered);
+	twin_sort(v, n, sizeof(*v), compare_numbered, NULL);
 	for (size_t i = 1; i < n; i++) {
 		if (v[i].number != v[i - 1].number)
 			continue;
@@ -598,6 +598,60 @@ static int compare_ref_at(const void *a, const void *b, void *ctx)
 	return c;
 }
 
+/* An activity index with the first 8 bytes of its sort text (big-endian, NULs after the
+ * text's end), which order most pairs without a look at the activities. */
+struct prefixed {
+	uint64_t head;
+	size_t at;
+};
+
+struct prefixed_by {
+	const struct plan *p;
+	int (*full)(const void *, const void *, void *); /* on the indices, when heads tie */
+};
+
+static uint64_t text_head(const char *s)
+{
+	uint64_t h = 0;
+	int k = 0;
+	for (; k < 8 && s[k] != '\0'; k++)
+		h = h << 8 | (unsigned char)s[k];
+	return k == 0 ? 0 : h << (8 * (8 - k)); /* k == 0: no shift by 64 */
+}
+
+/* full's order, then the index's: no two elements tie, as twin_sort wants (and a stable
+ * sort of the indices in order would give). */
+static int compare_prefixed(const void *a, const void *b, void *ctx)
+{
+	const struct prefixed *x = a, *y = b;
+	const struct prefixed_by *by = ctx;
+	if (x->head != y->head)
+		return x->head < y->head ? -1 : 1;
+	int c = by->full(&x->at, &y->at, (void *)by->p);
+	return c != 0 ? c : x->at < y->at ? -1 : x->at > y->at;
+}
+
+/* The activities' indices sorted by compare_ref_at (by_ref) or compare_key_at, in an array
+ * of n + 1 (the caller frees it). The indices are written over the sorted pairs, so the
+ * sort holds no more than qsort would have with its copy; the block keeps the pairs' size
+ * (a shrunk block's free tail in the heap is a hole later arrays do not fit). */
+static size_t *sort_by_text(const struct plan *p, bool by_ref)
+{
+	size_t n = p->n_activities;
+	struct prefixed *w = xcalloc(n + 1, sizeof(*w));
+	for (size_t i = 0; i < n; i++) {
+		const struct activity *a = &p->activities[i];
+		w[i] = (struct prefixed){text_head(by_ref ? a->ref : a->key), i};
+	}
+	struct prefixed_by by = {p, by_ref ? compare_ref_at : compare_key_at};
+	twin_sort(w, n, sizeof(*w), compare_prefixed, &by);
+	for (size_t i = 0; i < n; i++) { /* index i lands on bytes of pairs already read */
+		size_t at = w[i].at;
+		memcpy((char *)w + i * sizeof(at), &at, sizeof(at));
+	}
+	return (size_t *)(void *)w;
+}
+
 /* How many activities from v[i] on (sorted by compare_ref_at) share its ref, and, when
  * within_component, its subcomponent too. */
 static size_t run_length(const struct plan *p, const size_t *v, size_t n, size_t i,
@@ -615,14 +669,16 @@ static size_t run_length(const struct plan *p, const size_t *v, size_t n, size_t
 static void write_key(const struct activity *a, size_t same_ref, size_t same_component,
 		      struct strbuf *keys)
 {
-	if (a->number > 0 && !a->number_shared)
-		strbuf_printf(keys, "%u", a->number);
-	else if (*a->ref != '\0' && same_ref == 1)
+	if (a->number > 0 && !a->number_shared) {
+		strbuf_put_uint(keys, a->number);
+	} else if (*a->ref != '\0' && same_ref == 1) {
 		strbuf_puts(keys, a->ref);
-	else if (*a->ref != '\0' && same_component == 1)
+	} else if (*a->ref != '\0' && same_component == 1) {
 		strbuf_printf(keys, "c%u:%s", a->subcomponent, a->ref);
-	else
-		strbuf_printf(keys, "L%u", a->line);
+	} else {
+		strbuf_putc(keys, 'L');
+		strbuf_put_uint(keys, a->line);
+	}
 	strbuf_putc(keys, '\0');
 }
 
@@ -658,20 +714,16 @@ static void point_keys(struct plan *p, const size_t *at, char *keys)
 	p->keys = keys;
 	for (size_t i = 0; i < p->n_activities; i++)
 		p->activities[i].key = p->keys + at[i];
-	for (size_t i = 0; i < p->n_activities; i++)
-		p->by_key[i] = i;
-	qsort_r(p->by_key, p->n_activities, sizeof(*p->by_key), compare_key_at, p);
+	free(p->by_key); /* before the sort's pairs: the old order and those are not both held */
+	p->by_key = xrealloc(sort_by_text(p, false), (p->n_activities + 1) * sizeof(size_t));
 }
 
 static void assign_keys(struct plan *p)
 {
-	size_t n = p->n_activities, *v = xcalloc(n + 1, sizeof(*v));
+	size_t n = p->n_activities, *v = sort_by_text(p, true);
 	size_t *at = xcalloc(n + 1, sizeof(*at));
 	struct strbuf keys;
 	strbuf_init(&keys);
-	for (size_t i = 0; i < n; i++)
-		v[i] = i;
-	qsort_r(v, n, sizeof(*v), compare_ref_at, p);
 	for (size_t i = 0; i < n; i++) {
 		size_t same_ref = run_length(p, v, n, i, false);
 		for (size_t j = i; j < i + same_ref;) {
@@ -685,7 +737,6 @@ static void assign_keys(struct plan *p)
 		i += same_ref - 1;
 	}
 	free(v);
-	p->by_key = xcalloc(n + 1, sizeof(*p->by_key));
 	size_t base = keys.len;
 	point_keys(p, at, strbuf_steal(&keys)); /* taken, not copied: 5 MB at 1M rows */
 	if (demote_collisions(p, at, base, &keys)) {
@@ -1062,10 +1113,7 @@ static void add_parts(struct plan *p, const char *path, struct workbook_parts *w
  * unique, so a run of equal keys spans tables). */
 static void mark_shared(const struct plan *p, bool *shared, bool *part_shared)
 {
-	size_t n = p->n_activities, *v = xcalloc(n + 1, sizeof(*v));
-	for (size_t i = 0; i < n; i++)
-		v[i] = i;
-	qsort_r(v, n, sizeof(*v), compare_key_at, (void *)p);
+	size_t n = p->n_activities, *v = sort_by_text(p, false);
 	for (size_t i = 0; i < n;) {
 		size_t j = i + 1;
 		while (j < n && strcmp(p->activities[v[i]].key, p->activities[v[j]].key) == 0)
@@ -1131,8 +1179,6 @@ static void plan_keys(struct plan *p, struct diag_list *diags)
 		strbuf_puts(&keys, p->activities[i].key);
 		strbuf_putc(&keys, '\0');
 	}
-	free(p->by_key);
-	p->by_key = xcalloc(n + 1, sizeof(*p->by_key));
 	point_keys(p, at, strbuf_steal(&keys));
 	for (size_t i = 0; i < p->n_parts; i++) {
 		free(p->parts[i].keys);

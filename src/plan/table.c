@@ -1338,6 +1338,38 @@ static bool read_bounded(int fd, off_t size, unsigned long long max, char **out,
 	return true;
 }
 
+struct populate_job {
+	char *from;
+	size_t len;
+	int error;
+};
+
+static void *populate(void *arg)
+{
+	struct populate_job *j = arg;
+	j->error = j->len && madvise(j->from, j->len, MADV_POPULATE_WRITE) < 0 ? errno : 0;
+	return NULL;
+}
+
+/* Copies every page of the private mapping of fd at base in now, each half on its own
+ * thread when the text splits; a kernel without MADV_POPULATE_WRITE (before 5.14) maps the
+ * file again with MAP_POPULATE. False when the file shrank under the mapping (EFAULT). */
+static bool populate_pages(char *base, size_t len, int fd)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), half = splits(len) ? len / 2 / page * page : 0;
+	struct populate_job a = {base, half, 0}, b = {base + half, len - half, 0};
+	if (half > 0)
+		twin_run(populate, &a, &b);
+	else
+		populate(&b);
+	if (a.error == 0 && b.error == 0)
+		return true;
+	if (a.error != EINVAL && b.error != EINVAL)
+		return false;
+	return mmap(base, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED | MAP_POPULATE, fd,
+		    0) != MAP_FAILED;
+}
+
 /* Maps len bytes of fd privately with a writable spare byte after them (the field past a page
  * boundary is anonymous memory), every page copied in now: a file truncated later cannot
  * fault. *map is the mapped size. False when the file cannot be mapped or changed size. */
@@ -1349,9 +1381,8 @@ static bool map_file(int fd, size_t len, char **out, size_t *map)
 	if (base == MAP_FAILED)
 		return false;
 	struct stat st;
-	if (mmap(base, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED | MAP_POPULATE, fd,
-		 0) == MAP_FAILED ||
-	    fstat(fd, &st) < 0 || st.st_size != (off_t)len) {
+	if (mmap(base, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, 0) == MAP_FAILED ||
+	    !populate_pages(base, len, fd) || fstat(fd, &st) < 0 || st.st_size != (off_t)len) {
 		munmap(base, total);
 		return false;
 	}
