@@ -77,15 +77,6 @@ size_t text_utf8_put(uint32_t cp, char out[static 4])
 	return 4;
 }
 
-static int fold_ascii(uint32_t cp, char *out)
-{
-	if ((cp >= 'a' && cp <= 'z') || (cp >= '0' && cp <= '9'))
-		return out[0] = (char)cp, 1;
-	if (cp >= 'A' && cp <= 'Z')
-		return out[0] = (char)(cp - 'A' + 'a'), 1;
-	return 0;
-}
-
 /* Lower-case letters utf8proc leaves whole that read as Latin ones. */
 static const char *spelt_out(int32_t cp)
 {
@@ -101,7 +92,7 @@ static const char *spelt_out(int32_t cp)
 int text_fold_char(uint32_t cp, unsigned flags, char out[static TEXT_FOLD_MAX])
 {
 	if (cp < 0x80)
-		return fold_ascii(cp, out);
+		return text_fold_ascii(cp, out);
 	if ((flags & TEXT_FOLD_KEEP_ENYE) && (cp == 0xD1 || cp == 0xF1))
 		return (int)text_utf8_put(0xF1, out);
 	utf8proc_int32_t f[TEXT_FOLD_MAX];
@@ -117,7 +108,7 @@ int text_fold_char(uint32_t cp, unsigned flags, char out[static TEXT_FOLD_MAX])
 	int len = 0;
 	for (utf8proc_ssize_t i = 0; i < n; i++) {
 		const char *spelt = spelt_out(f[i]);
-		int k = spelt ? (int)strlen(spelt) : f[i] < 0x80 ? fold_ascii((uint32_t)f[i], out + len)
+		int k = spelt ? (int)strlen(spelt) : f[i] < 0x80 ? text_fold_ascii((uint32_t)f[i], out + len)
 								   : 0;
 		if (k == 0 || len + k > TEXT_FOLD_MAX)
 			return 0; /* not a Latin letter or digit: it separates */
@@ -134,14 +125,12 @@ bool text_is_bidi_control(uint32_t cp)
 	       (cp >= 0x2066 && cp <= 0x2069);
 }
 
-/* Where the next bidi control starts in s[r, len), or len. Only 0xD8 (U+061C) and 0xE2
- * (U+200E...U+2069) lead one, and neither byte can continue another sequence, so every such
- * byte starts a character. */
+/* Where the next bidi control starts in s[r, len), or len (text_bidi_lead). */
 static size_t next_bidi(const char *s, size_t r, size_t len, size_t *k)
 {
 	for (; r < len; r++) {
 		unsigned char b = (unsigned char)s[r];
-		if (b != 0xD8 && b != 0xE2)
+		if (!text_bidi_lead(b))
 			continue;
 		uint32_t cp;
 		*k = text_utf8_next((const unsigned char *)s + r, len - r, &cp);

@@ -33,8 +33,26 @@ enum text_fold_flags {
 };
 int text_fold_char(uint32_t cp, unsigned flags, char out[static TEXT_FOLD_MAX]);
 
+/* text_fold_char's ASCII path, for loops that meet ASCII first: a letter lower-cased, a digit
+ * kept (1), anything else a separator (0). */
+static inline int text_fold_ascii(uint32_t cp, char *out)
+{
+	if ((cp >= 'a' && cp <= 'z') || (cp >= '0' && cp <= '9'))
+		return out[0] = (char)cp, 1;
+	if (cp >= 'A' && cp <= 'Z')
+		return out[0] = (char)(cp - 'A' + 'a'), 1;
+	return 0;
+}
+
 /* Appends the UTF-8 encoding of cp (at most 4 bytes) to out; returns its length. */
 size_t text_utf8_put(uint32_t cp, char out[static 4]);
+
+/* Whether byte b may start a bidi control (below): only 0xD8 (U+061C) and 0xE2 (U+200E to
+ * U+2069) do, and neither can continue another sequence, so text without them has none. */
+static inline bool text_bidi_lead(unsigned char b)
+{
+	return b == 0xD8 || b == 0xE2;
+}
 
 /* True for the invisible bidirectional controls (U+061C, U+200E, U+200F, U+202A..U+202E,
  * U+2066..U+2069) that can make text display in another order than it reads. */

@@ -82,11 +82,7 @@ static int fold_at(const unsigned char *u, size_t *len, size_t left, char buf[TE
 	unsigned char c = u[0];
 	if (c < 0x80) {
 		*len = 1;
-		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
-			return buf[0] = (char)c, 1;
-		if (c >= 'A' && c <= 'Z')
-			return buf[0] = (char)(c - 'A' + 'a'), 1;
-		return 0;
+		return text_fold_ascii(c, buf);
 	}
 	uint32_t cp;
 	*len = text_utf8_next(u, left, &cp);

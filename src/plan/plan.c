@@ -823,7 +823,7 @@ static size_t count_activities(const struct plan *p, size_t first, size_t last)
 /* Rows [first, last) of p's table into rows (p itself, or the second half's plan). */
 struct rows_job {
 	struct plan *rows;
-	const struct plan *p;
+	struct plan *p; /* read, but for the records each half gives back as it goes */
 	const struct config *cfg;
 	const struct office_matcher *m;
 	const struct date_votes *votes;
@@ -838,7 +838,7 @@ static void *add_rows(void *arg)
 	for (size_t i = j->first; i < j->last; i++) {
 		add_row(j->rows, j->cfg, j->m, &j->p->table.records[i], &j->st, j->diags);
 		if ((i + 1 - j->first) % RECORDS_RELEASED == 0) /* the rows read: none is reread */
-			table_release_records((struct table *)&j->p->table, j->first, i + 1);
+			table_release_records(&j->p->table, j->first, i + 1);
 	}
 	state_finish(&j->st);
 	return NULL;

@@ -269,24 +269,16 @@ static const uint16_t cp1252_high[32] = {
 };
 
 /* The UTF-8 of byte b read as Windows-1252, 0 bytes when it is undefined there. */
-static size_t cp1252_utf8(unsigned char b, char out[3])
+static size_t cp1252_utf8(unsigned char b, char out[static 4])
 {
 	uint32_t cp = b >= 0x80 && b < 0xA0 ? cp1252_high[b - 0x80] : b;
 	if (cp == 0)
 		return 0;
 	if (cp < 0x80) {
-		out[0] = (char)cp;
+		out[0] = (char)cp; /* the common case without the call */
 		return 1;
 	}
-	if (cp < 0x800) {
-		out[0] = (char)(0xC0 | cp >> 6);
-		out[1] = (char)(0x80 | (cp & 0x3F));
-		return 2;
-	}
-	out[0] = (char)(0xE0 | cp >> 12);
-	out[1] = (char)(0x80 | (cp >> 6 & 0x3F));
-	out[2] = (char)(0x80 | (cp & 0x3F));
-	return 3;
+	return text_utf8_put(cp, out);
 }
 
 /* Converts byte by byte (at most 3 bytes out for one in); bytes undefined in Windows-1252
@@ -567,7 +559,7 @@ static bool needs_cleaning(const char *s, size_t len)
 	unsigned char any = 0;
 	for (size_t i = 0; i < len; i++) {
 		unsigned char b = (unsigned char)s[i];
-		any |= (unsigned char)(b == '<' || b == '&' || b == 0xD8 || b == 0xE2);
+		any |= (unsigned char)(b == '<' || b == '&' || text_bidi_lead(b));
 	}
 	return any;
 }
