@@ -11,16 +11,7 @@ PY=/usr/bin/python3
 command -v curl >/dev/null 2>&1 || { echo "skip: curl missing"; exit 77; }
 [ -x "$PY" ] || { echo "skip: $PY missing"; exit 77; }
 
-tmp=$(mktemp -d)
-pids=""
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null; done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-fails=0
-ok() { echo "ok $1"; }
-bad() { echo "FAIL $1"; fails=$((fails + 1)); }
+. "$(dirname "$0")/harness.sh"
 expect() { # NAME GOT WANT
 	if [ "$2" = "$3" ]; then ok "$1"; else bad "$1: got '$2', wanted '$3'"; fi
 }

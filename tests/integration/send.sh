@@ -9,17 +9,7 @@ PY=/usr/bin/python3
 HERE=$(dirname "$0")
 # the inline Python below reads the text part through mailtext.py (format=flowed)
 export PYTHONPATH="$HERE${PYTHONPATH:+:$PYTHONPATH}"
-tmp=$(mktemp -d)
-pids=""
-cleanup() {
-    for p in $pids; do kill "$p" 2>/dev/null; done
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-fails=0
-ok() { echo "ok $1"; }
-bad() { echo "FAIL $1"; fails=$((fails + 1)); }
-expect_grep() { if grep -q -- "$2" "$3"; then ok "$1"; else bad "$1: no '$2' in $3"; cat "$3"; fi; }
+. "$(dirname "$0")/harness.sh"
 
 # make_config NAME [EXTRA INI TEXT]: the shipped config with its own state dir and plan path.
 # welcome = no: this test counts reminder digests; the welcome digest has its own test

@@ -18,21 +18,8 @@ $PY -c 'import aiosmtpd' 2>/dev/null || { echo "skip: aiosmtpd missing"; exit 77
 command -v openssl >/dev/null 2>&1 || { echo "skip: openssl missing"; exit 77; }
 command -v sqlite3 >/dev/null 2>&1 || { echo "skip: sqlite3 missing"; exit 77; }
 command -v curl >/dev/null 2>&1 || { echo "skip: curl missing"; exit 77; }
-tmp=$(mktemp -d)
-pids=""
-mounts=""
-cleanup() {
-    for p in $pids; do kill "$p" 2>/dev/null; done
-    for m in $mounts; do umount "$m" 2>/dev/null; done
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-fails=0
-ok() { echo "ok $1"; }
-bad() { echo "FAIL $1"; fails=$((fails + 1)); }
-expect_grep() { if grep -q -- "$2" "$3"; then ok "$1"; else bad "$1: no '$2' in $3"; cat "$3"; fi; }
+. "$(dirname "$0")/harness.sh"
 expect_no_grep() { if grep -q -- "$2" "$3"; then bad "$1: '$2' in $3"; cat "$3"; else ok "$1"; fi; }
-messages() { find "$tmp/$1" -name '*.eml' 2>/dev/null | wc -l; }
 connections() { grep -c '"event": "connect"' "$tmp/$1/log.jsonl" 2>/dev/null || echo 0; }
 free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 

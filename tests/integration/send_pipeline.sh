@@ -13,18 +13,7 @@ PY=/usr/bin/python3
 HERE=$(dirname "$0")
 $PY -c 'import aiosmtpd' 2>/dev/null || { echo "skip: aiosmtpd missing"; exit 77; }
 command -v sqlite3 >/dev/null 2>&1 || { echo "skip: sqlite3 missing"; exit 77; }
-tmp=$(mktemp -d)
-pids=""
-cleanup() {
-    for p in $pids; do kill "$p" 2>/dev/null; done
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-fails=0
-ok() { echo "ok $1"; }
-bad() { echo "FAIL $1"; fails=$((fails + 1)); }
-expect_grep() { if grep -q -- "$2" "$3"; then ok "$1"; else bad "$1: no '$2' in $3"; cat "$3"; fi; }
-messages() { find "$tmp/$1" -name '*.eml' 2>/dev/null | wc -l; }
+. "$(dirname "$0")/harness.sh"
 events() { n=$(grep -c "\"event\": \"$2\"" "$tmp/$1/log.jsonl" 2>/dev/null); echo "${n:-0}"; }
 printf 's3cret-pw\n' >"$tmp/pw"
 chmod 600 "$tmp/pw"

@@ -11,18 +11,7 @@ PY=/usr/bin/python3
 HERE=$(dirname "$0")
 $PY -c 'import aiosmtpd' 2>/dev/null || { echo "skip: aiosmtpd missing"; exit 77; }
 command -v openssl >/dev/null 2>&1 || { echo "skip: openssl missing"; exit 77; }
-tmp=$(mktemp -d)
-pids=""
-cleanup() {
-    for p in $pids; do kill "$p" 2>/dev/null; done
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-fails=0
-ok() { echo "ok $1"; }
-bad() { echo "FAIL $1"; fails=$((fails + 1)); }
-expect_grep() { if grep -q -- "$2" "$3"; then ok "$1"; else bad "$1: no '$2' in $3"; cat "$3"; fi; }
-messages() { find "$tmp/$1" -name '*.eml' 2>/dev/null | wc -l; }
+. "$(dirname "$0")/harness.sh"
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
     -subj /CN=localhost -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \

@@ -11,16 +11,7 @@ PEER="$(dirname "$0")/smtp_peer.py"
 $PY -c 'import aiosmtpd' 2>/dev/null || { echo "skip: aiosmtpd missing"; exit 77; }
 command -v openssl >/dev/null 2>&1 || { echo "skip: openssl missing"; exit 77; }
 
-tmp=$(mktemp -d)
-pids=""
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null; done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-fails=0
-ok() { echo "ok $1"; }
-bad() { echo "FAIL $1"; fails=$((fails + 1)); }
+. "$(dirname "$0")/harness.sh"
 
 # start_peer NAME ARGS...: runs a peer storing into $tmp/NAME; sets $port.
 start_peer() {

@@ -1,0 +1,20 @@
+# harness.sh - what the shell tests share (sourced after `set -u`): a scratch directory $tmp
+# removed at exit with every pid in $pids killed (plus the mounts in $mounts unmounted), the
+# check counter $fails with ok/bad, and two readings (a pattern in a file, the messages a
+# peer stored). The Python tests have the same in harness.py.
+tmp=$(mktemp -d)
+pids=""
+mounts=""
+cleanup() {
+    for p in $pids; do kill "$p" 2>/dev/null; done
+    for m in $mounts; do umount "$m" 2>/dev/null; done
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+fails=0
+ok() { echo "ok $1"; }
+bad() { echo "FAIL $1"; fails=$((fails + 1)); }
+# expect_grep NAME PATTERN FILE: ok when FILE holds PATTERN, else bad and FILE shown.
+expect_grep() { if grep -q -- "$2" "$3"; then ok "$1"; else bad "$1: no '$2' in $3"; cat "$3"; fi; }
+# messages NAME: how many messages the peer storing into $tmp/NAME holds.
+messages() { find "$tmp/$1" -name '*.eml' 2>/dev/null | wc -l; }
