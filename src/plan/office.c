@@ -327,31 +327,10 @@ void office_split(const struct office_matcher *m, const char *cell, struct offic
 
 /* ---- suggest ---- */
 
-/* Levenshtein distance; both lengths are at most LEV_MAX. */
-static size_t lev(const char *a, size_t la, const char *b, size_t lb)
-{
-	size_t row[LEV_MAX + 1];
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t diag = row[0];
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			diag = up;
-		}
-	}
-	return row[lb];
-}
-
-/* Whether lev(a, la, b, lb) <= allow: stops at the first row whose every cell is over it,
- * since no later row can come back under a row's smallest cell. */
-static bool lev_within(const char *a, size_t la, const char *b, size_t lb, size_t allow)
+/* Levenshtein distance (both lengths at most LEV_MAX), or allow + 1 when it is over allow:
+ * it stops at the first row whose every cell is over, since no later row can come back
+ * under a row's smallest cell. */
+static size_t lev(const char *a, size_t la, const char *b, size_t lb, size_t allow)
 {
 	size_t row[LEV_MAX + 1];
 	for (size_t j = 0; j <= lb; j++)
@@ -370,16 +349,16 @@ static bool lev_within(const char *a, size_t la, const char *b, size_t lb, size_
 			diag = up;
 		}
 		if (least > allow)
-			return false;
+			return allow + 1;
 	}
-	return row[lb] <= allow;
+	return row[lb] <= allow ? row[lb] : allow + 1;
 }
 
 /* Edit distance of two strings, SIZE_MAX when either is too long to compare. */
 static size_t distance(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b);
-	return la > LEV_MAX || lb > LEV_MAX ? SIZE_MAX : lev(a, la, b, lb);
+	return la > LEV_MAX || lb > LEV_MAX ? SIZE_MAX : lev(a, la, b, lb, SIZE_MAX - 1);
 }
 
 /* Same word, or a typo of it: one edit from 4 letters on, two from 8. */
@@ -391,7 +370,7 @@ static bool word_close(const char *a, const char *b)
 	if (min < 4 || la > LEV_MAX || lb > LEV_MAX)
 		return false;
 	size_t allow = min >= 8 ? 2 : 1, diff = la > lb ? la - lb : lb - la;
-	return diff <= allow && lev_within(a, la, b, lb, allow);
+	return diff <= allow && lev(a, la, b, lb, allow) <= allow;
 }
 
 /* How many of the words in ws have a close word in the name. */
