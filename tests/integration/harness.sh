@@ -18,3 +18,10 @@ bad() { echo "FAIL $1"; fails=$((fails + 1)); }
 expect_grep() { if grep -q -- "$2" "$3"; then ok "$1"; else bad "$1: no '$2' in $3"; cat "$3"; fi; }
 # messages NAME: how many messages the peer storing into $tmp/NAME holds.
 messages() { find "$tmp/$1" -name '*.eml' 2>/dev/null | wc -l; }
+# wait_port NAME: waits (10 s at most) for the peer started as NAME to write $tmp/NAME.port;
+# sets $port, or counts a failure and exits.
+wait_port() {
+    i=0
+    while [ ! -s "$tmp/$1.port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+    port=$(cat "$tmp/$1.port" 2>/dev/null) || { bad "peer $1 did not start"; exit 1; }
+}

@@ -39,9 +39,7 @@ start_peer() {
         --store "$tmp/$name" --port-file "$tmp/$name.port" --max-seconds 120 "$@" \
         2>"$tmp/$name.stderr" &
     pids="$pids $!"
-    i=0
-    while [ ! -s "$tmp/$name.port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-    port=$(cat "$tmp/$name.port" 2>/dev/null) || { bad "peer $name did not start"; exit 1; }
+    wait_port "$name"
 }
 # make_config NAME PORT [PASSWORD_FILE [CA_FILE]]: the shipped config, state in
 # $tmp/NAME-state, sending to the peer (CA_FILE "-": no ca_file line); prints its path.

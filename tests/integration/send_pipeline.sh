@@ -25,9 +25,7 @@ start_peer() {
     $PY "$HERE/smtp_peer.py" --store "$tmp/$name" --port-file "$tmp/$name.port" \
         --max-seconds 90 "$@" 2>"$tmp/$name.stderr" &
     pids="$pids $!"
-    i=0
-    while [ ! -s "$tmp/$name.port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-    port=$(cat "$tmp/$name.port" 2>/dev/null) || { bad "peer $name did not start"; exit 1; }
+    wait_port "$name"
 }
 # make_config NAME PORT [AUTH]: the shipped config, state in $tmp/NAME-state, sending to the
 # peer without TLS (with AUTH "yes": the login plazo / s3cret-pw); prints its path.

@@ -30,9 +30,7 @@ start_peer() {
         2>"$tmp/$name.stderr" &
     pids="$pids $!"
     peer_pid=$!
-    i=0
-    while [ ! -s "$tmp/$name.port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-    port=$(cat "$tmp/$name.port" 2>/dev/null) || { bad "peer $name did not start"; exit 1; }
+    wait_port "$name"
 }
 # make_config NAME PORT [CONFIG]: CONFIG (default the shipped one) sending to the peer.
 # welcome = no: this test counts reminder digests; the welcome digest has its own test
