@@ -1,7 +1,9 @@
 # scripts/deps.sh - sourced by scripts/demo and scripts/test: install missing Debian packages.
 # Usage: need_packages PKG...   (runs apt-get update first, only when something is missing)
 
-BUILD_PACKAGES="gcc meson ninja-build pkg-config libcurl4-openssl-dev libical-dev
+# libc6-dev: the C library's headers and meson's dependency('threads') (pthread); gcc only
+# recommends it, and apt-get here installs no recommends
+BUILD_PACKAGES="gcc libc6-dev meson ninja-build pkg-config libcurl4-openssl-dev libical-dev
 libsqlite3-dev libinih-dev libmicrohttpd-dev libsystemd-dev libutf8proc-dev libzip-dev libexpat1-dev
 tzdata scdoc"
 TEST_PACKAGES="clang libclang-rt-14-dev python3 python3-aiosmtpd python3-icalendar curl sqlite3
