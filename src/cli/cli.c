@@ -37,6 +37,28 @@ bool cli_parse_format(const char *s, enum format *out)
 	return true;
 }
 
+int cli_format_options(const char *cmd, const char *help, int argc, char **argv,
+		       enum format *fmt)
+{
+	static const struct option longopts[] = {
+		{"format", required_argument, NULL, 'f'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+	*fmt = FORMAT_TEXT;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "+f:h", longopts, NULL)) != -1) {
+		if (c == 'f' && !cli_parse_format(optarg, fmt))
+			return cli_usage_error(cmd, "unknown format '%s'", optarg);
+		else if (c == 'h')
+			return fputs(help, stdout), CLI_OK;
+		else if (c == '?')
+			return CLI_USAGE; /* getopt printed why */
+	}
+	return -1;
+}
+
 void cli_loaded_finish(struct loaded *l)
 {
 	plan_finish(&l->plan);

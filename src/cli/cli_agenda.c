@@ -48,22 +48,10 @@ static void holidays_print(int year, enum format fmt)
 
 int cli_cmd_holidays(const struct cli_globals *g, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"format", required_argument, NULL, 'f'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	enum format fmt = FORMAT_TEXT;
-	int c;
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "+f:h", longopts, NULL)) != -1) {
-		if (c == 'f' && !cli_parse_format(optarg, &fmt))
-			return cli_usage_error("holidays", "unknown format '%s'", optarg);
-		else if (c == 'h')
-			return fputs(holidays_help, stdout), CLI_OK;
-		else if (c == '?')
-			return CLI_USAGE;
-	}
+	enum format fmt;
+	int done = cli_format_options("holidays", holidays_help, argc, argv, &fmt);
+	if (done >= 0)
+		return done;
 	if (argc - optind != 1)
 		return cli_usage_error("holidays", "expected one YEAR");
 	char *end;

@@ -29,6 +29,10 @@ struct loaded {
 /* Prints "plazo CMD: message" and a hint to stderr; returns CLI_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 bool cli_parse_format(const char *s, enum format *out);
+/* The options of a command that takes only --format and --help: -1 when the command goes on
+ * (its operands from optind), else the exit status (help printed, or a usage error). */
+int cli_format_options(const char *cmd, const char *help, int argc, char **argv,
+		       enum format *fmt);
 /* Loads config and plan (from plan_arg, else the config); CLI_OK when both could be read,
  * their diagnostics may still hold errors. Always pair with cli_loaded_finish. */
 int cli_load(const struct cli_globals *g, const char *cmd, const char *plan_arg,

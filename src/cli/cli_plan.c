@@ -388,22 +388,10 @@ static const char schedule_help[] =
 
 int cli_cmd_schedule(const struct cli_globals *g, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"format", required_argument, NULL, 'f'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	enum format fmt = FORMAT_TEXT;
-	int c;
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "+f:h", longopts, NULL)) != -1) {
-		if (c == 'f' && !cli_parse_format(optarg, &fmt))
-			return cli_usage_error("schedule", "unknown format '%s'", optarg);
-		else if (c == 'h')
-			return fputs(schedule_help, stdout), CLI_OK;
-		else if (c == '?')
-			return CLI_USAGE; /* getopt printed why */
-	}
+	enum format fmt;
+	int done = cli_format_options("schedule", schedule_help, argc, argv, &fmt);
+	if (done >= 0)
+		return done;
 	struct loaded l;
 	int rc = cli_load_plans(g, "schedule", (const char *const *)argv + optind,
 				(size_t)(argc - optind), &l);
