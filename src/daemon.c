@@ -462,17 +462,16 @@ static bool render_unpin(struct daemon *d, struct http_site *site, enum http_par
 }
 
 /* Renders a feed or page of the pinned world on conn (under its lock), from the marks of
- * its office (of every office for the all-offices feed). */
+ * its office (none for the all-offices feed, which has no page and shows no marks). */
 static unsigned part_on_store(const struct render_pin *p, enum http_part part, struct store *conn,
 			      struct strbuf *out)
 {
 	const struct world *w = p->w;
 	size_t n = w->cfg.n_offices;
-	struct done_set done;
+	struct done_set done = {0};
 	struct pz_error err = {0};
 	time_t modified;
-	if (done_load_office(&done, conn, p->slot < n ? w->cfg.offices[p->slot].id : NULL, &err) <
-	    0) {
+	if (p->slot < n && done_load_office(&done, conn, w->cfg.offices[p->slot].id, &err) < 0) {
 		log_error("render: %s", err.msg);
 		return 503;
 	}
@@ -783,15 +782,6 @@ static int start_watchdog(struct daemon *d)
 	return 0;
 }
 
-/* The office whose page token is token (after form_handle accepted it); n_forms: none. */
-static size_t form_office_of(const struct daemon *d, const char *token)
-{
-	size_t i = 0;
-	while (i < d->n_forms && strcmp(d->forms[i].token, token) != 0)
-		i++;
-	return i < d->n_forms ? d->forms[i].office : d->n_forms;
-}
-
 /* The HTTP thread's form handler: acts under the lock (the world cannot be swapped
  * meanwhile), then moves the versions of the office it changed, so the redirect shows the
  * change; the daemon's thread then updates the gauges and the backup. */
@@ -804,9 +794,9 @@ static void on_form(void *user, const char *token, const char *action,
 			     now_of(d)};
 	if (form_handle(&c, token, action, form, reply)) {
 		log_info("form %s office_token=%.4s… item=%s", action, token, form->item);
-		size_t o = form_office_of(d, token);
-		if (o < d->n_forms) /* its office alone: a mark costs what its office holds */
-			refresh_office(d, d->form_store, o, c.now);
+		const struct form_office *fo = form_find_office(&c, token);
+		if (fo != NULL) /* its office alone: a mark costs what its office holds */
+			refresh_office(d, d->form_store, fo->office, c.now);
 		else
 			refresh(d, d->form_store, c.now);
 		wake_loop(d);

@@ -237,16 +237,6 @@ static bool parse_sheet(const struct sheet_read *r, struct table *t, struct diag
 
 /* ---- the workbook ---- */
 
-static void move_diags(struct diag_list *to, struct diag_list *from)
-{
-	for (size_t i = 0; i < from->len; i++) {
-		to->items = xgrow(to->items, &to->cap, to->len + 1, sizeof(*to->items));
-		to->items[to->len++] = from->items[i];
-	}
-	from->len = 0;
-	diag_list_finish(from);
-}
-
 struct choice {
 	const char *path;
 	struct workbook_parts *parts;
@@ -272,7 +262,7 @@ static void consider_sheet(struct choice *c, const struct sheet_read *r, struct 
 	bool ok = parse_sheet(r, &cand, &d);
 	if (ok) {
 		keep_part(c, r, &cand);
-		move_diags(diags, &d);
+		diag_list_take(diags, &d);
 		return;
 	}
 	diag_add(diags, DIAG_NOTE, "sheet-skipped", c->path, 0, 0,
@@ -300,7 +290,7 @@ static void choose(const struct book *b, const char *path, const struct table_ma
 		free(sheet_where);
 	}
 	if (parts->len == 0 && c.have_weak)
-		move_diags(diags, &c.weak);
+		diag_list_take(diags, &c.weak);
 	else if (parts->len == 0)
 		diag_add(diags, DIAG_ERROR, "no-header", path, 0, 0,
 			 "no sheet of the workbook holds a plan table (sheets: %s): none has a "

@@ -24,7 +24,7 @@ static void fail(struct http_form_reply *r, unsigned status, const char *message
 	snprintf(r->message, sizeof(r->message), "%s", message);
 }
 
-static const struct form_office *find_office(const struct form_ctx *c, const char *token)
+const struct form_office *form_find_office(const struct form_ctx *c, const char *token)
 {
 	for (size_t i = 0; i < c->n_offices; i++)
 		if (same_token(token, c->offices[i].token))
@@ -164,7 +164,7 @@ static bool undo(const struct form_ctx *c, struct store_delivery *key, const str
 	struct pz_error err;
 	if (!take_name(key, f, "Escriba su nombre para deshacer la marca.", r))
 		return false;
-	if (done_load(&done, c->st, &err) < 0) {
+	if (done_load_office(&done, c->st, key->office, &err) < 0) { /* its office's alone */
 		fail(r, 503, "No se pudo leer el estado; intente de nuevo en un momento.");
 		return false;
 	}
@@ -196,7 +196,7 @@ static bool undo(const struct form_ctx *c, struct store_delivery *key, const str
 bool form_handle(const struct form_ctx *c, const char *token, const char *action,
 		 const struct http_form *f, struct http_form_reply *reply)
 {
-	const struct form_office *fo = find_office(c, token);
+	const struct form_office *fo = form_find_office(c, token);
 	size_t a, m;
 	if (fo == NULL) {
 		fail(reply, 404, "No encontrado.");

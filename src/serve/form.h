@@ -35,6 +35,9 @@ struct form_ctx {
 	time_t now;
 };
 
+/* The office whose page token is token (compared in constant time), or NULL. */
+const struct form_office *form_find_office(const struct form_ctx *c, const char *token);
+
 /* Acts on one form and fills reply (303 to the item on the page, or an error). Returns true
  * when the store changed (the office's feed and page are then stale). */
 bool form_handle(const struct form_ctx *c, const char *token, const char *action,
