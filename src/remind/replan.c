@@ -476,17 +476,18 @@ static void compare_marks(const struct plan *p, const struct config *cfg, const 
 	}
 }
 
+/* *same: whether p is the plan recorded already. */
 static int compare_print(const struct plan *p, const struct print *pr, const struct config *cfg,
-			 struct store *st, struct diag_list *diags, size_t *orphans,
+			 struct store *st, struct diag_list *diags, size_t *orphans, bool *same,
 			 struct pz_error *err)
 {
 	struct seen s = {0};
 	struct store_delivery *marks = NULL;
 	size_t n = 0, none = 0;
-	bool same = false;
+	*same = false;
 	orphans = orphans ? orphans : &none;
 	*orphans = 0;
-	if (recorded(pr, st, &same, err) < 0 || (!same && seen_load(&s, st, err) < 0) ||
+	if (recorded(pr, st, same, err) < 0 || (!*same && seen_load(&s, st, err) < 0) ||
 	    store_deliveries(st, &marks, &n, err) < 0) {
 		free(s.rows);
 		return -1;
@@ -503,8 +504,9 @@ int replan_compare(const struct plan *p, const struct config *cfg, struct store 
 		   struct diag_list *diags, size_t *orphans, struct pz_error *err)
 {
 	struct print pr;
+	bool same;
 	print_init(&pr, p);
-	int rc = compare_print(p, &pr, cfg, st, diags, orphans, err);
+	int rc = compare_print(p, &pr, cfg, st, diags, orphans, &same, err);
 	print_finish(&pr);
 	return rc;
 }
@@ -547,16 +549,20 @@ static bool seen_next(void *user, struct store_seen *r)
 	return true;
 }
 
+static int write_print(const struct plan *p, const struct print *pr, struct store *st,
+		       struct pz_error *err)
+{
+	struct seen_rows w = {p, pr, 0, 0};
+	return store_set_plan_seen(st, seen_next, &w, p->source, pr->hex, err);
+}
+
 static int record_print(const struct plan *p, const struct print *pr, struct store *st,
 			struct pz_error *err)
 {
 	bool same;
 	if (recorded(pr, st, &same, err) < 0)
 		return -1;
-	if (same)
-		return 0;
-	struct seen_rows w = {p, pr, 0, 0};
-	return store_set_plan_seen(st, seen_next, &w, p->source, pr->hex, err);
+	return same ? 0 : write_print(p, pr, st, err);
 }
 
 int replan_record(const struct plan *p, const struct config *cfg, struct store *st,
@@ -574,11 +580,12 @@ int replan_join(const struct plan *p, const struct config *cfg, struct store *st
 		struct pz_error *err)
 {
 	struct print pr;
+	bool same;
 	print_init(&pr, p);
-	int rc = compare_print(p, &pr, cfg, st, diags, orphans, err);
+	int rc = compare_print(p, &pr, cfg, st, diags, orphans, &same, err);
 	int taken = proceed != NULL ? proceed(ctx) : 0;
-	if (rc == 0 && taken == 0)
-		rc = record_print(p, &pr, st, err);
+	if (rc == 0 && taken == 0 && !same) /* the hash compare_print read is still the one kept */
+		rc = write_print(p, &pr, st, err);
 	print_finish(&pr);
 	return rc;
 }
