@@ -35,11 +35,6 @@ struct ods {
 	int in_p, skip; /* inside text:p; inside office:annotation */
 };
 
-static bool failed(void *user)
-{
-	return ((struct ods *)user)->failed;
-}
-
 static unsigned attr_count(const char **attrs, const char *name)
 {
 	const char *v = book_xml_attr(attrs, name);
@@ -186,7 +181,7 @@ static void ods_text(void *user, const char *s, int len)
 int book_ods_read(struct book_zip *z, struct book *b, struct pz_error *err)
 {
 	struct ods o = {.b = b, .err = err};
-	struct book_xml h = {ods_start, ods_end, ods_text, &o, failed};
+	struct book_xml h = {ods_start, ods_end, ods_text, &o, &o.failed};
 	strbuf_init(&o.row_text);
 	strbuf_init(&o.text);
 	int rc = book_zip_parse(z, "content.xml", "the spreadsheet's content", &h, err);

@@ -36,11 +36,6 @@ struct xlsx {
 	bool failed;
 };
 
-static bool failed(void *user)
-{
-	return ((struct xlsx *)user)->failed;
-}
-
 static void fail_many(struct xlsx *x, const char *part, const char *what, unsigned long long n,
 		      unsigned long long max)
 {
@@ -81,11 +76,6 @@ struct text_state {
 	int skip; /* inside <rPh> (phonetic runs) */
 	bool in_si;
 };
-
-static bool text_failed(void *user)
-{
-	return ((struct text_state *)user)->x->failed;
-}
 
 static void sst_start(void *user, const char *name, const char **attrs)
 {
@@ -171,11 +161,6 @@ struct style_state {
 	int in_xfs;
 };
 
-static bool style_failed(void *user)
-{
-	return ((struct style_state *)user)->x->failed;
-}
-
 static void style_start(void *user, const char *name, const char **attrs)
 {
 	struct style_state *st = user;
@@ -217,11 +202,6 @@ struct sheet_state {
 	int in_v;
 	bool in_c;
 };
-
-static bool sheet_failed(void *user)
-{
-	return ((struct sheet_state *)user)->x->failed;
-}
 
 /* "AB12" -> column 28, row 12; false when it is not a cell reference. */
 static bool parse_ref(const char *s, unsigned *row, unsigned *col)
@@ -361,7 +341,7 @@ static int read_sheet(struct book_zip *z, struct xlsx *x, const char *wb, size_t
 		return 0; /* a chart sheet, or a sheet with no worksheet part: nothing to read */
 	strbuf_init(&st.value);
 	strbuf_init(&st.is.text);
-	struct book_xml h = {sheet_start, sheet_end, sheet_text, &st, sheet_failed};
+	struct book_xml h = {sheet_start, sheet_end, sheet_text, &st, &st.x->failed};
 	int rc = book_sheet_add(b, x->sheets[i].name, x->err);
 	if (rc == 0)
 		rc = book_zip_parse(z, part, "a worksheet named in the workbook", &h, x->err);
@@ -385,11 +365,11 @@ static int read_optional(struct book_zip *z, const char *wb, const char *type, c
 
 static int read_parts(struct book_zip *z, struct xlsx *x, const char *wb, struct book *b)
 {
-	struct book_xml wbh = {wb_start, NULL, NULL, x, failed};
+	struct book_xml wbh = {wb_start, NULL, NULL, x, &x->failed};
 	struct text_state sst = {.x = x, .part = "sharedStrings"};
-	struct book_xml sh = {sst_start, sst_end, collect, &sst, text_failed};
+	struct book_xml sh = {sst_start, sst_end, collect, &sst, &x->failed};
 	struct style_state styles = {x, 0};
-	struct book_xml sth = {style_start, style_end, NULL, &styles, style_failed};
+	struct book_xml sth = {style_start, style_end, NULL, &styles, &x->failed};
 	strbuf_init(&sst.text);
 	int rc = book_zip_parse(z, wb, "the workbook part named in _rels/.rels", &wbh, x->err);
 	if (rc == 0)

@@ -189,7 +189,7 @@ static void on_start(void *user, const XML_Char *name, const XML_Char **attrs)
 	struct xml_run *run = user;
 	if (run->h->start)
 		run->h->start(run->h->user, local(name), attrs);
-	if (run->h->failed && run->h->failed(run->h->user))
+	if (run->h->failed && *run->h->failed)
 		stop(run, "");
 }
 
@@ -205,7 +205,7 @@ static void on_text(void *user, const XML_Char *s, int len)
 	struct xml_run *run = user;
 	if (run->h->text)
 		run->h->text(run->h->user, s, len);
-	if (run->h->failed && run->h->failed(run->h->user))
+	if (run->h->failed && *run->h->failed)
 		stop(run, "");
 }
 
@@ -285,7 +285,7 @@ int book_zip_parse(struct book_zip *z, const char *name, const char *what, const
 	struct xml_run run = {h, NULL, NULL};
 	int rc = xml_start(&run) ? inflate_into(z, f, &run, name, err)
 				 : PZ_FAIL(err, PZ_EDATA, name, "cannot create an XML parser");
-	if (rc == 0 && h->failed && h->failed(h->user))
+	if (rc == 0 && h->failed && *h->failed)
 		rc = -1; /* a bound hit at the last element: err says which */
 	zip_fclose(f);
 	if (run.parser)

@@ -42,13 +42,13 @@ struct book_xml {
 	void (*end)(void *user, const char *name);
 	void (*text)(void *user, const char *s, int len);
 	void *user;
-	bool (*failed)(void *user); /* stops the parse when true (a bound was hit) */
+	const bool *failed; /* the handlers' own flag: stops the parse once true (a bound was hit) */
 };
 
 /* Parses the part as XML while inflating it, chunk by chunk (a part is never held whole).
  * -1 with err (PZ_EDATA, naming the part) when it is missing (what says what it was looked up
  * for), damaged or encrypted, not well-formed, holds a DOCTYPE or entity declaration, makes
- * the workbook inflate past BOOK_MAX_BYTES, or when failed() said stop (err as the handler
+ * the workbook inflate past BOOK_MAX_BYTES, or when *failed turned true (err as the handler
  * set it). */
 int book_zip_parse(struct book_zip *z, const char *name, const char *what, const struct book_xml *h,
 		   struct pz_error *err);
