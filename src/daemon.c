@@ -947,18 +947,31 @@ static void reload(struct daemon *d)
 		pass(d, now > d->last_pass ? now : d->last_pass);
 }
 
-/* Opens both connections anew (a restore may have replaced the file); keeps the old ones
- * when that fails. */
+/* The daemon's four connections to path (main loop, forms, feeds, pages): all of them, or
+ * none with err set. */
+static int open_stores(const char *path, struct store **main, struct store **forms,
+		       struct store **feeds, struct store **pages, struct pz_error *err)
+{
+	*main = *forms = *feeds = *pages = NULL;
+	if (store_open(main, path, err) == 0 && store_open(forms, path, err) == 0 &&
+	    store_open(feeds, path, err) == 0 && store_open(pages, path, err) == 0)
+		return 0;
+	store_close(*main);
+	store_close(*forms);
+	store_close(*feeds);
+	store_close(*pages);
+	*main = *forms = *feeds = *pages = NULL;
+	return -1;
+}
+
+/* Opens the four connections anew (a restore may have replaced the file); keeps the old
+ * ones when that fails. */
 static void reopen_store(struct daemon *d)
 {
-	struct store *main = NULL, *forms = NULL, *feeds = NULL, *pages = NULL;
+	struct store *main, *forms, *feeds, *pages;
 	struct pz_error err = {0};
-	if (store_open(&main, d->db_path, &err) < 0 || store_open(&forms, d->db_path, &err) < 0 ||
-	    store_open(&feeds, d->db_path, &err) < 0 || store_open(&pages, d->db_path, &err) < 0) {
+	if (open_stores(d->db_path, &main, &forms, &feeds, &pages, &err) < 0) {
 		log_error("reopen the state: %s; keeping the open database", err.msg);
-		store_close(main);
-		store_close(forms);
-		store_close(feeds);
 		return;
 	}
 	pthread_mutex_lock(&d->lock);
@@ -1096,13 +1109,8 @@ static int open_state(struct daemon *d)
 	}
 	d->state_dir = xstrdup(dir);
 	d->db_path = xasprintf("%s/plazo.db", dir);
-	int rc = store_open(&d->store, d->db_path, &err);
-	if (rc == 0)
-		rc = store_open(&d->form_store, d->db_path, &err);
-	if (rc == 0)
-		rc = store_open(&d->feed_store, d->db_path, &err);
-	if (rc == 0)
-		rc = store_open(&d->page_store, d->db_path, &err);
+	int rc = open_stores(d->db_path, &d->store, &d->form_store, &d->feed_store, &d->page_store,
+			     &err);
 	if (rc == 0)
 		rc = poke_pidfile_create(dir, &d->pid_fd, &err);
 	if (rc < 0)
