@@ -30,6 +30,7 @@ struct store {
 	sqlite3_stmt *feed_get; /* store_feed_event runs once per feed event: prepared once */
 	sqlite3_stmt *feed_put;
 	struct checkpoint *ckpt; /* store_checkpoint_aside; or NULL */
+	bool tokens_noted; /* backup_note_tokens done by this handle: not once per token */
 	struct kept {           /* statements run once per digest: prepare_kept */
 		const char *sql;
 		sqlite3_stmt *st;
@@ -675,7 +676,7 @@ static int update(struct store *s, const char *sql, long long id, long long num,
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, num);
-	sqlite3_bind_text(st, 3, text ? text : "", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, text ? text : "", -1, SQLITE_STATIC); /* run ends with st */
 	return run(s, st, err);
 }
 
@@ -858,7 +859,10 @@ static int set_token(struct store *s, const char *sql, const char *office, const
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)at);
 	if (run(s, st, err) < 0)
 		return -1;
-	return backup_note_tokens(s->path, err);
+	if (!s->tokens_noted && backup_note_tokens(s->path, err) < 0)
+		return -1;
+	s->tokens_noted = true;
+	return 0;
 }
 
 int store_token(struct store *s, const char *office, char token[static 33], bool *found,
