@@ -43,6 +43,11 @@ static void reserve(struct strbuf *s, size_t extra)
 	s->cap = cap;
 }
 
+void strbuf_reserve(struct strbuf *s, size_t extra)
+{
+	reserve(s, extra);
+}
+
 void strbuf_append(struct strbuf *s, const char *data, size_t len)
 {
 	reserve(s, len);

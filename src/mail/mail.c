@@ -811,18 +811,23 @@ static void render_html(struct strbuf *out, const struct mail_digest *d)
 
 /* ---- the message ----------------------------------------------------------------------- */
 
+enum { COMPOSE_ROOM = 8192 }; /* a one-item digest is about 4.4 kB */
+
 int mail_compose(const struct mail_digest *d, struct strbuf *out, struct pz_error *err)
 {
 	char date[48], boundary[48];
 	if (mime_date(d->date, d->timezone, date, sizeof date, err) < 0)
 		return -1;
 	mime_boundary(d->identity, boundary, sizeof boundary);
+	strbuf_reserve(out, COMPOSE_ROOM); /* a digest's size: no growing step by step */
 	put_headers(out, d, date, boundary);
 	struct strbuf body;
 	strbuf_init(&body);
+	strbuf_reserve(&body, COMPOSE_ROOM / 2);
 	render_text(&body, d);
 	struct strbuf flowed;
 	strbuf_init(&flowed);
+	strbuf_reserve(&flowed, body.len);
 	flowed_wrap(&flowed, body.data, FLOWED_COLS);
 	mime_part(out, boundary, "text/plain; charset=UTF-8; format=flowed", flowed.data);
 	strbuf_finish(&flowed);

@@ -335,6 +335,15 @@ static void qp_line(struct strbuf *out, const char *s, size_t len)
 				i++;
 				continue;
 			}
+			if (col > 0 && col + 2 <= QP_COLS && c == ' ' && i + 1 < len) {
+				if (col + 24 >= QP_COLS) { /* the same, a space inside the line */
+					space = i;
+					space_col = col;
+				}
+				line[col++] = ' ';
+				i++;
+				continue;
+			}
 			char enc[13];
 			size_t used, n = qp_unit(s, i, len, col == 0, enc, &used);
 			bool last = i + used == len;

@@ -312,9 +312,7 @@ static int settle_rows(struct deliver *t, const struct store_reminder *rows, siz
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		const struct store_reminder *r = &rows[i];
 		if (ev == SEND_DELIVERED) { /* the attempt's marks in the same statement */
-			rc = store_mark_sent(t->st, r->id, t->at, message_id, err);
-			if (rc == 0)
-				rc = store_supersede_others(t->st, r->id, t->at, err);
+			rc = store_mark_sent_superseding(t->st, r->id, t->at, message_id, err);
 			continue;
 		}
 		rc = store_mark_attempted(t->st, r->id, t->at, message_id, err);

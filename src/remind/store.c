@@ -724,16 +724,21 @@ int store_mark_skipped(struct store *s, long long id, time_t at, struct pz_error
 		      id, (long long)at, "", err);
 }
 
-int store_supersede_others(struct store *s, long long id, time_t at, struct pz_error *err)
+int store_mark_sent_superseding(struct store *s, long long id, time_t at,
+				const char *message_id, struct pz_error *err)
 {
 	/* the key of the sent row first, so that SQLite walks the UNIQUE index, not every
-	 * pending row (that made a pass of 10,000 digests quadratic) */
+	 * pending row (that made a pass of 10,000 digests quadratic); row id is set as
+	 * store_mark_sent sets it, whatever its state */
 	return update(s,
-		      "UPDATE reminder SET state = 'superseded', settled = ?2 WHERE "
+		      "UPDATE reminder SET state = CASE WHEN id = ?1 THEN 'sent' ELSE "
+		      "'superseded' END, settled = ?2, message_id = CASE WHEN id = ?1 THEN ?3 "
+		      "ELSE message_id END, first_attempt = CASE WHEN id = ?1 THEN "
+		      "COALESCE(first_attempt, ?2) ELSE first_attempt END WHERE "
 		      "(office, activity, milestone, due) = (SELECT office, activity, milestone, "
-		      "due FROM reminder WHERE id = ?1) AND state = 'pending' AND id != ?1 AND "
-		      "slot <= (SELECT slot FROM reminder WHERE id = ?1)",
-		      id, (long long)at, "", err);
+		      "due FROM reminder WHERE id = ?1) AND (id = ?1 OR (state = 'pending' AND "
+		      "slot <= (SELECT slot FROM reminder WHERE id = ?1)))",
+		      id, (long long)at, message_id, err);
 }
 
 int store_counts(struct store *s, struct store_counts *c, struct pz_error *err)
