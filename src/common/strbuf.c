@@ -43,6 +43,11 @@ static void reserve(struct strbuf *s, size_t extra)
 	s->cap = cap;
 }
 
+void strbuf_reserve(struct strbuf *s, size_t extra)
+{
+	reserve(s, extra);
+}
+
 void strbuf_append(struct strbuf *s, const char *data, size_t len)
 {
 	reserve(s, len);
@@ -58,7 +63,18 @@ void strbuf_puts(struct strbuf *s, const char *str)
 
 void strbuf_putc(struct strbuf *s, char c)
 {
-	strbuf_append(s, &c, 1);
+	if (s->len + 2 > s->cap)
+		reserve(s, 1);
+	s->data[s->len++] = c;
+	s->data[s->len] = '\0';
+}
+
+void strbuf_truncate(struct strbuf *s, size_t len)
+{
+	if (len < s->len) {
+		s->len = len;
+		s->data[len] = '\0';
+	}
 }
 
 void strbuf_put_uint(struct strbuf *s, unsigned long long v)

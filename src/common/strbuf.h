@@ -19,8 +19,12 @@ void strbuf_init(struct strbuf *s);
 void strbuf_finish(struct strbuf *s);
 void strbuf_reset(struct strbuf *s);
 void strbuf_append(struct strbuf *s, const char *data, size_t len);
+/* Room for extra more bytes (and the NUL) without another allocation. */
+void strbuf_reserve(struct strbuf *s, size_t extra);
 void strbuf_puts(struct strbuf *s, const char *str);
 void strbuf_putc(struct strbuf *s, char c);
+/* Drops what follows the first len bytes (nothing when s is not longer). */
+void strbuf_truncate(struct strbuf *s, size_t len);
 /* v in decimal, as "%llu" prints it, without printf. */
 void strbuf_put_uint(struct strbuf *s, unsigned long long v);
 void strbuf_printf(struct strbuf *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -178,6 +178,11 @@ void text_html_char(struct strbuf *out, char c)
 
 void text_html(struct strbuf *out, const char *s)
 {
-	for (; *s != '\0'; s++)
-		text_html_char(out, *s);
+	while (*s != '\0') {
+		size_t plain = strcspn(s, "&<>\"'"); /* a run that needs no escape, at once */
+		strbuf_append(out, s, plain);
+		s += plain;
+		if (*s != '\0')
+			text_html_char(out, *s++);
+	}
 }

@@ -55,7 +55,10 @@ static void put_count(struct strbuf *out, size_t n, const char *one, const char 
 {
 	if (n == 0)
 		return;
-	strbuf_printf(out, "%s%zu %s", *first ? "" : ", ", n, n == 1 ? one : many);
+	strbuf_puts(out, *first ? "" : ", ");
+	strbuf_put_uint(out, n);
+	strbuf_putc(out, ' ');
+	strbuf_puts(out, n == 1 ? one : many);
 	*first = false;
 }
 
@@ -76,12 +79,12 @@ void mail_subject(const struct mail_digest *d, struct strbuf *out)
 	put_count(out, n[GROUP_NEXT], "próxima", "próximas", &first);
 	if (first)
 		strbuf_puts(out, "sin pendientes");
-	struct strbuf office;
-	strbuf_init(&office);
-	put_office(&office, d);
-	if (office.len > 0)
-		strbuf_printf(out, " — %s", office.data);
-	strbuf_finish(&office);
+	size_t mark = out->len;
+	strbuf_puts(out, " — ");
+	size_t name = out->len;
+	put_office(out, d);
+	if (out->len == name) /* no name: no dash either */
+		strbuf_truncate(out, mark);
 }
 
 /* ---- identity -------------------------------------------------------------------------- */
@@ -175,11 +178,15 @@ static void put_headers(struct strbuf *out, const struct mail_digest *d, const c
 	else
 		mime_message_id(d->identity, domain != NULL ? domain : d->list_domain, id,
 				sizeof id);
-	strbuf_printf(out, "Date: %s\r\n", date);
+	strbuf_puts(out, "Date: ");
+	strbuf_puts(out, date);
+	strbuf_puts(out, "\r\n");
 	put_from(out, d);
 	put_recipients(out, d);
 	put_subject(out, d);
-	strbuf_printf(out, "Message-ID: %s\r\n", id);
+	strbuf_puts(out, "Message-ID: ");
+	strbuf_puts(out, id);
+	strbuf_puts(out, "\r\n");
 	put_list_id(out, d);
 	strbuf_puts(out, "Auto-Submitted: auto-generated\r\n"
 			 "X-Auto-Response-Suppress: All\r\n"
@@ -234,15 +241,23 @@ static void put_closed(struct strbuf *out, const struct mail_item *it)
 	strbuf_finish(&why);
 }
 
-/* Calls row for a field of the item; value is cleaned first; nothing when it is empty. */
+/* Calls row for a field of the item; value is cleaned first (into scratch, reset here);
+ * nothing when it is empty. */
+static void field_in(struct strbuf *out, row_fn *row, enum row_kind kind, const char *label,
+		     const char *value, struct strbuf *scratch)
+{
+	strbuf_reset(scratch);
+	mime_clean(scratch, value);
+	if (scratch->len > 0)
+		row(out, kind, label, scratch->data);
+}
+
 static void field(struct strbuf *out, row_fn *row, enum row_kind kind, const char *label,
 		  const char *value)
 {
 	struct strbuf v;
 	strbuf_init(&v);
-	mime_clean(&v, value);
-	if (v.len > 0)
-		row(out, kind, label, v.data);
+	field_in(out, row, kind, label, value, &v);
 	strbuf_finish(&v);
 }
 
@@ -252,19 +267,27 @@ static bool web_url(const char *url)
 	       (strncasecmp(url, "https://", 8) == 0 || strncasecmp(url, "http://", 7) == 0);
 }
 
+/* "Actividad 1.1.1" (the ref, cut to fit as a 48-byte buffer did) or "Actividad 12". */
+static void item_title(struct strbuf *title, const struct mail_item *it)
+{
+	strbuf_puts(title, "Actividad ");
+	if (it->ref && *it->ref)
+		strbuf_append(title, it->ref, strnlen(it->ref, 47 - title->len));
+	else
+		strbuf_put_uint(title, it->number);
+}
+
 static void item_rows(struct strbuf *out, row_fn *row, const struct mail_item *it)
 {
-	char title[48];
-	struct strbuf s;
+	struct strbuf s, title;
 	strbuf_init(&s);
-	if (it->ref && *it->ref)
-		snprintf(title, sizeof title, "Actividad %s", it->ref);
-	else
-		snprintf(title, sizeof title, "Actividad %u", it->number);
+	strbuf_init(&title);
+	item_title(&title, it);
 	mime_clean(&s, it->activity);
-	row(out, ROW_TITLE, title, s.data);
-	field(out, row, ROW_FIELD, "Responsable", it->responsible);
-	field(out, row, ROW_FIELD, "Meta", it->goal);
+	row(out, ROW_TITLE, title.data, s.data);
+	strbuf_finish(&title);
+	field_in(out, row, ROW_FIELD, "Responsable", it->responsible, &s);
+	field_in(out, row, ROW_FIELD, "Meta", it->goal, &s);
 	if (it->has_start) {
 		strbuf_reset(&s);
 		spanish_date(&s, it->start);
@@ -283,11 +306,11 @@ static void item_rows(struct strbuf *out, row_fn *row, const struct mail_item *i
 		put_closed(&s, it);
 		row(out, ROW_NOTE, NULL, s.data);
 	}
-	field(out, row, ROW_ALERT, NULL, it->doubt);
-	field(out, row, ROW_FIELD, "Compartida con", it->others);
+	field_in(out, row, ROW_ALERT, NULL, it->doubt, &s);
+	field_in(out, row, ROW_FIELD, "Compartida con", it->others, &s);
 	if (it->late)
 		row(out, ROW_ALERT, NULL, late_note);
-	field(out, row, ROW_SMALL, "Fuente", it->source);
+	field_in(out, row, ROW_SMALL, "Fuente", it->source, &s);
 	if (web_url(it->link))
 		row(out, ROW_LINK, "Ver en la página o marcar como entregada", it->link);
 	strbuf_finish(&s);
@@ -454,17 +477,19 @@ static void render_escalation(struct strbuf *out, const struct esc_style *st,
 
 static void text_row(struct strbuf *out, enum row_kind kind, const char *label, const char *value)
 {
-	if (kind == ROW_TITLE)
-		strbuf_printf(out, "\n%s: %s\n", label, value);
-	else if (label != NULL)
-		strbuf_printf(out, "  %s: %s\n", label, value);
-	else
-		strbuf_printf(out, "  %s\n", value);
+	strbuf_puts(out, kind == ROW_TITLE ? "\n" : "  ");
+	if (label != NULL) {
+		strbuf_puts(out, label);
+		strbuf_puts(out, ": ");
+	}
+	strbuf_puts(out, value);
+	strbuf_putc(out, '\n');
 }
 
 static void text_link(struct strbuf *out, const char *label, const char *url)
 {
-	strbuf_printf(out, "%s: ", label);
+	strbuf_puts(out, label);
+	strbuf_puts(out, ": ");
 	mime_clean(out, url);
 	strbuf_putc(out, '\n');
 }
@@ -494,7 +519,11 @@ static void text_footer(struct strbuf *out, const struct mail_digest *d)
 static void text_heading(struct strbuf *out, const char *title, size_t n)
 {
 	size_t from = out->len;
-	strbuf_printf(out, "\n%s (%zu)", title, n);
+	strbuf_putc(out, '\n');
+	strbuf_puts(out, title);
+	strbuf_puts(out, " (");
+	strbuf_put_uint(out, n);
+	strbuf_putc(out, ')');
 	size_t chars = text_utf8_chars(out->data + from + 1, out->len - from - 1);
 	strbuf_putc(out, '\n');
 	while (chars-- > 0)
@@ -635,8 +664,10 @@ static const char *const row_style[] = {
 
 static void html_row(struct strbuf *out, enum row_kind kind, const char *label, const char *value)
 {
+	strbuf_puts(out, "<p style=\"");
+	strbuf_puts(out, row_style[kind]);
 	if (kind == ROW_LINK) { /* value is a checked http(s) URL; label the link's text */
-		strbuf_printf(out, "<p style=\"%s\"><a href=\"", row_style[kind]);
+		strbuf_puts(out, "\"><a href=\"");
 		text_html(out, value);
 		strbuf_puts(out, "\">");
 		text_html(out, label);
@@ -644,7 +675,7 @@ static void html_row(struct strbuf *out, enum row_kind kind, const char *label, 
 		return;
 	}
 	bool strong = kind == ROW_TITLE || kind == ROW_DUE;
-	strbuf_printf(out, "<p style=\"%s\">", row_style[kind]);
+	strbuf_puts(out, "\">");
 	if (label != NULL) {
 		strbuf_puts(out, strong ? "<strong>" : "");
 		text_html(out, label);
@@ -688,7 +719,9 @@ static void html_link(struct strbuf *out, const char *url, const char *label)
 	strbuf_puts(out, "<p style=\"margin:0 0 4px;font-size:14px\"><a style=\"color:#1f4e9c\" "
 			 "href=\"");
 	text_html(out, u.data);
-	strbuf_printf(out, "\">%s</a></p>\n", label);
+	strbuf_puts(out, "\">");
+	strbuf_puts(out, label);
+	strbuf_puts(out, "</a></p>\n");
 	strbuf_finish(&u);
 }
 
@@ -712,7 +745,9 @@ static void html_heading(struct strbuf *out, const char *title, size_t n)
 {
 	strbuf_puts(out, "<h2 style=\"font-size:18px;margin:24px 0 8px;color:#b3261e\">");
 	text_html(out, title);
-	strbuf_printf(out, " (%zu)</h2>\n", n);
+	strbuf_puts(out, " (");
+	strbuf_put_uint(out, n);
+	strbuf_puts(out, ")</h2>\n");
 }
 
 static void html_welcome(struct strbuf *out)
@@ -721,6 +756,18 @@ static void html_welcome(struct strbuf *out)
 		      welcome_title);
 	for (size_t i = 0; i < sizeof(welcome_text) / sizeof(welcome_text[0]); i++)
 		strbuf_printf(out, "<p style=\"margin:0 0 8px\">%s</p>\n", welcome_text[i]);
+}
+
+/* "Vencidas (1)" in its group's colour. */
+static void html_group_heading(struct strbuf *out, int g, size_t n)
+{
+	strbuf_puts(out, "<h2 style=\"font-size:18px;margin:24px 0 8px;color:");
+	strbuf_puts(out, group_color[g]);
+	strbuf_puts(out, "\">");
+	strbuf_puts(out, group_title[g]);
+	strbuf_puts(out, " (");
+	strbuf_put_uint(out, n);
+	strbuf_puts(out, ")</h2>\n");
 }
 
 static void render_html(struct strbuf *out, const struct mail_digest *d)
@@ -746,17 +793,14 @@ static void render_html(struct strbuf *out, const struct mail_digest *d)
 	for (int g = GROUP_LATE; g <= GROUP_NEXT; g++) {
 		if (n[g] == 0)
 			continue;
-		strbuf_printf(out,
-			      "<h2 style=\"font-size:18px;margin:24px 0 8px;color:%s\">%s "
-			      "(%zu)</h2>\n",
-			      group_color[g], group_title[g], n[g]);
+		html_group_heading(out, g, n[g]);
 		for (size_t i = 0; i < d->n_items; i++) {
 			if (group_of(&d->items[i]) != (enum group)g)
 				continue;
-			strbuf_printf(out,
-				      "<div style=\"margin:0 0 16px;padding:2px 0 2px 12px;"
-				      "border-left:4px solid %s\">\n",
-				      group_color[g]);
+			strbuf_puts(out, "<div style=\"margin:0 0 16px;padding:2px 0 2px 12px;"
+					 "border-left:4px solid ");
+			strbuf_puts(out, group_color[g]);
+			strbuf_puts(out, "\">\n");
 			item_rows(out, html_row, &d->items[i]);
 			strbuf_puts(out, "</div>\n");
 		}
@@ -767,18 +811,23 @@ static void render_html(struct strbuf *out, const struct mail_digest *d)
 
 /* ---- the message ----------------------------------------------------------------------- */
 
+enum { COMPOSE_ROOM = 8192 }; /* a one-item digest is about 4.4 kB */
+
 int mail_compose(const struct mail_digest *d, struct strbuf *out, struct pz_error *err)
 {
 	char date[48], boundary[48];
 	if (mime_date(d->date, d->timezone, date, sizeof date, err) < 0)
 		return -1;
 	mime_boundary(d->identity, boundary, sizeof boundary);
+	strbuf_reserve(out, COMPOSE_ROOM); /* a digest's size: no growing step by step */
 	put_headers(out, d, date, boundary);
 	struct strbuf body;
 	strbuf_init(&body);
+	strbuf_reserve(&body, COMPOSE_ROOM / 2);
 	render_text(&body, d);
 	struct strbuf flowed;
 	strbuf_init(&flowed);
+	strbuf_reserve(&flowed, body.len);
 	flowed_wrap(&flowed, body.data, FLOWED_COLS);
 	mime_part(out, boundary, "text/plain; charset=UTF-8; format=flowed", flowed.data);
 	strbuf_finish(&flowed);

@@ -156,8 +156,10 @@ int mime_date(time_t when, const char *zone, char *buf, size_t size, struct pz_e
 
 void mime_header_begin(struct mime_header *h, const char *name)
 {
-	strbuf_printf(h->out, "%s:", name);
-	h->col = strlen(name) + 1;
+	size_t n = strlen(name);
+	strbuf_append(h->out, name, n);
+	strbuf_putc(h->out, ':');
+	h->col = n + 1;
 }
 
 void mime_header_end(struct mime_header *h)
@@ -183,16 +185,20 @@ static bool q_literal(unsigned char c)
 	       c == '-' || c == '!' || c == '*' || c == '+' || c == '/';
 }
 
+static const char hex_digits[] = "0123456789ABCDEF";
+
 /* Appends one character (len bytes) in RFC 2047 Q encoding; safe in text and phrases. */
 static void q_put(struct strbuf *w, const unsigned char *s, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {
-		if (q_literal(s[i]))
+		if (q_literal(s[i])) {
 			strbuf_putc(w, (char)s[i]);
-		else if (s[i] == ' ')
+		} else if (s[i] == ' ') {
 			strbuf_putc(w, '_');
-		else
-			strbuf_printf(w, "=%02X", s[i]);
+		} else {
+			char enc[3] = {'=', hex_digits[s[i] >> 4], hex_digits[s[i] & 0xF]};
+			strbuf_append(w, enc, 3);
+		}
 	}
 }
 
@@ -304,11 +310,10 @@ static size_t qp_unit(const char *s, size_t i, size_t len, bool at_start, char e
 		enc[0] = (char)c;
 		return 1;
 	}
-	static const char hex[] = "0123456789ABCDEF";
 	for (size_t k = 0; k < *used; k++) {
 		enc[3 * k] = '=';
-		enc[3 * k + 1] = hex[p[i + k] >> 4];
-		enc[3 * k + 2] = hex[p[i + k] & 0xF];
+		enc[3 * k + 1] = hex_digits[p[i + k] >> 4];
+		enc[3 * k + 2] = hex_digits[p[i + k] & 0xF];
 	}
 	return 3 * *used;
 }
@@ -327,6 +332,15 @@ static void qp_line(struct strbuf *out, const char *s, size_t len)
 			unsigned char c = (unsigned char)s[i];
 			if (col > 0 && col + 2 <= QP_COLS && c > 0x20 && c < 0x7F && c != '=') {
 				line[col++] = (char)c; /* literal, and it fits before a soft break */
+				i++;
+				continue;
+			}
+			if (col > 0 && col + 2 <= QP_COLS && c == ' ' && i + 1 < len) {
+				if (col + 24 >= QP_COLS) { /* the same, a space inside the line */
+					space = i;
+					space_col = col;
+				}
+				line[col++] = ' ';
 				i++;
 				continue;
 			}
@@ -368,22 +382,25 @@ void mime_qp(struct strbuf *out, const char *text)
 
 void mime_part(struct strbuf *out, const char *boundary, const char *type, const char *body)
 {
-	strbuf_printf(out,
-		      "--%s\r\nContent-Type: %s\r\n"
-		      "Content-Transfer-Encoding: quoted-printable\r\n\r\n",
-		      boundary, type);
+	strbuf_puts(out, "--");
+	strbuf_puts(out, boundary);
+	strbuf_puts(out, "\r\nContent-Type: ");
+	strbuf_puts(out, type);
+	strbuf_puts(out, "\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n");
 	mime_qp(out, body);
 }
 
 void mime_multipart_begin(struct strbuf *out, const char *boundary)
 {
-	strbuf_printf(out,
-		      "MIME-Version: 1.0\r\n"
-		      "Content-Type: multipart/alternative;\r\n boundary=\"%s\"\r\n\r\n",
-		      boundary);
+	strbuf_puts(out, "MIME-Version: 1.0\r\n"
+			 "Content-Type: multipart/alternative;\r\n boundary=\"");
+	strbuf_puts(out, boundary);
+	strbuf_puts(out, "\"\r\n\r\n");
 }
 
 void mime_multipart_end(struct strbuf *out, const char *boundary)
 {
-	strbuf_printf(out, "--%s--\r\n", boundary);
+	strbuf_puts(out, "--");
+	strbuf_puts(out, boundary);
+	strbuf_puts(out, "--\r\n");
 }

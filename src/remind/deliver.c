@@ -123,13 +123,26 @@ static bool settled_before(const struct store_rcpt *known, size_t n, const char 
 	return false;
 }
 
+/* True when some row was attempted before: only then can a recipient have settled the
+ * digest (its recipients are recorded in the transaction that gives its rows their
+ * message_id, which no statement clears). */
+static bool attempted_before(const struct store_reminder *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (rows[i].message_id[0] != '\0')
+			return true;
+	return false;
+}
+
 /* The office's recipients that have not settled message_id yet. */
 static int unsettled_rcpts(struct deliver *t, const struct config_office *o, const char *message_id,
-			   struct attempt *a, struct pz_error *err)
+			   const struct store_reminder *rows, size_t n_rows, struct attempt *a,
+			   struct pz_error *err)
 {
-	struct store_rcpt *known;
-	size_t n_known;
-	if (store_rcpts(t->st, message_id, &known, &n_known, err) < 0)
+	struct store_rcpt *known = NULL;
+	size_t n_known = 0;
+	if (attempted_before(rows, n_rows) &&
+	    store_rcpts(t->st, message_id, &known, &n_known, err) < 0)
 		return -1;
 	size_t n = o->emails.len + (o->manager != NULL);
 	a->rcpt = xcalloc(n ? n : 1, sizeof(*a->rcpt));
@@ -299,9 +312,7 @@ static int settle_rows(struct deliver *t, const struct store_reminder *rows, siz
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		const struct store_reminder *r = &rows[i];
 		if (ev == SEND_DELIVERED) { /* the attempt's marks in the same statement */
-			rc = store_mark_sent(t->st, r->id, t->at, message_id, err);
-			if (rc == 0)
-				rc = store_supersede_others(t->st, r->id, t->at, err);
+			rc = store_mark_sent_superseding(t->st, r->id, t->at, message_id, err);
 			continue;
 		}
 		rc = store_mark_attempted(t->st, r->id, t->at, message_id, err);
@@ -428,16 +439,16 @@ static int commit_record(struct deliver *t, const struct config_office *o,
 }
 
 static struct flight *flight_new(const struct config_office *o, const struct store_reminder *rows,
-				 size_t n, size_t items, const char *message_id, const char *msg,
-				 size_t len, struct send_report *rep)
+				 size_t n, size_t items, const char *message_id, struct strbuf *msg,
+				 struct send_report *rep)
 {
+	size_t len = msg->len;
 	struct flight *f = xcalloc(1, sizeof(*f));
 	*f = (struct flight){.o = o, .n = n, .items = items, .rep = rep};
 	f->rows = xcalloc(n ? n : 1, sizeof(*rows));
 	memcpy(f->rows, rows, n * sizeof(*rows));
 	snprintf(f->message_id, sizeof(f->message_id), "%s", message_id);
-	f->msg = xmalloc(len ? len : 1);
-	memcpy(f->msg, msg, len);
+	f->msg = strbuf_steal(msg);
 	f->job = (struct smtp_job){.msg = f->msg, .len = len};
 	return f;
 }
@@ -486,15 +497,16 @@ static int fly(struct deliver *t, struct flight *f, struct pz_error *err)
 
 int deliver_send(struct deliver *t, const struct config_office *o,
 		 const struct store_reminder *rows, size_t n, size_t items, const char *message_id,
-		 const char *msg, size_t len, struct send_report *rep, struct pz_error *err)
+		 struct strbuf *msg, struct send_report *rep, struct pz_error *err)
 {
 	if (t->cfg->mail.smtp_url == NULL) {
 		struct attempt a = {0};
-		try_maildir(t, o, message_id, msg, len, &a);
+		try_maildir(t, o, message_id, msg->data, msg->len, &a);
+		strbuf_reset(msg);
 		return commit_record(t, o, rows, n, items, message_id, &a, rep, err);
 	}
-	struct flight *f = flight_new(o, rows, n, items, message_id, msg, len, rep);
-	if (unsettled_rcpts(t, o, message_id, &f->a, err) < 0) {
+	struct flight *f = flight_new(o, rows, n, items, message_id, msg, rep);
+	if (unsettled_rcpts(t, o, message_id, f->rows, n, &f->a, err) < 0) {
 		flight_free(f);
 		return -1;
 	}

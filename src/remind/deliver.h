@@ -23,6 +23,7 @@
 #include "error.h"
 #include "send.h"
 #include "store.h"
+#include "strbuf.h"
 
 /* A reminder enqueued or released more than this long after its slot is marked late. */
 enum { DELIVER_LATE_AFTER = 30 * 60 };
@@ -49,10 +50,11 @@ void deliver_message_id(const struct deliver *t, const char *identity, bool lega
  * and hears of it. Over SMTP the message goes on a thread of its own while the caller
  * builds the next (smtp_pipe.h), and its outcome is recorded by the next deliver_send or
  * deliver_flush; a message can end (be accepted) only once the one before is recorded.
- * The arguments are copied. -1 only when the store fails. */
+ * The other arguments are copied; msg's bytes are taken (msg is left empty). -1 only when
+ * the store fails. */
 int deliver_send(struct deliver *t, const struct config_office *o,
 		 const struct store_reminder *rows, size_t n, size_t items, const char *message_id,
-		 const char *msg, size_t len, struct send_report *rep, struct pz_error *err);
+		 struct strbuf *msg, struct send_report *rep, struct pz_error *err);
 
 /* Waits for the digest still on the wire, if any, and records its outcome: call it at the end
  * of a pass (deliver_close does it too, ignoring a failure). -1 only when the store fails. */

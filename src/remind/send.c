@@ -422,8 +422,7 @@ static int send_digest(const struct pass *ps, const struct store_reminder *rows,
 		struct store_reminder *settled = xcalloc(d->n_rows ? d->n_rows : 1, sizeof(*settled));
 		for (size_t i = 0; i < d->n_rows; i++)
 			settled[i] = rows[d->rows[i]];
-		rc = deliver_send(t, o, settled, d->n_rows, d->n, message_id, msg.data, msg.len,
-				  ps->rep, err);
+		rc = deliver_send(t, o, settled, d->n_rows, d->n, message_id, &msg, ps->rep, err);
 		free(settled);
 	}
 	strbuf_finish(&msg);

@@ -19,8 +19,12 @@ static int new_token(char token[static 33], struct pz_error *err)
 			return PZ_FAIL(err, PZ_EIO, "getrandom", "getrandom: %s", strerror(errno));
 		got += n > 0 ? (size_t)n : 0;
 	}
-	for (size_t i = 0; i < sizeof(raw); i++)
-		snprintf(token + 2 * i, 3, "%02x", raw[i]);
+	static const char hex[] = "0123456789abcdef";
+	for (size_t i = 0; i < sizeof(raw); i++) {
+		token[2 * i] = hex[raw[i] >> 4];
+		token[2 * i + 1] = hex[raw[i] & 0xF];
+	}
+	token[2 * sizeof(raw)] = '\0';
 	return 0;
 }
 

@@ -30,6 +30,7 @@ struct store {
 	sqlite3_stmt *feed_get; /* store_feed_event runs once per feed event: prepared once */
 	sqlite3_stmt *feed_put;
 	struct checkpoint *ckpt; /* store_checkpoint_aside; or NULL */
+	bool tokens_noted; /* backup_note_tokens done by this handle: not once per token */
 	struct kept {           /* statements run once per digest: prepare_kept */
 		const char *sql;
 		sqlite3_stmt *st;
@@ -675,7 +676,7 @@ static int update(struct store *s, const char *sql, long long id, long long num,
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, num);
-	sqlite3_bind_text(st, 3, text ? text : "", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, text ? text : "", -1, SQLITE_STATIC); /* run ends with st */
 	return run(s, st, err);
 }
 
@@ -723,16 +724,21 @@ int store_mark_skipped(struct store *s, long long id, time_t at, struct pz_error
 		      id, (long long)at, "", err);
 }
 
-int store_supersede_others(struct store *s, long long id, time_t at, struct pz_error *err)
+int store_mark_sent_superseding(struct store *s, long long id, time_t at,
+				const char *message_id, struct pz_error *err)
 {
 	/* the key of the sent row first, so that SQLite walks the UNIQUE index, not every
-	 * pending row (that made a pass of 10,000 digests quadratic) */
+	 * pending row (that made a pass of 10,000 digests quadratic); row id is set as
+	 * store_mark_sent sets it, whatever its state */
 	return update(s,
-		      "UPDATE reminder SET state = 'superseded', settled = ?2 WHERE "
+		      "UPDATE reminder SET state = CASE WHEN id = ?1 THEN 'sent' ELSE "
+		      "'superseded' END, settled = ?2, message_id = CASE WHEN id = ?1 THEN ?3 "
+		      "ELSE message_id END, first_attempt = CASE WHEN id = ?1 THEN "
+		      "COALESCE(first_attempt, ?2) ELSE first_attempt END WHERE "
 		      "(office, activity, milestone, due) = (SELECT office, activity, milestone, "
-		      "due FROM reminder WHERE id = ?1) AND state = 'pending' AND id != ?1 AND "
-		      "slot <= (SELECT slot FROM reminder WHERE id = ?1)",
-		      id, (long long)at, "", err);
+		      "due FROM reminder WHERE id = ?1) AND (id = ?1 OR (state = 'pending' AND "
+		      "slot <= (SELECT slot FROM reminder WHERE id = ?1)))",
+		      id, (long long)at, message_id, err);
 }
 
 int store_counts(struct store *s, struct store_counts *c, struct pz_error *err)
@@ -858,7 +864,10 @@ static int set_token(struct store *s, const char *sql, const char *office, const
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)at);
 	if (run(s, st, err) < 0)
 		return -1;
-	return backup_note_tokens(s->path, err);
+	if (!s->tokens_noted && backup_note_tokens(s->path, err) < 0)
+		return -1;
+	s->tokens_noted = true;
+	return 0;
 }
 
 int store_token(struct store *s, const char *office, char token[static 33], bool *found,

@@ -118,9 +118,11 @@ int store_mark_obsolete(struct store *s, long long id, struct pz_error *err);
 /* Not sent because the office marked the milestone delivered (STORE_DELIVERED); does
  * nothing when the mark is gone meanwhile (an undo), so the reminder stays pending. */
 int store_mark_skipped(struct store *s, long long id, time_t at, struct pz_error *err);
-/* Once reminder id went out: the other pending reminders of its milestone and office that
- * were due no later (an earlier stage still backing off) are superseded, not sent. */
-int store_supersede_others(struct store *s, long long id, time_t at, struct pz_error *err);
+/* store_mark_sent, and since reminder id went out, the other pending reminders of its
+ * milestone and office that were due no later (an earlier stage still backing off) are
+ * superseded, not sent: one statement where a digest ran two per row. */
+int store_mark_sent_superseding(struct store *s, long long id, time_t at,
+				const char *message_id, struct pz_error *err);
 
 /* Records that reminder id went out in digest message_id at `at`: the first call fixes the
  * Message-ID (a resend keeps it) and the first attempt (retry_for counts from it; at 0
