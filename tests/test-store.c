@@ -58,7 +58,7 @@ static void ledger(struct test_state *ts)
 	CHECK_INT_EQ(ts, n ? p[0].attempts : -1, 1);
 	CHECK_STR_EQ(ts, n ? p[0].last_error : "", "451 try later");
 	free(p);
-	CHECK(ts, store_mark_sent(st, id, 2000, "<x@y>", &err) == 0);
+	CHECK(ts, store_mark_sent_superseding(st, id, 2000, "<x@y>", &err) == 0);
 	CHECK(ts, store_set_cursor(st, 2000, &err) == 0);
 	store_close(st);
 

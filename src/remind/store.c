@@ -680,15 +680,6 @@ static int update(struct store *s, const char *sql, long long id, long long num,
 	return run(s, st, err);
 }
 
-int store_mark_sent(struct store *s, long long id, time_t at, const char *message_id,
-		    struct pz_error *err)
-{
-	return update(s,
-		      "UPDATE reminder SET state = 'sent', settled = ?2, message_id = ?3, "
-		      "first_attempt = COALESCE(first_attempt, ?2) WHERE id = ?1",
-		      id, (long long)at, message_id, err);
-}
-
 int store_mark_retry(struct store *s, long long id, time_t next, const char *reply,
 		     struct pz_error *err)
 {
@@ -728,8 +719,8 @@ int store_mark_sent_superseding(struct store *s, long long id, time_t at,
 				const char *message_id, struct pz_error *err)
 {
 	/* the key of the sent row first, so that SQLite walks the UNIQUE index, not every
-	 * pending row (that made a pass of 10,000 digests quadratic); row id is set as
-	 * store_mark_sent sets it, whatever its state */
+	 * pending row (that made a pass of 10,000 digests quadratic); row id itself is set
+	 * sent whatever its state */
 	return update(s,
 		      "UPDATE reminder SET state = CASE WHEN id = ?1 THEN 'sent' ELSE "
 		      "'superseded' END, settled = ?2, message_id = CASE WHEN id = ?1 THEN ?3 "

@@ -104,10 +104,6 @@ int store_enqueue_settled_if_sent(struct store *s, const struct store_reminder *
 int store_pending(struct store *s, time_t now, struct store_reminder **out, size_t *n,
 		  struct pz_error *err);
 
-/* Sent in digest message_id at `at`, which is also its first attempt if none was recorded
- * (store_mark_attempted's part, in the same statement). */
-int store_mark_sent(struct store *s, long long id, time_t at, const char *message_id,
-		    struct pz_error *err);
 /* A temporary failure: counts the attempt, waits until next. */
 int store_mark_retry(struct store *s, long long id, time_t next, const char *reply,
 		     struct pz_error *err);
@@ -118,9 +114,10 @@ int store_mark_obsolete(struct store *s, long long id, struct pz_error *err);
 /* Not sent because the office marked the milestone delivered (STORE_DELIVERED); does
  * nothing when the mark is gone meanwhile (an undo), so the reminder stays pending. */
 int store_mark_skipped(struct store *s, long long id, time_t at, struct pz_error *err);
-/* store_mark_sent, and since reminder id went out, the other pending reminders of its
- * milestone and office that were due no later (an earlier stage still backing off) are
- * superseded, not sent: one statement where a digest ran two per row. */
+/* Sent in digest message_id at `at`, which is also its first attempt if none was recorded;
+ * and since reminder id went out, the other pending reminders of its milestone and office
+ * that were due no later (an earlier stage still backing off) are superseded, not sent: one
+ * statement where a digest ran two per row. */
 int store_mark_sent_superseding(struct store *s, long long id, time_t at,
 				const char *message_id, struct pz_error *err);
 
