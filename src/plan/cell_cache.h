@@ -23,6 +23,7 @@
 
 struct cell_entry {
 	const char *text;     /* borrowed: the cell's text */
+	size_t len;           /* its strlen */
 	unsigned column;
 	uint32_t value_first; /* values [first, first + count), of the cache or the caller's */
 	uint32_t value_count;
@@ -52,20 +53,27 @@ struct cell_cache {
 void cell_cache_init(struct cell_cache *c, size_t value_size, size_t max_entries);
 void cell_cache_finish(struct cell_cache *c);
 
-/* The key's hash, for cell_cache_find and cell_cache_put. */
-uint64_t cell_cache_hash(const char *text, unsigned column);
+/* A cell as the cache looks it up: its text (borrowed), length, column and hash, computed
+ * once for cell_cache_find and cell_cache_put (eight bytes a step: hash_words). */
+struct cell_key {
+	const char *text;
+	size_t len;
+	unsigned column;
+	uint64_t hash;
+};
 
-/* The entry kept for (text, column), or NULL. The pointer lives until the next put. */
-const struct cell_entry *cell_cache_find(const struct cell_cache *c, uint64_t hash,
-					 const char *text, unsigned column);
+struct cell_key cell_cache_key(const char *text, unsigned column);
 
-/* Keeps the reading of (text, column): count values (copied; with value_size 0, values is
- * ignored and the entry's span is [first, first + count) of the caller's array), and the
- * diagnostics diags holds from index diag_first on; when max entries are kept, after
+/* The entry kept for the key's (text, column), or NULL: hashes, then lengths, then bytes
+ * compared. The pointer lives until the next put. */
+const struct cell_entry *cell_cache_find(const struct cell_cache *c, const struct cell_key *k);
+
+/* Keeps the reading of the key's (text, column): count values (copied; with value_size 0,
+ * values is ignored and the entry's span is [first, first + count) of the caller's array),
+ * and the diagnostics diags holds from index diag_first on; when max entries are kept, after
  * forgetting them. False, keeping nothing, past 2^32 values or diagnostics. */
-bool cell_cache_put(struct cell_cache *c, uint64_t hash, const char *text, unsigned column,
-		    const void *values, size_t first, size_t count, const struct diag_list *diags,
-		    size_t diag_first);
+bool cell_cache_put(struct cell_cache *c, const struct cell_key *k, const void *values,
+		    size_t first, size_t count, const struct diag_list *diags, size_t diag_first);
 
 /* The entry's first value (value_size > 0). */
 const void *cell_cache_values(const struct cell_cache *c, const struct cell_entry *e);

@@ -285,13 +285,13 @@ static void read_offices(struct plan *p, const struct config *cfg,
 			 "were not read");
 		return;
 	}
-	uint64_t h = cell_cache_hash(text, col);
-	const struct cell_entry *e = cell_cache_find(&st->offices, h, text, col);
+	struct cell_key key = cell_cache_key(text, col);
+	const struct cell_entry *e = cell_cache_find(&st->offices, &key);
 	if (e == NULL) {
 		size_t first = diags->len;
 		split_offices(p, cfg, m, r, a, st, diags);
-		cell_cache_put(&st->offices, h, text, col, NULL, a->office_first, a->office_count,
-			       diags, first); /* a span of p->office_refs */
+		cell_cache_put(&st->offices, &key, NULL, a->office_first, a->office_count, diags,
+			       first); /* a span of p->office_refs */
 		return;
 	}
 	p->office_refs = xgrow(p->office_refs, &p->cap_office_refs,
@@ -308,14 +308,13 @@ static void read_offices(struct plan *p, const struct config *cfg,
 static void read_date_cell(struct row_state *st, const char *text, const struct date_where *w,
 			   struct date_cell *cell, struct diag_list *diags)
 {
-	uint64_t h = cell_cache_hash(text, w->column);
-	const struct cell_entry *e = cell_cache_find(&st->date_cells, h, text, w->column);
+	struct cell_key key = cell_cache_key(text, w->column);
+	const struct cell_entry *e = cell_cache_find(&st->date_cells, &key);
 	cell->len = 0;
 	if (e == NULL) {
 		size_t first = diags->len;
 		date_parse_cell_in(text, &st->ctx, w, cell, diags);
-		cell_cache_put(&st->date_cells, h, text, w->column, cell->items, 0, cell->len,
-			       diags, first);
+		cell_cache_put(&st->date_cells, &key, cell->items, 0, cell->len, diags, first);
 		return;
 	}
 	cell->items = xgrow(cell->items, &cell->cap, e->value_count + 1, sizeof(*cell->items));
