@@ -409,6 +409,29 @@ static void test_guess_real_offices(struct test_state *ts)
 	check_guess(ts, "Oficina de Comunicaciones; Oficina TIC", semi);
 }
 
+/* The distance decides between names the words leave tied, and without a shared word: a
+ * later name closer than an earlier one wins, an equally close one does not, and a name
+ * farther than half the longer length is never suggested (the distances computed only as
+ * far as they could win must pick the same names as whole ones). */
+static void test_suggest_by_distance(struct test_state *ts)
+{
+	struct office_matcher *m = office_matcher_new();
+	const char *names[] = {"Gerencia Regional Norte Bajo", "Gerencia Regional Norte Alto",
+			       "Gerencia Regional Norte Alza", "Tesorería", "Tesoro", "Tesora"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		CHECK(ts, office_matcher_add(m, names[i], i));
+	/* 3 of 5 words each: "zeta" is 4 edits from "bajo", 3 from "alto" and "alza" */
+	CHECK_STR_EQ(ts, office_suggest(m, "Gerencia Regional Norte Zeta"),
+		     "Gerencia Regional Norte Alto");
+	CHECK_STR_EQ(ts, office_suggest(m, "Gerencia Regional Norte Zbjo"),
+		     "Gerencia Regional Norte Bajo");
+	/* no close word: 4 edits from "tesoreria", 3 from "tesoro" and "tesora" */
+	CHECK_STR_EQ(ts, office_suggest(m, "Tsrra"), "Tesora");
+	CHECK_STR_EQ(ts, office_suggest(m, "Tsrro"), "Tesoro");
+	CHECK(ts, office_suggest(m, "Txqzwk") == NULL);
+	office_matcher_free(m);
+}
+
 static void test_suggest(struct test_state *ts)
 {
 	struct office_matcher *m = seed_directory(ts);
@@ -612,5 +635,5 @@ static void test_hostile(struct test_state *ts)
 }
 
 TEST_MAIN(TEST(test_normalize), TEST(test_guess_real_offices), TEST(test_matcher_add), TEST(test_seed_cells),
-	  TEST(test_split_unknown), TEST(test_suggest), TEST(test_split_prefers_coverage),
+	  TEST(test_split_unknown), TEST(test_suggest), TEST(test_suggest_by_distance), TEST(test_split_prefers_coverage),
 	  TEST(test_guess_split), TEST(test_hostile))
