@@ -226,22 +226,37 @@ bool office_matcher_add(struct office_matcher *m, const char *name, size_t targe
 void office_pieces_init(struct office_pieces *p)
 {
 	*p = (struct office_pieces){0};
+	strbuf_init(&p->pool);
+	strbuf_init(&p->words.pool);
 }
 
 void office_pieces_finish(struct office_pieces *p)
 {
 	if (p == NULL)
 		return;
-	for (size_t i = 0; i < p->len; i++)
-		free(p->items[i].text);
 	free(p->items);
+	strbuf_finish(&p->pool);
+	office_words_finish(&p->words);
+	free(p->scratch);
 	office_pieces_init(p);
 }
 
-static void push_piece(struct office_pieces *p, bool matched, size_t target, char *text)
+void office_pieces_clear(struct office_pieces *p)
 {
+	p->len = 0;
+	strbuf_reset(&p->pool);
+}
+
+/* A piece whose text is cell's words first to last (token indices). */
+static void push_piece(struct office_pieces *p, const char *cell, bool matched, size_t target,
+		       size_t first, size_t last)
+{
+	size_t start, end;
+	office_words_span(cell, &p->words, first, last, &start, &end);
 	p->items = xgrow(p->items, &p->cap, p->len + 1, sizeof(*p->items));
-	p->items[p->len++] = (struct office_piece){matched, target, text};
+	p->items[p->len++] = (struct office_piece){matched, target, NULL, p->pool.len};
+	strbuf_append(&p->pool, cell + start, end - start);
+	strbuf_putc(&p->pool, '\0');
 }
 
 /* Per word position i of the cell, the best segmentation of words i..n: fewest unmatched
@@ -286,14 +301,15 @@ static bool hard_gap(const char *cell, const struct office_words *t, size_t a, s
 
 /* Turns the plan into pieces; w maps word positions to token indices. An unmatched run is
  * cut where a separator stands between its words ("Oficina A / Oficina B"). */
-static void emit_pieces(const struct office_matcher *m, const char *cell, const struct office_words *t,
-			const size_t *w, size_t n, const struct plan *p, struct office_pieces *out)
+static void emit_pieces(const struct office_matcher *m, const char *cell, const size_t *w,
+			size_t n, const struct plan *p, struct office_pieces *out)
 {
+	const struct office_words *t = &out->words;
 	size_t run = NONE;
 	for (size_t i = 0; i < n;) {
 		if (p->take[i] == 0) {
 			if (run != NONE && hard_gap(cell, t, w[i - 1], w[i])) {
-				push_piece(out, false, 0, office_words_slice(cell, t, w[run], w[i - 1]));
+				push_piece(out, cell, false, 0, w[run], w[i - 1]);
 				run = NONE;
 			}
 			if (run == NONE)
@@ -302,35 +318,34 @@ static void emit_pieces(const struct office_matcher *m, const char *cell, const 
 			continue;
 		}
 		if (run != NONE)
-			push_piece(out, false, 0, office_words_slice(cell, t, w[run], w[i - 1]));
+			push_piece(out, cell, false, 0, w[run], w[i - 1]);
 		run = NONE;
 		size_t target = m->names[p->name[i]].target;
-		push_piece(out, true, target, office_words_slice(cell, t, w[i], w[i + p->take[i] - 1]));
+		push_piece(out, cell, true, target, w[i], w[i + p->take[i] - 1]);
 		i += p->take[i];
 	}
 	if (run != NONE)
-		push_piece(out, false, 0, office_words_slice(cell, t, w[run], w[n - 1]));
+		push_piece(out, cell, false, 0, w[run], w[n - 1]);
 }
 
 void office_split(const struct office_matcher *m, const char *cell, struct office_pieces *out)
 {
-	struct office_words t;
-	office_words_read(cell, &t);
-	size_t *w = xcalloc(t.len, sizeof(*w)), *ids = xcalloc(t.len, sizeof(*ids)), n = 0;
-	for (size_t i = 0; i < t.len; i++) {
-		if (t.items[i].stop)
+	struct office_words *t = &out->words;
+	office_words_reread(cell, t);
+	size_t k = t->len + 1;
+	out->scratch = xgrow(out->scratch, &out->cap_scratch, 6 * k, sizeof(*out->scratch));
+	size_t *w = out->scratch, *ids = w + k, *block = ids + k, n = 0;
+	for (size_t i = 0; i < t->len; i++) {
+		if (t->items[i].stop)
 			continue;
 		w[n] = i;
-		ids[n++] = word_find(m, office_words_at(&t, i));
+		ids[n++] = word_find(m, office_words_at(t, i));
 	}
-	size_t *block = xcalloc(4 * (n + 1), sizeof(*block));
-	struct plan p = {block, block + (n + 1), block + 2 * (n + 1), block + 3 * (n + 1)};
+	struct plan p = {block, block + k, block + 2 * k, block + 3 * k};
 	plan_split(m, ids, n, &p);
-	emit_pieces(m, cell, &t, w, n, &p, out);
-	free(block);
-	free(ids);
-	free(w);
-	office_words_finish(&t);
+	emit_pieces(m, cell, w, n, &p, out);
+	for (size_t i = 0; i < out->len; i++) /* the pool may have moved */
+		out->items[i].text = out->pool.data + out->items[i].text_at;
 }
 
 /* ---- suggest ---- */

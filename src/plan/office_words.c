@@ -62,7 +62,10 @@ static void put_folded(struct office_words *t, struct pending *w, const char *b,
 {
 	if (w->len + n > sizeof(w->buf))
 		flush(t, w);
-	memcpy(w->buf + w->len, b, n);
+	if (n == 1) /* ASCII: most letters */
+		w->buf[w->len] = b[0];
+	else
+		memcpy(w->buf + w->len, b, n);
 	w->len += n;
 }
 
@@ -92,12 +95,19 @@ static int fold_at(const unsigned char *u, size_t *len, size_t left, char buf[TE
 /* Splits s into folded words, stop words included and flagged. */
 void office_words_read(const char *s, struct office_words *t)
 {
+	*t = (struct office_words){0};
+	strbuf_init(&t->pool);
+	office_words_reread(s, t);
+}
+
+void office_words_reread(const char *s, struct office_words *t)
+{
 	const unsigned char *u = (const unsigned char *)(s ? s : "");
 	size_t i = 0, len, total = strlen((const char *)u);
 	bool in_word = false;
 	struct pending w = {.len = 0};
-	*t = (struct office_words){0};
-	strbuf_init(&t->pool);
+	t->len = 0;
+	strbuf_reset(&t->pool);
 	while (i < total) {
 		char buf[TEXT_FOLD_MAX];
 		int n = fold_at(u + i, &len, total - i, buf);
@@ -119,9 +129,10 @@ void office_words_read(const char *s, struct office_words *t)
 	t->text_len = i;
 }
 
-/* The original text from token first to token last. A ")" right after the last word is kept
- * when the piece opened more parentheses than it closed: "Oficina Jurídica (OAJ)". */
-char *office_words_slice(const char *text, const struct office_words *t, size_t first, size_t last)
+/* Where the original text from token first to token last is. A ")" right after the last word
+ * is kept when the piece opened more parentheses than it closed: "Oficina Jurídica (OAJ)". */
+void office_words_span(const char *text, const struct office_words *t, size_t first, size_t last,
+		       size_t *start_out, size_t *end_out)
 {
 	size_t start = t->items[first].start, end = t->items[last].end;
 	size_t limit = last + 1 < t->len ? t->items[last + 1].start : t->text_len;
@@ -135,5 +146,13 @@ char *office_words_slice(const char *text, const struct office_words *t, size_t 
 			open--;
 		}
 	}
+	*start_out = start;
+	*end_out = end;
+}
+
+char *office_words_slice(const char *text, const struct office_words *t, size_t first, size_t last)
+{
+	size_t start, end;
+	office_words_span(text, t, first, last, &start, &end);
 	return xstrndup(text + start, end - start);
 }

@@ -32,6 +32,9 @@ struct office_words {
 /* Splits s (NULL reads as "") into folded words (text.h folding: lower case, no accents),
  * stop words included and flagged; other code points and invalid bytes separate words. */
 void office_words_read(const char *s, struct office_words *w);
+/* The same into words already read (or zeroed, with an initialized pool), reusing their
+ * memory: for a caller splitting many texts. */
+void office_words_reread(const char *s, struct office_words *w);
 void office_words_finish(struct office_words *w);
 /* The folded form of word i, living until office_words_finish. */
 const char *office_words_at(const struct office_words *w, size_t i);
@@ -39,5 +42,8 @@ const char *office_words_at(const struct office_words *w, size_t i);
  * last word is kept when the piece opened more parentheses than it closed. */
 char *office_words_slice(const char *text, const struct office_words *w, size_t first,
 			 size_t last);
+/* Where that copy starts and ends in text: [*start, *end). */
+void office_words_span(const char *text, const struct office_words *w, size_t first, size_t last,
+		       size_t *start, size_t *end);
 
 #endif

@@ -242,8 +242,7 @@ static void split_offices(struct plan *p, const struct config *cfg,
 			  struct activity *a, struct row_state *st, struct diag_list *diags)
 {
 	unsigned col = r->column[TABLE_RESPONSIBLE];
-	office_pieces_finish(&st->pieces);
-	office_pieces_init(&st->pieces);
+	office_pieces_clear(&st->pieces);
 	office_split(m, a->responsible_text, &st->pieces);
 	for (size_t i = 0; i < st->pieces.len; i++) {
 		const struct office_piece *piece = &st->pieces.items[i];
