@@ -78,27 +78,28 @@ char *office_normalize(const char *name)
 
 /* ---- interned words and trie edges ---- */
 
-static size_t word_find(const struct office_matcher *m, const char *w)
+/* The id of word w (len bytes), NONE when the directory does not have it. */
+static size_t word_find(const struct office_matcher *m, const char *w, size_t len)
 {
 	struct hash_probe p;
-	for (size_t id = hash_index_first(&m->word_index, hash_str(HASH_FNV_BASIS, w), &p);
+	for (size_t id = hash_index_first(&m->word_index, hash_words(0, w, len), &p);
 	     id != HASH_NONE; id = hash_index_next(&m->word_index, &p))
-		if (strcmp(m->words[id], w) == 0)
+		if (m->word_lens[id] == len && memcmp(m->words[id], w, len) == 0)
 			return id;
 	return NONE;
 }
 
 static size_t word_intern(struct office_matcher *m, const char *w)
 {
-	size_t id = word_find(m, w);
+	size_t len = strlen(w), id = word_find(m, w, len);
 	if (id != NONE)
 		return id;
 	m->words = xgrow(m->words, &m->cap_words, m->n_words + 1, sizeof(*m->words));
 	m->word_lens = xgrow(m->word_lens, &m->cap_word_lens, m->n_words + 1,
 			     sizeof(*m->word_lens));
 	m->words[m->n_words] = xstrdup(w);
-	m->word_lens[m->n_words] = strlen(w);
-	hash_index_put(&m->word_index, hash_str(HASH_FNV_BASIS, w), m->n_words);
+	m->word_lens[m->n_words] = len;
+	hash_index_put(&m->word_index, hash_words(0, w, len), m->n_words);
 	return m->n_words++;
 }
 
@@ -339,7 +340,7 @@ void office_split(const struct office_matcher *m, const char *cell, struct offic
 		if (t->items[i].stop)
 			continue;
 		w[n] = i;
-		ids[n++] = word_find(m, office_words_at(t, i));
+		ids[n++] = word_find(m, office_words_at(t, i), office_words_len(t, i));
 	}
 	struct plan p = {block, block + k, block + 2 * k, block + 3 * k};
 	plan_split(m, ids, n, &p);
@@ -454,7 +455,7 @@ static size_t count_words(const struct office_matcher *m, const struct query *q,
 {
 	size_t n_touched = 0;
 	for (size_t i = 0; i < q->n; i++) {
-		size_t id = word_find(m, q->ws[i]);
+		size_t id = word_find(m, q->ws[i], q->lens[i]);
 		/* a word the directory does not have may be a typo of one it has: count the
 		 * names of its close words too (one scan of the vocabulary) */
 		for (size_t w = id != NONE ? id : 0; w < m->n_words; w++) {

@@ -39,16 +39,22 @@ const char *office_words_at(const struct office_words *t, size_t i)
 	return t->pool.data + t->items[i].norm;
 }
 
+size_t office_words_len(const struct office_words *t, size_t i)
+{
+	return t->items[i].len;
+}
+
 static void begin_word(struct office_words *t, size_t at)
 {
-	t->items = xgrow(t->items, &t->cap, t->len + 1, sizeof(*t->items));
+	if (t->len == t->cap)
+		t->items = xgrow(t->items, &t->cap, t->len + 1, sizeof(*t->items));
 	t->items[t->len++] = (struct office_word){.start = at, .norm = t->pool.len};
 }
 
 /* A word's folded bytes gathered before they go to the pool in one append (the matcher
  * reads every responsible cell: one call per word, not per letter). */
 struct pending {
-	char buf[128];
+	char buf[128 + 1]; /* and the NUL that ends a word */
 	size_t len;
 };
 
@@ -60,7 +66,7 @@ static void flush(struct office_words *t, struct pending *w)
 
 static void put_folded(struct office_words *t, struct pending *w, const char *b, size_t n)
 {
-	if (w->len + n > sizeof(w->buf))
+	if (w->len + n > sizeof(w->buf) - 1)
 		flush(t, w);
 	if (n == 1) /* ASCII: most letters */
 		w->buf[w->len] = b[0];
@@ -71,11 +77,12 @@ static void put_folded(struct office_words *t, struct pending *w, const char *b,
 
 static void end_word(struct office_words *t, struct pending *w, size_t at)
 {
+	w->buf[w->len++] = '\0';
 	flush(t, w);
 	struct office_word *tok = &t->items[t->len - 1];
 	tok->end = at;
-	tok->stop = is_stop(t->pool.data + tok->norm, t->pool.len - tok->norm);
-	strbuf_putc(&t->pool, '\0');
+	tok->len = t->pool.len - 1 - tok->norm;
+	tok->stop = is_stop(t->pool.data + tok->norm, tok->len);
 }
 
 /* The folded form of the character at u (len bytes, 0 when ill-formed) as text_fold_char
