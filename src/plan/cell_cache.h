@@ -21,14 +21,19 @@
 #include "diag.h"
 #include "hash.h"
 
+/* The first bytes of a key kept in its entry: a hit on a short cell (most date cells) is
+ * compared there, without reading the table's text where the key was first seen. */
+enum { CELL_HEAD = 24 };
+
 struct cell_entry {
 	const char *text;     /* borrowed: the cell's text */
-	size_t len;           /* its strlen */
+	uint32_t len;         /* its strlen (keys are shorter than 2^32 bytes) */
 	unsigned column;
 	uint32_t value_first; /* values [first, first + count), of the cache or the caller's */
 	uint32_t value_count;
 	uint32_t diag_first;  /* recorded diagnostics [first, first + count) */
 	uint32_t diag_count;
+	char head[CELL_HEAD]; /* the text's first bytes, up to CELL_HEAD */
 };
 
 /* A diagnostic recorded without its place. */
@@ -71,7 +76,8 @@ const struct cell_entry *cell_cache_find(const struct cell_cache *c, const struc
 /* Keeps the reading of the key's (text, column): count values (copied; with value_size 0,
  * values is ignored and the entry's span is [first, first + count) of the caller's array),
  * and the diagnostics diags holds from index diag_first on; when max entries are kept, after
- * forgetting them. False, keeping nothing, past 2^32 values or diagnostics. */
+ * forgetting them. False, keeping nothing, past 2^32 values or diagnostics or for a text
+ * of 2^32 bytes or more. */
 bool cell_cache_put(struct cell_cache *c, const struct cell_key *k, const void *values,
 		    size_t first, size_t count, const struct diag_list *diags, size_t diag_first);
 
