@@ -23,13 +23,14 @@ static void found_by_text_and_column(struct test_state *ts)
 	diag_add(&raised, DIAG_WARNING, "filled-down", "p.tsv", 7, 5, "second");
 	size_t v[2] = {4, 9};
 	char text[] = "Oficina X";
-	uint64_t h = cell_cache_hash(text, 5);
-	CHECK(ts, cell_cache_find(&c, h, text, 5) == NULL);
-	CHECK(ts, cell_cache_put(&c, h, text, 5, v, 0, 2, &raised, 1));
+	struct cell_key k = cell_cache_key(text, 5);
+	CHECK(ts, cell_cache_find(&c, &k) == NULL);
+	CHECK(ts, cell_cache_put(&c, &k, v, 0, 2, &raised, 1));
 	char copy[] = "Oficina X";
-	const struct cell_entry *e = cell_cache_find(&c, h, copy, 5);
+	struct cell_key same = cell_cache_key(copy, 5), other_column = cell_cache_key(text, 6);
+	const struct cell_entry *e = cell_cache_find(&c, &same);
 	CHECK(ts, e != NULL);
-	CHECK(ts, cell_cache_find(&c, cell_cache_hash(text, 6), text, 6) == NULL);
+	CHECK(ts, cell_cache_find(&c, &other_column) == NULL);
 	if (e != NULL) {
 		const size_t *got = cell_cache_values(&c, e);
 		CHECK_INT_EQ(ts, e->value_count, 2);
@@ -60,15 +61,43 @@ static void bounded(struct test_state *ts)
 	diag_list_init(&none);
 	const char *texts[] = {"a", "b", "c"};
 	size_t v = 1;
-	CHECK(ts, cell_cache_put(&c, cell_cache_hash(texts[0], 1), texts[0], 1, &v, 0, 1, &none, 0));
-	CHECK(ts, cell_cache_put(&c, cell_cache_hash(texts[1], 1), texts[1], 1, &v, 0, 0, &none, 0));
-	const struct cell_entry *e = cell_cache_find(&c, cell_cache_hash("b", 1), "b", 1);
+	struct cell_key k[3], a = cell_cache_key("a", 1), b = cell_cache_key("b", 1);
+	for (int i = 0; i < 3; i++)
+		k[i] = cell_cache_key(texts[i], 1);
+	CHECK(ts, cell_cache_put(&c, &k[0], &v, 0, 1, &none, 0));
+	CHECK(ts, cell_cache_put(&c, &k[1], &v, 0, 0, &none, 0));
+	const struct cell_entry *e = cell_cache_find(&c, &b);
 	CHECK(ts, e != NULL && e->value_count == 0);
-	CHECK(ts, cell_cache_put(&c, cell_cache_hash(texts[2], 1), texts[2], 1, &v, 0, 1, &none, 0));
-	e = cell_cache_find(&c, cell_cache_hash(texts[2], 1), texts[2], 1);
+	CHECK(ts, cell_cache_put(&c, &k[2], &v, 0, 1, &none, 0));
+	e = cell_cache_find(&c, &k[2]);
 	CHECK(ts, e != NULL && e->value_count == 1 && c.n_entries == 1); /* full: afresh */
-	CHECK(ts, cell_cache_find(&c, cell_cache_hash("a", 1), "a", 1) == NULL);
-	CHECK(ts, cell_cache_find(&c, cell_cache_hash("b", 1), "b", 1) == NULL);
+	CHECK(ts, cell_cache_find(&c, &a) == NULL);
+	CHECK(ts, cell_cache_find(&c, &b) == NULL);
+	cell_cache_finish(&c);
+}
+
+/* A key is its whole text: a prefix, a longer text and a text differing in one byte past the
+ * first eight are other keys (hashes, lengths and bytes are all compared). */
+static void whole_text(struct test_state *ts)
+{
+	struct cell_cache c;
+	struct diag_list none;
+	cell_cache_init(&c, sizeof(size_t), 8);
+	diag_list_init(&none);
+	size_t v = 7;
+	struct cell_key kept = cell_cache_key("30/06/2025 y 31/12/2025", 6);
+	CHECK(ts, cell_cache_put(&c, &kept, &v, 0, 1, &none, 0));
+	const char *others[] = {"30/06/2025 y 31/12/202", "30/06/2025 y 31/12/20255",
+				"30/06/2025 y 31/12/2026", "", "30/06/2025"};
+	for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+		struct cell_key k = cell_cache_key(others[i], 6);
+		CHECK(ts, cell_cache_find(&c, &k) == NULL);
+	}
+	char copy[] = "30/06/2025 y 31/12/2025";
+	struct cell_key same = cell_cache_key(copy, 6);
+	const struct cell_entry *e = cell_cache_find(&c, &same);
+	CHECK(ts, e != NULL && e->len == strlen(copy));
+	diag_list_finish(&none);
 	cell_cache_finish(&c);
 }
 
@@ -80,8 +109,9 @@ static void caller_span(struct test_state *ts)
 	cell_cache_init(&c, 0, 4);
 	diag_list_init(&raised);
 	diag_add(&raised, DIAG_ERROR, "unknown-office", "p.tsv", 7, 5, "'X' is unknown");
-	CHECK(ts, cell_cache_put(&c, cell_cache_hash("x", 5), "x", 5, NULL, 1234, 3, &raised, 0));
-	const struct cell_entry *e = cell_cache_find(&c, cell_cache_hash("x", 5), "x", 5);
+	struct cell_key k = cell_cache_key("x", 5);
+	CHECK(ts, cell_cache_put(&c, &k, NULL, 1234, 3, &raised, 0));
+	const struct cell_entry *e = cell_cache_find(&c, &k);
 	CHECK(ts, e != NULL && e->value_first == 1234 && e->value_count == 3);
 	CHECK(ts, c.n_diags == 1 && c.diags[0].message == raised.items[0].message);
 	diag_list_finish(&raised);
@@ -171,6 +201,7 @@ int main(void)
 		TEST(found_by_text_and_column),
 		TEST(bounded),
 		TEST(caller_span),
+		TEST(whole_text),
 		TEST(repeated_cells),
 	};
 	return test_run(cases, sizeof(cases) / sizeof(cases[0]));

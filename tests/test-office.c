@@ -409,6 +409,29 @@ static void test_guess_real_offices(struct test_state *ts)
 	check_guess(ts, "Oficina de Comunicaciones; Oficina TIC", semi);
 }
 
+/* The distance decides between names the words leave tied, and without a shared word: a
+ * later name closer than an earlier one wins, an equally close one does not, and a name
+ * farther than half the longer length is never suggested (the distances computed only as
+ * far as they could win must pick the same names as whole ones). */
+static void test_suggest_by_distance(struct test_state *ts)
+{
+	struct office_matcher *m = office_matcher_new();
+	const char *names[] = {"Gerencia Regional Norte Bajo", "Gerencia Regional Norte Alto",
+			       "Gerencia Regional Norte Alza", "Tesorería", "Tesoro", "Tesora"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		CHECK(ts, office_matcher_add(m, names[i], i));
+	/* 3 of 5 words each: "zeta" is 4 edits from "bajo", 3 from "alto" and "alza" */
+	CHECK_STR_EQ(ts, office_suggest(m, "Gerencia Regional Norte Zeta"),
+		     "Gerencia Regional Norte Alto");
+	CHECK_STR_EQ(ts, office_suggest(m, "Gerencia Regional Norte Zbjo"),
+		     "Gerencia Regional Norte Bajo");
+	/* no close word: 4 edits from "tesoreria", 3 from "tesoro" and "tesora" */
+	CHECK_STR_EQ(ts, office_suggest(m, "Tsrra"), "Tesora");
+	CHECK_STR_EQ(ts, office_suggest(m, "Tsrro"), "Tesoro");
+	CHECK(ts, office_suggest(m, "Txqzwk") == NULL);
+	office_matcher_free(m);
+}
+
 static void test_suggest(struct test_state *ts)
 {
 	struct office_matcher *m = seed_directory(ts);
@@ -537,6 +560,36 @@ static size_t count_guess(const char *cell)
 	return n;
 }
 
+/* One office_pieces through many splits: a second split appends its pieces, whose texts and
+ * the first ones' stay readable however the pool grew; a clear keeps only what follows. */
+static void test_split_reused(struct test_state *ts)
+{
+	struct office_matcher *m = seed_directory(ts);
+	struct office_pieces p;
+	office_pieces_init(&p);
+	office_split(m, "Oficina Comunicaciones", &p);
+	char *many = repeat("Oficina Comunicaciones / Oficina Nueva ", 1 << 14);
+	office_split(m, many, &p);
+	CHECK(ts, p.len > 2);
+	if (p.len > 2) {
+		CHECK_STR_EQ(ts, p.items[0].text, "Oficina Comunicaciones");
+		CHECK_STR_EQ(ts, p.items[1].text, "Oficina Comunicaciones");
+		CHECK_STR_EQ(ts, p.items[p.len - 1].text, "Oficina Nueva");
+		CHECK(ts, !p.items[p.len - 1].matched && p.items[1].target == COMMS);
+	}
+	office_pieces_clear(&p);
+	office_split(m, "Oficina Nueva", &p);
+	CHECK_INT_EQ(ts, p.len, 1);
+	if (p.len == 1)
+		CHECK_STR_EQ(ts, p.items[0].text, "Oficina Nueva");
+	office_pieces_clear(&p);
+	office_split(m, "", &p);
+	CHECK_INT_EQ(ts, p.len, 0);
+	office_pieces_finish(&p);
+	free(many);
+	office_matcher_free(m);
+}
+
 static void check_big_names(struct test_state *ts, const struct office_matcher *m)
 {
 	const size_t mb = 1 << 20, reps = mb / strlen("Oficina Comunicaciones ");
@@ -612,5 +665,5 @@ static void test_hostile(struct test_state *ts)
 }
 
 TEST_MAIN(TEST(test_normalize), TEST(test_guess_real_offices), TEST(test_matcher_add), TEST(test_seed_cells),
-	  TEST(test_split_unknown), TEST(test_suggest), TEST(test_split_prefers_coverage),
+	  TEST(test_split_unknown), TEST(test_split_reused), TEST(test_suggest), TEST(test_suggest_by_distance), TEST(test_split_prefers_coverage),
 	  TEST(test_guess_split), TEST(test_hostile))

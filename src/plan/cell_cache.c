@@ -24,19 +24,27 @@ void cell_cache_finish(struct cell_cache *c)
 	memset(c, 0, sizeof(*c));
 }
 
-uint64_t cell_cache_hash(const char *text, unsigned column)
+struct cell_key cell_cache_key(const char *text, unsigned column)
 {
-	return hash_pair(hash_str(HASH_FNV_BASIS, text), column);
+	size_t len = strlen(text);
+	return (struct cell_key){text, len, column, hash_words(column, text, len)};
 }
 
-const struct cell_entry *cell_cache_find(const struct cell_cache *c, uint64_t hash,
-					 const char *text, unsigned column)
+/* The entry's text is the key's (lengths equal): its head first, the rest where it is. */
+static bool same_text(const struct cell_entry *e, const struct cell_key *k)
+{
+	size_t head = k->len < CELL_HEAD ? k->len : CELL_HEAD;
+	return memcmp(e->head, k->text, head) == 0 &&
+	       (k->len <= CELL_HEAD || memcmp(e->text + head, k->text + head, k->len - head) == 0);
+}
+
+const struct cell_entry *cell_cache_find(const struct cell_cache *c, const struct cell_key *k)
 {
 	struct hash_probe probe;
-	for (size_t i = hash_index_first(&c->index, hash, &probe); i != HASH_NONE;
+	for (size_t i = hash_index_first(&c->index, k->hash, &probe); i != HASH_NONE;
 	     i = hash_index_next(&c->index, &probe)) {
 		const struct cell_entry *e = &c->entries[i];
-		if (e->column == column && strcmp(e->text, text) == 0)
+		if (e->len == k->len && e->column == k->column && same_text(e, k))
 			return e;
 	}
 	return NULL;
@@ -74,25 +82,25 @@ static void start_afresh(struct cell_cache *c)
 	c->n_entries = c->n_values = c->n_diags = 0;
 }
 
-bool cell_cache_put(struct cell_cache *c, uint64_t hash, const char *text, unsigned column,
-		    const void *values, size_t first, size_t count, const struct diag_list *diags,
-		    size_t diag_first)
+bool cell_cache_put(struct cell_cache *c, const struct cell_key *k, const void *values,
+		    size_t first, size_t count, const struct diag_list *diags, size_t diag_first)
 {
 	if (c->n_entries >= c->max_entries)
 		start_afresh(c);
 	if (c->value_size > 0)
 		first = c->n_values;
-	if (first + count >= UINT32_MAX ||
+	if (first + count >= UINT32_MAX || k->len >= UINT32_MAX ||
 	    c->n_diags + (diags->len - diag_first) >= UINT32_MAX)
 		return false;
 	if (c->value_size > 0)
 		keep_values(c, values, count);
 	c->entries = xgrow(c->entries, &c->cap_entries, c->n_entries + 1, sizeof(*c->entries));
 	struct cell_entry *e = &c->entries[c->n_entries];
-	*e = (struct cell_entry){.text = text, .column = column, .value_first = (uint32_t)first,
-				 .value_count = (uint32_t)count};
+	*e = (struct cell_entry){.text = k->text, .len = (uint32_t)k->len, .column = k->column,
+				 .value_first = (uint32_t)first, .value_count = (uint32_t)count};
+	memcpy(e->head, k->text, k->len < CELL_HEAD ? k->len : CELL_HEAD);
 	keep_diags(c, e, diags, diag_first);
-	hash_index_put(&c->index, hash, c->n_entries++);
+	hash_index_put(&c->index, k->hash, c->n_entries++);
 	return true;
 }
 

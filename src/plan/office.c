@@ -23,6 +23,7 @@ struct posting {
 struct name {
 	char *orig;
 	char *norm;
+	size_t norm_len;
 	size_t target;
 	size_t *words; /* word ids */
 	size_t n_words;
@@ -39,7 +40,8 @@ struct office_matcher {
 	struct name *names;
 	size_t n_names, cap_names;
 	char **words; /* interned words, id = index */
-	size_t n_words, cap_words;
+	size_t *word_lens; /* their lengths */
+	size_t n_words, cap_words, cap_word_lens;
 	struct hash_index word_index; /* word hash -> id */
 	size_t *node_name; /* per trie node: index into names, or NONE */
 	size_t n_nodes, cap_nodes;
@@ -76,24 +78,28 @@ char *office_normalize(const char *name)
 
 /* ---- interned words and trie edges ---- */
 
-static size_t word_find(const struct office_matcher *m, const char *w)
+/* The id of word w (len bytes), NONE when the directory does not have it. */
+static size_t word_find(const struct office_matcher *m, const char *w, size_t len)
 {
 	struct hash_probe p;
-	for (size_t id = hash_index_first(&m->word_index, hash_str(HASH_FNV_BASIS, w), &p);
+	for (size_t id = hash_index_first(&m->word_index, hash_words(0, w, len), &p);
 	     id != HASH_NONE; id = hash_index_next(&m->word_index, &p))
-		if (strcmp(m->words[id], w) == 0)
+		if (m->word_lens[id] == len && memcmp(m->words[id], w, len) == 0)
 			return id;
 	return NONE;
 }
 
 static size_t word_intern(struct office_matcher *m, const char *w)
 {
-	size_t id = word_find(m, w);
+	size_t len = strlen(w), id = word_find(m, w, len);
 	if (id != NONE)
 		return id;
 	m->words = xgrow(m->words, &m->cap_words, m->n_words + 1, sizeof(*m->words));
+	m->word_lens = xgrow(m->word_lens, &m->cap_word_lens, m->n_words + 1,
+			     sizeof(*m->word_lens));
 	m->words[m->n_words] = xstrdup(w);
-	hash_index_put(&m->word_index, hash_str(HASH_FNV_BASIS, w), m->n_words);
+	m->word_lens[m->n_words] = len;
+	hash_index_put(&m->word_index, hash_words(0, w, len), m->n_words);
 	return m->n_words++;
 }
 
@@ -157,6 +163,7 @@ void office_matcher_free(struct office_matcher *m)
 	free(m->postings);
 	free(m->names);
 	free(m->words);
+	free(m->word_lens);
 	hash_index_finish(&m->word_index);
 	hash_index_finish(&m->edge_index);
 	free(m->node_name);
@@ -200,8 +207,10 @@ bool office_matcher_add(struct office_matcher *m, const char *name, size_t targe
 		free(ids);
 	} else {
 		m->names = xgrow(m->names, &m->cap_names, m->n_names + 1, sizeof(*m->names));
+		char *norm = join_words(&t);
 		m->names[m->n_names] = (struct name){.orig = xstrdup(name),
-						     .norm = join_words(&t),
+						     .norm = norm,
+						     .norm_len = strlen(norm),
 						     .target = target,
 						     .words = ids,
 						     .n_words = n};
@@ -218,22 +227,37 @@ bool office_matcher_add(struct office_matcher *m, const char *name, size_t targe
 void office_pieces_init(struct office_pieces *p)
 {
 	*p = (struct office_pieces){0};
+	strbuf_init(&p->pool);
+	strbuf_init(&p->words.pool);
 }
 
 void office_pieces_finish(struct office_pieces *p)
 {
 	if (p == NULL)
 		return;
-	for (size_t i = 0; i < p->len; i++)
-		free(p->items[i].text);
 	free(p->items);
+	strbuf_finish(&p->pool);
+	office_words_finish(&p->words);
+	free(p->scratch);
 	office_pieces_init(p);
 }
 
-static void push_piece(struct office_pieces *p, bool matched, size_t target, char *text)
+void office_pieces_clear(struct office_pieces *p)
 {
+	p->len = 0;
+	strbuf_reset(&p->pool);
+}
+
+/* A piece whose text is cell's words first to last (token indices). */
+static void push_piece(struct office_pieces *p, const char *cell, bool matched, size_t target,
+		       size_t first, size_t last)
+{
+	size_t start, end;
+	office_words_span(cell, &p->words, first, last, &start, &end);
 	p->items = xgrow(p->items, &p->cap, p->len + 1, sizeof(*p->items));
-	p->items[p->len++] = (struct office_piece){matched, target, text};
+	p->items[p->len++] = (struct office_piece){matched, target, NULL, p->pool.len};
+	strbuf_append(&p->pool, cell + start, end - start);
+	strbuf_putc(&p->pool, '\0');
 }
 
 /* Per word position i of the cell, the best segmentation of words i..n: fewest unmatched
@@ -278,14 +302,15 @@ static bool hard_gap(const char *cell, const struct office_words *t, size_t a, s
 
 /* Turns the plan into pieces; w maps word positions to token indices. An unmatched run is
  * cut where a separator stands between its words ("Oficina A / Oficina B"). */
-static void emit_pieces(const struct office_matcher *m, const char *cell, const struct office_words *t,
-			const size_t *w, size_t n, const struct plan *p, struct office_pieces *out)
+static void emit_pieces(const struct office_matcher *m, const char *cell, const size_t *w,
+			size_t n, const struct plan *p, struct office_pieces *out)
 {
+	const struct office_words *t = &out->words;
 	size_t run = NONE;
 	for (size_t i = 0; i < n;) {
 		if (p->take[i] == 0) {
 			if (run != NONE && hard_gap(cell, t, w[i - 1], w[i])) {
-				push_piece(out, false, 0, office_words_slice(cell, t, w[run], w[i - 1]));
+				push_piece(out, cell, false, 0, w[run], w[i - 1]);
 				run = NONE;
 			}
 			if (run == NONE)
@@ -294,93 +319,111 @@ static void emit_pieces(const struct office_matcher *m, const char *cell, const 
 			continue;
 		}
 		if (run != NONE)
-			push_piece(out, false, 0, office_words_slice(cell, t, w[run], w[i - 1]));
+			push_piece(out, cell, false, 0, w[run], w[i - 1]);
 		run = NONE;
 		size_t target = m->names[p->name[i]].target;
-		push_piece(out, true, target, office_words_slice(cell, t, w[i], w[i + p->take[i] - 1]));
+		push_piece(out, cell, true, target, w[i], w[i + p->take[i] - 1]);
 		i += p->take[i];
 	}
 	if (run != NONE)
-		push_piece(out, false, 0, office_words_slice(cell, t, w[run], w[n - 1]));
+		push_piece(out, cell, false, 0, w[run], w[n - 1]);
 }
 
 void office_split(const struct office_matcher *m, const char *cell, struct office_pieces *out)
 {
-	struct office_words t;
-	office_words_read(cell, &t);
-	size_t *w = xcalloc(t.len, sizeof(*w)), *ids = xcalloc(t.len, sizeof(*ids)), n = 0;
-	for (size_t i = 0; i < t.len; i++) {
-		if (t.items[i].stop)
+	struct office_words *t = &out->words;
+	office_words_reread(cell, t);
+	size_t k = t->len + 1;
+	out->scratch = xgrow(out->scratch, &out->cap_scratch, 6 * k, sizeof(*out->scratch));
+	size_t *w = out->scratch, *ids = w + k, *block = ids + k, n = 0;
+	for (size_t i = 0; i < t->len; i++) {
+		if (t->items[i].stop)
 			continue;
 		w[n] = i;
-		ids[n++] = word_find(m, office_words_at(&t, i));
+		ids[n++] = word_find(m, office_words_at(t, i), office_words_len(t, i));
 	}
-	size_t *block = xcalloc(4 * (n + 1), sizeof(*block));
-	struct plan p = {block, block + (n + 1), block + 2 * (n + 1), block + 3 * (n + 1)};
+	struct plan p = {block, block + k, block + 2 * k, block + 3 * k};
 	plan_split(m, ids, n, &p);
-	emit_pieces(m, cell, &t, w, n, &p, out);
-	free(block);
-	free(ids);
-	free(w);
-	office_words_finish(&t);
+	emit_pieces(m, cell, w, n, &p, out);
+	for (size_t i = 0; i < out->len; i++) /* the pool may have moved */
+		out->items[i].text = out->pool.data + out->items[i].text_at;
 }
 
 /* ---- suggest ---- */
 
-/* Levenshtein distance (both lengths at most LEV_MAX), or allow + 1 when it is over allow:
+/* Levenshtein distance (both lengths at most LEV_MAX), or allow + 1 when it is over allow.
+ * Only the band |i - j| <= allow is computed (a path leaving it costs more than allow), and
  * it stops at the first row whose every cell is over, since no later row can come back
- * under a row's smallest cell. */
+ * under a row's smallest cell. Exact whenever allow >= the longer length. */
 static size_t lev(const char *a, size_t la, const char *b, size_t lb, size_t allow)
 {
-	size_t row[LEV_MAX + 1];
+	size_t row[LEV_MAX + 1], over = allow + 1;
+	if ((la > lb ? la - lb : lb - la) > allow)
+		return over;
 	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
+		row[j] = j <= allow ? j : over;
 	for (size_t i = 1; i <= la; i++) {
-		size_t diag = row[0], least = i;
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
+		size_t lo = i > allow ? i - allow : 1, hi = i + allow < lb ? i + allow : lb;
+		size_t diag = row[lo - 1];
+		row[lo - 1] = lo == 1 && i <= allow ? i : over;
+		size_t least = row[lo - 1];
+		for (size_t j = lo; j <= hi; j++) {
 			size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
 			if (up + 1 < best)
 				best = up + 1;
 			if (row[j - 1] + 1 < best)
 				best = row[j - 1] + 1;
-			row[j] = best;
+			row[j] = best < over ? best : over;
 			least = best < least ? best : least;
 			diag = up;
 		}
 		if (least > allow)
-			return allow + 1;
+			return over;
 	}
-	return row[lb] <= allow ? row[lb] : allow + 1;
+	return row[lb] <= allow ? row[lb] : over;
 }
 
-/* Edit distance of two strings, SIZE_MAX when either is too long to compare. */
-static size_t distance(const char *a, const char *b)
+/* Edit distance of two strings of lengths la and lb, at most allow (allow + 1 when over),
+ * SIZE_MAX when either is too long to compare. */
+static size_t distance_within(const char *a, size_t la, const char *b, size_t lb, size_t allow)
 {
-	size_t la = strlen(a), lb = strlen(b);
-	return la > LEV_MAX || lb > LEV_MAX ? SIZE_MAX : lev(a, la, b, lb, SIZE_MAX - 1);
+	if (la > LEV_MAX || lb > LEV_MAX)
+		return SIZE_MAX;
+	size_t longer = la > lb ? la : lb;
+	return lev(a, la, b, lb, allow < longer ? allow : longer);
 }
 
 /* Same word, or a typo of it: one edit from 4 letters on, two from 8. */
-static bool word_close(const char *a, const char *b)
+static bool word_close(const char *a, size_t la, const char *b, size_t lb)
 {
-	if (strcmp(a, b) == 0)
+	if (la == lb && memcmp(a, b, la) == 0)
 		return true;
-	size_t la = strlen(a), lb = strlen(b), min = la < lb ? la : lb;
+	size_t min = la < lb ? la : lb;
 	if (min < 4 || la > LEV_MAX || lb > LEV_MAX)
 		return false;
-	size_t allow = min >= 8 ? 2 : 1, diff = la > lb ? la - lb : lb - la;
-	return diff <= allow && lev(a, la, b, lb, allow) <= allow;
+	size_t allow = min >= 8 ? 2 : 1;
+	return lev(a, la, b, lb, allow) <= allow;
 }
 
-/* How many of the words in ws have a close word in the name. */
+/* What office_suggest compares: the text's first SUGGEST_WORDS distinct non-stop words
+ * and its normalized form, with their lengths. */
+struct query {
+	const char *ws[SUGGEST_WORDS];
+	size_t lens[SUGGEST_WORDS];
+	size_t n;
+	const char *norm;
+	size_t norm_len;
+};
+
+/* How many of the query's words have a close word in the name. */
 static size_t shared_words(const struct office_matcher *m, const struct name *nm,
-			   const char *const *ws, size_t n)
+			   const struct query *q)
 {
 	size_t shared = 0;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < q->n; i++) {
 		for (size_t j = 0; j < nm->n_words; j++) {
-			if (word_close(ws[i], m->words[nm->words[j]])) {
+			size_t w = nm->words[j];
+			if (word_close(q->ws[i], q->lens[i], m->words[w], m->word_lens[w])) {
 				shared++;
 				break;
 			}
@@ -390,49 +433,60 @@ static size_t shared_words(const struct office_matcher *m, const struct name *nm
 }
 
 /* The first SUGGEST_WORDS distinct non-stop words of t. */
-static size_t distinct_words(const struct office_words *t, const char **ws)
+static void distinct_words(const struct office_words *t, struct query *q)
 {
-	size_t n = 0;
-	for (size_t i = 0; i < t->len && n < SUGGEST_WORDS; i++) {
+	q->n = 0;
+	for (size_t i = 0; i < t->len && q->n < SUGGEST_WORDS; i++) {
+		const char *w = office_words_at(t, i);
 		size_t j = 0;
-		while (j < n && strcmp(ws[j], office_words_at(t, i)) != 0)
+		while (j < q->n && strcmp(q->ws[j], w) != 0)
 			j++;
-		if (!t->items[i].stop && j == n)
-			ws[n++] = office_words_at(t, i);
+		if (!t->items[i].stop && j == q->n) {
+			q->lens[q->n] = strlen(w);
+			q->ws[q->n++] = w;
+		}
 	}
-	return n;
 }
 
-/* Names sharing the most exact words with ws, at most SUGGEST_CANDIDATES of them, found
- * through the postings (cheap even with tens of thousands of names). Returns how many. */
-static size_t candidates(const struct office_matcher *m, const char **ws, size_t n,
-			 size_t out[static SUGGEST_CANDIDATES])
+/* Counts, per name, the query's words it has or has a close word of (touched: the names
+ * counted, in the order first counted; room for every name). Returns how many were. */
+static size_t count_words(const struct office_matcher *m, const struct query *q,
+			  unsigned *count, size_t *touched)
 {
-	unsigned *count = xcalloc(m->n_names ? m->n_names : 1, sizeof(*count));
-	size_t *touched = NULL, n_touched = 0, cap = 0, hist[SUGGEST_WORDS + 1] = {0};
-	for (size_t i = 0; i < n; i++) {
-		size_t id = word_find(m, ws[i]);
+	size_t n_touched = 0;
+	for (size_t i = 0; i < q->n; i++) {
+		size_t id = word_find(m, q->ws[i], q->lens[i]);
 		/* a word the directory does not have may be a typo of one it has: count the
 		 * names of its close words too (one scan of the vocabulary) */
 		for (size_t w = id != NONE ? id : 0; w < m->n_words; w++) {
-			if (id == NONE && !word_close(ws[i], m->words[w]))
+			if (id == NONE && !word_close(q->ws[i], q->lens[i], m->words[w],
+						      m->word_lens[w]))
 				continue;
 			const struct posting *p = w < m->cap_postings ? &m->postings[w] : NULL;
-			for (size_t j = 0; p && j < p->len; j++) {
-				if (count[p->names[j]]++ == 0) {
-					touched = xgrow(touched, &cap, n_touched + 1,
-							sizeof(*touched));
+			for (size_t j = 0; p && j < p->len; j++)
+				if (count[p->names[j]]++ == 0)
 					touched[n_touched++] = p->names[j];
-				}
-			}
 			if (id != NONE)
 				break;
 		}
 	}
+	return n_touched;
+}
+
+/* Names sharing the most exact words with the query, at most SUGGEST_CANDIDATES of them,
+ * found through the postings (cheap even with tens of thousands of names). Returns how
+ * many. */
+static size_t candidates(const struct office_matcher *m, const struct query *q,
+			 size_t out[static SUGGEST_CANDIDATES])
+{
+	size_t names = m->n_names ? m->n_names : 1, hist[SUGGEST_WORDS + 1] = {0};
+	unsigned *count = xcalloc(names, sizeof(*count));
+	size_t *touched = xmalloc(names * sizeof(*touched));
+	size_t n_touched = count_words(m, q, count, touched);
 	for (size_t i = 0; i < n_touched; i++)
 		hist[count[touched[i]]]++;
 	/* the lowest count that still gets in: everything above it, then some at it */
-	unsigned cut = (unsigned)n;
+	unsigned cut = (unsigned)q->n;
 	for (size_t kept = hist[cut]; cut > 1 && kept < SUGGEST_CANDIDATES; kept += hist[--cut])
 		;
 	size_t found = 0;
@@ -446,25 +500,26 @@ static size_t candidates(const struct office_matcher *m, const char **ws, size_t
 }
 
 /* The name with the highest Jaccard index of (close) words, then the smallest distance,
- * among the candidates that share exact words (all names when none does). */
-static size_t best_by_words(const struct office_matcher *m, const char **ws, size_t n,
-			    const char *norm)
+ * among the candidates that share exact words (all names when none does). At an equal
+ * index the distance is computed only as far as it could beat the best one. */
+static size_t best_by_words(const struct office_matcher *m, const struct query *q)
 {
 	size_t best = NONE, best_shared = 0, best_union = 1, best_dist = SIZE_MAX;
 	size_t cand[SUGGEST_CANDIDATES];
-	size_t n_cand = candidates(m, ws, n, cand);
+	size_t n_cand = candidates(m, q, cand);
 	size_t limit = n_cand ? n_cand : m->n_names;
 	for (size_t c = 0; c < limit; c++) {
 		size_t k = n_cand ? cand[c] : c;
 		const struct name *nm = &m->names[k];
-		size_t shared = shared_words(m, nm, ws, n);
+		size_t shared = shared_words(m, nm, q);
 		if (shared == 0)
 			continue;
-		size_t uni = n + nm->n_words - shared;
+		size_t uni = q->n + nm->n_words - shared;
 		size_t lhs = shared * best_union, rhs = best_shared * uni;
-		if (lhs < rhs)
+		if (lhs < rhs || (lhs == rhs && best_dist == 0))
 			continue;
-		size_t dist = distance(norm, nm->norm);
+		size_t allow = lhs > rhs ? SIZE_MAX - 1 : best_dist - 1;
+		size_t dist = distance_within(q->norm, q->norm_len, nm->norm, nm->norm_len, allow);
 		if (lhs > rhs || dist < best_dist) {
 			best = k, best_shared = shared, best_union = uni, best_dist = dist;
 		}
@@ -473,14 +528,15 @@ static size_t best_by_words(const struct office_matcher *m, const char **ws, siz
 }
 
 /* The name at the smallest edit distance, if that is at most half the longer length. */
-static size_t best_by_distance(const struct office_matcher *m, const char *norm)
+static size_t best_by_distance(const struct office_matcher *m, const struct query *q)
 {
 	size_t best = NONE, best_dist = SIZE_MAX;
-	size_t len = strlen(norm);
-	for (size_t k = 0; k < m->n_names; k++) {
-		size_t dist = distance(norm, m->names[k].norm), other = strlen(m->names[k].norm);
-		size_t longer = len > other ? len : other;
-		if (dist < best_dist && dist <= longer / 2)
+	for (size_t k = 0; k < m->n_names && best_dist > 0; k++) {
+		const struct name *nm = &m->names[k];
+		size_t longer = q->norm_len > nm->norm_len ? q->norm_len : nm->norm_len;
+		size_t allow = best_dist - 1 < longer / 2 ? best_dist - 1 : longer / 2;
+		size_t dist = distance_within(q->norm, q->norm_len, nm->norm, nm->norm_len, allow);
+		if (dist <= allow)
 			best = k, best_dist = dist;
 	}
 	return best;
@@ -489,15 +545,17 @@ static size_t best_by_distance(const struct office_matcher *m, const char *norm)
 const char *office_suggest(const struct office_matcher *m, const char *text)
 {
 	struct office_words t;
-	const char *ws[SUGGEST_WORDS];
+	struct query q;
 	office_words_read(text, &t);
-	size_t n = distinct_words(&t, ws);
+	distinct_words(&t, &q);
 	char *norm = join_words(&t);
+	q.norm = norm;
+	q.norm_len = strlen(norm);
 	size_t best = NONE;
-	if (n > 0) {
-		best = best_by_words(m, ws, n, norm);
+	if (q.n > 0) {
+		best = best_by_words(m, &q);
 		if (best == NONE)
-			best = best_by_distance(m, norm);
+			best = best_by_distance(m, &q);
 	}
 	free(norm);
 	office_words_finish(&t);

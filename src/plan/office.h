@@ -12,19 +12,30 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "office_words.h"
+#include "strbuf.h"
+
 struct office_matcher;
 
 /* One piece of a responsible cell. */
 struct office_piece {
 	bool matched;
 	size_t target;  /* the target of the matched name, when matched */
-	char *text;     /* owned: the original text of the piece, trimmed */
+	char *text;     /* the original text of the piece, trimmed, in the pieces' pool: lives
+			 * until the pieces are cleared or finished */
+	size_t text_at; /* its offset in the pool */
 };
 
+/* The pieces of the cells split into it, and what office_split keeps between calls so that
+ * splitting many cells allocates nothing once warm. */
 struct office_pieces {
 	struct office_piece *items;
 	size_t len;
 	size_t cap;
+	struct strbuf pool;         /* the pieces' texts, NUL-terminated */
+	struct office_words words;  /* the last cell's words */
+	size_t *scratch;            /* the segmentation's arrays */
+	size_t cap_scratch;
 };
 
 /* Returns a newly allocated normalized key: lower case ASCII words without accents,
@@ -43,6 +54,8 @@ bool office_matcher_add(struct office_matcher *m, const char *name, size_t targe
 
 void office_pieces_init(struct office_pieces *p);
 void office_pieces_finish(struct office_pieces *p);
+/* Drops the pieces, keeping the memory for the next split. */
+void office_pieces_clear(struct office_pieces *p);
 
 /* Appends the pieces of cell to out, in order: known names, and each run of unknown words
  * between them as one unmatched piece. Of all segmentations it picks the one leaving the

@@ -39,16 +39,22 @@ const char *office_words_at(const struct office_words *t, size_t i)
 	return t->pool.data + t->items[i].norm;
 }
 
+size_t office_words_len(const struct office_words *t, size_t i)
+{
+	return t->items[i].len;
+}
+
 static void begin_word(struct office_words *t, size_t at)
 {
-	t->items = xgrow(t->items, &t->cap, t->len + 1, sizeof(*t->items));
+	if (t->len == t->cap)
+		t->items = xgrow(t->items, &t->cap, t->len + 1, sizeof(*t->items));
 	t->items[t->len++] = (struct office_word){.start = at, .norm = t->pool.len};
 }
 
 /* A word's folded bytes gathered before they go to the pool in one append (the matcher
  * reads every responsible cell: one call per word, not per letter). */
 struct pending {
-	char buf[128];
+	char buf[128 + 1]; /* and the NUL that ends a word */
 	size_t len;
 };
 
@@ -60,19 +66,23 @@ static void flush(struct office_words *t, struct pending *w)
 
 static void put_folded(struct office_words *t, struct pending *w, const char *b, size_t n)
 {
-	if (w->len + n > sizeof(w->buf))
+	if (w->len + n > sizeof(w->buf) - 1)
 		flush(t, w);
-	memcpy(w->buf + w->len, b, n);
+	if (n == 1) /* ASCII: most letters */
+		w->buf[w->len] = b[0];
+	else
+		memcpy(w->buf + w->len, b, n);
 	w->len += n;
 }
 
 static void end_word(struct office_words *t, struct pending *w, size_t at)
 {
+	w->buf[w->len++] = '\0';
 	flush(t, w);
 	struct office_word *tok = &t->items[t->len - 1];
 	tok->end = at;
-	tok->stop = is_stop(t->pool.data + tok->norm, t->pool.len - tok->norm);
-	strbuf_putc(&t->pool, '\0');
+	tok->len = t->pool.len - 1 - tok->norm;
+	tok->stop = is_stop(t->pool.data + tok->norm, tok->len);
 }
 
 /* The folded form of the character at u (len bytes, 0 when ill-formed) as text_fold_char
@@ -92,12 +102,19 @@ static int fold_at(const unsigned char *u, size_t *len, size_t left, char buf[TE
 /* Splits s into folded words, stop words included and flagged. */
 void office_words_read(const char *s, struct office_words *t)
 {
+	*t = (struct office_words){0};
+	strbuf_init(&t->pool);
+	office_words_reread(s, t);
+}
+
+void office_words_reread(const char *s, struct office_words *t)
+{
 	const unsigned char *u = (const unsigned char *)(s ? s : "");
 	size_t i = 0, len, total = strlen((const char *)u);
 	bool in_word = false;
 	struct pending w = {.len = 0};
-	*t = (struct office_words){0};
-	strbuf_init(&t->pool);
+	t->len = 0;
+	strbuf_reset(&t->pool);
 	while (i < total) {
 		char buf[TEXT_FOLD_MAX];
 		int n = fold_at(u + i, &len, total - i, buf);
@@ -119,9 +136,10 @@ void office_words_read(const char *s, struct office_words *t)
 	t->text_len = i;
 }
 
-/* The original text from token first to token last. A ")" right after the last word is kept
- * when the piece opened more parentheses than it closed: "Oficina Jurídica (OAJ)". */
-char *office_words_slice(const char *text, const struct office_words *t, size_t first, size_t last)
+/* Where the original text from token first to token last is. A ")" right after the last word
+ * is kept when the piece opened more parentheses than it closed: "Oficina Jurídica (OAJ)". */
+void office_words_span(const char *text, const struct office_words *t, size_t first, size_t last,
+		       size_t *start_out, size_t *end_out)
 {
 	size_t start = t->items[first].start, end = t->items[last].end;
 	size_t limit = last + 1 < t->len ? t->items[last + 1].start : t->text_len;
@@ -135,5 +153,13 @@ char *office_words_slice(const char *text, const struct office_words *t, size_t 
 			open--;
 		}
 	}
+	*start_out = start;
+	*end_out = end;
+}
+
+char *office_words_slice(const char *text, const struct office_words *t, size_t first, size_t last)
+{
+	size_t start, end;
+	office_words_span(text, t, first, last, &start, &end);
 	return xstrndup(text + start, end - start);
 }

@@ -17,6 +17,7 @@ struct office_word {
 	size_t start; /* byte offsets of the word in the original */
 	size_t end;
 	size_t norm; /* offset of the NUL-terminated folded word in pool */
+	size_t len;  /* its length */
 	bool stop;
 };
 
@@ -32,12 +33,20 @@ struct office_words {
 /* Splits s (NULL reads as "") into folded words (text.h folding: lower case, no accents),
  * stop words included and flagged; other code points and invalid bytes separate words. */
 void office_words_read(const char *s, struct office_words *w);
+/* The same into words already read (or zeroed, with an initialized pool), reusing their
+ * memory: for a caller splitting many texts. */
+void office_words_reread(const char *s, struct office_words *w);
 void office_words_finish(struct office_words *w);
-/* The folded form of word i, living until office_words_finish. */
+/* The folded form of word i, living until office_words_finish (or the next reread). */
 const char *office_words_at(const struct office_words *w, size_t i);
+/* Its length. */
+size_t office_words_len(const struct office_words *w, size_t i);
 /* A copy of text from word first to word last, the caller's to free. A ")" right after the
  * last word is kept when the piece opened more parentheses than it closed. */
 char *office_words_slice(const char *text, const struct office_words *w, size_t first,
 			 size_t last);
+/* Where that copy starts and ends in text: [*start, *end). */
+void office_words_span(const char *text, const struct office_words *w, size_t first, size_t last,
+		       size_t *start, size_t *end);
 
 #endif

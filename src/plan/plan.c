@@ -242,8 +242,7 @@ static void split_offices(struct plan *p, const struct config *cfg,
 			  struct activity *a, struct row_state *st, struct diag_list *diags)
 {
 	unsigned col = r->column[TABLE_RESPONSIBLE];
-	office_pieces_finish(&st->pieces);
-	office_pieces_init(&st->pieces);
+	office_pieces_clear(&st->pieces);
 	office_split(m, a->responsible_text, &st->pieces);
 	for (size_t i = 0; i < st->pieces.len; i++) {
 		const struct office_piece *piece = &st->pieces.items[i];
@@ -285,13 +284,13 @@ static void read_offices(struct plan *p, const struct config *cfg,
 			 "were not read");
 		return;
 	}
-	uint64_t h = cell_cache_hash(text, col);
-	const struct cell_entry *e = cell_cache_find(&st->offices, h, text, col);
+	struct cell_key key = cell_cache_key(text, col);
+	const struct cell_entry *e = cell_cache_find(&st->offices, &key);
 	if (e == NULL) {
 		size_t first = diags->len;
 		split_offices(p, cfg, m, r, a, st, diags);
-		cell_cache_put(&st->offices, h, text, col, NULL, a->office_first, a->office_count,
-			       diags, first); /* a span of p->office_refs */
+		cell_cache_put(&st->offices, &key, NULL, a->office_first, a->office_count, diags,
+			       first); /* a span of p->office_refs */
 		return;
 	}
 	p->office_refs = xgrow(p->office_refs, &p->cap_office_refs,
@@ -308,14 +307,13 @@ static void read_offices(struct plan *p, const struct config *cfg,
 static void read_date_cell(struct row_state *st, const char *text, const struct date_where *w,
 			   struct date_cell *cell, struct diag_list *diags)
 {
-	uint64_t h = cell_cache_hash(text, w->column);
-	const struct cell_entry *e = cell_cache_find(&st->date_cells, h, text, w->column);
+	struct cell_key key = cell_cache_key(text, w->column);
+	const struct cell_entry *e = cell_cache_find(&st->date_cells, &key);
 	cell->len = 0;
 	if (e == NULL) {
 		size_t first = diags->len;
 		date_parse_cell_in(text, &st->ctx, w, cell, diags);
-		cell_cache_put(&st->date_cells, h, text, w->column, cell->items, 0, cell->len,
-			       diags, first);
+		cell_cache_put(&st->date_cells, &key, cell->items, 0, cell->len, diags, first);
 		return;
 	}
 	cell->items = xgrow(cell->items, &cell->cap, e->value_count + 1, sizeof(*cell->items));
@@ -567,35 +565,13 @@ static void keep_refs(struct plan *p, struct row_state *st)
 	free(st->ref_at);
 }
 
-/* strcmp's order, the first bytes compared without the call (most keys and refs differ
- * there: "12", "1.3", "L88"). */
-static int compare_text(const char *x, const char *y)
+/* Activities with the same ref by (subcomponent, line): rows that share a ref, then a
+ * component, come together. */
+static int compare_same_ref(const struct activity *x, const struct activity *y)
 {
-	if (*x != *y)
-		return (unsigned char)*x < (unsigned char)*y ? -1 : 1;
-	return *x == '\0' ? 0 : strcmp(x + 1, y + 1);
-}
-
-static int compare_key_at(const void *a, const void *b, void *ctx)
-{
-	const struct plan *p = ctx;
-	return compare_text(p->activities[*(const size_t *)a].key,
-			    p->activities[*(const size_t *)b].key);
-}
-
-/* Activity indices by (ref, subcomponent, line): rows that share a ref, then a component,
- * come together. */
-static int compare_ref_at(const void *a, const void *b, void *ctx)
-{
-	const struct plan *p = ctx;
-	const struct activity *x = &p->activities[*(const size_t *)a];
-	const struct activity *y = &p->activities[*(const size_t *)b];
-	int c = compare_text(x->ref, y->ref);
-	if (c == 0 && x->subcomponent != y->subcomponent)
-		c = x->subcomponent < y->subcomponent ? -1 : 1;
-	if (c == 0)
-		c = x->line < y->line ? -1 : x->line > y->line;
-	return c;
+	if (x->subcomponent != y->subcomponent)
+		return x->subcomponent < y->subcomponent ? -1 : 1;
+	return x->line < y->line ? -1 : x->line > y->line;
 }
 
 /* An activity index with the first 8 bytes of its sort text (big-endian, NULs after the
@@ -607,7 +583,7 @@ struct prefixed {
 
 struct prefixed_by {
 	const struct plan *p;
-	int (*full)(const void *, const void *, void *); /* on the indices, when heads tie */
+	bool by_ref; /* (ref, subcomponent, line), else the key */
 };
 
 static uint64_t text_head(const char *s)
@@ -619,19 +595,30 @@ static uint64_t text_head(const char *s)
 	return k == 0 ? 0 : h << (8 * (8 - k)); /* k == 0: no shift by 64 */
 }
 
-/* full's order, then the index's: no two elements tie, as twin_sort wants (and a stable
- * sort of the indices in order would give). */
+static const char *sort_text(const struct activity *a, bool by_ref)
+{
+	return by_ref ? a->ref : a->key;
+}
+
+/* strcmp's order of the texts, then (by ref) compare_same_ref's, then the index's: no two
+ * elements tie, as twin_sort wants (and a stable sort of the indices in order would give).
+ * Equal heads hold the same first 8 bytes, and the whole texts when shorter (a NUL last). */
 static int compare_prefixed(const void *a, const void *b, void *ctx)
 {
 	const struct prefixed *x = a, *y = b;
 	const struct prefixed_by *by = ctx;
 	if (x->head != y->head)
 		return x->head < y->head ? -1 : 1;
-	int c = by->full(&x->at, &y->at, (void *)by->p);
+	const struct activity *ax = &by->p->activities[x->at], *ay = &by->p->activities[y->at];
+	int c = (x->head & 0xff) == 0 ? 0
+				       : strcmp(sort_text(ax, by->by_ref) + 8,
+						sort_text(ay, by->by_ref) + 8);
+	if (c == 0 && by->by_ref)
+		c = compare_same_ref(ax, ay);
 	return c != 0 ? c : x->at < y->at ? -1 : x->at > y->at;
 }
 
-/* The activities' indices sorted by compare_ref_at (by_ref) or compare_key_at, in an array
+/* The activities' indices sorted by (ref, subcomponent, line) (by_ref) or key, in an array
  * of n + 1 (the caller frees it). The indices are written over the sorted pairs, so the
  * sort holds no more than qsort would have with its copy; the block keeps the pairs' size
  * (a shrunk block's free tail in the heap is a hole later arrays do not fit). */
@@ -641,9 +628,9 @@ static size_t *sort_by_text(const struct plan *p, bool by_ref)
 	struct prefixed *w = xcalloc(n + 1, sizeof(*w));
 	for (size_t i = 0; i < n; i++) {
 		const struct activity *a = &p->activities[i];
-		w[i] = (struct prefixed){text_head(by_ref ? a->ref : a->key), i};
+		w[i] = (struct prefixed){text_head(sort_text(a, by_ref)), i};
 	}
-	struct prefixed_by by = {p, by_ref ? compare_ref_at : compare_key_at};
+	struct prefixed_by by = {p, by_ref};
 	twin_sort(w, n, sizeof(*w), compare_prefixed, &by);
 	for (size_t i = 0; i < n; i++) { /* index i lands on bytes of pairs already read */
 		size_t at = w[i].at;
@@ -652,7 +639,7 @@ static size_t *sort_by_text(const struct plan *p, bool by_ref)
 	return (size_t *)(void *)w;
 }
 
-/* How many activities from v[i] on (sorted by compare_ref_at) share its ref, and, when
+/* How many activities from v[i] on (sorted by ref) share its ref, and, when
  * within_component, its subcomponent too. */
 static size_t run_length(const struct plan *p, const size_t *v, size_t n, size_t i,
 			 bool within_component)
