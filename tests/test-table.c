@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "columns.h"
+#include "strbuf.h"
 #include "test.h"
 #include "twin.h"
 
@@ -837,6 +838,48 @@ static void test_windows_1252_bytes(struct test_state *ts)
 	teardown(&t, &d);
 }
 
+/* The activity cells of a Windows-1252 text read with the census's halves forced (split_min
+ * bytes; SIZE_MAX: one thread), joined with '|'. */
+static void cp1252_cells(const char *text, size_t split_min, struct strbuf *out)
+{
+	struct table t;
+	struct diag_list d;
+	setup(&t, &d);
+	table_set_split_min(split_min);
+	parse_str(&t, &d, text);
+	table_set_split_min(0);
+	for (size_t i = 0; i < t.n_records; i++)
+		strbuf_printf(out, "%s|", t.records[i].field[TABLE_ACTIVITY]);
+	teardown(&t, &d);
+}
+
+/* A Windows-1252 text converted on two threads, each half to its own place in one buffer
+ * (the second's found from the census's count of the first), reads as on one: the cut is
+ * moved through every byte of rows holding every defined byte 0x80-0xFF (two and three
+ * bytes of UTF-8 each), so a miscounted width shows as a shifted or torn cell. */
+static void test_windows_1252_halves(struct test_state *ts)
+{
+	char row[160];
+	size_t n = 0;
+	for (unsigned b = 0x80; b <= 0xFF; b++)
+		if (b != 0x81 && b != 0x8D && b != 0x8F && b != 0x90 && b != 0x9D && b != ';')
+			row[n++] = (char)b;
+	row[n] = '\0';
+	bool same = true;
+	for (unsigned pad = 0; pad < 2 * n && same; pad++) {
+		struct strbuf text, one, two;
+		strbuf_init(&text), strbuf_init(&one), strbuf_init(&two);
+		strbuf_printf(&text, "%*s\nActividad;Responsable;Fecha\n", (int)pad, "x");
+		for (int r = 0; r < 4; r++)
+			strbuf_printf(&text, "a%s%d;Oficina;1/1/2023\n", row, r);
+		cp1252_cells(text.data, SIZE_MAX, &one);
+		cp1252_cells(text.data, 1, &two);
+		same = one.len > 0 && one.len == two.len && memcmp(one.data, two.data, one.len) == 0;
+		strbuf_finish(&text), strbuf_finish(&one), strbuf_finish(&two);
+	}
+	CHECK(ts, same);
+}
+
 static void test_windows_1252(struct test_state *ts)
 {
 	struct table t;
@@ -1000,6 +1043,6 @@ TEST_MAIN(TEST(test_field_names), TEST(test_header_names), TEST(test_classify_th
 	  TEST(test_missing_column),
 	  TEST(test_no_header), TEST(test_empty), TEST(test_binary), TEST(test_high_bytes),
 	  TEST(test_long_line), TEST(test_unterminated_quote), TEST(test_many_columns),
-	  TEST(test_invalid_utf8), TEST(test_windows_1252), TEST(test_windows_1252_bytes),
+	  TEST(test_invalid_utf8), TEST(test_windows_1252_halves), TEST(test_windows_1252), TEST(test_windows_1252_bytes),
 	  TEST(test_load_errors),
 	  TEST(test_load_max_size), TEST(test_load_page_sized), TEST(test_load_cp1252_pieces))
