@@ -856,7 +856,8 @@ static void cp1252_cells(const char *text, size_t split_min, struct strbuf *out)
 /* A Windows-1252 text converted on two threads, each half to its own place in one buffer
  * (the second's found from the census's count of the first), reads as on one: the cut is
  * moved through every byte of rows holding every defined byte 0x80-0xFF (two and three
- * bytes of UTF-8 each), so a miscounted width shows as a shifted or torn cell. */
+ * bytes of UTF-8 each) and pairs a UTF-8 reading would take for one character, so a
+ * miscounted width shows as a shifted or torn cell. */
 static void test_windows_1252_halves(struct test_state *ts)
 {
 	char row[160];
@@ -864,7 +865,7 @@ static void test_windows_1252_halves(struct test_state *ts)
 	for (unsigned b = 0x80; b <= 0xFF; b++)
 		if (b != 0x81 && b != 0x8D && b != 0x8F && b != 0x90 && b != 0x9D && b != ';')
 			row[n++] = (char)b;
-	row[n] = '\0';
+	memcpy(row + n, "\xC3\xA9\xC2\x80\xC5\x93", 7); /* pairs that are UTF-8 too (Ã©, Â€, Å“) */
 	bool same = true;
 	for (unsigned pad = 0; pad < 2 * n && same; pad++) {
 		struct strbuf text, one, two;

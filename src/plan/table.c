@@ -166,6 +166,8 @@ struct census_job {
 	const unsigned char *from, *to;
 	size_t multibyte, invalid;
 	size_t cp1252_len, undefined;
+	size_t second[64]; /* two-byte sequences by their second byte's low bits, counted in
+			    * cp1252_len by census_close: a lookup each would slow the UTF-8 text */
 };
 
 /* Adds the n bytes at p, read as Windows-1252, to j's counts. */
@@ -194,6 +196,10 @@ static void *census_span(void *arg)
 			n = 1;
 		} else if (*p >= 0xC2 && *p <= 0xDF) {
 			j->multibyte++; /* the common case (á, é, ñ) without a call */
+			j->cp1252_len += 2; /* the first byte's, from 0xA0 on */
+			j->second[p[1] & 0x3F]++;
+			p += 2;
+			continue;
 		} else {
 			n = utf8_seq(p, e);
 			j->multibyte += n > 0;
@@ -204,6 +210,16 @@ static void *census_span(void *arg)
 		p += n;
 	}
 	return NULL;
+}
+
+/* Adds the second bytes census_span left aside to j's Windows-1252 counts. */
+static void census_close(struct census_job *j)
+{
+	for (unsigned k = 0; k < 64; k++) {
+		size_t w = cp1252_width((unsigned char)(0x80 + k));
+		j->cp1252_len += j->second[k] * (w ? w : sizeof(replacement) - 1);
+		j->undefined += w == 0 ? j->second[k] : 0;
+	}
 }
 
 static size_t split_bytes = TABLE_SPLIT_MIN;
@@ -232,6 +248,8 @@ static void utf8_census(const char *text, size_t len, struct census_job half[2])
 		twin_run(census_span, &half[0], &half[1]);
 	else
 		census_span(&half[0]);
+	census_close(&half[0]);
+	census_close(&half[1]);
 }
 
 static void warn_byte(struct warner *w, unsigned line, unsigned char byte)
