@@ -681,6 +681,52 @@ static void test_binary(struct test_state *ts)
 	teardown(&t, &d);
 }
 
+/* The census counts a word at a time where it can: wherever the bytes fall in the words, a
+ * text of as many bad bytes as good sequences reads as Windows-1252 and one more good
+ * sequence makes it UTF-8 (é C3 A9 and Ó C3 93 and € E2 82 AC good, the overlong C1 A1 and a
+ * lone E9 bad); a NUL is found at every offset, its line and offset those of the file. */
+static void test_census_words(struct test_state *ts)
+{
+	static const char head[] = "Actividad;Responsable;Fecha\n";
+	static const char row[] = "\xC3\xA9\xC3\xA9\xC3\xA9 \xC3\x93\xE2\x82\xAC         \xC1\xA1"
+				  "         \xE9x\xE9y\xE9z"; /* C1 A1 alone in some word */
+	bool ok = true;
+	for (int shift = 0; shift < 24; shift++) {
+		for (int extra = 0; extra < 2; extra++) {
+			char text[256];
+			snprintf(text, sizeof(text), "%s%*s%s%s;Oficina;1/1/2023\n", head, shift, "",
+				 row, extra ? "\xC3\xB1" : "");
+			struct table t;
+			struct diag_list d;
+			setup(&t, &d);
+			parse_str(&t, &d, text);
+			ok = ok && strcmp(t.encoding, extra ? "UTF-8" : "Windows-1252") == 0;
+			teardown(&t, &d);
+		}
+	}
+	CHECK(ts, ok);
+	for (size_t at = 0; at < 48; at++) {
+		for (int bom = 0; bom < 2; bom++) {
+			char text[128];
+			int n = snprintf(text, sizeof(text), "%sActividad\tResponsable\tFecha\nAcci\xC3\xB3n\t"
+					 "Secretar\xC3\xAD" "a\t1/2/2023\n", bom ? "\xEF\xBB\xBF" : "");
+			size_t pos = (size_t)bom * 3 + at;
+			text[pos] = '\0';
+			struct table t;
+			struct diag_list d;
+			setup(&t, &d);
+			CHECK(ts, !parse_bytes(&t, &d, text, (size_t)n));
+			const struct diag *m = find_diag(&d, "binary-input");
+			char want[64];
+			snprintf(want, sizeof(want), "NUL byte at offset %zu:", pos);
+			ok = ok && m != NULL && m->line == (pos < (size_t)bom * 3 + 28 ? 1u : 2u) &&
+			     strncmp(m->message, want, strlen(want)) == 0;
+			teardown(&t, &d);
+		}
+	}
+	CHECK(ts, ok);
+}
+
 static void test_high_bytes(struct test_state *ts)
 {
 	struct table t;
@@ -1044,6 +1090,6 @@ TEST_MAIN(TEST(test_field_names), TEST(test_header_names), TEST(test_classify_th
 	  TEST(test_missing_column),
 	  TEST(test_no_header), TEST(test_empty), TEST(test_binary), TEST(test_high_bytes),
 	  TEST(test_long_line), TEST(test_unterminated_quote), TEST(test_many_columns),
-	  TEST(test_invalid_utf8), TEST(test_windows_1252_halves), TEST(test_windows_1252), TEST(test_windows_1252_bytes),
+	  TEST(test_invalid_utf8), TEST(test_census_words), TEST(test_windows_1252_halves), TEST(test_windows_1252), TEST(test_windows_1252_bytes),
 	  TEST(test_load_errors),
 	  TEST(test_load_max_size), TEST(test_load_page_sized), TEST(test_load_cp1252_pieces))

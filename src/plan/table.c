@@ -166,6 +166,7 @@ struct census_job {
 	const unsigned char *from, *to;
 	size_t multibyte, invalid;
 	size_t cp1252_len, undefined;
+	bool nul; /* a NUL byte: not a text */
 	size_t second[64]; /* two-byte sequences by their second byte's low bits, counted in
 			    * cp1252_len by census_close: a lookup each would slow the UTF-8 text */
 };
@@ -180,35 +181,83 @@ static void cp1252_add(struct census_job *j, const unsigned char *p, size_t n)
 	}
 }
 
+static const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+
+/* One character at p (an ASCII byte, a sequence, or a byte starting none) into j's counts;
+ * returns the byte after it. */
+static const unsigned char *census_step(struct census_job *j, const unsigned char *p,
+					const unsigned char *e)
+{
+	if (*p < 0x80) {
+		j->nul |= *p == 0;
+		j->cp1252_len++;
+		return p + 1;
+	}
+	size_t n = 2;
+	if (p + 1 >= e || (p[1] & 0xC0) != 0x80) {
+		j->invalid++; /* no continuation byte: Windows-1252's common case */
+		n = 1;
+	} else if (*p >= 0xC2 && *p <= 0xDF) {
+		j->multibyte++; /* the common case (á, é, ñ) without a call */
+		j->cp1252_len += 2; /* the first byte's, from 0xA0 on */
+		j->second[p[1] & 0x3F]++;
+		return p + 2;
+	} else {
+		n = utf8_seq(p, e);
+		j->multibyte += n > 0;
+		j->invalid += n == 0;
+		n += n == 0;
+	}
+	cp1252_add(j, p, n);
+	return p + n;
+}
+
+/* How many of the 8 bytes v holds census_span may count at once: 8, or 7 when the last
+ * starts a sequence; 0 when some byte needs census_step: a NUL, a byte past 0x7F that is not
+ * part of a two-byte sequence C2-DF A0-BF inside the word (what Spanish UTF-8 is made of;
+ * an A0-BF second byte is two bytes in Windows-1252 too, whatever the first). *pairs is how
+ * many such sequences the counted bytes hold. */
+static unsigned census_word(uint64_t v, size_t *pairs)
+{
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+	return 0; /* the bytes' order in v is assumed below */
+#endif
+	uint64_t high = v & highs;
+	uint64_t next = high & ~(v << 1) & highs;               /* 10xxxxxx */
+	uint64_t lead = high & (v << 1) & ~(v << 2) & highs;    /* 110xxxxx */
+	unsigned n = lead >> 63 ? 7 : 8;
+	uint64_t counted = n == 8 ? highs : highs >> 8;
+	lead &= counted;
+	uint64_t nul = (v - ones) & ~v & highs;
+	uint64_t overlong = lead & ~((v << 3) | (v << 4) | (v << 5) | (v << 6)); /* C0, C1 */
+	uint64_t low_next = next & ~(v << 2);                   /* 80-9F */
+	if (nul || overlong || low_next || next != lead << 8 || (high & counted) != (lead | next))
+		return 0;
+	*pairs = (size_t)(((lead >> 7) * ones) >> 56);
+	return n;
+}
+
+/* A word at a time while census_word can count it, else a character with census_step. */
 static void *census_span(void *arg)
 {
 	struct census_job *j = arg;
 	const unsigned char *p = j->from, *e = j->to;
-	while (p < e) {
-		size_t run = ascii_run(p, e);
-		j->cp1252_len += run;
-		p += run;
-		if (p >= e)
-			break;
-		size_t n = 2;
-		if (p + 1 >= e || (p[1] & 0xC0) != 0x80) {
-			j->invalid++; /* no continuation byte: Windows-1252's common case */
-			n = 1;
-		} else if (*p >= 0xC2 && *p <= 0xDF) {
-			j->multibyte++; /* the common case (á, é, ñ) without a call */
-			j->cp1252_len += 2; /* the first byte's, from 0xA0 on */
-			j->second[p[1] & 0x3F]++;
-			p += 2;
+	while (e - p >= 8) {
+		uint64_t v;
+		memcpy(&v, p, sizeof(v));
+		size_t pairs = 0;
+		unsigned n = census_word(v, &pairs);
+		if (n == 0) {
+			for (const unsigned char *stop = p + 8; p < stop;)
+				p = census_step(j, p, e);
 			continue;
-		} else {
-			n = utf8_seq(p, e);
-			j->multibyte += n > 0;
-			j->invalid += n == 0;
-			n += n == 0;
 		}
-		cp1252_add(j, p, n);
+		j->multibyte += pairs;
+		j->cp1252_len += n + 2 * pairs;
 		p += n;
 	}
+	while (p < e)
+		p = census_step(j, p, e);
 	return NULL;
 }
 
@@ -437,8 +486,18 @@ static bool from_cp1252_twin(struct table *t, size_t *len, const struct census_j
 	return true;
 }
 
-/* Leaves UTF-8 in t->text (NUL-terminated at *len) and sets t->encoding. */
-static void decode(struct table *t, size_t *len, const char *path, struct diag_list *diags)
+/* binary-input for the NUL byte the census found in text, skip bytes (a BOM) into the file. */
+static void binary_input(const char *text, size_t len, size_t skip, const char *path,
+			 struct diag_list *diags)
+{
+	const char *nul = memchr(text, '\0', len);
+	diag_add(diags, DIAG_ERROR, "binary-input", path, 1 + count_breaks(text, nul, text + len),
+		 0, "NUL byte at offset %zu: not a text table", (size_t)(nul - text) + skip);
+}
+
+/* Leaves UTF-8 in t->text (NUL-terminated at *len) and sets t->encoding; false, with
+ * binary-input, when the text holds a NUL byte. */
+static bool decode(struct table *t, size_t *len, const char *path, struct diag_list *diags)
 {
 	bool bom = *len >= 3 && memcmp(t->text, "\xEF\xBB\xBF", 3) == 0;
 	if (bom) {
@@ -450,8 +509,12 @@ static void decode(struct table *t, size_t *len, const char *path, struct diag_l
 	utf8_census(t->text, *len, half);
 	size_t multibyte = half[0].multibyte + half[1].multibyte;
 	size_t invalid = half[0].invalid + half[1].invalid;
+	if (half[0].nul || half[1].nul) {
+		binary_input(t->text, *len, bom ? 3 : 0, path, diags);
+		return false;
+	}
 	if (invalid == 0)
-		return;
+		return true;
 	struct warner w = {path, diags, "invalid-utf8", "invalid UTF-8 byte", 0, 0};
 	if (!bom && invalid >= multibyte) {
 		struct warner u = {path, diags, "undefined-byte", "byte undefined in Windows-1252",
@@ -461,9 +524,10 @@ static void decode(struct table *t, size_t *len, const char *path, struct diag_l
 		t->encoding = "Windows-1252";
 		diag_add(diags, DIAG_NOTE, "encoding-windows-1252", path, 0, 0,
 			 "text is not UTF-8; read as Windows-1252");
-		return;
+		return true;
 	}
 	repair_utf8(t, len, invalid, &w);
+	return true;
 }
 
 /* ---- scanning ---- */
@@ -1297,7 +1361,8 @@ void table_release_records(struct table *t, size_t first, size_t n)
 		madvise((char *)t->records + from, to - from, MADV_DONTNEED);
 }
 
-/* Rejects empty, whitespace-only (a BOM aside) and binary input. */
+/* Rejects empty and whitespace-only input (a BOM aside); binary input is found by the census
+ * (decode). */
 static bool check_input(const char *data, size_t len, const char *path, struct diag_list *diags)
 {
 	size_t i = len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
@@ -1305,13 +1370,6 @@ static bool check_input(const char *data, size_t len, const char *path, struct d
 		i++;
 	if (i == len) {
 		diag_add(diags, DIAG_ERROR, "empty-input", path, 0, 0, "the table is empty");
-		return false;
-	}
-	const char *nul = memchr(data, '\0', len);
-	if (nul != NULL) {
-		diag_add(diags, DIAG_ERROR, "binary-input", path,
-			 1 + count_breaks(data, nul, data + len), 0,
-			 "NUL byte at offset %zu: not a text table", (size_t)(nul - data));
 		return false;
 	}
 	return true;
@@ -1393,7 +1451,8 @@ static bool parse(struct table *t, const char *path, char *data, size_t len, siz
 	t->text_map = data ? map : 0;
 	if (!check_input(data ? data : "", len, path, diags))
 		return false;
-	decode(t, &len, path, diags);
+	if (!decode(t, &len, path, diags))
+		return false;
 	struct header h;
 	struct hrow *seen = xmalloc(sizeof(*seen));
 	bool found = detect(t, len, &m, &h, seen);
