@@ -681,7 +681,7 @@ static void test_binary(struct test_state *ts)
 	teardown(&t, &d);
 }
 
-/* The census counts a word at a time where it can: wherever the bytes fall in the words, a
+/* The census reads ASCII eight bytes at a time: wherever the characters fall in those words, a
  * text of as many bad bytes as good sequences reads as Windows-1252 and one more good
  * sequence makes it UTF-8 (é C3 A9 and Ó C3 93 and € E2 82 AC good, the overlong C1 A1 and a
  * lone E9 bad); a NUL is found at every offset, its line and offset those of the file. */
@@ -689,7 +689,7 @@ static void test_census_words(struct test_state *ts)
 {
 	static const char head[] = "Actividad;Responsable;Fecha\n";
 	static const char row[] = "\xC3\xA9\xC3\xA9\xC3\xA9 \xC3\x93\xE2\x82\xAC         \xC1\xA1"
-				  "         \xE9x\xE9y\xE9z"; /* C1 A1 alone in some word */
+				  "         \xE9x\xE9y\xE9z";
 	bool ok = true;
 	for (int shift = 0; shift < 24; shift++) {
 		for (int extra = 0; extra < 2; extra++) {

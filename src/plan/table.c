@@ -212,52 +212,40 @@ static const unsigned char *census_step(struct census_job *j, const unsigned cha
 	return p + n;
 }
 
-/* How many of the 8 bytes v holds census_span may count at once: 8, or 7 when the last
- * starts a sequence; 0 when some byte needs census_step: a NUL, a byte past 0x7F that is not
- * part of a two-byte sequence C2-DF A0-BF inside the word (what Spanish UTF-8 is made of;
- * an A0-BF second byte is two bytes in Windows-1252 too, whatever the first). *pairs is how
- * many such sequences the counted bytes hold. */
-static unsigned census_word(uint64_t v, size_t *pairs)
+/* How many bytes from p on are ASCII other than NUL (ascii_run's, stopping at a NUL too). */
+static size_t census_run(const unsigned char *p, const unsigned char *e)
 {
-#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
-	return 0; /* the bytes' order in v is assumed below */
+	const unsigned char *s = p;
+	for (; e - p >= 8; p += 8) {
+		uint64_t v;
+		memcpy(&v, p, sizeof(v));
+		uint64_t stop = (v & highs) | ((v - ones) & ~v & highs); /* exact up to the first */
+		if (stop == 0)
+			continue;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		return (size_t)(p - s) + (size_t)__builtin_ctzll(stop) / 8;
+#else
+		break;
 #endif
-	uint64_t high = v & highs;
-	uint64_t next = high & ~(v << 1) & highs;               /* 10xxxxxx */
-	uint64_t lead = high & (v << 1) & ~(v << 2) & highs;    /* 110xxxxx */
-	unsigned n = lead >> 63 ? 7 : 8;
-	uint64_t counted = n == 8 ? highs : highs >> 8;
-	lead &= counted;
-	uint64_t nul = (v - ones) & ~v & highs;
-	uint64_t overlong = lead & ~((v << 3) | (v << 4) | (v << 5) | (v << 6)); /* C0, C1 */
-	uint64_t low_next = next & ~(v << 2);                   /* 80-9F */
-	if (nul || overlong || low_next || next != lead << 8 || (high & counted) != (lead | next))
-		return 0;
-	*pairs = (size_t)(((lead >> 7) * ones) >> 56);
-	return n;
+	}
+	while (p < e && *p < 0x80 && *p != 0)
+		p++;
+	return (size_t)(p - s);
 }
 
-/* A word at a time while census_word can count it, else a character with census_step. */
+/* The ASCII runs eight bytes at a time, the characters between them with census_step; stops
+ * at a NUL (the text is refused: the other counts do not matter). */
 static void *census_span(void *arg)
 {
 	struct census_job *j = arg;
 	const unsigned char *p = j->from, *e = j->to;
-	while (e - p >= 8) {
-		uint64_t v;
-		memcpy(&v, p, sizeof(v));
-		size_t pairs = 0;
-		unsigned n = census_word(v, &pairs);
-		if (n == 0) {
-			for (const unsigned char *stop = p + 8; p < stop;)
-				p = census_step(j, p, e);
-			continue;
-		}
-		j->multibyte += pairs;
-		j->cp1252_len += n + 2 * pairs;
-		p += n;
+	while (p < e && !j->nul) {
+		size_t run = census_run(p, e);
+		j->cp1252_len += run;
+		p += run;
+		if (p < e)
+			p = census_step(j, p, e);
 	}
-	while (p < e)
-		p = census_step(j, p, e);
 	return NULL;
 }
 
