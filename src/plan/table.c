@@ -1,8 +1,9 @@
 /* table.c - schedule table reader: encoding, BOM, delimiter, header rows.
  *
- * The whole file is one buffer (t->text): anonymous memory in huge pages the file is read
- * into (text_alloc, map_file), or a malloc'ed one. Decoding to UTF-8 makes at most one new
- * buffer (a Windows-1252 text's in text_alloc memory too); the final pass unquotes, strips markup and NUL-terminates fields in place, so every record field
+ * The whole file is one buffer (t->text): a private writable mapping of the file (its pages
+ * copied from the page cache at once, no zeroed buffer), or a malloc'ed one. Decoding to
+ * UTF-8 makes at most one new buffer (a Windows-1252 text's in huge pages: text_alloc); the
+ * final pass unquotes, strips markup and NUL-terminates fields in place, so every record field
  * points into t->text. Header detection scans the first rows once per candidate delimiter
  * without writing.
  */
@@ -303,9 +304,9 @@ static void warn_byte(struct warner *w, unsigned line, unsigned char byte)
 			 "more lines with bad bytes follow; not reported");
 }
 
-/* Anonymous memory for a text of len bytes and its NUL, in huge pages where the kernel has
- * them (2 MiB a fault instead of 4 KiB: the pages of a 355 MB plan come in 170 faults, not
- * 87,000, and go in one unmapping); *map is the mapped size. NULL when none can be had. */
+/* Anonymous memory for a converted text of len bytes and its NUL, in huge pages where the
+ * kernel has them (2 MiB a fault instead of 4 KiB: a 355 MB text comes in 170 faults, not
+ * 87,000, and goes in one unmapping); *map is the mapped size. NULL when none can be had. */
 static char *text_alloc(size_t len, size_t *map)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
@@ -1502,51 +1503,51 @@ static bool read_bounded(int fd, off_t size, unsigned long long max, char **out,
 	return true;
 }
 
-/* len bytes of fd read at offset at into to. */
-struct pread_job {
-	int fd;
-	char *to;
+struct populate_job {
+	char *from;
 	size_t len;
-	off_t at;
-	bool ok; /* all len bytes came: the file did not end before them */
+	int error;
 };
 
-static void *pread_span(void *arg)
+static void *populate(void *arg)
 {
-	struct pread_job *j = arg;
-	size_t done = 0;
-	while (done < j->len) {
-		ssize_t n = pread(j->fd, j->to + done, j->len - done, j->at + (off_t)done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		done += (size_t)n;
-	}
-	j->ok = done == j->len;
+	struct populate_job *j = arg;
+	j->error = j->len && madvise(j->from, j->len, MADV_POPULATE_WRITE) < 0 ? errno : 0;
 	return NULL;
 }
 
-/* Reads the len bytes of fd into text_alloc memory, each half on its own thread when the
- * text splits: a copy the cells are cleaned in, which a file truncated or rewritten later
- * cannot touch (a private mapping of the file would fault on pages not yet copied, and its
- * copy-on-write takes a fault per 4 KiB page). *map is the mapped size. False when the
- * memory cannot be had or the file changed size. */
+/* Copies every page of the private mapping of fd at base in now, each half on its own
+ * thread when the text splits; a kernel without MADV_POPULATE_WRITE (before 5.14) maps the
+ * file again with MAP_POPULATE. False when the file shrank under the mapping (EFAULT). */
+static bool populate_pages(char *base, size_t len, int fd)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), half = splits(len) ? len / 2 / page * page : 0;
+	struct populate_job a = {base, half, 0}, b = {base + half, len - half, 0};
+	if (half > 0)
+		twin_run(populate, &a, &b);
+	else
+		populate(&b);
+	if (a.error == 0 && b.error == 0)
+		return true;
+	if (a.error != EINVAL && b.error != EINVAL)
+		return false;
+	return mmap(base, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED | MAP_POPULATE, fd,
+		    0) != MAP_FAILED;
+}
+
+/* Maps len bytes of fd privately with a writable spare byte after them (the field past a page
+ * boundary is anonymous memory), every page copied in now: a file truncated later cannot
+ * fault. *map is the mapped size. False when the file cannot be mapped or changed size. */
 static bool map_file(int fd, size_t len, char **out, size_t *map)
 {
-	size_t page = (size_t)sysconf(_SC_PAGESIZE), total;
-	char *base = text_alloc(len, &total);
-	if (base == NULL)
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t total = (len + 1 + page - 1) / page * page;
+	char *base = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (base == MAP_FAILED)
 		return false;
-	size_t half = splits(len) ? len / 2 / page * page : 0;
-	struct pread_job a = {fd, base, half, 0, true};
-	struct pread_job b = {fd, base + half, len - half, (off_t)half, true};
-	if (half > 0)
-		twin_run(pread_span, &a, &b);
-	else
-		pread_span(&b);
 	struct stat st;
-	if (!a.ok || !b.ok || fstat(fd, &st) < 0 || st.st_size != (off_t)len) {
+	if (mmap(base, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, 0) == MAP_FAILED ||
+	    !populate_pages(base, len, fd) || fstat(fd, &st) < 0 || st.st_size != (off_t)len) {
 		munmap(base, total);
 		return false;
 	}
