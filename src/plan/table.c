@@ -2,8 +2,7 @@
  *
  * The whole file is one buffer (t->text): a private writable mapping of the file (its pages
  * copied from the page cache at once, no zeroed buffer), or a malloc'ed one. Decoding to
- * UTF-8 makes at most one new buffer (a Windows-1252 text's in huge pages: text_alloc); the
- * final pass unquotes, strips markup and NUL-terminates fields in place, so every record field
+ * UTF-8 makes at most one new buffer; the final pass unquotes, strips markup and NUL-terminates fields in place, so every record field
  * points into t->text. Header detection scans the first rows once per candidate delimiter
  * without writing.
  */
@@ -304,21 +303,6 @@ static void warn_byte(struct warner *w, unsigned line, unsigned char byte)
 			 "more lines with bad bytes follow; not reported");
 }
 
-/* Anonymous memory for a converted text of len bytes and its NUL, in huge pages where the
- * kernel has them (2 MiB a fault instead of 4 KiB: a 355 MB text comes in 170 faults, not
- * 87,000, and goes in one unmapping); *map is the mapped size. NULL when none can be had. */
-static char *text_alloc(size_t len, size_t *map)
-{
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	size_t total = (len + 1 + page - 1) / page * page;
-	char *base = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (base == MAP_FAILED)
-		return NULL;
-	madvise(base, total, MADV_HUGEPAGE); /* advice only: 4 KiB pages without it */
-	*map = total;
-	return base;
-}
-
 /* Frees or unmaps t->text. */
 static void release_text(struct table *t)
 {
@@ -453,15 +437,13 @@ static void *cp1252_convert(void *arg)
 /* from_cp1252 on the census's halves at once, for a text Windows-1252 defines every byte of
  * (nothing to warn about, so the halves need no line numbers): each half goes to its own
  * place in one buffer, its length known from the census. False, with the text as it was,
- * when some byte is undefined (or no memory can be mapped: from_cp1252 then allocates). */
+ * when some byte is undefined. */
 static bool from_cp1252_twin(struct table *t, size_t *len, const struct census_job half[2])
 {
 	if (half[0].undefined + half[1].undefined > 0)
 		return false;
-	size_t used = half[0].cp1252_len + half[1].cp1252_len, map;
-	char *out = text_alloc(used, &map);
-	if (out == NULL)
-		return false;
+	size_t used = half[0].cp1252_len + half[1].cp1252_len;
+	char *out = xmalloc(used + 1);
 	struct cp1252_job a = {t, &half[0], out}, b = {t, &half[1], out + half[0].cp1252_len};
 	if (half[1].from < half[1].to)
 		twin_run(cp1252_convert, &a, &b);
@@ -470,7 +452,6 @@ static bool from_cp1252_twin(struct table *t, size_t *len, const struct census_j
 	out[used] = '\0';
 	release_text(t);
 	t->text = out;
-	t->text_map = map;
 	*len = used;
 	return true;
 }
