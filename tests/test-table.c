@@ -1090,6 +1090,7 @@ TEST_MAIN(TEST(test_field_names), TEST(test_header_names), TEST(test_classify_th
 	  TEST(test_missing_column),
 	  TEST(test_no_header), TEST(test_empty), TEST(test_binary), TEST(test_high_bytes),
 	  TEST(test_long_line), TEST(test_unterminated_quote), TEST(test_many_columns),
-	  TEST(test_invalid_utf8), TEST(test_census_words), TEST(test_windows_1252_halves), TEST(test_windows_1252), TEST(test_windows_1252_bytes),
+	  TEST(test_invalid_utf8), TEST(test_census_words), TEST(test_windows_1252_halves),
+	  TEST(test_windows_1252), TEST(test_windows_1252_bytes),
 	  TEST(test_load_errors),
 	  TEST(test_load_max_size), TEST(test_load_page_sized), TEST(test_load_cp1252_pieces))

@@ -2,9 +2,9 @@
  *
  * The whole file is one buffer (t->text): a private writable mapping of the file (its pages
  * copied from the page cache at once, no zeroed buffer), or a malloc'ed one. Decoding to
- * UTF-8 makes at most one new buffer; the final pass unquotes, strips markup and NUL-terminates fields in place, so every record field
- * points into t->text. Header detection scans the first rows once per candidate delimiter
- * without writing.
+ * UTF-8 makes at most one new buffer; the final pass unquotes, strips markup and
+ * NUL-terminates fields in place, so every record field points into t->text. Header
+ * detection scans the first rows once per candidate delimiter without writing.
  */
 #include "table.h"
 
