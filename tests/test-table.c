@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "columns.h"
+#include "strbuf.h"
 #include "test.h"
 #include "twin.h"
 
@@ -680,6 +681,52 @@ static void test_binary(struct test_state *ts)
 	teardown(&t, &d);
 }
 
+/* The census reads ASCII eight bytes at a time: wherever the characters fall in those words, a
+ * text of as many bad bytes as good sequences reads as Windows-1252 and one more good
+ * sequence makes it UTF-8 (é C3 A9 and Ó C3 93 and € E2 82 AC good, the overlong C1 A1 and a
+ * lone E9 bad); a NUL is found at every offset, its line and offset those of the file. */
+static void test_census_words(struct test_state *ts)
+{
+	static const char head[] = "Actividad;Responsable;Fecha\n";
+	static const char row[] = "\xC3\xA9\xC3\xA9\xC3\xA9 \xC3\x93\xE2\x82\xAC         \xC1\xA1"
+				  "         \xE9x\xE9y\xE9z";
+	bool ok = true;
+	for (int shift = 0; shift < 24; shift++) {
+		for (int extra = 0; extra < 2; extra++) {
+			char text[256];
+			snprintf(text, sizeof(text), "%s%*s%s%s;Oficina;1/1/2023\n", head, shift, "",
+				 row, extra ? "\xC3\xB1" : "");
+			struct table t;
+			struct diag_list d;
+			setup(&t, &d);
+			parse_str(&t, &d, text);
+			ok = ok && strcmp(t.encoding, extra ? "UTF-8" : "Windows-1252") == 0;
+			teardown(&t, &d);
+		}
+	}
+	CHECK(ts, ok);
+	for (size_t at = 0; at < 48; at++) {
+		for (int bom = 0; bom < 2; bom++) {
+			char text[128];
+			int n = snprintf(text, sizeof(text), "%sActividad\tResponsable\tFecha\nAcci\xC3\xB3n\t"
+					 "Secretar\xC3\xAD" "a\t1/2/2023\n", bom ? "\xEF\xBB\xBF" : "");
+			size_t pos = (size_t)bom * 3 + at;
+			text[pos] = '\0';
+			struct table t;
+			struct diag_list d;
+			setup(&t, &d);
+			CHECK(ts, !parse_bytes(&t, &d, text, (size_t)n));
+			const struct diag *m = find_diag(&d, "binary-input");
+			char want[64];
+			snprintf(want, sizeof(want), "NUL byte at offset %zu:", pos);
+			ok = ok && m != NULL && m->line == (pos < (size_t)bom * 3 + 28 ? 1u : 2u) &&
+			     strncmp(m->message, want, strlen(want)) == 0;
+			teardown(&t, &d);
+		}
+	}
+	CHECK(ts, ok);
+}
+
 static void test_high_bytes(struct test_state *ts)
 {
 	struct table t;
@@ -835,6 +882,49 @@ static void test_windows_1252_bytes(struct test_state *ts)
 	if (t.n_records == 1)
 		CHECK_STR_EQ(ts, t.records[0].field[TABLE_ACTIVITY], want);
 	teardown(&t, &d);
+}
+
+/* The activity cells of a Windows-1252 text read with the census's halves forced (split_min
+ * bytes; SIZE_MAX: one thread), joined with '|'. */
+static void cp1252_cells(const char *text, size_t split_min, struct strbuf *out)
+{
+	struct table t;
+	struct diag_list d;
+	setup(&t, &d);
+	table_set_split_min(split_min);
+	parse_str(&t, &d, text);
+	table_set_split_min(0);
+	for (size_t i = 0; i < t.n_records; i++)
+		strbuf_printf(out, "%s|", t.records[i].field[TABLE_ACTIVITY]);
+	teardown(&t, &d);
+}
+
+/* A Windows-1252 text converted on two threads, each half to its own place in one buffer
+ * (the second's found from the census's count of the first), reads as on one: the cut is
+ * moved through every byte of rows holding every defined byte 0x80-0xFF (two and three
+ * bytes of UTF-8 each) and pairs a UTF-8 reading would take for one character, so a
+ * miscounted width shows as a shifted or torn cell. */
+static void test_windows_1252_halves(struct test_state *ts)
+{
+	char row[160];
+	size_t n = 0;
+	for (unsigned b = 0x80; b <= 0xFF; b++)
+		if (b != 0x81 && b != 0x8D && b != 0x8F && b != 0x90 && b != 0x9D && b != ';')
+			row[n++] = (char)b;
+	memcpy(row + n, "\xC3\xA9\xC2\x80\xC5\x93", 7); /* pairs that are UTF-8 too (Ã©, Â€, Å“) */
+	bool same = true;
+	for (unsigned pad = 0; pad < 2 * n && same; pad++) {
+		struct strbuf text, one, two;
+		strbuf_init(&text), strbuf_init(&one), strbuf_init(&two);
+		strbuf_printf(&text, "%*s\nActividad;Responsable;Fecha\n", (int)pad, "x");
+		for (int r = 0; r < 4; r++)
+			strbuf_printf(&text, "a%s%d;Oficina;1/1/2023\n", row, r);
+		cp1252_cells(text.data, SIZE_MAX, &one);
+		cp1252_cells(text.data, 1, &two);
+		same = one.len > 0 && one.len == two.len && memcmp(one.data, two.data, one.len) == 0;
+		strbuf_finish(&text), strbuf_finish(&one), strbuf_finish(&two);
+	}
+	CHECK(ts, same);
 }
 
 static void test_windows_1252(struct test_state *ts)
@@ -1000,6 +1090,7 @@ TEST_MAIN(TEST(test_field_names), TEST(test_header_names), TEST(test_classify_th
 	  TEST(test_missing_column),
 	  TEST(test_no_header), TEST(test_empty), TEST(test_binary), TEST(test_high_bytes),
 	  TEST(test_long_line), TEST(test_unterminated_quote), TEST(test_many_columns),
-	  TEST(test_invalid_utf8), TEST(test_windows_1252), TEST(test_windows_1252_bytes),
+	  TEST(test_invalid_utf8), TEST(test_census_words), TEST(test_windows_1252_halves),
+	  TEST(test_windows_1252), TEST(test_windows_1252_bytes),
 	  TEST(test_load_errors),
 	  TEST(test_load_max_size), TEST(test_load_page_sized), TEST(test_load_cp1252_pieces))

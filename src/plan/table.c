@@ -1,10 +1,10 @@
 /* table.c - schedule table reader: encoding, BOM, delimiter, header rows.
  *
  * The whole file is one buffer (t->text): a private writable mapping of the file (its pages
- * copied from the page cache at once, no zeroed buffer), or a malloc'ed one. Decoding to UTF-8 makes at most one new buffer; the
- * final pass unquotes, strips markup and NUL-terminates fields in place, so every record field
- * points into t->text. Header detection scans the first rows once per candidate delimiter
- * without writing.
+ * copied from the page cache at once, no zeroed buffer), or a malloc'ed one. Decoding to
+ * UTF-8 makes at most one new buffer; the final pass unquotes, strips markup and
+ * NUL-terminates fields in place, so every record field points into t->text. Header
+ * detection scans the first rows once per candidate delimiter without writing.
  */
 #include "table.h"
 
@@ -139,32 +139,124 @@ static size_t ascii_run(const unsigned char *p, const unsigned char *e)
 	return (size_t)(p - s);
 }
 
-/* The well-formed multibyte sequences and the bytes starting none in [from, to). */
+/* Windows-1252's 0x80-0x9F as code points (0: undefined, as iconv's WINDOWS-1252 has them);
+ * every other byte is its own code point. */
+static const uint16_t cp1252_high[32] = {
+	0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+	0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0,      0x017D, 0,
+	0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+	0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178,
+};
+
+/* The UTF-8 length of byte b read as Windows-1252; 0 when it is undefined there. */
+static size_t cp1252_width(unsigned char b)
+{
+	if (b < 0x80)
+		return 1;
+	if (b >= 0xA0)
+		return 2;
+	uint32_t cp = cp1252_high[b - 0x80];
+	return cp == 0 ? 0 : cp < 0x800 ? 2 : 3;
+}
+
+/* In [from, to): the well-formed multibyte sequences and the bytes starting none, and what
+ * the bytes would make read as Windows-1252 (its UTF-8 length, the bytes it leaves undefined),
+ * so that a text found not to be UTF-8 is converted without counting it again. */
 struct census_job {
 	const unsigned char *from, *to;
 	size_t multibyte, invalid;
+	size_t cp1252_len, undefined;
+	bool nul; /* a NUL byte: not a text */
+	size_t second[64]; /* two-byte sequences by their second byte's low bits, counted in
+			    * cp1252_len by census_close: a lookup each would slow the UTF-8 text */
 };
 
+/* Adds the n bytes at p, read as Windows-1252, to j's counts. */
+static void cp1252_add(struct census_job *j, const unsigned char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t w = cp1252_width(p[i]);
+		j->cp1252_len += w ? w : sizeof(replacement) - 1;
+		j->undefined += w == 0;
+	}
+}
+
+static const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+
+/* One character at p (an ASCII byte, a sequence, or a byte starting none) into j's counts;
+ * returns the byte after it. */
+static const unsigned char *census_step(struct census_job *j, const unsigned char *p,
+					const unsigned char *e)
+{
+	if (*p < 0x80) {
+		j->nul |= *p == 0;
+		j->cp1252_len++;
+		return p + 1;
+	}
+	size_t n = 2;
+	if (p + 1 >= e || (p[1] & 0xC0) != 0x80) {
+		j->invalid++; /* no continuation byte: Windows-1252's common case */
+		n = 1;
+	} else if (*p >= 0xC2 && *p <= 0xDF) {
+		j->multibyte++; /* the common case (á, é, ñ) without a call */
+		j->cp1252_len += 2; /* the first byte's, from 0xA0 on */
+		j->second[p[1] & 0x3F]++;
+		return p + 2;
+	} else {
+		n = utf8_seq(p, e);
+		j->multibyte += n > 0;
+		j->invalid += n == 0;
+		n += n == 0;
+	}
+	cp1252_add(j, p, n);
+	return p + n;
+}
+
+/* How many bytes from p on are ASCII other than NUL (ascii_run's, stopping at a NUL too). */
+static size_t census_run(const unsigned char *p, const unsigned char *e)
+{
+	const unsigned char *s = p;
+	for (; e - p >= 8; p += 8) {
+		uint64_t v;
+		memcpy(&v, p, sizeof(v));
+		uint64_t stop = (v & highs) | ((v - ones) & ~v & highs); /* exact up to the first */
+		if (stop == 0)
+			continue;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		return (size_t)(p - s) + (size_t)__builtin_ctzll(stop) / 8;
+#else
+		break;
+#endif
+	}
+	while (p < e && *p < 0x80 && *p != 0)
+		p++;
+	return (size_t)(p - s);
+}
+
+/* The ASCII runs eight bytes at a time, the characters between them with census_step; stops
+ * at a NUL (the text is refused: the other counts do not matter). */
 static void *census_span(void *arg)
 {
 	struct census_job *j = arg;
 	const unsigned char *p = j->from, *e = j->to;
-	size_t *multibyte = &j->multibyte, *invalid = &j->invalid;
-	while (p < e) {
-		p += ascii_run(p, e);
-		if (p >= e)
-			break;
-		if (*p >= 0xC2 && *p <= 0xDF && p + 1 < e && (p[1] & 0xC0) == 0x80) {
-			(*multibyte)++; /* the common case (á, é, ñ) without a call */
-			p += 2;
-			continue;
-		}
-		size_t n = utf8_seq(p, e);
-		*multibyte += n > 0;
-		*invalid += n == 0;
-		p += n ? n : 1;
+	while (p < e && !j->nul) {
+		size_t run = census_run(p, e);
+		j->cp1252_len += run;
+		p += run;
+		if (p < e)
+			p = census_step(j, p, e);
 	}
 	return NULL;
+}
+
+/* Adds the second bytes census_span left aside to j's Windows-1252 counts. */
+static void census_close(struct census_job *j)
+{
+	for (unsigned k = 0; k < 64; k++) {
+		size_t w = cp1252_width((unsigned char)(0x80 + k));
+		j->cp1252_len += j->second[k] * (w ? w : sizeof(replacement) - 1);
+		j->undefined += w == 0 ? j->second[k] : 0;
+	}
 }
 
 static size_t split_bytes = TABLE_SPLIT_MIN;
@@ -182,18 +274,19 @@ static bool splits(size_t n)
 
 /* Counts over the text's halves at once, cut at an ASCII byte past the middle: no sequence
  * spans it, so the counts are those of one pass. */
-static void utf8_census(const char *text, size_t len, size_t *multibyte, size_t *invalid)
+static void utf8_census(const char *text, size_t len, struct census_job half[2])
 {
 	const unsigned char *p = (const unsigned char *)text, *e = p + len, *cut = e;
 	for (cut = splits(len) ? p + len / 2 : e; cut < e && *cut >= 0x80; cut++)
 		continue;
-	struct census_job a = {p, cut, 0, 0}, b = {cut, e, 0, 0};
+	half[0] = (struct census_job){.from = p, .to = cut};
+	half[1] = (struct census_job){.from = cut, .to = e};
 	if (cut < e)
-		twin_run(census_span, &a, &b);
+		twin_run(census_span, &half[0], &half[1]);
 	else
-		census_span(&a);
-	*multibyte = a.multibyte + b.multibyte;
-	*invalid = a.invalid + b.invalid;
+		census_span(&half[0]);
+	census_close(&half[0]);
+	census_close(&half[1]);
 }
 
 static void warn_byte(struct warner *w, unsigned line, unsigned char byte)
@@ -259,15 +352,6 @@ static void give_back(const struct table *t, const char *upto, size_t *done)
 
 enum { DECODE_CHUNK = 1 << 20 };
 
-/* Windows-1252's 0x80-0x9F as code points (0: undefined, as iconv's WINDOWS-1252 has them);
- * every other byte is its own code point. */
-static const uint16_t cp1252_high[32] = {
-	0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
-	0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0,      0x017D, 0,
-	0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
-	0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178,
-};
-
 /* The UTF-8 of byte b read as Windows-1252, 0 bytes when it is undefined there. */
 static size_t cp1252_utf8(unsigned char b, char out[static 4])
 {
@@ -283,7 +367,8 @@ static size_t cp1252_utf8(unsigned char b, char out[static 4])
 
 /* Converts byte by byte (at most 3 bytes out for one in); bytes undefined in Windows-1252
  * become U+FFFD. The input goes in 1 MiB pieces, the pages of a mapped file given back as
- * they are read, so the file and its UTF-8 are never both whole in memory. */
+ * they are read, so the file and its UTF-8 are never both whole in memory (a page given back
+ * reads as zeros: lines are counted up to a piece's end before its pages go). */
 static void from_cp1252(struct table *t, size_t *len, struct warner *w)
 {
 	const unsigned char *in = (const unsigned char *)t->text;
@@ -309,6 +394,8 @@ static void from_cp1252(struct table *t, size_t *len, struct warner *w)
 			}
 			used += n;
 		}
+		line += count_breaks(counted, t->text + at, limit); /* before its pages go */
+		counted = t->text + at;
 		give_back(t, t->text + at, &given);
 	}
 	out[used] = '\0';
@@ -317,8 +404,70 @@ static void from_cp1252(struct table *t, size_t *len, struct warner *w)
 	*len = used;
 }
 
-/* Leaves UTF-8 in t->text (NUL-terminated at *len) and sets t->encoding. */
-static void decode(struct table *t, size_t *len, const char *path, struct diag_list *diags)
+/* One half of the census's text converted from Windows-1252 to out, the pages read given
+ * back as it goes. */
+struct cp1252_job {
+	const struct table *t;
+	const struct census_job *half;
+	char *out;
+};
+
+static void *cp1252_convert(void *arg)
+{
+	struct cp1252_job *j = arg;
+	const unsigned char *p = j->half->from, *e = j->half->to;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t given = ((size_t)((const char *)p - j->t->text) + page - 1) / page * page;
+	char *o = j->out;
+	while (p < e) {
+		const unsigned char *stop = e - p > DECODE_CHUNK ? p + DECODE_CHUNK : e;
+		while (p < stop) {
+			size_t run = ascii_run(p, stop);
+			memcpy(o, p, run);
+			o += run;
+			p += run;
+			if (p < stop)
+				o += cp1252_utf8(*p++, o); /* defined: the census said so */
+		}
+		give_back(j->t, (const char *)p, &given);
+	}
+	return NULL;
+}
+
+/* from_cp1252 on the census's halves at once, for a text Windows-1252 defines every byte of
+ * (nothing to warn about, so the halves need no line numbers): each half goes to its own
+ * place in one buffer, its length known from the census. False, with the text as it was,
+ * when some byte is undefined. */
+static bool from_cp1252_twin(struct table *t, size_t *len, const struct census_job half[2])
+{
+	if (half[0].undefined + half[1].undefined > 0)
+		return false;
+	size_t used = half[0].cp1252_len + half[1].cp1252_len;
+	char *out = xmalloc(used + 1);
+	struct cp1252_job a = {t, &half[0], out}, b = {t, &half[1], out + half[0].cp1252_len};
+	if (half[1].from < half[1].to)
+		twin_run(cp1252_convert, &a, &b);
+	else
+		cp1252_convert(&a);
+	out[used] = '\0';
+	release_text(t);
+	t->text = out;
+	*len = used;
+	return true;
+}
+
+/* binary-input for the NUL byte the census found in text, skip bytes (a BOM) into the file. */
+static void binary_input(const char *text, size_t len, size_t skip, const char *path,
+			 struct diag_list *diags)
+{
+	const char *nul = memchr(text, '\0', len);
+	diag_add(diags, DIAG_ERROR, "binary-input", path, 1 + count_breaks(text, nul, text + len),
+		 0, "NUL byte at offset %zu: not a text table", (size_t)(nul - text) + skip);
+}
+
+/* Leaves UTF-8 in t->text (NUL-terminated at *len) and sets t->encoding; false, with
+ * binary-input, when the text holds a NUL byte. */
+static bool decode(struct table *t, size_t *len, const char *path, struct diag_list *diags)
 {
 	bool bom = *len >= 3 && memcmp(t->text, "\xEF\xBB\xBF", 3) == 0;
 	if (bom) {
@@ -326,21 +475,29 @@ static void decode(struct table *t, size_t *len, const char *path, struct diag_l
 		*len -= 3;
 	}
 	t->encoding = bom ? "UTF-8 (BOM)" : "UTF-8";
-	size_t multibyte, invalid;
-	utf8_census(t->text, *len, &multibyte, &invalid);
+	struct census_job half[2];
+	utf8_census(t->text, *len, half);
+	size_t multibyte = half[0].multibyte + half[1].multibyte;
+	size_t invalid = half[0].invalid + half[1].invalid;
+	if (half[0].nul || half[1].nul) {
+		binary_input(t->text, *len, bom ? 3 : 0, path, diags);
+		return false;
+	}
 	if (invalid == 0)
-		return;
+		return true;
 	struct warner w = {path, diags, "invalid-utf8", "invalid UTF-8 byte", 0, 0};
 	if (!bom && invalid >= multibyte) {
 		struct warner u = {path, diags, "undefined-byte", "byte undefined in Windows-1252",
 				   0,	 0};
-		from_cp1252(t, len, &u);
+		if (!from_cp1252_twin(t, len, half))
+			from_cp1252(t, len, &u);
 		t->encoding = "Windows-1252";
 		diag_add(diags, DIAG_NOTE, "encoding-windows-1252", path, 0, 0,
 			 "text is not UTF-8; read as Windows-1252");
-		return;
+		return true;
 	}
 	repair_utf8(t, len, invalid, &w);
+	return true;
 }
 
 /* ---- scanning ---- */
@@ -407,6 +564,8 @@ static void scan_cell(struct scanner *sc, struct cell *c)
 	char *r = sc->p, *w = sc->p;
 	c->s = sc->p;
 	if (r < sc->end && *r == '"') {
+		if (sc->write)
+			c->s = w = r + 1; /* the text stays where it is up to a doubled quote */
 		scan_quoted(sc, &r, &w);
 		if (!sc->write)
 			w = r;
@@ -1172,7 +1331,8 @@ void table_release_records(struct table *t, size_t first, size_t n)
 		madvise((char *)t->records + from, to - from, MADV_DONTNEED);
 }
 
-/* Rejects empty, whitespace-only (a BOM aside) and binary input. */
+/* Rejects empty and whitespace-only input (a BOM aside); binary input is found by the census
+ * (decode). */
 static bool check_input(const char *data, size_t len, const char *path, struct diag_list *diags)
 {
 	size_t i = len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
@@ -1180,13 +1340,6 @@ static bool check_input(const char *data, size_t len, const char *path, struct d
 		i++;
 	if (i == len) {
 		diag_add(diags, DIAG_ERROR, "empty-input", path, 0, 0, "the table is empty");
-		return false;
-	}
-	const char *nul = memchr(data, '\0', len);
-	if (nul != NULL) {
-		diag_add(diags, DIAG_ERROR, "binary-input", path,
-			 1 + count_breaks(data, nul, data + len), 0,
-			 "NUL byte at offset %zu: not a text table", (size_t)(nul - data));
 		return false;
 	}
 	return true;
@@ -1268,7 +1421,8 @@ static bool parse(struct table *t, const char *path, char *data, size_t len, siz
 	t->text_map = data ? map : 0;
 	if (!check_input(data ? data : "", len, path, diags))
 		return false;
-	decode(t, &len, path, diags);
+	if (!decode(t, &len, path, diags))
+		return false;
 	struct header h;
 	struct hrow *seen = xmalloc(sizeof(*seen));
 	bool found = detect(t, len, &m, &h, seen);

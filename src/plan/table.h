@@ -46,7 +46,7 @@ struct table_record {
 
 struct table {
 	char *text;                    /* owned UTF-8 text; record fields point into it */
-	size_t text_map;               /* bytes mapped at text (table_load), 0 when malloc'ed */
+	size_t text_map;               /* bytes mapped at text, 0 when malloc'ed */
 	struct table_record *records;  /* owned */
 	size_t n_records;
 	size_t cap_records;
