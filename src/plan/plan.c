@@ -41,8 +41,10 @@ struct row_state {
 };
 
 /* Distinct cells kept per table and kind; when full, a cache starts afresh. An entity's
- * offices repeat within its rows; dates repeat across the plan, and are fewer. */
-enum { OFFICE_CELLS_MAX = 1 << 16, DATE_CELLS_MAX = 1 << 17 };
+ * offices repeat within its rows; dates repeat across the plan, and are fewer. The date
+ * cache at 2^17 cells held ~7 MB more at the peak of a 1M-milestone load for no measured
+ * gain (bench/README.md, h-rows). */
+enum { OFFICE_CELLS_MAX = 1 << 16, DATE_CELLS_MAX = 1 << 16 };
 /* Every so many rows, the memory of the records read is given back while the plan grows. */
 enum { RECORDS_RELEASED = 1 << 12 };
 
