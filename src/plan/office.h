@@ -22,7 +22,8 @@ struct office_piece {
 	bool matched;
 	size_t target;  /* the target of the matched name, when matched */
 	char *text;     /* the original text of the piece, trimmed, in the pieces' pool: lives
-			 * until the pieces are cleared or finished */
+			 * until the next office_split into the same pieces (the pool may
+			 * move), office_pieces_clear or office_pieces_finish */
 	size_t text_at; /* its offset in the pool */
 };
 

@@ -352,8 +352,9 @@ static void give_back(const struct table *t, const char *upto, size_t *done)
 
 enum { DECODE_CHUNK = 1 << 20 };
 
-/* The UTF-8 of byte b read as Windows-1252, 0 bytes when it is undefined there. */
-static size_t cp1252_utf8(unsigned char b, char out[static 4])
+/* The UTF-8 of byte b read as Windows-1252 (1 to 3 bytes, written at out, which has room
+ * for them and maybe no more: the census sized it), 0 bytes when it is undefined there. */
+static size_t cp1252_utf8(unsigned char b, char *out)
 {
 	uint32_t cp = b >= 0x80 && b < 0xA0 ? cp1252_high[b - 0x80] : b;
 	if (cp == 0)
@@ -362,13 +363,17 @@ static size_t cp1252_utf8(unsigned char b, char out[static 4])
 		out[0] = (char)cp; /* the common case without the call */
 		return 1;
 	}
-	return text_utf8_put(cp, out);
+	char put[4];
+	size_t n = text_utf8_put(cp, put);
+	memcpy(out, put, n);
+	return n;
 }
 
 /* Converts byte by byte (at most 3 bytes out for one in); bytes undefined in Windows-1252
  * become U+FFFD. The input goes in 1 MiB pieces, the pages of a mapped file given back as
  * they are read, so the file and its UTF-8 are never both whole in memory (a page given back
- * reads as zeros: lines are counted up to a piece's end before its pages go). */
+ * would be read in from the file again, or fault if it was truncated meanwhile: lines are
+ * counted up to a piece's end before its pages go). */
 static void from_cp1252(struct table *t, size_t *len, struct warner *w)
 {
 	const unsigned char *in = (const unsigned char *)t->text;

@@ -30,7 +30,6 @@ struct store {
 	sqlite3_stmt *feed_get; /* store_feed_event runs once per feed event: prepared once */
 	sqlite3_stmt *feed_put;
 	struct checkpoint *ckpt; /* store_checkpoint_aside; or NULL */
-	bool tokens_noted; /* backup_note_tokens done by this handle: not once per token */
 	struct kept {           /* statements run once per digest: prepare_kept */
 		const char *sql;
 		sqlite3_stmt *st;
@@ -855,10 +854,7 @@ static int set_token(struct store *s, const char *sql, const char *office, const
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)at);
 	if (run(s, st, err) < 0)
 		return -1;
-	if (!s->tokens_noted && backup_note_tokens(s->path, err) < 0)
-		return -1;
-	s->tokens_noted = true;
-	return 0;
+	return backup_note_tokens(s->path, err); /* each time: the note may have been removed */
 }
 
 int store_token(struct store *s, const char *office, char token[static 33], bool *found,
