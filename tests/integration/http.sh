@@ -8,10 +8,8 @@
 set -u
 : "${PLAZO_HTTP_SERVE:?path of the http-serve test driver}"
 PY=/usr/bin/python3
-command -v curl >/dev/null 2>&1 || { echo "skip: curl missing"; exit 77; }
-[ -x "$PY" ] || { echo "skip: $PY missing"; exit 77; }
-
 . "$(dirname "$0")/harness.sh"
+need curl "$PY"
 expect() { # NAME GOT WANT
 	if [ "$2" = "$3" ]; then ok "$1"; else bad "$1: got '$2', wanted '$3'"; fi
 }

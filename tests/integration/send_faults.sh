@@ -14,11 +14,8 @@ set -u
 : "${PLAZO:?}" "${PLAZO_TESTDATA:?}" "${PLAZO_CONFIG:?}"
 PY=/usr/bin/python3
 HERE=$(dirname "$0")
-$PY -c 'import aiosmtpd' 2>/dev/null || { echo "skip: aiosmtpd missing"; exit 77; }
-command -v openssl >/dev/null 2>&1 || { echo "skip: openssl missing"; exit 77; }
-command -v sqlite3 >/dev/null 2>&1 || { echo "skip: sqlite3 missing"; exit 77; }
-command -v curl >/dev/null 2>&1 || { echo "skip: curl missing"; exit 77; }
 . "$(dirname "$0")/harness.sh"
+need py:aiosmtpd openssl sqlite3 curl
 expect_no_grep() { if grep -q -- "$2" "$3"; then bad "$1: '$2' in $3"; cat "$3"; else ok "$1"; fi; }
 connections() { grep -c '"event": "connect"' "$tmp/$1/log.jsonl" 2>/dev/null || echo 0; }
 free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }

@@ -11,9 +11,8 @@ set -u
 : "${PLAZO:?}" "${PLAZO_TESTDATA:?}" "${PLAZO_CONFIG:?}"
 PY=/usr/bin/python3
 HERE=$(dirname "$0")
-$PY -c 'import aiosmtpd' 2>/dev/null || { echo "skip: aiosmtpd missing"; exit 77; }
-command -v sqlite3 >/dev/null 2>&1 || { echo "skip: sqlite3 missing"; exit 77; }
 . "$(dirname "$0")/harness.sh"
+need py:aiosmtpd sqlite3
 events() { n=$(grep -c "\"event\": \"$2\"" "$tmp/$1/log.jsonl" 2>/dev/null); echo "${n:-0}"; }
 printf 's3cret-pw\n' >"$tmp/pw"
 chmod 600 "$tmp/pw"

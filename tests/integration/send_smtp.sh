@@ -9,9 +9,8 @@ set -u
 : "${PLAZO:?}" "${PLAZO_TESTDATA:?}" "${PLAZO_CONFIG:?}"
 PY=/usr/bin/python3
 HERE=$(dirname "$0")
-$PY -c 'import aiosmtpd' 2>/dev/null || { echo "skip: aiosmtpd missing"; exit 77; }
-command -v openssl >/dev/null 2>&1 || { echo "skip: openssl missing"; exit 77; }
 . "$(dirname "$0")/harness.sh"
+need py:aiosmtpd openssl
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
     -subj /CN=localhost -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \

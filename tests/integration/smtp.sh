@@ -8,10 +8,8 @@ set -u
 : "${PLAZO_SMTP_SEND:?path of the smtp-send test driver}"
 PY=/usr/bin/python3
 PEER="$(dirname "$0")/smtp_peer.py"
-$PY -c 'import aiosmtpd' 2>/dev/null || { echo "skip: aiosmtpd missing"; exit 77; }
-command -v openssl >/dev/null 2>&1 || { echo "skip: openssl missing"; exit 77; }
-
 . "$(dirname "$0")/harness.sh"
+need py:aiosmtpd openssl
 
 # start_peer NAME ARGS...: runs a peer storing into $tmp/NAME; sets $port.
 start_peer() {
