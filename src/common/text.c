@@ -153,6 +153,9 @@ size_t text_strip_bidi(char *s, size_t len)
 	return w;
 }
 
+/* The characters text_html_char escapes; every other byte goes as it is. */
+#define HTML_SPECIAL "&<>\"'"
+
 void text_html_char(struct strbuf *out, char c)
 {
 	switch (c) {
@@ -179,7 +182,7 @@ void text_html_char(struct strbuf *out, char c)
 void text_html(struct strbuf *out, const char *s)
 {
 	while (*s != '\0') {
-		size_t plain = strcspn(s, "&<>\"'"); /* a run that needs no escape, at once */
+		size_t plain = strcspn(s, HTML_SPECIAL); /* a run that needs no escape, at once */
 		strbuf_append(out, s, plain);
 		s += plain;
 		if (*s != '\0')

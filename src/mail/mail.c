@@ -741,13 +741,21 @@ static void html_footer(struct strbuf *out, const struct mail_digest *d)
 			 "</div>\n</body>\n</html>\n");
 }
 
-static void html_heading(struct strbuf *out, const char *title, size_t n)
+/* "Vencidas (1)" as a heading in colour. */
+static void html_heading_in(struct strbuf *out, const char *color, const char *title, size_t n)
 {
-	strbuf_puts(out, "<h2 style=\"font-size:18px;margin:24px 0 8px;color:#b3261e\">");
+	strbuf_puts(out, "<h2 style=\"font-size:18px;margin:24px 0 8px;color:");
+	strbuf_puts(out, color);
+	strbuf_puts(out, "\">");
 	text_html(out, title);
 	strbuf_puts(out, " (");
 	strbuf_put_uint(out, n);
 	strbuf_puts(out, ")</h2>\n");
+}
+
+static void html_heading(struct strbuf *out, const char *title, size_t n)
+{
+	html_heading_in(out, group_color[GROUP_LATE], title, n);
 }
 
 static void html_welcome(struct strbuf *out)
@@ -756,18 +764,6 @@ static void html_welcome(struct strbuf *out)
 		      welcome_title);
 	for (size_t i = 0; i < sizeof(welcome_text) / sizeof(welcome_text[0]); i++)
 		strbuf_printf(out, "<p style=\"margin:0 0 8px\">%s</p>\n", welcome_text[i]);
-}
-
-/* "Vencidas (1)" in its group's colour. */
-static void html_group_heading(struct strbuf *out, int g, size_t n)
-{
-	strbuf_puts(out, "<h2 style=\"font-size:18px;margin:24px 0 8px;color:");
-	strbuf_puts(out, group_color[g]);
-	strbuf_puts(out, "\">");
-	strbuf_puts(out, group_title[g]);
-	strbuf_puts(out, " (");
-	strbuf_put_uint(out, n);
-	strbuf_puts(out, ")</h2>\n");
 }
 
 static void render_html(struct strbuf *out, const struct mail_digest *d)
@@ -793,7 +789,7 @@ static void render_html(struct strbuf *out, const struct mail_digest *d)
 	for (int g = GROUP_LATE; g <= GROUP_NEXT; g++) {
 		if (n[g] == 0)
 			continue;
-		html_group_heading(out, g, n[g]);
+		html_heading_in(out, group_color[g], group_title[g], n[g]);
 		for (size_t i = 0; i < d->n_items; i++) {
 			if (group_of(&d->items[i]) != (enum group)g)
 				continue;
