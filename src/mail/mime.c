@@ -330,17 +330,13 @@ static void qp_line(struct strbuf *out, const char *s, size_t len)
 		size_t col = 0, space = 0, space_col = 0;
 		while (i < len) {
 			unsigned char c = (unsigned char)s[i];
-			if (col > 0 && col + 2 <= QP_COLS && c > 0x20 && c < 0x7F && c != '=') {
-				line[col++] = (char)c; /* literal, and it fits before a soft break */
-				i++;
-				continue;
-			}
-			if (col > 0 && col + 2 <= QP_COLS && c == ' ' && i + 1 < len) {
-				if (col + 24 >= QP_COLS) { /* the same, a space inside the line */
+			bool plain = (c > 0x20 && c < 0x7F && c != '=') || (c == ' ' && i + 1 < len);
+			if (col > 0 && col + 2 <= QP_COLS && plain) { /* literal, fits before a break */
+				if (c == ' ' && col + 24 >= QP_COLS) {
 					space = i;
 					space_col = col;
 				}
-				line[col++] = ' ';
+				line[col++] = (char)c;
 				i++;
 				continue;
 			}
