@@ -72,6 +72,22 @@ static void guard(struct test_state *ts)
 	CHECK(ts, !backup_past_life(db));
 	CHECK(ts, store_set_token(st, "sg", "0123456789abcdef0123456789abcdef", 1, &err) == 0);
 	CHECK(ts, backup_past_life(db)); /* tokens handed out */
+	/* A removed note comes back with the next token, in a transaction or out of one. */
+	char *note = join(dir, "plazo.db.tokens-issued");
+	CHECK(ts, unlink(note) == 0 && !backup_past_life(db));
+	CHECK(ts, store_begin(st, &err) == 0);
+	CHECK(ts, store_set_token(st, "t1", "1123456789abcdef0123456789abcdef", 1, &err) == 0);
+	CHECK(ts, store_set_token(st, "t2", "2123456789abcdef0123456789abcdef", 1, &err) == 0);
+	CHECK(ts, access(note, F_OK) == 0);
+	CHECK(ts, store_commit(st, &err) == 0);
+	CHECK(ts, unlink(note) == 0);
+	CHECK(ts, store_begin(st, &err) == 0);
+	CHECK(ts, store_set_token(st, "t3", "3123456789abcdef0123456789abcdef", 1, &err) == 0);
+	CHECK(ts, store_commit(st, &err) == 0 && access(note, F_OK) == 0);
+	CHECK(ts, unlink(note) == 0);
+	CHECK(ts, store_set_token(st, "t4", "4123456789abcdef0123456789abcdef", 1, &err) == 0);
+	CHECK(ts, access(note, F_OK) == 0);
+	free(note);
 	store_close(st);
 	CHECK(ts, truncate(db, 0) == 0);
 	CHECK(ts, store_open(&st, db, &err) < 0 && err.code == PZ_ESTATE);

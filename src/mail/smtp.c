@@ -46,7 +46,7 @@ struct smtp_session {
 	char errbuf[CURL_ERROR_SIZE];
 	struct trace trace;
 	struct upload upload;
-	int (*gate)(void *user); /* asked before the last byte of a message goes, or NULL */
+	int (*gate)(void *user, bool wait); /* asked before a message's last byte goes, or NULL */
 	void *gate_user;
 	bool gate_passed; /* in this smtp_send */
 };
@@ -206,19 +206,21 @@ static int on_debug(CURL *curl, curl_infotype type, char *data, size_t size, voi
 }
 
 /* With a gate, the message's last byte is held back until the gate lets it go: libcurl
- * cannot end the data (and the server cannot accept it) before it has every byte. */
+ * cannot end the data (and the server cannot accept it) before it has every byte. A gate
+ * already open when the end comes in reach lets the rest go in one piece. */
 static size_t on_read(char *buf, size_t size, size_t nitems, void *userp)
 {
 	struct smtp_session *s = userp;
 	struct upload *u = &s->upload;
 	size_t n = size * nitems, left = u->len - u->pos;
 	if (s->gate != NULL && !s->gate_passed && left > 0 && n >= left) {
-		if (left > 1)
-			n = left - 1;
-		else if (s->gate(s->gate_user) != 0)
+		int g = s->gate(s->gate_user, left == 1);
+		if (g < 0)
 			return CURL_READFUNC_ABORT; /* the data never ends: nothing is delivered */
-		else
+		if (g == 0)
 			s->gate_passed = true;
+		else
+			n = left - 1;
 	}
 	if (n > left)
 		n = left;
@@ -529,7 +531,7 @@ static int send_rest(struct smtp_session *s, const char *mail_from, struct smtp_
 	return 0;
 }
 
-void smtp_set_gate(struct smtp_session *s, int (*gate)(void *user), void *user)
+void smtp_set_gate(struct smtp_session *s, int (*gate)(void *user, bool wait), void *user)
 {
 	s->gate = gate;
 	s->gate_user = user;

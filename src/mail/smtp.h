@@ -18,6 +18,7 @@
 #ifndef PLAZO_SMTP_H
 #define PLAZO_SMTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "error.h"
@@ -73,8 +74,10 @@ struct smtp_rcpt {
 int smtp_send(struct smtp_session *s, const char *from, struct smtp_rcpt *rcpt, size_t n_rcpt,
 	      const char *msg, size_t len, struct pz_error *err);
 
-/* gate(user), when set, runs before the last byte of a message's data goes (before the
- * server can accept it): 0 lets it end; else nobody gets it (smtp_send fails, PZ_ETEMP). */
-void smtp_set_gate(struct smtp_session *s, int (*gate)(void *user), void *user);
+/* gate(user, wait), when set, runs before the last byte of a message's data goes (before
+ * the server can accept it): 0 lets it end; -1 means nobody gets it (smtp_send fails,
+ * PZ_ETEMP). Asked with wait false it may answer 1, not yet: the data then goes but for its
+ * last byte, and the gate is asked again with wait true, which blocks until 0 or -1. */
+void smtp_set_gate(struct smtp_session *s, int (*gate)(void *user, bool wait), void *user);
 
 #endif

@@ -17,15 +17,15 @@ struct smtp_pipe {
 	bool quit;
 };
 
-/* The gate of the job on the wire: blocks until the caller opens or aborts it. */
-static int wait_gate(void *user)
+/* The gate of the job on the wire: with wait, blocks until the caller opens or aborts it. */
+static int wait_gate(void *user, bool wait)
 {
 	struct smtp_pipe *p = user;
 	pthread_mutex_lock(&p->lock);
 	struct smtp_job *job = p->queue[0];
-	while (job->gate == SMTP_GATE_SHUT)
+	while (wait && job->gate == SMTP_GATE_SHUT)
 		pthread_cond_wait(&p->changed, &p->lock);
-	int rc = job->gate == SMTP_GATE_OPEN ? 0 : -1;
+	int rc = job->gate == SMTP_GATE_OPEN ? 0 : job->gate == SMTP_GATE_SHUT ? 1 : -1;
 	pthread_mutex_unlock(&p->lock);
 	return rc;
 }

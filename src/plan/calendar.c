@@ -378,11 +378,21 @@ struct date workdays_add(const struct workdays *w, struct date d, long n)
 	return date_from_days(s + dir * span);
 }
 
+/* The zone last found on this thread: libical finds a builtin zone by a linear search of
+ * the ~400 names of zone.tab, and a pass asks for the same one or two zones once per digest. Builtin
+ * zones live as long as the process. */
+static _Thread_local struct {
+	char name[64];
+	icaltimezone *zone;
+} last_zone;
+
 /* A tz database name: ASCII letters, digits and "/_-+", no leading "/", no "." at all. */
 static icaltimezone *find_zone(const char *tz)
 {
 	if (tz == NULL || tz[0] == '\0' || tz[0] == '/')
 		return NULL;
+	if (last_zone.zone != NULL && strcmp(last_zone.name, tz) == 0)
+		return last_zone.zone;
 	for (const char *p = tz; *p != '\0'; p++) {
 		char c = *p;
 		bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
@@ -390,7 +400,13 @@ static icaltimezone *find_zone(const char *tz)
 		if (!ok)
 			return NULL;
 	}
-	return icaltimezone_get_builtin_timezone(tz);
+	icaltimezone *zone = icaltimezone_get_builtin_timezone(tz);
+	size_t len = strlen(tz);
+	if (zone != NULL && len < sizeof(last_zone.name)) {
+		memcpy(last_zone.name, tz, len + 1);
+		last_zone.zone = zone;
+	}
+	return zone;
 }
 
 static icaltimezone *zone_or_fail(const char *tz, struct pz_error *err)

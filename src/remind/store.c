@@ -36,6 +36,7 @@ struct store {
 		bool busy;
 	} kept[KEPT_MAX];
 	size_t n_kept;
+	bool tokens_noted; /* DB.tokens-issued written in the transaction store_begin opened */
 };
 
 /* Each entry moves the schema one version up; never edit one that has shipped. */
@@ -469,6 +470,7 @@ void store_close(struct store *s)
 
 int store_begin(struct store *s, struct pz_error *err)
 {
+	s->tokens_noted = false;
 	return run_kept(s, "BEGIN IMMEDIATE", err);
 }
 
@@ -854,7 +856,15 @@ static int set_token(struct store *s, const char *sql, const char *office, const
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)at);
 	if (run(s, st, err) < 0)
 		return -1;
-	return backup_note_tokens(s->path, err); /* each time: the note may have been removed */
+	/* Once per transaction (a pass creates its tokens in one), and again in the next: the
+	 * note may have been removed meanwhile. */
+	bool in_txn = !sqlite3_get_autocommit(s->db);
+	if (in_txn && s->tokens_noted)
+		return 0;
+	if (backup_note_tokens(s->path, err) < 0)
+		return -1;
+	s->tokens_noted = in_txn;
+	return 0;
 }
 
 int store_token(struct store *s, const char *office, char token[static 33], bool *found,
