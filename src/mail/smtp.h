@@ -13,8 +13,7 @@
  * err->where the server URL without user info or path. The password never appears in errors.
  * A send that fails on the transport closes the connection (the next opens one; a refused
  * transaction keeps it). A reused connection the server had dropped is retried once, only
- * when no reply at all was received. main calls curl_global_init() before any session.
- */
+ * when no reply at all came. main calls curl_global_init() before any session. */
 #ifndef PLAZO_SMTP_H
 #define PLAZO_SMTP_H
 
@@ -74,10 +73,8 @@ struct smtp_rcpt {
 int smtp_send(struct smtp_session *s, const char *from, struct smtp_rcpt *rcpt, size_t n_rcpt,
 	      const char *msg, size_t len, struct pz_error *err);
 
-/* gate(user, wait), when set, runs before the last byte of a message's data goes (before
- * the server can accept it): 0 lets it end; -1 means nobody gets it (smtp_send fails,
- * PZ_ETEMP). Asked with wait false it may answer 1, not yet: the data then goes but for its
- * last byte, and the gate is asked again with wait true, which blocks until 0 or -1. */
+/* gate(user, wait), if set, is asked before a message's last data byte goes: 0 lets it end,
+ * -1 lets nobody get it (PZ_ETEMP); without wait, 1 sends all but it and asks again, waiting. */
 void smtp_set_gate(struct smtp_session *s, int (*gate)(void *user, bool wait), void *user);
 
 #endif

@@ -32,6 +32,11 @@ which the query for one office's head uses.
 Schema 11 (a digest's record writes fewer pages): no index reminder_message, and rcpt is a
 WITHOUT ROWID table keyed by (message_id, address) with the same columns; the daemon's send
 pass after the upgrade still records its recipients there.
+
+Schema 12 (a digest's record costs less): writing a ledger or recipient row builds no
+ephemeral table (the CHECK lists its states as ORs, and still refuses any other), the index
+of what is due holds the pending rows alone (the due query uses it) and the failed rows have
+an index of their own; the ledger keeps its columns and every row (the comparisons above).
 """
 import email
 import email.policy
@@ -130,6 +135,7 @@ def check_opened(db_path, g):
         check_settled(db, g, version)
         check_audit_index(db, version)
         check_record_pages(db, version)
+        check_cheap_writes(db, version)
     finally:
         db.close()
 
@@ -158,6 +164,51 @@ def check_record_pages(db, version):
           sql is not None and "WITHOUT ROWID" in sql[0] and key == ["message_id", "address"]
           and cols == ["message_id", "address", "office", "state", "reply", "at"],
           (sql, key, cols))
+
+
+LEDGER_COLUMNS = ["id", "office", "activity", "milestone", "due", "stage", "slot", "state",
+                  "late", "attempts", "next_attempt", "last_error", "message_id", "settled",
+                  "first_attempt"]
+
+
+def refused(db, sql):
+    """Whether sql, run in a transaction rolled back after, fails a constraint."""
+    db.execute("SAVEPOINT probe")
+    try:
+        db.execute(sql)
+        return False
+    except sqlite3.IntegrityError:
+        return True
+    finally:
+        db.execute("ROLLBACK TO probe")
+        db.execute("RELEASE probe")
+
+
+def check_cheap_writes(db, version):
+    """Schema 12: no ephemeral table per write; partial indexes of the pending and failed."""
+    writes = ["UPDATE reminder SET state = 'sent' WHERE id = 1",
+              "INSERT INTO rcpt (message_id, address, office, state, at) "
+              "VALUES ('m', 'a@b', 'sg', 'accepted', 0)"]
+    ephemeral = [w for w in writes
+                 if any(r[1] == "OpenEphemeral" for r in db.execute("EXPLAIN " + w))]
+    check("schema 12: a ledger or recipient write builds no ephemeral table",
+          version >= 12 and not ephemeral, (version, ephemeral))
+    check("schema 12: the CHECKs still refuse an unknown state",
+          refused(db, "UPDATE reminder SET state = 'bogus' WHERE id = (SELECT min(id) FROM "
+                      "reminder)") and
+          refused(db, "INSERT INTO rcpt (message_id, address, office, state, at) "
+                      "VALUES ('m', 'a@b', 'sg', 'bogus', 0)"))
+    cols = [r[1] for r in db.execute("PRAGMA table_info(reminder)")]
+    check("schema 12: the ledger keeps its columns", cols == LEDGER_COLUMNS, cols)
+    sql = dict(db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+                          "AND tbl_name = 'reminder' AND sql IS NOT NULL"))
+    check("schema 12: partial indexes of the pending and the failed rows",
+          "WHERE state = 'pending'" in sql.get("reminder_pending", "") and
+          "WHERE state = 'failed'" in sql.get("reminder_failed", ""), sql)
+    plan = " ".join(r[3] for r in db.execute(
+        "EXPLAIN QUERY PLAN SELECT id FROM reminder WHERE state = 'pending' AND "
+        "next_attempt <= 0 ORDER BY office, slot, id"))
+    check("schema 12: the due query uses reminder_pending", "reminder_pending" in plan, plan)
 
 
 def check_settled(db, g, version):
