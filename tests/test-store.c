@@ -570,6 +570,28 @@ static void batch_tokens(struct test_state *ts)
 	free(path);
 }
 
+/* A text read into a buffer too small for it is cut to the buffer, as snprintf would cut
+ * it: size - 1 bytes and the NUL, nothing written past; a text that fits is whole. */
+static void text_cut(struct test_state *ts)
+{
+	char *path = test_temp_db("store");
+	struct store *st;
+	struct pz_error err = {0};
+	CHECK(ts, store_open(&st, path, &err) == 0);
+	CHECK(ts, store_set_meta(st, "k", "abcdef", &err) == 0);
+	char buf[8];
+	bool found = false;
+	memset(buf, 'X', sizeof(buf));
+	CHECK(ts, store_meta(st, "k", buf, 4, &found, &err) == 0 && found);
+	CHECK(ts, memcmp(buf, "abc\0XXXX", 8) == 0);
+	CHECK(ts, store_meta(st, "k", buf, 7, &found, &err) == 0 && found);
+	CHECK_STR_EQ(ts, buf, "abcdef");
+	CHECK(ts, store_set_meta(st, "k", "", &err) == 0);
+	CHECK(ts, store_meta(st, "k", buf, 7, &found, &err) == 0 && found && buf[0] == '\0');
+	store_close(st);
+	free(path);
+}
+
 /* The rows plan_seen_rows hands out: activity "a<i / 3>", milestones 1..3, 70 in all (two
  * of store_set_plan_seen's statements of 32 rows and a shorter last one). */
 struct seen_gen {
@@ -627,4 +649,5 @@ static void plan_seen(struct test_state *ts)
 TEST_MAIN(TEST(ledger), TEST(transactions), TEST(unusable), TEST(supersede), TEST(sender_lock),
 	  TEST(instance), TEST(first_attempt), TEST(recipients), TEST(hold), TEST(retry_collapse),
 	  TEST(unknown_state), TEST(second_connection), TEST(marked_twice),
-	  TEST(office_state), TEST(plan_seen), TEST(batch_tokens))
+	  TEST(office_state), TEST(plan_seen), TEST(batch_tokens),
+	  TEST(text_cut))
