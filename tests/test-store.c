@@ -570,6 +570,35 @@ static void batch_tokens(struct test_state *ts)
 	free(path);
 }
 
+/* store_set_tokens over 40 rows (a full statement and a shorter one) sets each office's
+ * token and replaces one it had, as store_set_token would. */
+static void set_tokens(struct test_state *ts)
+{
+	char *path = test_temp_db("store");
+	struct store *st;
+	struct pz_error err = {0};
+	CHECK(ts, store_open(&st, path, &err) == 0);
+	CHECK(ts, store_set_page_token(st, "o39", "old", 1, &err) == 0);
+	enum { N = 40 };
+	char ids[N][8], toks[N][33];
+	struct store_token_row rows[N];
+	for (int i = 0; i < N; i++) {
+		snprintf(ids[i], sizeof(ids[i]), "o%d", i);
+		snprintf(toks[i], sizeof(toks[i]), "%032x", i + 1);
+		rows[i] = (struct store_token_row){ids[i], toks[i]};
+	}
+	CHECK(ts, store_set_tokens(st, STORE_PAGE_TOKEN, rows, N, 7, &err) == 0);
+	for (int i = 0; i < N; i++) {
+		char got[33] = "";
+		bool found = false, feed = true;
+		CHECK(ts, store_page_token(st, ids[i], got, &found, &err) == 0 && found);
+		CHECK_STR_EQ(ts, got, toks[i]);
+		CHECK(ts, store_token(st, ids[i], got, &feed, &err) == 0 && !feed);
+	}
+	store_close(st);
+	free(path);
+}
+
 /* A text read into a buffer too small for it is cut to the buffer, as snprintf would cut
  * it: size - 1 bytes and the NUL, nothing written past; a text that fits is whole. */
 static void text_cut(struct test_state *ts)
@@ -650,4 +679,4 @@ TEST_MAIN(TEST(ledger), TEST(transactions), TEST(unusable), TEST(supersede), TES
 	  TEST(instance), TEST(first_attempt), TEST(recipients), TEST(hold), TEST(retry_collapse),
 	  TEST(unknown_state), TEST(second_connection), TEST(marked_twice),
 	  TEST(office_state), TEST(plan_seen), TEST(batch_tokens),
-	  TEST(text_cut))
+	  TEST(set_tokens), TEST(text_cut))

@@ -4,10 +4,12 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 
 #include "hash.h"
+#include "xalloc.h"
 
 enum { TOKEN_BYTES = 16 };
 
@@ -227,19 +229,16 @@ static int read_some(struct store *st, const struct config *cfg, const size_t *o
 	return rc;
 }
 
-typedef int token_setter(struct store *st, const char *office, const char *token, time_t at,
-			 struct pz_error *err);
-
-/* token ("" when office has none) created from src and stored through set. */
-static int create_missing_one(struct store *st, struct token_source *src, token_setter *set,
-			      const char *office, time_t now, char token[static 33],
-			      struct pz_error *err)
+/* A token drawn from src into token when it is "" (office has none), queued in rows. */
+static int draw_missing(struct token_source *src, const char *office, char token[static 33],
+			struct store_token_row *rows, size_t *n, struct pz_error *err)
 {
 	if (token[0] != '\0')
 		return 0;
 	if (draw_token(src, token, err) < 0)
 		return -1;
-	return set(st, office, token, now, err);
+	rows[(*n)++] = (struct store_token_row){office, token};
+	return 0;
 }
 
 int site_office_tokens(struct store *st, const struct config *cfg, const size_t *offices,
@@ -249,15 +248,24 @@ int site_office_tokens(struct store *st, const struct config *cfg, const size_t 
 	if (read_some(st, cfg, offices, n, out, err) < 0)
 		return -1;
 	struct token_source src = {.used = sizeof(src.raw)};
+	struct store_token_row *feeds = xcalloc(n ? n : 1, sizeof(*feeds));
+	struct store_token_row *pages = xcalloc(n ? n : 1, sizeof(*pages));
+	size_t n_feeds = 0, n_pages = 0;
 	int rc = 0;
 	for (size_t k = 0; k < n && rc == 0; k++) {
 		struct site_tokens *t = &out[offices[k]];
 		const char *id = cfg->offices[offices[k]].id;
-		rc = create_missing_one(st, &src, store_set_token, id, now, t->feed, err);
+		rc = draw_missing(&src, id, t->feed, feeds, &n_feeds, err);
 		if (rc == 0)
-			rc = create_missing_one(st, &src, store_set_page_token, id, now, t->page, err);
+			rc = draw_missing(&src, id, t->page, pages, &n_pages, err);
 	}
 	explicit_bzero(src.raw, sizeof(src.raw));
+	if (rc == 0)
+		rc = store_set_tokens(st, STORE_FEED_TOKEN, feeds, n_feeds, now, err);
+	if (rc == 0)
+		rc = store_set_tokens(st, STORE_PAGE_TOKEN, pages, n_pages, now, err);
+	free(feeds);
+	free(pages);
 	return rc;
 }
 
