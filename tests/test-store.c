@@ -497,6 +497,130 @@ static void office_state(struct test_state *ts)
 	free(path);
 }
 
+static bool is_token(const char *t)
+{
+	return strlen(t) == 32 && strspn(t, "0123456789abcdef") == 32;
+}
+
+/* site_office_tokens over offices[0..n) of cfg: every asked office's two tokens are 32
+ * lower-case hex, differ from every other token, and are what the store then holds. */
+static void batch_tokens_ok(struct test_state *ts, struct store *st, const struct config *cfg,
+			    const size_t *offices, size_t n, struct site_tokens *out)
+{
+	struct pz_error err = {0};
+	CHECK(ts, store_begin(st, &err) == 0);
+	CHECK(ts, site_office_tokens(st, cfg, offices, n, 100, out, &err) == 0);
+	CHECK(ts, store_commit(st, &err) == 0);
+	for (size_t k = 0; k < n; k++) {
+		const struct site_tokens *t = &out[offices[k]];
+		char feed[33], page[33];
+		bool found_feed = false, found_page = false;
+		CHECK(ts, is_token(t->feed) && is_token(t->page) && strcmp(t->feed, t->page) != 0);
+		CHECK(ts, store_token(st, cfg->offices[offices[k]].id, feed, &found_feed, &err) == 0);
+		CHECK(ts, store_page_token(st, cfg->offices[offices[k]].id, page, &found_page,
+					   &err) == 0);
+		CHECK(ts, found_feed && found_page && strcmp(feed, t->feed) == 0 &&
+				  strcmp(page, t->page) == 0);
+		for (size_t j = 0; j < k; j++)
+			CHECK(ts, strcmp(out[offices[j]].feed, t->feed) != 0 &&
+					  strcmp(out[offices[j]].page, t->page) != 0 &&
+					  strcmp(out[offices[j]].feed, t->page) != 0);
+	}
+}
+
+/* Tokens made in a batch (one getrandom per many): 100 offices' (more than one block of
+ * random bytes) all distinct, a stored token kept, an office not asked left out; read
+ * back the same whether the batch reads office by office (few asked) or whole tables. */
+static void batch_tokens(struct test_state *ts)
+{
+	char *path = test_temp_db("store");
+	struct store *st;
+	struct pz_error err = {0};
+	CHECK(ts, store_open(&st, path, &err) == 0);
+	enum { N = 100 };
+	struct config_office offices[N];
+	char ids[N][8];
+	size_t order[N];
+	for (size_t o = 0; o < N; o++) {
+		snprintf(ids[o], sizeof(ids[o]), "o%zu", o);
+		offices[o] = (struct config_office){.id = ids[o]};
+		order[o] = N - 1 - o; /* created in the order asked, not the config's */
+	}
+	struct config cfg = {.offices = offices, .n_offices = N};
+	const char *kept = "0123456789abcdef0123456789abcdef";
+	CHECK(ts, store_set_token(st, "o7", kept, 1, &err) == 0);
+	CHECK(ts, store_set_token(st, SITE_ALL, "ffffffffffffffffffffffffffffffff", 1, &err) == 0);
+	/* one entry more than the offices: nothing may be written there (SITE_ALL's token) */
+	struct site_tokens *first = calloc(N + 1, sizeof(*first));
+	struct site_tokens *again = calloc(N + 1, sizeof(*again));
+	size_t one = 3;
+	batch_tokens_ok(ts, st, &cfg, &one, 1, first); /* few asked: a lookup per office */
+	CHECK(ts, first[7].feed[0] == '\0' && first[3].csrf[0] == '\0');
+	batch_tokens_ok(ts, st, &cfg, order, N - 1, first); /* o0 not asked */
+	CHECK_STR_EQ(ts, first[7].feed, kept);
+	CHECK(ts, first[0].feed[0] == '\0' && first[0].page[0] == '\0');
+	batch_tokens_ok(ts, st, &cfg, &one, 1, again);
+	CHECK(ts, memcmp(&first[3], &again[3], sizeof(first[3])) == 0);
+	batch_tokens_ok(ts, st, &cfg, order, N - 1, again); /* whole tables: the same tokens */
+	CHECK(ts, memcmp(first, again, N * sizeof(*first)) == 0);
+	CHECK(ts, first[N].feed[0] == '\0' && again[N].feed[0] == '\0');
+	free(first);
+	free(again);
+	store_close(st);
+	free(path);
+}
+
+/* store_set_tokens over 40 rows (a full statement and a shorter one) sets each office's
+ * token and replaces one it had, as store_set_token would. */
+static void set_tokens(struct test_state *ts)
+{
+	char *path = test_temp_db("store");
+	struct store *st;
+	struct pz_error err = {0};
+	CHECK(ts, store_open(&st, path, &err) == 0);
+	CHECK(ts, store_set_page_token(st, "o39", "old", 1, &err) == 0);
+	enum { N = 40 };
+	char ids[N][8], toks[N][33];
+	struct store_token_row rows[N];
+	for (int i = 0; i < N; i++) {
+		snprintf(ids[i], sizeof(ids[i]), "o%d", i);
+		snprintf(toks[i], sizeof(toks[i]), "%032x", i + 1);
+		rows[i] = (struct store_token_row){ids[i], toks[i]};
+	}
+	CHECK(ts, store_set_tokens(st, STORE_PAGE_TOKEN, rows, N, 7, &err) == 0);
+	for (int i = 0; i < N; i++) {
+		char got[33] = "";
+		bool found = false, feed = true;
+		CHECK(ts, store_page_token(st, ids[i], got, &found, &err) == 0 && found);
+		CHECK_STR_EQ(ts, got, toks[i]);
+		CHECK(ts, store_token(st, ids[i], got, &feed, &err) == 0 && !feed);
+	}
+	store_close(st);
+	free(path);
+}
+
+/* A text read into a buffer too small for it is cut to the buffer, as snprintf would cut
+ * it: size - 1 bytes and the NUL, nothing written past; a text that fits is whole. */
+static void text_cut(struct test_state *ts)
+{
+	char *path = test_temp_db("store");
+	struct store *st;
+	struct pz_error err = {0};
+	CHECK(ts, store_open(&st, path, &err) == 0);
+	CHECK(ts, store_set_meta(st, "k", "abcdef", &err) == 0);
+	char buf[8];
+	bool found = false;
+	memset(buf, 'X', sizeof(buf));
+	CHECK(ts, store_meta(st, "k", buf, 4, &found, &err) == 0 && found);
+	CHECK(ts, memcmp(buf, "abc\0XXXX", 8) == 0);
+	CHECK(ts, store_meta(st, "k", buf, 7, &found, &err) == 0 && found);
+	CHECK_STR_EQ(ts, buf, "abcdef");
+	CHECK(ts, store_set_meta(st, "k", "", &err) == 0);
+	CHECK(ts, store_meta(st, "k", buf, 7, &found, &err) == 0 && found && buf[0] == '\0');
+	store_close(st);
+	free(path);
+}
+
 /* The rows plan_seen_rows hands out: activity "a<i / 3>", milestones 1..3, 70 in all (two
  * of store_set_plan_seen's statements of 32 rows and a shorter last one). */
 struct seen_gen {
@@ -554,4 +678,5 @@ static void plan_seen(struct test_state *ts)
 TEST_MAIN(TEST(ledger), TEST(transactions), TEST(unusable), TEST(supersede), TEST(sender_lock),
 	  TEST(instance), TEST(first_attempt), TEST(recipients), TEST(hold), TEST(retry_collapse),
 	  TEST(unknown_state), TEST(second_connection), TEST(marked_twice),
-	  TEST(office_state), TEST(plan_seen))
+	  TEST(office_state), TEST(plan_seen), TEST(batch_tokens),
+	  TEST(set_tokens), TEST(text_cut))

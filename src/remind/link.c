@@ -3,20 +3,17 @@
 
 #include <string.h>
 
-#include "site.h"
 #include "strbuf.h"
 #include "xalloc.h"
 
-int link_office(const struct config *cfg, struct store *st, const char *office, time_t now,
-		char **page_url, char **feed_https, struct pz_error *err)
+/* The concatenation of parts[0..n) (C strings); the caller frees it. */
+static char *join(const char *const *parts, size_t n)
 {
-	char feed[33], page[33];
-	if (site_token(st, office, now, feed, err) < 0 ||
-	    site_page_token(st, office, now, page, err) < 0)
-		return -1;
-	*page_url = link_page(cfg, page);
-	*feed_https = link_feed(cfg, feed, false);
-	return 0;
+	struct strbuf s;
+	strbuf_init(&s);
+	for (size_t i = 0; i < n; i++)
+		strbuf_puts(&s, parts[i]);
+	return strbuf_steal(&s);
 }
 
 char *link_feed(const struct config *cfg, const char *token, bool webcal)
@@ -26,15 +23,15 @@ char *link_feed(const struct config *cfg, const char *token, bool webcal)
 	size_t n = strlen(rest);
 	const char *slash = n > 0 && rest[n - 1] == '/' ? "" : "/";
 	if (webcal)
-		return xasprintf("webcal://%s%sfeeds/%s.ics", rest, slash, token);
-	return xasprintf("%s%sfeeds/%s.ics", cfg->base_url, slash, token);
+		return join((const char *[]){"webcal://", rest, slash, "feeds/", token, ".ics"}, 6);
+	return join((const char *[]){cfg->base_url, slash, "feeds/", token, ".ics"}, 5);
 }
 
 char *link_page(const struct config *cfg, const char *token)
 {
 	size_t n = strlen(cfg->base_url);
 	const char *slash = n > 0 && cfg->base_url[n - 1] == '/' ? "" : "/";
-	return xasprintf("%s%so/%s", cfg->base_url, slash, token);
+	return join((const char *[]){cfg->base_url, slash, "o/", token}, 4);
 }
 
 /* "https://calendar.google.com/calendar/r?cid=" + the webcal URL, percent-encoded. */

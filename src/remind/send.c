@@ -14,6 +14,7 @@
 #include "log.h"
 #include "mail.h"
 #include "remind.h"
+#include "site.h"
 #include "spanish.h"
 #include "welcome.h"
 #include "xalloc.h"
@@ -608,6 +609,25 @@ static int office_pass(const struct pass *ps, const struct store_reminder *rows,
 	return rc;
 }
 
+/* The offices of rows (rows by office) whose digests carry links: each configured office
+ * once, in the order of the rows, escalation rows aside. *out is allocated. */
+static size_t linked_offices(const struct lookup *l, const struct store_reminder *rows,
+			     size_t n, size_t **out)
+{
+	size_t *offices = xcalloc(n, sizeof(*offices)), k = 0;
+	bool *taken = xcalloc(l->cfg->n_offices ? l->cfg->n_offices : 1, sizeof(*taken));
+	for (size_t i = 0; i < n; i++) {
+		long o = find_office(l, rows[i].office);
+		if (o < 0 || taken[o] || strcmp(rows[i].activity, ESCALATE_ACTIVITY) == 0)
+			continue;
+		taken[o] = true;
+		offices[k++] = (size_t)o;
+	}
+	free(taken);
+	*out = offices;
+	return k;
+}
+
 /* The page and feed URLs of every office with rows to send (rows by office), their tokens
  * created in one transaction before the first digest: a URL a mail carries is saved before
  * the mail goes. A dry run is inside the pass's transaction already. */
@@ -618,15 +638,16 @@ static int lookup_urls(struct lookup *l, struct store *st, const struct store_re
 		return 0; /* a pass with nothing to send takes no write lock */
 	if (!dry_run && store_begin(st, err) < 0)
 		return -1;
-	int rc = 0;
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		long o = find_office(l, rows[i].office);
-		bool escalation = strcmp(rows[i].activity, ESCALATE_ACTIVITY) == 0;
-		if (o < 0 || l->page_urls[o] != NULL || escalation)
-			continue;
-		rc = link_office(l->cfg, st, rows[i].office, at, &l->page_urls[o],
-				      &l->feed_urls[o], err);
+	size_t *offices;
+	size_t k = linked_offices(l, rows, n, &offices);
+	struct site_tokens *tok = xcalloc(l->cfg->n_offices ? l->cfg->n_offices : 1, sizeof(*tok));
+	int rc = site_office_tokens(st, l->cfg, offices, k, at, tok, err);
+	for (size_t i = 0; i < k && rc == 0; i++) {
+		l->page_urls[offices[i]] = link_page(l->cfg, tok[offices[i]].page);
+		l->feed_urls[offices[i]] = link_feed(l->cfg, tok[offices[i]].feed, false);
 	}
+	free(tok);
+	free(offices);
 	if (rc == 0 && !dry_run)
 		return store_commit(st, err);
 	if (!dry_run)

@@ -4,27 +4,65 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 
 #include "hash.h"
+#include "xalloc.h"
 
-static int new_token(char token[static 33], struct pz_error *err)
+enum { TOKEN_BYTES = 16 };
+
+/* Fills buf[0..n) from getrandom(2). */
+static int fill_random(unsigned char *buf, size_t n, struct pz_error *err)
 {
-	unsigned char raw[16];
 	size_t got = 0;
-	while (got < sizeof(raw)) {
-		ssize_t n = getrandom(raw + got, sizeof(raw) - got, 0);
-		if (n < 0 && errno != EINTR)
+	while (got < n) {
+		ssize_t r = getrandom(buf + got, n - got, 0);
+		if (r < 0 && errno != EINTR)
 			return PZ_FAIL(err, PZ_EIO, "getrandom", "getrandom: %s", strerror(errno));
-		got += n > 0 ? (size_t)n : 0;
+		got += r > 0 ? (size_t)r : 0;
 	}
+	return 0;
+}
+
+/* raw[0..TOKEN_BYTES) as 32 lower-case hex characters. */
+static void hex_token(const unsigned char *raw, char token[static 33])
+{
 	static const char hex[] = "0123456789abcdef";
-	for (size_t i = 0; i < sizeof(raw); i++) {
+	for (size_t i = 0; i < TOKEN_BYTES; i++) {
 		token[2 * i] = hex[raw[i] >> 4];
 		token[2 * i + 1] = hex[raw[i] & 0xF];
 	}
-	token[2 * sizeof(raw)] = '\0';
+	token[2 * TOKEN_BYTES] = '\0';
+}
+
+static int new_token(char token[static 33], struct pz_error *err)
+{
+	unsigned char raw[TOKEN_BYTES];
+	if (fill_random(raw, sizeof(raw), err) < 0)
+		return -1;
+	hex_token(raw, token);
+	return 0;
+}
+
+/* Random bytes for a batch of tokens, drawn from getrandom(2) a block at a time (one call
+ * per 64 tokens, not one per token); each token's bytes are wiped once handed out. */
+struct token_source {
+	unsigned char raw[64 * TOKEN_BYTES];
+	size_t used; /* bytes handed out of raw; sizeof(raw) before the first draw */
+};
+
+static int draw_token(struct token_source *src, char token[static 33], struct pz_error *err)
+{
+	if (src->used + TOKEN_BYTES > sizeof(src->raw)) {
+		if (fill_random(src->raw, sizeof(src->raw), err) < 0)
+			return -1;
+		src->used = 0;
+	}
+	hex_token(src->raw + src->used, token);
+	explicit_bzero(src->raw + src->used, TOKEN_BYTES);
+	src->used += TOKEN_BYTES;
 	return 0;
 }
 
@@ -154,6 +192,81 @@ int site_tokens_load(struct store *st, const struct config *cfg, time_t now,
 	}
 	hash_index_finish(&r.ids);
 	return rc == 0 ? create_missing(st, cfg, now, out, err) : -1;
+}
+
+/* ---- the tokens of some offices, created in a batch ---- */
+
+/* take_token for the offices' own tokens, the all-offices feed's aside. */
+static void take_office_token(void *user, const char *office, const char *token)
+{
+	if (strcmp(office, SITE_ALL) != 0)
+		take_token(user, office, token);
+}
+
+/* The feed and page tokens stored for offices[0..n) into out: with many of the offices
+ * asked, one read of each table; with few, a lookup per office. */
+static int read_some(struct store *st, const struct config *cfg, const size_t *offices,
+		     size_t n, struct site_tokens *out, struct pz_error *err)
+{
+	bool found;
+	if (n < cfg->n_offices / 8) {
+		int rc = 0;
+		for (size_t k = 0; k < n && rc == 0; k++) {
+			const char *id = cfg->offices[offices[k]].id;
+			rc = store_token(st, id, out[offices[k]].feed, &found, err);
+			if (rc == 0)
+				rc = store_page_token(st, id, out[offices[k]].page, &found, err);
+		}
+		return rc;
+	}
+	struct token_read r = {.cfg = cfg, .out = out, .field = offsetof(struct site_tokens, feed)};
+	ids_build(&r.ids, cfg);
+	int rc = store_all_tokens(st, STORE_FEED_TOKEN, take_office_token, &r, err);
+	r.field = offsetof(struct site_tokens, page);
+	if (rc == 0)
+		rc = store_all_tokens(st, STORE_PAGE_TOKEN, take_office_token, &r, err);
+	hash_index_finish(&r.ids);
+	return rc;
+}
+
+/* A token drawn from src into token when it is "" (office has none), queued in rows. */
+static int draw_missing(struct token_source *src, const char *office, char token[static 33],
+			struct store_token_row *rows, size_t *n, struct pz_error *err)
+{
+	if (token[0] != '\0')
+		return 0;
+	if (draw_token(src, token, err) < 0)
+		return -1;
+	rows[(*n)++] = (struct store_token_row){office, token};
+	return 0;
+}
+
+int site_office_tokens(struct store *st, const struct config *cfg, const size_t *offices,
+		       size_t n, time_t now, struct site_tokens *out, struct pz_error *err)
+{
+	memset(out, 0, cfg->n_offices * sizeof(*out));
+	if (read_some(st, cfg, offices, n, out, err) < 0)
+		return -1;
+	struct token_source src = {.used = sizeof(src.raw)};
+	struct store_token_row *feeds = xcalloc(n ? n : 1, sizeof(*feeds));
+	struct store_token_row *pages = xcalloc(n ? n : 1, sizeof(*pages));
+	size_t n_feeds = 0, n_pages = 0;
+	int rc = 0;
+	for (size_t k = 0; k < n && rc == 0; k++) {
+		struct site_tokens *t = &out[offices[k]];
+		const char *id = cfg->offices[offices[k]].id;
+		rc = draw_missing(&src, id, t->feed, feeds, &n_feeds, err);
+		if (rc == 0)
+			rc = draw_missing(&src, id, t->page, pages, &n_pages, err);
+	}
+	explicit_bzero(src.raw, sizeof(src.raw));
+	if (rc == 0)
+		rc = store_set_tokens(st, STORE_FEED_TOKEN, feeds, n_feeds, now, err);
+	if (rc == 0)
+		rc = store_set_tokens(st, STORE_PAGE_TOKEN, pages, n_pages, now, err);
+	free(feeds);
+	free(pages);
+	return rc;
 }
 
 /* What of a mark an office's feed and page show. */

@@ -47,6 +47,13 @@ struct site_tokens {
 int site_tokens_load(struct store *st, const struct config *cfg, time_t now,
 		     struct site_tokens *out, struct pz_error *err);
 
+/* The feed and page tokens of offices[0..n) (config indices) into out[office] (out holds
+ * cfg->n_offices entries, all cleared first; csrf is left ""), the missing ones created in
+ * the order given, in the caller's transaction; their random bytes come from getrandom(2)
+ * a block at a time. PZ_EIO when getrandom fails, the store's codes when a write does. */
+int site_office_tokens(struct store *st, const struct config *cfg, const size_t *offices,
+		       size_t n, time_t now, struct site_tokens *out, struct pz_error *err);
+
 /* The state of each office (state[0 .. cfg->n_offices], the last the all-offices feed's):
  * a fingerprint of what its feed and page show beyond the plan, its tokens and marks, and
  * of its latest audit row, so a mark then an undo is not the state before the mark. A

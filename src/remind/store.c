@@ -15,6 +15,7 @@
 #include "backup.h"
 #include "checkpoint.h"
 #include "config.h"
+#include "strbuf.h"
 #include "unread.h"
 #include "xalloc.h"
 
@@ -598,9 +599,16 @@ int store_enqueue_settled_if_sent(struct store *s, const struct store_reminder *
 	return 0;
 }
 
+/* src (NULL: "") into dst[size], cut to size - 1 bytes as snprintf would, without its cost
+ * (a pass reads seven texts a row). */
 static void copy_text(char *dst, size_t size, const unsigned char *src)
 {
-	snprintf(dst, size, "%s", src ? (const char *)src : "");
+	if (size == 0)
+		return;
+	size_t n = src ? strnlen((const char *)src, size - 1) : 0;
+	if (n > 0)
+		memcpy(dst, src, n);
+	dst[n] = '\0';
 }
 
 /* A key that does not fit names no activity: it reads as "", never as a truncated key. */
@@ -880,6 +888,19 @@ int store_audit_head(struct store *s, const char *office, long long *id, bool *f
 	return rc == SQLITE_ROW ? 0 : db_fail(s, err, "read the audit trail of");
 }
 
+/* DB.tokens-issued, after a token was written: once per transaction (a pass creates its
+ * tokens in one), and again in the next: the note may have been removed meanwhile. */
+static int note_issued(struct store *s, struct pz_error *err)
+{
+	bool in_txn = !sqlite3_get_autocommit(s->db);
+	if (in_txn && s->tokens_noted)
+		return 0;
+	if (backup_note_tokens(s->path, err) < 0)
+		return -1;
+	s->tokens_noted = in_txn;
+	return 0;
+}
+
 static int set_token(struct store *s, const char *sql, const char *office, const char *token,
 		     time_t at, struct pz_error *err)
 {
@@ -891,15 +912,7 @@ static int set_token(struct store *s, const char *sql, const char *office, const
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)at);
 	if (run(s, st, err) < 0)
 		return -1;
-	/* Once per transaction (a pass creates its tokens in one), and again in the next: the
-	 * note may have been removed meanwhile. */
-	bool in_txn = !sqlite3_get_autocommit(s->db);
-	if (in_txn && s->tokens_noted)
-		return 0;
-	if (backup_note_tokens(s->path, err) < 0)
-		return -1;
-	s->tokens_noted = in_txn;
-	return 0;
+	return note_issued(s, err);
 }
 
 int store_token(struct store *s, const char *office, char token[static 33], bool *found,
@@ -932,6 +945,56 @@ int store_set_page_token(struct store *s, const char *office, const char *token,
 			    "ON CONFLICT (office) DO UPDATE SET token = excluded.token, "
 			    "created = excluded.created",
 			 office, token, at, err);
+}
+
+/* Tokens are written TOKEN_BATCH to a statement, as plan_seen's rows are (SEEN_BATCH). */
+enum { TOKEN_BATCH = 32 };
+
+/* The upsert of n tokens (1 <= n <= TOKEN_BATCH) into the table of kind. */
+static int prepare_tokens(struct store *s, enum store_token_kind kind, size_t n,
+			  sqlite3_stmt **st, struct pz_error *err)
+{
+	struct strbuf sql;
+	strbuf_init(&sql);
+	strbuf_printf(&sql, "INSERT INTO %s (office, token, created) VALUES ",
+		      kind == STORE_PAGE_TOKEN ? "page_token" : "token");
+	for (size_t i = 0; i < n; i++)
+		strbuf_puts(&sql, i > 0 ? ", (?, ?, ?)" : "(?, ?, ?)");
+	strbuf_puts(&sql, " ON CONFLICT (office) DO UPDATE SET token = excluded.token, "
+			  "created = excluded.created");
+	int rc = prepare(s, sql.data, st, err);
+	strbuf_finish(&sql);
+	return rc;
+}
+
+static int put_tokens(struct store *s, sqlite3_stmt *st, const struct store_token_row *rows,
+		      size_t n, time_t at, struct pz_error *err)
+{
+	sqlite3_reset(st);
+	for (size_t i = 0; i < n; i++) {
+		int c = (int)i * 3;
+		sqlite3_bind_text(st, c + 1, rows[i].office, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, c + 2, rows[i].token, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, c + 3, (sqlite3_int64)at);
+	}
+	return sqlite3_step(st) == SQLITE_DONE ? 0 : db_fail(s, err, "write tokens to");
+}
+
+int store_set_tokens(struct store *s, enum store_token_kind kind,
+		     const struct store_token_row *rows, size_t n, time_t at, struct pz_error *err)
+{
+	if (n == 0)
+		return 0;
+	sqlite3_stmt *full = NULL, *rest = NULL;
+	int rc = n >= TOKEN_BATCH ? prepare_tokens(s, kind, TOKEN_BATCH, &full, err) : 0;
+	size_t i = 0;
+	for (; rc == 0 && n - i >= TOKEN_BATCH; i += TOKEN_BATCH)
+		rc = put_tokens(s, full, rows + i, TOKEN_BATCH, at, err);
+	if (rc == 0 && i < n && (rc = prepare_tokens(s, kind, n - i, &rest, err)) == 0)
+		rc = put_tokens(s, rest, rows + i, n - i, at, err);
+	sqlite3_finalize(rest);
+	sqlite3_finalize(full);
+	return rc < 0 ? -1 : note_issued(s, err);
 }
 
 /* A statement kept in *slot, prepared on first use and reset for the next. */

@@ -217,6 +217,16 @@ enum store_token_kind { STORE_FEED_TOKEN, STORE_PAGE_TOKEN, STORE_FORM_TOKEN };
 typedef void (*store_token_fn)(void *user, const char *office, const char *token);
 int store_all_tokens(struct store *s, enum store_token_kind kind, store_token_fn each,
 		     void *user, struct pz_error *err);
+/* One office's token, for store_set_tokens (both borrowed). */
+struct store_token_row {
+	const char *office;
+	const char *token;
+};
+/* Sets (or replaces) the tokens rows[0..n) of kind STORE_FEED_TOKEN or STORE_PAGE_TOKEN,
+ * created at `at`, many to a statement: what store_set_token / store_set_page_token do for
+ * each, at a fraction of the cost. */
+int store_set_tokens(struct store *s, enum store_token_kind kind,
+		     const struct store_token_row *rows, size_t n, time_t at, struct pz_error *err);
 /* The latest audit row of a mark or undo of each office (the trail only grows, so it moves
  * with every one): each(user, office, id). */
 typedef void (*store_head_fn)(void *user, const char *office, long long id);
