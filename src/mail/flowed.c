@@ -17,6 +17,8 @@ static bool needs_stuffing(const char *s, size_t len)
  * when the whole rest fits or there is no break point. */
 static size_t line_end(const char *s, size_t len, size_t room)
 {
+	if (len <= room) /* no more characters than bytes: it all fits */
+		return len;
 	size_t indent = strspn(s, " ");
 	if (indent > len)
 		indent = len;

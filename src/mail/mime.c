@@ -28,6 +28,25 @@ static bool blank(uint32_t cp)
 	return cp <= 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029;
 }
 
+/* The end of the text from p[i] on that is clean already, so copied as it is: printable
+ * ASCII, UTF-8 characters that are not blank, and single spaces between them. */
+static size_t clean_run(const unsigned char *p, size_t i, size_t n)
+{
+	while (i < n) {
+		size_t k = i + (p[i] == ' '); /* a space stays when a character follows */
+		if (k < n && p[k] > 0x20 && p[k] < 0x7F) {
+			i = k + 1;
+			continue;
+		}
+		uint32_t cp;
+		size_t len = k < n && p[k] >= 0x80 ? text_utf8_next(p + k, n - k, &cp) : 0;
+		if (len == 0 || blank(cp))
+			return i;
+		i = k + len;
+	}
+	return i;
+}
+
 /* Appends s with every run of control characters and white space made one space (none at
  * either end) and every byte that is not UTF-8 made U+FFFD: safe in headers and bodies. */
 void mime_clean(struct strbuf *out, const char *s)
@@ -38,8 +57,8 @@ void mime_clean(struct strbuf *out, const char *s)
 	size_t n = strlen(s), i = 0;
 	bool any = false, gap = false;
 	while (i < n) {
-		uint32_t cp;
-		size_t len = text_utf8_next(p + i, n - i, &cp);
+		uint32_t cp = p[i];
+		size_t len = cp < 0x80 ? 1 : text_utf8_next(p + i, n - i, &cp);
 		if (len != 0 && blank(cp)) {
 			gap = any;
 			i += len;
@@ -54,9 +73,7 @@ void mime_clean(struct strbuf *out, const char *s)
 			i++;
 			continue;
 		}
-		size_t end = i + len; /* and the printable ASCII after it, in one append */
-		while (end < n && p[end] > 0x20 && p[end] < 0x7F)
-			end++;
+		size_t end = clean_run(p, i + len, n);
 		strbuf_append(out, s + i, end - i);
 		i = end;
 	}
@@ -318,61 +335,119 @@ static size_t qp_unit(const char *s, size_t i, size_t len, bool at_start, char e
 	return 3 * *used;
 }
 
+/* A physical line of quoted-printable being encoded: its bytes so far (room for a soft
+ * break or CRLF after them) and the last space it may break before. */
+struct qp_phys {
+	char line[QP_COLS + 13];
+	size_t col, space, space_col;
+};
+
+/* Bytes that go as they are inside a line: printable ASCII but "=", and the space (not as
+ * a line's last byte, which qp_run leaves out). */
+static bool qp_plain(unsigned char c)
+{
+	return c >= 0x20 && c < 0x7F && c != '=';
+}
+
+/* Whether all eight bytes of w are qp_plain, tested at once: no byte below 0x20, none with
+ * the high bit set or 0x7F (which + 1 sets it), none equal to "=". */
+static bool qp_plain8(uint64_t w)
+{
+	const uint64_t ones = 0x0101010101010101ULL, high = ones << 7;
+	uint64_t eq = w ^ (ones * '=');
+	uint64_t bad = ((w - ones * 0x20) & ~w) | w | (w + ones) | ((eq - ones) & ~eq);
+	return (bad & high) == 0;
+}
+
+/* Copies the plain bytes from s[i] on that fit before a soft break (each at a column of at
+ * most QP_COLS - 2), eight at a time while it can, noting the last space within 24 columns
+ * of the end; returns the index after them (i when there is none). */
+static size_t qp_run(struct qp_phys *l, const char *s, size_t i, size_t len)
+{
+	size_t end = i, stop = i + (QP_COLS - 1 - l->col);
+	stop = stop < len ? stop : len;
+	char *to = l->line + l->col; /* s[k] goes to to[k - i] */
+	uint64_t w;
+	while (end + 8 <= stop && (memcpy(&w, s + end, 8), qp_plain8(w))) {
+		memcpy(to + (end - i), &w, 8);
+		end += 8;
+	}
+	while (end < stop && qp_plain((unsigned char)s[end])) {
+		to[end - i] = s[end];
+		end++;
+	}
+	if (end == len && end > i && s[end - 1] == ' ')
+		end--;
+	for (size_t k = end; k > i && l->col + (k - 1 - i) + 24 >= QP_COLS; k--) {
+		if (s[k - 1] == ' ') {
+			l->space = k - 1;
+			l->space_col = l->col + (k - 1 - i);
+			break;
+		}
+	}
+	l->col += end - i;
+	return end;
+}
+
+/* Fills one physical line from s[i] on: runs of plain bytes at once, any other character
+ * (or the line's first) through qp_unit; stops where the next would pass QP_COLS, backing
+ * up to the noted space when there is one. Returns where the next physical line starts. */
+static size_t qp_fill(struct qp_phys *l, const char *s, size_t i, size_t len)
+{
+	while (i < len) {
+		if (l->col > 0 && l->col + 2 <= QP_COLS) {
+			size_t next = qp_run(l, s, i, len);
+			if (next > i) {
+				i = next;
+				continue;
+			}
+		}
+		char enc[13];
+		size_t used, n = qp_unit(s, i, len, l->col == 0, enc, &used);
+		bool last = i + used == len;
+		if (l->col + n > (last ? QP_COLS : QP_COLS - 1)) {
+			if (l->space != 0) {
+				i = l->space;
+				l->col = l->space_col;
+			}
+			return i;
+		}
+		if (s[i] == ' ' && l->col + 24 >= QP_COLS) {
+			l->space = i;
+			l->space_col = l->col;
+		}
+		memcpy(l->line + l->col, enc, n);
+		l->col += n;
+		i += used;
+	}
+	return i;
+}
+
 /* One line of text, with soft breaks ("=" CRLF) that keep each physical line within QP_COLS
  * (the soft break's "=" included, the last line needs none) and never split a character; a
  * line breaks before a space within its last 24 columns when there is one, so that words
- * stay whole. Each physical line is encoded once into line[] and appended whole. */
+ * stay whole. Each physical line, its CRLF included, is appended whole. */
 static void qp_line(struct strbuf *out, const char *s, size_t len)
 {
 	size_t i = 0;
-	while (i < len) {
-		char line[QP_COLS + 13];
-		size_t col = 0, space = 0, space_col = 0;
-		while (i < len) {
-			unsigned char c = (unsigned char)s[i];
-			bool plain = (c > 0x20 && c < 0x7F && c != '=') || (c == ' ' && i + 1 < len);
-			if (col > 0 && col + 2 <= QP_COLS && plain) { /* literal, fits before a break */
-				if (c == ' ' && col + 24 >= QP_COLS) {
-					space = i;
-					space_col = col;
-				}
-				line[col++] = (char)c;
-				i++;
-				continue;
-			}
-			char enc[13];
-			size_t used, n = qp_unit(s, i, len, col == 0, enc, &used);
-			bool last = i + used == len;
-			if (col + n > (last ? QP_COLS : QP_COLS - 1)) {
-				if (space != 0) {
-					i = space;
-					col = space_col;
-				}
-				break;
-			}
-			if (s[i] == ' ' && col + 24 >= QP_COLS) {
-				space = i;
-				space_col = col;
-			}
-			memcpy(line + col, enc, n);
-			col += n;
-			i += used;
-		}
-		strbuf_append(out, line, col);
-		if (i < len)
-			strbuf_puts(out, "=\r\n");
-	}
+	do {
+		struct qp_phys l; /* line[] is written before it is read */
+		l.col = l.space = l.space_col = 0;
+		i = qp_fill(&l, s, i, len);
+		const char *end = i < len ? "=\r\n" : "\r\n";
+		size_t n = i < len ? 3 : 2;
+		memcpy(l.line + l.col, end, n);
+		strbuf_append(out, l.line, l.col + n);
+	} while (i < len);
 }
 
 /* Appends text ("\n" ends a line) as quoted-printable lines ending in CRLF. */
 void mime_qp(struct strbuf *out, const char *text)
 {
 	while (*text != '\0') {
-		const char *nl = strchr(text, '\n');
-		size_t len = nl != NULL ? (size_t)(nl - text) : strlen(text);
-		qp_line(out, text, len);
-		strbuf_puts(out, "\r\n");
-		text += len + (nl != NULL);
+		const char *nl = strchrnul(text, '\n');
+		qp_line(out, text, (size_t)(nl - text));
+		text = *nl != '\0' ? nl + 1 : nl;
 	}
 }
 
