@@ -28,13 +28,23 @@ static bool blank(uint32_t cp)
 	return cp <= 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029;
 }
 
+/* Printable ASCII but the space. */
+static bool graphic(unsigned char c)
+{
+	return (unsigned char)(c - 0x21) < 0x5E;
+}
+
 /* The end of the text from p[i] on that is clean already, so copied as it is: printable
  * ASCII, UTF-8 characters that are not blank, and single spaces between them. */
 static size_t clean_run(const unsigned char *p, size_t i, size_t n)
 {
 	while (i < n) {
+		if (graphic(p[i])) {
+			i++;
+			continue;
+		}
 		size_t k = i + (p[i] == ' '); /* a space stays when a character follows */
-		if (k < n && p[k] > 0x20 && p[k] < 0x7F) {
+		if (k < n && graphic(p[k])) {
 			i = k + 1;
 			continue;
 		}
