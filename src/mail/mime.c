@@ -89,16 +89,28 @@ void mime_clean(struct strbuf *out, const char *s)
 	}
 }
 
-/* Copies the bytes of s that may appear in an address or an id: no space, control or byte of
- * reject, and no byte over 0x7E when ascii; at most max of them. */
+/* Whether byte c may appear in an address or an id: no space, control or byte of reject,
+ * and no byte over 0x7E when ascii. Letters, digits, "." and "-" are in no reject set. */
+static bool token_byte(unsigned char c, const char *reject, bool ascii)
+{
+	if ((unsigned char)((c | 0x20) - 'a') < 26 || (unsigned char)(c - '0') < 10 || c == '.' ||
+	    c == '-')
+		return true;
+	return c > 0x20 && c != 0x7F && !(ascii && c > 0x7F) && strchr(reject, c) == NULL;
+}
+
+/* Copies the bytes of s that may appear in an address or an id (token_byte), at most max
+ * of them, each run of them in one append. */
 static void put_token(struct strbuf *out, const char *s, size_t max, const char *reject, bool ascii)
 {
-	for (size_t n = 0; s != NULL && *s != '\0' && n < max; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c <= 0x20 || c == 0x7F || (ascii && c > 0x7F) || strchr(reject, c) != NULL)
-			continue;
-		strbuf_putc(out, (char)c);
-		n++;
+	size_t n = 0;
+	while (s != NULL && *s != '\0' && n < max) {
+		size_t run = 0;
+		while (s[run] != '\0' && n + run < max && token_byte((unsigned char)s[run], reject, ascii))
+			run++;
+		strbuf_append(out, s, run);
+		n += run;
+		s += run + (s[run] != '\0' && n < max); /* and the byte left out */
 	}
 }
 
@@ -117,6 +129,27 @@ static uint64_t fnv1a(const char *s, uint64_t h)
 	return s ? hash_str(h, s) : h;
 }
 
+static const char hex_digits[] = "0123456789ABCDEF";
+static const char hex_lower[] = "0123456789abcdef";
+
+/* v as 16 lower-case hex digits ("%016llx"); returns the end. */
+static char *put_hex16(char *p, uint64_t v)
+{
+	for (int k = 15; k >= 0; k--, v >>= 4)
+		p[k] = hex_lower[v & 0xF];
+	return p + 16;
+}
+
+/* Copies the n bytes of text into buf as snprintf would: cut to size - 1, NUL-terminated. */
+static void put_cut(char *buf, size_t size, const char *text, size_t n)
+{
+	if (size == 0)
+		return;
+	n = n < size - 1 ? n : size - 1;
+	memcpy(buf, text, n);
+	buf[n] = '\0';
+}
+
 void mime_message_id(const char *identity, const char *domain, char *buf, size_t size)
 {
 	struct strbuf dom;
@@ -125,11 +158,18 @@ void mime_message_id(const char *identity, const char *domain, char *buf, size_t
 	if (dom.len == 0)
 		strbuf_puts(&dom, "localhost");
 	/* "<plazo." 16 "." 16 "@" ... ">" NUL */
-	int room = size > 43 ? (int)(size - 43) : 0;
-	if (size > 0)
-		snprintf(buf, size, "<plazo.%016llx.%016llx@%.*s>",
-			 (unsigned long long)fnv1a(identity, FNV_BASIS),
-			 (unsigned long long)fnv1a(identity, FNV_BASIS_SWAPPED), room, dom.data);
+	size_t room = size > 43 ? size - 43 : 0;
+	char id[43 + ID_PART_MAX], *p = id;
+	memcpy(p, "<plazo.", 7);
+	p = put_hex16(p + 7, fnv1a(identity, FNV_BASIS));
+	*p++ = '.';
+	p = put_hex16(p, fnv1a(identity, FNV_BASIS_SWAPPED));
+	*p++ = '@';
+	size_t n = dom.len < room ? dom.len : room;
+	memcpy(p, dom.data, n);
+	p += n;
+	*p++ = '>';
+	put_cut(buf, size, id, (size_t)(p - id));
 	strbuf_finish(&dom);
 }
 
@@ -147,9 +187,10 @@ bool mime_message_id_ok(const char *id)
 
 void mime_boundary(const char *identity, char *buf, size_t size)
 {
-	snprintf(buf, size, "=_plazo_%016llx%016llx",
-		 (unsigned long long)fnv1a(identity, FNV_BASIS_SWAPPED),
-		 (unsigned long long)fnv1a(identity, FNV_BASIS));
+	char b[40];
+	memcpy(b, "=_plazo_", 8);
+	put_hex16(put_hex16(b + 8, fnv1a(identity, FNV_BASIS_SWAPPED)), fnv1a(identity, FNV_BASIS));
+	put_cut(buf, size, b, sizeof b);
 }
 
 /* ---- Date ------------------------------------------------------------------------------ */
@@ -158,6 +199,44 @@ static long floor_mod(long a, long b)
 {
 	long r = a % b;
 	return r < 0 ? r + b : r;
+}
+
+/* v as width decimal digits, zero-padded (v < 10^width); returns the end. */
+static char *put_digits(char *p, long v, int width)
+{
+	for (int k = width - 1; k >= 0; k--, v /= 10)
+		p[k] = (char)('0' + v % 10);
+	return p + width;
+}
+
+/* "Wed, 01 Mar 2023 08:00:00 -0500": the years and offsets a message has, without printf;
+ * false for any other (mime_date prints those). */
+static bool put_date(char out[static 32], int wday, struct date l, int minutes, long sec,
+		     long off)
+{
+	static const char wdays[] = "MonTueWedThuFriSatSun";
+	static const char mons[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	long aoff = off < 0 ? -off : off;
+	if (l.year < 0 || l.year > 9999 || aoff >= 100 * 60)
+		return false;
+	char *p = out;
+	memcpy(p, wdays + 3 * wday, 3);
+	memcpy(p + 3, ", ", 2);
+	p = put_digits(p + 5, l.day, 2);
+	*p++ = ' ';
+	memcpy(p, mons + 3 * (l.month - 1), 3);
+	p[3] = ' ';
+	p = put_digits(p + 4, l.year, 4);
+	*p++ = ' ';
+	p = put_digits(p, minutes / 60, 2);
+	*p++ = ':';
+	p = put_digits(p, minutes % 60, 2);
+	*p++ = ':';
+	p = put_digits(p, sec, 2);
+	*p++ = ' ';
+	*p++ = off < 0 ? '-' : '+';
+	put_digits(p, aoff / 60 * 100 + aoff % 60, 4);
+	return true;
 }
 
 int mime_date(time_t when, const char *zone, char *buf, size_t size, struct pz_error *err)
@@ -173,6 +252,11 @@ int mime_date(time_t when, const char *zone, char *buf, size_t size, struct pz_e
 		return -1;
 	long off = (date_to_days(l) * 86400 + minutes * 60L - (t - sec)) / 60;
 	long aoff = off < 0 ? -off : off;
+	char fast[32];
+	if (put_date(fast, date_weekday(l), l, minutes, sec, off)) {
+		put_cut(buf, size, fast, 31);
+		return 0;
+	}
 	snprintf(buf, size, "%s, %02d %s %04d %02d:%02d:%02ld %c%02ld%02ld", wday[date_weekday(l)],
 		 l.day, mon[l.month - 1], l.year, minutes / 60, minutes % 60, sec,
 		 off < 0 ? '-' : '+', aoff / 60, aoff % 60);
@@ -211,8 +295,6 @@ static bool q_literal(unsigned char c)
 	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
 	       c == '-' || c == '!' || c == '*' || c == '+' || c == '/';
 }
-
-static const char hex_digits[] = "0123456789ABCDEF";
 
 /* Appends one character (len bytes) in RFC 2047 Q encoding; safe in text and phrases. */
 static void q_put(struct strbuf *w, const unsigned char *s, size_t len)
