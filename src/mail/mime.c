@@ -427,8 +427,9 @@ static size_t qp_unit(const char *s, size_t i, size_t len, bool at_start, char e
 	return 3 * *used;
 }
 
-/* A physical line of quoted-printable being encoded: its bytes so far (room for a soft
- * break or CRLF after them) and the last space it may break before. */
+/* A physical line of quoted-printable being encoded: its bytes so far (room for one more
+ * encoded character past the limit, then a soft break or CRLF) and the last space it may
+ * break before. */
 struct qp_phys {
 	char line[QP_COLS + 13];
 	size_t col, space, space_col;
@@ -470,12 +471,11 @@ static size_t qp_run(struct qp_phys *l, const char *s, size_t i, size_t len)
 	}
 	if (end == len && end > i && s[end - 1] == ' ')
 		end--;
-	for (size_t k = end; k > i && l->col + (k - 1 - i) + 24 >= QP_COLS; k--) {
-		if (s[k - 1] == ' ') {
-			l->space = k - 1;
-			l->space_col = l->col + (k - 1 - i);
-			break;
-		}
+	size_t near = l->col + 24 >= QP_COLS ? i : i + (QP_COLS - 24 - l->col);
+	const char *sp = near < end ? memrchr(s + near, ' ', end - near) : NULL;
+	if (sp != NULL) {
+		l->space = (size_t)(sp - s);
+		l->space_col = l->col + (l->space - i);
 	}
 	l->col += end - i;
 	return end;
@@ -494,7 +494,7 @@ static size_t qp_fill(struct qp_phys *l, const char *s, size_t i, size_t len)
 				continue;
 			}
 		}
-		char enc[13];
+		char *enc = l->line + l->col; /* written past col when it does not fit */
 		size_t used, n = qp_unit(s, i, len, l->col == 0, enc, &used);
 		bool last = i + used == len;
 		if (l->col + n > (last ? QP_COLS : QP_COLS - 1)) {
@@ -508,7 +508,6 @@ static size_t qp_fill(struct qp_phys *l, const char *s, size_t i, size_t len)
 			l->space = i;
 			l->space_col = l->col;
 		}
-		memcpy(l->line + l->col, enc, n);
 		l->col += n;
 		i += used;
 	}
