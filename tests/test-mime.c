@@ -274,7 +274,8 @@ static void test_qp_edges(struct test_state *ts)
 		{'x', 75, "From here", X75 "=\r\n=46rom here\r\n"},
 		{'x', 60, " uno dos tres cuatro cinco", X60 " uno dos tres=\r\n cuatro cinco\r\n"},
 		{'x', 75, "\xFF\xC3", X75 "=\r\n=FF=C3\r\n"},
-		{'x', 50, "                              z", X50 "                        =\r\n      z\r\n"},
+		{'x', 50, "                              z",
+		 X50 "                        =\r\n      z\r\n"},
 		/* a space breaks the line only from column 52 on (within 24 of the end) */
 		{'x', 52, " " Y30, X50 "xx=\r\n " Y30 "\r\n"},
 		{'x', 51, " " Y30, X50 "x yyyyyyyyyyyyyyyyyyyyyyy=\r\nyyyyyyy\r\n"},
@@ -356,5 +357,4 @@ static void test_clean_and_ids(struct test_state *ts)
 
 TEST_MAIN(TEST(test_words_limit), TEST(test_words_whole_chars), TEST(test_folding),
 	  TEST(test_qp_spaces), TEST(test_qp_soft_breaks), TEST(test_qp_edges),
-	  TEST(test_flowed_edges), TEST(test_date),
-	  TEST(test_clean_and_ids))
+	  TEST(test_flowed_edges), TEST(test_date), TEST(test_clean_and_ids))

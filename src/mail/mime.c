@@ -106,7 +106,8 @@ static void put_token(struct strbuf *out, const char *s, size_t max, const char 
 	size_t n = 0;
 	while (s != NULL && *s != '\0' && n < max) {
 		size_t run = 0;
-		while (s[run] != '\0' && n + run < max && token_byte((unsigned char)s[run], reject, ascii))
+		while (s[run] != '\0' && n + run < max &&
+		       token_byte((unsigned char)s[run], reject, ascii))
 			run++;
 		strbuf_append(out, s, run);
 		n += run;
@@ -211,8 +212,7 @@ static char *put_digits(char *p, long v, int width)
 
 /* "Wed, 01 Mar 2023 08:00:00 -0500": the years and offsets a message has, without printf;
  * false for any other (mime_date prints those). */
-static bool put_date(char out[static 32], int wday, struct date l, int minutes, long sec,
-		     long off)
+static bool put_date(char out[static 32], int wday, struct date l, int minutes, long sec, long off)
 {
 	static const char wdays[] = "MonTueWedThuFriSatSun";
 	static const char mons[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
