@@ -1,12 +1,15 @@
 /* test-mime.c - the MIME mechanics (mime.h) one by one: RFC 2047 words at their 75-octet
  * limit, folding, quoted-printable's line-ending white space and soft breaks, the Date, the
- * cleaning of header text. test-mail.c checks them again through whole digests.
+ * cleaning of header text, and the edges the fast paths must keep byte for byte (their
+ * expected bytes are what the byte-at-a-time code wrote). test-mail.c checks them again
+ * through whole digests.
  */
 #include "mime.h"
 
 #include <stdbool.h>
 #include <string.h>
 
+#include "flowed.h"
 #include "test.h"
 
 static int hex(char c)
@@ -232,6 +235,85 @@ static void test_qp_soft_breaks(struct test_state *ts)
 	strbuf_finish(&s);
 }
 
+/* n copies of c, then tail (into buf, returned). */
+static const char *repeat(char *buf, char c, size_t n, const char *tail)
+{
+	memset(buf, c, n);
+	strcpy(buf + n, tail);
+	return buf;
+}
+
+#define X50 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+#define X60 X50 "xxxxxxxxxx"
+#define X70 X60 "xxxxxxxxxx"
+#define X73 X70 "xxx"
+#define X74 X70 "xxxx"
+#define X75 X70 "xxxxx"
+#define Y30 "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyy"
+
+/* Lines at and past the 76 columns, with what may sit at the break: "=", a UTF-8
+ * character, white space, a byte that is not UTF-8, and a leading "." or "From " on the
+ * physical line after a soft break. The expected bytes are the old code's. */
+static void test_qp_edges(struct test_state *ts)
+{
+	static const struct {
+		char c;
+		size_t n;
+		const char *tail, *want;
+	} cases[] = {
+		{'x', 75, "", X75 "\r\n"},
+		{'x', 76, "", X75 "x\r\n"},
+		{'x', 77, "", X75 "=\r\nxx\r\n"},
+		{'x', 74, "=", X74 "=\r\n=3D\r\n"},
+		{'x', 75, "=y", X75 "=\r\n=3Dy\r\n"},
+		{'x', 73, "ñ", X73 "=\r\n=C3=B1\r\n"},
+		{'x', 70, "€€", X70 "=\r\n=E2=82=AC=E2=82=AC\r\n"},
+		{'x', 75, " ", X75 "=\r\n=20\r\n"},
+		{'x', 74, "\t", X74 "=\r\n=09\r\n"},
+		{'x', 75, ".abc", X75 "=\r\n=2Eabc\r\n"},
+		{'x', 75, "From here", X75 "=\r\n=46rom here\r\n"},
+		{'x', 60, " uno dos tres cuatro cinco", X60 " uno dos tres=\r\n cuatro cinco\r\n"},
+		{'x', 75, "\xFF\xC3", X75 "=\r\n=FF=C3\r\n"},
+		{'x', 50, "                              z",
+		 X50 "                        =\r\n      z\r\n"},
+		/* a space breaks the line only from column 52 on (within 24 of the end) */
+		{'x', 52, " " Y30, X50 "xx=\r\n " Y30 "\r\n"},
+		{'x', 51, " " Y30, X50 "x yyyyyyyyyyyyyyyyyyyyyyy=\r\nyyyyyyy\r\n"},
+	};
+	struct strbuf s;
+	strbuf_init(&s);
+	char in[256];
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		qp(repeat(in, cases[i].c, cases[i].n, cases[i].tail), &s);
+		CHECK_STR_EQ(ts, s.data, cases[i].want);
+	}
+	strbuf_finish(&s);
+}
+
+/* format=flowed at a narrow width: an indent longer than the room, characters of two bytes
+ * counted once, a word longer than the room, a stuffed "From ". The old code's bytes. */
+static void test_flowed_edges(struct test_state *ts)
+{
+	static const char *const cases[][2] = {
+		{"             abcdefghij klm nop", "              abcdefghij \nklm nop\n"},
+		{"ñññññ ñññññ ñññ", "ñññññ \nñññññ ñññ\n"},
+		{"abcdefghijklmnop qr", "abcdefghijklmnop \nqr\n"},
+		{"From a b c d e f g", " From a b \nc d e f g\n"},
+	};
+	struct strbuf s;
+	strbuf_init(&s);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		strbuf_reset(&s);
+		flowed_wrap(&s, cases[i][0], 10);
+		CHECK_STR_EQ(ts, s.data, cases[i][1]);
+	}
+	strbuf_reset(&s);
+	mime_clean(&s, " a  b\t\xC2\x85 c\xE2\x80\xA8"
+		       "d \xFF e\x7F f ");
+	CHECK_STR_EQ(ts, s.data, "a b c d \xEF\xBF\xBD e f");
+	strbuf_finish(&s);
+}
+
 static void test_date(struct test_state *ts)
 {
 	char buf[48];
@@ -274,5 +356,5 @@ static void test_clean_and_ids(struct test_state *ts)
 }
 
 TEST_MAIN(TEST(test_words_limit), TEST(test_words_whole_chars), TEST(test_folding),
-	  TEST(test_qp_spaces), TEST(test_qp_soft_breaks), TEST(test_date),
-	  TEST(test_clean_and_ids))
+	  TEST(test_qp_spaces), TEST(test_qp_soft_breaks), TEST(test_qp_edges),
+	  TEST(test_flowed_edges), TEST(test_date), TEST(test_clean_and_ids))

@@ -24,19 +24,26 @@ const char *spanish_weekday(int weekday)
 	return weekday >= 0 && weekday <= 6 ? weekdays[weekday] : "?";
 }
 
+/* "miércoles 11 de junio de 2025", without printf (a digest writes four). */
 void spanish_date(struct strbuf *out, struct date d)
 {
-	strbuf_printf(out, "%s %d de %s de %d", spanish_weekday(date_weekday(d)), d.day,
-		      spanish_month(d.month), d.year);
+	strbuf_puts(out, spanish_weekday(date_weekday(d)));
+	strbuf_putc(out, ' ');
+	strbuf_put_int(out, d.day);
+	strbuf_puts(out, " de ");
+	strbuf_puts(out, spanish_month(d.month));
+	strbuf_puts(out, " de ");
+	strbuf_put_int(out, d.year);
 }
 
 void spanish_days(struct strbuf *out, long n, bool working)
 {
 	bool one = n == 1 || n == -1;
+	strbuf_put_int(out, n);
 	if (working)
-		strbuf_printf(out, "%ld %s", n, one ? "día hábil" : "días hábiles");
+		strbuf_puts(out, one ? " día hábil" : " días hábiles");
 	else
-		strbuf_printf(out, "%ld %s", n, one ? "día" : "días");
+		strbuf_puts(out, one ? " día" : " días");
 }
 
 void spanish_excerpt(struct strbuf *out, const char *text, size_t max)

@@ -86,6 +86,13 @@ void strbuf_put_uint(struct strbuf *s, unsigned long long v)
 	strbuf_append(s, d, (size_t)(digits + sizeof(digits) - d));
 }
 
+void strbuf_put_int(struct strbuf *s, long long v)
+{
+	if (v < 0)
+		strbuf_putc(s, '-');
+	strbuf_put_uint(s, v < 0 ? 0 - (unsigned long long)v : (unsigned long long)v);
+}
+
 /* Prints into the spare room first; only a text that does not fit is printed twice. */
 void strbuf_vprintf(struct strbuf *s, const char *fmt, va_list ap)
 {

@@ -27,6 +27,8 @@ void strbuf_putc(struct strbuf *s, char c);
 void strbuf_truncate(struct strbuf *s, size_t len);
 /* v in decimal, as "%llu" prints it, without printf. */
 void strbuf_put_uint(struct strbuf *s, unsigned long long v);
+/* v in decimal, as "%lld" prints it, without printf. */
+void strbuf_put_int(struct strbuf *s, long long v);
 void strbuf_printf(struct strbuf *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void strbuf_vprintf(struct strbuf *s, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));

@@ -11,27 +11,42 @@ static bool needs_stuffing(const char *s, size_t len)
 	return len > 0 && (s[0] == ' ' || s[0] == '>' || (len >= 5 && memcmp(s, "From ", 5) == 0));
 }
 
+/* Whether a line may break after s[i]: a space followed by a non-space. */
+static bool break_after(const char *s, size_t len, size_t i)
+{
+	return s[i] == ' ' && i + 1 < len && s[i + 1] != ' ';
+}
+
+/* Where the character past the first room of s[0..len) starts, or len. */
+static size_t past_room(const char *s, size_t len, size_t room)
+{
+	size_t chars = 0;
+	for (size_t i = 0; i < len; i++) {
+		chars += ((unsigned char)s[i] & 0xC0) != 0x80;
+		if (chars > room)
+			return i;
+	}
+	return len;
+}
+
 /* Where the first physical line of s[0..len) ends (the bytes it takes): after the last
- * break point (a space followed by a non-space, past the indent) that keeps it within room
- * characters; after the first break point when none does (a long word stays whole); len
- * when the whole rest fits or there is no break point. */
+ * break point (past the indent) that keeps it within room characters; after the first
+ * break point when none does (a long word stays whole); len when the whole rest fits or
+ * there is no break point. */
 static size_t line_end(const char *s, size_t len, size_t room)
 {
+	if (len <= room) /* no more characters than bytes: it all fits */
+		return len;
+	size_t over = past_room(s, len, room);
+	if (over == len)
+		return len;
 	size_t indent = strspn(s, " ");
-	if (indent > len)
-		indent = len;
-	size_t chars = 0, best = 0;
-	for (size_t i = 0; i < len; i++) {
-		if (((unsigned char)s[i] & 0xC0) != 0x80)
-			chars++;
-		if (chars > room && best != 0)
-			return best;
-		bool brk = i >= indent && s[i] == ' ' && i + 1 < len && s[i + 1] != ' ';
-		if (brk && best == 0 && chars > room)
+	for (size_t i = over; i > indent; i--)
+		if (break_after(s, len, i - 1))
+			return i;
+	for (size_t i = over > indent ? over : indent; i < len; i++)
+		if (break_after(s, len, i))
 			return i + 1;
-		if (brk)
-			best = i + 1;
-	}
 	return len;
 }
 

@@ -13,7 +13,6 @@
 #include "mime.h"
 #include "spanish.h"
 #include "text.h"
-#include "xalloc.h"
 
 /* The welcome digest's opening (mail.h), one paragraph a string. */
 static const char welcome_title[] = "Bienvenida a plazo";
@@ -171,13 +170,13 @@ static void put_list_id(struct strbuf *out, const struct mail_digest *d)
 static void put_headers(struct strbuf *out, const struct mail_digest *d, const char *date,
 			const char *boundary)
 {
-	char id[128];
-	const char *domain = from_domain(d);
-	if (mime_message_id_ok(d->message_id))
-		snprintf(id, sizeof id, "%s", d->message_id);
+	char made[128];
+	const char *domain = from_domain(d), *id = made;
+	if (mime_message_id_ok(d->message_id)) /* at most 127 bytes */
+		id = d->message_id;
 	else
-		mime_message_id(d->identity, domain != NULL ? domain : d->list_domain, id,
-				sizeof id);
+		mime_message_id(d->identity, domain != NULL ? domain : d->list_domain, made,
+				sizeof made);
 	strbuf_puts(out, "Date: ");
 	strbuf_puts(out, date);
 	strbuf_puts(out, "\r\n");
@@ -494,22 +493,25 @@ static void text_link(struct strbuf *out, const char *label, const char *url)
 	strbuf_putc(out, '\n');
 }
 
-/* The page's subscribe section (webcal, Google, the URL to copy, per-app steps): a link to
- * the .ics itself would download a snapshot that never updates. */
-static char *subscribe_url(const struct mail_digest *d)
+/* The page's subscribe section (webcal, Google, the URL to copy, per-app steps), into url
+ * (reset here): a link to the .ics itself would download a snapshot that never updates. */
+static const char *subscribe_url(struct strbuf *url, const struct mail_digest *d)
 {
-	return xasprintf("%s#suscribir", d->page_url);
+	strbuf_reset(url);
+	strbuf_puts(url, d->page_url);
+	strbuf_puts(url, "#suscribir");
+	return url->data;
 }
 
 static void text_footer(struct strbuf *out, const struct mail_digest *d)
 {
 	strbuf_puts(out, "\n-- \n");
-	if (web_url(d->page_url))
-		text_link(out, "Página de la oficina", d->page_url);
 	if (web_url(d->page_url)) {
-		char *sub = subscribe_url(d);
-		text_link(out, "Suscribirse al calendario de plazos", sub);
-		free(sub);
+		struct strbuf sub;
+		strbuf_init(&sub);
+		text_link(out, "Página de la oficina", d->page_url);
+		text_link(out, "Suscribirse al calendario de plazos", subscribe_url(&sub, d));
+		strbuf_finish(&sub);
 	}
 	strbuf_puts(out, "Mensaje automático enviado por plazo. Por favor, no responda a este "
 			 "correo.\n");
@@ -729,12 +731,12 @@ static void html_footer(struct strbuf *out, const struct mail_digest *d)
 {
 	strbuf_puts(out,
 		    "<hr style=\"border:0;border-top:1px solid #dddddd;margin:24px 0 8px\">\n");
-	if (web_url(d->page_url))
-		html_link(out, d->page_url, "Página de la oficina");
 	if (web_url(d->page_url)) {
-		char *sub = subscribe_url(d);
-		html_link(out, sub, "Suscribirse al calendario de plazos");
-		free(sub);
+		struct strbuf sub;
+		strbuf_init(&sub);
+		html_link(out, d->page_url, "Página de la oficina");
+		html_link(out, subscribe_url(&sub, d), "Suscribirse al calendario de plazos");
+		strbuf_finish(&sub);
 	}
 	strbuf_puts(out, "<p style=\"margin:8px 0 0;font-size:12px;color:#666666\">Mensaje "
 			 "automático enviado por plazo. Por favor, no responda a este correo.</p>\n"

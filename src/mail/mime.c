@@ -28,6 +28,35 @@ static bool blank(uint32_t cp)
 	return cp <= 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029;
 }
 
+/* Printable ASCII but the space. */
+static bool graphic(unsigned char c)
+{
+	return (unsigned char)(c - 0x21) < 0x5E;
+}
+
+/* The end of the text from p[i] on that is clean already, so copied as it is: printable
+ * ASCII, UTF-8 characters that are not blank, and single spaces between them. */
+static size_t clean_run(const unsigned char *p, size_t i, size_t n)
+{
+	while (i < n) {
+		if (graphic(p[i])) {
+			i++;
+			continue;
+		}
+		size_t k = i + (p[i] == ' '); /* a space stays when a character follows */
+		if (k < n && graphic(p[k])) {
+			i = k + 1;
+			continue;
+		}
+		uint32_t cp;
+		size_t len = k < n && p[k] >= 0x80 ? text_utf8_next(p + k, n - k, &cp) : 0;
+		if (len == 0 || blank(cp))
+			return i;
+		i = k + len;
+	}
+	return i;
+}
+
 /* Appends s with every run of control characters and white space made one space (none at
  * either end) and every byte that is not UTF-8 made U+FFFD: safe in headers and bodies. */
 void mime_clean(struct strbuf *out, const char *s)
@@ -38,8 +67,8 @@ void mime_clean(struct strbuf *out, const char *s)
 	size_t n = strlen(s), i = 0;
 	bool any = false, gap = false;
 	while (i < n) {
-		uint32_t cp;
-		size_t len = text_utf8_next(p + i, n - i, &cp);
+		uint32_t cp = p[i];
+		size_t len = cp < 0x80 ? 1 : text_utf8_next(p + i, n - i, &cp);
 		if (len != 0 && blank(cp)) {
 			gap = any;
 			i += len;
@@ -54,24 +83,35 @@ void mime_clean(struct strbuf *out, const char *s)
 			i++;
 			continue;
 		}
-		size_t end = i + len; /* and the printable ASCII after it, in one append */
-		while (end < n && p[end] > 0x20 && p[end] < 0x7F)
-			end++;
+		size_t end = clean_run(p, i + len, n);
 		strbuf_append(out, s + i, end - i);
 		i = end;
 	}
 }
 
-/* Copies the bytes of s that may appear in an address or an id: no space, control or byte of
- * reject, and no byte over 0x7E when ascii; at most max of them. */
+/* Whether byte c may appear in an address or an id: no space, control or byte of reject,
+ * and no byte over 0x7E when ascii. Letters, digits, "." and "-" are in no reject set. */
+static bool token_byte(unsigned char c, const char *reject, bool ascii)
+{
+	if ((unsigned char)((c | 0x20) - 'a') < 26 || (unsigned char)(c - '0') < 10 || c == '.' ||
+	    c == '-')
+		return true;
+	return c > 0x20 && c != 0x7F && !(ascii && c > 0x7F) && strchr(reject, c) == NULL;
+}
+
+/* Copies the bytes of s that may appear in an address or an id (token_byte), at most max
+ * of them, each run of them in one append. */
 static void put_token(struct strbuf *out, const char *s, size_t max, const char *reject, bool ascii)
 {
-	for (size_t n = 0; s != NULL && *s != '\0' && n < max; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c <= 0x20 || c == 0x7F || (ascii && c > 0x7F) || strchr(reject, c) != NULL)
-			continue;
-		strbuf_putc(out, (char)c);
-		n++;
+	size_t n = 0;
+	while (s != NULL && *s != '\0' && n < max) {
+		size_t run = 0;
+		while (s[run] != '\0' && n + run < max &&
+		       token_byte((unsigned char)s[run], reject, ascii))
+			run++;
+		strbuf_append(out, s, run);
+		n += run;
+		s += run + (s[run] != '\0' && n < max); /* and the byte left out */
 	}
 }
 
@@ -90,6 +130,27 @@ static uint64_t fnv1a(const char *s, uint64_t h)
 	return s ? hash_str(h, s) : h;
 }
 
+static const char hex_digits[] = "0123456789ABCDEF";
+static const char hex_lower[] = "0123456789abcdef";
+
+/* v as 16 lower-case hex digits ("%016llx"); returns the end. */
+static char *put_hex16(char *p, uint64_t v)
+{
+	for (int k = 15; k >= 0; k--, v >>= 4)
+		p[k] = hex_lower[v & 0xF];
+	return p + 16;
+}
+
+/* Copies the n bytes of text into buf as snprintf would: cut to size - 1, NUL-terminated. */
+static void put_cut(char *buf, size_t size, const char *text, size_t n)
+{
+	if (size == 0)
+		return;
+	n = n < size - 1 ? n : size - 1;
+	memcpy(buf, text, n);
+	buf[n] = '\0';
+}
+
 void mime_message_id(const char *identity, const char *domain, char *buf, size_t size)
 {
 	struct strbuf dom;
@@ -98,11 +159,18 @@ void mime_message_id(const char *identity, const char *domain, char *buf, size_t
 	if (dom.len == 0)
 		strbuf_puts(&dom, "localhost");
 	/* "<plazo." 16 "." 16 "@" ... ">" NUL */
-	int room = size > 43 ? (int)(size - 43) : 0;
-	if (size > 0)
-		snprintf(buf, size, "<plazo.%016llx.%016llx@%.*s>",
-			 (unsigned long long)fnv1a(identity, FNV_BASIS),
-			 (unsigned long long)fnv1a(identity, FNV_BASIS_SWAPPED), room, dom.data);
+	size_t room = size > 43 ? size - 43 : 0;
+	char id[43 + ID_PART_MAX], *p = id;
+	memcpy(p, "<plazo.", 7);
+	p = put_hex16(p + 7, fnv1a(identity, FNV_BASIS));
+	*p++ = '.';
+	p = put_hex16(p, fnv1a(identity, FNV_BASIS_SWAPPED));
+	*p++ = '@';
+	size_t n = dom.len < room ? dom.len : room;
+	memcpy(p, dom.data, n);
+	p += n;
+	*p++ = '>';
+	put_cut(buf, size, id, (size_t)(p - id));
 	strbuf_finish(&dom);
 }
 
@@ -120,9 +188,10 @@ bool mime_message_id_ok(const char *id)
 
 void mime_boundary(const char *identity, char *buf, size_t size)
 {
-	snprintf(buf, size, "=_plazo_%016llx%016llx",
-		 (unsigned long long)fnv1a(identity, FNV_BASIS_SWAPPED),
-		 (unsigned long long)fnv1a(identity, FNV_BASIS));
+	char b[40];
+	memcpy(b, "=_plazo_", 8);
+	put_hex16(put_hex16(b + 8, fnv1a(identity, FNV_BASIS_SWAPPED)), fnv1a(identity, FNV_BASIS));
+	put_cut(buf, size, b, sizeof b);
 }
 
 /* ---- Date ------------------------------------------------------------------------------ */
@@ -131,6 +200,43 @@ static long floor_mod(long a, long b)
 {
 	long r = a % b;
 	return r < 0 ? r + b : r;
+}
+
+/* v as width decimal digits, zero-padded (v < 10^width); returns the end. */
+static char *put_digits(char *p, long v, int width)
+{
+	for (int k = width - 1; k >= 0; k--, v /= 10)
+		p[k] = (char)('0' + v % 10);
+	return p + width;
+}
+
+/* "Wed, 01 Mar 2023 08:00:00 -0500": the years and offsets a message has, without printf;
+ * false for any other (mime_date prints those). */
+static bool put_date(char out[static 32], int wday, struct date l, int minutes, long sec, long off)
+{
+	static const char wdays[] = "MonTueWedThuFriSatSun";
+	static const char mons[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	long aoff = off < 0 ? -off : off;
+	if (l.year < 0 || l.year > 9999 || aoff >= 100 * 60)
+		return false;
+	char *p = out;
+	memcpy(p, wdays + 3 * wday, 3);
+	memcpy(p + 3, ", ", 2);
+	p = put_digits(p + 5, l.day, 2);
+	*p++ = ' ';
+	memcpy(p, mons + 3 * (l.month - 1), 3);
+	p[3] = ' ';
+	p = put_digits(p + 4, l.year, 4);
+	*p++ = ' ';
+	p = put_digits(p, minutes / 60, 2);
+	*p++ = ':';
+	p = put_digits(p, minutes % 60, 2);
+	*p++ = ':';
+	p = put_digits(p, sec, 2);
+	*p++ = ' ';
+	*p++ = off < 0 ? '-' : '+';
+	put_digits(p, aoff / 60 * 100 + aoff % 60, 4);
+	return true;
 }
 
 int mime_date(time_t when, const char *zone, char *buf, size_t size, struct pz_error *err)
@@ -146,6 +252,11 @@ int mime_date(time_t when, const char *zone, char *buf, size_t size, struct pz_e
 		return -1;
 	long off = (date_to_days(l) * 86400 + minutes * 60L - (t - sec)) / 60;
 	long aoff = off < 0 ? -off : off;
+	char fast[32];
+	if (put_date(fast, date_weekday(l), l, minutes, sec, off)) {
+		put_cut(buf, size, fast, 31);
+		return 0;
+	}
 	snprintf(buf, size, "%s, %02d %s %04d %02d:%02d:%02ld %c%02ld%02ld", wday[date_weekday(l)],
 		 l.day, mon[l.month - 1], l.year, minutes / 60, minutes % 60, sec,
 		 off < 0 ? '-' : '+', aoff / 60, aoff % 60);
@@ -184,8 +295,6 @@ static bool q_literal(unsigned char c)
 	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
 	       c == '-' || c == '!' || c == '*' || c == '+' || c == '/';
 }
-
-static const char hex_digits[] = "0123456789ABCDEF";
 
 /* Appends one character (len bytes) in RFC 2047 Q encoding; safe in text and phrases. */
 static void q_put(struct strbuf *w, const unsigned char *s, size_t len)
@@ -318,61 +427,118 @@ static size_t qp_unit(const char *s, size_t i, size_t len, bool at_start, char e
 	return 3 * *used;
 }
 
+/* A physical line of quoted-printable being encoded: its bytes so far (room for one more
+ * encoded character past the limit, then a soft break or CRLF) and the last space it may
+ * break before. */
+struct qp_phys {
+	char line[QP_COLS + 13];
+	size_t col, space, space_col;
+};
+
+/* Bytes that go as they are inside a line: printable ASCII but "=", and the space (not as
+ * a line's last byte, which qp_run leaves out). */
+static bool qp_plain(unsigned char c)
+{
+	return c >= 0x20 && c < 0x7F && c != '=';
+}
+
+/* Whether all eight bytes of w are qp_plain, tested at once: no byte below 0x20, none with
+ * the high bit set or 0x7F (which + 1 sets it), none equal to "=". */
+static bool qp_plain8(uint64_t w)
+{
+	const uint64_t ones = 0x0101010101010101ULL, high = ones << 7;
+	uint64_t eq = w ^ (ones * '=');
+	uint64_t bad = ((w - ones * 0x20) & ~w) | w | (w + ones) | ((eq - ones) & ~eq);
+	return (bad & high) == 0;
+}
+
+/* Copies the plain bytes from s[i] on that fit before a soft break (each at a column of at
+ * most QP_COLS - 2), eight at a time while it can, noting the last space within 24 columns
+ * of the end; returns the index after them (i when there is none). */
+static size_t qp_run(struct qp_phys *l, const char *s, size_t i, size_t len)
+{
+	size_t end = i, stop = i + (QP_COLS - 1 - l->col);
+	stop = stop < len ? stop : len;
+	char *to = l->line + l->col; /* s[k] goes to to[k - i] */
+	uint64_t w;
+	while (end + 8 <= stop && (memcpy(&w, s + end, 8), qp_plain8(w))) {
+		memcpy(to + (end - i), &w, 8);
+		end += 8;
+	}
+	while (end < stop && qp_plain((unsigned char)s[end])) {
+		to[end - i] = s[end];
+		end++;
+	}
+	if (end == len && end > i && s[end - 1] == ' ')
+		end--;
+	size_t near = l->col + 24 >= QP_COLS ? i : i + (QP_COLS - 24 - l->col);
+	const char *sp = near < end ? memrchr(s + near, ' ', end - near) : NULL;
+	if (sp != NULL) {
+		l->space = (size_t)(sp - s);
+		l->space_col = l->col + (l->space - i);
+	}
+	l->col += end - i;
+	return end;
+}
+
+/* Fills one physical line from s[i] on: runs of plain bytes at once, any other character
+ * (or the line's first) through qp_unit; stops where the next would pass QP_COLS, backing
+ * up to the noted space when there is one. Returns where the next physical line starts. */
+static size_t qp_fill(struct qp_phys *l, const char *s, size_t i, size_t len)
+{
+	while (i < len) {
+		if (l->col > 0 && l->col + 2 <= QP_COLS) {
+			size_t next = qp_run(l, s, i, len);
+			if (next > i) {
+				i = next;
+				continue;
+			}
+		}
+		char *enc = l->line + l->col; /* written past col when it does not fit */
+		size_t used, n = qp_unit(s, i, len, l->col == 0, enc, &used);
+		bool last = i + used == len;
+		if (l->col + n > (last ? QP_COLS : QP_COLS - 1)) {
+			if (l->space != 0) {
+				i = l->space;
+				l->col = l->space_col;
+			}
+			return i;
+		}
+		if (s[i] == ' ' && l->col + 24 >= QP_COLS) {
+			l->space = i;
+			l->space_col = l->col;
+		}
+		l->col += n;
+		i += used;
+	}
+	return i;
+}
+
 /* One line of text, with soft breaks ("=" CRLF) that keep each physical line within QP_COLS
  * (the soft break's "=" included, the last line needs none) and never split a character; a
  * line breaks before a space within its last 24 columns when there is one, so that words
- * stay whole. Each physical line is encoded once into line[] and appended whole. */
+ * stay whole. Each physical line, its CRLF included, is appended whole. */
 static void qp_line(struct strbuf *out, const char *s, size_t len)
 {
 	size_t i = 0;
-	while (i < len) {
-		char line[QP_COLS + 13];
-		size_t col = 0, space = 0, space_col = 0;
-		while (i < len) {
-			unsigned char c = (unsigned char)s[i];
-			bool plain = (c > 0x20 && c < 0x7F && c != '=') || (c == ' ' && i + 1 < len);
-			if (col > 0 && col + 2 <= QP_COLS && plain) { /* literal, fits before a break */
-				if (c == ' ' && col + 24 >= QP_COLS) {
-					space = i;
-					space_col = col;
-				}
-				line[col++] = (char)c;
-				i++;
-				continue;
-			}
-			char enc[13];
-			size_t used, n = qp_unit(s, i, len, col == 0, enc, &used);
-			bool last = i + used == len;
-			if (col + n > (last ? QP_COLS : QP_COLS - 1)) {
-				if (space != 0) {
-					i = space;
-					col = space_col;
-				}
-				break;
-			}
-			if (s[i] == ' ' && col + 24 >= QP_COLS) {
-				space = i;
-				space_col = col;
-			}
-			memcpy(line + col, enc, n);
-			col += n;
-			i += used;
-		}
-		strbuf_append(out, line, col);
-		if (i < len)
-			strbuf_puts(out, "=\r\n");
-	}
+	do {
+		struct qp_phys l; /* line[] is written before it is read */
+		l.col = l.space = l.space_col = 0;
+		i = qp_fill(&l, s, i, len);
+		const char *end = i < len ? "=\r\n" : "\r\n";
+		size_t n = i < len ? 3 : 2;
+		memcpy(l.line + l.col, end, n);
+		strbuf_append(out, l.line, l.col + n);
+	} while (i < len);
 }
 
 /* Appends text ("\n" ends a line) as quoted-printable lines ending in CRLF. */
 void mime_qp(struct strbuf *out, const char *text)
 {
 	while (*text != '\0') {
-		const char *nl = strchr(text, '\n');
-		size_t len = nl != NULL ? (size_t)(nl - text) : strlen(text);
-		qp_line(out, text, len);
-		strbuf_puts(out, "\r\n");
-		text += len + (nl != NULL);
+		const char *nl = strchrnul(text, '\n');
+		qp_line(out, text, (size_t)(nl - text));
+		text = *nl != '\0' ? nl + 1 : nl;
 	}
 }
 
