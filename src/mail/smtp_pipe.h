@@ -6,7 +6,9 @@
  * (smtp.h's gate): the server can accept a message only after the caller has said so. The
  * ledger uses that to record message N's outcome before message N+1 can be accepted, so a
  * crash leaves at most one accepted message unrecorded, as when messages went one by one.
- * Jobs run in the order submitted, over one connection while the server keeps it.
+ * Jobs run in the order submitted, over one connection while the server keeps it. A wait
+ * for a gate or a job's end spins for a few tens of microseconds before it sleeps, when
+ * there is more than one processor (smtp_pipe.c says why).
  */
 #ifndef PLAZO_SMTP_PIPE_H
 #define PLAZO_SMTP_PIPE_H
@@ -29,8 +31,8 @@ struct smtp_job {
 	size_t len;
 	int rc; /* smtp_send's (out) */
 	struct pz_error err; /* when rc is -1 (out) */
-	enum smtp_gate gate; /* private from here on */
-	bool done;
+	_Atomic enum smtp_gate gate; /* private from here on; written under the pipe's lock */
+	_Atomic bool done;
 };
 
 struct smtp_pipe;
