@@ -67,6 +67,7 @@ struct daemon {
 	const struct daemon_options *opt;
 	struct world *w;
 	struct store *store;
+	struct store_counts counts; /* the ledger's, as last counted (under lock) */
 	struct http_server *http;
 	int epoll_fd, signal_fd, timer_fd;
 	int watchdog_fd;        /* pings systemd every half WatchdogSec; -1: no watchdog */
@@ -248,10 +249,9 @@ static void save_unread(struct daemon *d)
 
 static void notify_status(struct daemon *d)
 {
-	struct store_counts c;
-	struct pz_error err;
-	if (store_counts(d->store, &c, &err) < 0)
-		return;
+	pthread_mutex_lock(&d->lock);
+	struct store_counts c = d->counts;
+	pthread_mutex_unlock(&d->lock);
 	sd_notifyf(0, "STATUS=%zu offices, %zu milestones; reminders %ld pending, %ld sent, "
 		      "%ld failed; %zu plan rows not read",
 		   d->w->cfg.n_offices, d->w->plan.n_milestones, c.pending, c.sent, c.failed,
@@ -272,16 +272,20 @@ static void load_forms(struct daemon *d)
 	}
 }
 
-/* The reminder gauges /metrics shows, from st (the calling thread's connection). */
-static void set_gauges(struct daemon *d, struct store *st, struct http_site *site)
+/* The reminder gauges /metrics shows, from st (the calling thread's connection; under
+ * lock): every state counted, or (after a mark, which moves no row to or from 'sent') the
+ * pending and failed alone, through their indexes, and the sent as last counted. */
+static void set_gauges(struct daemon *d, struct store *st, struct http_site *site, bool all)
 {
-	struct store_counts c;
+	struct store_counts c = d->counts;
 	struct store_hold hold;
 	struct pz_error err = {0};
-	if (store_counts(st, &c, &err) < 0 || store_hold(st, &hold, &err) < 0) {
+	int rc = all ? store_counts(st, &c, &err) : store_counts_due(st, &c, &err);
+	if (rc < 0 || store_hold(st, &hold, &err) < 0) {
 		log_warn("reminder counts for /metrics: %s", err.msg);
 		return;
 	}
+	d->counts = c;
 	http_site_set_counts(site, c.pending, c.sent, c.failed);
 	http_site_set_held(site, hold.held, c.pending);
 	http_site_set_plan(site, d->w->unread.rows, d->w->unread.severity);
@@ -301,7 +305,7 @@ static struct http_site *site_new(struct daemon *d, struct store *st, time_t now
 	}
 	http_site_add(site, d->tokens[n].feed, n, HTTP_BIT(HTTP_FEED));
 	http_site_carry(site, old);
-	set_gauges(d, st, site);
+	set_gauges(d, st, site, true);
 	return site;
 }
 
@@ -632,7 +636,7 @@ static void pass(struct daemon *d, time_t now)
 	 * when a day started, every page's "today" */
 	if (rep.digests || rep.failed || rep.retrying || rep.held || now >= d->next_midnight) {
 		pthread_mutex_lock(&d->lock);
-		set_gauges(d, d->store, d->site);
+		set_gauges(d, d->store, d->site, true);
 		if (now >= d->next_midnight)
 			new_day(d, now);
 		pthread_mutex_unlock(&d->lock);
@@ -809,7 +813,7 @@ static void on_event(struct daemon *d)
 	uint64_t n;
 	if (read(d->event_fd, &n, sizeof(n)) == (ssize_t)sizeof(n)) {
 		pthread_mutex_lock(&d->lock);
-		set_gauges(d, d->store, d->site);
+		set_gauges(d, d->store, d->site, false);
 		pthread_mutex_unlock(&d->lock);
 		notify_status(d);
 		backup_maybe(d, false);
@@ -1003,7 +1007,7 @@ static void on_poke(struct daemon *d)
 	time_t now = now_of(d);
 	pthread_mutex_lock(&d->lock);
 	if (refresh(d, d->store, now) == 0)
-		set_gauges(d, d->store, d->site);
+		set_gauges(d, d->store, d->site, true);
 	pthread_mutex_unlock(&d->lock);
 	notify_status(d);
 	pass(d, now > d->last_pass ? now : d->last_pass);

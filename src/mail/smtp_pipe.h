@@ -7,7 +7,7 @@
  * ledger uses that to record message N's outcome before message N+1 can be accepted, so a
  * crash leaves at most one accepted message unrecorded, as when messages went one by one.
  * Jobs run in the order submitted, over one connection while the server keeps it. A wait
- * for a gate or a job's end spins for a few tens of microseconds before it sleeps, when
+ * for a gate or a job's end spins up to 150 µs before it sleeps, when
  * there is more than one processor (smtp_pipe.c says why).
  */
 #ifndef PLAZO_SMTP_PIPE_H
@@ -31,7 +31,7 @@ struct smtp_job {
 	size_t len;
 	int rc; /* smtp_send's (out) */
 	struct pz_error err; /* when rc is -1 (out) */
-	_Atomic enum smtp_gate gate; /* private from here on; written under the pipe's lock */
+	_Atomic enum smtp_gate gate; /* private from here on; read by spins without the lock */
 	_Atomic bool done;
 };
 

@@ -512,6 +512,7 @@ int store_begin(struct store *s, struct pz_error *err)
 
 int store_commit(struct store *s, struct pz_error *err)
 {
+	s->tokens_noted = false;
 	if (run_kept(s, "COMMIT", err) == 0)
 		return 0;
 	if (!sqlite3_get_autocommit(s->db)) /* SQLite may keep it open: end it */
@@ -521,6 +522,7 @@ int store_commit(struct store *s, struct pz_error *err)
 
 void store_rollback(struct store *s)
 {
+	s->tokens_noted = false;
 	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
@@ -816,6 +818,21 @@ int store_counts(struct store *s, struct store_counts *c, struct pz_error *err)
 	return rc == SQLITE_DONE ? 0 : db_fail(s, err, "count reminders in");
 }
 
+int store_counts_due(struct store *s, struct store_counts *c, struct pz_error *err)
+{
+	sqlite3_stmt *st;
+	if (prepare(s, "SELECT (SELECT count(*) FROM reminder WHERE state = 'pending'), "
+		    "(SELECT count(*) FROM reminder WHERE state = 'failed')", &st, err) < 0)
+		return -1;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		c->pending = (long)sqlite3_column_int64(st, 0);
+		c->failed = (long)sqlite3_column_int64(st, 1);
+	}
+	done_with(s, st);
+	return rc == SQLITE_ROW ? 0 : db_fail(s, err, "count reminders in");
+}
+
 /* The token of office in table (sql names it: token or page_token). */
 static int get_token(struct store *s, const char *sql, const char *office, char token[static 33],
 		     bool *found, struct pz_error *err)
@@ -983,6 +1000,8 @@ static int put_tokens(struct store *s, sqlite3_stmt *st, const struct store_toke
 int store_set_tokens(struct store *s, enum store_token_kind kind,
 		     const struct store_token_row *rows, size_t n, time_t at, struct pz_error *err)
 {
+	if (kind != STORE_FEED_TOKEN && kind != STORE_PAGE_TOKEN)
+		return PZ_FAIL(err, PZ_EUSAGE, s->path, "store_set_tokens: feed or page tokens only");
 	if (n == 0)
 		return 0;
 	sqlite3_stmt *full = NULL, *rest = NULL;

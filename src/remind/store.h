@@ -187,6 +187,9 @@ int store_retry(struct store *s, const char *office, time_t since, time_t at, si
 int store_next_attempt(struct store *s, bool *has, time_t *at, struct pz_error *err);
 
 int store_counts(struct store *s, struct store_counts *c, struct pz_error *err);
+/* Sets c->pending and c->failed alone, through their partial indexes (a whole count reads
+ * every row of the ledger); the rest of *c is left as it was. */
+int store_counts_due(struct store *s, struct store_counts *c, struct pz_error *err);
 /* The latest failures, newest first, at most max; *out is allocated (free() it). */
 int store_failures(struct store *s, size_t max, struct store_reminder **out, size_t *n,
 		   struct pz_error *err);

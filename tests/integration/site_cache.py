@@ -20,6 +20,7 @@ validators name the office's version, not the bytes.
 import os
 import re
 import shutil
+import sqlite3
 import signal
 import subprocess
 import sys
@@ -69,6 +70,37 @@ def metrics(d):
     return {k: int(v) for k, v in re.findall(r"(?m)^(plazo_(?:feed|page)_renders_total|"
                                               r"plazo_cache_bytes|"
                                               r"plazo_cache_evictions_total) (\d+)$", text)}
+
+
+def gauges(d):
+    m = re.search(r"serving metrics on 127\.0\.0\.1 port (\d+)", d.log_text())
+    with urllib.request.urlopen("http://127.0.0.1:%s/metrics" % m.group(1), timeout=10) as r:
+        text = r.read().decode()
+    return {k: int(v) for k, v in re.findall(r'(?m)^plazo_reminders\{state="(\w+)"\} (\d+)$',
+                                             text)}
+
+
+def ledger_counts(config):
+    state = re.search(r"(?m)^state_dir = (.*)$", open(config, encoding="utf-8").read())
+    db = sqlite3.connect(os.path.join(state.group(1).strip(), "plazo.db"))
+    try:
+        rows = dict(db.execute("SELECT state, count(*) FROM reminder GROUP BY state"))
+    finally:
+        db.close()
+    return {k: rows.get(k, 0) for k in ("pending", "sent", "failed")}
+
+
+def gauges_follow(d, config, what):
+    """The gauges a mark recounts (pending and failed, through their indexes) and the sent
+    kept from the last whole count agree with the ledger."""
+    want, have = ledger_counts(config), {}
+    for _ in range(40):
+        have = gauges(d)
+        if have == want:
+            break
+        time.sleep(0.05)
+    check("%s: /metrics' reminder gauges match the ledger (%s)" % (what, want),
+          have == want and want["sent"] > 0, (have, want))
 
 
 def fetch_all(d, tokens, headers_for=None):
@@ -134,6 +166,7 @@ def incremental(plazo, d, config):
           "por Ana Pérez" in art.group(1), art.group(1) if art else body[:500])
     after = fetch_all(d, tokens)
     changed = {k for k in first if after[k][1] != first[k][1]}
+    gauges_follow(d, config, "after the mark")
     check("only the marked office's page and feed ETags changed",
           changed == {(OFFICE, "feed"), (OFFICE, "page")}, changed)
     check("every other office's bytes are the same",

@@ -209,6 +209,11 @@ def check_cheap_writes(db, version):
         "EXPLAIN QUERY PLAN SELECT id FROM reminder WHERE state = 'pending' AND "
         "next_attempt <= 0 ORDER BY office, slot, id"))
     check("schema 12: the due query uses reminder_pending", "reminder_pending" in plan, plan)
+    plan = " ".join(r[3] for r in db.execute(
+        "EXPLAIN QUERY PLAN SELECT id FROM reminder WHERE state = 'failed' "
+        "ORDER BY settled DESC, id DESC LIMIT 5"))
+    check("schema 12: the latest failures use reminder_failed", "reminder_failed" in plan,
+          plan)
 
 
 def check_settled(db, g, version):
