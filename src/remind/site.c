@@ -203,6 +203,14 @@ static void take_office_token(void *user, const char *office, const char *token)
 		take_token(user, office, token);
 }
 
+/* token as stored, or "" (missing: a new one is made) when it is not 32 characters long,
+ * which no plazo writes and the server does not serve (take_token). */
+static void keep_whole(char token[static 33])
+{
+	if (strlen(token) != 32)
+		token[0] = '\0';
+}
+
 /* The feed and page tokens stored for offices[0..n) into out: with many of the offices
  * asked, one read of each table; with few, a lookup per office. */
 static int read_some(struct store *st, const struct config *cfg, const size_t *offices,
@@ -212,10 +220,13 @@ static int read_some(struct store *st, const struct config *cfg, const size_t *o
 	if (n < cfg->n_offices / 8) {
 		int rc = 0;
 		for (size_t k = 0; k < n && rc == 0; k++) {
+			struct site_tokens *t = &out[offices[k]];
 			const char *id = cfg->offices[offices[k]].id;
-			rc = store_token(st, id, out[offices[k]].feed, &found, err);
+			rc = store_token(st, id, t->feed, &found, err);
 			if (rc == 0)
-				rc = store_page_token(st, id, out[offices[k]].page, &found, err);
+				rc = store_page_token(st, id, t->page, &found, err);
+			keep_whole(t->feed); /* as take_token, which the whole read goes through */
+			keep_whole(t->page);
 		}
 		return rc;
 	}
