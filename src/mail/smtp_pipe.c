@@ -1,6 +1,7 @@
 #include "smtp_pipe.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <time.h>
@@ -85,6 +86,15 @@ static void spin(const struct smtp_pipe *p, struct spinner *sp,
 	sp->misses = 0;
 }
 
+/* The processors this thread may run on (its affinity, a cpuset's), or those online. */
+static long processors(void)
+{
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		return CPU_COUNT(&set);
+	return sysconf(_SC_NPROCESSORS_ONLN);
+}
+
 /* The gate of the job on the wire: with wait, blocks until the caller opens or aborts it. */
 static int wait_gate(void *user, bool wait)
 {
@@ -142,7 +152,7 @@ int smtp_pipe_open(struct smtp_pipe **out, const struct smtp_settings *s, struct
 		return -1;
 	}
 	smtp_set_gate(p->smtp, wait_gate, p);
-	p->spins = sysconf(_SC_NPROCESSORS_ONLN) > 1;
+	p->spins = processors() > 1;
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->changed, NULL);
 	if (pthread_create(&p->thread, NULL, sender, p) != 0) {
