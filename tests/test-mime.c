@@ -324,6 +324,10 @@ static void test_date(struct test_state *ts)
 	CHECK_STR_EQ(ts, buf, "Wed, 01 Mar 2023 13:00:00 +0000");
 	CHECK_INT_EQ(ts, mime_date(-1, "", buf, sizeof buf, &err), 0);
 	CHECK_STR_EQ(ts, buf, "Wed, 31 Dec 1969 23:59:59 +0000");
+	/* a year of five digits takes the printf path, with the same names */
+	CHECK_INT_EQ(ts, mime_date(253402300800 + 86400 * 31 + 3661, NULL, buf, sizeof buf, &err),
+		     0);
+	CHECK_STR_EQ(ts, buf, "Tue, 01 Feb 10000 01:01:01 +0000");
 	CHECK_INT_EQ(ts, mime_date(1677675600, "Nowhere/Atlantis", buf, sizeof buf, &err), -1);
 }
 

@@ -210,12 +210,15 @@ static char *put_digits(char *p, long v, int width)
 	return p + width;
 }
 
+/* The names a date header uses, three letters each. */
+static const char wdays[] = "MonTueWedThuFriSatSun";
+static const char mons[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+
 /* "Wed, 01 Mar 2023 08:00:00 -0500": the years and offsets a message has, without printf;
  * false for any other (mime_date prints those). */
+
 static bool put_date(char out[static 32], int wday, struct date l, int minutes, long sec, long off)
 {
-	static const char wdays[] = "MonTueWedThuFriSatSun";
-	static const char mons[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
 	long aoff = off < 0 ? -off : off;
 	if (l.year < 0 || l.year > 9999 || aoff >= 100 * 60)
 		return false;
@@ -241,9 +244,6 @@ static bool put_date(char out[static 32], int wday, struct date l, int minutes, 
 
 int mime_date(time_t when, const char *zone, char *buf, size_t size, struct pz_error *err)
 {
-	static const char *const wday[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
-	static const char *const mon[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-					  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 	long t = (long)when, sec = floor_mod(t, 60);
 	struct date l = date_from_days((t - floor_mod(t, 86400)) / 86400);
 	int minutes = (int)(floor_mod(t, 86400) / 60);
@@ -257,9 +257,9 @@ int mime_date(time_t when, const char *zone, char *buf, size_t size, struct pz_e
 		put_cut(buf, size, fast, 31);
 		return 0;
 	}
-	snprintf(buf, size, "%s, %02d %s %04d %02d:%02d:%02ld %c%02ld%02ld", wday[date_weekday(l)],
-		 l.day, mon[l.month - 1], l.year, minutes / 60, minutes % 60, sec,
-		 off < 0 ? '-' : '+', aoff / 60, aoff % 60);
+	snprintf(buf, size, "%.3s, %02d %.3s %04d %02d:%02d:%02ld %c%02ld%02ld",
+		 wdays + 3 * date_weekday(l), l.day, mons + 3 * (l.month - 1), l.year, minutes / 60,
+		 minutes % 60, sec, off < 0 ? '-' : '+', aoff / 60, aoff % 60);
 	return 0;
 }
 

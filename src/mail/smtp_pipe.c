@@ -30,7 +30,7 @@ struct spinner {
 
 struct smtp_pipe {
 	struct smtp_session *smtp;
-	bool spins;              /* more than one processor */
+	bool spins; /* more than one processor */
 	struct spinner gate_spin; /* the sender's, in wait_gate */
 	struct spinner done_spin; /* the caller's, in smtp_pipe_wait */
 	pthread_t thread;

@@ -154,47 +154,28 @@ static void take_token(void *user, const char *office, const char *token)
 		memcpy((char *)&r->out[o] + r->field, token, 33);
 }
 
-/* The tokens still missing after the reads, created in one transaction. */
-static int create_missing(struct store *st, const struct config *cfg, time_t now,
-			  struct site_tokens *out, struct pz_error *err)
+/* The first nk kinds of token (feed, page, csrf) of every office from their tables into
+ * out, through each (take_token, or take_office_token to leave SITE_ALL's out). */
+static int read_tables(struct store *st, const struct config *cfg, size_t nk, store_token_fn each,
+		       struct site_tokens *out, struct pz_error *err)
 {
-	int rc = store_begin(st, err);
-	for (size_t o = 0; o <= cfg->n_offices && rc == 0; o++) {
-		const char *id = o < cfg->n_offices ? cfg->offices[o].id : SITE_ALL;
-		if (out[o].feed[0] == '\0')
-			rc = site_rotate_token(st, id, now, out[o].feed, err);
-		if (rc == 0 && o < cfg->n_offices && out[o].page[0] == '\0')
-			rc = site_rotate_page_token(st, id, now, out[o].page, err);
-		if (rc == 0 && o < cfg->n_offices && out[o].csrf[0] == '\0')
-			rc = site_csrf(st, id, out[o].csrf, err);
-	}
-	if (rc == 0)
-		return store_commit(st, err);
-	store_rollback(st);
-	return -1;
-}
-
-int site_tokens_load(struct store *st, const struct config *cfg, time_t now,
-		     struct site_tokens *out, struct pz_error *err)
-{
-	struct token_read r = {.cfg = cfg, .out = out};
-	memset(out, 0, (cfg->n_offices + 1) * sizeof(*out));
-	ids_build(&r.ids, cfg);
 	static const size_t fields[] = {offsetof(struct site_tokens, feed),
 					offsetof(struct site_tokens, page),
 					offsetof(struct site_tokens, csrf)};
 	static const enum store_token_kind kinds[] = {STORE_FEED_TOKEN, STORE_PAGE_TOKEN,
 						      STORE_FORM_TOKEN};
+	struct token_read r = {.cfg = cfg, .out = out};
+	ids_build(&r.ids, cfg);
 	int rc = 0;
-	for (size_t k = 0; k < 3 && rc == 0; k++) {
+	for (size_t k = 0; k < nk && rc == 0; k++) {
 		r.field = fields[k];
-		rc = store_all_tokens(st, kinds[k], take_token, &r, err);
+		rc = store_all_tokens(st, kinds[k], each, &r, err);
 	}
 	hash_index_finish(&r.ids);
-	return rc == 0 ? create_missing(st, cfg, now, out, err) : -1;
+	return rc;
 }
 
-/* ---- the tokens of some offices, created in a batch ---- */
+/* ---- tokens read and created in batches ---- */
 
 /* take_token for the offices' own tokens, the all-offices feed's aside. */
 static void take_office_token(void *user, const char *office, const char *token)
@@ -213,8 +194,8 @@ static void keep_whole(char token[static 33])
 
 /* The feed and page tokens stored for offices[0..n) into out: with many of the offices
  * asked, one read of each table; with few, a lookup per office. */
-static int read_some(struct store *st, const struct config *cfg, const size_t *offices,
-		     size_t n, struct site_tokens *out, struct pz_error *err)
+static int read_some(struct store *st, const struct config *cfg, const size_t *offices, size_t n,
+		     struct site_tokens *out, struct pz_error *err)
 {
 	bool found;
 	if (n < cfg->n_offices / 8) {
@@ -230,14 +211,7 @@ static int read_some(struct store *st, const struct config *cfg, const size_t *o
 		}
 		return rc;
 	}
-	struct token_read r = {.cfg = cfg, .out = out, .field = offsetof(struct site_tokens, feed)};
-	ids_build(&r.ids, cfg);
-	int rc = store_all_tokens(st, STORE_FEED_TOKEN, take_office_token, &r, err);
-	r.field = offsetof(struct site_tokens, page);
-	if (rc == 0)
-		rc = store_all_tokens(st, STORE_PAGE_TOKEN, take_office_token, &r, err);
-	hash_index_finish(&r.ids);
-	return rc;
+	return read_tables(st, cfg, 2, take_office_token, out, err);
 }
 
 /* A token drawn from src into token when it is "" (office has none), queued in rows. */
@@ -252,22 +226,22 @@ static int draw_missing(struct token_source *src, const char *office, char token
 	return 0;
 }
 
-int site_office_tokens(struct store *st, const struct config *cfg, const size_t *offices,
-		       size_t n, time_t now, struct site_tokens *out, struct pz_error *err)
+/* Draws the missing feed and page tokens of offices[0..n) (an index of cfg->n_offices is
+ * SITE_ALL, which has a feed alone) and writes them, a batch per table. */
+static int draw_batch(struct store *st, const struct config *cfg, const size_t *offices, size_t n,
+		      time_t now, struct site_tokens *out, struct pz_error *err)
 {
-	memset(out, 0, cfg->n_offices * sizeof(*out));
-	if (read_some(st, cfg, offices, n, out, err) < 0)
-		return -1;
 	struct token_source src = {.used = sizeof(src.raw)};
 	struct store_token_row *feeds = xcalloc(n ? n : 1, sizeof(*feeds));
 	struct store_token_row *pages = xcalloc(n ? n : 1, sizeof(*pages));
 	size_t n_feeds = 0, n_pages = 0;
 	int rc = 0;
 	for (size_t k = 0; k < n && rc == 0; k++) {
-		struct site_tokens *t = &out[offices[k]];
-		const char *id = cfg->offices[offices[k]].id;
+		size_t o = offices[k];
+		struct site_tokens *t = &out[o];
+		const char *id = o < cfg->n_offices ? cfg->offices[o].id : SITE_ALL;
 		rc = draw_missing(&src, id, t->feed, feeds, &n_feeds, err);
-		if (rc == 0)
+		if (rc == 0 && o < cfg->n_offices)
 			rc = draw_missing(&src, id, t->page, pages, &n_pages, err);
 	}
 	explicit_bzero(src.raw, sizeof(src.raw));
@@ -278,6 +252,45 @@ int site_office_tokens(struct store *st, const struct config *cfg, const size_t 
 	free(feeds);
 	free(pages);
 	return rc;
+}
+
+/* The tokens still missing after the reads (SITE_ALL's feed among them), created in one
+ * transaction: feed and page tokens in a batch, form tokens office by office. */
+static int create_missing(struct store *st, const struct config *cfg, time_t now,
+			  struct site_tokens *out, struct pz_error *err)
+{
+	size_t *every = xcalloc(cfg->n_offices + 1, sizeof(*every));
+	for (size_t o = 0; o <= cfg->n_offices; o++)
+		every[o] = o;
+	int rc = store_begin(st, err);
+	if (rc == 0)
+		rc = draw_batch(st, cfg, every, cfg->n_offices + 1, now, out, err);
+	for (size_t o = 0; o < cfg->n_offices && rc == 0; o++)
+		if (out[o].csrf[0] == '\0')
+			rc = site_csrf(st, cfg->offices[o].id, out[o].csrf, err);
+	free(every);
+	if (rc == 0)
+		return store_commit(st, err);
+	store_rollback(st);
+	return -1;
+}
+
+int site_tokens_load(struct store *st, const struct config *cfg, time_t now,
+		     struct site_tokens *out, struct pz_error *err)
+{
+	memset(out, 0, (cfg->n_offices + 1) * sizeof(*out));
+	if (read_tables(st, cfg, 3, take_token, out, err) < 0)
+		return -1;
+	return create_missing(st, cfg, now, out, err);
+}
+
+int site_office_tokens(struct store *st, const struct config *cfg, const size_t *offices, size_t n,
+		       time_t now, struct site_tokens *out, struct pz_error *err)
+{
+	memset(out, 0, cfg->n_offices * sizeof(*out));
+	if (read_some(st, cfg, offices, n, out, err) < 0)
+		return -1;
+	return draw_batch(st, cfg, offices, n, now, out, err);
 }
 
 /* What of a mark an office's feed and page show. */

@@ -40,8 +40,8 @@ struct store {
 	bool tokens_noted; /* DB.tokens-issued written in the transaction store_begin opened */
 };
 
-#define REMINDER12_COLUMNS                                                              \
-	"id, office, activity, milestone, due, stage, slot, state, late, attempts, "        \
+#define REMINDER12_COLUMNS                                                                         \
+	"id, office, activity, milestone, due, stage, slot, state, late, attempts, "               \
 	"next_attempt, last_error, message_id, settled, first_attempt"
 
 /* Each entry moves the schema one version up; never edit one that has shipped. */
