@@ -65,6 +65,17 @@ void diag_list_take(struct diag_list *list, struct diag_list *from)
 	diag_list_init(from);
 }
 
+/* The message (len bytes), then the path, in one block of their size. */
+static char *block_of(const char *message, size_t len, const char *path)
+{
+	size_t path_len = strlen(path);
+	char *block = xmalloc(len + path_len + 2);
+	memcpy(block, message, len);
+	block[len] = '\0';
+	memcpy(block + len + 1, path, path_len + 1);
+	return block;
+}
+
 /* The message, then the path, in one block of their size (a 1M-row plan keeps 230,000). */
 static char *message_and_path(const char *path, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
@@ -81,11 +92,7 @@ static char *message_and_path(const char *path, const char *fmt, va_list ap)
 		strbuf_vprintf(&big, fmt, again);
 	va_end(again);
 	const char *text = big.len > 0 ? big.data : small;
-	size_t m = big.len > 0 ? big.len : (n > 0 ? (size_t)n : 0), len = strlen(path);
-	char *block = xmalloc(m + len + 2);
-	memcpy(block, text, m);
-	block[m] = '\0';
-	memcpy(block + m + 1, path, len + 1);
+	char *block = block_of(text, big.len > 0 ? big.len : (n > 0 ? (size_t)n : 0), path);
 	strbuf_finish(&big);
 	return block;
 }
@@ -130,6 +137,18 @@ void diag_vadd(struct diag_list *list, enum diag_severity severity, const char *
 	d->column = column;
 	d->message = message_and_path(path ? path : "", fmt, ap);
 	d->path = d->message + strlen(d->message) + 1;
+}
+
+void diag_add_text(struct diag_list *list, enum diag_severity severity, const char *code,
+		   const char *path, unsigned line, unsigned column, const char *message)
+{
+	assert(diag_code_find(code) != NULL && "diagnostic code missing in diag_codes.h");
+	list->items = xgrow(list->items, &list->cap, list->len + 1, sizeof(*list->items));
+	struct diag *d = &list->items[list->len++];
+	size_t len = strlen(message);
+	*d = (struct diag){.code = code, .severity = severity, .line = line, .column = column,
+			   .message = block_of(message, len, path ? path : "")};
+	d->path = d->message + len + 1;
 }
 
 size_t diag_count(const struct diag_list *list, enum diag_severity severity)

@@ -60,6 +60,11 @@ void diag_add(struct diag_list *list, enum diag_severity severity, const char *c
 	      const char *path, unsigned line, unsigned column, const char *fmt, ...)
 	__attribute__((format(printf, 7, 8)));
 
+/* Same with a message already written (copied as it is, no format read): the cheap way to
+ * repeat a diagnostic recorded before (cell_cache.h replays 200,000 at 1M rows). */
+void diag_add_text(struct diag_list *list, enum diag_severity severity, const char *code,
+		   const char *path, unsigned line, unsigned column, const char *message);
+
 /* Same, with a va_list. */
 void diag_vadd(struct diag_list *list, enum diag_severity severity, const char *code,
 	       const char *path, unsigned line, unsigned column, const char *fmt, va_list ap)

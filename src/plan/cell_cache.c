@@ -114,6 +114,6 @@ void cell_cache_replay(const struct cell_cache *c, const struct cell_entry *e, c
 {
 	for (size_t i = e->diag_first; i < (size_t)e->diag_first + e->diag_count; i++) {
 		const struct cell_diag *d = &c->diags[i];
-		diag_add(out, d->severity, d->code, path, line, d->column, "%s", d->message);
+		diag_add_text(out, d->severity, d->code, path, line, d->column, d->message);
 	}
 }
