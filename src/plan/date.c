@@ -789,31 +789,50 @@ static enum date_order own_order(const struct raw *r)
 	return DATE_ORDER_UNKNOWN;
 }
 
-static void count_vote(const struct raw *r, struct date_votes *votes)
+static struct date_mark mark_of(const struct raw *r)
 {
-	enum date_order o = own_order(r);
 	int y = r->year - DATE_VOTE_YEAR0;
-	if (r->kind != RAW_DAY && r->kind != RAW_MONTH && r->kind != RAW_DAY_MONTH && y >= 0 &&
-	    y < DATE_VOTE_YEARS)
-		votes->years[y]++;
-	if (o == DATE_ORDER_DMY)
-		votes->dmy++;
-	else if (o == DATE_ORDER_MDY)
-		votes->mdy++;
+	bool full = r->kind != RAW_DAY && r->kind != RAW_MONTH && r->kind != RAW_DAY_MONTH;
+	return (struct date_mark){.year_slot = (short)(full && y >= 0 && y < DATE_VOTE_YEARS ? y
+											     : -1),
+				  .order = (unsigned char)own_order(r)};
+}
+
+void date_votes_mark(struct date_votes *votes, const struct date_mark *marks, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (marks[i].year_slot >= 0)
+			votes->years[marks[i].year_slot]++;
+		if (marks[i].order == DATE_ORDER_DMY)
+			votes->dmy++;
+		else if (marks[i].order == DATE_ORDER_MDY)
+			votes->mdy++;
+	}
+}
+
+size_t date_vote_marks(const char *cell, struct date_mark **marks, size_t *cap)
+{
+	struct scan sc;
+	size_t n = 0;
+	scan_cell(cell ? cell : "", 0, &sc);
+	*marks = xgrow(*marks, cap, 2 * sc.len + 1, sizeof(**marks));
+	for (size_t i = 0; i < sc.len; i++) {
+		if (sc.items[i].has_start)
+			(*marks)[n++] = mark_of(&sc.items[i].start);
+		(*marks)[n++] = mark_of(&sc.items[i].due);
+	}
+	scan_finish(&sc);
+	return n;
 }
 
 void date_vote(const char *cell, struct date_votes *votes)
 {
-	struct scan sc;
+	struct date_mark *marks = NULL;
+	size_t cap = 0;
 	if (cell == NULL || votes == NULL)
 		return;
-	scan_cell(cell, 0, &sc);
-	for (size_t i = 0; i < sc.len; i++) {
-		if (sc.items[i].has_start)
-			count_vote(&sc.items[i].start, votes);
-		count_vote(&sc.items[i].due, votes);
-	}
-	scan_finish(&sc);
+	date_votes_mark(votes, marks, date_vote_marks(cell, &marks, &cap));
+	free(marks);
 }
 
 void date_votes_add(struct date_votes *votes, const struct date_votes *more)

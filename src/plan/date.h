@@ -72,6 +72,17 @@ struct date_where {
 
 /* Adds the order votes of the numeric dates in cell to votes. */
 void date_vote(const char *cell, struct date_votes *votes);
+/* What one date of a cell gives the votes: its year's slot (-1: none counted) and the order
+ * it decides by itself. A cell's marks are its votes, to count again for the same text. */
+struct date_mark {
+	short year_slot;
+	unsigned char order; /* enum date_order */
+};
+/* The marks of cell's dates into *marks (grown, *cap its room, as xgrow keeps them);
+ * returns how many. date_vote(cell) adds what date_votes_mark adds of them. */
+size_t date_vote_marks(const char *cell, struct date_mark **marks, size_t *cap);
+/* Adds n marks to votes. */
+void date_votes_mark(struct date_votes *votes, const struct date_mark *marks, size_t n);
 /* Adds the votes of more to votes (the votes of two runs of cells, counted apart). */
 void date_votes_add(struct date_votes *votes, const struct date_votes *more);
 /* The order the votes decide: DATE_ORDER_DMY on a tie or with no votes (Colombian usage). */

@@ -41,7 +41,8 @@ struct office_matcher {
 	size_t n_names, cap_names;
 	char **words; /* interned words, id = index */
 	size_t *word_lens; /* their lengths */
-	size_t n_words, cap_words, cap_word_lens;
+	uint64_t *word_masks; /* their letters (letters_of) */
+	size_t n_words, cap_words, cap_word_lens, cap_word_masks;
 	struct hash_index word_index; /* word hash -> id */
 	size_t *node_name; /* per trie node: index into names, or NONE */
 	size_t n_nodes, cap_nodes;
@@ -78,6 +79,16 @@ char *office_normalize(const char *name)
 
 /* ---- interned words and trie edges ---- */
 
+/* The bytes a word holds, as bits (byte & 63): one edit changes at most two of them, so
+ * words whose sets differ in more than 2k bits are over k edits apart (word_close). */
+static uint64_t letters_of(const char *w, size_t len)
+{
+	uint64_t bits = 0;
+	for (size_t i = 0; i < len; i++)
+		bits |= UINT64_C(1) << ((unsigned char)w[i] & 63);
+	return bits;
+}
+
 /* The id of word w (len bytes), NONE when the directory does not have it. */
 static size_t word_find(const struct office_matcher *m, const char *w, size_t len)
 {
@@ -99,6 +110,9 @@ static size_t word_intern(struct office_matcher *m, const char *w)
 			     sizeof(*m->word_lens));
 	m->words[m->n_words] = xstrdup(w);
 	m->word_lens[m->n_words] = len;
+	m->word_masks = xgrow(m->word_masks, &m->cap_word_masks, m->n_words + 1,
+			      sizeof(*m->word_masks));
+	m->word_masks[m->n_words] = letters_of(w, len);
 	hash_index_put(&m->word_index, hash_words(0, w, len), m->n_words);
 	return m->n_words++;
 }
@@ -164,6 +178,7 @@ void office_matcher_free(struct office_matcher *m)
 	free(m->names);
 	free(m->words);
 	free(m->word_lens);
+	free(m->word_masks);
 	hash_index_finish(&m->word_index);
 	hash_index_finish(&m->edge_index);
 	free(m->node_name);
@@ -393,23 +408,37 @@ static size_t distance_within(const char *a, size_t la, const char *b, size_t lb
 	return lev(a, la, b, lb, allow < longer ? allow : longer);
 }
 
+/* A word as word_close compares it: its folded bytes, length and letters_of. */
+struct word_ref {
+	const char *text;
+	size_t len;
+	uint64_t letters;
+};
+
 /* Same word, or a typo of it: one edit from 4 letters on, two from 8. */
-static bool word_close(const char *a, size_t la, const char *b, size_t lb)
+static bool word_close(const struct word_ref *a, const struct word_ref *b)
 {
-	if (la == lb && memcmp(a, b, la) == 0)
+	size_t la = a->len, lb = b->len;
+	if (la == lb && memcmp(a->text, b->text, la) == 0)
 		return true;
 	size_t min = la < lb ? la : lb;
 	if (min < 4 || la > LEV_MAX || lb > LEV_MAX)
 		return false;
 	size_t allow = min >= 8 ? 2 : 1;
-	return lev(a, la, b, lb, allow) <= allow;
+	if ((size_t)__builtin_popcountll(a->letters ^ b->letters) > 2 * allow)
+		return false; /* the lev below would say so, 30 times slower */
+	return lev(a->text, la, b->text, lb, allow) <= allow;
+}
+
+static struct word_ref vocabulary_word(const struct office_matcher *m, size_t id)
+{
+	return (struct word_ref){m->words[id], m->word_lens[id], m->word_masks[id]};
 }
 
 /* What office_suggest compares: the text's first SUGGEST_WORDS distinct non-stop words
  * and its normalized form, with their lengths. */
 struct query {
-	const char *ws[SUGGEST_WORDS];
-	size_t lens[SUGGEST_WORDS];
+	struct word_ref ws[SUGGEST_WORDS];
 	size_t n;
 	const char *norm;
 	size_t norm_len;
@@ -423,7 +452,8 @@ static size_t shared_words(const struct office_matcher *m, const struct name *nm
 	for (size_t i = 0; i < q->n; i++) {
 		for (size_t j = 0; j < nm->n_words; j++) {
 			size_t w = nm->words[j];
-			if (word_close(q->ws[i], q->lens[i], m->words[w], m->word_lens[w])) {
+			struct word_ref v = vocabulary_word(m, w);
+			if (word_close(&q->ws[i], &v)) {
 				shared++;
 				break;
 			}
@@ -439,11 +469,11 @@ static void distinct_words(const struct office_words *t, struct query *q)
 	for (size_t i = 0; i < t->len && q->n < SUGGEST_WORDS; i++) {
 		const char *w = office_words_at(t, i);
 		size_t j = 0;
-		while (j < q->n && strcmp(q->ws[j], w) != 0)
+		while (j < q->n && strcmp(q->ws[j].text, w) != 0)
 			j++;
 		if (!t->items[i].stop && j == q->n) {
-			q->lens[q->n] = strlen(w);
-			q->ws[q->n++] = w;
+			size_t len = strlen(w);
+			q->ws[q->n++] = (struct word_ref){w, len, letters_of(w, len)};
 		}
 	}
 }
@@ -455,12 +485,12 @@ static size_t count_words(const struct office_matcher *m, const struct query *q,
 {
 	size_t n_touched = 0;
 	for (size_t i = 0; i < q->n; i++) {
-		size_t id = word_find(m, q->ws[i], q->lens[i]);
+		size_t id = word_find(m, q->ws[i].text, q->ws[i].len);
 		/* a word the directory does not have may be a typo of one it has: count the
 		 * names of its close words too (one scan of the vocabulary) */
 		for (size_t w = id != NONE ? id : 0; w < m->n_words; w++) {
-			if (id == NONE && !word_close(q->ws[i], q->lens[i], m->words[w],
-						      m->word_lens[w]))
+			struct word_ref v = vocabulary_word(m, w);
+			if (id == NONE && !word_close(&q->ws[i], &v))
 				continue;
 			const struct posting *p = w < m->cap_postings ? &m->postings[w] : NULL;
 			for (size_t j = 0; p && j < p->len; j++)

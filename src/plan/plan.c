@@ -911,13 +911,42 @@ struct votes_job {
 	struct date_votes votes;
 };
 
+/* A half's date cells read for their votes: each distinct text is lexed once, its marks
+ * counted again where it repeats (a 1M-row plan has 1.7M date cells, 90,000 distinct). */
+struct vote_memo {
+	struct cell_cache marks; /* text -> struct date_mark values */
+	struct date_mark *scratch;
+	size_t cap_scratch;
+	struct diag_list none; /* a vote raises no diagnostics */
+};
+
+static void vote_cell(const char *text, struct vote_memo *vm, struct date_votes *votes)
+{
+	if (*text == '\0')
+		return; /* no dates, no votes */
+	struct cell_key key = cell_cache_key(text, 0);
+	const struct cell_entry *e = cell_cache_find(&vm->marks, &key);
+	if (e != NULL) {
+		date_votes_mark(votes, cell_cache_values(&vm->marks, e), e->value_count);
+		return;
+	}
+	size_t n = date_vote_marks(text, &vm->scratch, &vm->cap_scratch);
+	date_votes_mark(votes, vm->scratch, n);
+	cell_cache_put(&vm->marks, &key, vm->scratch, 0, n, &vm->none, 0);
+}
+
 static void *vote_rows(void *arg)
 {
 	struct votes_job *j = arg;
+	struct vote_memo vm = {.scratch = NULL, .cap_scratch = 0};
+	cell_cache_init(&vm.marks, sizeof(struct date_mark), DATE_CELLS_MAX / 2);
+	diag_list_init(&vm.none);
 	for (size_t i = j->first; i < j->last; i++) {
-		date_vote(j->p->table.records[i].field[TABLE_DATE], &j->votes);
-		date_vote(j->p->table.records[i].field[TABLE_START], &j->votes);
+		vote_cell(j->p->table.records[i].field[TABLE_DATE], &vm, &j->votes);
+		vote_cell(j->p->table.records[i].field[TABLE_START], &vm, &j->votes);
 	}
+	cell_cache_finish(&vm.marks);
+	free(vm.scratch);
 	return NULL;
 }
 
