@@ -190,6 +190,83 @@ static void long_numbers(struct test_state *ts)
 	unload(&f);
 }
 
+/* The key plan_activity_key documents, from the activity's own fields and a count of the
+ * others sharing its number, ref, and (component, ref): no sort, n*n looks. */
+static void expected_key(const struct plan *p, size_t i, char *out, size_t size)
+{
+	const struct activity *a = &p->activities[i];
+	size_t same_ref = 0, same_component = 0;
+	for (size_t j = 0; j < p->n_activities; j++) {
+		const struct activity *b = &p->activities[j];
+		bool ref = a->ref != NULL && b->ref != NULL && strcmp(a->ref, b->ref) == 0;
+		same_ref += ref;
+		same_component += ref && a->subcomponent == b->subcomponent;
+	}
+	if (a->number > 0 && !a->number_shared)
+		snprintf(out, size, "%u", a->number);
+	else if (*a->ref != '\0' && same_ref == 1)
+		snprintf(out, size, "%s", a->ref);
+	else if (*a->ref != '\0' && same_component == 1)
+		snprintf(out, size, "c%u:%s", a->subcomponent, a->ref);
+	else
+		snprintf(out, size, "L%u", a->line);
+}
+
+/* A plan of n rows in 3 components whose refs share their first 8 bytes or more
+ * ("100.200.3xx.x"), repeat within and across components, and include plain numbers, some
+ * twice: each activity's key is the documented one and by_key is sorted by key. */
+static void check_many_refs(struct test_state *ts, size_t n, bool every_key)
+{
+	struct strbuf t;
+	strbuf_init(&t);
+	strbuf_puts(&t, "Componente\t#\tActividades\tMeta\tResponsable\tFecha programada\n");
+	unsigned x = 12345;
+	for (size_t i = 0; i < n; i++) {
+		x = x * 1103515245u + 12345u;
+		unsigned r = (x >> 8) % (unsigned)(n / 2 + 1), kind = (x >> 4) % 4;
+		if (i % (n / 3 + 1) == 0)
+			strbuf_printf(&t, "Componente %zu: Parte", i / (n / 3 + 1) + 1);
+		if (kind == 0)
+			strbuf_printf(&t, "\t%u", r + 1); /* a plain number, perhaps twice */
+		else if (kind == 1)
+			strbuf_printf(&t, "\t100.200.%u.%u", 300 + r % 97, r / 97 + 1);
+		else
+			strbuf_printf(&t, "\t%u.%u", r % 999 + 1, r / 999 % 999 + 1);
+		strbuf_printf(&t, "\tA%zu\tM\tPlaneación\t15/03/2024\n", i);
+	}
+	struct fixture f;
+	CHECK(ts, load_text(&f, "config-entidades.ini", t.data) == 0);
+	CHECK_INT_EQ(ts, f.plan.n_activities, n);
+	char want[PLAN_KEY_SIZE];
+	for (size_t i = 0; i < f.plan.n_activities; i += every_key ? 1 : 997) {
+		expected_key(&f.plan, i, want, sizeof(want));
+		CHECK_STR_EQ(ts, plan_activity_key(&f.plan.activities[i]), want);
+	}
+	bool *seen = calloc(n + 1, 1);
+	for (size_t i = 0; i < f.plan.n_activities; i++) {
+		size_t k = f.plan.by_key[i];
+		CHECK(ts, k < n && !seen[k]);
+		seen[k < n ? k : n] = true;
+		if (i > 0)
+			CHECK(ts, strcmp(f.plan.activities[f.plan.by_key[i - 1]].key,
+					 f.plan.activities[k].key) < 0);
+	}
+	free(seen);
+	if (every_key)
+		anchors_read_back(ts, &f.plan);
+	unload(&f);
+	strbuf_finish(&t);
+}
+
+/* Small (one thread's comparisons), past the radix's bound, and past TWIN_SORT_MIN (both
+ * cores). */
+static void many_refs(struct test_state *ts)
+{
+	check_many_refs(ts, 40, true);
+	check_many_refs(ts, 3000, true);
+	check_many_refs(ts, 70000, false);
+}
+
 /* "Todas las dependencias", "Todos los líderes de proceso", "Cada dependencia" are the
  * group of every office (members = *), with no alias written for them. */
 static void everyone_phrases(struct test_state *ts)
@@ -443,6 +520,7 @@ static void reload_changes(struct test_state *ts)
 }
 
 TEST_MAIN(TEST(seed_keys_unchanged), TEST(paac_refs), TEST(repeated_refs), TEST(long_numbers),
+	  TEST(many_refs),
 	  TEST(everyone_phrases), TEST(items_refused),
 	  TEST(reexport_keeps_keys), TEST(old_state_keeps_keys), TEST(kept_line_taken),
 	  TEST(reload_changes))

@@ -161,6 +161,7 @@ static void check_state(struct loaded *l)
 {
 	struct pz_error err = {0};
 	struct store *st = NULL;
+	size_t before = l->diags.len;
 	char *path = xasprintf("%s/plazo.db", l->cfg.state_dir ? l->cfg.state_dir : ".");
 	if (l->cfg.state_dir != NULL && access(path, F_OK) == 0 &&
 	    (store_open(&st, path, &err) < 0 ||
@@ -170,7 +171,8 @@ static void check_state(struct loaded *l)
 			 "what a reload would change is not told: %s", err.msg);
 	store_close(st);
 	free(path);
-	diag_sort(&l->diags);
+	if (l->diags.len != before)
+		diag_sort(&l->diags); /* else in order already: at 1M rows a look at 230,000 */
 }
 
 int cli_cmd_check(const struct cli_globals *g, int argc, char **argv)

@@ -182,6 +182,13 @@ static bool sorted(const char *base, size_t n, const struct sort_job *j)
 	return true;
 }
 
+bool twin_in_order(const void *base, size_t n, size_t size,
+		   int (*cmp)(const void *, const void *, void *), void *ctx)
+{
+	struct sort_job j = {size, cmp, ctx};
+	return sorted(base, n, &j);
+}
+
 void twin_sort(void *base, size_t n, size_t size,
 	       int (*cmp)(const void *, const void *, void *), void *ctx)
 {

@@ -38,6 +38,10 @@ enum { TWIN_SORT_MIN = 1 << 16 };
 void twin_sort(void *base, size_t n, size_t size,
 	       int (*cmp)(const void *, const void *, void *), void *ctx);
 
+/* Whether base's n elements are in cmp's order (twin_sort's first look). */
+bool twin_in_order(const void *base, size_t n, size_t size,
+		   int (*cmp)(const void *, const void *, void *), void *ctx);
+
 /* Whether a split pays: the machine has more than one core online. */
 bool twin_cores(void);
 

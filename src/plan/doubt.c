@@ -92,11 +92,15 @@ void doubt_collect(struct plan *p, const struct diag_list *diags)
 	struct collecting c = {.has = xcalloc(p->n_milestones / 8 + 1, 1)};
 	for (size_t i = 0; diags != NULL && i < diags->len; i++) {
 		const struct diag *d = &diags->items[i];
+		bool ambiguous = strcmp(d->code, "ambiguous-date") == 0;
+		if (!ambiguous && strcmp(d->code, "invalid-date") != 0)
+			continue; /* the code first: the path is in the message's block, a cache
+				     miss each at 1M rows (230,000 diagnostics) */
 		if (d->path == NULL || p->source == NULL || strcmp(d->path, p->source) != 0)
 			continue;
-		if (strcmp(d->code, "ambiguous-date") == 0)
+		if (ambiguous)
 			note(p, &c, d, "ambiguous-date", " read as ");
-		else if (strcmp(d->code, "invalid-date") == 0)
+		else
 			note(p, &c, d, "invalid-date", " does not exist");
 	}
 	for (size_t m = 0; p->year_first != 0 && m < p->n_milestones; m++) {
