@@ -237,10 +237,12 @@ static void twin_sorted(struct test_state *ts)
 			v[i] = (struct item){(unsigned)(r % 5000), (unsigned)i};
 			sum += v[i].key;
 		}
+		CHECK(ts, twin_in_order(v, n, sizeof(*v), by_key_seq, NULL) == (n < 2));
 		twin_sort(v, n, sizeof(*v), by_key_seq, NULL);
 		for (size_t i = 0; i < n; i++)
 			after += v[i].key;
 		CHECK(ts, stable_order(v, n) && after == sum);
+		CHECK(ts, twin_in_order(v, n, sizeof(*v), by_key_seq, NULL));
 		calls = 0;
 		twin_sort(v, n, sizeof(*v), by_key_seq, &calls); /* in order: one look at each pair */
 		CHECK(ts, stable_order(v, n) && calls + 1 >= n && calls <= n);
