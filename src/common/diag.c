@@ -125,30 +125,32 @@ void diag_add(struct diag_list *list, enum diag_severity severity, const char *c
 	va_end(ap);
 }
 
-void diag_vadd(struct diag_list *list, enum diag_severity severity, const char *code,
-	       const char *path, unsigned line, unsigned column, const char *fmt, va_list ap)
+/* Appends a diagnostic whose message block (block_of) is block, its message len bytes. */
+static void push(struct diag_list *list, enum diag_severity severity, const char *code,
+		 unsigned line, unsigned column, char *block, size_t len)
 {
 	assert(diag_code_find(code) != NULL && "diagnostic code missing in diag_codes.h");
 	list->items = xgrow(list->items, &list->cap, list->len + 1, sizeof(*list->items));
-	struct diag *d = &list->items[list->len++];
-	d->code = code;
-	d->severity = severity;
-	d->line = line;
-	d->column = column;
-	d->message = message_and_path(path ? path : "", fmt, ap);
-	d->path = d->message + strlen(d->message) + 1;
+	list->items[list->len++] = (struct diag){.code = code,
+						 .severity = severity,
+						 .line = line,
+						 .column = column,
+						 .message = block,
+						 .path = block + len + 1};
+}
+
+void diag_vadd(struct diag_list *list, enum diag_severity severity, const char *code,
+	       const char *path, unsigned line, unsigned column, const char *fmt, va_list ap)
+{
+	char *block = message_and_path(path ? path : "", fmt, ap);
+	push(list, severity, code, line, column, block, strlen(block));
 }
 
 void diag_add_text(struct diag_list *list, enum diag_severity severity, const char *code,
 		   const char *path, unsigned line, unsigned column, const char *message)
 {
-	assert(diag_code_find(code) != NULL && "diagnostic code missing in diag_codes.h");
-	list->items = xgrow(list->items, &list->cap, list->len + 1, sizeof(*list->items));
-	struct diag *d = &list->items[list->len++];
 	size_t len = strlen(message);
-	*d = (struct diag){.code = code, .severity = severity, .line = line, .column = column,
-			   .message = block_of(message, len, path ? path : "")};
-	d->path = d->message + len + 1;
+	push(list, severity, code, line, column, block_of(message, len, path ? path : ""), len);
 }
 
 size_t diag_count(const struct diag_list *list, enum diag_severity severity)

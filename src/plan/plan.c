@@ -1052,6 +1052,7 @@ static void *vote_rows(void *arg)
 		vote_cell(j->p->table.records[i].field[TABLE_START], &vm, &j->votes);
 	}
 	cell_cache_finish(&vm.marks);
+	diag_list_finish(&vm.none);
 	free(vm.scratch);
 	return NULL;
 }
