@@ -290,6 +290,30 @@ static void test_qp_edges(struct test_state *ts)
 	strbuf_finish(&s);
 }
 
+/* A byte that is not plain at each place of the eight-byte words the plain runs are read in,
+ * so each word stops where its first such byte is: the bytes before go as they are, the
+ * byte encoded (a tab as itself, not being last), the rest after it as they are. */
+static void test_qp_word_stops(struct test_state *ts)
+{
+	static const struct {
+		char c;
+		const char *enc;
+	} stops[] = {{'=', "=3D"}, {'\x1F', "=1F"}, {'\x7F', "=7F"}, {'\x80', "=80"},
+		     {'\xFF', "=FF"}, {'\t', "\t"}};
+	struct strbuf s;
+	strbuf_init(&s);
+	char in[64], want[80];
+	for (size_t k = 0; k < sizeof stops / sizeof stops[0]; k++)
+		for (int at = 0; at < 24; at++) {
+			/* "." and "F" would be encoded at a line's start: the line opens with "a" */
+			snprintf(in, sizeof in, "a%.*s%c" Y30, at, X50, stops[k].c);
+			snprintf(want, sizeof want, "a%.*s%s" Y30 "\r\n", at, X50, stops[k].enc);
+			qp(in, &s);
+			CHECK_STR_EQ(ts, s.data, want);
+		}
+	strbuf_finish(&s);
+}
+
 /* format=flowed at a narrow width: an indent longer than the room, characters of two bytes
  * counted once, a word longer than the room, a stuffed "From ". The old code's bytes. */
 static void test_flowed_edges(struct test_state *ts)
@@ -361,4 +385,5 @@ static void test_clean_and_ids(struct test_state *ts)
 
 TEST_MAIN(TEST(test_words_limit), TEST(test_words_whole_chars), TEST(test_folding),
 	  TEST(test_qp_spaces), TEST(test_qp_soft_breaks), TEST(test_qp_edges),
-	  TEST(test_flowed_edges), TEST(test_date), TEST(test_clean_and_ids))
+	  TEST(test_qp_word_stops), TEST(test_flowed_edges), TEST(test_date),
+	  TEST(test_clean_and_ids))

@@ -442,14 +442,20 @@ static bool qp_plain(unsigned char c)
 	return c >= 0x20 && c < 0x7F && c != '=';
 }
 
-/* Whether all eight bytes of w are qp_plain, tested at once: no byte below 0x20, none with
- * the high bit set or 0x7F (which + 1 sets it), none equal to "=". */
-static bool qp_plain8(uint64_t w)
+/* How many of the eight bytes of w (as loaded from memory) are qp_plain before the first
+ * that is not, tested at once: a byte below 0x20, one with the high bit set or 0x7F (which
+ * + 1 sets it), or "=" sets the high bit of its own byte. Borrows and carries reach only
+ * more significant bytes, those after it in memory once w is little-endian, so the lowest
+ * bit set marks the first one. */
+static size_t qp_plain8(uint64_t w)
 {
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	w = __builtin_bswap64(w);
+#endif
 	const uint64_t ones = 0x0101010101010101ULL, high = ones << 7;
 	uint64_t eq = w ^ (ones * '=');
-	uint64_t bad = ((w - ones * 0x20) & ~w) | w | (w + ones) | ((eq - ones) & ~eq);
-	return (bad & high) == 0;
+	uint64_t bad = (((w - ones * 0x20) & ~w) | w | (w + ones) | ((eq - ones) & ~eq)) & high;
+	return bad == 0 ? 8 : (size_t)__builtin_ctzll(bad) / 8;
 }
 
 /* Copies the plain bytes from s[i] on that fit before a soft break (each at a column of at
@@ -460,10 +466,14 @@ static size_t qp_run(struct qp_phys *l, const char *s, size_t i, size_t len)
 	size_t end = i, stop = i + (QP_COLS - 1 - l->col);
 	stop = stop < len ? stop : len;
 	char *to = l->line + l->col; /* s[k] goes to to[k - i] */
-	uint64_t w;
-	while (end + 8 <= stop && (memcpy(&w, s + end, 8), qp_plain8(w))) {
+	while (end + 8 <= stop) { /* copied whole: what follows a stop is written over later */
+		uint64_t w;
+		memcpy(&w, s + end, 8);
 		memcpy(to + (end - i), &w, 8);
-		end += 8;
+		size_t plain = qp_plain8(w);
+		end += plain;
+		if (plain < 8)
+			break;
 	}
 	while (end < stop && qp_plain((unsigned char)s[end])) {
 		to[end - i] = s[end];
