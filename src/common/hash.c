@@ -171,3 +171,8 @@ size_t hash_index_next(const struct hash_index *x, struct hash_probe *p)
 {
 	return scan(x, p);
 }
+
+void hash_index_prefetch(const struct hash_index *x, uint64_t hash)
+{
+	__builtin_prefetch(&x->slots[hash & (x->cap - 1)]);
+}
