@@ -174,5 +174,6 @@ size_t hash_index_next(const struct hash_index *x, struct hash_probe *p)
 
 void hash_index_prefetch(const struct hash_index *x, uint64_t hash)
 {
-	__builtin_prefetch(&x->slots[hash & (x->cap - 1)]);
+	if (x->cap > 0) /* not a finished index */
+		__builtin_prefetch(&x->slots[hash & (x->cap - 1)]);
 }
