@@ -433,6 +433,29 @@ static void test_suggest_by_distance(struct test_state *ts)
 	office_matcher_free(m);
 }
 
+/* Ties on the Jaccard index after the lead changed: the leader's distance, first needed at
+ * the tie, decides as if it had been computed when it took the lead; equal distances keep
+ * the earlier name; a leader too long to compare loses a tie to one that can be. */
+static void test_suggest_tie(struct test_state *ts)
+{
+	struct office_matcher *m = office_matcher_new();
+	char longest[300];
+	snprintf(longest, sizeof(longest), "Alfa Beta %0240d", 7);
+	const char *names[] = {"Oficina Beta", "Oficina Alfa Norte", "Oficina Alfa Sur",
+			       "Oficina Alfa Sux", longest, "Alfa Beta Gamma", "Alfa Beta Delta"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		CHECK(ts, office_matcher_add(m, names[i], i));
+	/* 1/4, then 2/4 three times: "zzz" is 5 edits from "norte", 3 from "sur" and "sux" */
+	CHECK_STR_EQ(ts, office_suggest(m, "Oficina Alfa Zzz"), "Oficina Alfa Sur");
+	CHECK_STR_EQ(ts, office_suggest(m, "Oficina Alfa Suxx"), "Oficina Alfa Sux");
+	CHECK_STR_EQ(ts, office_suggest(m, "Oficina Alfa Nortx"), "Oficina Alfa Norte");
+	/* 2/3 each: the 250-byte name has no distance, "gamma" is nearer "gamme" than "delta" */
+	CHECK_STR_EQ(ts, office_suggest(m, "Alfa Beta Gamme"), "Alfa Beta Gamma");
+	CHECK_STR_EQ(ts, office_suggest(m, "Alfa Beta Delte"), "Alfa Beta Delta");
+	CHECK_STR_EQ(ts, office_suggest(m, "Alfa Beta Zzzzz"), "Alfa Beta Gamma");
+	office_matcher_free(m);
+}
+
 static void test_suggest(struct test_state *ts)
 {
 	struct office_matcher *m = seed_directory(ts);
@@ -732,4 +755,4 @@ static void test_hostile(struct test_state *ts)
 
 TEST_MAIN(TEST(test_normalize), TEST(test_guess_real_offices), TEST(test_matcher_add), TEST(test_seed_cells),
 	  TEST(test_split_unknown), TEST(test_split_reused), TEST(test_suggest), TEST(test_suggest_by_distance), TEST(test_split_prefers_coverage),
-	  TEST(test_guess_split), TEST(test_hostile), TEST(test_words_fold))
+	  TEST(test_guess_split), TEST(test_hostile), TEST(test_words_fold), TEST(test_suggest_tie))
