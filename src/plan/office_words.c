@@ -97,11 +97,13 @@ void office_words_read(const char *s, struct office_words *t)
 
 /* An ASCII letter lower-cased, a digit as it is; 0 for every other byte (the NUL too). */
 #define LOWER8(c) c + 32, c + 33, c + 34, c + 35, c + 36, c + 37, c + 38, c + 39
+/* clang-format off */
 static const unsigned char ascii_folded[256] = {
 	['0'] = '0', '1', '2', '3', '4', '5', '6', '7', '8', '9',
 	['A'] = LOWER8('A'), LOWER8('I'), LOWER8('Q'), 'y', 'z',
 	['a'] = LOWER8('a' - 32), LOWER8('i' - 32), LOWER8('q' - 32), 'y', 'z',
 };
+/* clang-format on */
 #undef LOWER8
 
 /* The pool's room for the words of a text of total bytes: an ASCII byte folds to at most
@@ -128,7 +130,8 @@ void office_words_reread(const char *s, struct office_words *t)
 			if (!in_word)
 				begin_word(t, i, o);
 			in_word = true;
-			for (; ascii_folded[u[i]]; i++) /* stops at the NUL at u[total] at the latest */
+			/* stops at the NUL at u[total] at the latest */
+			for (; ascii_folded[u[i]]; i++)
 				out[o++] = (char)ascii_folded[u[i]];
 			continue;
 		}
