@@ -76,6 +76,40 @@ static void bounded(struct test_state *ts)
 	cell_cache_finish(&c);
 }
 
+/* cell_cache_prefetch is a hint: before any put, between puts, across a start afresh at the
+ * bound and through the index's growth, what find returns is what it would without it. */
+static void prefetch_hint(struct test_state *ts)
+{
+	struct cell_cache c;
+	struct diag_list none;
+	cell_cache_init(&c, sizeof(size_t), 40);
+	diag_list_init(&none);
+	char texts[41][8];
+	struct cell_key k[41];
+	for (int i = 0; i < 41; i++) {
+		snprintf(texts[i], sizeof(texts[i]), "t%d", i);
+		k[i] = cell_cache_key(texts[i], 3);
+	}
+	cell_cache_prefetch(&c, &k[0]);
+	CHECK(ts, cell_cache_find(&c, &k[0]) == NULL);
+	int ok = 1;
+	for (size_t i = 0; i < 40; i++) { /* 40 entries: the index grows past its first 16 slots */
+		cell_cache_prefetch(&c, &k[i]);
+		ok &= cell_cache_put(&c, &k[i], &i, 0, 1, &none, 0);
+		cell_cache_prefetch(&c, &k[0]);
+		const struct cell_entry *e = cell_cache_find(&c, &k[0]);
+		ok &= e != NULL && *(const size_t *)cell_cache_values(&c, e) == 0;
+	}
+	CHECK(ts, ok);
+	size_t v = 40;
+	cell_cache_prefetch(&c, &k[40]);
+	CHECK(ts, cell_cache_put(&c, &k[40], &v, 0, 1, &none, 0)); /* at the bound: afresh */
+	cell_cache_prefetch(&c, &k[0]);
+	CHECK(ts, cell_cache_find(&c, &k[0]) == NULL);
+	CHECK(ts, cell_cache_find(&c, &k[40]) != NULL && c.n_entries == 1);
+	cell_cache_finish(&c);
+}
+
 /* A key is its whole text: a prefix, a longer text and a text differing in one byte past the
  * first eight are other keys (hashes, lengths and bytes are all compared). */
 static void whole_text(struct test_state *ts)
@@ -200,6 +234,7 @@ int main(void)
 	static const struct test_case cases[] = {
 		TEST(found_by_text_and_column),
 		TEST(bounded),
+		TEST(prefetch_hint),
 		TEST(caller_span),
 		TEST(whole_text),
 		TEST(repeated_cells),

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "starter_guess.h"
+#include "text.h"
 #include "test.h"
 
 /* The offices and groups named in the seed plan, as a person would enter them. */
@@ -432,6 +433,29 @@ static void test_suggest_by_distance(struct test_state *ts)
 	office_matcher_free(m);
 }
 
+/* Ties on the Jaccard index after the lead changed: the leader's distance, first needed at
+ * the tie, decides as if it had been computed when it took the lead; equal distances keep
+ * the earlier name; a leader too long to compare loses a tie to one that can be. */
+static void test_suggest_tie(struct test_state *ts)
+{
+	struct office_matcher *m = office_matcher_new();
+	char longest[300];
+	snprintf(longest, sizeof(longest), "Alfa Beta %0240d", 7);
+	const char *names[] = {"Oficina Beta", "Oficina Alfa Norte", "Oficina Alfa Sur",
+			       "Oficina Alfa Sux", longest, "Alfa Beta Gamma", "Alfa Beta Delta"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		CHECK(ts, office_matcher_add(m, names[i], i));
+	/* 1/4, then 2/4 three times: "zzz" is 5 edits from "norte", 3 from "sur" and "sux" */
+	CHECK_STR_EQ(ts, office_suggest(m, "Oficina Alfa Zzz"), "Oficina Alfa Sur");
+	CHECK_STR_EQ(ts, office_suggest(m, "Oficina Alfa Suxx"), "Oficina Alfa Sux");
+	CHECK_STR_EQ(ts, office_suggest(m, "Oficina Alfa Nortx"), "Oficina Alfa Norte");
+	/* 2/3 each: the 250-byte name has no distance, "gamma" is nearer "gamme" than "delta" */
+	CHECK_STR_EQ(ts, office_suggest(m, "Alfa Beta Gamme"), "Alfa Beta Gamma");
+	CHECK_STR_EQ(ts, office_suggest(m, "Alfa Beta Delte"), "Alfa Beta Delta");
+	CHECK_STR_EQ(ts, office_suggest(m, "Alfa Beta Zzzzz"), "Alfa Beta Gamma");
+	office_matcher_free(m);
+}
+
 static void test_suggest(struct test_state *ts)
 {
 	struct office_matcher *m = seed_directory(ts);
@@ -590,6 +614,71 @@ static void test_split_reused(struct test_state *ts)
 	office_matcher_free(m);
 }
 
+/* office_words_reread against text_fold_char for each code point U+0080..U+024F: cold (the
+ * memo of Latin-1 letters empty), warm (filled by the previous texts) and the letter twice
+ * in one word; the words' bytes, offsets and lengths. */
+static void check_folds_like_text(struct test_state *ts, struct office_words *w, uint32_t cp)
+{
+	char enc[8], want[TEXT_FOLD_MAX + 1] = {0}, s[64];
+	size_t k = text_utf8_put(cp, enc);
+	int n = text_fold_char(cp, 0, want);
+	snprintf(s, sizeof(s), "x%.*s%.*sY %.*s", (int)k, enc, (int)k, enc, (int)k, enc);
+	office_words_reread(s, w);
+	if (n > 0) {
+		char joined[64];
+		snprintf(joined, sizeof(joined), "x%.*s%.*sy", n, want, n, want);
+		CHECK_INT_EQ(ts, w->len, 2);
+		CHECK_STR_EQ(ts, office_words_at(w, 0), joined);
+		CHECK_INT_EQ(ts, office_words_len(w, 0), strlen(joined));
+		CHECK_INT_EQ(ts, w->items[0].end, 2 + 2 * k);
+		CHECK_INT_EQ(ts, w->items[1].start, 3 + 2 * k);
+		CHECK_STR_EQ(ts, office_words_at(w, 1), want);
+	} else if (n < 0) { /* a mark: kept in the word, dropped alone */
+		CHECK_INT_EQ(ts, w->len, 1);
+		CHECK_STR_EQ(ts, office_words_at(w, 0), "xy");
+	} else {
+		CHECK_INT_EQ(ts, w->len, 2);
+		CHECK_STR_EQ(ts, office_words_at(w, 0), "x");
+		CHECK_STR_EQ(ts, office_words_at(w, 1), "y");
+	}
+	CHECK_INT_EQ(ts, w->text_len, strlen(s));
+}
+
+static void test_words_fold(struct test_state *ts)
+{
+	struct office_words w;
+	office_words_read("", &w);
+	for (int round = 0; round < 2; round++)
+		for (uint32_t cp = 0x80; cp < 0x250; cp++)
+			check_folds_like_text(ts, &w, cp);
+	/* a letter and the same byte & 63 elsewhere: U+00C1 and U+0101, U+00C0 and U+0100 */
+	office_words_reread("\xc3\x81\xc4\x81\xc3\x80\xc4\x80 \xc3\x9f\xc3\x9f", &w);
+	CHECK_INT_EQ(ts, w.len, 2);
+	CHECK_STR_EQ(ts, office_words_at(&w, 0), "aaaa");
+	CHECK_STR_EQ(ts, office_words_at(&w, 1), "ssss");
+	/* only letters that fold longer than they are: the pool's room, one word */
+	char *long_ss = repeat("\xc3\x9f\xc3\x86", 1 << 12); /* ß Æ */
+	office_words_reread(long_ss, &w);
+	CHECK_INT_EQ(ts, w.len, 1);
+	CHECK_INT_EQ(ts, office_words_len(&w, 0), 1 << 12);
+	CHECK(ts, strncmp(office_words_at(&w, 0), "ssaessae", 8) == 0);
+	free(long_ss);
+	/* stop words, digits, case and a word longer than 128 bytes */
+	char *big = repeat("A", 300);
+	char text[400];
+	snprintf(text, sizeof(text), "De LA 2023 x%s.", big);
+	office_words_reread(text, &w);
+	CHECK_INT_EQ(ts, w.len, 4);
+	CHECK(ts, w.items[0].stop && w.items[1].stop && !w.items[2].stop && !w.items[3].stop);
+	CHECK_STR_EQ(ts, office_words_at(&w, 2), "2023");
+	CHECK_INT_EQ(ts, office_words_len(&w, 3), 301);
+	CHECK_INT_EQ(ts, w.items[3].end, strlen(text) - 1);
+	free(big);
+	office_words_reread(NULL, &w);
+	CHECK_INT_EQ(ts, w.len, 0);
+	office_words_finish(&w);
+}
+
 static void check_big_names(struct test_state *ts, const struct office_matcher *m)
 {
 	const size_t mb = 1 << 20, reps = mb / strlen("Oficina Comunicaciones ");
@@ -666,4 +755,4 @@ static void test_hostile(struct test_state *ts)
 
 TEST_MAIN(TEST(test_normalize), TEST(test_guess_real_offices), TEST(test_matcher_add), TEST(test_seed_cells),
 	  TEST(test_split_unknown), TEST(test_split_reused), TEST(test_suggest), TEST(test_suggest_by_distance), TEST(test_split_prefers_coverage),
-	  TEST(test_guess_split), TEST(test_hostile))
+	  TEST(test_guess_split), TEST(test_hostile), TEST(test_words_fold), TEST(test_suggest_tie))

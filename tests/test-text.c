@@ -169,6 +169,7 @@ static void index_ops(struct test_state *ts)
 	int ok = 1;
 	for (uint64_t h = 0; h < 100; h++) {
 		size_t seen = 0, sum = 0;
+		hash_index_prefetch(&x, h * 16); /* a hint: the walk below is the same */
 		for (size_t v = hash_index_first(&x, h * 16, &p); v != HASH_NONE;
 		     v = hash_index_next(&x, &p)) {
 			seen++;
@@ -178,6 +179,7 @@ static void index_ops(struct test_state *ts)
 		ok &= seen == 10 && sum == 10 * h + 100 * 45;
 	}
 	CHECK(ts, ok);
+	hash_index_prefetch(&x, 7);
 	CHECK_INT_EQ(ts, hash_index_first(&x, 7, &p), HASH_NONE);
 	hash_index_finish(&x);
 }

@@ -171,3 +171,9 @@ size_t hash_index_next(const struct hash_index *x, struct hash_probe *p)
 {
 	return scan(x, p);
 }
+
+void hash_index_prefetch(const struct hash_index *x, uint64_t hash)
+{
+	if (x->cap > 0) /* not a finished index */
+		__builtin_prefetch(&x->slots[hash & (x->cap - 1)]);
+}

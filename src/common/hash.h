@@ -50,5 +50,8 @@ void hash_index_put(struct hash_index *x, uint64_t hash, size_t value);
  * ones. The caller compares its own keys. */
 size_t hash_index_first(const struct hash_index *x, uint64_t hash, struct hash_probe *p);
 size_t hash_index_next(const struct hash_index *x, struct hash_probe *p);
+/* Asks for the slot where hash_index_first(x, hash) will start, ahead of the lookup: a hint
+ * to the cache, with no effect on what the index holds. */
+void hash_index_prefetch(const struct hash_index *x, uint64_t hash);
 
 #endif

@@ -30,6 +30,11 @@ struct cell_key cell_cache_key(const char *text, unsigned column)
 	return (struct cell_key){text, len, column, hash_words(column, text, len)};
 }
 
+void cell_cache_prefetch(const struct cell_cache *c, const struct cell_key *k)
+{
+	hash_index_prefetch(&c->index, k->hash);
+}
+
 /* The entry's text is the key's (lengths equal): its head first, the rest where it is. */
 static bool same_text(const struct cell_entry *e, const struct cell_key *k)
 {

@@ -61,7 +61,7 @@ struct cell_key {
 	uint64_t hash;
 };
 struct cell_key cell_cache_key(const char *text, unsigned column);
-
+void cell_cache_prefetch(const struct cell_cache *c, const struct cell_key *k); /* find's slot */
 /* The entry kept for the key's (text, column), or NULL. Lives until the next put. */
 const struct cell_entry *cell_cache_find(const struct cell_cache *c, const struct cell_key *k);
 

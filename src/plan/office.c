@@ -529,12 +529,31 @@ static size_t candidates(const struct office_matcher *m, const struct query *q,
 	return found;
 }
 
+/* The best name so far, and its distance to the query once a tie needed it. */
+struct best_name {
+	size_t k, shared, uni, dist;
+	bool dist_known;
+};
+
+/* The best name's exact distance (as when it took the lead), computed at the first tie. */
+static size_t best_distance(const struct office_matcher *m, const struct query *q,
+			    struct best_name *b)
+{
+	if (!b->dist_known) {
+		const struct name *nm = &m->names[b->k];
+		b->dist = distance_within(q->norm, q->norm_len, nm->norm, nm->norm_len, SIZE_MAX - 1);
+		b->dist_known = true;
+	}
+	return b->dist;
+}
+
 /* The name with the highest Jaccard index of (close) words, then the smallest distance,
- * among the candidates that share exact words (all names when none does). At an equal
- * index the distance is computed only as far as it could beat the best one. */
+ * among the candidates that share exact words (all names when none does). A name taking
+ * the lead by its index needs no distance until another one ties with it; at a tie the
+ * distance is computed only as far as it could beat the best one. */
 static size_t best_by_words(const struct office_matcher *m, const struct query *q)
 {
-	size_t best = NONE, best_shared = 0, best_union = 1, best_dist = SIZE_MAX;
+	struct best_name b = {.k = NONE, .shared = 0, .uni = 1};
 	size_t cand[SUGGEST_CANDIDATES];
 	size_t n_cand = candidates(m, q, cand);
 	size_t limit = n_cand ? n_cand : m->n_names;
@@ -545,16 +564,19 @@ static size_t best_by_words(const struct office_matcher *m, const struct query *
 		if (shared == 0)
 			continue;
 		size_t uni = q->n + nm->n_words - shared;
-		size_t lhs = shared * best_union, rhs = best_shared * uni;
-		if (lhs < rhs || (lhs == rhs && best_dist == 0))
+		size_t lhs = shared * b.uni, rhs = b.shared * uni;
+		if (lhs > rhs) {
+			b = (struct best_name){k, shared, uni, 0, false};
 			continue;
-		size_t allow = lhs > rhs ? SIZE_MAX - 1 : best_dist - 1;
-		size_t dist = distance_within(q->norm, q->norm_len, nm->norm, nm->norm_len, allow);
-		if (lhs > rhs || dist < best_dist) {
-			best = k, best_shared = shared, best_union = uni, best_dist = dist;
 		}
+		if (lhs < rhs || best_distance(m, q, &b) == 0)
+			continue;
+		size_t dist = distance_within(q->norm, q->norm_len, nm->norm, nm->norm_len,
+					      b.dist - 1);
+		if (dist < b.dist)
+			b = (struct best_name){k, shared, uni, dist, true};
 	}
-	return best;
+	return b.k;
 }
 
 /* The name at the smallest edit distance, if that is at most half the longer length. */

@@ -44,59 +44,47 @@ size_t office_words_len(const struct office_words *t, size_t i)
 	return t->items[i].len;
 }
 
-static void begin_word(struct office_words *t, size_t at)
+static void begin_word(struct office_words *t, size_t at, size_t norm)
 {
 	if (t->len == t->cap)
 		t->items = xgrow(t->items, &t->cap, t->len + 1, sizeof(*t->items));
-	t->items[t->len++] = (struct office_word){.start = at, .norm = t->pool.len};
+	t->items[t->len++] = (struct office_word){.start = at, .norm = norm};
 }
 
-/* A word's folded bytes gathered before they go to the pool in one append (the matcher
- * reads every responsible cell: one call per word, not per letter). */
-struct pending {
-	char buf[128 + 1]; /* and the NUL that ends a word */
-	size_t len;
-};
-
-static void flush(struct office_words *t, struct pending *w)
+/* Closes the open word: its NUL at out[o] (the pool's bytes), its end and length. Returns
+ * where the next word's bytes go. */
+static size_t end_word(struct office_words *t, char *out, size_t o, size_t at)
 {
-	strbuf_append(&t->pool, w->buf, w->len);
-	w->len = 0;
-}
-
-static void put_folded(struct office_words *t, struct pending *w, const char *b, size_t n)
-{
-	if (w->len + n > sizeof(w->buf) - 1)
-		flush(t, w);
-	if (n == 1) /* ASCII: most letters */
-		w->buf[w->len] = b[0];
-	else
-		memcpy(w->buf + w->len, b, n);
-	w->len += n;
-}
-
-static void end_word(struct office_words *t, struct pending *w, size_t at)
-{
-	w->buf[w->len++] = '\0';
-	flush(t, w);
+	out[o] = '\0';
 	struct office_word *tok = &t->items[t->len - 1];
 	tok->end = at;
-	tok->len = t->pool.len - 1 - tok->norm;
-	tok->stop = is_stop(t->pool.data + tok->norm, tok->len);
+	tok->len = o - tok->norm;
+	tok->stop = is_stop(out + tok->norm, tok->len);
+	return o + 1;
 }
 
-/* The folded form of the character at u (len bytes, 0 when ill-formed) as text_fold_char
- * gives it, ASCII without the call: a letter lower-cased, a digit kept, else nothing. */
-static int fold_at(const unsigned char *u, size_t *len, size_t left, char buf[TEXT_FOLD_MAX])
+/* text_fold_char of a non-ASCII cp, through the memo of Latin-1's letters (cp & 63 tells
+ * U+00C0..U+00FF apart: the accented letters of most cells, each folded once). */
+static int fold_memo(struct office_words *t, uint32_t cp, char buf[TEXT_FOLD_MAX])
 {
-	unsigned char c = u[0];
-	if (c < 0x80) {
-		*len = 1;
-		return text_fold_ascii(c, buf);
+	if (cp < 0xC0 || cp > 0xFF)
+		return text_fold_char(cp, 0, buf);
+	struct office_fold *f = &t->memo[cp & 63];
+	if (f->cp != cp) {
+		f->n = (signed char)text_fold_char(cp, 0, f->bytes);
+		f->cp = cp;
 	}
+	memcpy(buf, f->bytes, TEXT_FOLD_MAX);
+	return f->n;
+}
+
+/* The folded form of the non-ASCII character at u (len bytes, 0 when ill-formed). */
+static int fold_at(struct office_words *t, const unsigned char *u, size_t *len, size_t left,
+		   char buf[TEXT_FOLD_MAX])
+{
 	uint32_t cp;
 	*len = text_utf8_next(u, left, &cp);
-	return *len ? text_fold_char(cp, 0, buf) : 0;
+	return *len ? fold_memo(t, cp, buf) : 0;
 }
 
 /* Splits s into folded words, stop words included and flagged. */
@@ -107,58 +95,66 @@ void office_words_read(const char *s, struct office_words *t)
 	office_words_reread(s, t);
 }
 
-static bool ascii_alnum(unsigned char c)
+/* An ASCII letter lower-cased, a digit as it is; 0 for every other byte (the NUL too). */
+#define LOWER8(c) c + 32, c + 33, c + 34, c + 35, c + 36, c + 37, c + 38, c + 39
+/* clang-format off */
+static const unsigned char ascii_folded[256] = {
+	['0'] = '0', '1', '2', '3', '4', '5', '6', '7', '8', '9',
+	['A'] = LOWER8('A'), LOWER8('I'), LOWER8('Q'), 'y', 'z',
+	['a'] = LOWER8('a' - 32), LOWER8('i' - 32), LOWER8('q' - 32), 'y', 'z',
+};
+/* clang-format on */
+#undef LOWER8
+
+/* The pool's room for the words of a text of total bytes: an ASCII byte folds to at most
+ * one byte, a character of k >= 2 bytes to at most TEXT_FOLD_MAX (4 a byte), and each word
+ * of at least one byte ends in a NUL. */
+static char *pool_room(struct office_words *t, size_t total)
 {
-	return (unsigned)((c | 0x20) - 'a') < 26 || (unsigned)(c - '0') < 10;
+	strbuf_reset(&t->pool); /* no overflow: total bytes are in memory, far below 2^61 */
+	strbuf_reserve(&t->pool, total * (TEXT_FOLD_MAX / 2 + 1) + 1);
+	return t->pool.data;
 }
 
-/* Folds the ASCII letters and digits from u[i] on into w, as its room allows (most of a
- * cell: one test a byte instead of fold_at's and put_folded's); returns where they end. */
-static size_t put_ascii_run(const unsigned char *u, size_t i, size_t total, struct pending *w)
-{
-	size_t room = sizeof(w->buf) - 1 - w->len;
-	size_t end = total - i < room ? total : i + room;
-	for (; i < end && ascii_alnum(u[i]); i++)
-		w->buf[w->len++] = (char)(u[i] >= 'A' ? u[i] | 0x20 : u[i]); /* a digit as it is */
-	return i;
-}
-
+/* The folded bytes go straight to the pool, reserved once (the matcher reads every distinct
+ * responsible cell: no copy per word, no call per letter). */
 void office_words_reread(const char *s, struct office_words *t)
 {
 	const unsigned char *u = (const unsigned char *)(s ? s : "");
-	size_t i = 0, len, total = strlen((const char *)u);
+	size_t i = 0, len, total = strlen((const char *)u), o = 0;
 	bool in_word = false;
-	struct pending w = {.len = 0};
+	char *out = pool_room(t, total);
 	t->len = 0;
-	strbuf_reset(&t->pool);
 	while (i < total) {
-		if (ascii_alnum(u[i])) {
+		if (ascii_folded[u[i]]) {
 			if (!in_word)
-				begin_word(t, i);
+				begin_word(t, i, o);
 			in_word = true;
-			size_t end = put_ascii_run(u, i, total, &w);
-			if (end > i) {
-				i = end;
-				continue;
-			}
+			/* stops at the NUL at u[total] at the latest */
+			for (; ascii_folded[u[i]]; i++)
+				out[o++] = (char)ascii_folded[u[i]];
+			continue;
 		}
 		char buf[TEXT_FOLD_MAX];
-		int n = fold_at(u + i, &len, total - i, buf);
-		len = len ? len : 1;
+		int n = u[i] < 0x80 ? 0 : fold_at(t, u + i, &len, total - i, buf);
+		len = u[i] < 0x80 || len == 0 ? 1 : len;
 		if (n == 0 || (n < 0 && !in_word)) {
 			if (in_word)
-				end_word(t, &w, i);
+				o = end_word(t, out, o, i);
 			in_word = false;
 		} else if (n > 0) {
 			if (!in_word)
-				begin_word(t, i);
+				begin_word(t, i, o);
 			in_word = true;
-			put_folded(t, &w, buf, (size_t)n);
+			memcpy(out + o, buf, (size_t)n);
+			o += (size_t)n;
 		}
 		i += len;
 	}
 	if (in_word)
-		end_word(t, &w, i);
+		o = end_word(t, out, o, i);
+	out[o] = '\0';
+	t->pool.len = o;
 	t->text_len = i;
 }
 

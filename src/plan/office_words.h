@@ -9,8 +9,10 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "strbuf.h"
+#include "text.h"
 
 /* One word of a text: where it is in the original and its folded form. */
 struct office_word {
@@ -21,6 +23,13 @@ struct office_word {
 	bool stop;
 };
 
+/* A Latin-1 letter's folded form, as text_fold_char gives it (cp 0: not yet folded). */
+struct office_fold {
+	uint32_t cp;
+	signed char n;
+	char bytes[TEXT_FOLD_MAX];
+};
+
 /* The words of one text; init by office_words_read, released by office_words_finish. */
 struct office_words {
 	struct office_word *items;
@@ -28,6 +37,7 @@ struct office_words {
 	size_t cap;
 	size_t text_len; /* strlen of the original */
 	struct strbuf pool;
+	struct office_fold memo[64]; /* U+00C0..U+00FF by cp & 63, filled as they come */
 };
 
 /* Splits s (NULL reads as "") into folded words (text.h folding: lower case, no accents),

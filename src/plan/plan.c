@@ -23,6 +23,14 @@ struct carried {
 	unsigned line;
 };
 
+/* The cache keys of a row's cells, made KEYS_AHEAD rows before the row is read so that
+ * their slots come meanwhile (cell_cache_prefetch); the reading takes the key made, so a
+ * cell is hashed once. A ring of KEY_RING rows. */
+enum key_cell { KEY_RESPONSIBLE, KEY_DATE, KEY_START, KEY_CELLS };
+enum { KEYS_AHEAD = 4, KEY_RING = 8 };
+static const enum table_field key_field[KEY_CELLS] = {TABLE_RESPONSIBLE, TABLE_DATE,
+						      TABLE_START};
+
 /* What carries from one row to the next: merged subcomponent cells, merged cells inside a
  * subcomponent (filled-down), and the activities' refs until the pool stops moving. */
 struct row_state {
@@ -38,6 +46,8 @@ struct row_state {
 	struct date_context ctx; /* the file's date order and years */
 	struct cell_cache offices; /* responsible cell -> office indices (cell_cache.h) */
 	struct cell_cache date_cells; /* date cell -> struct date_item */
+	size_t row; /* the index of the record being read */
+	struct cell_key ahead[KEY_RING][KEY_CELLS]; /* record n's at n % KEY_RING; text NULL: none */
 };
 
 /* Distinct cells kept per table and kind; when full, a cache starts afresh. An entity's
@@ -238,6 +248,36 @@ static void unique_offices(struct plan *p, struct activity *a)
 	p->n_office_refs = a->office_first + n;
 }
 
+static struct cell_cache *key_cache(struct row_state *st, enum key_cell k)
+{
+	return k == KEY_RESPONSIBLE ? &st->offices : &st->date_cells;
+}
+
+/* Record n's keys into the ring, their slots asked for. */
+static void keys_ahead(struct row_state *st, const struct table_record *r, size_t n)
+{
+	struct cell_key *keys = st->ahead[n % KEY_RING];
+	for (int k = 0; k < KEY_CELLS; k++) {
+		const char *text = r->field[key_field[k]];
+		keys[k].text = NULL;
+		if (*text == '\0')
+			continue;
+		keys[k] = cell_cache_key(text, r->column[key_field[k]]);
+		cell_cache_prefetch(key_cache(st, (enum key_cell)k), &keys[k]);
+	}
+}
+
+/* The key of text in column for the row being read: the one made ahead when text is that
+ * row's own cell (not one filled down from above it), else made now. */
+static struct cell_key row_key(const struct row_state *st, enum key_cell k, const char *text,
+			       unsigned column)
+{
+	const struct cell_key *ahead = &st->ahead[st->row % KEY_RING][k];
+	if (ahead->text == text && ahead->column == column)
+		return *ahead;
+	return cell_cache_key(text, column);
+}
+
 /* Splits the responsible cell into offices (groups expanded, sorted, unique). */
 static void split_offices(struct plan *p, const struct config *cfg,
 			  const struct office_matcher *m, const struct table_record *r,
@@ -286,7 +326,7 @@ static void read_offices(struct plan *p, const struct config *cfg,
 			 "were not read");
 		return;
 	}
-	struct cell_key key = cell_cache_key(text, col);
+	struct cell_key key = row_key(st, KEY_RESPONSIBLE, text, col);
 	const struct cell_entry *e = cell_cache_find(&st->offices, &key);
 	if (e == NULL) {
 		size_t first = diags->len;
@@ -306,10 +346,10 @@ static void read_offices(struct plan *p, const struct config *cfg,
 
 /* date_parse_cell_in into cell (emptied first), once per distinct text and column: the
  * reading depends on nothing else within a table (the context is the file's). */
-static void read_date_cell(struct row_state *st, const char *text, const struct date_where *w,
-			   struct date_cell *cell, struct diag_list *diags)
+static void read_date_cell(struct row_state *st, enum key_cell k, const char *text,
+			   const struct date_where *w, struct date_cell *cell, struct diag_list *diags)
 {
-	struct cell_key key = cell_cache_key(text, w->column);
+	struct cell_key key = row_key(st, k, text, w->column);
 	const struct cell_entry *e = cell_cache_find(&st->date_cells, &key);
 	cell->len = 0;
 	if (e == NULL) {
@@ -332,7 +372,7 @@ static bool read_start(struct plan *p, const struct table_record *r, const char 
 	struct date_where where = {p->source, r->line, r->column[TABLE_START]};
 	if (*text == '\0')
 		return false;
-	read_date_cell(st, text, &where, &st->starts, diags);
+	read_date_cell(st, KEY_START, text, &where, &st->starts, diags);
 	if (st->starts.len == 0)
 		return false;
 	const struct date_item *it = &st->starts.items[0];
@@ -365,7 +405,7 @@ static void read_dates(struct plan *p, const struct table_record *r, struct acti
 {
 	struct date_where where = {p->source, r->line, r->column[TABLE_DATE]};
 	struct date start;
-	read_date_cell(st, due, &where, &st->dates, diags);
+	read_date_cell(st, KEY_DATE, due, &where, &st->dates, diags);
 	bool has_start = read_start(p, r, start_text, st, &start, diags);
 	if (p->n_milestones + st->dates.len >= UINT32_MAX) {
 		diag_add(diags, DIAG_ERROR, "no-date", p->source, r->line, where.column,
@@ -927,10 +967,28 @@ struct rows_job {
 	struct diag_list *diags;
 };
 
+/* A row's cells are asked for this many rows ahead of their reading: in a big table they
+ * are far from the last ones read, and out of every cache. */
+enum { ROWS_AHEAD = 8 };
+
+static void prefetch_cells(const struct table_record *r)
+{
+	for (int f = 0; f < TABLE_NFIELDS; f++)
+		__builtin_prefetch(r->field[f]);
+}
+
 static void *add_rows(void *arg)
 {
 	struct rows_job *j = arg;
+	const struct table_record *rec = j->p->table.records;
+	for (size_t n = j->first; n < j->first + KEYS_AHEAD && n < j->last; n++)
+		keys_ahead(&j->st, &rec[n], n);
 	for (size_t i = j->first; i < j->last; i++) {
+		if (i + ROWS_AHEAD < j->last)
+			prefetch_cells(&rec[i + ROWS_AHEAD]);
+		if (i + KEYS_AHEAD < j->last)
+			keys_ahead(&j->st, &rec[i + KEYS_AHEAD], i + KEYS_AHEAD);
+		j->st.row = i;
 		add_row(j->rows, j->cfg, j->m, &j->p->table.records[i], &j->st, j->diags);
 		if ((i + 1 - j->first) % RECORDS_RELEASED == 0) /* the rows read: none is reread */
 			table_release_records(&j->p->table, j->first, i + 1);
@@ -1024,13 +1082,29 @@ struct vote_memo {
 	struct date_mark *scratch;
 	size_t cap_scratch;
 	struct diag_list none; /* a vote raises no diagnostics */
+	struct cell_key ahead[KEY_RING][2]; /* the date and start keys, as in struct row_state */
 };
 
-static void vote_cell(const char *text, struct vote_memo *vm, struct date_votes *votes)
+/* Record n's date and start keys into the ring, their slots asked for. */
+static void vote_keys_ahead(struct vote_memo *vm, const struct table_record *r, size_t n)
+{
+	struct cell_key *keys = vm->ahead[n % KEY_RING];
+	for (int k = 0; k < 2; k++) {
+		const char *text = r->field[k ? TABLE_START : TABLE_DATE];
+		keys[k].text = NULL;
+		if (*text == '\0')
+			continue;
+		keys[k] = cell_cache_key(text, 0);
+		cell_cache_prefetch(&vm->marks, &keys[k]);
+	}
+}
+
+static void vote_cell(const char *text, const struct cell_key *ahead, struct vote_memo *vm,
+		      struct date_votes *votes)
 {
 	if (*text == '\0')
 		return; /* no dates, no votes */
-	struct cell_key key = cell_cache_key(text, 0);
+	struct cell_key key = ahead->text == text ? *ahead : cell_cache_key(text, 0);
 	const struct cell_entry *e = cell_cache_find(&vm->marks, &key);
 	if (e != NULL) {
 		date_votes_mark(votes, cell_cache_values(&vm->marks, e), e->value_count);
@@ -1045,11 +1119,21 @@ static void *vote_rows(void *arg)
 {
 	struct votes_job *j = arg;
 	struct vote_memo vm = {.scratch = NULL, .cap_scratch = 0};
+	const struct table_record *rec = j->p->table.records;
 	cell_cache_init(&vm.marks, sizeof(struct date_mark), DATE_CELLS_MAX / 2);
 	diag_list_init(&vm.none);
+	for (size_t n = j->first; n < j->first + KEYS_AHEAD && n < j->last; n++)
+		vote_keys_ahead(&vm, &rec[n], n);
 	for (size_t i = j->first; i < j->last; i++) {
-		vote_cell(j->p->table.records[i].field[TABLE_DATE], &vm, &j->votes);
-		vote_cell(j->p->table.records[i].field[TABLE_START], &vm, &j->votes);
+		if (i + ROWS_AHEAD < j->last) {
+			__builtin_prefetch(rec[i + ROWS_AHEAD].field[TABLE_DATE]);
+			__builtin_prefetch(rec[i + ROWS_AHEAD].field[TABLE_START]);
+		}
+		if (i + KEYS_AHEAD < j->last)
+			vote_keys_ahead(&vm, &rec[i + KEYS_AHEAD], i + KEYS_AHEAD);
+		const struct cell_key *keys = vm.ahead[i % KEY_RING];
+		vote_cell(rec[i].field[TABLE_DATE], &keys[0], &vm, &j->votes);
+		vote_cell(rec[i].field[TABLE_START], &keys[1], &vm, &j->votes);
 	}
 	cell_cache_finish(&vm.marks);
 	diag_list_finish(&vm.none);
