@@ -753,6 +753,29 @@ static void test_hostile(struct test_state *ts)
 	office_matcher_free(m);
 }
 
+/* One misspelt word close to many words of one name (here 34 of "casXa"/"casaX" against
+ * "casaa", each one edit away): the name counts that query word once, not once per close
+ * word of its own, so a count never passes the query's words (it indexed a histogram of
+ * SUGGEST_WORDS + 1 entries past its end: 34 lands in AddressSanitizer's red zone, where
+ * more would write unseen over the stack). */
+static void test_suggest_many_close_words(struct test_state *ts)
+{
+	struct office_matcher *m = office_matcher_new();
+	char name[512] = "Grupo";
+	for (char c = 'b'; c <= 'r'; c++) {
+		size_t n = strlen(name);
+		snprintf(name + n, sizeof(name) - n, " casa%c cas%ca", c, c);
+	}
+	CHECK(ts, office_matcher_add(m, name, 0));
+	CHECK(ts, office_matcher_add(m, "Oficina Jurídica", 1));
+	const char *near = office_suggest(m, "casaa");
+	CHECK(ts, near != NULL && strcmp(near, name) == 0);
+	near = office_suggest(m, "casaa grupo");
+	CHECK(ts, near != NULL && strcmp(near, name) == 0);
+	office_matcher_free(m);
+}
+
 TEST_MAIN(TEST(test_normalize), TEST(test_guess_real_offices), TEST(test_matcher_add), TEST(test_seed_cells),
 	  TEST(test_split_unknown), TEST(test_split_reused), TEST(test_suggest), TEST(test_suggest_by_distance), TEST(test_split_prefers_coverage),
-	  TEST(test_guess_split), TEST(test_hostile), TEST(test_words_fold), TEST(test_suggest_tie))
+	  TEST(test_guess_split), TEST(test_hostile), TEST(test_words_fold), TEST(test_suggest_tie),
+	  TEST(test_suggest_many_close_words))

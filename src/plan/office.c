@@ -478,10 +478,12 @@ static void distinct_words(const struct office_words *t, struct query *q)
 	}
 }
 
-/* Counts, per name, the query's words it has or has a close word of (touched: the names
- * counted, in the order first counted; room for every name). Returns how many were. */
+/* Counts, per name, the query's words it has or has a close word of, each query word once
+ * however many close words of the name it has, so no count passes q->n (touched: the names
+ * counted, in the order first counted; room for every name; by[]: the query word that last
+ * counted each name, plus one, zeroed). Returns how many were. */
 static size_t count_words(const struct office_matcher *m, const struct query *q,
-			  unsigned *count, size_t *touched)
+			  unsigned *count, unsigned *by, size_t *touched)
 {
 	size_t n_touched = 0;
 	for (size_t i = 0; i < q->n; i++) {
@@ -493,9 +495,14 @@ static size_t count_words(const struct office_matcher *m, const struct query *q,
 			if (id == NONE && !word_close(&q->ws[i], &v))
 				continue;
 			const struct posting *p = w < m->cap_postings ? &m->postings[w] : NULL;
-			for (size_t j = 0; p && j < p->len; j++)
-				if (count[p->names[j]]++ == 0)
-					touched[n_touched++] = p->names[j];
+			for (size_t j = 0; p && j < p->len; j++) {
+				size_t k = p->names[j];
+				if (by[k] == i + 1)
+					continue;
+				by[k] = (unsigned)i + 1;
+				if (count[k]++ == 0)
+					touched[n_touched++] = k;
+			}
 			if (id != NONE)
 				break;
 		}
@@ -510,9 +517,9 @@ static size_t candidates(const struct office_matcher *m, const struct query *q,
 			 size_t out[static SUGGEST_CANDIDATES])
 {
 	size_t names = m->n_names ? m->n_names : 1, hist[SUGGEST_WORDS + 1] = {0};
-	unsigned *count = xcalloc(names, sizeof(*count));
+	unsigned *count = xcalloc(names, sizeof(*count)), *by = xcalloc(names, sizeof(*by));
 	size_t *touched = xmalloc(names * sizeof(*touched));
-	size_t n_touched = count_words(m, q, count, touched);
+	size_t n_touched = count_words(m, q, count, by, touched);
 	for (size_t i = 0; i < n_touched; i++)
 		hist[count[touched[i]]]++;
 	/* the lowest count that still gets in: everything above it, then some at it */
@@ -525,6 +532,7 @@ static size_t candidates(const struct office_matcher *m, const struct query *q,
 			if (pass == 0 ? count[touched[i]] > cut : count[touched[i]] == cut)
 				out[found++] = touched[i];
 	free(touched);
+	free(by);
 	free(count);
 	return found;
 }
