@@ -18,6 +18,9 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "columns.h"
 #include "text.h"
@@ -82,6 +85,7 @@ struct cell {
 	char *s;
 	size_t len; /* raw length when the scanner does not write */
 	bool last; /* the cell ends its record */
+	bool plain; /* unquoted, and no byte a tag, an entity or a bidi control starts with */
 };
 
 struct header {
@@ -234,18 +238,21 @@ static size_t census_run(const unsigned char *p, const unsigned char *e)
 }
 
 /* The ASCII runs eight bytes at a time, the characters between them with census_step; stops
- * at a NUL (the text is refused: the other counts do not matter). */
+ * at a NUL (the text is refused: the other counts do not matter). The counts are kept in a
+ * local copy of the job, which the compiler can hold in registers (through arg, each store
+ * to second[] could alias them), and stored back at the end. */
 static void *census_span(void *arg)
 {
-	struct census_job *j = arg;
-	const unsigned char *p = j->from, *e = j->to;
-	while (p < e && !j->nul) {
+	struct census_job *job = arg, j = *job;
+	const unsigned char *p = j.from, *e = j.to;
+	while (p < e && !j.nul) {
 		size_t run = census_run(p, e);
-		j->cp1252_len += run;
+		j.cp1252_len += run;
 		p += run;
 		if (p < e)
-			p = census_step(j, p, e);
+			p = census_step(&j, p, e);
 	}
+	*job = j;
 	return NULL;
 }
 
@@ -563,10 +570,73 @@ static void scan_quoted(struct scanner *sc, char **r, char **w)
 	*r = in;
 }
 
+/* Whether b ends an unquoted cell (delimiter, CR, LF, the final NUL). */
+static bool is_stop(unsigned char b, char delim)
+{
+	return b == (unsigned char)delim || b == '\r' || b == '\n' || b == '\0';
+}
+
+/* Whether b starts a tag, an entity or a bidi control (needs_cleaning's bytes). */
+static bool is_markup(unsigned char b)
+{
+	return b == '<' || b == '&' || text_bidi_lead(b);
+}
+
+/* The bytes from p on, before end, the scalar way: see cell_run. */
+static size_t cell_tail(const char *p, const char *end, char delim, bool *markup)
+{
+	const char *s = p;
+	bool mark = false;
+	for (; p < end && !is_stop((unsigned char)*p, delim); p++)
+		mark |= is_markup((unsigned char)*p);
+	*markup |= mark;
+	return (size_t)(p - s);
+}
+
+#ifdef __SSE2__
+/* The bytes of the 16 at v equal to one of a, b, c, d, as a bit mask. */
+static unsigned any_of4(__m128i v, char a, char b, char c, char d)
+{
+	__m128i x = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(a)),
+				 _mm_cmpeq_epi8(v, _mm_set1_epi8(b)));
+	__m128i y = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(c)),
+				 _mm_cmpeq_epi8(v, _mm_set1_epi8(d)));
+	return (unsigned)_mm_movemask_epi8(_mm_or_si128(x, y));
+}
+
+/* How many bytes from p on end no cell (strcspn with the delimiter, CR and LF, bounded by
+ * end), 16 at a time while 16 remain before end: nothing at or past end is read. *markup is
+ * set when one of them starts a tag, an entity or a bidi control. */
+static size_t cell_run(const char *p, const char *end, char delim, bool *markup)
+{
+	const char *s = p;
+	unsigned mark = 0;
+	for (; end - p >= 16; p += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+		unsigned stop = any_of4(v, delim, '\r', '\n', '\0');
+		unsigned m = any_of4(v, '<', '&', (char)0xD8, (char)0xE2);
+		if (stop != 0) {
+			unsigned k = (unsigned)__builtin_ctz(stop);
+			*markup |= (mark | (m & ((1u << k) - 1))) != 0;
+			return (size_t)(p - s) + k;
+		}
+		mark |= m;
+	}
+	*markup |= mark != 0;
+	return (size_t)(p - s) + cell_tail(p, end, delim, markup);
+}
+#else
+static size_t cell_run(const char *p, const char *end, char delim, bool *markup)
+{
+	return cell_tail(p, end, delim, markup);
+}
+#endif
+
 /* Reads one cell; at the end of the text it returns an empty last cell. */
 static void scan_cell(struct scanner *sc, struct cell *c)
 {
 	char *r = sc->p, *w = sc->p;
+	bool markup = false;
 	c->s = sc->p;
 	if (r < sc->end && *r == '"') {
 		if (sc->write)
@@ -574,10 +644,12 @@ static void scan_cell(struct scanner *sc, struct cell *c)
 		scan_quoted(sc, &r, &w);
 		if (!sc->write)
 			w = r;
+		markup = true; /* the unquoted text is not looked at */
 	}
-	size_t n = strcspn(r, sc->stops);
+	size_t n = cell_run(r, sc->end, sc->stops[0], &markup);
 	put(sc, &w, r, n);
 	c->len = (size_t)(w - c->s);
+	c->plain = !markup;
 	r += n;
 	c->last = r >= sc->end || *r != sc->stops[0];
 	if (r >= sc->end)
@@ -729,10 +801,11 @@ static bool needs_cleaning(const char *s, size_t len)
 }
 
 /* Cleans the cell in place and NUL-terminates it (s[len] must be writable). Bidi controls
- * go too: they would make a Subject, page or feed read in another order than it says. */
-static char *clean(char *s, size_t len, size_t *out_len)
+ * go too: they would make a Subject, page or feed read in another order than it says. A
+ * plain cell (the scanner saw none of needs_cleaning's bytes in it) is only trimmed. */
+static char *clean(char *s, size_t len, bool plain, size_t *out_len)
 {
-	if (needs_cleaning(s, len)) {
+	if (!plain && needs_cleaning(s, len)) {
 		len = strip_markup(s, len);
 		len = text_strip_bidi(s, len);
 	}
@@ -813,7 +886,7 @@ static void read_hcell(const char *s, size_t len, const struct mappings *m, stru
 	}
 	memcpy(tmp, s, len);
 	size_t n;
-	const char *t = clean(tmp, len, &n);
+	const char *t = clean(tmp, len, false, &n);
 	c->filled = n > 0;
 	if (n == 0)
 		return;
@@ -1004,7 +1077,7 @@ static void row_cells(struct scanner *sc, unsigned col, char out[2][KEY_SOURCE_M
 			char *o = out[i - col];
 			memcpy(o, c.s, c.len);
 			size_t n = 0;
-			char *cleaned = clean(o, c.len, &n);
+			char *cleaned = clean(o, c.len, c.plain, &n);
 			memmove(o, cleaned, n + 1);
 		}
 	} while (!c.last);
@@ -1094,7 +1167,7 @@ static void read_record(struct scanner *sc, const struct header *h, struct table
 		if (f < 0)
 			continue;
 		size_t n;
-		rec->field[f] = clean(c.s, c.len, &n);
+		rec->field[f] = clean(c.s, c.len, c.plain, &n);
 		if (n > LONG_CELL)
 			diag_add(diags, DIAG_WARNING, "long-cell", path, rec->line, col,
 				 "%s cell of %zu bytes (over 64 KiB)", field_names[f], n);
@@ -1145,9 +1218,14 @@ static int cell_role(const char *s, int f, const struct mappings *m, struct role
 static bool is_repeated_header(const struct table_record *rec, const struct mappings *m,
 			       struct role_memo *memo)
 {
+	/* the short fields first: a data row's date or number ends the test soonest */
+	static const signed char order[TABLE_NFIELDS] = {
+		TABLE_DATE, TABLE_NUMBER, TABLE_START, TABLE_RESPONSIBLE,
+		TABLE_SUBCOMPONENT, TABLE_GOAL, TABLE_ACTIVITY,
+	};
 	unsigned names = 0, same = 0;
-	for (int f = 0; f < TABLE_NFIELDS; f++)
-		if (surely_data(rec->field[f]))
+	for (int i = 0; i < TABLE_NFIELDS; i++)
+		if (surely_data(rec->field[order[i]]))
 			return false;
 	for (int f = 0; f < TABLE_NFIELDS; f++) {
 		const char *s = rec->field[f];
