@@ -1073,6 +1073,40 @@ static void test_census_blocks(struct test_state *ts)
 	CHECK(ts, ok);
 }
 
+/* Windows-1252 is converted with its ASCII copied 16 bytes at a time: a byte of two UTF-8
+ * bytes (E9) or of three (0x80, U+20AC) at every position 0..40 of a cell, and two of them
+ * side by side, read as they should, the cells after them unshifted. */
+static void test_cp1252_blocks(struct test_state *ts)
+{
+	static const struct {
+		const char *in, *out;
+	} bytes[] = {{"\xE9", "\xC3\xA9"}, {"\x80", "\xE2\x82\xAC"}, {"\x80\xE9", "\xE2\x82\xAC\xC3\xA9"}};
+	bool ok = true;
+	for (size_t b = 0; b < sizeof(bytes) / sizeof(bytes[0]) && ok; b++) {
+		for (size_t k = 0; k <= 40 && ok; k++) {
+			char cell[48], text[256], want[64];
+			fill_cell(cell, k);
+			snprintf(text, sizeof(text),
+				 "Actividad;Responsable;Fecha\r\n%s%sz;Oficina%s;1/1/2023\r\n", cell,
+				 bytes[b].in, bytes[b].in);
+			snprintf(want, sizeof(want), "%s%sz", cell, bytes[b].out);
+			char resp[32];
+			snprintf(resp, sizeof(resp), "Oficina%s", bytes[b].out);
+			struct table t;
+			struct diag_list d;
+			setup(&t, &d);
+			ok = parse_str(&t, &d, text) && strcmp(t.encoding, "Windows-1252") == 0 &&
+			     t.n_records == 1 && strcmp(t.records[0].field[TABLE_ACTIVITY], want) == 0 &&
+			     strcmp(t.records[0].field[TABLE_RESPONSIBLE], resp) == 0 &&
+			     strcmp(t.records[0].field[TABLE_DATE], "1/1/2023") == 0;
+			if (!ok)
+				fprintf(stderr, "cp1252: bytes %zu at %zu\n", b, k);
+			teardown(&t, &d);
+		}
+	}
+	CHECK(ts, ok);
+}
+
 /* What a text reads as, with the halves forced (split_min bytes; SIZE_MAX: one thread): its
  * encoding, every diagnostic's code and line, every record's line and cells. */
 static void read_summary(const char *text, size_t split_min, struct strbuf *out)
@@ -1293,4 +1327,4 @@ TEST_MAIN(TEST(test_field_names), TEST(test_header_names), TEST(test_classify_th
 	  TEST(test_load_errors),
 	  TEST(test_load_max_size), TEST(test_load_page_sized), TEST(test_load_cp1252_pieces),
 	  TEST(test_cell_scan_stops), TEST(test_cell_scan_markup), TEST(test_cell_at_end),
-	  TEST(test_census_blocks), TEST(test_halves_at_every_byte))
+	  TEST(test_census_blocks), TEST(test_cp1252_blocks), TEST(test_halves_at_every_byte))

@@ -395,8 +395,13 @@ static size_t cp1252_utf8(unsigned char b, char *out)
 	if (cp == 0)
 		return 0;
 	if (cp < 0x80) {
-		out[0] = (char)cp; /* the common case without the call */
+		out[0] = (char)cp; /* the common cases without the call */
 		return 1;
+	}
+	if (cp >= 0xA0 && cp < 0x100) {
+		out[0] = (char)(0xC0 | cp >> 6);
+		out[1] = (char)(0x80 | (cp & 0x3F));
+		return 2;
 	}
 	char put[4];
 	size_t n = text_utf8_put(cp, put);
@@ -452,6 +457,28 @@ struct cp1252_job {
 	char *out;
 };
 
+/* Copies the ASCII bytes from p on (before e) to o and returns how many: 16 at a time with
+ * SSE2 while 16 bytes remain before e and fit before o_end (the end of this half's output:
+ * the bytes stored past the first non-ASCII one are written over by what follows, never
+ * into the other half's place), the rest as ascii_run finds them. */
+static size_t copy_ascii(const unsigned char *p, const unsigned char *e, char *o,
+			 const char *o_end)
+{
+	const unsigned char *s = p;
+#ifdef __SSE2__
+	for (; e - p >= 16 && o_end - o >= 16; p += 16, o += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+		_mm_storeu_si128((__m128i *)(void *)o, v);
+		unsigned m = (unsigned)_mm_movemask_epi8(v);
+		if (m != 0)
+			return (size_t)(p - s) + (size_t)__builtin_ctz(m);
+	}
+#endif
+	size_t run = ascii_run(p, e);
+	memcpy(o, p, run);
+	return (size_t)(p - s) + run;
+}
+
 static void *cp1252_convert(void *arg)
 {
 	struct cp1252_job *j = arg;
@@ -459,11 +486,11 @@ static void *cp1252_convert(void *arg)
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	size_t given = ((size_t)((const char *)p - j->t->text) + page - 1) / page * page;
 	char *o = j->out;
+	const char *o_end = j->out + j->half->cp1252_len;
 	while (p < e) {
 		const unsigned char *stop = e - p > DECODE_CHUNK ? p + DECODE_CHUNK : e;
 		while (p < stop) {
-			size_t run = ascii_run(p, stop);
-			memcpy(o, p, run);
+			size_t run = copy_ascii(p, stop, o, o_end);
 			o += run;
 			p += run;
 			if (p < stop)
