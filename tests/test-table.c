@@ -927,6 +927,238 @@ static void test_windows_1252_halves(struct test_state *ts)
 	CHECK(ts, same);
 }
 
+/* The k bytes of a cell, none of them a stop or markup byte: a, b, c, ... */
+static void fill_cell(char *out, size_t k)
+{
+	for (size_t i = 0; i < k; i++)
+		out[i] = (char)('a' + i % 26);
+	out[k] = '\0';
+}
+
+/* Unquoted cells are scanned 16 bytes at a time (SSE2): a cell of every length 0..40 ends at
+ * its delimiter (tab, ';', ','), CR, LF or CRLF wherever that falls in a block or at its
+ * edge, and the line count and the next cell go on from there. */
+static void test_cell_scan_stops(struct test_state *ts)
+{
+	static const char delims[] = {'\t', ';', ','};
+	static const char *const breaks[] = {"\n", "\r", "\r\n"};
+	bool ok = true;
+	for (size_t di = 0; di < sizeof(delims); di++) {
+		char dl = delims[di];
+		for (size_t k = 0; k <= 40; k++) {
+			char cell[48], text[256];
+			fill_cell(cell, k);
+			for (int b = -1; b < 3; b++) {
+				if (b < 0)
+					snprintf(text, sizeof(text),
+						 "Actividad%cResponsable%cFecha\n%s%cOficina%c1/1/2023\n",
+						 dl, dl, cell, dl, dl);
+				else
+					snprintf(text, sizeof(text),
+						 "Actividad%cResponsable%cFecha\nA%cB%c%s%sC%cD%c2/2/2023\n",
+						 dl, dl, dl, dl, cell, breaks[b], dl, dl);
+				struct table t;
+				struct diag_list d;
+				setup(&t, &d);
+				bool parsed = parse_str(&t, &d, text);
+				ok = ok && parsed && t.delimiter == dl && d.len == 0;
+				if (b < 0)
+					ok = ok && t.n_records == 1 &&
+					     strcmp(t.records[0].field[TABLE_ACTIVITY], cell) == 0 &&
+					     strcmp(t.records[0].field[TABLE_RESPONSIBLE], "Oficina") == 0;
+				else
+					ok = ok && t.n_records == 2 &&
+					     strcmp(t.records[0].field[TABLE_DATE], cell) == 0 &&
+					     t.records[1].line == 3 &&
+					     strcmp(t.records[1].field[TABLE_ACTIVITY], "C") == 0;
+				if (!ok)
+					fprintf(stderr, "stops: delimiter %d, length %zu, break %d\n",
+						dl, k, b);
+				teardown(&t, &d);
+				if (!ok)
+					break;
+			}
+		}
+	}
+	CHECK(ts, ok);
+}
+
+/* The scan notes '<', '&' and the bidi lead bytes so that cells without them skip the
+ * cleaning: a tag, an entity or a bidi control at every position 0..40 of a cell (so at
+ * every place in a 16-byte block and at its edges), last before the delimiter or not, is
+ * still stripped or decoded, as is one in the next cell of the same block. */
+static void test_cell_scan_markup(struct test_state *ts)
+{
+	static const struct {
+		const char *in, *out;
+	} marks[] = {{"&amp;", "&"}, {"<b>", ""}, {"\xE2\x80\x8E", ""}, {"&#233;", "\xC3\xA9"},
+		     {"\xD8\xA8", "\xD8\xA8"}};
+	bool ok = true;
+	for (size_t m = 0; m < sizeof(marks) / sizeof(marks[0]) && ok; m++) {
+		for (size_t k = 0; k <= 40 && ok; k++) {
+			for (int tail = 0; tail < 2 && ok; tail++) {
+				char cell[48], text[256], want[64];
+				fill_cell(cell, k);
+				snprintf(text, sizeof(text),
+					 "Actividad\tResponsable\tFecha\nx%s%s%s\t%s\t1/1/2023\n", cell,
+					 marks[m].in, tail ? "z" : "", marks[m].in);
+				snprintf(want, sizeof(want), "x%s%s%s", cell, marks[m].out, tail ? "z" : "");
+				struct table t;
+				struct diag_list d;
+				setup(&t, &d);
+				ok = parse_str(&t, &d, text) && t.n_records == 1 &&
+				     strcmp(t.records[0].field[TABLE_ACTIVITY], want) == 0 &&
+				     strcmp(t.records[0].field[TABLE_RESPONSIBLE], marks[m].out) == 0;
+				if (!ok)
+					fprintf(stderr, "markup %zu at %zu, tail %d\n", m, k + 1, tail);
+				teardown(&t, &d);
+			}
+		}
+	}
+	CHECK(ts, ok);
+}
+
+/* A last cell of every length 0..40 with no line break after it ends the text: the buffer
+ * has just the one spare byte (parse_bytes), and the scan reads nothing past it (ASan would
+ * report it); the same with an entity as its last bytes. */
+static void test_cell_at_end(struct test_state *ts)
+{
+	bool ok = true;
+	for (size_t k = 0; k <= 40 && ok; k++) {
+		for (int entity = 0; entity < 2 && ok; entity++) {
+			char cell[48], text[128], want[64];
+			fill_cell(cell, k);
+			int n = snprintf(text, sizeof(text), "Actividad\tResponsable\tFecha\nA\tB\t%s%s",
+					 cell, entity ? "&lt;" : "");
+			snprintf(want, sizeof(want), "%s%s", cell, entity ? "<" : "");
+			struct table t;
+			struct diag_list d;
+			setup(&t, &d);
+			ok = parse_bytes(&t, &d, text, (size_t)n) && t.n_records == 1 &&
+			     strcmp(t.records[0].field[TABLE_DATE], want) == 0;
+			if (!ok)
+				fprintf(stderr, "at end: length %zu, entity %d\n", k, entity);
+			teardown(&t, &d);
+		}
+	}
+	CHECK(ts, ok);
+}
+
+/* The census reads ASCII in blocks: one non-ASCII character at every position 0..63 of the
+ * text (so at each place of a 16- or 32-byte block and across its edges) is counted: é as
+ * UTF-8, a lone E9 as Windows-1252, and a lone E9 beside two é as one invalid-utf8 byte. */
+static void test_census_blocks(struct test_state *ts)
+{
+	static const struct {
+		const char *bytes, *encoding;
+		size_t warnings;
+	} cases[] = {{"\xC3\xA9", "UTF-8", 0}, {"\xE9", "Windows-1252", 0},
+		     {"\xC3\xA9\xE9\xC3\xA9", "UTF-8", 1}};
+	bool ok = true;
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]) && ok; c++) {
+		for (int at = 0; at < 64 && ok; at++) {
+			char text[192];
+			snprintf(text, sizeof(text), "%*s%s\nActividad;Responsable;Fecha\na;b;c\n", at,
+				 at ? "x" : "", cases[c].bytes);
+			struct table t;
+			struct diag_list d;
+			setup(&t, &d);
+			ok = parse_str(&t, &d, text) && strcmp(t.encoding, cases[c].encoding) == 0 &&
+			     count_diag(&d, "invalid-utf8") == cases[c].warnings && t.n_records == 1;
+			if (!ok)
+				fprintf(stderr, "census: case %zu at %d\n", c, at);
+			teardown(&t, &d);
+		}
+	}
+	CHECK(ts, ok);
+}
+
+/* Windows-1252 is converted with its ASCII copied 16 bytes at a time: a byte of two UTF-8
+ * bytes (E9) or of three (0x80, U+20AC) at every position 0..40 of a cell, and two of them
+ * side by side, read as they should, the cells after them unshifted. */
+static void test_cp1252_blocks(struct test_state *ts)
+{
+	static const struct {
+		const char *in, *out;
+	} bytes[] = {{"\xE9", "\xC3\xA9"}, {"\x80", "\xE2\x82\xAC"}, {"\x80\xE9", "\xE2\x82\xAC\xC3\xA9"}};
+	bool ok = true;
+	for (size_t b = 0; b < sizeof(bytes) / sizeof(bytes[0]) && ok; b++) {
+		for (size_t k = 0; k <= 40 && ok; k++) {
+			char cell[48], text[256], want[64];
+			fill_cell(cell, k);
+			snprintf(text, sizeof(text),
+				 "Actividad;Responsable;Fecha\r\n%s%sz;Oficina%s;1/1/2023\r\n", cell,
+				 bytes[b].in, bytes[b].in);
+			snprintf(want, sizeof(want), "%s%sz", cell, bytes[b].out);
+			char resp[32];
+			snprintf(resp, sizeof(resp), "Oficina%s", bytes[b].out);
+			struct table t;
+			struct diag_list d;
+			setup(&t, &d);
+			ok = parse_str(&t, &d, text) && strcmp(t.encoding, "Windows-1252") == 0 &&
+			     t.n_records == 1 && strcmp(t.records[0].field[TABLE_ACTIVITY], want) == 0 &&
+			     strcmp(t.records[0].field[TABLE_RESPONSIBLE], resp) == 0 &&
+			     strcmp(t.records[0].field[TABLE_DATE], "1/1/2023") == 0;
+			if (!ok)
+				fprintf(stderr, "cp1252: bytes %zu at %zu\n", b, k);
+			teardown(&t, &d);
+		}
+	}
+	CHECK(ts, ok);
+}
+
+/* What a text reads as, with the halves forced (split_min bytes; SIZE_MAX: one thread): its
+ * encoding, every diagnostic's code and line, every record's line and cells. */
+static void read_summary(const char *text, size_t split_min, struct strbuf *out)
+{
+	struct table t;
+	struct diag_list d;
+	setup(&t, &d);
+	table_set_split_min(split_min);
+	parse_str(&t, &d, text);
+	table_set_split_min(0);
+	strbuf_printf(out, "%s|", t.encoding);
+	for (size_t i = 0; i < d.len; i++)
+		strbuf_printf(out, "%s:%u|", d.items[i].code, d.items[i].line);
+	for (size_t i = 0; i < t.n_records; i++) {
+		strbuf_printf(out, "%u", t.records[i].line);
+		for (int f = 0; f < TABLE_NFIELDS; f++)
+			strbuf_printf(out, "|%s", t.records[i].field[f]);
+		strbuf_puts(out, "\n");
+	}
+	teardown(&t, &d);
+}
+
+/* The same text read on one thread and on two, the middle moved through every byte of rows
+ * with CRLF line ends beside bytes that take 3 bytes of UTF-8 as Windows-1252 (0x80: U+20AC),
+ * and of rows with invalid UTF-8 (a lone byte, a truncated sequence, an overlong) among good
+ * sequences, so the cut falls inside a CRLF, next to the 0x80 and on the bad bytes. */
+static void test_halves_at_every_byte(struct test_state *ts)
+{
+	static const char *const rows[] = {
+		"\x80\x80;Oficina\x80;1/1/2023\x80\r\n\x80z;\x80;2/1/2023\r\n",
+		"\xC3\xA9\xFF\xC3\xA9;\xE2\x82;1/1/2023\xC3\xA9\n\xC3\xA9\xC0\xAF;\xC3\xA9\xE9;x\n",
+	};
+	bool same = true;
+	for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]) && same; r++) {
+		for (unsigned pad = 0; pad < 3 * strlen(rows[r]) && same; pad++) {
+			struct strbuf text, one, two;
+			strbuf_init(&text), strbuf_init(&one), strbuf_init(&two);
+			strbuf_printf(&text, "%*s\nActividad;Responsable;Fecha\n", (int)pad, "x");
+			for (int k = 0; k < 4; k++)
+				strbuf_puts(&text, rows[r]);
+			read_summary(text.data, SIZE_MAX, &one);
+			read_summary(text.data, 1, &two);
+			same = one.len > 0 && one.len == two.len && memcmp(one.data, two.data, one.len) == 0;
+			if (!same)
+				fprintf(stderr, "halves: rows %zu, pad %u\n%s----\n%s", r, pad, one.data,
+					two.data);
+			strbuf_finish(&text), strbuf_finish(&one), strbuf_finish(&two);
+		}
+	}
+	CHECK(ts, same);
+}
+
 static void test_windows_1252(struct test_state *ts)
 {
 	struct table t;
@@ -1093,4 +1325,6 @@ TEST_MAIN(TEST(test_field_names), TEST(test_header_names), TEST(test_classify_th
 	  TEST(test_invalid_utf8), TEST(test_census_words), TEST(test_windows_1252_halves),
 	  TEST(test_windows_1252), TEST(test_windows_1252_bytes),
 	  TEST(test_load_errors),
-	  TEST(test_load_max_size), TEST(test_load_page_sized), TEST(test_load_cp1252_pieces))
+	  TEST(test_load_max_size), TEST(test_load_page_sized), TEST(test_load_cp1252_pieces),
+	  TEST(test_cell_scan_stops), TEST(test_cell_scan_markup), TEST(test_cell_at_end),
+	  TEST(test_census_blocks), TEST(test_cp1252_blocks), TEST(test_halves_at_every_byte))

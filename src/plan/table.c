@@ -18,6 +18,9 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "columns.h"
 #include "text.h"
@@ -82,6 +85,7 @@ struct cell {
 	char *s;
 	size_t len; /* raw length when the scanner does not write */
 	bool last; /* the cell ends its record */
+	bool plain; /* unquoted, and no byte a tag, an entity or a bidi control starts with */
 };
 
 struct header {
@@ -212,8 +216,9 @@ static const unsigned char *census_step(struct census_job *j, const unsigned cha
 	return p + n;
 }
 
-/* How many bytes from p on are ASCII other than NUL (ascii_run's, stopping at a NUL too). */
-static size_t census_run(const unsigned char *p, const unsigned char *e)
+/* How many bytes from p on are ASCII other than NUL (ascii_run's, stopping at a NUL too),
+ * eight at a time. */
+static size_t census_words(const unsigned char *p, const unsigned char *e)
 {
 	const unsigned char *s = p;
 	for (; e - p >= 8; p += 8) {
@@ -233,19 +238,49 @@ static size_t census_run(const unsigned char *p, const unsigned char *e)
 	return (size_t)(p - s);
 }
 
-/* The ASCII runs eight bytes at a time, the characters between them with census_step; stops
- * at a NUL (the text is refused: the other counts do not matter). */
+#ifdef __SSE2__
+/* The high bits and the NUL bytes of the 16 bytes at p, as a bit mask. */
+static unsigned census_mask(const unsigned char *p)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+	return (unsigned)(_mm_movemask_epi8(v) |
+			  _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_setzero_si128())));
+}
+
+/* census_words 32 bytes at a time while 32 remain before e (nothing at or past e is read). */
+static size_t census_run(const unsigned char *p, const unsigned char *e)
+{
+	const unsigned char *s = p;
+	for (; e - p >= 32; p += 32) {
+		unsigned m = census_mask(p) | census_mask(p + 16) << 16;
+		if (m != 0)
+			return (size_t)(p - s) + (size_t)__builtin_ctz(m);
+	}
+	return (size_t)(p - s) + census_words(p, e);
+}
+#else
+static size_t census_run(const unsigned char *p, const unsigned char *e)
+{
+	return census_words(p, e);
+}
+#endif
+
+/* The ASCII runs 32 (SSE2) or eight bytes at a time, the characters between them with census_step; stops
+ * at a NUL (the text is refused: the other counts do not matter). The counts are kept in a
+ * local copy of the job, which the compiler can hold in registers (through arg, each store
+ * to second[] could alias them), and stored back at the end. */
 static void *census_span(void *arg)
 {
-	struct census_job *j = arg;
-	const unsigned char *p = j->from, *e = j->to;
-	while (p < e && !j->nul) {
+	struct census_job *job = arg, j = *job;
+	const unsigned char *p = j.from, *e = j.to;
+	while (p < e && !j.nul) {
 		size_t run = census_run(p, e);
-		j->cp1252_len += run;
+		j.cp1252_len += run;
 		p += run;
 		if (p < e)
-			p = census_step(j, p, e);
+			p = census_step(&j, p, e);
 	}
+	*job = j;
 	return NULL;
 }
 
@@ -360,8 +395,13 @@ static size_t cp1252_utf8(unsigned char b, char *out)
 	if (cp == 0)
 		return 0;
 	if (cp < 0x80) {
-		out[0] = (char)cp; /* the common case without the call */
+		out[0] = (char)cp; /* the common cases without the call */
 		return 1;
+	}
+	if (cp >= 0xA0 && cp < 0x100) {
+		out[0] = (char)(0xC0 | cp >> 6);
+		out[1] = (char)(0x80 | (cp & 0x3F));
+		return 2;
 	}
 	char put[4];
 	size_t n = text_utf8_put(cp, put);
@@ -417,6 +457,28 @@ struct cp1252_job {
 	char *out;
 };
 
+/* Copies the ASCII bytes from p on (before e) to o and returns how many: 16 at a time with
+ * SSE2 while 16 bytes remain before e and fit before o_end (the end of this half's output:
+ * the bytes stored past the first non-ASCII one are written over by what follows, never
+ * into the other half's place), the rest as ascii_run finds them. */
+static size_t copy_ascii(const unsigned char *p, const unsigned char *e, char *o,
+			 const char *o_end)
+{
+	const unsigned char *s = p;
+#ifdef __SSE2__
+	for (; e - p >= 16 && o_end - o >= 16; p += 16, o += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+		_mm_storeu_si128((__m128i *)(void *)o, v);
+		unsigned m = (unsigned)_mm_movemask_epi8(v);
+		if (m != 0)
+			return (size_t)(p - s) + (size_t)__builtin_ctz(m);
+	}
+#endif
+	size_t run = ascii_run(p, e);
+	memcpy(o, p, run);
+	return (size_t)(p - s) + run;
+}
+
 static void *cp1252_convert(void *arg)
 {
 	struct cp1252_job *j = arg;
@@ -424,11 +486,11 @@ static void *cp1252_convert(void *arg)
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	size_t given = ((size_t)((const char *)p - j->t->text) + page - 1) / page * page;
 	char *o = j->out;
+	const char *o_end = j->out + j->half->cp1252_len;
 	while (p < e) {
 		const unsigned char *stop = e - p > DECODE_CHUNK ? p + DECODE_CHUNK : e;
 		while (p < stop) {
-			size_t run = ascii_run(p, stop);
-			memcpy(o, p, run);
+			size_t run = copy_ascii(p, stop, o, o_end);
 			o += run;
 			p += run;
 			if (p < stop)
@@ -563,10 +625,73 @@ static void scan_quoted(struct scanner *sc, char **r, char **w)
 	*r = in;
 }
 
+/* Whether b ends an unquoted cell (delimiter, CR, LF, the final NUL). */
+static bool is_stop(unsigned char b, char delim)
+{
+	return b == (unsigned char)delim || b == '\r' || b == '\n' || b == '\0';
+}
+
+/* Whether b starts a tag, an entity or a bidi control (needs_cleaning's bytes). */
+static bool is_markup(unsigned char b)
+{
+	return b == '<' || b == '&' || text_bidi_lead(b);
+}
+
+/* The bytes from p on, before end, the scalar way: see cell_run. */
+static size_t cell_tail(const char *p, const char *end, char delim, bool *markup)
+{
+	const char *s = p;
+	bool mark = false;
+	for (; p < end && !is_stop((unsigned char)*p, delim); p++)
+		mark |= is_markup((unsigned char)*p);
+	*markup |= mark;
+	return (size_t)(p - s);
+}
+
+#ifdef __SSE2__
+/* The bytes of the 16 at v equal to one of a, b, c, d, as a bit mask. */
+static unsigned any_of4(__m128i v, char a, char b, char c, char d)
+{
+	__m128i x = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(a)),
+				 _mm_cmpeq_epi8(v, _mm_set1_epi8(b)));
+	__m128i y = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(c)),
+				 _mm_cmpeq_epi8(v, _mm_set1_epi8(d)));
+	return (unsigned)_mm_movemask_epi8(_mm_or_si128(x, y));
+}
+
+/* How many bytes from p on end no cell (strcspn with the delimiter, CR and LF, bounded by
+ * end), 16 at a time while 16 remain before end: nothing at or past end is read. *markup is
+ * set when one of them starts a tag, an entity or a bidi control. */
+static size_t cell_run(const char *p, const char *end, char delim, bool *markup)
+{
+	const char *s = p;
+	unsigned mark = 0;
+	for (; end - p >= 16; p += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+		unsigned stop = any_of4(v, delim, '\r', '\n', '\0');
+		unsigned m = any_of4(v, '<', '&', (char)0xD8, (char)0xE2);
+		if (stop != 0) {
+			unsigned k = (unsigned)__builtin_ctz(stop);
+			*markup |= (mark | (m & ((1u << k) - 1))) != 0;
+			return (size_t)(p - s) + k;
+		}
+		mark |= m;
+	}
+	*markup |= mark != 0;
+	return (size_t)(p - s) + cell_tail(p, end, delim, markup);
+}
+#else
+static size_t cell_run(const char *p, const char *end, char delim, bool *markup)
+{
+	return cell_tail(p, end, delim, markup);
+}
+#endif
+
 /* Reads one cell; at the end of the text it returns an empty last cell. */
 static void scan_cell(struct scanner *sc, struct cell *c)
 {
 	char *r = sc->p, *w = sc->p;
+	bool markup = false;
 	c->s = sc->p;
 	if (r < sc->end && *r == '"') {
 		if (sc->write)
@@ -574,10 +699,12 @@ static void scan_cell(struct scanner *sc, struct cell *c)
 		scan_quoted(sc, &r, &w);
 		if (!sc->write)
 			w = r;
+		markup = true; /* the unquoted text is not looked at */
 	}
-	size_t n = strcspn(r, sc->stops);
+	size_t n = cell_run(r, sc->end, sc->stops[0], &markup);
 	put(sc, &w, r, n);
 	c->len = (size_t)(w - c->s);
+	c->plain = !markup;
 	r += n;
 	c->last = r >= sc->end || *r != sc->stops[0];
 	if (r >= sc->end)
@@ -729,10 +856,11 @@ static bool needs_cleaning(const char *s, size_t len)
 }
 
 /* Cleans the cell in place and NUL-terminates it (s[len] must be writable). Bidi controls
- * go too: they would make a Subject, page or feed read in another order than it says. */
-static char *clean(char *s, size_t len, size_t *out_len)
+ * go too: they would make a Subject, page or feed read in another order than it says. A
+ * plain cell (the scanner saw none of needs_cleaning's bytes in it) is only trimmed. */
+static char *clean(char *s, size_t len, bool plain, size_t *out_len)
 {
-	if (needs_cleaning(s, len)) {
+	if (!plain && needs_cleaning(s, len)) {
 		len = strip_markup(s, len);
 		len = text_strip_bidi(s, len);
 	}
@@ -813,7 +941,7 @@ static void read_hcell(const char *s, size_t len, const struct mappings *m, stru
 	}
 	memcpy(tmp, s, len);
 	size_t n;
-	const char *t = clean(tmp, len, &n);
+	const char *t = clean(tmp, len, false, &n);
 	c->filled = n > 0;
 	if (n == 0)
 		return;
@@ -1004,7 +1132,7 @@ static void row_cells(struct scanner *sc, unsigned col, char out[2][KEY_SOURCE_M
 			char *o = out[i - col];
 			memcpy(o, c.s, c.len);
 			size_t n = 0;
-			char *cleaned = clean(o, c.len, &n);
+			char *cleaned = clean(o, c.len, c.plain, &n);
 			memmove(o, cleaned, n + 1);
 		}
 	} while (!c.last);
@@ -1094,7 +1222,7 @@ static void read_record(struct scanner *sc, const struct header *h, struct table
 		if (f < 0)
 			continue;
 		size_t n;
-		rec->field[f] = clean(c.s, c.len, &n);
+		rec->field[f] = clean(c.s, c.len, c.plain, &n);
 		if (n > LONG_CELL)
 			diag_add(diags, DIAG_WARNING, "long-cell", path, rec->line, col,
 				 "%s cell of %zu bytes (over 64 KiB)", field_names[f], n);
@@ -1145,9 +1273,14 @@ static int cell_role(const char *s, int f, const struct mappings *m, struct role
 static bool is_repeated_header(const struct table_record *rec, const struct mappings *m,
 			       struct role_memo *memo)
 {
+	/* the short fields first: a data row's date or number ends the test soonest */
+	static const signed char order[TABLE_NFIELDS] = {
+		TABLE_DATE, TABLE_NUMBER, TABLE_START, TABLE_RESPONSIBLE,
+		TABLE_SUBCOMPONENT, TABLE_GOAL, TABLE_ACTIVITY,
+	};
 	unsigned names = 0, same = 0;
-	for (int f = 0; f < TABLE_NFIELDS; f++)
-		if (surely_data(rec->field[f]))
+	for (int i = 0; i < TABLE_NFIELDS; i++)
+		if (surely_data(rec->field[order[i]]))
 			return false;
 	for (int f = 0; f < TABLE_NFIELDS; f++) {
 		const char *s = rec->field[f];
