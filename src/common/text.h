@@ -47,11 +47,15 @@ static inline int text_fold_ascii(uint32_t cp, char *out)
 /* Appends the UTF-8 encoding of cp (at most 4 bytes) to out; returns its length. */
 size_t text_utf8_put(uint32_t cp, char out[static 4]);
 
+/* The two bytes a bidi control's UTF-8 starts with (text_bidi_lead; a block scan compares
+ * against them directly). */
+enum { TEXT_BIDI_LEAD_1 = 0xD8, TEXT_BIDI_LEAD_2 = 0xE2 };
+
 /* Whether byte b may start a bidi control (below): only 0xD8 (U+061C) and 0xE2 (U+200E to
  * U+2069) do, and neither can continue another sequence, so text without them has none. */
 static inline bool text_bidi_lead(unsigned char b)
 {
-	return b == 0xD8 || b == 0xE2;
+	return b == TEXT_BIDI_LEAD_1 || b == TEXT_BIDI_LEAD_2;
 }
 
 /* True for the invisible bidirectional controls (U+061C, U+200E, U+200F, U+202A..U+202E,

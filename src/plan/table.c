@@ -669,7 +669,7 @@ static size_t cell_run(const char *p, const char *end, char delim, bool *markup)
 	for (; end - p >= 16; p += 16) {
 		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
 		unsigned stop = any_of4(v, delim, '\r', '\n', '\0');
-		unsigned m = any_of4(v, '<', '&', (char)0xD8, (char)0xE2);
+		unsigned m = any_of4(v, '<', '&', (char)TEXT_BIDI_LEAD_1, (char)TEXT_BIDI_LEAD_2);
 		if (stop != 0) {
 			unsigned k = (unsigned)__builtin_ctz(stop);
 			*markup |= (mark | (m & ((1u << k) - 1))) != 0;
