@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -39,6 +41,44 @@ void *xmap_grow(void *old, size_t old_bytes, size_t new_bytes)
 		munmap(old, old_bytes);
 	}
 	return p;
+}
+
+/* How much of want the address space limit leaves for one reservation. */
+static size_t reservable(size_t want)
+{
+	struct rlimit r;
+	if (getrlimit(RLIMIT_AS, &r) == 0 && r.rlim_cur != RLIM_INFINITY && want > r.rlim_cur / 4)
+		return (size_t)(r.rlim_cur / 4);
+	return want;
+}
+
+void *xmap_reserve(size_t bytes, size_t want, size_t *reserved)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), room = reservable(want) / page * page;
+	if (room > bytes) {
+		void *p = mmap(NULL, room, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+			       -1, 0);
+		if (p != MAP_FAILED) {
+			*reserved = room;
+			return xmap_grow_reserved(p, 0, bytes, reserved);
+		}
+	}
+	*reserved = bytes;
+	return xmap_grow(NULL, 0, bytes);
+}
+
+void *xmap_grow_reserved(void *old, size_t old_bytes, size_t new_bytes, size_t *reserved)
+{
+	if (new_bytes > *reserved) { /* the reserved tail given back, the rest moved */
+		if (*reserved > old_bytes)
+			munmap((char *)old + old_bytes, *reserved - old_bytes);
+		*reserved = new_bytes;
+		return xmap_grow(old_bytes ? old : NULL, old_bytes, new_bytes);
+	}
+	if (new_bytes > old_bytes &&
+	    mprotect((char *)old + old_bytes, new_bytes - old_bytes, PROT_READ | PROT_WRITE) < 0)
+		check(NULL); /* ENOMEM: the pages cannot be charged */
+	return old;
 }
 
 void *xcalloc(size_t n, size_t size)

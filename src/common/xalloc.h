@@ -17,6 +17,14 @@ void *xgrow(void *ptr, size_t *cap, size_t need, size_t size);
  * perhaps moving it; for arrays whose pages are given back before they are freed (madvise).
  * Release it with munmap. */
 void *xmap_grow(void *old, size_t old_bytes, size_t new_bytes);
+/* A mapping of bytes that can grow in place to as much as want bytes: that much address
+ * space is reserved (inaccessible, charged nothing) and bytes of it made writable. Less is
+ * reserved when the address space is limited (RLIMIT_AS: a quarter of the limit at most),
+ * and none when it cannot be had. *reserved is the size to grow within and to munmap. */
+void *xmap_reserve(size_t bytes, size_t want, size_t *reserved);
+/* Grows a mapping of xmap_reserve from old_bytes to new_bytes: in place within *reserved,
+ * else moved by xmap_grow (*reserved becomes new_bytes). */
+void *xmap_grow_reserved(void *old, size_t old_bytes, size_t new_bytes, size_t *reserved);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 /* Returns a newly allocated formatted string. */

@@ -1303,14 +1303,28 @@ static size_t records_bytes(size_t cap)
 	return (cap * sizeof(struct table_record) + page - 1) / page * page;
 }
 
-static void push_record(struct table *t, const struct table_record *rec)
+/* Room for cap records at t->records: the first time, with address space for most records
+ * (a bound), so that the array grows in place and is never copied. */
+static void grow_records(struct table *t, size_t cap, size_t most)
 {
-	if (t->n_records == t->cap_records) {
-		size_t cap = t->cap_records ? t->cap_records * 2 : 1024;
-		t->records = xmap_grow(t->records, t->records ? records_bytes(t->cap_records) : 0,
-				       records_bytes(cap));
-		t->cap_records = cap;
-	}
+	if (t->records == NULL)
+		t->records = xmap_reserve(records_bytes(cap), records_bytes(most), &t->records_map);
+	else
+		t->records = xmap_grow_reserved(t->records, records_bytes(t->cap_records),
+						records_bytes(cap), &t->records_map);
+	t->cap_records = cap;
+}
+
+/* A record needs a byte of its own and one to end it (blank ones are not kept). */
+static size_t records_most(const char *from, const char *to)
+{
+	return (size_t)(to - from) / 2 + 2;
+}
+
+static void push_record(struct table *t, const struct table_record *rec, size_t most)
+{
+	if (t->n_records == t->cap_records)
+		grow_records(t, t->cap_records ? t->cap_records * 2 : 1024, most);
 	t->records[t->n_records++] = *rec;
 }
 
@@ -1323,6 +1337,7 @@ struct span_job {
 	char *from, *to;
 	unsigned line;
 	struct diag_list *diags;
+	size_t most;         /* records t may come to hold (records_most) */
 	unsigned end_line;   /* the line at to */
 	unsigned quote_line; /* an unterminated quote's, or 0 */
 };
@@ -1338,7 +1353,7 @@ static void *read_span(void *arg)
 		read_record(&sc, j->h, &rec, j->path, j->diags);
 		if (is_blank(&rec) || is_repeated_header(&rec, j->m, &memo))
 			continue;
-		push_record(j->t, &rec);
+		push_record(j->t, &rec, j->most);
 	}
 	j->end_line = sc.line;
 	j->quote_line = sc.quote_line;
@@ -1385,7 +1400,7 @@ static char *records_cut(char *from, char *end, char delim)
 
 /* Moves rest's records, read from line 1 of the text at cut, after t's, which end there at
  * line; their diagnostics likewise after list's. */
-static void append_span(struct table *t, struct table *rest, unsigned line,
+static void append_span(struct table *t, struct table *rest, unsigned line, size_t most,
 			struct diag_list *list, struct diag_list *rest_diags)
 {
 	for (size_t i = 0; i < rest->n_records; i++)
@@ -1397,11 +1412,8 @@ static void append_span(struct table *t, struct table *rest, unsigned line,
 	size_t n = t->n_records + rest->n_records, cap = t->cap_records ? t->cap_records : 1024;
 	while (cap < n)
 		cap *= 2;
-	if (cap != t->cap_records || t->records == NULL) {
-		t->records = xmap_grow(t->records, t->records ? records_bytes(t->cap_records) : 0,
-				       records_bytes(cap));
-		t->cap_records = cap;
-	}
+	if (cap != t->cap_records || t->records == NULL)
+		grow_records(t, cap, most);
 	if (rest->n_records > 0)
 		memcpy(t->records + t->n_records, rest->records,
 		       rest->n_records * sizeof(*rest->records));
@@ -1415,8 +1427,9 @@ static void read_records(struct table *t, const struct header *h, size_t len,
 			 const struct mappings *m, const char *path, struct diag_list *diags)
 {
 	char *end = t->text + len, *cut = records_cut(h->after, end, t->delimiter);
+	size_t most = records_most(h->after, end); /* the first part's table takes the rest's */
 	struct span_job first = {t, h, m, path, h->after, cut ? cut : end, h->after_line, diags,
-				 0, 0};
+				 most, 0, 0};
 	if (cut == NULL) {
 		read_span(&first);
 	} else {
@@ -1425,9 +1438,10 @@ static void read_records(struct table *t, const struct header *h, size_t len,
 		table_init(&rest);
 		rest.delimiter = t->delimiter;
 		diag_list_init(&rest_diags);
-		struct span_job second = {&rest, h, m, path, cut, end, 1, &rest_diags, 0, 0};
+		struct span_job second = {&rest, h, m, path, cut, end, 1, &rest_diags,
+					  records_most(cut, end), 0, 0};
 		twin_run(read_span, &first, &second);
-		append_span(t, &rest, first.end_line, diags, &rest_diags);
+		append_span(t, &rest, first.end_line, most, diags, &rest_diags);
 		if (second.quote_line > 0) /* the first part has none left open: records_cut */
 			first.quote_line = second.quote_line + first.end_line - 1;
 	}
@@ -1455,9 +1469,9 @@ void table_finish(struct table *t)
 void table_drop_records(struct table *t)
 {
 	if (t->records != NULL)
-		munmap(t->records, records_bytes(t->cap_records));
+		munmap(t->records, t->records_map);
 	t->records = NULL;
-	t->n_records = t->cap_records = 0;
+	t->n_records = t->cap_records = t->records_map = 0;
 }
 
 void table_release_records(struct table *t, size_t first, size_t n)

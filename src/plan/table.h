@@ -50,6 +50,7 @@ struct table {
 	struct table_record *records;  /* owned */
 	size_t n_records;
 	size_t cap_records;
+	size_t records_map;            /* bytes of address space at records (xmap_reserve) */
 	const char *encoding;          /* "UTF-8", "UTF-8 (BOM)" or "Windows-1252"; static */
 	char delimiter;                /* '\t', ';' or ',' */
 	unsigned header_line;          /* 0 when no header was found */
