@@ -306,4 +306,25 @@ static void twin_sort_adversary(struct test_state *ts)
 	free(val);
 }
 
-TEST_MAIN(TEST(put_uint), TEST(twin_sorted), TEST(twin_sort_adversary), TEST(utf8_decode), TEST(utf8_count_and_cut), TEST(fold), TEST(bidi), TEST(hash), TEST(index_ops))
+/* twin_copy: every byte lands once in place, on both sides of TWIN_COPY_MIN and of odd
+ * sizes (the halves' seam), and nothing past the end is written. */
+static void twin_copied(struct test_state *ts)
+{
+	static const size_t sizes[] = {0, 1, 4095, TWIN_COPY_MIN - 1, TWIN_COPY_MIN,
+				       TWIN_COPY_MIN + 3, 3 * TWIN_COPY_MIN + 1};
+	size_t most = 3 * TWIN_COPY_MIN + 1;
+	unsigned char *from = malloc(most), *to = malloc(most + 1);
+	for (size_t i = 0; i < most; i++)
+		from[i] = (unsigned char)(i * 131 + i / 251);
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		size_t n = sizes[k];
+		memset(to, 0xAA, most + 1);
+		twin_copy(to, from, n);
+		CHECK(ts, memcmp(to, from, n) == 0);
+		CHECK_INT_EQ(ts, to[n], 0xAA);
+	}
+	free(to);
+	free(from);
+}
+
+TEST_MAIN(TEST(put_uint), TEST(twin_sorted), TEST(twin_copied), TEST(twin_sort_adversary), TEST(utf8_decode), TEST(utf8_count_and_cut), TEST(fold), TEST(bidi), TEST(hash), TEST(index_ops))

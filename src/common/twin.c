@@ -33,6 +33,32 @@ void twin_run(void *(*fn)(void *), void *first, void *second)
 	twin_wait(&t);
 }
 
+struct copy_job {
+	char *to;
+	const char *from;
+	size_t n;
+};
+
+static void *copy_part(void *arg)
+{
+	struct copy_job *j = arg;
+	memcpy(j->to, j->from, j->n);
+	return NULL;
+}
+
+void twin_copy(void *to, const void *from, size_t n)
+{
+	if (n < TWIN_COPY_MIN || !twin_cores()) {
+		if (n > 0)
+			memcpy(to, from, n);
+		return;
+	}
+	size_t half = n / 2;
+	struct copy_job a = {to, from, half}, b = {(char *)to + half, (const char *)from + half,
+						    n - half};
+	twin_run(copy_part, &a, &b);
+}
+
 bool twin_cores(void)
 {
 	cpu_set_t set;

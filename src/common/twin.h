@@ -42,6 +42,12 @@ void twin_sort(void *base, size_t n, size_t size,
 bool twin_in_order(const void *base, size_t n, size_t size,
 		   int (*cmp)(const void *, const void *, void *), void *ctx);
 
+/* memcpy(to, from, n) of non-overlapping buffers, each half on a core of its own from
+ * TWIN_COPY_MIN bytes on: a copy into fresh pages is bound by their faults, which two
+ * cores take at once. */
+enum { TWIN_COPY_MIN = 4 << 20 };
+void twin_copy(void *to, const void *from, size_t n);
+
 /* Whether a split pays: the machine has more than one core online. */
 bool twin_cores(void);
 

@@ -1012,13 +1012,14 @@ static void append_rows(struct plan *p, struct row_state *st, struct plan *half,
 	p->cap_activities += half->cap_activities;
 	p->milestones = xgrow(p->milestones, &p->cap_milestones, m0 + half->n_milestones + 1,
 			      sizeof(*p->milestones));
-	memcpy(p->milestones + m0, half->milestones, half->n_milestones * sizeof(*p->milestones));
+	twin_copy(p->milestones + m0, half->milestones,
+		  half->n_milestones * sizeof(*p->milestones));
 	p->n_milestones += half->n_milestones;
 	free(half->milestones);
 	p->office_refs = xgrow(p->office_refs, &p->cap_office_refs, o0 + half->n_office_refs + 1,
 			       sizeof(*p->office_refs));
-	memcpy(p->office_refs + o0, half->office_refs,
-	       half->n_office_refs * sizeof(*p->office_refs));
+	twin_copy(p->office_refs + o0, half->office_refs,
+		  half->n_office_refs * sizeof(*p->office_refs));
 	p->n_office_refs += half->n_office_refs;
 	free(half->office_refs);
 	st->ref_at = xgrow(st->ref_at, &st->cap_ref_at, p->n_activities + 1, sizeof(*st->ref_at));

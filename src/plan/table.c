@@ -1414,9 +1414,8 @@ static void append_span(struct table *t, struct table *rest, unsigned line, size
 		cap *= 2;
 	if (cap != t->cap_records || t->records == NULL)
 		grow_records(t, cap, most);
-	if (rest->n_records > 0)
-		memcpy(t->records + t->n_records, rest->records,
-		       rest->n_records * sizeof(*rest->records));
+	twin_copy(t->records + t->n_records, rest->records,
+		  rest->n_records * sizeof(*rest->records));
 	t->n_records = n;
 	table_drop_records(rest);
 }
